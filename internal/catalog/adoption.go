@@ -1,0 +1,133 @@
+package catalog
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// AdoptionStatus is a step of the adoption lifecycle
+// interested → contracted → onboarding → live → ended.
+type AdoptionStatus string
+
+// The adoption statuses in lifecycle order.
+const (
+	AdoptionInterested AdoptionStatus = "interested"
+	AdoptionContracted AdoptionStatus = "contracted"
+	AdoptionOnboarding AdoptionStatus = "onboarding"
+	AdoptionLive       AdoptionStatus = "live"
+	AdoptionEnded      AdoptionStatus = "ended"
+)
+
+// AdoptionStatuses lists the statuses in lifecycle order.
+var AdoptionStatuses = []AdoptionStatus{AdoptionInterested, AdoptionContracted, AdoptionOnboarding, AdoptionLive, AdoptionEnded}
+
+// Label is the German name of the status.
+func (s AdoptionStatus) Label() string {
+	switch s {
+	case AdoptionInterested:
+		return "interessiert"
+	case AdoptionContracted:
+		return "Vertrag geschlossen"
+	case AdoptionOnboarding:
+		return "in Anbindung"
+	case AdoptionLive:
+		return "in Betrieb"
+	case AdoptionEnded:
+		return "beendet"
+	}
+	return string(s)
+}
+
+func (s AdoptionStatus) rank() int {
+	for i, x := range AdoptionStatuses {
+		if s == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// Valid reports whether s is a known status.
+func (s AdoptionStatus) Valid() bool { return s.rank() >= 0 }
+
+// CanTransition reports whether an adoption may move from one status to
+// another: forward along the lifecycle (steps may be skipped), staying in
+// place, or starting over with "interested" after it ended.
+func CanTransition(from, to AdoptionStatus) bool {
+	if !from.Valid() || !to.Valid() {
+		return false
+	}
+	if from == AdoptionEnded {
+		return to == AdoptionEnded || to == AdoptionInterested
+	}
+	return to.rank() >= from.rank()
+}
+
+// Confirmation is the provider's answer to a registered adoption.
+type Confirmation string
+
+// The provider's answers; empty means not yet answered.
+const (
+	ConfirmationNone      Confirmation = ""
+	ConfirmationConfirmed Confirmation = "confirmed"
+	ConfirmationDisputed  Confirmation = "disputed"
+)
+
+// Adoption records that an organisation adopted (or plans to adopt) a
+// solution. There is one record per solution and organisation.
+type Adoption struct {
+	ID             uint           `gorm:"primaryKey" json:"id"`
+	SolutionID     uint           `gorm:"not null;uniqueIndex:idx_adoption_pair,priority:1" json:"-"`
+	Solution       *Solution      `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	OrganisationID uint           `gorm:"not null;uniqueIndex:idx_adoption_pair,priority:2;index" json:"-"`
+	Organisation   *Organisation  `gorm:"constraint:OnDelete:RESTRICT" json:"-"`
+	Status         AdoptionStatus `gorm:"size:20;not null;index" json:"status"`
+	// Since is the date of the current status as precisely as known: YYYY, YYYY-MM or YYYY-MM-DD.
+	Since        string       `gorm:"size:10" json:"since,omitempty"`
+	ContractType string       `gorm:"size:100" json:"contractType,omitempty"`
+	Note         string       `gorm:"size:1000" json:"note,omitempty"`
+	Source       string       `gorm:"size:500" json:"source,omitempty"`
+	RegisteredBy string       `gorm:"size:200" json:"registeredBy,omitempty"`
+	Confirmation Confirmation `gorm:"size:20" json:"confirmation,omitempty"`
+	CreatedAt    time.Time    `json:"createdAt"`
+	UpdatedAt    time.Time    `json:"updatedAt"`
+}
+
+var rePartialDate = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
+
+// ValidPartialDate reports whether s is YYYY, YYYY-MM or YYYY-MM-DD and a real date.
+func ValidPartialDate(s string) bool {
+	if !rePartialDate.MatchString(s) {
+		return false
+	}
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
+// Validate checks an adoption's own fields and returns a *ValidationError.
+func (a *Adoption) Validate() error {
+	var v ValidationError
+	a.Since = strings.TrimSpace(a.Since)
+	a.Note = strings.TrimSpace(a.Note)
+	a.ContractType = strings.TrimSpace(a.ContractType)
+	if !a.Status.Valid() {
+		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
+	}
+	if a.Since != "" && !ValidPartialDate(a.Since) {
+		v.Add("since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.")
+	}
+	if len([]rune(a.Note)) > 1000 {
+		v.Add("note", "Die Notiz darf höchstens 1.000 Zeichen lang sein.")
+	}
+	if len([]rune(a.ContractType)) > 100 {
+		v.Add("contractType", "Die Vertragsart darf höchstens 100 Zeichen lang sein.")
+	}
+	switch a.Confirmation {
+	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed:
+	default:
+		v.Add("confirmation", "Unbekannte Rückmeldung des Anbieters.")
+	}
+	return v.Err()
+}

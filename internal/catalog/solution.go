@@ -1,0 +1,247 @@
+package catalog
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// SolutionStatus is where an EfA solution stands.
+type SolutionStatus string
+
+// The solution statuses.
+const (
+	SolutionPlanned SolutionStatus = "planned"
+	SolutionPilot   SolutionStatus = "pilot"
+	SolutionLive    SolutionStatus = "live"
+	SolutionRetired SolutionStatus = "retired"
+	SolutionUnknown SolutionStatus = "unknown"
+)
+
+// SolutionStatuses lists the statuses in display order.
+var SolutionStatuses = []SolutionStatus{SolutionPlanned, SolutionPilot, SolutionLive, SolutionRetired, SolutionUnknown}
+
+// Label is the German name of the status.
+func (s SolutionStatus) Label() string {
+	switch s {
+	case SolutionPlanned:
+		return "in Planung"
+	case SolutionPilot:
+		return "Pilotbetrieb"
+	case SolutionLive:
+		return "in Betrieb"
+	case SolutionRetired:
+		return "eingestellt"
+	case SolutionUnknown:
+		return "unbekannt"
+	}
+	return string(s)
+}
+
+// Valid reports whether s is a known status.
+func (s SolutionStatus) Valid() bool {
+	for _, x := range SolutionStatuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Verification says how far the facts of a seeded record were checked
+// against a source: "ja", "teilweise" or "nein" (from memory, unchecked).
+type Verification string
+
+// The verification levels.
+const (
+	VerifiedYes     Verification = "ja"
+	VerifiedPartial Verification = "teilweise"
+	VerifiedNo      Verification = "nein"
+)
+
+// Label is the German text shown next to the data.
+func (v Verification) Label() string {
+	switch v {
+	case VerifiedYes:
+		return "geprüft"
+	case VerifiedPartial:
+		return "teilweise geprüft"
+	}
+	return "nicht geprüft"
+}
+
+// Solution is an EfA online service or reusable component, identified by its slug.
+type Solution struct {
+	ID          uint   `gorm:"primaryKey" json:"-"`
+	Slug        string `gorm:"size:80;not null;uniqueIndex" json:"slug"`
+	Name        string `gorm:"size:300;not null" json:"name"`
+	Summary     string `gorm:"size:600" json:"summary"`
+	Description string `gorm:"size:10000" json:"description"`
+	// ProviderID is the organisation (usually a Land or the Bund) that built it; nil when unknown.
+	ProviderID *uint         `gorm:"index" json:"-"`
+	Provider   *Organisation `gorm:"foreignKey:ProviderID;constraint:OnDelete:RESTRICT" json:"provider,omitempty"`
+	// ProviderNote keeps the source's wording about the provider when it is not a plain Land.
+	ProviderNote string `gorm:"size:300" json:"providerNote,omitempty"`
+	// Partners names alliance partners and federal partners as free text.
+	Partners     string         `gorm:"size:500" json:"partners,omitempty"`
+	Operator     string         `gorm:"size:300" json:"operator,omitempty"`
+	TopicFieldID *uint          `gorm:"index" json:"topicFieldId,omitempty"`
+	Services     []Service      `gorm:"many2many:solution_services;constraint:OnDelete:CASCADE" json:"services,omitempty"`
+	Status       SolutionStatus `gorm:"size:20;not null;index" json:"status"`
+	StatusNote   string         `gorm:"size:500" json:"statusNote,omitempty"`
+	// Maturity is the OZG Reifegrad 0..4; nil when unknown.
+	Maturity *int `json:"maturity,omitempty"`
+	// EfAMinimumMet says whether the EfA minimum requirements are met; nil when unknown.
+	EfAMinimumMet *bool  `json:"efaMinimumMet,omitempty"`
+	AccessChannel string `gorm:"size:40" json:"accessChannel,omitempty"`
+	AccessURL     string `gorm:"size:500" json:"accessUrl,omitempty"`
+	Licence       string `gorm:"size:100" json:"licence,omitempty"`
+	RepositoryURL string `gorm:"size:500" json:"repositoryUrl,omitempty"`
+	Standards     string `gorm:"size:500" json:"standards,omitempty"`
+	Costs         string `gorm:"size:2000" json:"costs,omitempty"`
+	// BuildCostEUR and YearlyCostEUR are estimates in euro; nil when unknown.
+	BuildCostEUR  *int64 `json:"buildCostEur,omitempty"`
+	YearlyCostEUR *int64 `json:"yearlyCostEur,omitempty"`
+	// CostSharing is the key by which adopters share costs: koenigstein, population or equal.
+	CostSharing   string       `gorm:"size:20" json:"costSharing,omitempty"`
+	ContactEmail  string       `gorm:"size:200" json:"contactEmail,omitempty"`
+	KnownAdopters string       `gorm:"size:1000" json:"knownAdoptersText,omitempty"`
+	Verified      Verification `gorm:"size:20;not null" json:"verified"`
+	VerifiedNote  string       `gorm:"size:200" json:"verifiedNote,omitempty"`
+	Source        string       `gorm:"size:1000" json:"source,omitempty"`
+	CreatedAt     time.Time    `json:"createdAt"`
+	UpdatedAt     time.Time    `json:"updatedAt"`
+}
+
+// OZGIDs returns the OZG-IDs of the services the solution covers.
+func (s Solution) OZGIDs() []string {
+	ids := make([]string, len(s.Services))
+	for i, sv := range s.Services {
+		ids[i] = sv.ID
+	}
+	return ids
+}
+
+// AccessChannels lists the ways to obtain a solution, with German labels.
+var AccessChannels = map[string]string{
+	"fit-store":   "FIT-Store",
+	"marktplatz":  "EfA-Marktplatz",
+	"vertrag":     "Verwaltungsvereinbarung / Vertrag",
+	"open-source": "Open Source (frei nachnutzbar)",
+	"bund":        "Bundesdienst (ohne Nachnutzung)",
+}
+
+// CostSharingKeys lists the cost-sharing keys with German labels.
+var CostSharingKeys = map[string]string{
+	"koenigstein": "Königsteiner Schlüssel",
+	"population":  "Einwohnerzahl",
+	"equal":       "gleiche Anteile",
+}
+
+var reSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// ValidSlug reports whether s is a lower-case, hyphenated slug of at most 80 characters.
+func ValidSlug(s string) bool { return len(s) <= 80 && reSlug.MatchString(s) }
+
+// Slugify turns a German name into a slug: umlauts are spelled out, every
+// other non-alphanumeric run becomes one hyphen, and the result is cut at a
+// word boundary to at most max characters.
+func Slugify(name string, max int) string {
+	r := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue")
+	name = strings.ToLower(r.Replace(name))
+	var b strings.Builder
+	dash := false
+	for _, c := range name {
+		if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > max {
+		s = s[:max]
+		if i := strings.LastIndexByte(s, '-'); i > max/2 {
+			s = s[:i]
+		}
+		s = strings.Trim(s, "-")
+	}
+	return s
+}
+
+// Normalize trims the text fields of s.
+func (s *Solution) Normalize() {
+	for _, p := range []*string{&s.Slug, &s.Name, &s.Summary, &s.Description, &s.ProviderNote, &s.Partners,
+		&s.Operator, &s.StatusNote, &s.AccessChannel, &s.AccessURL, &s.Licence, &s.RepositoryURL, &s.Standards,
+		&s.Costs, &s.CostSharing, &s.ContactEmail, &s.Source} {
+		*p = strings.TrimSpace(*p)
+	}
+}
+
+// Validate checks a solution's own fields (not that its services exist; the
+// store checks those) and returns a *ValidationError with German messages.
+func (s *Solution) Validate() error {
+	s.Normalize()
+	var v ValidationError
+	if s.Name == "" {
+		v.Add("name", "Bitte geben Sie einen Namen an.")
+	} else if len([]rune(s.Name)) > 300 {
+		v.Add("name", "Der Name darf höchstens 300 Zeichen lang sein.")
+	}
+	if !ValidSlug(s.Slug) {
+		v.Add("slug", "Die Kurzbezeichnung darf nur Kleinbuchstaben, Ziffern und einzelne Bindestriche enthalten (höchstens 80 Zeichen).")
+	}
+	if len([]rune(s.Summary)) > 600 {
+		v.Add("summary", "Die Kurzbeschreibung darf höchstens 600 Zeichen lang sein.")
+	}
+	if len([]rune(s.Description)) > 10000 {
+		v.Add("description", "Die Beschreibung darf höchstens 10.000 Zeichen lang sein.")
+	}
+	if !s.Status.Valid() {
+		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
+	}
+	if s.Maturity != nil && (*s.Maturity < 0 || *s.Maturity > 4) {
+		v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
+	}
+	if s.AccessChannel != "" {
+		if _, ok := AccessChannels[s.AccessChannel]; !ok {
+			v.Add("accessChannel", "Bitte wählen Sie einen gültigen Bezugsweg.")
+		}
+	}
+	if s.CostSharing != "" {
+		if _, ok := CostSharingKeys[s.CostSharing]; !ok {
+			v.Add("costSharing", "Bitte wählen Sie einen gültigen Kostenschlüssel.")
+		}
+	}
+	for field, u := range map[string]string{"accessUrl": s.AccessURL, "repositoryUrl": s.RepositoryURL} {
+		if u != "" && !validHTTPURL(u) {
+			v.Add(field, "Bitte geben Sie eine vollständige Adresse mit https:// an.")
+		}
+	}
+	if s.ContactEmail != "" {
+		if a, err := mail.ParseAddress(s.ContactEmail); err != nil || a.Address != s.ContactEmail {
+			v.Add("contactEmail", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@land.de).")
+		}
+	}
+	if s.BuildCostEUR != nil && *s.BuildCostEUR < 0 {
+		v.Add("buildCostEur", "Die Kosten dürfen nicht negativ sein.")
+	}
+	if s.YearlyCostEUR != nil && *s.YearlyCostEUR < 0 {
+		v.Add("yearlyCostEur", "Die Kosten dürfen nicht negativ sein.")
+	}
+	switch s.Verified {
+	case VerifiedYes, VerifiedPartial, VerifiedNo:
+	default:
+		v.Add("verified", "Unbekannter Prüfstatus.")
+	}
+	return v.Err()
+}
+
+func validHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"efa-register/internal/catalog"
+)
+
+// AdoptionInput registers or updates the adoption of a solution by an organisation.
+type AdoptionInput struct {
+	SolutionSlug string
+	AdopterKind  catalog.OrgKind
+	AdopterKey   string
+	Adoption     catalog.Adoption // Status, Since, ContractType, Note, Source
+}
+
+// adoptionRecord is the flat shape of an adoption in the event log.
+func adoptionRecord(a *catalog.Adoption, slug, adopter string) map[string]any {
+	if a == nil {
+		return nil
+	}
+	m := fields(a)
+	m["solution"] = slug
+	m["adopter"] = adopter
+	return m
+}
+
+// RegisterAdoption creates the adoption of a solution by an organisation, or
+// updates it when one exists (one record per pair). The status may only move
+// along the lifecycle. A changed registration resets the provider's confirmation.
+func (s *Store) RegisterAdoption(ctx context.Context, actor string, in AdoptionInput) (catalog.Adoption, error) {
+	var out catalog.Adoption
+	a := in.Adoption
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	err := s.write(ctx, actor, func(t *tx) error {
+		var v catalog.ValidationError
+		var sol catalog.Solution
+		if err := t.db.Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
+			v.Add("solution", "Unbekannte Lösung.")
+		}
+		var org catalog.Organisation
+		if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
+			v.Add("adopter", "Unbekannte Organisation.")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		adopter := orgEntityID(&org)
+		var old catalog.Adoption
+		err := t.db.Where("solution_id = ? AND organisation_id = ?", sol.ID, org.ID).First(&old).Error
+		switch {
+		case err == gorm.ErrRecordNotFound:
+			a.ID, a.SolutionID, a.OrganisationID, a.RegisteredBy = 0, sol.ID, org.ID, actor
+			a.Confirmation = catalog.ConfirmationNone
+			if err := t.db.Create(&a).Error; err != nil {
+				return err
+			}
+			_, err = t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionCreate, nil, adoptionRecord(&a, sol.Slug, adopter))
+			out = a
+			return err
+		case err != nil:
+			return err
+		}
+		if !catalog.CanTransition(old.Status, a.Status) {
+			v.Add("status", fmt.Sprintf("Der Status kann nicht von „%s“ zu „%s“ wechseln.", old.Status.Label(), a.Status.Label()))
+			return &v
+		}
+		next := old
+		next.Status, next.Since, next.ContractType, next.Note = a.Status, a.Since, a.ContractType, a.Note
+		if a.Source != "" {
+			next.Source = a.Source
+		}
+		if next.Status != old.Status || next.Since != old.Since {
+			next.Confirmation = catalog.ConfirmationNone
+		}
+		changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(old.ID), 10), catalog.ActionUpdate,
+			adoptionRecord(&old, sol.Slug, adopter), adoptionRecord(&next, sol.Slug, adopter))
+		if err != nil || !changed {
+			out = old
+			return err
+		}
+		out = next
+		return t.db.Select("*").Updates(&out).Error
+	})
+	return out, translate(err, "register adoption")
+}
+
+// ConfirmAdoption records the provider's answer to an adoption.
+func (s *Store) ConfirmAdoption(ctx context.Context, actor string, id uint, c catalog.Confirmation) (catalog.Adoption, error) {
+	var out catalog.Adoption
+	err := s.write(ctx, actor, func(t *tx) error {
+		if c != catalog.ConfirmationConfirmed && c != catalog.ConfirmationDisputed {
+			v := catalog.ValidationError{}
+			v.Add("confirmation", "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
+			return &v
+		}
+		if err := t.db.Preload("Solution").Preload("Organisation").First(&out, id).Error; err != nil {
+			return err
+		}
+		old := out
+		out.Confirmation = c
+		adopter := orgEntityID(out.Organisation)
+		changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(id), 10), catalog.ActionUpdate,
+			adoptionRecord(&old, out.Solution.Slug, adopter), adoptionRecord(&out, out.Solution.Slug, adopter))
+		if err != nil || !changed {
+			return err
+		}
+		return t.db.Model(&catalog.Adoption{}).Where("id = ?", id).Update("confirmation", c).Error
+	})
+	return out, translate(err, "confirm adoption")
+}
+
+// DeleteAdoption removes one adoption and appends its delete event.
+func (s *Store) DeleteAdoption(ctx context.Context, actor string, id uint) error {
+	err := s.write(ctx, actor, func(t *tx) error {
+		var a catalog.Adoption
+		if err := t.db.First(&a, id).Error; err != nil {
+			return err
+		}
+		return t.deleteAdoption(&a)
+	})
+	return translate(err, "delete adoption")
+}
+
+func (t *tx) deleteAdoption(a *catalog.Adoption) error {
+	var sol catalog.Solution
+	var org catalog.Organisation
+	if err := t.db.First(&sol, a.SolutionID).Error; err != nil {
+		return err
+	}
+	if err := t.db.First(&org, a.OrganisationID).Error; err != nil {
+		return err
+	}
+	if err := t.db.Delete(&catalog.Adoption{}, a.ID).Error; err != nil {
+		return err
+	}
+	_, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionDelete, adoptionRecord(a, sol.Slug, orgEntityID(&org)), nil)
+	return err
+}
+
+func (s *Store) adoptions(ctx context.Context, what string, where func(*gorm.DB) *gorm.DB) ([]catalog.Adoption, error) {
+	var out []catalog.Adoption
+	q := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
+		Preload("Organisation").Preload("Solution").Preload("Solution.Provider")
+	err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Find(&out).Error
+	return out, translate(err, "adoptions "+what)
+}
+
+// AdoptionsBySolution returns the adoptions of one solution, by Land and name.
+func (s *Store) AdoptionsBySolution(ctx context.Context, slug string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "by solution", func(q *gorm.DB) *gorm.DB { return q.Where("solutions.slug = ?", slug) })
+}
+
+// AdoptionsByOrganisation returns the adoptions an organisation made.
+func (s *Store) AdoptionsByOrganisation(ctx context.Context, kind catalog.OrgKind, key string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "by organisation", func(q *gorm.DB) *gorm.DB {
+		return q.Where("organisations.kind = ? AND organisations.key = ?", kind, key)
+	})
+}
+
+// AdoptionsByLand returns the adoptions made by a Land and its Kreise and Gemeinden.
+func (s *Store) AdoptionsByLand(ctx context.Context, landKey string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "by Land", func(q *gorm.DB) *gorm.DB { return q.Where("organisations.land_key = ?", landKey) })
+}
+
+// AllAdoptions returns every adoption.
+func (s *Store) AllAdoptions(ctx context.Context) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "all", func(q *gorm.DB) *gorm.DB { return q })
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"efa-register/internal/catalog"
+)
+
+// schemaMigration records a numbered migration step that has run.
+type schemaMigration struct {
+	Version   int `gorm:"primaryKey;autoIncrement:false"`
+	Name      string
+	AppliedAt time.Time
+}
+
+// migrationStep is one numbered, append-only schema change that AutoMigrate
+// cannot express. Never edit or reorder a step once released; append new ones.
+type migrationStep struct {
+	version int
+	name    string
+	apply   func(tx *gorm.DB) error
+}
+
+var migrationSteps = []migrationStep{
+	{1, "index events by time for the history and feed pages", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_at_seq ON events (at, seq)").Error
+	}},
+	{2, "index adoptions by organisation and status for the Land statistics", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_adoptions_org_status ON adoptions (organisation_id, status)").Error
+	}},
+}
+
+// models lists every table GORM manages.
+func models() []any {
+	return []any{
+		&catalog.Organisation{}, &catalog.TopicField{}, &catalog.LifeSituation{}, &catalog.Service{},
+		&catalog.LeikaService{}, &catalog.Solution{}, &catalog.Adoption{}, &catalog.Event{}, &schemaMigration{},
+	}
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	db := s.w.WithContext(ctx)
+	if err := db.AutoMigrate(models()...); err != nil {
+		return fmt.Errorf("store: automigrate: %w", err)
+	}
+	var done []int
+	if err := db.Model(&schemaMigration{}).Pluck("version", &done).Error; err != nil {
+		return fmt.Errorf("store: read migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	for _, v := range done {
+		applied[v] = true
+	}
+	for _, step := range migrationSteps {
+		if applied[step.version] {
+			continue
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := step.apply(tx); err != nil {
+				return err
+			}
+			return tx.Create(&schemaMigration{Version: step.version, Name: step.name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %d (%s): %w", step.version, step.name, err)
+		}
+		s.log.Info("migration applied", "version", step.version, "name", step.name)
+	}
+	return nil
+}
+
+// SchemaVersion is the highest applied migration step.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.WithContext(ctx).Model(&schemaMigration{}).Select("coalesce(max(version), 0)").Scan(&v).Error
+	return v, translate(err, "schema version")
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"efa-register/internal/catalog"
+)
+
+// SolutionFilter selects, sorts and pages solutions.
+type SolutionFilter struct {
+	// Query matches the name or summary (case-insensitive substring); the
+	// search package does real full-text search.
+	Query         string
+	TopicFieldID  uint
+	ProviderLand  string // Länderschlüssel of the providing Land, or "DE" for the Bund
+	Status        catalog.SolutionStatus
+	OZGID         string
+	AdoptedInLand string // Länderschlüssel: adopted by the Land or one of its Kreise/Gemeinden
+	Sort          string // "name" (default), "updated", "adoptions"
+	Page, PerPage int
+}
+
+// SolutionPage is one page of a solution list.
+type SolutionPage struct {
+	Items         []catalog.Solution
+	Total         int64
+	Page, PerPage int
+}
+
+// Pages is the number of pages.
+func (p SolutionPage) Pages() int {
+	if p.PerPage <= 0 {
+		return 1
+	}
+	return int((p.Total + int64(p.PerPage) - 1) / int64(p.PerPage))
+}
+
+// FindSolutions returns the solutions matching f, with provider and services.
+func (s *Store) FindSolutions(ctx context.Context, f SolutionFilter) (SolutionPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 20
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	q := s.r.WithContext(ctx).Model(&catalog.Solution{})
+	if t := strings.TrimSpace(f.Query); t != "" {
+		like := "%" + strings.ToLower(t) + "%"
+		q = q.Where("lower(solutions.name) LIKE ? OR lower(solutions.summary) LIKE ?", like, like)
+	}
+	if f.TopicFieldID != 0 {
+		q = q.Where("solutions.topic_field_id = ?", f.TopicFieldID)
+	}
+	if f.Status != "" {
+		q = q.Where("solutions.status = ?", f.Status)
+	}
+	if f.ProviderLand != "" {
+		kind := catalog.KindLand
+		if f.ProviderLand == catalog.BundKey {
+			kind = catalog.KindBund
+		}
+		q = q.Where("solutions.provider_id IN (?)",
+			s.r.Model(&catalog.Organisation{}).Select("id").Where("kind = ? AND key = ?", kind, f.ProviderLand))
+	}
+	if f.OZGID != "" {
+		q = q.Where("solutions.id IN (?)", s.r.Table("solution_services").Select("solution_id").Where("service_id = ?", f.OZGID))
+	}
+	if f.AdoptedInLand != "" {
+		q = q.Where("solutions.id IN (?)", s.r.Model(&catalog.Adoption{}).Select("adoptions.solution_id").
+			Joins("JOIN organisations o ON o.id = adoptions.organisation_id").
+			Where("o.land_key = ?", f.AdoptedInLand))
+	}
+	page := SolutionPage{Page: f.Page, PerPage: f.PerPage}
+	if err := q.Count(&page.Total).Error; err != nil {
+		return page, translate(err, "count solutions")
+	}
+	switch f.Sort {
+	case "updated":
+		q = q.Order("solutions.updated_at desc").Order("solutions.name")
+	case "adoptions":
+		q = q.Order(clause.Expr{SQL: "(SELECT count(*) FROM adoptions a WHERE a.solution_id = solutions.id) desc"}).Order("solutions.name")
+	default:
+		q = q.Order("solutions.name")
+	}
+	err := q.Preload("Provider").Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&page.Items).Error
+	return page, translate(err, "find solutions")
+}
+
+// AllSolutions returns every solution with provider and services, by name.
+func (s *Store) AllSolutions(ctx context.Context) ([]catalog.Solution, error) {
+	var out []catalog.Solution
+	err := s.r.WithContext(ctx).Preload("Provider").
+		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Order("name").Find(&out).Error
+	return out, translate(err, "all solutions")
+}
+
+// SolutionBySlug returns one solution with its provider and services.
+func (s *Store) SolutionBySlug(ctx context.Context, slug string) (catalog.Solution, error) {
+	var sol catalog.Solution
+	err := s.r.WithContext(ctx).Preload("Provider").
+		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Where("slug = ?", slug).First(&sol).Error
+	return sol, translate(err, fmt.Sprintf("solution %q", slug))
+}
+
+// SolutionsByService returns the solutions that cover an OZG-Leistung.
+func (s *Store) SolutionsByService(ctx context.Context, ozgID string) ([]catalog.Solution, error) {
+	p, err := s.FindSolutions(ctx, SolutionFilter{OZGID: ozgID, PerPage: 200})
+	return p.Items, err
+}
+
+// solutionRecord is the flat shape of a solution in the event log: the
+// provider by its key and the services by OZG-ID.
+func solutionRecord(sol *catalog.Solution) map[string]any {
+	if sol == nil {
+		return nil
+	}
+	copy := *sol
+	copy.Provider, copy.Services = nil, nil
+	m := fields(&copy)
+	if sol.Provider != nil {
+		m["provider"] = string(sol.Provider.Kind) + ":" + sol.Provider.Key
+	}
+	ids := sol.OZGIDs()
+	sort.Strings(ids)
+	list := make([]any, len(ids))
+	for i, id := range ids {
+		list[i] = id
+	}
+	m["ozgIds"] = list
+	return m
+}
+
+// SolutionInput is what a writer supplies for a solution: its fields, the
+// provider by kind and key, and the OZG-IDs it covers.
+type SolutionInput struct {
+	Solution     catalog.Solution
+	ProviderKind catalog.OrgKind
+	ProviderKey  string
+	OZGIDs       []string
+}
+
+// resolve validates the input and loads the provider and services inside tx.
+func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
+	sol := in.Solution
+	if err := sol.Validate(); err != nil {
+		return sol, err
+	}
+	var v catalog.ValidationError
+	sol.Provider, sol.ProviderID = nil, nil
+	if in.ProviderKey != "" {
+		var org catalog.Organisation
+		err := t.db.Where("kind = ? AND key = ?", in.ProviderKind, in.ProviderKey).First(&org).Error
+		if err != nil {
+			v.Add("provider", "Unbekannter Anbieter.")
+		} else {
+			sol.Provider, sol.ProviderID = &org, &org.ID
+		}
+	}
+	sol.Services = nil
+	seen := map[string]bool{}
+	for _, id := range in.OZGIDs {
+		id = strings.TrimSpace(id)
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if !catalog.ValidOZGID(id) {
+			v.Add("ozgIds", fmt.Sprintf("„%s“ ist keine OZG-ID (5 Ziffern).", id))
+			continue
+		}
+		var svc catalog.Service
+		if err := t.db.Where("id = ?", id).First(&svc).Error; err != nil {
+			v.Add("ozgIds", fmt.Sprintf("Unbekannte OZG-ID %s.", id))
+			continue
+		}
+		sol.Services = append(sol.Services, svc)
+	}
+	if sol.TopicFieldID == nil && len(sol.Services) > 0 {
+		tf := sol.Services[0].TopicFieldID
+		sol.TopicFieldID = &tf
+	}
+	return sol, v.Err()
+}
+
+// CreateSolution validates and stores a new solution and appends its event.
+func (s *Store) CreateSolution(ctx context.Context, actor string, in SolutionInput) (catalog.Solution, error) {
+	var out catalog.Solution
+	err := s.write(ctx, actor, func(t *tx) error {
+		sol, err := in.resolve(t)
+		if err != nil {
+			return err
+		}
+		var n int64
+		t.db.Model(&catalog.Solution{}).Where("slug = ?", sol.Slug).Count(&n)
+		if n > 0 {
+			v := catalog.ValidationError{}
+			v.Add("slug", "Diese Kurzbezeichnung ist bereits vergeben.")
+			return &v
+		}
+		sol.ID = 0
+		services := sol.Services
+		if err := t.db.Omit("Services.*", "Provider").Create(&sol).Error; err != nil {
+			return err
+		}
+		sol.Services = services
+		if _, err := t.event(catalog.EntitySolution, sol.Slug, catalog.ActionCreate, nil, solutionRecord(&sol)); err != nil {
+			return err
+		}
+		out = sol
+		return nil
+	})
+	return out, translate(err, fmt.Sprintf("create solution %q", in.Solution.Slug))
+}
+
+// UpdateSolution replaces the fields of the solution with the given slug
+// (the slug itself stays) and appends an event with what changed.
+func (s *Store) UpdateSolution(ctx context.Context, actor, slug string, in SolutionInput) (catalog.Solution, error) {
+	var out catalog.Solution
+	err := s.write(ctx, actor, func(t *tx) error {
+		var old catalog.Solution
+		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+			return err
+		}
+		in.Solution.Slug = slug
+		sol, err := in.resolve(t)
+		if err != nil {
+			return err
+		}
+		sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
+		changed, err := t.event(catalog.EntitySolution, slug, catalog.ActionUpdate, solutionRecord(&old), solutionRecord(&sol))
+		if err != nil || !changed {
+			out = old
+			return err
+		}
+		services := sol.Services
+		if err := t.db.Omit("Services", "Provider").Select("*").Updates(&sol).Error; err != nil {
+			return err
+		}
+		if err := t.db.Model(&sol).Omit("Services.*").Association("Services").Replace(services); err != nil {
+			return err
+		}
+		sol.Services = services
+		out = sol
+		return nil
+	})
+	return out, translate(err, fmt.Sprintf("update solution %q", slug))
+}
+
+// DeleteSolution removes a solution and its adoptions, appending a delete
+// event for each.
+func (s *Store) DeleteSolution(ctx context.Context, actor, slug string) error {
+	err := s.write(ctx, actor, func(t *tx) error {
+		var old catalog.Solution
+		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+			return err
+		}
+		var adoptions []catalog.Adoption
+		if err := t.db.Where("solution_id = ?", old.ID).Find(&adoptions).Error; err != nil {
+			return err
+		}
+		for i := range adoptions {
+			if err := t.deleteAdoption(&adoptions[i]); err != nil {
+				return err
+			}
+		}
+		if err := t.db.Model(&old).Association("Services").Clear(); err != nil {
+			return err
+		}
+		if err := t.db.Delete(&catalog.Solution{}, old.ID).Error; err != nil {
+			return err
+		}
+		_, err := t.event(catalog.EntitySolution, slug, catalog.ActionDelete, solutionRecord(&old), nil)
+		return err
+	})
+	return translate(err, fmt.Sprintf("delete solution %q", slug))
+}

@@ -1,0 +1,156 @@
+// Package store keeps the register in SQLite through GORM: it opens the
+// database with the right pragmas, migrates it, runs every write in an
+// immediate transaction that also appends to the event log, answers the
+// queries the product needs and loads the seed data. *gorm.DB never leaves
+// this package.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"efa-register/internal/catalog"
+)
+
+// Store is the register's database. Writes go through one connection in
+// BEGIN IMMEDIATE transactions; reads use a pool of read-only connections.
+type Store struct {
+	w, r          *gorm.DB
+	path          string
+	log           *slog.Logger
+	sqliteVersion string
+	changed       chan struct{}
+}
+
+// Open opens (creating if needed) the SQLite database at path, checks the
+// SQLite version and migrates the schema.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: create directory: %w", err)
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, PrepareStmt: false}
+	w, err := gorm.Open(sqlite.Open(dsn(path, "immediate", false)), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// SQLite allows one writer at a time; one connection makes writers queue
+	// in Go instead of failing with SQLITE_BUSY.
+	wdb.SetMaxOpenConns(1)
+	s := &Store{w: w, path: path, log: log, changed: make(chan struct{}, 1)}
+	if err := w.WithContext(ctx).Raw("select sqlite_version()").Scan(&s.sqliteVersion).Error; err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: read sqlite_version: %w", err)
+	}
+	if !sqliteAtLeast(s.sqliteVersion, 3, 51) {
+		s.Close()
+		return nil, fmt.Errorf("store: SQLite %s is too old (need 3.51 or newer)", s.sqliteVersion)
+	}
+	var mode string
+	if err := w.WithContext(ctx).Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
+		s.Close()
+		return nil, fmt.Errorf("store: journal mode is %q, want wal: %v", mode, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	r, err := gorm.Open(sqlite.Open(dsn(path, "deferred", true)), cfg)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open readers: %w", err)
+	}
+	rdb, _ := r.DB()
+	rdb.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
+	rdb.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+	s.r = r
+	log.Info("database open", "path", path, "sqlite_version", s.sqliteVersion)
+	return s, nil
+}
+
+func dsn(path, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", "FULL")
+	q.Set("_txlock", txlock)
+	if readOnly {
+		q.Set("_query_only", "true")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func sqliteAtLeast(v string, major, minor int) bool {
+	var a, b int
+	if _, err := fmt.Sscanf(v, "%d.%d", &a, &b); err != nil {
+		return false
+	}
+	return a > major || (a == major && b >= minor)
+}
+
+// SQLiteVersion is the version of the linked SQLite library.
+func (s *Store) SQLiteVersion() string { return s.sqliteVersion }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Changed is signalled (without blocking) after every committed write, so a
+// follower such as the search index can catch up with the event log.
+func (s *Store) Changed() <-chan struct{} { return s.changed }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.WithContext(ctx).Raw("select 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range []*gorm.DB{s.r, s.w} {
+		if db == nil {
+			continue
+		}
+		if sqlDB, err := db.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// translate maps GORM errors to the catalog's sentinel errors, once, here.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("store: %s: %w", what, catalog.ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey), strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		return fmt.Errorf("store: %s: %w", what, catalog.ErrConflict)
+	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, catalog.ErrNotFound),
+		errors.Is(err, catalog.ErrConflict), errors.Is(err, catalog.ErrForbidden):
+		return err
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
