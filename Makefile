@@ -1,0 +1,27 @@
+# EfA-Register – make help lists the targets.
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: help generate test lint run build bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+generate: ## regenerate the templ views (*_templ.go are committed)
+	$(GO) tool templ generate ./views
+
+test: ## run every test (the command CI runs)
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt and go vet
+	@out="$$(gofmt -l cmd internal views static seed bench 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+run: ## serve on :8080 with ./data
+	$(GO) run ./cmd/efa
+
+build: ## build the efa binary into ./bin
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/efa ./cmd/efa
+
+bench: ## run the Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"efa-register/internal/store"
+	"efa-register/seed"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage marks a wrong invocation; main exits with status 2 for it.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+// config is the configuration of every subcommand, read once from the
+// environment and overridden by flags.
+type config struct {
+	Addr     string
+	DataDir  string
+	LogLevel slog.Level
+}
+
+func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
+
+// loadConfig reads the EFA_* environment variables.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{Addr: ":8080", DataDir: "./data", LogLevel: slog.LevelInfo}
+	if v := getenv("EFA_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("EFA_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv("EFA_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("EFA_LOG_LEVEL=%q: want debug, info, warn or error: %w", v, errUsage)
+		}
+	}
+	return c, nil
+}
+
+const usage = `efa – EfA-Register: the register of "Einer für Alle" online services
+
+Usage:
+  efa [serve] [flags]   serve the register (default; seeds an empty database)
+  efa seed [flags]      load the embedded reference data (idempotent)
+  efa version           print the version
+  efa <command> --help  show the flags of a command
+
+Environment:
+  EFA_ADDR       listen address (default :8080)
+  EFA_DATA_DIR   folder of the database and search index (default ./data)
+  EFA_LOG_LEVEL  debug, info, warn or error (default info)
+`
+
+// run is the whole program: main only calls it, so tests can too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, cfg, args, stdout, stderr)
+	case "seed":
+		return cmdSeed(ctx, cfg, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "efa", buildVersion())
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+}
+
+// newFlags returns a flag set that prints its usage to stderr.
+func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: efa %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return version
+}
+
+// openStore opens the database in the data folder.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, cfg.dbPath(), log)
+}
+
+// seedIfEmpty loads the seed data into a database that has no Länder yet.
+func seedIfEmpty(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if stats.States > 0 {
+		return nil
+	}
+	log.Info("empty database: loading the seed data")
+	_, err = st.Seed(ctx, seed.FS)
+	return err
+}

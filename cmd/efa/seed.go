@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"efa-register/seed"
+)
+
+func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("seed", "Loads the embedded reference data and known EfA solutions. Running it again changes nothing.", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	start := time.Now()
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.Seed(ctx, seed.FS)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Seed: %d angelegt, %d geändert, %d unverändert (%.2f s)\n",
+		rep.Created, rep.Updated, rep.Unchanged, time.Since(start).Seconds())
+	return nil
+}

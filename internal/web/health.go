@@ -1,0 +1,25 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// handleHealthz answers 200 while the process lives.
+func (s *server) handleHealthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+// handleReadyz answers 200 only when the database is open and migrated.
+func (s *server) handleReadyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.Store.Ping(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht erreichbar"})
+	}
+	v, err := s.Store.SchemaVersion(ctx)
+	if err != nil || v == 0 {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht migriert"})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schemaVersion": v})
+}

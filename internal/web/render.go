@@ -1,0 +1,39 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"efa-register/views"
+)
+
+// isHTMX reports whether the request came from htmx (and wants a fragment).
+func isHTMX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// render writes a component into a buffer first, so a failing template never
+// sends half a page, then answers with status. For htmx requests it sends
+// fragment instead of page when fragment is not nil.
+func render(c echo.Context, status int, page, fragment templ.Component) error {
+	comp := page
+	if fragment != nil && isHTMX(c) {
+		comp = fragment
+	}
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page returns the frame data of a full page.
+func page(c echo.Context, title string, active string, crumbs ...views.Crumb) views.Page {
+	return views.Page{Title: title, Active: active, Crumbs: crumbs}
+}
+
+func renderOK(c echo.Context, page templ.Component) error { return render(c, http.StatusOK, page, nil) }
