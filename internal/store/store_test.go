@@ -5,34 +5,16 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
 	"efa-register/seed"
 )
 
-var (
-	seededOnce sync.Once
-	seededPath string
-)
-
 // openSeeded opens a fresh copy of a database seeded with the real data.
-func openSeeded(t *testing.T) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "efa.db")
-	s, err := store.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Seed(ctx, seed.FS); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return s
-}
+func openSeeded(t *testing.T) *store.Store { return storetest.Seeded(t) }
 
 func countEvents(t *testing.T, s *store.Store) uint64 {
 	t.Helper()
@@ -45,7 +27,15 @@ func countEvents(t *testing.T, s *store.Store) uint64 {
 
 func TestSeedCountsAndIdempotence(t *testing.T) {
 	ctx := context.Background()
-	s := openSeeded(t)
+	// Seed from scratch here; the other tests use copies of a seeded template.
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "efa.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Seed(ctx, seed.FS); err != nil {
+		t.Fatal(err)
+	}
 	want := store.Stats{States: 16, Districts: 401, Municipalities: 10794, TopicFields: 14, LifeSituations: 55,
 		Services: 557, LeikaServices: 5249, Solutions: 50, Adoptions: 70}
 	got, err := s.Stats(ctx)

@@ -1,35 +1,23 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
-	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
 	"efa-register/internal/web"
-	"efa-register/seed"
 )
 
 // newApp returns the real router over a freshly seeded SQLite file.
 func newApp(t *testing.T) *echo.Echo {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "efa.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Seed(ctx, seed.FS); err != nil {
-		t.Fatal(err)
-	}
-	return web.New(web.Deps{Store: st, Version: "test"})
+	return web.New(web.Deps{Store: storetest.Seeded(t), Version: "test"})
 }
 
 func do(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
