@@ -2,7 +2,11 @@
 // or the store: handlers pass plain view data in.
 package views
 
-import "strconv"
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+)
 
 // FormatInt formats n with German thousands separators (10.794).
 func FormatInt(n int64) string {
@@ -25,3 +29,13 @@ func FormatInt(n int64) string {
 }
 
 func statusText(status int) string { return strconv.Itoa(status) }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// csrfHeader is the hx-headers value that makes htmx send the CSRF token.
+func csrfHeader(token string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
+}
+
+func uintStr(n uint) string { return strconv.FormatUint(uint64(n), 10) }

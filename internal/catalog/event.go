@@ -21,6 +21,9 @@ const (
 	EntityLeika         = "leika"
 	EntitySolution      = "solution"
 	EntityAdoption      = "adoption"
+	EntityUser          = "user"
+	EntityMembership    = "membership"
+	EntityToken         = "api_token"
 )
 
 // Event is one entry of the append-only log: the audit trail, the source of

@@ -175,3 +175,10 @@ func (s *Store) AdoptionsByLand(ctx context.Context, landKey string) ([]catalog.
 func (s *Store) AllAdoptions(ctx context.Context) ([]catalog.Adoption, error) {
 	return s.adoptions(ctx, "all", func(q *gorm.DB) *gorm.DB { return q })
 }
+
+// AdoptionByID returns one adoption with its organisation and its solution (with provider).
+func (s *Store) AdoptionByID(ctx context.Context, id uint) (catalog.Adoption, error) {
+	var a catalog.Adoption
+	err := s.r.WithContext(ctx).Preload("Organisation").Preload("Solution").Preload("Solution.Provider").First(&a, id).Error
+	return a, translate(err, fmt.Sprintf("adoption %d", id))
+}

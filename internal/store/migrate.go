@@ -39,6 +39,10 @@ func models() []any {
 	return []any{
 		&catalog.Organisation{}, &catalog.TopicField{}, &catalog.LifeSituation{}, &catalog.Service{},
 		&catalog.LeikaService{}, &catalog.Solution{}, &catalog.Adoption{}, &catalog.Event{}, &schemaMigration{},
+		// search: zero-result counters for the demand radar
+		&SearchZeroResult{},
+		// accounts
+		&catalog.User{}, &catalog.Membership{}, &catalog.APIToken{}, &catalog.AccountRequest{}, &session{},
 	}
 }
 

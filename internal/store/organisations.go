@@ -81,3 +81,30 @@ func (s *Store) CreateOrganisation(ctx context.Context, actor string, o catalog.
 	})
 	return o, translate(err, "create organisation "+orgEntityID(&o))
 }
+
+// OrganisationByID returns one organisation.
+func (s *Store) OrganisationByID(ctx context.Context, id uint) (catalog.Organisation, error) {
+	var o catalog.Organisation
+	err := s.r.WithContext(ctx).First(&o, id).Error
+	return o, translate(err, "organisation by id")
+}
+
+// LookupOrganisations finds organisations by AGS, ARS or postcode (digits)
+// or by name prefix, for forms that work without the search index.
+func (s *Store) LookupOrganisations(ctx context.Context, q string, n int) ([]catalog.Organisation, error) {
+	q = strings.TrimSpace(q)
+	var out []catalog.Organisation
+	db := s.r.WithContext(ctx).Where("kind <> ?", catalog.KindBund)
+	var err error
+	switch {
+	case catalog.ValidAGS(q):
+		err = db.Where("ags = ?", q).Limit(n).Find(&out).Error
+	case catalog.ValidARS(q):
+		err = db.Where("ars = ?", q).Order("kind = 'gemeinde' desc").Limit(n).Find(&out).Error
+	case len(q) == 5 && strings.Trim(q, "0123456789") == "":
+		err = db.Where("postcode = ? OR key = ?", q, q).Order("population desc").Limit(n).Find(&out).Error
+	default:
+		return s.OrganisationsByNamePrefix(ctx, q, n)
+	}
+	return out, translate(err, "lookup organisations")
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"gorm.io/driver/sqlite"
@@ -59,9 +60,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: read sqlite_version: %w", err)
 	}
-	if !sqliteAtLeast(s.sqliteVersion, 3, 51) {
+	if !sqliteAtLeast(s.sqliteVersion, MinSQLiteVersion) {
 		s.Close()
-		return nil, fmt.Errorf("store: SQLite %s is too old (need 3.51 or newer)", s.sqliteVersion)
+		return nil, fmt.Errorf("store: SQLite %s is too old (need %s or newer)", s.sqliteVersion, MinSQLiteVersion)
 	}
 	var mode string
 	if err := w.WithContext(ctx).Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
@@ -98,12 +99,41 @@ func dsn(path, txlock string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func sqliteAtLeast(v string, major, minor int) bool {
-	var a, b int
-	if _, err := fmt.Sscanf(v, "%d.%d", &a, &b); err != nil {
+// MinSQLiteVersion is the oldest SQLite the register runs on. 3.51.3 is the
+// first release with the fix for the WAL-reset corruption bug (present from
+// 3.7.0 to 3.51.2) that can damage a WAL database written and checkpointed by
+// several connections at once, which is exactly how the store works.
+const MinSQLiteVersion = "3.51.3"
+
+// sqliteAtLeast reports whether version v (major.minor.patch, patch optional)
+// is at least min; an unparsable version is never enough.
+func sqliteAtLeast(v, min string) bool {
+	parse := func(s string) ([3]int, bool) {
+		var out [3]int
+		parts := strings.Split(s, ".")
+		if len(parts) < 2 || len(parts) > 4 {
+			return out, false
+		}
+		for i := 0; i < len(parts) && i < 3; i++ {
+			n, err := strconv.Atoi(parts[i])
+			if err != nil || n < 0 {
+				return out, false
+			}
+			out[i] = n
+		}
+		return out, true
+	}
+	have, ok1 := parse(v)
+	want, ok2 := parse(min)
+	if !ok1 || !ok2 {
 		return false
 	}
-	return a > major || (a == major && b >= minor)
+	for i := range have {
+		if have[i] != want[i] {
+			return have[i] > want[i]
+		}
+	}
+	return true
 }
 
 // SQLiteVersion is the version of the linked SQLite library.

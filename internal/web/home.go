@@ -1,8 +1,13 @@
 package web
 
 import (
+	"context"
+	"strconv"
+
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -17,9 +22,123 @@ func (s *server) handleHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.HomeData{Solutions: st.Solutions, Adoptions: st.Adoptions, Services: st.Services, Municipalities: st.Municipalities}
+	reach, err := s.Store.AdoptionReach(ctx)
+	if err != nil {
+		return err
+	}
+	perLand, err := s.Store.CountsPerLand(ctx)
+	if err != nil {
+		return err
+	}
+	changes, err := s.latestChanges(ctx, 8)
+	if err != nil {
+		return err
+	}
+	d := views.HomeData{Solutions: st.Solutions, Adoptions: st.Adoptions, Services: st.Services, Municipalities: st.Municipalities,
+		LaenderReached: reach.Laender, GemeindenReached: reach.Gemeinden, Changes: changes}
 	for _, t := range topics {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
 	}
+	counts := map[string]int64{}
+	d.MapTable = views.Table{Caption: "Nachnutzungen und bereitgestellte Lösungen je Land (die Daten der Karte)",
+		Head:        []string{"Land", "Nachnutzungen durch Land, Kreise und Gemeinden", "davon in Betrieb", "bereitgestellte Lösungen"},
+		NumericCols: map[int]bool{1: true, 2: true, 3: true}, TestID: "map-table"}
+	for _, lc := range perLand {
+		counts[lc.Land.Key] = lc.AdoptionsMade
+		d.MapTable.Rows = append(d.MapTable.Rows, []views.Cell{{Text: lc.Land.Name, URL: views.LandURL(lc.Land.Key)},
+			{Text: views.FormatInt(lc.AdoptionsMade)}, {Text: views.FormatInt(lc.LiveAdoptionsMade)}, {Text: views.FormatInt(lc.Provided)}})
+	}
+	d.Map, err = countMap("karte-start", "Nachnutzungen je Land",
+		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Zahlen.",
+		"Nachnutzungen", counts)
+	if err != nil {
+		return err
+	}
 	return renderOK(c, views.Home(page(c, "Start", "/"), d))
+}
+
+// latestChanges describes the newest solution and adoption events in words.
+func (s *server) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, error) {
+	evs, err := s.Store.LatestEvents(ctx, []string{catalog.EntitySolution, catalog.EntityAdoption}, n)
+	if err != nil {
+		return nil, err
+	}
+	var slugs []string
+	var adoptionIDs []uint
+	for _, ev := range evs {
+		switch ev.EntityType {
+		case catalog.EntitySolution:
+			slugs = append(slugs, ev.EntityID)
+		case catalog.EntityAdoption:
+			if id, err := strconv.ParseUint(ev.EntityID, 10, 64); err == nil {
+				adoptionIDs = append(adoptionIDs, uint(id))
+			}
+		}
+	}
+	sols, err := s.Store.SolutionsBySlugs(ctx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	adoptions, err := s.Store.AdoptionsByIDs(ctx, adoptionIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.ChangeItem, 0, len(evs))
+	for _, ev := range evs {
+		changes := store.DecodeChanges(ev)
+		value := func(field string) string {
+			for _, ch := range changes {
+				if ch.Field == field {
+					if ev.Action == catalog.ActionDelete {
+						return views.FormatValue(ch.Old)
+					}
+					return views.FormatValue(ch.New)
+				}
+			}
+			return ""
+		}
+		item := views.ChangeItem{At: ev.At}
+		switch ev.EntityType {
+		case catalog.EntitySolution:
+			item.What = "Lösung " + views.ActionLabel(ev.Action)
+			if sol, ok := sols[ev.EntityID]; ok {
+				item.Subject = views.Link{Label: sol.Name, URL: views.SolutionURL(sol.Slug)}
+			} else {
+				item.Subject = views.Link{Label: orDash(value("name"))}
+			}
+			if ev.Action == catalog.ActionUpdate {
+				item.Detail = changedFields(changes)
+			}
+		case catalog.EntityAdoption:
+			item.What = "Nachnutzung " + views.ActionLabel(ev.Action)
+			id, _ := strconv.ParseUint(ev.EntityID, 10, 64)
+			if a, ok := adoptions[uint(id)]; ok && a.Solution != nil && a.Organisation != nil {
+				item.Subject = views.Link{Label: a.Solution.Name, URL: views.SolutionURL(a.Solution.Slug)}
+				item.Detail = "durch " + a.Organisation.Name + " (" + a.Status.Label() + ")"
+			} else {
+				item.Subject = views.Link{Label: orDash(value("solution"))}
+			}
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// changedFields lists the German names of the fields an update changed.
+func changedFields(changes []store.FieldChange) string {
+	out := "geändert: "
+	for i, ch := range changes {
+		if i > 0 {
+			out += ", "
+		}
+		out += views.FieldLabel(ch.Field)
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }

@@ -33,7 +33,8 @@ func render(c echo.Context, status int, page, fragment templ.Component) error {
 
 // page returns the frame data of a full page.
 func page(c echo.Context, title string, active string, crumbs ...views.Crumb) views.Page {
-	return views.Page{Title: title, Active: active, Crumbs: crumbs}
+	token, _ := c.Get("csrf").(string)
+	return views.Page{Title: title, Active: active, Crumbs: crumbs, CSRF: token, User: principal(c).Name}
 }
 
 func renderOK(c echo.Context, page templ.Component) error { return render(c, http.StatusOK, page, nil) }

@@ -11,12 +11,15 @@ import (
 
 // routes registers every route of the application, in one place.
 func (s *server) routes(e *echo.Echo) {
+	s.useOps(e)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
+	e.Use(pagesOnly(s.withSession()), pagesOnly(s.csrf()))
 
 	// Operations
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
+	e.GET("/metrics", s.handleMetrics)
 
 	// Static assets (embedded)
 	e.StaticFS("/static", static.FS)
@@ -24,7 +27,33 @@ func (s *server) routes(e *echo.Echo) {
 	// Pages
 	e.GET("/", s.handleHome)
 
+	// Accounts: login, own account, API tokens
+	e.GET("/anmelden", s.handleLoginForm)
+	e.POST("/anmelden", s.handleLogin)
+	e.POST("/abmelden", s.handleLogout)
+	e.GET("/anmelden/oidc", s.handleOIDCStart)
+	e.GET("/anmelden/oidc/rueckruf", s.handleOIDCCallback)
+	e.GET("/konto", s.handleAccount, requireLogin)
+	e.POST("/konto/loeschen", s.handleAccountDelete, requireLogin)
+	e.GET("/konto/tokens", s.handleTokens, requireLogin)
+	e.POST("/konto/tokens", s.handleTokenCreate, requireLogin)
+	e.POST("/konto/tokens/:id/widerrufen", s.handleTokenRevoke, requireLogin)
+	e.GET("/konto/beantragen", s.handleRequestForm)
+	e.POST("/konto/beantragen", s.handleRequestCreate)
+	e.GET("/konto/antrag/:token", s.handleRequestStatus)
+	e.GET("/verwaltung/antraege", s.handleRequests, requireLogin)
+	e.POST("/verwaltung/antraege/:id", s.handleRequestDecide, requireLogin)
+
+	// Registration: adoptions
+	e.GET("/loesungen/:slug/nachnutzung", s.handleAdoptionForm, requireLogin)
+	e.POST("/loesungen/:slug/nachnutzung", s.handleAdoptionSubmit, requireLogin)
+	e.POST("/nachnutzungen/:id/rueckmeldung", s.handleAdoptionConfirm, requireLogin)
+	e.POST("/nachnutzungen/:id/loeschen", s.handleAdoptionDelete, requireLogin)
+
 	// JSON API
 	api := e.Group("/api/v1")
 	api.GET("/stats", s.handleAPIStats)
+	api.POST("/adoptions", s.handleAPIAdoptionCreate, s.requireToken)
+	api.PATCH("/adoptions/:id", s.handleAPIAdoptionPatch, s.requireToken)
+	api.DELETE("/adoptions/:id", s.handleAPIAdoptionDelete, s.requireToken)
 }

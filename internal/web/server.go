@@ -5,9 +5,13 @@ package web
 
 import (
 	"log/slog"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/auth"
 	"efa-register/internal/store"
 )
 
@@ -17,11 +21,19 @@ type Deps struct {
 	Log   *slog.Logger
 	// Version is the build version shown by /healthz.
 	Version string
+	// Auth configures logins and sessions.
+	Auth AuthConfig
+	// Ops configures limits, security headers and metrics (middleware.go).
+	Ops Ops
 }
 
 // server carries the dependencies of the handlers.
 type server struct {
 	Deps
+	sessions      *scs.SessionManager
+	loginThrottle *auth.Throttle
+	oidc          *oidcLogin
+	metrics       *metrics
 }
 
 // New returns the configured Echo instance with every route registered.
@@ -29,7 +41,18 @@ func New(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{Deps: d}
+	if d.Auth.IdleTimeout == 0 {
+		d.Auth.IdleTimeout = 30 * time.Minute
+	}
+	if d.Auth.Lifetime == 0 {
+		d.Auth.Lifetime = 12 * time.Hour
+	}
+	s := &server{Deps: d, loginThrottle: auth.NewThrottle(5, 15*time.Minute)}
+	s.initOps()
+	s.sessions = s.newSessions()
+	if d.Auth.OIDC.Issuer != "" {
+		s.oidc = newOIDCLogin(d.Auth.OIDC)
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -1,0 +1,140 @@
+package catalog
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is what a user may do for an organisation.
+type Role string
+
+// The roles. Platform admins are marked on the user, not by membership.
+const (
+	// RoleCoordinator is the OZG coordinator of a Land: approves account
+	// requests of organisations in that Land and may act for them.
+	RoleCoordinator Role = "coordinator"
+	// RoleEditor registers the adoptions of its organisation and, in a
+	// provider organisation, its solutions and the confirmations of their adoptions.
+	RoleEditor Role = "editor"
+)
+
+// Label is the German name of the role.
+func (r Role) Label() string {
+	switch r {
+	case RoleCoordinator:
+		return "Landeskoordination"
+	case RoleEditor:
+		return "Redaktion der Organisation"
+	}
+	return string(r)
+}
+
+// User is a person with an account. Personal data is kept to name, e-mail
+// address and role; it never appears on public pages or in the feed.
+type User struct {
+	ID           uint   `gorm:"primaryKey"`
+	Email        string `gorm:"size:200;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	PasswordHash string `gorm:"size:200"`
+	OIDCIssuer   string `gorm:"size:300;index:idx_user_oidc,priority:1"`
+	OIDCSubject  string `gorm:"size:300;index:idx_user_oidc,priority:2"`
+	Admin        bool   `gorm:"not null;default:false"`
+	CreatedAt    time.Time
+	LastLoginAt  *time.Time
+	Memberships  []Membership `gorm:"constraint:OnDelete:CASCADE"`
+}
+
+// Membership gives a user a role for one organisation.
+type Membership struct {
+	ID             uint          `gorm:"primaryKey"`
+	UserID         uint          `gorm:"not null;uniqueIndex:idx_membership,priority:1"`
+	OrganisationID uint          `gorm:"not null;uniqueIndex:idx_membership,priority:2;index"`
+	Organisation   *Organisation `gorm:"constraint:OnDelete:CASCADE"`
+	Role           Role          `gorm:"size:20;not null"`
+	CreatedAt      time.Time
+}
+
+// APIToken lets a program act as editor for one organisation until it
+// expires or is revoked. Only the SHA-256 hash of the secret is stored.
+type APIToken struct {
+	ID             uint          `gorm:"primaryKey"`
+	OrganisationID uint          `gorm:"not null;index"`
+	Organisation   *Organisation `gorm:"constraint:OnDelete:CASCADE"`
+	UserID         uint          `gorm:"not null;index"`
+	User           *User         `gorm:"constraint:OnDelete:CASCADE"`
+	Name           string        `gorm:"size:100;not null"`
+	Hash           string        `gorm:"size:64;not null;uniqueIndex"`
+	Prefix         string        `gorm:"size:16;not null"`
+	ExpiresAt      time.Time     `gorm:"not null"`
+	RevokedAt      *time.Time
+	LastUsedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+// Active reports whether the token may be used at time now.
+func (t APIToken) Active(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
+
+// RequestStatus is the state of an account request.
+type RequestStatus string
+
+// The account request states.
+const (
+	RequestPending  RequestStatus = "pending"
+	RequestApproved RequestStatus = "approved"
+	RequestRejected RequestStatus = "rejected"
+)
+
+// Label is the German name of the state.
+func (s RequestStatus) Label() string {
+	switch s {
+	case RequestPending:
+		return "in Prüfung"
+	case RequestApproved:
+		return "genehmigt"
+	case RequestRejected:
+		return "abgelehnt"
+	}
+	return string(s)
+}
+
+// AccountRequest is a person's request for an editor account of an
+// organisation; the coordinator of its Land decides.
+type AccountRequest struct {
+	ID             uint          `gorm:"primaryKey"`
+	Name           string        `gorm:"size:200;not null"`
+	Email          string        `gorm:"size:200;not null;index"`
+	PasswordHash   string        `gorm:"size:200;not null"`
+	OrganisationID uint          `gorm:"not null;index"`
+	Organisation   *Organisation `gorm:"constraint:OnDelete:CASCADE"`
+	Message        string        `gorm:"size:1000"`
+	Status         RequestStatus `gorm:"size:20;not null;index"`
+	// StatusHash is the SHA-256 of the secret link the requester uses to see the state.
+	StatusHash string `gorm:"size:64;not null;uniqueIndex"`
+	DecidedBy  string `gorm:"size:200"`
+	Reason     string `gorm:"size:500"`
+	DecidedAt  *time.Time
+	CreatedAt  time.Time
+}
+
+// ValidateAccount checks name and e-mail address of a user or request.
+func ValidateAccount(v *ValidationError, name, email string) {
+	if strings.TrimSpace(name) == "" {
+		v.Add("name", "Bitte geben Sie Ihren Namen an.")
+	} else if len([]rune(name)) > 200 {
+		v.Add("name", "Der Name darf höchstens 200 Zeichen lang sein.")
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != strings.TrimSpace(email) || len(email) > 200 {
+		v.Add("email", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@gemeinde.de).")
+	}
+}
+
+// ValidatePassword checks the length rules for a new password.
+func ValidatePassword(v *ValidationError, password string) {
+	switch n := len([]rune(password)); {
+	case n < 12:
+		v.Add("password", "Das Passwort muss mindestens 12 Zeichen lang sein.")
+	case n > 200:
+		v.Add("password", "Das Passwort darf höchstens 200 Zeichen lang sein.")
+	}
+}

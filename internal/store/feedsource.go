@@ -1,0 +1,686 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"efa-register/internal/catalog"
+)
+
+// This file holds the reads behind the portal's documents: the export with
+// the cursor it is consistent with, the change feed that maps events to the
+// current objects, and the news items of the JSON and Atom feeds.
+//
+// Cursor safety. A cursor is an event sequence number; a consumer that holds
+// cursor c has seen every change with seq <= c. That is only true if no
+// change with a smaller seq can become visible later. Today it cannot: the
+// store writes through one connection in BEGIN IMMEDIATE transactions, so
+// sequence numbers are assigned and committed strictly in order, and
+// AUTOINCREMENT never hands out a number twice. Should writes ever run
+// concurrently (several connections, another database), a transaction could
+// hold seq 10 while seq 11 commits first; a cursor of 11 would then skip 10
+// for good. So neither the export nor the change feed ever hands out a
+// cursor past a gap in the sequence whose following event is younger than
+// GapGrace: the gap may be a transaction still in flight. A gap older than
+// that is a rolled-back number and is passed. Handing out a smaller cursor
+// is always safe: records describe the current object, so seeing a change
+// twice converges on the same state.
+
+// GapGrace is how long a gap in the event sequence is treated as a write
+// still in flight. Write transactions are short (a few milliseconds; the
+// busy timeout is 10 s), so a minute is far beyond any of them.
+const GapGrace = time.Minute
+
+// HeadReader answers "what is the newest event?" in about two microseconds
+// with a prepared statement, so the HTTP caching layer can compare versions
+// on every request without a noticeable cost.
+type HeadReader struct{ stmt *sql.Stmt }
+
+// NewHeadReader prepares the statement on the read pool.
+func (s *Store) NewHeadReader(ctx context.Context) (*HeadReader, error) {
+	db, err := s.r.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: head reader: %w", err)
+	}
+	stmt, err := db.PrepareContext(ctx, "SELECT coalesce(max(seq), 0) FROM events")
+	if err != nil {
+		return nil, fmt.Errorf("store: head reader: %w", err)
+	}
+	return &HeadReader{stmt: stmt}, nil
+}
+
+// Head returns the highest committed event sequence number (0 when empty).
+// It identifies the committed state: every write appends at least one event.
+func (h *HeadReader) Head(ctx context.Context) (uint64, error) {
+	var seq uint64
+	if err := h.stmt.QueryRowContext(ctx).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("store: head: %w", err)
+	}
+	return seq, nil
+}
+
+// Close releases the prepared statement.
+func (h *HeadReader) Close() error { return h.stmt.Close() }
+
+// EventTime returns the time of event seq (zero time for seq 0 or a missing event).
+func (s *Store) EventTime(ctx context.Context, seq uint64) (time.Time, error) {
+	if seq == 0 {
+		return time.Time{}, nil
+	}
+	var evs []catalog.Event
+	err := s.r.WithContext(ctx).Where("seq = ?", seq).Limit(1).Find(&evs).Error
+	if err != nil || len(evs) == 0 {
+		return time.Time{}, translate(err, "event time")
+	}
+	return evs[0].At, nil
+}
+
+// readTx runs fn in one read transaction: every query in it sees the same
+// committed snapshot (SQLite WAL snapshot isolation).
+func (s *Store) readTx(ctx context.Context, what string, fn func(db *gorm.DB) error) error {
+	return translate(s.r.WithContext(ctx).Transaction(fn), what)
+}
+
+// settledCursor is the highest seq c such that no change with seq <= c can
+// still appear, within the snapshot of db (see "Cursor safety" above).
+func settledCursor(db *gorm.DB, now time.Time) (uint64, time.Time, error) {
+	var head []catalog.Event
+	if err := db.Order("seq desc").Limit(1).Find(&head).Error; err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(head) == 0 {
+		return 0, time.Time{}, nil
+	}
+	cutoff := now.Add(-GapGrace)
+	// The first event young enough that a gap before it may still fill.
+	var young []catalog.Event
+	if err := db.Where("at > ?", cutoff).Order("seq").Limit(1).Find(&young).Error; err != nil {
+		return 0, time.Time{}, err
+	}
+	if len(young) == 0 {
+		return head[0].Seq, head[0].At, nil
+	}
+	var before []catalog.Event
+	if err := db.Where("seq < ?", young[0].Seq).Order("seq desc").Limit(1).Find(&before).Error; err != nil {
+		return 0, time.Time{}, err
+	}
+	var prev uint64
+	var prevAt time.Time
+	if len(before) > 0 {
+		prev, prevAt = before[0].Seq, before[0].At
+	}
+	var tail []catalog.Event
+	if err := db.Select("seq", "at").Where("seq >= ?", young[0].Seq).Order("seq").Find(&tail).Error; err != nil {
+		return 0, time.Time{}, err
+	}
+	for _, ev := range tail {
+		if ev.Seq != prev+1 && ev.At.After(cutoff) {
+			break
+		}
+		prev, prevAt = ev.Seq, ev.At
+	}
+	return prev, prevAt, nil
+}
+
+// ExportData is the whole public register at one consistent point: every
+// change with seq <= Cursor is in it. Changes after Cursor may be in it too
+// (only when sequence numbers ever commit out of order); the change feed
+// repeats them, which converges.
+type ExportData struct {
+	Cursor         uint64
+	LastChange     time.Time
+	TopicFields    []catalog.TopicField
+	LifeSituations []catalog.LifeSituation
+	// Services carry their LeiKa-Leistungen.
+	Services []catalog.Service
+	// Solutions carry provider and services, ordered by slug.
+	Solutions []catalog.Solution
+	// Adoptions carry Organisation and a Solution with ID and Slug, ordered by id.
+	Adoptions []catalog.Adoption
+}
+
+// Export reads the export and its cursor in one read transaction.
+func (s *Store) Export(ctx context.Context, now time.Time) (ExportData, error) {
+	var x ExportData
+	err := s.readTx(ctx, "export", func(db *gorm.DB) error {
+		var err error
+		if x.Cursor, x.LastChange, err = settledCursor(db, now); err != nil {
+			return err
+		}
+		if err := db.Order("id").Find(&x.TopicFields).Error; err != nil {
+			return err
+		}
+		if err := db.Order("id").Find(&x.LifeSituations).Error; err != nil {
+			return err
+		}
+		if x.Services, err = loadServices(db, nil); err != nil {
+			return err
+		}
+		if x.Solutions, err = loadSolutions(db.Order("slug")); err != nil {
+			return err
+		}
+		x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
+		return err
+	})
+	return x, err
+}
+
+// loadServices returns services (all when ids is nil) by OZG-ID with their LeiKa rows.
+func loadServices(db *gorm.DB, ids []string) ([]catalog.Service, error) {
+	q := db.Order("id").Preload("Leika", func(db *gorm.DB) *gorm.DB { return db.Order("key").Order("name").Order("id") })
+	if ids != nil {
+		q = q.Where("id IN ?", ids)
+	}
+	var out []catalog.Service
+	return out, q.Find(&out).Error
+}
+
+// loadSolutions returns the solutions q selects, with provider and services.
+func loadSolutions(q *gorm.DB) ([]catalog.Solution, error) {
+	var out []catalog.Solution
+	err := q.Preload("Provider").Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).Find(&out).Error
+	return out, err
+}
+
+// loadAdoptions returns the adoptions q selects with their adopter and the
+// solution's slug. It joins instead of preloading with id lists, so it stays
+// one query per table however many adoptions there are.
+func loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
+	type row struct {
+		catalog.Adoption
+		SolutionSlug string
+	}
+	var rows []row
+	err := q.Model(&catalog.Adoption{}).Select("adoptions.*, solutions.slug AS solution_slug").
+		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	orgIDs := make([]uint, 0, len(rows))
+	seen := map[uint]bool{}
+	for _, r := range rows {
+		if !seen[r.OrganisationID] {
+			seen[r.OrganisationID] = true
+			orgIDs = append(orgIDs, r.OrganisationID)
+		}
+	}
+	orgs := map[uint]*catalog.Organisation{}
+	for start := 0; start < len(orgIDs); start += 500 {
+		var batch []catalog.Organisation
+		if err := q.Session(&gorm.Session{NewDB: true}).Where("id IN ?", orgIDs[start:min(start+500, len(orgIDs))]).Find(&batch).Error; err != nil {
+			return nil, err
+		}
+		for i := range batch {
+			orgs[batch[i].ID] = &batch[i]
+		}
+	}
+	out := make([]catalog.Adoption, len(rows))
+	for i, r := range rows {
+		a := r.Adoption
+		a.Organisation = orgs[a.OrganisationID]
+		a.Solution = &catalog.Solution{ID: a.SolutionID, Slug: r.SolutionSlug}
+		if a.Organisation == nil {
+			return nil, fmt.Errorf("adoption %d: organisation %d missing", a.ID, a.OrganisationID)
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// Change is one change of the feed: the event and the entity as it is now.
+// Exactly one of the object fields is set, or none when the entity is gone
+// (then it is a tombstone, whatever the event did).
+type Change struct {
+	Seq    uint64
+	At     time.Time
+	Action catalog.Action
+	// EntityType is one of catalog.EntitySolution, EntityAdoption,
+	// EntityService, EntityTopicField or EntityLifeSituation.
+	EntityType    string
+	EntityID      string
+	Solution      *catalog.Solution
+	Adoption      *catalog.Adoption
+	Service       *catalog.Service
+	TopicField    *catalog.TopicField
+	LifeSituation *catalog.LifeSituation
+}
+
+// Gone reports whether the entity no longer exists.
+func (c Change) Gone() bool {
+	return c.Solution == nil && c.Adoption == nil && c.Service == nil && c.TopicField == nil && c.LifeSituation == nil
+}
+
+// ChangeBatch is one page of the change feed.
+type ChangeBatch struct {
+	Changes []Change
+	// Next is the cursor after the page: every event up to it was considered.
+	Next uint64
+	// More is true when further events are ready now.
+	More bool
+}
+
+// maxScan bounds the events one page may look at, so a consumer starting
+// from zero gets many cheap pages instead of one expensive one.
+const maxScan = 5000
+
+// ChangesAfter returns the changes after cursor after: at most limit records
+// (more only when one event alone touches more), never splitting the records
+// of one event across pages, and never passing an unsettled gap. Events and
+// current objects are read in one read transaction.
+func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now time.Time) (ChangeBatch, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	b := ChangeBatch{Next: after}
+	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
+		cutoff := now.Add(-GapGrace)
+		scanned := 0
+		for scanned < maxScan {
+			chunk := min(max(limit, 200), maxScan-scanned)
+			var evs []catalog.Event
+			if err := db.Where("seq > ?", b.Next).Order("seq").Limit(chunk + 1).Find(&evs).Error; err != nil {
+				return err
+			}
+			more := len(evs) > chunk
+			if more {
+				evs = evs[:chunk]
+			}
+			// Stop before a gap that may still fill.
+			prev := b.Next
+			for i, ev := range evs {
+				if ev.Seq != prev+1 && ev.At.After(cutoff) {
+					evs, more = evs[:i], false
+					break
+				}
+				prev = ev.Seq
+			}
+			if len(evs) == 0 {
+				b.More = false
+				return nil
+			}
+			groups, err := resolveChanges(db, evs)
+			if err != nil {
+				return err
+			}
+			for i, g := range groups {
+				if len(b.Changes) > 0 && len(b.Changes)+len(g) > limit {
+					b.More = true
+					return nil
+				}
+				b.Changes = append(b.Changes, g...)
+				b.Next = evs[i].Seq
+				scanned++
+			}
+			if !more {
+				b.More = false
+				return nil
+			}
+			b.More = true
+			if len(b.Changes) >= limit {
+				return nil
+			}
+		}
+		return nil
+	})
+	return b, err
+}
+
+// resolveChanges maps each event to the records it causes, loading the
+// current objects in bulk. groups[i] belongs to evs[i] (possibly empty).
+func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
+	var slugs, adoptionIDs, ozgIDs, orgKeys []string
+	var topicIDs, situationIDs []uint
+	leikaServices := make([][]string, len(evs))
+	for i, ev := range evs {
+		switch ev.EntityType {
+		case catalog.EntitySolution:
+			slugs = append(slugs, ev.EntityID)
+		case catalog.EntityAdoption:
+			adoptionIDs = append(adoptionIDs, ev.EntityID)
+		case catalog.EntityService:
+			ozgIDs = append(ozgIDs, ev.EntityID)
+		case catalog.EntityTopicField:
+			if id, err := strconv.ParseUint(ev.EntityID, 10, 32); err == nil {
+				topicIDs = append(topicIDs, uint(id))
+			}
+		case catalog.EntityLifeSituation:
+			if id, err := strconv.ParseUint(ev.EntityID, 10, 32); err == nil {
+				situationIDs = append(situationIDs, uint(id))
+			}
+		case catalog.EntityLeika:
+			ids, err := leikaServiceIDs(db, ev)
+			if err != nil {
+				return nil, err
+			}
+			leikaServices[i] = ids
+			ozgIDs = append(ozgIDs, ids...)
+		case catalog.EntityOrganisation:
+			if ev.Action == catalog.ActionUpdate {
+				orgKeys = append(orgKeys, ev.EntityID)
+			}
+		}
+	}
+
+	solutions := map[string]*catalog.Solution{}
+	if len(slugs) > 0 {
+		list, err := loadSolutions(db.Where("slug IN ?", slugs))
+		if err != nil {
+			return nil, err
+		}
+		for i := range list {
+			solutions[list[i].Slug] = &list[i]
+		}
+	}
+	adoptions := map[string]*catalog.Adoption{}
+	if len(adoptionIDs) > 0 {
+		list, err := loadAdoptions(db.Where("adoptions.id IN ?", adoptionIDs))
+		if err != nil {
+			return nil, err
+		}
+		for i := range list {
+			adoptions[strconv.FormatUint(uint64(list[i].ID), 10)] = &list[i]
+		}
+	}
+	services := map[string]*catalog.Service{}
+	if len(ozgIDs) > 0 {
+		list, err := loadServices(db, ozgIDs)
+		if err != nil {
+			return nil, err
+		}
+		for i := range list {
+			services[list[i].ID] = &list[i]
+		}
+	}
+	topics := map[uint]*catalog.TopicField{}
+	if len(topicIDs) > 0 {
+		var list []catalog.TopicField
+		if err := db.Where("id IN ?", topicIDs).Find(&list).Error; err != nil {
+			return nil, err
+		}
+		for i := range list {
+			topics[list[i].ID] = &list[i]
+		}
+	}
+	situations := map[uint]*catalog.LifeSituation{}
+	if len(situationIDs) > 0 {
+		var list []catalog.LifeSituation
+		if err := db.Where("id IN ?", situationIDs).Find(&list).Error; err != nil {
+			return nil, err
+		}
+		for i := range list {
+			situations[list[i].ID] = &list[i]
+		}
+	}
+	// An organisation's name is part of the solutions and adoptions that
+	// embed it: its update becomes an update of each of them.
+	orgSolutions, orgAdoptions, err := dependantsOf(db, orgKeys)
+	if err != nil {
+		return nil, err
+	}
+
+	groups := make([][]Change, len(evs))
+	for i, ev := range evs {
+		base := Change{Seq: ev.Seq, At: ev.At, Action: ev.Action, EntityType: ev.EntityType, EntityID: ev.EntityID}
+		switch ev.EntityType {
+		case catalog.EntitySolution:
+			if ev.Action != catalog.ActionDelete {
+				base.Solution = solutions[ev.EntityID]
+			}
+			groups[i] = []Change{base}
+		case catalog.EntityAdoption:
+			if ev.Action != catalog.ActionDelete {
+				base.Adoption = adoptions[ev.EntityID]
+			}
+			groups[i] = []Change{base}
+		case catalog.EntityService:
+			if ev.Action != catalog.ActionDelete {
+				base.Service = services[ev.EntityID]
+			}
+			groups[i] = []Change{base}
+		case catalog.EntityTopicField:
+			if id, err := strconv.ParseUint(ev.EntityID, 10, 32); err == nil && ev.Action != catalog.ActionDelete {
+				base.TopicField = topics[uint(id)]
+			}
+			groups[i] = []Change{base}
+		case catalog.EntityLifeSituation:
+			if id, err := strconv.ParseUint(ev.EntityID, 10, 32); err == nil && ev.Action != catalog.ActionDelete {
+				base.LifeSituation = situations[uint(id)]
+			}
+			groups[i] = []Change{base}
+		case catalog.EntityLeika:
+			for _, id := range leikaServices[i] {
+				if sv := services[id]; sv != nil {
+					c := base
+					c.Action, c.EntityType, c.EntityID, c.Service = catalog.ActionUpdate, catalog.EntityService, id, sv
+					groups[i] = append(groups[i], c)
+				}
+			}
+		case catalog.EntityOrganisation:
+			for _, sol := range orgSolutions[ev.EntityID] {
+				c := base
+				c.Action, c.EntityType, c.EntityID, c.Solution = catalog.ActionUpdate, catalog.EntitySolution, sol.Slug, sol
+				groups[i] = append(groups[i], c)
+			}
+			for _, a := range orgAdoptions[ev.EntityID] {
+				c := base
+				c.Action, c.EntityType, c.EntityID, c.Adoption = catalog.ActionUpdate, catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), a
+				groups[i] = append(groups[i], c)
+			}
+		}
+	}
+	return groups, nil
+}
+
+// leikaServiceIDs returns the OZG-IDs a LeiKa event touches: those named in
+// its changes (before and after) and those its key is assigned to now.
+func leikaServiceIDs(db *gorm.DB, ev catalog.Event) ([]string, error) {
+	set := map[string]bool{}
+	var changes map[string][2]any
+	if json.Unmarshal([]byte(ev.Changes), &changes) == nil {
+		for _, v := range changes["ozgId"] {
+			if s, ok := v.(string); ok && s != "" {
+				set[s] = true
+			}
+		}
+	}
+	if rest, ok := strings.CutPrefix(ev.EntityID, "ohne-schluessel:"); ok {
+		if rest != "" {
+			set[rest] = true
+		}
+	} else {
+		var ids []*string
+		if err := db.Model(&catalog.LeikaService{}).Where("key = ?", ev.EntityID).Pluck("service_id", &ids).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if id != nil {
+				set[*id] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// dependantsOf returns, per organisation "kind:key", the solutions it
+// provides and the adoptions it made.
+func dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.Solution, map[string][]*catalog.Adoption, error) {
+	sols, adopts := map[string][]*catalog.Solution{}, map[string][]*catalog.Adoption{}
+	for _, k := range keys {
+		kind, key, ok := strings.Cut(k, ":")
+		if !ok {
+			continue
+		}
+		var org catalog.Organisation
+		res := db.Where("kind = ? AND key = ?", kind, key).Limit(1).Find(&org)
+		if res.Error != nil {
+			return nil, nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		list, err := loadSolutions(db.Where("provider_id = ?", org.ID).Order("slug"))
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range list {
+			sols[k] = append(sols[k], &list[i])
+		}
+		al, err := loadAdoptions(db.Where("adoptions.organisation_id = ?", org.ID).Order("adoptions.id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range al {
+			adopts[k] = append(adopts[k], &al[i])
+		}
+	}
+	return sols, adopts, nil
+}
+
+// Activity is one news item of the JSON and Atom feeds: a new or changed
+// solution or a new adoption, with the objects as they are now.
+type Activity struct {
+	Event    catalog.Event
+	Solution catalog.Solution
+	// Adoption (with Organisation) is set for new adoptions.
+	Adoption *catalog.Adoption
+}
+
+// LatestActivity returns the newest limit news items, newest first. Items
+// whose solution or adoption has been deleted since are left out: the feeds
+// link to pages that must exist.
+func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, error) {
+	var out []Activity
+	err := s.readTx(ctx, "latest activity", func(db *gorm.DB) error {
+		before := uint64(1<<63 - 1)
+		for len(out) < limit {
+			var evs []catalog.Event
+			err := db.Where("seq < ?", before).
+				Where("(entity_type = ? AND action IN ?) OR (entity_type = ? AND action = ?)",
+					catalog.EntitySolution, []catalog.Action{catalog.ActionCreate, catalog.ActionUpdate},
+					catalog.EntityAdoption, catalog.ActionCreate).
+				Order("seq desc").Limit(2 * limit).Find(&evs).Error
+			if err != nil || len(evs) == 0 {
+				return err
+			}
+			before = evs[len(evs)-1].Seq
+			groups, err := resolveChanges(db, evs)
+			if err != nil {
+				return err
+			}
+			var solIDs []uint
+			for _, g := range groups {
+				if len(g) == 1 && g[0].Adoption != nil {
+					solIDs = append(solIDs, g[0].Adoption.SolutionID)
+				}
+			}
+			adopted := map[uint]*catalog.Solution{}
+			if len(solIDs) > 0 {
+				list, err := loadSolutions(db.Where("id IN ?", solIDs))
+				if err != nil {
+					return err
+				}
+				for i := range list {
+					adopted[list[i].ID] = &list[i]
+				}
+			}
+			for i, g := range groups {
+				if len(g) != 1 || len(out) >= limit {
+					continue
+				}
+				switch c := g[0]; {
+				case c.Solution != nil:
+					out = append(out, Activity{Event: evs[i], Solution: *c.Solution})
+				case c.Adoption != nil && adopted[c.Adoption.SolutionID] != nil:
+					out = append(out, Activity{Event: evs[i], Solution: *adopted[c.Adoption.SolutionID], Adoption: c.Adoption})
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AdoptionsWhere selects the adoptions of one solution, one organisation or
+// one Land (exactly one field set), each with adopter and solution slug, by id.
+type AdoptionsWhere struct {
+	SolutionSlug            string
+	AdopterKind             catalog.OrgKind
+	AdopterKey, AdopterLand string
+}
+
+// FindAdoptions returns the adoptions selected by w, ordered by id.
+func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.Adoption, error) {
+	q := s.r.WithContext(ctx).Order("adoptions.id")
+	switch {
+	case w.SolutionSlug != "":
+		q = q.Where("solutions.slug = ?", w.SolutionSlug)
+	case w.AdopterKey != "":
+		q = q.Where("adoptions.organisation_id IN (?)",
+			s.r.Model(&catalog.Organisation{}).Select("id").Where("kind = ? AND key = ?", w.AdopterKind, w.AdopterKey))
+	case w.AdopterLand != "":
+		q = q.Where("adoptions.organisation_id IN (?)",
+			s.r.Model(&catalog.Organisation{}).Select("id").Where("land_key = ?", w.AdopterLand))
+	default:
+		return nil, fmt.Errorf("store: find adoptions: no selection: %w", catalog.ErrInvalid)
+	}
+	out, err := loadAdoptions(q)
+	return out, translate(err, "find adoptions")
+}
+
+// OrganisationFilter selects organisations for the API list.
+type OrganisationFilter struct {
+	Kind     catalog.OrgKind
+	LandKey  string
+	ARS, AGS string
+	Page     int
+	PerPage  int
+}
+
+// OrganisationPage is one page of organisations.
+type OrganisationPage struct {
+	Items         []catalog.Organisation
+	Total         int64
+	Page, PerPage int
+}
+
+// FindOrganisations returns the organisations matching f, ordered by kind and key.
+func (s *Store) FindOrganisations(ctx context.Context, f OrganisationFilter) (OrganisationPage, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 100
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	q := s.r.WithContext(ctx).Model(&catalog.Organisation{})
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.LandKey != "" {
+		q = q.Where("land_key = ?", f.LandKey)
+	}
+	if f.ARS != "" {
+		q = q.Where("ars = ?", f.ARS)
+	}
+	if f.AGS != "" {
+		q = q.Where("ags = ?", f.AGS)
+	}
+	p := OrganisationPage{Page: f.Page, PerPage: f.PerPage}
+	if err := q.Count(&p.Total).Error; err != nil {
+		return p, translate(err, "count organisations")
+	}
+	err := q.Order("kind").Order("key").Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
+	return p, translate(err, "find organisations")
+}

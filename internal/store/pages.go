@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"strconv"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"efa-register/internal/catalog"
+)
+
+// This file holds the read queries of the browsing pages (start page, Land,
+// Kreis, Gemeinde, Themenfeld and OZG-Leistung pages, comparison).
+
+// Reach is how far adoption has spread.
+type Reach struct {
+	// Laender counts the Länder in which the Land itself or one of its
+	// Kreise or Gemeinden adopted at least one solution.
+	Laender int64
+	// Kreise counts the Kreise that adopted a solution themselves.
+	Kreise int64
+	// Gemeinden counts the Gemeinden that adopted a solution themselves.
+	Gemeinden int64
+}
+
+// AdoptionReach counts the Länder, Kreise and Gemeinden reached by adoptions.
+func (s *Store) AdoptionReach(ctx context.Context) (Reach, error) {
+	var r Reach
+	db := s.r.WithContext(ctx)
+	err := db.Raw(`SELECT count(DISTINCT o.land_key) FROM adoptions a
+		JOIN organisations o ON o.id = a.organisation_id WHERE o.land_key <> ''`).Scan(&r.Laender).Error
+	if err != nil {
+		return r, translate(err, "reach of Länder")
+	}
+	for _, c := range []struct {
+		dst  *int64
+		kind catalog.OrgKind
+	}{{&r.Kreise, catalog.KindKreis}, {&r.Gemeinden, catalog.KindGemeinde}} {
+		err := db.Raw(`SELECT count(DISTINCT o.id) FROM adoptions a
+			JOIN organisations o ON o.id = a.organisation_id WHERE o.kind = ?`, c.kind).Scan(c.dst).Error
+		if err != nil {
+			return r, translate(err, "reach of "+string(c.kind))
+		}
+	}
+	return r, nil
+}
+
+// AdoptionsByKreis returns the adoptions made by a Kreis and its Gemeinden.
+func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "by Kreis", func(q *gorm.DB) *gorm.DB { return q.Where("organisations.kreis_key = ?", kreisKey) })
+}
+
+// AdoptionsByService returns the adoptions of every solution that covers an
+// OZG-Leistung.
+func (s *Store) AdoptionsByService(ctx context.Context, ozgID string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "by service", func(q *gorm.DB) *gorm.DB {
+		return q.Where("adoptions.solution_id IN (?)", s.r.Table("solution_services").Select("solution_id").Where("service_id = ?", ozgID))
+	})
+}
+
+// AdoptionsByIDs returns the adoptions with the given ids that still exist,
+// keyed by id, with solution and organisation.
+func (s *Store) AdoptionsByIDs(ctx context.Context, ids []uint) (map[uint]catalog.Adoption, error) {
+	out := map[uint]catalog.Adoption{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []catalog.Adoption
+	err := s.r.WithContext(ctx).Preload("Organisation").Preload("Solution").Where("id IN ?", ids).Find(&list).Error
+	for _, a := range list {
+		out[a.ID] = a
+	}
+	return out, translate(err, "adoptions by id")
+}
+
+// GemeindenInKreis returns the Gemeinden of a Kreis by name.
+func (s *Store) GemeindenInKreis(ctx context.Context, kreisKey string) ([]catalog.Organisation, error) {
+	var out []catalog.Organisation
+	err := s.r.WithContext(ctx).Where("kind = ? AND kreis_key = ?", catalog.KindGemeinde, kreisKey).
+		Order("name").Find(&out).Error
+	return out, translate(err, "Gemeinden in Kreis "+kreisKey)
+}
+
+// KreisCentres returns for each given Kreis the mean position of its
+// Gemeinden (the seed has no coordinates for Kreise), as [lat, lon].
+func (s *Store) KreisCentres(ctx context.Context, kreisKeys []string) (map[string][2]float64, error) {
+	out := map[string][2]float64{}
+	if len(kreisKeys) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		KreisKey string
+		Lat, Lon float64
+	}
+	err := s.r.WithContext(ctx).Model(&catalog.Organisation{}).
+		Select("kreis_key, avg(lat) AS lat, avg(lon) AS lon").
+		Where("kind = ? AND kreis_key IN ? AND lat <> 0", catalog.KindGemeinde, kreisKeys).
+		Group("kreis_key").Scan(&rows).Error
+	for _, r := range rows {
+		out[r.KreisKey] = [2]float64{r.Lat, r.Lon}
+	}
+	return out, translate(err, "Kreis centres")
+}
+
+// ServiceSolutionCounts returns, for the OZG-Leistungen of a Themenfeld, how
+// many solutions cover each one (services without a solution are absent).
+func (s *Store) ServiceSolutionCounts(ctx context.Context, topicFieldID uint) (map[string]int64, error) {
+	var rows []struct {
+		ServiceID string
+		N         int64
+	}
+	err := s.r.WithContext(ctx).Table("solution_services").
+		Select("solution_services.service_id, count(*) AS n").
+		Joins("JOIN services ON services.id = solution_services.service_id").
+		Where("services.topic_field_id = ?", topicFieldID).
+		Group("solution_services.service_id").Scan(&rows).Error
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.ServiceID] = r.N
+	}
+	return out, translate(err, "solutions per service")
+}
+
+// AdoptionCount is the number of adoptions of one solution.
+type AdoptionCount struct {
+	Total, Live int64
+}
+
+// AdoptionCounts returns the adoption counts of the given solutions by id;
+// solutions without adoptions are absent.
+func (s *Store) AdoptionCounts(ctx context.Context, solutionIDs []uint) (map[uint]AdoptionCount, error) {
+	out := map[uint]AdoptionCount{}
+	if len(solutionIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		SolutionID  uint
+		Total, Live int64
+	}
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Select("solution_id, count(*) AS total, sum(CASE WHEN status = ? THEN 1 ELSE 0 END) AS live", catalog.AdoptionLive).
+		Where("solution_id IN ?", solutionIDs).Group("solution_id").Scan(&rows).Error
+	for _, r := range rows {
+		out[r.SolutionID] = AdoptionCount{Total: r.Total, Live: r.Live}
+	}
+	return out, translate(err, "adoption counts")
+}
+
+// SolutionsBySlugs returns the solutions with the given slugs that exist,
+// keyed by slug, with provider and services.
+func (s *Store) SolutionsBySlugs(ctx context.Context, slugs []string) (map[string]catalog.Solution, error) {
+	out := map[string]catalog.Solution{}
+	if len(slugs) == 0 {
+		return out, nil
+	}
+	var list []catalog.Solution
+	err := s.r.WithContext(ctx).Preload("Provider").
+		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Where("slug IN ?", slugs).Find(&list).Error
+	for _, sol := range list {
+		out[sol.Slug] = sol
+	}
+	return out, translate(err, "solutions by slug")
+}
+
+// SolutionNames returns every solution's slug and name, by name, for pickers.
+func (s *Store) SolutionNames(ctx context.Context) ([]catalog.Solution, error) {
+	var out []catalog.Solution
+	err := s.r.WithContext(ctx).Select("id", "slug", "name").Order("name").Find(&out).Error
+	return out, translate(err, "solution names")
+}
+
+// LifeSituationByID returns one Lebens- or Unternehmenslage.
+func (s *Store) LifeSituationByID(ctx context.Context, id uint) (catalog.LifeSituation, error) {
+	var ls catalog.LifeSituation
+	err := s.r.WithContext(ctx).First(&ls, id).Error
+	return ls, translate(err, "life situation "+strconv.FormatUint(uint64(id), 10))
+}
+
+// AdoptionsInLand returns up to limit adoptions made by a Land and its
+// Kreise and Gemeinden (the Land's own first, then by name), and how many
+// there are in all.
+func (s *Store) AdoptionsInLand(ctx context.Context, landKey string, limit int) ([]catalog.Adoption, int64, error) {
+	var total int64
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Where("organisations.land_key = ?", landKey).Count(&total).Error
+	if err != nil {
+		return nil, 0, translate(err, "count adoptions in Land")
+	}
+	var out []catalog.Adoption
+	err = s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
+		Preload("Organisation").Preload("Solution").
+		Where("organisations.land_key = ?", landKey).
+		Order(clause.Expr{SQL: "CASE organisations.kind WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END", Vars: []any{catalog.KindLand, catalog.KindKreis}}).
+		Order("organisations.name").Order("solutions.name").Limit(limit).Find(&out).Error
+	return out, total, translate(err, "adoptions in Land")
+}
+
+// AdoptionCountsByKreis counts the adoptions made by each Kreis of a Land
+// together with its Gemeinden; Kreise without adoptions are absent.
+func (s *Store) AdoptionCountsByKreis(ctx context.Context, landKey string) (map[string]int64, error) {
+	var rows []struct {
+		KreisKey string
+		N        int64
+	}
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Select("organisations.kreis_key, count(*) AS n").
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Where("organisations.land_key = ? AND organisations.kreis_key <> ''", landKey).
+		Group("organisations.kreis_key").Scan(&rows).Error
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.KreisKey] = r.N
+	}
+	return out, translate(err, "adoptions per Kreis")
+}

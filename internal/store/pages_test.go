@@ -1,0 +1,105 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store/storetest"
+)
+
+func TestPageQueriesOnSeed(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+
+	// nachnutzungen.csv: adopters in all 16 Länder (the 200-euro one-off payment), 2 Kreise, 18 Gemeinden.
+	r, err := s.AdoptionReach(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Laender != 16 || r.Kreise != 2 || r.Gemeinden != 18 {
+		t.Errorf("reach = %+v, want 16 Länder, 2 Kreise, 18 Gemeinden", r)
+	}
+
+	// Rhein-Kreis Neuss (05162) piloted Unterhaltsvorschuss Online itself.
+	ak, err := s.AdoptionsByKreis(ctx, "05162")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kreisOwn bool
+	for _, a := range ak {
+		if a.Organisation.KreisKey != "05162" {
+			t.Errorf("adoption by %s is not in Kreis 05162", a.Organisation.Name)
+		}
+		if a.Organisation.Kind == catalog.KindKreis && a.Solution.Slug == "unterhaltsvorschuss-online" {
+			kreisOwn = true
+		}
+	}
+	if !kreisOwn {
+		t.Errorf("Rhein-Kreis Neuss adoption of unterhaltsvorschuss-online missing: %d adoptions", len(ak))
+	}
+
+	// Wohngeld (10092): the adoptions of every solution that covers it.
+	byService, err := s.AdoptionsByService(ctx, "10092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sols, err := s.SolutionsByService(ctx, "10092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, sol := range sols {
+		as, err := s.AdoptionsBySolution(ctx, sol.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += len(as)
+	}
+	if len(sols) < 2 || len(byService) != want || want == 0 {
+		t.Errorf("AdoptionsByService(10092) = %d over %d solutions, want %d", len(byService), len(sols), want)
+	}
+
+	ids := []uint{byService[0].ID, 999999}
+	m, err := s.AdoptionsByIDs(ctx, ids)
+	if err != nil || len(m) != 1 || m[byService[0].ID].Solution == nil || m[byService[0].ID].Organisation == nil {
+		t.Errorf("AdoptionsByIDs = %v, %v", m, err)
+	}
+
+	gs, err := s.GemeindenInKreis(ctx, "05162")
+	if err != nil || len(gs) != 8 {
+		t.Errorf("Gemeinden in Rhein-Kreis Neuss = %d (%v), want 8", len(gs), err)
+	}
+	centres, err := s.KreisCentres(ctx, []string{"05162", "99999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := centres["05162"]; !ok || c[0] < 51 || c[0] > 51.3 || c[1] < 6.4 || c[1] > 6.9 || len(centres) != 1 {
+		t.Errorf("centre of Rhein-Kreis Neuss = %v (%d centres)", c, len(centres))
+	}
+
+	counts, err := s.ServiceSolutionCounts(ctx, sols[0].Services[0].TopicFieldID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["10092"] != int64(len(sols)) {
+		t.Errorf("solutions for 10092 = %d, want %d", counts["10092"], len(sols))
+	}
+
+	elster, err := s.SolutionBySlug(ctx, "elster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := s.AdoptionCounts(ctx, []uint{elster.ID})
+	if err != nil || ac[elster.ID].Total != 15 || ac[elster.ID].Live != 15 {
+		t.Errorf("ELSTER adoption counts = %+v, %v; want 15 live of 15", ac[elster.ID], err)
+	}
+	bySlug, err := s.SolutionsBySlugs(ctx, []string{"elster", "wohngeld-online", "gibt-es-nicht"})
+	if err != nil || len(bySlug) != 2 || bySlug["wohngeld-online"].Provider == nil || bySlug["wohngeld-online"].Provider.Key != "01" {
+		t.Errorf("SolutionsBySlugs = %d solutions, %v", len(bySlug), err)
+	}
+	names, err := s.SolutionNames(ctx)
+	if err != nil || len(names) != 50 || names[0].Slug == "" || names[0].Name > names[1].Name {
+		t.Errorf("SolutionNames = %d, %v", len(names), err)
+	}
+}

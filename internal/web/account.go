@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/views"
+)
+
+// orgURL is the public page of an organisation.
+func orgURL(kind, key string) string {
+	switch kind {
+	case "land":
+		return "/laender/" + key
+	case "bund":
+		return "/loesungen?anbieter=DE"
+	}
+	return "/organisationen/" + kind + "/" + key
+}
+
+// handleAccount shows the user's own data and roles.
+func (s *server) handleAccount(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := principal(c)
+	u, err := s.Store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	d := views.AccountData{Name: u.Name, Email: u.Email, Admin: u.Admin, Coordinates: len(p.Coordinates()) > 0,
+		Notice: s.sessions.PopString(ctx, "notice")}
+	for _, m := range u.Memberships {
+		if m.Organisation == nil {
+			continue
+		}
+		d.Memberships = append(d.Memberships, views.MembershipRow{OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.Label(),
+			OrgURL: orgURL(string(m.Organisation.Kind), m.Organisation.Key), Role: m.Role})
+	}
+	return renderOK(c, views.AccountPage(page(c, "Mein Konto", "/konto"), d))
+}
+
+// handleAccountDelete deletes the user's own account after confirmation.
+func (s *server) handleAccountDelete(c echo.Context) error {
+	if c.FormValue("bestaetigung") != "ja" {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten.")
+	}
+	ctx := c.Request().Context()
+	p := principal(c)
+	if err := s.Store.DeleteUser(ctx, p.Actor(), p.UserID); err != nil {
+		return err
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// flash stores a notice shown on the next page.
+func (s *server) flash(c echo.Context, text string) {
+	s.sessions.Put(c.Request().Context(), "notice", text)
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
+	"efa-register/views"
+)
+
+// actingOrgs returns the organisations the principal acts for directly (its grants).
+func (s *server) actingOrgs(ctx context.Context, p catalog.Principal) ([]catalog.Organisation, error) {
+	var out []catalog.Organisation
+	for _, g := range p.Grants {
+		o, err := s.Store.OrganisationByKey(ctx, g.Kind, g.Key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func orgRef(o catalog.Organisation) string { return string(o.Kind) + ":" + o.Key }
+
+// adoptionForm fills the form data for a solution.
+func (s *server) adoptionForm(c echo.Context, sol catalog.Solution) (views.AdoptionFormData, error) {
+	ctx := c.Request().Context()
+	p := principal(c)
+	d := views.AdoptionFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Status: string(catalog.AdoptionInterested),
+		AllowOther: p.Admin || len(p.Coordinates()) > 0}
+	orgs, err := s.actingOrgs(ctx, p)
+	if err != nil {
+		return d, err
+	}
+	mine := map[uint]bool{}
+	for _, o := range orgs {
+		d.Orgs = append(d.Orgs, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ")"})
+		mine[o.ID] = true
+	}
+	if len(orgs) > 0 {
+		d.Org = orgRef(orgs[0])
+	}
+	adoptions, err := s.Store.AdoptionsBySolution(ctx, sol.Slug)
+	if err != nil {
+		return d, err
+	}
+	for _, a := range adoptions {
+		if a.Organisation != nil && mine[a.OrganisationID] {
+			line := a.Organisation.Name + ": " + a.Status.Label()
+			if a.Since != "" {
+				line += " seit " + a.Since
+			}
+			d.Current = append(d.Current, line)
+			if d.Org == orgRef(*a.Organisation) {
+				d.Status, d.Since, d.ContractType, d.Note = string(a.Status), a.Since, a.ContractType, a.Note
+			}
+		}
+	}
+	return d, nil
+}
+
+func adoptionPage(c echo.Context, sol catalog.Solution) views.Page {
+	return page(c, "Nachnutzung eintragen", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
+		views.Crumb{Label: sol.Name, URL: "/loesungen/" + sol.Slug}, views.Crumb{Label: "Nachnutzung eintragen"})
+}
+
+// handleAdoptionForm shows the adoption form of a solution.
+func (s *server) handleAdoptionForm(c echo.Context) error {
+	sol, err := s.Store.SolutionBySlug(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	d, err := s.adoptionForm(c, sol)
+	if err != nil {
+		return err
+	}
+	if len(d.Orgs) == 0 && !d.AllowOther {
+		return echo.NewHTTPError(http.StatusForbidden, "Sie handeln für keine Organisation und können daher keine Nachnutzung eintragen.")
+	}
+	return renderOK(c, views.AdoptionFormPage(adoptionPage(c, sol), d))
+}
+
+// resolveAdopter finds the organisation named in the form: the chosen one
+// of the user's, or (for coordinators and admins) one given by key.
+func (s *server) resolveAdopter(ctx context.Context, chosen, other string) (catalog.Organisation, error) {
+	other = strings.TrimSpace(other)
+	if other != "" {
+		var o catalog.Organisation
+		var err error
+		switch {
+		case catalog.ValidAGS(other):
+			o, err = s.Store.OrganisationByAGS(ctx, other)
+		case catalog.ValidARS(other):
+			o, err = s.Store.OrganisationByKey(ctx, catalog.KindGemeinde, other)
+		case len(other) == 5:
+			o, err = s.Store.OrganisationByKey(ctx, catalog.KindKreis, other)
+		default:
+			err = catalog.ErrNotFound
+		}
+		if err != nil {
+			v := catalog.ValidationError{}
+			v.Add("andere", "Keine Organisation mit diesem Schlüssel gefunden.")
+			return o, &v
+		}
+		return o, nil
+	}
+	kind, key, ok := strings.Cut(chosen, ":")
+	if !ok {
+		v := catalog.ValidationError{}
+		v.Add("organisation", "Bitte wählen Sie eine Organisation.")
+		return catalog.Organisation{}, &v
+	}
+	o, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key)
+	if err != nil {
+		v := catalog.ValidationError{}
+		v.Add("organisation", "Bitte wählen Sie eine Organisation.")
+		return o, &v
+	}
+	return o, nil
+}
+
+// handleAdoptionSubmit registers or updates the adoption and returns to the solution page.
+func (s *server) handleAdoptionSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	d, err := s.adoptionForm(c, sol)
+	if err != nil {
+		return err
+	}
+	d.Org, d.OtherOrg = c.FormValue("organisation"), c.FormValue("andere")
+	d.Status, d.Since, d.ContractType, d.Note = c.FormValue("status"), c.FormValue("since"), c.FormValue("contractType"), c.FormValue("note")
+	p := principal(c)
+	org, err := s.resolveAdopter(ctx, d.Org, d.OtherOrg)
+	if err == nil {
+		_, err = s.registerAdoption(ctx, p, store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: org.Kind, AdopterKey: org.Key,
+			Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(d.Status), Since: d.Since, ContractType: d.ContractType, Note: d.Note}})
+	}
+	var ve *catalog.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		d.Errors = ve.Fields
+		return render(c, http.StatusUnprocessableEntity, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
+	case errors.Is(err, catalog.ErrForbidden):
+		d.Errors = views.FormErrors{"organisation": fmt.Sprintf("Sie dürfen für „%s“ keine Nachnutzung eintragen.", org.Name)}
+		return render(c, http.StatusForbidden, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
+	case err != nil:
+		return err
+	}
+	s.flash(c, fmt.Sprintf("Die Nachnutzung durch %s ist gespeichert.", org.Name))
+	return c.Redirect(http.StatusSeeOther, "/loesungen/"+sol.Slug+"#nachnutzer")
+}
+
+// handleAdoptionConfirm records the provider's confirmation or dispute.
+func (s *server) handleAdoptionConfirm(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var conf catalog.Confirmation
+	switch c.FormValue("antwort") {
+	case "bestaetigen":
+		conf = catalog.ConfirmationConfirmed
+	case "bestreiten":
+		conf = catalog.ConfirmationDisputed
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
+	}
+	a, err := s.confirmAdoption(c.Request().Context(), principal(c), id, conf)
+	if err != nil {
+		return err
+	}
+	s.flash(c, "Ihre Rückmeldung zur Nachnutzung ist gespeichert.")
+	return c.Redirect(http.StatusSeeOther, "/loesungen/"+a.Solution.Slug+"#nachnutzer")
+}
+
+// handleAdoptionDelete deletes an adoption through the form on the solution page.
+func (s *server) handleAdoptionDelete(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := principal(c)
+	a, err := s.adoptionForEdit(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteAdoption(ctx, p.Actor(), id); err != nil {
+		return err
+	}
+	s.flash(c, "Die Nachnutzung wurde gelöscht.")
+	return c.Redirect(http.StatusSeeOther, "/loesungen/"+a.Solution.Slug+"#nachnutzer")
+}

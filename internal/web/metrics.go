@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus series of one server. Each server has its own
+// registry (no global state), so tests can run several side by side.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
+	rejected *prometheus.CounterVec
+	handler  http.Handler
+}
+
+// knownMethods bounds the method label; anything else is "OTHER".
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+func newMetrics(s *server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "efa_http_requests_total",
+		Help: "HTTP requests served, by method, route template and status code.",
+	}, []string{"method", "route", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "efa_http_request_duration_seconds",
+		Help:    "Time from receiving a request to the end of its response, by method, route template and status code.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"method", "route", "status"})
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "efa_http_requests_in_flight",
+		Help: "Requests being served right now.",
+	})
+	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "efa_http_rejected_total",
+		Help: "Requests refused before a handler ran, by reason (rate_limit, overload, body_too_large).",
+	}, []string{"reason"})
+	for _, r := range []string{"rate_limit", "overload", "body_too_large"} {
+		m.rejected.WithLabelValues(r)
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "efa_build_info",
+		Help:        "Always 1; the labels name the running version and the linked SQLite.",
+		ConstLabels: prometheus.Labels{"version": s.Version, "sqlite_version": s.Store.SQLiteVersion()},
+	})
+	build.Set(1)
+	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.rejected, build, &stateCollector{s: s},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	return m
+}
+
+// observe records one finished request.
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	if !knownMethods[method] {
+		method = "OTHER"
+	}
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.duration.WithLabelValues(method, route, code).Observe(d.Seconds())
+}
+
+// handleMetrics serves the Prometheus text format.
+func (s *server) handleMetrics(c echo.Context) error {
+	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// stateCollector reads the state of the database (and, as they appear, of
+// the search index and webhook deliveries) at scrape time, so the figures
+// are never stale.
+type stateCollector struct{ s *server }
+
+var (
+	descDBUp = prometheus.NewDesc("efa_db_up",
+		"1 when the database answers a query, 0 otherwise.", nil, nil)
+	descDBLastEvent = prometheus.NewDesc("efa_db_last_event_seq",
+		"Sequence number of the newest event in the event log.", nil, nil)
+	descDBBytes = prometheus.NewDesc("efa_db_file_bytes",
+		"Size of the database files on disk, by file (db, wal).", []string{"file"}, nil)
+)
+
+func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descDBUp
+	ch <- descDBLastEvent
+	ch <- descDBBytes
+}
+
+func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st := sc.s.Store
+	up := 1.0
+	if err := st.Ping(ctx); err != nil {
+		up = 0
+	}
+	ch <- prometheus.MustNewConstMetric(descDBUp, prometheus.GaugeValue, up)
+	if seq, err := st.LastEventSeq(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(descDBLastEvent, prometheus.GaugeValue, float64(seq))
+	}
+	for file, suffix := range map[string]string{"db": "", "wal": "-wal"} {
+		if fi, err := os.Stat(st.Path() + suffix); err == nil {
+			ch <- prometheus.MustNewConstMetric(descDBBytes, prometheus.GaugeValue, float64(fi.Size()), file)
+		}
+	}
+}

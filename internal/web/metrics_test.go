@@ -1,0 +1,108 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"efa-register/internal/web"
+)
+
+// scrape fetches /metrics and parses it.
+func scrape(t *testing.T, h http.Handler) map[string]*dto.MetricFamily {
+	t.Helper()
+	rec := serve(h, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics = %d", rec.Code)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return fams
+}
+
+// series returns the metric of family name whose labels include want.
+func series(fams map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
+	f := fams[name]
+	if f == nil {
+		return nil
+	}
+next:
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if have[k] != v {
+				continue next
+			}
+		}
+		return m
+	}
+	return nil
+}
+
+func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
+	app, _ := newOpsApp(t, web.Ops{})
+	for range 3 {
+		serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
+	}
+	serve(app, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
+	serve(app, httptest.NewRequest(http.MethodGet, "/noch-eine-falsche-seite", nil))
+	serve(app, httptest.NewRequest("BREW", "/api/v1/stats", nil))
+	fams := scrape(t, app)
+
+	stats := series(fams, "efa_http_requests_total", map[string]string{"method": "GET", "route": "/api/v1/stats", "status": "200"})
+	if stats == nil || stats.GetCounter().GetValue() != 3 {
+		t.Errorf("GET /api/v1/stats 200 counted %v, want 3", stats)
+	}
+	// Unknown paths share one label, so scanners cannot blow up the series.
+	nf := series(fams, "efa_http_requests_total", map[string]string{"method": "GET", "route": "unmatched", "status": "404"})
+	if nf == nil || nf.GetCounter().GetValue() != 2 {
+		t.Errorf("404s counted %v, want 2 under route=unmatched", nf)
+	}
+	if m := series(fams, "efa_http_requests_total", map[string]string{"method": "OTHER"}); m == nil {
+		t.Error("unknown method not folded into OTHER")
+	}
+	for _, f := range fams["efa_http_requests_total"].GetMetric() {
+		for _, l := range f.GetLabel() {
+			if l.GetName() == "route" && strings.Contains(l.GetValue(), "falsche") {
+				t.Errorf("raw path leaked into a label: %s", l.GetValue())
+			}
+		}
+	}
+	h := series(fams, "efa_http_request_duration_seconds", map[string]string{"route": "/api/v1/stats", "status": "200"})
+	if h == nil || h.GetHistogram().GetSampleCount() != 3 || h.GetHistogram().GetSampleSum() <= 0 {
+		t.Errorf("latency histogram for /api/v1/stats: %v", h)
+	}
+	if up := series(fams, "efa_db_up", nil); up == nil || up.GetGauge().GetValue() != 1 {
+		t.Errorf("efa_db_up = %v", up)
+	}
+	if seq := series(fams, "efa_db_last_event_seq", nil); seq == nil || seq.GetGauge().GetValue() < 17000 {
+		t.Errorf("efa_db_last_event_seq = %v, want the seed's events", seq)
+	}
+	if db := series(fams, "efa_db_file_bytes", map[string]string{"file": "db"}); db == nil || db.GetGauge().GetValue() < 1<<20 {
+		t.Errorf("efa_db_file_bytes{file=db} = %v", db)
+	}
+	if bi := series(fams, "efa_build_info", map[string]string{"version": "test"}); bi == nil || bi.GetGauge().GetValue() != 1 {
+		t.Errorf("efa_build_info = %v", bi)
+	}
+	for _, name := range []string{"process_resident_memory_bytes", "go_goroutines", "efa_http_requests_in_flight"} {
+		if fams[name] == nil {
+			t.Errorf("%s missing", name)
+		}
+	}
+	for _, reason := range []string{"rate_limit", "overload", "body_too_large"} {
+		if m := series(fams, "efa_http_rejected_total", map[string]string{"reason": reason}); m == nil || m.GetCounter().GetValue() != 0 {
+			t.Errorf("efa_http_rejected_total{reason=%s} = %v, want 0", reason, m)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/views"
+)
+
+var reKreisKey = regexp.MustCompile(`^[0-9]{5}$`)
+
+// handleKreisShow renders the page of a Kreis or kreisfreie Stadt.
+func (s *server) handleKreisShow(c echo.Context) error {
+	ctx := c.Request().Context()
+	key := c.Param("key")
+	if !reKreisKey.MatchString(key) {
+		return catalog.ErrNotFound
+	}
+	kreis, err := s.Store.OrganisationByKey(ctx, catalog.KindKreis, key)
+	if err != nil {
+		return err
+	}
+	d, err := s.orgContext(ctx, kreis, nil)
+	if err != nil {
+		return err
+	}
+	if d.Own, err = s.Store.AdoptionsByKreis(ctx, key); err != nil {
+		return err
+	}
+	gemeinden, err := s.Store.GemeindenInKreis(ctx, key)
+	if err != nil {
+		return err
+	}
+	perOrg := map[uint]int64{}
+	for _, a := range d.Own {
+		perOrg[a.OrganisationID]++
+	}
+	d.Gemeinden = views.Table{Caption: "Gemeinden in " + kreis.Name, Head: []string{"Gemeinde", "Art", "Einwohner", "Postleitzahl", "eigene Nachnutzungen"},
+		NumericCols: map[int]bool{2: true, 4: true}, TestID: "kreis-gemeinden"}
+	for _, g := range gemeinden {
+		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g)}, {Text: g.Type},
+			{Text: views.FormatInt(g.Population)}, {Text: g.Postcode}, {Text: views.FormatInt(perOrg[g.ID])}})
+	}
+	return renderOK(c, views.OrgPage(page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
+		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
+		views.Crumb{Label: kreis.Name}), d))
+}
+
+// handleGemeindeShow renders the page of a Gemeinde by its ARS; an AGS
+// (8 digits) redirects to the ARS address.
+func (s *server) handleGemeindeShow(c echo.Context) error {
+	ctx := c.Request().Context()
+	key := c.Param("ars")
+	if catalog.ValidAGS(key) {
+		g, err := s.Store.OrganisationByAGS(ctx, key)
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusMovedPermanently, views.OrgURL(&g))
+	}
+	if !catalog.ValidARS(key) {
+		return catalog.ErrNotFound
+	}
+	g, err := s.Store.OrganisationByKey(ctx, catalog.KindGemeinde, key)
+	if err != nil {
+		return err
+	}
+	var kreis *catalog.Organisation
+	if g.KreisKey != "" {
+		if k, err := s.Store.OrganisationByKey(ctx, catalog.KindKreis, g.KreisKey); err == nil {
+			kreis = &k
+		}
+	}
+	d, err := s.orgContext(ctx, g, kreis)
+	if err != nil {
+		return err
+	}
+	if d.Own, err = s.Store.AdoptionsByOrganisation(ctx, catalog.KindGemeinde, g.Key); err != nil {
+		return err
+	}
+	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Länder", URL: "/laender"}, {Label: d.Land.Name, URL: views.LandURL(d.Land.Key)}}
+	if kreis != nil && kreis.Name != g.Name {
+		crumbs = append(crumbs, views.Crumb{Label: kreis.Name, URL: views.OrgURL(kreis)})
+	}
+	crumbs = append(crumbs, views.Crumb{Label: g.Name})
+	return renderOK(c, views.OrgPage(page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
+}
+
+// orgContext loads the Land (and Kreis) of an organisation with what they adopted themselves.
+func (s *server) orgContext(ctx context.Context, org catalog.Organisation, kreis *catalog.Organisation) (views.OrgData, error) {
+	d := views.OrgData{Org: org, Kreis: kreis}
+	land, err := s.Store.OrganisationByKey(ctx, catalog.KindLand, org.LandKey)
+	if err != nil {
+		return d, err
+	}
+	d.Land = land
+	if d.LandAdoptions, err = s.Store.AdoptionsByOrganisation(ctx, catalog.KindLand, land.Key); err != nil {
+		return d, err
+	}
+	if kreis != nil {
+		if d.KreisAdoptions, err = s.Store.AdoptionsByOrganisation(ctx, catalog.KindKreis, kreis.Key); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}

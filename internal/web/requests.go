@@ -1,0 +1,208 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/auth"
+	"efa-register/internal/catalog"
+	"efa-register/views"
+)
+
+// lookupOrgs finds Länder, Kreise and Gemeinden by name prefix, AGS, ARS or postcode.
+func (s *server) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Organisation, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	return s.Store.LookupOrganisations(ctx, q, n)
+}
+
+func (s *server) orgChoices(ctx context.Context, orgs []catalog.Organisation) []views.OrgChoice {
+	names := s.landNames(ctx)
+	out := make([]views.OrgChoice, 0, len(orgs))
+	for _, o := range orgs {
+		if o.Kind == catalog.KindBund {
+			continue
+		}
+		out = append(out, views.OrgChoice{ID: strconv.FormatUint(uint64(o.ID), 10), Name: o.Name, Kind: o.Kind.Label(),
+			Land: names[o.LandKey], AGS: o.AGS, PLZ: o.Postcode})
+	}
+	return out
+}
+
+// landNames maps Länderschlüssel to names.
+func (s *server) landNames(ctx context.Context) map[string]string {
+	m := map[string]string{}
+	if ls, err := s.Store.Laender(ctx); err == nil {
+		for _, l := range ls {
+			m[l.Key] = l.Name
+		}
+	}
+	return m
+}
+
+func requestPage(c echo.Context) views.Page {
+	return page(c, "Konto beantragen", "", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Konto beantragen"})
+}
+
+// handleRequestForm shows the account request form.
+func (s *server) handleRequestForm(c echo.Context) error {
+	return renderOK(c, views.RequestPage(requestPage(c), views.RequestForm{}))
+}
+
+// handleRequestCreate searches organisations or stores the request.
+func (s *server) handleRequestCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := views.RequestForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Message: c.FormValue("message"),
+		Query: strings.TrimSpace(c.FormValue("q")), Org: c.FormValue("organisation")}
+	if len(f.Query) > 100 {
+		f.Query = f.Query[:100]
+	}
+	orgs, err := s.lookupOrgs(ctx, f.Query, 20)
+	if err != nil {
+		return err
+	}
+	// Keep a chosen organisation selectable even when the search text changed.
+	if id, err := strconv.ParseUint(f.Org, 10, 32); err == nil {
+		if o, err := s.Store.OrganisationByID(ctx, uint(id)); err == nil {
+			found := false
+			for _, x := range orgs {
+				found = found || x.ID == o.ID
+			}
+			if !found {
+				orgs = append([]catalog.Organisation{o}, orgs...)
+			}
+		}
+	}
+	f.Choices, f.Searched = s.orgChoices(ctx, orgs), f.Query != ""
+	if c.FormValue("aktion") == "suchen" {
+		return renderOK(c, views.RequestPage(requestPage(c), f))
+	}
+	var v catalog.ValidationError
+	password := c.FormValue("password")
+	catalog.ValidatePassword(&v, password)
+	orgID, _ := strconv.ParseUint(f.Org, 10, 32)
+	if orgID == 0 {
+		v.Add("organisation", "Bitte suchen und wählen Sie Ihre Organisation.")
+	}
+	catalog.ValidateAccount(&v, f.Name, f.Email)
+	if v.Err() != nil {
+		f.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	secret, statusHash, err := auth.NewSecret("")
+	if err != nil {
+		return err
+	}
+	req, err := s.Store.CreateAccountRequest(ctx, catalog.AccountRequest{Name: f.Name, Email: f.Email, PasswordHash: hash,
+		OrganisationID: uint(orgID), Message: f.Message, StatusHash: statusHash})
+	var ve *catalog.ValidationError
+	if errors.As(err, &ve) {
+		f.Errors = ve.Fields
+		return render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
+	}
+	if err != nil {
+		return err
+	}
+	s.Log.Info("account request created", "request", req.ID)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	d, err := s.requestStatus(ctx, statusHash)
+	if err != nil {
+		return err
+	}
+	d.Link = c.Scheme() + "://" + c.Request().Host + "/konto/antrag/" + secret
+	return render(c, http.StatusCreated, views.RequestStatusPage(page(c, "Ihr Kontoantrag", ""), d), nil)
+}
+
+func (s *server) requestStatus(ctx context.Context, statusHash string) (views.RequestStatusData, error) {
+	r, err := s.Store.AccountRequestByStatusHash(ctx, statusHash)
+	if err != nil {
+		return views.RequestStatusData{}, err
+	}
+	d := views.RequestStatusData{Status: r.Status.Label(), Reason: r.Reason, Created: r.CreatedAt.Format(dateDE)}
+	if r.Organisation != nil {
+		d.Org = r.Organisation.Name
+	}
+	if r.DecidedAt != nil {
+		d.Decided = r.DecidedAt.Format(dateDE)
+	}
+	return d, nil
+}
+
+// handleRequestStatus shows the state behind the requester's secret link.
+func (s *server) handleRequestStatus(c echo.Context) error {
+	d, err := s.requestStatus(c.Request().Context(), auth.HashSecret(c.Param("token")))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return renderOK(c, views.RequestStatusPage(page(c, "Ihr Kontoantrag", ""), d))
+}
+
+// handleRequests lists the requests the coordinator (or admin) decides.
+func (s *server) handleRequests(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := principal(c)
+	lands := p.Coordinates()
+	if !p.Admin && len(lands) == 0 {
+		return echo.NewHTTPError(http.StatusForbidden)
+	}
+	if p.Admin {
+		lands = nil
+	}
+	reqs, err := s.Store.AccountRequests(ctx, lands)
+	if err != nil {
+		return err
+	}
+	names := s.landNames(ctx)
+	rows := make([]views.RequestRow, 0, len(reqs))
+	for _, r := range reqs {
+		row := views.RequestRow{ID: r.ID, Name: r.Name, Email: r.Email, Message: r.Message, Created: r.CreatedAt.Format(dateDE),
+			Status: r.Status.Label(), Pending: r.Status == catalog.RequestPending}
+		if r.Organisation != nil {
+			row.Org, row.Land = r.Organisation.Name, names[r.Organisation.LandKey]
+		}
+		rows = append(rows, row)
+	}
+	return renderOK(c, views.RequestsPage(page(c, "Kontoanträge", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Kontoanträge"}),
+		rows, s.sessions.PopString(ctx, "notice")))
+}
+
+// handleRequestDecide approves or rejects a request.
+func (s *server) handleRequestDecide(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var approve bool
+	switch c.FormValue("entscheidung") {
+	case "genehmigen":
+		approve = true
+	case "ablehnen":
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Bitte wählen Sie „Genehmigen“ oder „Ablehnen“.")
+	}
+	reason := strings.TrimSpace(c.FormValue("grund"))
+	if len([]rune(reason)) > 500 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Die Begründung darf höchstens 500 Zeichen lang sein.")
+	}
+	if err := s.Store.DecideAccountRequest(c.Request().Context(), principal(c), id, approve, reason); err != nil {
+		return err
+	}
+	if approve {
+		s.flash(c, "Der Antrag wurde genehmigt; das Konto ist angelegt.")
+	} else {
+		s.flash(c, "Der Antrag wurde abgelehnt.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/verwaltung/antraege")
+}

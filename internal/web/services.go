@@ -1,0 +1,78 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/geo"
+	"efa-register/views"
+)
+
+// handleServiceShow renders the page of one OZG-Leistung.
+func (s *server) handleServiceShow(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	if !catalog.ValidOZGID(id) {
+		return catalog.ErrNotFound
+	}
+	svc, err := s.Store.ServiceByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := views.ServiceData{Svc: svc}
+	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Themenfelder", URL: "/themenfelder"}}
+	if tf, err := s.Store.TopicFieldByID(ctx, svc.TopicFieldID); err == nil {
+		d.TopicField = &tf
+		crumbs = append(crumbs, views.Crumb{Label: tf.Name, URL: views.TopicURL(tf.ID)})
+	}
+	crumbs = append(crumbs, views.Crumb{Label: svc.Name})
+	if svc.LifeSituationID != nil {
+		if ls, err := s.Store.LifeSituationByID(ctx, *svc.LifeSituationID); err == nil {
+			d.LifeSituation = &ls
+		}
+	}
+	sols, err := s.Store.SolutionsByService(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Solutions, err = s.solutionItems(ctx, sols); err != nil {
+		return err
+	}
+	adoptions, err := s.Store.AdoptionsByService(ctx, id)
+	if err != nil {
+		return err
+	}
+	providers := map[string]bool{}
+	for _, sol := range sols {
+		if sol.Provider != nil && sol.Provider.Kind == catalog.KindLand {
+			providers[sol.Provider.Key] = true
+		}
+	}
+	states := adoptionStates(providers, adoptions)
+	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-leistung", "Abdeckung von „"+svc.Name+"“ nach Ländern",
+		"Karte der 16 Länder: Anbieterländer einer Lösung für diese Leistung, Länder mit eigener Nachnutzung und Länder, in denen Kreise oder Gemeinden eine Lösung nutzen; weiße Flecken ohne Lösung sind hell. Die Tabelle daneben enthält dieselben Angaben.",
+		states, adoptions)
+	if err != nil {
+		return err
+	}
+	m, err := geo.Germany()
+	if err != nil {
+		return err
+	}
+	for _, r := range m.Regions {
+		if states[r.Key] == stateNone {
+			d.WhiteSpots = append(d.WhiteSpots, views.Link{Label: r.Name, URL: views.LandURL(r.Key)})
+		} else {
+			d.Covered++
+		}
+	}
+	munis := map[uint]bool{}
+	for _, a := range adoptions {
+		if a.Organisation != nil && a.Status != catalog.AdoptionEnded &&
+			(a.Organisation.Kind == catalog.KindGemeinde || a.Organisation.Kind == catalog.KindKreis) {
+			munis[a.Organisation.ID] = true
+		}
+	}
+	d.Municipalities = len(munis)
+	return renderOK(c, views.ServicePage(page(c, svc.Name+" (OZG-Leistung "+svc.ID+")", "/themenfelder", crumbs...), d))
+}

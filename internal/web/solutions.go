@@ -1,0 +1,159 @@
+package web
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
+	"efa-register/views"
+)
+
+// handleSolutionShow renders the page of one solution.
+func (s *server) handleSolutionShow(c echo.Context) error {
+	ctx := c.Request().Context()
+	slug := c.Param("slug")
+	if !catalog.ValidSlug(slug) {
+		return catalog.ErrNotFound
+	}
+	sol, err := s.Store.SolutionBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	d, err := s.solutionData(ctx, sol)
+	if err != nil {
+		return err
+	}
+	return renderOK(c, views.SolutionPage(page(c, sol.Name, "/loesungen",
+		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name}), d))
+}
+
+// solutionData gathers everything the solution page shows.
+func (s *server) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
+	d := views.SolutionData{S: sol}
+	if sol.TopicFieldID != nil {
+		tf, err := s.Store.TopicFieldByID(ctx, *sol.TopicFieldID)
+		if err == nil {
+			d.TopicField = &tf
+		}
+	}
+	adoptions, err := s.Store.AdoptionsBySolution(ctx, sol.Slug)
+	if err != nil {
+		return d, err
+	}
+	d.Adoptions = len(adoptions)
+	for _, a := range adoptions {
+		if a.Status == catalog.AdoptionLive {
+			d.Live++
+		}
+	}
+	laender, err := s.laenderByKey(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.Adopters = groupByLand(adoptions, laender)
+	providers := map[string]bool{}
+	if sol.Provider != nil && sol.Provider.Kind == catalog.KindLand {
+		providers[sol.Provider.Key] = true
+	}
+	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-loesung", "Nachnutzung von „"+sol.Name+"“ nach Ländern",
+		"Karte der 16 Länder: Anbieterland, Länder mit eigener Nachnutzung und Länder, in denen Kreise oder Gemeinden nachnutzen; Punkte markieren nachnutzende Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Angaben.",
+		adoptionStates(providers, adoptions), adoptions)
+	if err != nil {
+		return d, err
+	}
+	d.Similar, d.SimilarNote, err = s.similarSolutions(ctx, sol.Slug, 5)
+	if err != nil {
+		return d, err
+	}
+	evs, err := s.Store.EventsFor(ctx, catalog.EntitySolution, sol.Slug, 50)
+	if err != nil {
+		return d, err
+	}
+	d.History = historyEntries(evs)
+	return d, nil
+}
+
+// laenderByKey returns the 16 Länder by key.
+func (s *server) laenderByKey(ctx context.Context) (map[string]catalog.Organisation, error) {
+	list, err := s.Store.Laender(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]catalog.Organisation, len(list))
+	for _, l := range list {
+		out[l.Key] = l
+	}
+	return out, nil
+}
+
+// groupByLand groups adoptions (sorted by Land key, as the store returns
+// them) under their Land; adopters without a Land (the Bund, IT service
+// providers) come last.
+func groupByLand(adoptions []catalog.Adoption, laender map[string]catalog.Organisation) []views.AdopterGroup {
+	var out []views.AdopterGroup
+	var other []catalog.Adoption
+	idx := map[string]int{}
+	for _, a := range adoptions {
+		key := ""
+		if a.Organisation != nil {
+			key = a.Organisation.LandKey
+		}
+		land, ok := laender[key]
+		if !ok {
+			other = append(other, a)
+			continue
+		}
+		i, seen := idx[key]
+		if !seen {
+			i = len(out)
+			idx[key] = i
+			out = append(out, views.AdopterGroup{Land: views.Link{Label: land.Name, URL: views.LandURL(key)}})
+		}
+		out[i].Adoptions = append(out[i].Adoptions, a)
+	}
+	if len(other) > 0 {
+		out = append(out, views.AdopterGroup{Land: views.Link{Label: "Bund und länderübergreifende Stellen"}, Adoptions: other})
+	}
+	return out
+}
+
+// historyEntries formats events for display, hiding who made a change
+// beyond its kind (no personal data on public pages).
+func historyEntries(evs []catalog.Event) []views.HistoryEntry {
+	out := make([]views.HistoryEntry, 0, len(evs))
+	for _, ev := range evs {
+		e := views.HistoryEntry{At: ev.At, Actor: views.ActorLabel(ev.Actor), Action: views.ActionLabel(ev.Action)}
+		for _, ch := range store.DecodeChanges(ev) {
+			if ch.Field == "id" {
+				continue
+			}
+			e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ch.Field), Old: views.FormatValue(ch.Old), New: views.FormatValue(ch.New)})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// solutionItems turns solutions into list items with their adoption counts.
+func (s *server) solutionItems(ctx context.Context, sols []catalog.Solution) ([]views.SolutionItem, error) {
+	ids := make([]uint, len(sols))
+	for i, sol := range sols {
+		ids[i] = sol.ID
+	}
+	counts, err := s.Store.AdoptionCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.SolutionItem, len(sols))
+	for i, sol := range sols {
+		out[i] = solutionItem(sol, counts[sol.ID].Total)
+	}
+	return out, nil
+}
+
+func solutionItem(sol catalog.Solution, adoptions int64) views.SolutionItem {
+	return views.SolutionItem{Slug: sol.Slug, Name: sol.Name, Summary: sol.Summary, Provider: views.ProviderName(sol),
+		Status: sol.Status, Verified: sol.Verified, Maturity: sol.Maturity, Adoptions: adoptions, OZGIDs: sol.OZGIDs()}
+}

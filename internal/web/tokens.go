@@ -1,0 +1,133 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/auth"
+	"efa-register/internal/catalog"
+	"efa-register/views"
+)
+
+const dateDE = "02.01.2006"
+
+// tokensData lists the user's tokens and the organisations they may create tokens for.
+func (s *server) tokensData(c echo.Context) (views.TokensData, error) {
+	ctx := c.Request().Context()
+	p := principal(c)
+	var d views.TokensData
+	toks, err := s.Store.TokensByUser(ctx, p.UserID)
+	if err != nil {
+		return d, err
+	}
+	now := time.Now()
+	for _, t := range toks {
+		row := views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: t.CreatedAt.Format(dateDE),
+			Expires: t.ExpiresAt.Format(dateDE), LastUsed: "nie", Active: t.Active(now)}
+		if t.Organisation != nil {
+			row.OrgName = t.Organisation.Name
+		}
+		if t.LastUsedAt != nil {
+			row.LastUsed = t.LastUsedAt.Format(dateDE)
+		}
+		switch {
+		case t.RevokedAt != nil:
+			row.State = "widerrufen"
+		case !t.Active(now):
+			row.State = "abgelaufen"
+		default:
+			row.State = "aktiv"
+		}
+		d.Tokens = append(d.Tokens, row)
+	}
+	for _, g := range p.Grants {
+		o, err := s.Store.OrganisationByKey(ctx, g.Kind, g.Key)
+		if err != nil {
+			return d, err
+		}
+		d.Orgs = append(d.Orgs, views.Option{Value: strconv.FormatUint(uint64(o.ID), 10), Label: o.Name + " (" + o.Kind.Label() + ")"})
+	}
+	d.Form.Expires = now.AddDate(0, 6, 0).Format("2006-01-02")
+	return d, nil
+}
+
+// handleTokens shows the token page.
+func (s *server) handleTokens(c echo.Context) error {
+	d, err := s.tokensData(c)
+	if err != nil {
+		return err
+	}
+	return renderOK(c, views.TokensPage(page(c, "API-Tokens", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "API-Tokens"}), d))
+}
+
+// handleTokenCreate creates a token for one of the user's organisations and shows its secret once.
+func (s *server) handleTokenCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := principal(c)
+	d, err := s.tokensData(c)
+	if err != nil {
+		return err
+	}
+	d.Form = views.TokenForm{Name: strings.TrimSpace(c.FormValue("name")), Org: c.FormValue("organisation"), Expires: c.FormValue("expiresAt")}
+	var v catalog.ValidationError
+	orgID, _ := strconv.ParseUint(d.Form.Org, 10, 32)
+	allowed := false
+	for _, g := range p.Grants {
+		if uint64(g.OrganisationID) == orgID {
+			allowed = true
+		}
+	}
+	if !allowed {
+		v.Add("organisation", "Bitte wählen Sie eine Ihrer Organisationen.")
+	}
+	expires, err := time.ParseInLocation("2006-01-02", d.Form.Expires, time.Local)
+	if err != nil {
+		v.Add("expiresAt", "Bitte geben Sie ein Datum an (TT.MM.JJJJ).")
+	}
+	secret, hash, err := auth.NewSecret("efa_")
+	if err != nil {
+		return err
+	}
+	if v.Err() == nil {
+		_, err = s.Store.CreateToken(ctx, p.Actor(), catalog.APIToken{OrganisationID: uint(orgID), UserID: p.UserID,
+			Name: d.Form.Name, Hash: hash, Prefix: secret[:10], ExpiresAt: expires.Add(24*time.Hour - time.Second)})
+		var ve *catalog.ValidationError
+		if errors.As(err, &ve) {
+			for k, m := range ve.Fields {
+				v.Add(k, m)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if v.Err() != nil {
+		d.Errors = v.Fields
+		return render(c, http.StatusUnprocessableEntity, views.TokensPage(page(c, "API-Tokens", "/konto"), d), nil)
+	}
+	d, err = s.tokensData(c)
+	if err != nil {
+		return err
+	}
+	d.NewSecret = secret
+	// The secret is in this response only: never cache it.
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusCreated, views.TokensPage(page(c, "API-Tokens", "/konto"), d), nil)
+}
+
+// handleTokenRevoke revokes one of the user's tokens.
+func (s *server) handleTokenRevoke(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	if err := s.Store.RevokeToken(c.Request().Context(), p.Actor(), p.UserID, id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/konto/tokens")
+}
