@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"efa-register/internal/store"
+	"efa-register/internal/web"
 	"efa-register/seed"
 )
 
@@ -34,6 +35,8 @@ type config struct {
 	Addr     string
 	DataDir  string
 	LogLevel slog.Level
+	// Ops are the limits, proxies and headers of the web layer (ops.go).
+	Ops web.Ops
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -52,6 +55,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("EFA_LOG_LEVEL=%q: want debug, info, warn or error: %w", v, errUsage)
 		}
 	}
+	var err error
+	if c.Ops, err = loadOps(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -60,6 +67,9 @@ const usage = `efa – EfA-Register: the register of "Einer für Alle" online se
 Usage:
   efa [serve] [flags]   serve the register (default; seeds an empty database)
   efa seed [flags]      load the embedded reference data (idempotent)
+  efa backup FILE       write a consistent copy of the database (also while serving)
+  efa restore FILE      replace the database with a backup (efa serve must be stopped)
+  efa check             check the database and the search index
   efa version           print the version
   efa <command> --help  show the flags of a command
 
@@ -67,6 +77,8 @@ Environment:
   EFA_ADDR       listen address (default :8080)
   EFA_DATA_DIR   folder of the database and search index (default ./data)
   EFA_LOG_LEVEL  debug, info, warn or error (default info)
+  EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_MAX_IN_FLIGHT,
+  EFA_QUEUE_WAIT, EFA_MAX_BODY_BYTES, EFA_HSTS: see the README
 `
 
 // run is the whole program: main only calls it, so tests can too.
@@ -84,6 +96,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdServe(ctx, cfg, args, stdout, stderr)
 	case "seed":
 		return cmdSeed(ctx, cfg, args, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, cfg, args, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, cfg, args, stdout, stderr)
+	case "check":
+		return cmdCheck(ctx, cfg, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "efa", buildVersion())
 		return nil
@@ -107,7 +125,7 @@ func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return slog.New(web.RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})))
 }
 
 func buildVersion() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -20,6 +21,12 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// The lock tells efa restore that this data folder is in use.
+	release, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -28,7 +35,7 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err := seedIfEmpty(ctx, st, log); err != nil {
 		return err
 	}
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion()})
+	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -36,6 +43,8 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		// net/http's own complaints (TLS handshakes, panics) as JSON too.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -54,7 +63,8 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		srv.Close()
+		return fmt.Errorf("shutdown: requests still running after 15 s: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -1,37 +1,30 @@
-package search
+package search_test
 
 import (
-	"encoding/csv"
+	"context"
 	"fmt"
-	"os"
 	"testing"
+	"time"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	"efa-register/internal/search"
 )
 
-func TestScratchAnalysis(t *testing.T) {
-	var texts []string
-	for _, f := range []string{"../../seed/ozg_leistungen.csv", "../../seed/leika_leistungen_ozg.csv", "../../seed/ozg_themenfelder.csv", "../../seed/ozg_lebenslagen.csv"} {
-		fh, _ := os.Open(f)
-		rows, _ := csv.NewReader(fh).ReadAll()
-		for _, r := range rows[1:] {
-			texts = append(texts, r[1])
+func TestScratchQueries(t *testing.T) {
+	start := time.Now()
+	ix, _ := sharedIndex(t)
+	fmt.Println("open", time.Since(start))
+	for _, q := range []string{"Wohngeld", "Wohngeldantrag", "Anträge Wohngeld", "Wohngeldes", "Fuehrerschein", "Fuhrerschein", "Baugenemigung", "Kfz", "BAföG", "Bafoeg", "Ummeldung", "Einbürgerung", "Elterngeld beantragen", "Führersch", "Kindergeld", "Grundsteuer", "Briefwahl", "Hartz IV", "Bürgergeld", "Sozialhilfe", "Angeln", "Parkausweis Anwohner", "Fahrzeugzulassung", "Ehe", "Heirat", "Aufenthaltserlaubnis", "Steuererklärung", "Unterhalt", "xyzzy"} {
+		res, err := ix.SearchSolutions(context.Background(), search.Query{Text: q, PerPage: 3})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	dict := buildDictionary(texts)
-	fmt.Println("dict size", len(dict))
-	tm := analysis.NewTokenMap()
-	for _, w := range dict {
-		tm.AddToken(w)
-	}
-	f := &decompoundFilter{dict: tm}
-	for _, w := range []string{"Wohngeldantrag", "Anträge", "Wohngeldes", "Führerscheinantrag", "Fuehrerschein", "Baugenehmigung", "Baugenemigung", "Kindergeld", "Einbürgerungsantrag", "Fahrzeugzulassung", "Kraftfahrzeugzulassung", "Ummeldung", "BAföG", "Bafoeg", "Wohnsitzanmeldung", "Verkehr", "Elterngeldantrag", "Hundesteuer", "Gewerbeanmeldung", "Straße", "Strasse", "Parkausweis", "Bewohnerparkausweis", "Personalausweis", "Eheschließung", "Sozialhilfe"} {
-		toks := stemAnalyzer.Analyze([]byte(w))
-		toks = f.Filter(toks)
 		var s []string
-		for _, tk := range toks {
-			s = append(s, string(tk.Term))
+		for _, h := range res.Hits {
+			s = append(s, fmt.Sprintf("%s(%.2f)", h.Slug, h.Score))
 		}
-		fmt.Println(w, "=>", s, "fold:", fold(w))
+		fmt.Printf("%-25s total=%d relaxed=%v %v\n", q, res.Total, res.Relaxed, s)
+		if len(res.Hits) > 0 {
+			fmt.Println("    snippet:", res.Hits[0].Snippet, res.Hits[0].Highlights[ "name"])
+		}
 	}
 }

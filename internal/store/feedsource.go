@@ -496,14 +496,13 @@ func leikaServiceIDs(db *gorm.DB, ev catalog.Event) ([]string, error) {
 			set[rest] = true
 		}
 	} else {
-		var ids []*string
-		if err := db.Model(&catalog.LeikaService{}).Where("key = ?", ev.EntityID).Pluck("service_id", &ids).Error; err != nil {
+		var ids []string
+		err := db.Model(&catalog.LeikaService{}).Where("key = ? AND service_id IS NOT NULL", ev.EntityID).Pluck("service_id", &ids).Error
+		if err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
-			if id != nil {
-				set[*id] = true
-			}
+			set[id] = true
 		}
 	}
 	out := make([]string, 0, len(set))

@@ -27,6 +27,21 @@ func (s *server) routes(e *echo.Echo) {
 	// Pages
 	e.GET("/", s.handleHome)
 
+	// Browsing: solutions, OZG-Leistungen, Themenfelder, Länder, Kreise, Gemeinden, comparison, legal pages
+	e.GET("/loesungen/:slug", s.handleSolutionShow)
+	e.GET("/leistungen/:id", s.handleServiceShow)
+	e.GET("/themenfelder", s.handleTopicList)
+	e.GET("/themenfelder/:id", s.handleTopicShow)
+	e.GET("/laender", s.handleLandList)
+	e.GET("/laender/:code", s.handleLandShow)
+	e.GET("/kreise/:key", s.handleKreisShow)
+	e.GET("/gemeinden/:ars", s.handleGemeindeShow)
+	e.GET("/vergleich", s.handleCompare)
+	e.GET("/impressum", s.handleImprint)
+	e.GET("/datenschutz", s.handlePrivacy)
+	e.GET("/barrierefreiheit", s.handleAccessibility)
+	e.GET("/datenquellen", s.handleSources)
+
 	// Accounts: login, own account, API tokens
 	e.GET("/anmelden", s.handleLoginForm)
 	e.POST("/anmelden", s.handleLogin)

@@ -13,6 +13,7 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/store"
+	"efa-register/views"
 )
 
 // Deps are what the handlers need.
@@ -25,6 +26,9 @@ type Deps struct {
 	Auth AuthConfig
 	// Ops configures limits, security headers and metrics (middleware.go).
 	Ops Ops
+	// Operator are the details of whoever runs this instance, shown in
+	// Impressum, Datenschutz and the accessibility statement.
+	Operator views.Operator
 }
 
 // server carries the dependencies of the handlers.

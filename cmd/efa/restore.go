@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"efa-register/internal/store"
+)
+
+// cmdRestore replaces the database with a backup. It refuses while efa serve
+// runs on the data folder (it needs the folder's lock), keeps the replaced
+// database as a backup of its own and drops the search index, which the next
+// start rebuilds from the restored database.
+func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("restore", "Replaces the database with the backup FILE (made by efa backup). Stop efa serve first:\n"+
+		"restore refuses to touch the data folder of a running instance. The current database is kept\n"+
+		"as efa.db.before-restore-<time>; the search index is rebuilt on the next start.\n"+
+		"Usage: efa restore [flags] FILE", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database and search index (EFA_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("restore needs exactly one FILE: %w", errUsage)
+	}
+	src := fs.Arg(0)
+	release, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		if errors.Is(err, errLocked) {
+			return fmt.Errorf("Wiederherstellung abgelehnt: %w (erst efa serve beenden)", err)
+		}
+		return err
+	}
+	defer release()
+
+	chk, err := store.Check(ctx, src)
+	if err != nil {
+		return fmt.Errorf("Wiederherstellung abgelehnt: %w", err)
+	}
+	if !chk.OK() {
+		return fmt.Errorf("Wiederherstellung abgelehnt: %s besteht die Integritätsprüfung nicht: %v %v", src, chk.Integrity, chk.ForeignKeys)
+	}
+	dst := cfg.dbPath()
+	if _, err := os.Stat(dst); err == nil {
+		keep := dst + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+		if _, err := store.Backup(ctx, dst, keep); err != nil {
+			return fmt.Errorf("keep the current database before the restore: %w", err)
+		}
+		fmt.Fprintf(stdout, "Bisherige Datenbank gesichert als %s\n", keep)
+	}
+	if err := store.ReplaceFile(src, dst); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(cfg.DataDir, "index")); err != nil {
+		return fmt.Errorf("remove the old search index: %w", err)
+	}
+	// Opening migrates a backup from an older version and proves it opens.
+	st, err := store.Open(ctx, dst, newLogger(cfg, stderr))
+	if err != nil {
+		return fmt.Errorf("the restored database does not open: %w", err)
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Wiederhergestellt aus %s: Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen. Der Suchindex wird beim nächsten Start neu aufgebaut.\n",
+		src, chk.SchemaVersion, chk.LastEventSeq, chk.Solutions, chk.Adoptions)
+	return nil
+}

@@ -1,0 +1,652 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/highlight/format/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"efa-register/internal/catalog"
+)
+
+// Query is a solution search: text plus facet filters (values within one
+// facet are OR-ed, facets AND-ed).
+type Query struct {
+	Text           string
+	TopicFieldIDs  []uint   // Themenfeld ids
+	ProviderLands  []string // Länderschlüssel "01".."16", or "DE" for the Bund
+	Statuses       []catalog.SolutionStatus
+	Maturities     []int    // Reifegrad 0..4
+	AdoptedInLands []string // Länderschlüssel: adopted by the Land or one of its Kreise/Gemeinden
+	OpenSource     *bool
+	Sort           string // "relevance" (default), "adoptions", "name", "updated"
+	Page, PerPage  int    // 1-based; PerPage default 20, max 100
+}
+
+// Facet keys of Result.Facets.
+const (
+	FacetTopicField = "topicField"
+	FacetProvider   = "provider"
+	FacetStatus     = "status"
+	FacetMaturity   = "maturity"
+	FacetAdoptedIn  = "adoptedIn"
+	FacetOpenSource = "openSource"
+)
+
+// FacetKeys lists the facet keys in display order.
+var FacetKeys = []string{FacetTopicField, FacetProvider, FacetStatus, FacetMaturity, FacetAdoptedIn, FacetOpenSource}
+
+// Sort orders of Query.Sort.
+const (
+	SortRelevance = "relevance"
+	SortAdoptions = "adoptions"
+	SortName      = "name"
+	SortUpdated   = "updated"
+)
+
+// Paging limits.
+const (
+	DefaultPerPage = 20
+	MaxPerPage     = 100
+	// MaxWindow is how deep pagination may reach (page * per page).
+	MaxWindow = 10000
+)
+
+// FacetValue is one value of a facet with its count.
+type FacetValue struct {
+	Value    string // the filter value as used in Query ("06", "live", "3", "true", topic field id as text)
+	Label    string // German label for the UI ("Hessen", "in Betrieb", "Reifegrad 3", "Open Source", "Familie & Kind")
+	Count    int
+	Selected bool
+}
+
+// Hit is one solution found.
+type Hit struct {
+	Slug       string
+	Name       string
+	Score      float64
+	Snippet    string              // safe HTML: escaped text with <mark>…</mark> around matches; "" when none
+	Highlights map[string][]string // field -> fragments (same escaping)
+}
+
+// Result is one page of solutions with the facet counts of the whole result.
+type Result struct {
+	Hits          []Hit
+	Total         int
+	Page, PerPage int
+	Facets        map[string][]FacetValue // every facet key present, values sorted for display
+	// Relaxed is true when no solution matched every word and the result
+	// holds the solutions that match some of them.
+	Relaxed bool
+}
+
+// facetField maps facet keys to index fields.
+var facetField = map[string]string{
+	FacetTopicField: fTopicField, FacetProvider: fProvider, FacetStatus: fStatus,
+	FacetMaturity: fMaturity, FacetAdoptedIn: fAdoptedIn, FacetOpenSource: fOpenSource,
+}
+
+// fieldBoost is a text field and how much a match in it counts.
+type fieldBoost struct {
+	field string
+	boost float64
+}
+
+// solutionFields are searched for solutions: the name counts most, then the
+// summary and the covered OZG-Leistungen, then the description.
+var solutionFields = []fieldBoost{
+	{fName, 6}, {fSummary, 3}, {fServices, 3}, {fDescription, 1.5}, {fTopic, 1}, {fOrg, 1}, {fLeika, 0.6},
+}
+
+// serviceFields are searched for OZG-Leistungen.
+var serviceFields = []fieldBoost{{fName, 6}, {fLeikaNames, 1.2}, {fTopic, 1}}
+
+// snippetFields are tried in order for a solution's snippet.
+var snippetFields = []string{fSummary, fDescription, fServices}
+
+// abbreviations expand common administrative abbreviations (folded form) to
+// the words the catalogue uses. Expansions count like the word itself.
+var abbreviations = map[string]string{
+	"kfz":   "Kraftfahrzeug",
+	"pkw":   "Kraftfahrzeug",
+	"alg":   "Arbeitslosengeld",
+	"wbs":   "Wohnberechtigungsschein",
+	"ewa":   "Wohnsitzanmeldung",
+	"lp":    "Lebenspartnerschaft",
+	"sgb":   "Sozialgesetzbuch",
+	"ba":    "Bundesagentur für Arbeit",
+	"perso": "Personalausweis",
+	"kita":  "Kindertagesstätte",
+}
+
+// textPlan is a query text taken apart: per word position the analysed
+// whole word and its compound parts or expansions, the prefix for the word
+// being typed, quoted phrases and OZG-IDs.
+type textPlan struct {
+	positions []planPos
+	phrases   []string
+	// plain is the text without quotes, for the name phrase boost.
+	plain string
+	// optionalPrefix is a prefix for a last word that analysis dropped (a
+	// stop word being typed): it may match but need not.
+	optionalPrefix string
+}
+
+type planPos struct {
+	whole  string   // the analysed word
+	parts  []string // compound parts (all must match when the whole word does not)
+	alts   []string // expansions of an abbreviation (any may match)
+	prefix string   // folded prefix of the word being typed ("" when none)
+	ozgID  bool     // the word is a 5-digit OZG-ID
+}
+
+var rePhrase = regexp.MustCompile(`"([^"]+)"`)
+
+// maxQueryRunes bounds the analysed query text.
+const maxQueryRunes = 500
+
+// plan analyses text with the index's own analyzer.
+func plan(a analysis.Analyzer, text string) textPlan {
+	if utf8.RuneCountInString(text) > maxQueryRunes {
+		text = string([]rune(text)[:maxQueryRunes])
+	}
+	var p textPlan
+	for _, m := range rePhrase.FindAllStringSubmatch(text, -1) {
+		if strings.TrimSpace(m[1]) != "" {
+			p.phrases = append(p.phrases, m[1])
+		}
+	}
+	plain := strings.ReplaceAll(text, `"`, " ")
+	p.plain = strings.TrimSpace(plain)
+	typing := text != "" && !unicode.IsSpace(rune(text[len(text)-1])) && !strings.HasSuffix(text, `"`)
+
+	byPos := map[int]*planPos{}
+	var order []int
+	for _, tok := range a.Analyze([]byte(plain)) {
+		pp, ok := byPos[tok.Position]
+		if !ok {
+			pp = &planPos{whole: string(tok.Term)}
+			byPos[tok.Position] = pp
+			order = append(order, tok.Position)
+			continue
+		}
+		pp.parts = append(pp.parts, string(tok.Term))
+	}
+	folded := foldAnalyzer.Analyze([]byte(plain))
+	for _, tok := range folded {
+		w := string(tok.Term)
+		pp := byPos[tok.Position]
+		if pp == nil {
+			continue
+		}
+		if isDigits(w) && len(w) == 5 {
+			pp.ozgID = true
+		}
+		if exp, ok := abbreviations[w]; ok {
+			for _, t := range a.Analyze([]byte(exp)) {
+				if !slices.Contains(pp.alts, string(t.Term)) {
+					pp.alts = append(pp.alts, string(t.Term))
+				}
+			}
+		}
+	}
+	if typing && len(folded) > 0 {
+		last := folded[len(folded)-1]
+		w := string(last.Term)
+		if utf8.RuneCountInString(w) >= 3 && !isDigits(w) {
+			if pp := byPos[last.Position]; pp != nil {
+				pp.prefix = w
+			} else {
+				p.optionalPrefix = w
+			}
+		}
+	}
+	sort.Ints(order)
+	for _, pos := range order {
+		p.positions = append(p.positions, *byPos[pos])
+	}
+	return p
+}
+
+func (p textPlan) empty() bool {
+	return len(p.positions) == 0 && len(p.phrases) == 0 && p.optionalPrefix == ""
+}
+
+// fuzziness is the number of edits allowed for a word of that length.
+func fuzziness(word string) int {
+	switch n := utf8.RuneCountInString(word); {
+	case n >= 9:
+		return 2
+	case n >= 5:
+		return 1
+	}
+	return 0
+}
+
+func termQ(field, term string, boost float64) query.Query {
+	q := bleve.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+func anyTerm(fields []fieldBoost, term string, weight float64) []query.Query {
+	qs := make([]query.Query, 0, len(fields))
+	for _, f := range fields {
+		qs = append(qs, termQ(f.field, term, f.boost*weight))
+	}
+	return qs
+}
+
+// positionQuery matches one word: exactly in any field (boosted by field),
+// as a compound through all its parts, through an expansion, with typos
+// (fuzzy) or as the prefix of the word being typed.
+func positionQuery(pp planPos, fields []fieldBoost) query.Query {
+	qs := anyTerm(fields, pp.whole, 1)
+	if len(pp.parts) > 1 {
+		parts := make([]query.Query, 0, len(pp.parts))
+		for _, part := range pp.parts {
+			parts = append(parts, bleve.NewDisjunctionQuery(anyTerm(fields, part, 0.6)...))
+		}
+		qs = append(qs, bleve.NewConjunctionQuery(parts...))
+	}
+	for _, alt := range pp.alts {
+		qs = append(qs, anyTerm(fields, alt, 0.9)...)
+	}
+	if pp.ozgID {
+		qs = append(qs, termQ(fOZG, pp.whole, 8))
+	}
+	if fz := fuzziness(pp.whole); fz > 0 {
+		for _, f := range []fieldBoost{{fAll, 0.4}, {fName, 1.5}} {
+			q := bleve.NewFuzzyQuery(pp.whole)
+			q.SetField(f.field)
+			q.SetFuzziness(fz)
+			q.SetPrefix(1) // typos rarely hit the first letter; this keeps fuzzy matching fast
+			q.SetBoost(f.boost)
+			qs = append(qs, q)
+		}
+	}
+	if pp.prefix != "" {
+		for _, f := range []fieldBoost{{fAll, 0.5}, {fName, 2}} {
+			q := bleve.NewPrefixQuery(pp.prefix)
+			q.SetField(f.field)
+			q.SetBoost(f.boost)
+			qs = append(qs, q)
+		}
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// textQuery is the query of a plan: every word must match (strict) or any
+// word may (relaxed); quoted phrases must match; a phrase match in the name
+// adds to the score.
+func textQuery(p textPlan, fields []fieldBoost, strict bool) query.Query {
+	b := bleve.NewBooleanQuery()
+	words := make([]query.Query, 0, len(p.positions))
+	for _, pp := range p.positions {
+		words = append(words, positionQuery(pp, fields))
+	}
+	switch {
+	case len(words) == 0:
+	case strict:
+		b.AddMust(bleve.NewConjunctionQuery(words...))
+	default:
+		b.AddMust(bleve.NewDisjunctionQuery(words...))
+	}
+	for _, ph := range p.phrases {
+		q := bleve.NewMatchPhraseQuery(ph)
+		q.SetField(fAll)
+		q.Analyzer = analyzerText
+		b.AddMust(q)
+	}
+	if len(p.positions) > 1 {
+		q := bleve.NewMatchPhraseQuery(p.plain)
+		q.SetField(fName)
+		q.Analyzer = analyzerText
+		q.SetBoost(4)
+		b.AddShould(q)
+	}
+	if p.optionalPrefix != "" {
+		q := bleve.NewPrefixQuery(p.optionalPrefix)
+		q.SetField(fAll)
+		q.SetBoost(0.3)
+		if len(words) == 0 && len(p.phrases) == 0 {
+			b.AddMust(q)
+		} else {
+			b.AddShould(q)
+		}
+	}
+	return b
+}
+
+// validate checks the query and fills in the defaults.
+func (q *Query) validate() error {
+	var v catalog.ValidationError
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.PerPage > MaxPerPage {
+		q.PerPage = MaxPerPage
+	}
+	if q.Page*q.PerPage > MaxWindow {
+		v.Add("page", fmt.Sprintf("Es können höchstens die ersten %d Treffer abgerufen werden.", MaxWindow))
+	}
+	switch q.Sort {
+	case "":
+		q.Sort = SortRelevance
+	case SortRelevance, SortAdoptions, SortName, SortUpdated:
+	default:
+		v.Add("sort", "Bitte sortieren Sie nach Relevanz, Nachnutzungen, Name oder Aktualität.")
+	}
+	for _, s := range q.Statuses {
+		if !s.Valid() {
+			v.Add("status", "Unbekannter Status.")
+		}
+	}
+	for _, m := range q.Maturities {
+		if m < 0 || m > 4 {
+			v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
+		}
+	}
+	for _, l := range q.ProviderLands {
+		if l != catalog.BundKey && !catalog.ValidLandKey(l) {
+			v.Add("provider", "Unbekannter Anbieter (Länderschlüssel 01 bis 16 oder DE).")
+		}
+	}
+	for _, l := range q.AdoptedInLands {
+		if !catalog.ValidLandKey(l) {
+			v.Add("adoptedIn", "Unbekanntes Land (Länderschlüssel 01 bis 16).")
+		}
+	}
+	for _, id := range q.TopicFieldIDs {
+		if id == 0 {
+			v.Add("topicField", "Unbekanntes Themenfeld.")
+		}
+	}
+	return v.Err()
+}
+
+// filterValues returns the selected values of each facet as index terms.
+func (q Query) filterValues() map[string][]string {
+	m := map[string][]string{}
+	for _, id := range q.TopicFieldIDs {
+		m[FacetTopicField] = append(m[FacetTopicField], strconv.FormatUint(uint64(id), 10))
+	}
+	m[FacetProvider] = append(m[FacetProvider], q.ProviderLands...)
+	for _, s := range q.Statuses {
+		m[FacetStatus] = append(m[FacetStatus], string(s))
+	}
+	for _, n := range q.Maturities {
+		m[FacetMaturity] = append(m[FacetMaturity], strconv.Itoa(n))
+	}
+	m[FacetAdoptedIn] = append(m[FacetAdoptedIn], q.AdoptedInLands...)
+	if q.OpenSource != nil {
+		m[FacetOpenSource] = []string{strconv.FormatBool(*q.OpenSource)}
+	}
+	for k, v := range m {
+		if len(v) == 0 {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// HasFilters reports whether any facet filter is set.
+func (q Query) HasFilters() bool { return len(q.filterValues()) > 0 }
+
+// filteredQuery combines the text query with the kind and facet filters,
+// leaving out the facet skip (for its own counts).
+func filteredQuery(text query.Query, kind string, filters map[string][]string, skip string) query.Query {
+	b := bleve.NewBooleanQuery()
+	if text != nil {
+		b.AddMust(text)
+	}
+	conj := []query.Query{termQ(fKind, kind, 1)}
+	for _, key := range FacetKeys {
+		vals := filters[key]
+		if key == skip || len(vals) == 0 {
+			continue
+		}
+		alts := make([]query.Query, 0, len(vals))
+		for _, v := range vals {
+			alts = append(alts, termQ(facetField[key], v, 1))
+		}
+		conj = append(conj, bleve.NewDisjunctionQuery(alts...))
+	}
+	b.AddFilter(bleve.NewConjunctionQuery(conj...))
+	return b
+}
+
+// withIndex runs fn with the current bleve index under the read lock.
+func (ix *Index) withIndex(fn func(idx bleve.Index) error) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.idx == nil || ix.closed {
+		return ErrClosed
+	}
+	return fn(ix.idx)
+}
+
+func textAnalyzer(idx bleve.Index) (analysis.Analyzer, error) {
+	a := idx.Mapping().AnalyzerNamed(analyzerText)
+	if a == nil {
+		return nil, fmt.Errorf("search: analyzer %s missing from the index mapping", analyzerText)
+	}
+	return a, nil
+}
+
+// SearchSolutions finds solutions by text and facet filters, with facet
+// counts. Each facet is counted as if its own selection were not made
+// (selecting "Hessen" still shows how many solutions Bayern has), while the
+// other facets' selections apply. With an empty text and no filter it lists
+// the whole catalogue. When no solution matches every word, the solutions
+// that match some words are returned and Result.Relaxed is set. A text that
+// finds nothing without filters is counted for the demand radar.
+func (ix *Index) SearchSolutions(ctx context.Context, q Query) (Result, error) {
+	if err := q.validate(); err != nil {
+		return Result{}, err
+	}
+	res := Result{Page: q.Page, PerPage: q.PerPage}
+	filters := q.filterValues()
+	err := ix.withIndex(func(idx bleve.Index) error {
+		a, err := textAnalyzer(idx)
+		if err != nil {
+			return err
+		}
+		p := plan(a, q.Text)
+		var text query.Query
+		if !p.empty() {
+			text = textQuery(p, solutionFields, true)
+		}
+		main, err := ix.runSolutionSearch(ctx, idx, q, text, filters)
+		if err != nil {
+			return err
+		}
+		if main.Total == 0 && len(p.positions) > 1 {
+			text = textQuery(p, solutionFields, false)
+			if main, err = ix.runSolutionSearch(ctx, idx, q, text, filters); err != nil {
+				return err
+			}
+			res.Relaxed = main.Total > 0
+		}
+		res.Total = int(main.Total)
+		res.Hits = solutionHits(main.Hits)
+		res.Facets = map[string][]FacetValue{}
+		for _, key := range FacetKeys {
+			fr := main.Facets[key]
+			if len(filters[key]) > 0 {
+				// Count this facet without its own selection.
+				req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, key), 0, 0, false)
+				req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
+				other, err := idx.SearchInContext(ctx, req)
+				if err != nil {
+					return err
+				}
+				fr = other.Facets[key]
+			}
+			res.Facets[key] = ix.facetValues(key, fr, filters[key])
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if res.Total == 0 && strings.TrimSpace(q.Text) != "" && len(filters) == 0 {
+		ix.zero.note(q.Text)
+	}
+	return res, nil
+}
+
+func (ix *Index) runSolutionSearch(ctx context.Context, idx bleve.Index, q Query, text query.Query, filters map[string][]string) (*bleve.SearchResult, error) {
+	req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, ""), q.PerPage, (q.Page-1)*q.PerPage, false)
+	req.Fields = []string{fSlug, fName}
+	sortBy := q.Sort
+	if sortBy == SortRelevance && text == nil {
+		sortBy = SortName // without text every score is equal
+	}
+	switch sortBy {
+	case SortAdoptions:
+		req.SortBy([]string{"-" + fAdoptions, fNameSort, fSlug})
+	case SortName:
+		req.SortBy([]string{fNameSort, fSlug})
+	case SortUpdated:
+		req.SortBy([]string{"-" + fUpdated, fNameSort, fSlug})
+	default:
+		req.SortBy([]string{"-_score", fNameSort, fSlug})
+	}
+	if text != nil {
+		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		req.Highlight.Fields = []string{fName, fSummary, fDescription, fServices}
+	}
+	for _, key := range FacetKeys {
+		req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
+	}
+	return idx.SearchInContext(ctx, req)
+}
+
+func fieldString(h *search.DocumentMatch, f string) string {
+	switch v := h.Fields[f].(type) {
+	case string:
+		return v
+	case []any:
+		if len(v) > 0 {
+			s, _ := v[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func solutionHits(dms search.DocumentMatchCollection) []Hit {
+	hits := make([]Hit, 0, len(dms))
+	for _, h := range dms {
+		hit := Hit{Slug: fieldString(h, fSlug), Name: fieldString(h, fName), Score: h.Score}
+		if len(h.Fragments) > 0 {
+			hit.Highlights = map[string][]string(h.Fragments)
+			for _, f := range snippetFields {
+				if fr := h.Fragments[f]; len(fr) > 0 {
+					hit.Snippet = fr[0]
+					break
+				}
+			}
+		}
+		hits = append(hits, hit)
+	}
+	return hits
+}
+
+// statusOrder is the display order of the status facet.
+var statusOrder = map[string]int{}
+
+func init() {
+	for i, s := range catalog.SolutionStatuses {
+		statusOrder[string(s)] = i
+	}
+}
+
+// facetValues turns bleve's facet result into labelled values in display
+// order; selected values are listed even when nothing matches them.
+func (ix *Index) facetValues(key string, fr *search.FacetResult, selected []string) []FacetValue {
+	counts := map[string]int{}
+	if fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			counts[t.Term] = t.Count
+		}
+	}
+	for _, s := range selected {
+		if _, ok := counts[s]; !ok {
+			counts[s] = 0
+		}
+	}
+	r := ix.ref.Load()
+	out := make([]FacetValue, 0, len(counts))
+	for v, n := range counts {
+		out = append(out, FacetValue{Value: v, Label: facetLabel(r, key, v), Count: n, Selected: slices.Contains(selected, v)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch key {
+		case FacetStatus:
+			return statusOrder[a.Value] < statusOrder[b.Value]
+		case FacetMaturity:
+			return a.Value < b.Value
+		case FacetOpenSource:
+			return a.Value > b.Value // "true" first
+		case FacetProvider:
+			if (a.Value == catalog.BundKey) != (b.Value == catalog.BundKey) {
+				return a.Value == catalog.BundKey // the Bund before the Länder
+			}
+		}
+		return collate(a.Label) < collate(b.Label)
+	})
+	return out
+}
+
+// collate is a sort key for German labels (umlauts folded, case ignored).
+func collate(s string) string {
+	return strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss").Replace(strings.ToLower(s))
+}
+
+// facetLabel is the German label of a facet value.
+func facetLabel(r *refData, key, v string) string {
+	switch key {
+	case FacetTopicField:
+		if id, err := strconv.ParseUint(v, 10, 32); err == nil && r != nil {
+			if name, ok := r.topics[uint(id)]; ok {
+				return name
+			}
+		}
+		return "Themenfeld " + v
+	case FacetProvider, FacetAdoptedIn:
+		if r != nil {
+			if name, ok := r.lands[v]; ok {
+				return name
+			}
+		}
+		return v
+	case FacetStatus:
+		return catalog.SolutionStatus(v).Label()
+	case FacetMaturity:
+		return "Reifegrad " + v
+	case FacetOpenSource:
+		if v == "true" {
+			return "Open Source"
+		}
+		return "keine Open-Source-Lizenz"
+	}
+	return v
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"efa-register/internal/catalog"
+	"efa-register/seed"
+)
+
+var (
+	internalOnce     sync.Once
+	internalTemplate string
+	internalErr      error
+)
+
+// openSeededInternal opens a copy of a seeded database. The storetest
+// package cannot be used from inside package store (it imports store), so
+// the internal tests seed one template of their own and copy it.
+func openSeededInternal(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	internalOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "efa-store-internal-")
+		if err != nil {
+			internalErr = err
+			return
+		}
+		s, err := Open(ctx, filepath.Join(dir, "seed.db"), nil)
+		if err != nil {
+			internalErr = err
+			return
+		}
+		defer s.Close()
+		if _, err := s.Seed(ctx, seed.FS); err != nil {
+			internalErr = err
+			return
+		}
+		internalTemplate = filepath.Join(dir, "template.db")
+		internalErr = s.w.Exec("VACUUM INTO ?", internalTemplate).Error
+	})
+	if internalErr != nil {
+		t.Fatal(internalErr)
+	}
+	raw, err := os.ReadFile(internalTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "efa.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// insertEvent writes an event with a chosen sequence number, as a writer
+// whose sequence numbers commit out of order would leave the log.
+func insertEvent(t *testing.T, s *Store, seq uint64, at time.Time, slug string) {
+	t.Helper()
+	ev := catalog.Event{Seq: seq, At: at, Actor: "test", EntityType: catalog.EntitySolution, EntityID: slug, Action: catalog.ActionUpdate, Changes: "{}"}
+	if err := s.w.Create(&ev).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCursorsNeverPassAnUnsettledGap covers the cursor-safety rule: with
+// seq h+1 missing (a transaction that may still commit) and h+2 visible,
+// neither the export nor the change feed may hand out a cursor >= h+1,
+// until the gap is older than GapGrace.
+func TestCursorsNeverPassAnUnsettledGap(t *testing.T) {
+	ctx := context.Background()
+	s := openSeededInternal(t)
+	now := time.Now().UTC()
+	h, err := s.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug := "ozg-wohngeld"
+	var sol catalog.Solution
+	if err := s.r.First(&sol).Error; err == nil {
+		slug = sol.Slug
+	}
+	insertEvent(t, s, h+2, now, slug)
+
+	x, err := s.Export(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Cursor != h {
+		t.Errorf("export cursor %d over a young gap at %d, want %d", x.Cursor, h+1, h)
+	}
+	b, err := s.ChangesAfter(ctx, h, 10, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Changes) != 0 || b.Next != h || b.More {
+		t.Errorf("feed passed the young gap: next %d, %d changes, more %v", b.Next, len(b.Changes), b.More)
+	}
+
+	// The missing transaction commits: both move on, and nothing was skipped.
+	insertEvent(t, s, h+1, now, slug)
+	b, err = s.ChangesAfter(ctx, h, 10, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Changes) != 2 || b.Changes[0].Seq != h+1 || b.Next != h+2 {
+		t.Errorf("after the gap filled: %+v", b)
+	}
+	if x, _ := s.Export(ctx, now); x.Cursor != h+2 {
+		t.Errorf("export cursor after the gap filled = %d", x.Cursor)
+	}
+
+	// A gap that never fills (a rolled-back number) is passed once it is old.
+	insertEvent(t, s, h+4, now, slug)
+	if b, _ := s.ChangesAfter(ctx, h+2, 10, now); b.Next != h+2 {
+		t.Errorf("young gap at %d passed: next %d", h+3, b.Next)
+	}
+	later := now.Add(GapGrace + time.Second)
+	if b, _ := s.ChangesAfter(ctx, h+2, 10, later); b.Next != h+4 || len(b.Changes) != 1 {
+		t.Errorf("old gap at %d not passed: %+v", h+3, b)
+	}
+	if x, _ := s.Export(ctx, later); x.Cursor != h+4 {
+		t.Errorf("export cursor over an old gap = %d, want %d", x.Cursor, h+4)
+	}
+}
+
+// TestOrganisationUpdateReachesEmbeddingObjects: the adopter's and the
+// provider's names are part of adoption and solution records, so an update
+// of the organisation must produce updated records for them.
+func TestOrganisationUpdateReachesEmbeddingObjects(t *testing.T) {
+	ctx := context.Background()
+	s := openSeededInternal(t)
+	h, _ := s.LastEventSeq(ctx)
+	var hessen catalog.Organisation
+	if err := s.r.Where("kind = ? AND key = ?", catalog.KindLand, "06").First(&hessen).Error; err != nil {
+		t.Fatal(err)
+	}
+	var provided, adopted int64
+	s.r.Model(&catalog.Solution{}).Where("provider_id = ?", hessen.ID).Count(&provided)
+	s.r.Model(&catalog.Adoption{}).Where("organisation_id = ?", hessen.ID).Count(&adopted)
+	if provided == 0 {
+		t.Fatal("seed: Hessen provides no solution")
+	}
+	err := s.write(ctx, "test", func(t *tx) error {
+		after := hessen
+		after.Name = "Land Hessen"
+		if _, err := t.event(catalog.EntityOrganisation, orgEntityID(&hessen), catalog.ActionUpdate, &hessen, &after); err != nil {
+			return err
+		}
+		return t.db.Select("*").Updates(&after).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.ChangesAfter(ctx, h, 1000, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b.Changes)) != provided+adopted {
+		t.Fatalf("%d records, want %d solutions + %d adoptions", len(b.Changes), provided, adopted)
+	}
+	for _, c := range b.Changes {
+		switch {
+		case c.Solution != nil:
+			if c.Solution.Provider.Name != "Land Hessen" || c.EntityID != c.Solution.Slug {
+				t.Errorf("solution record %+v", c.Solution.Provider)
+			}
+		case c.Adoption != nil:
+			if c.Adoption.Organisation.Name != "Land Hessen" || c.EntityID != strconv.FormatUint(uint64(c.Adoption.ID), 10) {
+				t.Errorf("adoption record %+v", c.Adoption)
+			}
+		default:
+			t.Errorf("unexpected record %+v", c)
+		}
+		if c.Seq != h+1 || c.Action != catalog.ActionUpdate {
+			t.Errorf("record %+v", c)
+		}
+	}
+	// A page limit smaller than the fan-out still returns the whole event.
+	if small, _ := s.ChangesAfter(ctx, h, 1, time.Now()); len(small.Changes) != len(b.Changes) || small.Next != h+1 {
+		t.Errorf("limit 1: %d records, next %d", len(small.Changes), small.Next)
+	}
+}

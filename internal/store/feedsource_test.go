@@ -1,0 +1,301 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
+)
+
+func head(t *testing.T, s *store.Store) uint64 {
+	t.Helper()
+	seq, err := s.LastEventSeq(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+func TestExportIsCompleteAndConsistent(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	x, err := s.Export(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Cursor != head(t, s) || x.Cursor == 0 || x.LastChange.IsZero() {
+		t.Errorf("cursor %d at %v, head %d", x.Cursor, x.LastChange, head(t, s))
+	}
+	if len(x.TopicFields) != 14 || len(x.LifeSituations) != 55 || len(x.Services) != 557 || len(x.Solutions) != 50 || len(x.Adoptions) != 70 {
+		t.Fatalf("export counts: %d topics, %d situations, %d services, %d solutions, %d adoptions",
+			len(x.TopicFields), len(x.LifeSituations), len(x.Services), len(x.Solutions), len(x.Adoptions))
+	}
+	leika := 0
+	for _, sv := range x.Services {
+		leika += len(sv.Leika)
+	}
+	// 5,249 LeiKa rows, a few of which the catalogue assigns to no OZG-Leistung.
+	if leika < 5000 || leika > 5249 {
+		t.Errorf("services carry %d LeiKa rows", leika)
+	}
+	for i := 1; i < len(x.Solutions); i++ {
+		if x.Solutions[i-1].Slug >= x.Solutions[i].Slug {
+			t.Fatalf("solutions not ordered by slug at %d", i)
+		}
+	}
+	for i, a := range x.Adoptions {
+		if a.Organisation == nil || a.Solution == nil || a.Solution.Slug == "" {
+			t.Fatalf("adoption %d lacks adopter or solution: %+v", a.ID, a)
+		}
+		if i > 0 && x.Adoptions[i-1].ID >= a.ID {
+			t.Fatalf("adoptions not ordered by id at %d", i)
+		}
+	}
+}
+
+func newSolution(slug string) store.SolutionInput {
+	return store.SolutionInput{Solution: catalog.Solution{Slug: slug, Name: "Test " + slug, Summary: "Zusammenfassung",
+		Status: catalog.SolutionPilot, Verified: catalog.VerifiedNo}, ProviderKind: catalog.KindLand, ProviderKey: "06", OZGIDs: []string{"10092"}}
+}
+
+func TestChangesMapEventsToCurrentObjects(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	start := head(t, s)
+
+	if _, err := s.CreateSolution(ctx, "test", newSolution("feed-eins")); err != nil {
+		t.Fatal(err)
+	}
+	in := newSolution("feed-eins")
+	in.Solution.Name = "Feed Eins, umbenannt"
+	if _, err := s.UpdateSolution(ctx, "test", "feed-eins", in); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "feed-eins", AdopterKind: catalog.KindGemeinde,
+		AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSolution(ctx, "test", newSolution("feed-zwei")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSolution(ctx, "test", "feed-zwei"); err != nil {
+		t.Fatal(err)
+	}
+
+	b, err := s.ChangesAfter(ctx, start, 100, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type rec struct {
+		typ, id string
+		gone    bool
+	}
+	var got []rec
+	for _, c := range b.Changes {
+		got = append(got, rec{c.EntityType, c.EntityID, c.Gone()})
+	}
+	want := []rec{
+		{catalog.EntitySolution, "feed-eins", false}, // create, shown as it is now
+		{catalog.EntitySolution, "feed-eins", false}, // update
+		{catalog.EntityAdoption, itoa(a.ID), false},
+		{catalog.EntitySolution, "feed-zwei", true}, // created, but deleted since: a tombstone
+		{catalog.EntitySolution, "feed-zwei", true},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("changes = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("change %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if b.Changes[0].Solution.Name != "Feed Eins, umbenannt" || b.Changes[0].Solution.Provider == nil || len(b.Changes[0].Solution.Services) != 1 {
+		t.Errorf("created record does not carry the current object: %+v", b.Changes[0].Solution)
+	}
+	if ad := b.Changes[2].Adoption; ad.Organisation == nil || ad.Organisation.AGS != "01001000" || ad.Solution.Slug != "feed-eins" {
+		t.Errorf("adoption record = %+v", ad)
+	}
+	if b.Next != head(t, s) || b.More {
+		t.Errorf("next %d (head %d), more %v", b.Next, head(t, s), b.More)
+	}
+
+	// Paging: limit 2 cuts after whole events and hands out a resumable cursor.
+	p1, err := s.ChangesAfter(ctx, start, 2, time.Now())
+	if err != nil || len(p1.Changes) != 2 || !p1.More || p1.Next != p1.Changes[1].Seq {
+		t.Fatalf("page 1: %+v, %v", p1, err)
+	}
+	p2, err := s.ChangesAfter(ctx, p1.Next, 2, time.Now())
+	if err != nil || len(p2.Changes) != 2 || p2.Changes[0].Seq <= p1.Next {
+		t.Fatalf("page 2: %+v, %v", p2, err)
+	}
+	// Nothing new: an empty page with the same cursor.
+	empty, err := s.ChangesAfter(ctx, b.Next, 10, time.Now())
+	if err != nil || len(empty.Changes) != 0 || empty.Next != b.Next || empty.More {
+		t.Errorf("caught-up page = %+v, %v", empty, err)
+	}
+}
+
+func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	// The seed's first events create organisations, which the feed does not carry.
+	b, err := s.ChangesAfter(ctx, 0, 100, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.More || b.Next == 0 || b.Next > 5000 {
+		t.Fatalf("first page: next %d, more %v, %d changes", b.Next, b.More, len(b.Changes))
+	}
+	// Following the feed to the end yields every solution once as created.
+	created := map[string]bool{}
+	cursor, pages := uint64(0), 0
+	for {
+		p, err := s.ChangesAfter(ctx, cursor, 1000, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, c := range p.Changes {
+			if c.EntityType == catalog.EntitySolution && !c.Gone() {
+				created[c.EntityID] = true
+			}
+		}
+		if p.Next < cursor || pages > 100 {
+			t.Fatalf("cursor went from %d to %d", cursor, p.Next)
+		}
+		cursor = p.Next
+		if !p.More {
+			break
+		}
+	}
+	if len(created) != 50 || cursor != head(t, s) {
+		t.Errorf("followed %d pages to %d (head %d), saw %d solutions", pages, cursor, head(t, s), len(created))
+	}
+}
+
+func TestLatestActivity(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	if _, err := s.CreateSolution(ctx, "test", newSolution("aktuell")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "aktuell", AdopterKind: catalog.KindLand,
+		AdopterKey: "14", Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSolution(ctx, "test", newSolution("geloescht")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSolution(ctx, "test", "geloescht"); err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.LatestActivity(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 20 {
+		t.Fatalf("%d items", len(items))
+	}
+	if it := items[0]; it.Adoption == nil || it.Solution.Slug != "aktuell" || it.Adoption.Organisation.Key != "14" {
+		t.Errorf("newest item = %+v", it)
+	}
+	if it := items[1]; it.Adoption != nil || it.Solution.Slug != "aktuell" || it.Event.Action != catalog.ActionCreate {
+		t.Errorf("second item = %+v", it)
+	}
+	for _, it := range items {
+		if it.Solution.Slug == "geloescht" {
+			t.Error("a deleted solution is still in the news")
+		}
+		if it.Event.Seq == 0 || it.Solution.Name == "" {
+			t.Errorf("incomplete item %+v", it)
+		}
+	}
+}
+
+func TestFindAdoptionsAndOrganisations(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	all, err := s.Export(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := all.Adoptions[0]
+	bySol, err := s.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: first.Solution.Slug})
+	if err != nil || len(bySol) == 0 {
+		t.Fatalf("by solution: %v, %v", bySol, err)
+	}
+	for _, a := range bySol {
+		if a.Solution.Slug != first.Solution.Slug {
+			t.Errorf("adoption %d of %s in list of %s", a.ID, a.Solution.Slug, first.Solution.Slug)
+		}
+	}
+	byOrg, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterKind: first.Organisation.Kind, AdopterKey: first.Organisation.Key})
+	if err != nil || len(byOrg) == 0 || byOrg[0].Organisation.Key != first.Organisation.Key {
+		t.Fatalf("by organisation: %v, %v", byOrg, err)
+	}
+	// By Land: the adoptions whose adopter lies in the Land, computed independently.
+	land := first.Organisation.LandKey
+	want := 0
+	for _, a := range all.Adoptions {
+		if a.Organisation.LandKey == land {
+			want++
+		}
+	}
+	byLand, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterLand: land})
+	if err != nil || len(byLand) != want {
+		t.Errorf("by Land %s: %d adoptions, want %d (%v)", land, len(byLand), want, err)
+	}
+	if _, err := s.FindAdoptions(ctx, store.AdoptionsWhere{}); err == nil {
+		t.Error("an empty selection must be refused")
+	}
+
+	p, err := s.FindOrganisations(ctx, store.OrganisationFilter{Kind: catalog.KindKreis, LandKey: "06", PerPage: 10})
+	if err != nil || p.Total != 26 || len(p.Items) != 10 || p.Items[0].Key != "06411" {
+		t.Errorf("Kreise of Hessen: total %d, %d items, first %+v, %v", p.Total, len(p.Items), p.Items, err)
+	}
+	byAGS, err := s.FindOrganisations(ctx, store.OrganisationFilter{AGS: "01001000"})
+	if err != nil || byAGS.Total != 1 || byAGS.Items[0].ARS != "010010000000" {
+		t.Errorf("by AGS: %+v, %v", byAGS, err)
+	}
+}
+
+func TestHeadReader(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	h, err := s.NewHeadReader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	before, err := h.Head(ctx)
+	if err != nil || before != head(t, s) {
+		t.Fatalf("head %d, %v; want %d", before, err, head(t, s))
+	}
+	if _, err := s.CreateSolution(ctx, "test", newSolution("kopf")); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := h.Head(ctx)
+	if after != before+1 {
+		t.Errorf("head after one write = %d, want %d", after, before+1)
+	}
+	at, err := s.EventTime(ctx, after)
+	if err != nil || time.Since(at) > time.Minute || time.Since(at) < 0 {
+		t.Errorf("event time %v, %v", at, err)
+	}
+}
+
+func itoa(id uint) string {
+	const digits = "0123456789"
+	if id == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; id > 0; id /= 10 {
+		b = append([]byte{digits[id%10]}, b...)
+	}
+	return string(b)
+}
