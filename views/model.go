@@ -378,3 +378,26 @@ func plural(n int64, one, many string) string {
 	}
 	return FormatInt(n) + " " + many
 }
+
+func statusBadgeText(s catalog.SolutionStatus) string {
+	if s == catalog.SolutionUnknown {
+		return "Status unbekannt"
+	}
+	return s.Label()
+}
+
+func maturityBadgeText(m *int) string {
+	if m == nil {
+		return "Reifegrad unbekannt"
+	}
+	return MaturityLabel(m)
+}
+
+// sourceText is a source reference worth showing ("—" in the seed means none).
+func sourceText(s string) string {
+	switch strings.TrimSpace(s) {
+	case "", "-", "—", "–":
+		return ""
+	}
+	return s
+}

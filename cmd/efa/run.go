@@ -70,6 +70,7 @@ Usage:
   efa backup FILE       write a consistent copy of the database (also while serving)
   efa restore FILE      replace the database with a backup (efa serve must be stopped)
   efa check             check the database and the search index
+  efa reindex [flags]   rebuild the search index from the database (efa serve stopped)
   efa version           print the version
   efa <command> --help  show the flags of a command
 
@@ -102,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdRestore(ctx, cfg, args, stdout, stderr)
 	case "check":
 		return cmdCheck(ctx, cfg, args, stdout, stderr)
+	case "reindex":
+		return cmdReindex(ctx, cfg, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "efa", buildVersion())
 		return nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"efa-register/internal/search"
 	"efa-register/internal/web"
 )
 
@@ -35,7 +36,23 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err := seedIfEmpty(ctx, st, log); err != nil {
 		return err
 	}
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops})
+	// The search index follows the database; it is built on first start and
+	// rebuilt when missing or broken (see internal/search).
+	ix, err := search.Open(ctx, indexDir(cfg), st, log)
+	if err != nil {
+		return err
+	}
+	followCtx, stopFollow := context.WithCancel(context.Background())
+	followDone := make(chan struct{})
+	go func() { defer close(followDone); ix.Follow(followCtx) }()
+	defer func() {
+		stopFollow()
+		<-followDone
+		if err := ix.Close(); err != nil {
+			log.Warn("close search index", "err", err)
+		}
+	}()
+	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

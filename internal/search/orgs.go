@@ -17,6 +17,7 @@ type OrgHit struct {
 	LandKey    string
 	LandName   string
 	AGS        string
+	ARS        string // amtlicher Regionalschlüssel (12 digits) of a Land, Kreis or Gemeinde
 	Postcode   string
 	Population int64
 }
@@ -71,7 +72,7 @@ func newOrgTable(orgs []catalog.Organisation) (*orgTable, map[string]string) {
 		}
 		t.entries = append(t.entries, orgEntry{
 			hit: OrgHit{Kind: o.Kind, Key: o.Key, Name: o.Name, LandKey: landKey, LandName: lands[landKey],
-				AGS: o.AGS, Postcode: o.Postcode, Population: o.Population},
+				AGS: o.AGS, ARS: o.ARS, Postcode: o.Postcode, Population: o.Population},
 			full: strings.Join(words, " "), head: fold(head), words: words, ars: o.ARS, rank: kindRank(o.Kind),
 		})
 	}

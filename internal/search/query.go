@@ -115,19 +115,30 @@ var serviceFields = []fieldBoost{{fName, 6}, {fLeikaNames, 1.2}, {fTopic, 1}}
 // snippetFields are tried in order for a solution's snippet.
 var snippetFields = []string{fSummary, fDescription, fServices}
 
-// abbreviations expand common administrative abbreviations (folded form) to
-// the words the catalogue uses. Expansions count like the word itself.
-var abbreviations = map[string]string{
-	"kfz":   "Kraftfahrzeug",
-	"pkw":   "Kraftfahrzeug",
-	"alg":   "Arbeitslosengeld",
-	"wbs":   "Wohnberechtigungsschein",
-	"ewa":   "Wohnsitzanmeldung",
-	"lp":    "Lebenspartnerschaft",
-	"sgb":   "Sozialgesetzbuch",
-	"ba":    "Bundesagentur für Arbeit",
-	"perso": "Personalausweis",
-	"kita":  "Kindertagesstätte",
+// synonyms expand common abbreviations and everyday words (folded form or
+// stem) to the words the catalogue uses: people type "Kfz" and "heiraten",
+// the OZG catalogue says "Kraftfahrzeug" and "Eheschließung". An expansion
+// matches like the word itself, slightly weaker.
+var synonyms = map[string]string{
+	"kfz":       "Kraftfahrzeug",
+	"pkw":       "Kraftfahrzeug",
+	"auto":      "Kraftfahrzeug",
+	"alg":       "Arbeitslosengeld",
+	"hartz":     "Arbeitslosengeld",
+	"wbs":       "Wohnberechtigungsschein",
+	"ewa":       "Wohnsitzanmeldung",
+	"perso":     "Personalausweis",
+	"ausweis":   "Personalausweis",
+	"kita":      "Kindertagesbetreuung",
+	"heirat":    "Eheschließung",
+	"heiraten":  "Eheschließung",
+	"hochzeit":  "Eheschließung",
+	"umzug":     "Wohnsitz",
+	"umziehen":  "Wohnsitz",
+	"angeln":    "Fischereischein",
+	"angel":     "Fischereischein",
+	"anwohner":  "Bewohner",
+	"feuerwerk": "pyrotechnisch",
 }
 
 // textPlan is a query text taken apart: per word position the analysed
@@ -146,7 +157,7 @@ type textPlan struct {
 type planPos struct {
 	whole  string   // the analysed word
 	parts  []string // compound parts (all must match when the whole word does not)
-	alts   []string // expansions of an abbreviation (any may match)
+	alts   []string // expansions of a synonym (any may match)
 	prefix string   // folded prefix of the word being typed ("" when none)
 	ozgID  bool     // the word is a 5-digit OZG-ID
 }
@@ -193,7 +204,11 @@ func plan(a analysis.Analyzer, text string) textPlan {
 		if isDigits(w) && len(w) == 5 {
 			pp.ozgID = true
 		}
-		if exp, ok := abbreviations[w]; ok {
+		exp, ok := synonyms[w]
+		if !ok {
+			exp, ok = synonyms[pp.whole]
+		}
+		if ok {
 			for _, t := range a.Analyze([]byte(exp)) {
 				if !slices.Contains(pp.alts, string(t.Term)) {
 					pp.alts = append(pp.alts, string(t.Term))
@@ -460,6 +475,11 @@ func (ix *Index) SearchSolutions(ctx context.Context, q Query) (Result, error) {
 	if err := q.validate(); err != nil {
 		return Result{}, err
 	}
+	return ix.searchSolutions(ctx, q, (q.Page-1)*q.PerPage, q.PerPage)
+}
+
+// searchSolutions runs a validated query for the hits from..from+size.
+func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (Result, error) {
 	res := Result{Page: q.Page, PerPage: q.PerPage}
 	filters := q.filterValues()
 	err := ix.withIndex(func(idx bleve.Index) error {
@@ -472,13 +492,13 @@ func (ix *Index) SearchSolutions(ctx context.Context, q Query) (Result, error) {
 		if !p.empty() {
 			text = textQuery(p, solutionFields, true)
 		}
-		main, err := ix.runSolutionSearch(ctx, idx, q, text, filters)
+		main, err := runSolutionSearch(ctx, idx, q.Sort, text, filters, from, size)
 		if err != nil {
 			return err
 		}
 		if main.Total == 0 && len(p.positions) > 1 {
 			text = textQuery(p, solutionFields, false)
-			if main, err = ix.runSolutionSearch(ctx, idx, q, text, filters); err != nil {
+			if main, err = runSolutionSearch(ctx, idx, q.Sort, text, filters, from, size); err != nil {
 				return err
 			}
 			res.Relaxed = main.Total > 0
@@ -511,10 +531,9 @@ func (ix *Index) SearchSolutions(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
-func (ix *Index) runSolutionSearch(ctx context.Context, idx bleve.Index, q Query, text query.Query, filters map[string][]string) (*bleve.SearchResult, error) {
-	req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, ""), q.PerPage, (q.Page-1)*q.PerPage, false)
+func runSolutionSearch(ctx context.Context, idx bleve.Index, sortBy string, text query.Query, filters map[string][]string, from, size int) (*bleve.SearchResult, error) {
+	req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, ""), size, from, false)
 	req.Fields = []string{fSlug, fName}
-	sortBy := q.Sort
 	if sortBy == SortRelevance && text == nil {
 		sortBy = SortName // without text every score is equal
 	}

@@ -68,6 +68,11 @@ func (ix *Index) SearchServicesPage(ctx context.Context, q ServiceQuery) (Servic
 	if err := v.Err(); err != nil {
 		return ServiceResult{}, err
 	}
+	return ix.searchServices(ctx, q, (q.Page-1)*q.PerPage, q.PerPage)
+}
+
+// searchServices runs a validated service query for the hits from..from+size.
+func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size int) (ServiceResult, error) {
 	out := ServiceResult{Page: q.Page, PerPage: q.PerPage}
 	filters := map[string][]string{}
 	for _, id := range q.TopicFieldIDs {
@@ -80,7 +85,7 @@ func (ix *Index) SearchServicesPage(ctx context.Context, q ServiceQuery) (Servic
 		}
 		p := plan(a, q.Text)
 		run := func(text query.Query) (*bleve.SearchResult, error) {
-			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters, ""), q.PerPage, (q.Page-1)*q.PerPage, false)
+			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters, ""), size, from, false)
 			req.Fields = []string{fOZG, fName}
 			if text == nil || q.Sort == SortName {
 				req.SortBy([]string{fNameSort, fOZG})

@@ -613,19 +613,22 @@ func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, erro
 }
 
 // AdoptionsWhere selects the adoptions of one solution, one organisation or
-// one Land (exactly one field set), each with adopter and solution slug, by id.
+// one Land (exactly one of them set), and one page of them.
 type AdoptionsWhere struct {
 	SolutionSlug            string
 	AdopterKind             catalog.OrgKind
 	AdopterKey, AdopterLand string
+	// Page (1-based) and PerPage cut one page; PerPage 0 means all.
+	Page, PerPage int
 }
 
-// FindAdoptions returns the adoptions selected by w, ordered by id.
-func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.Adoption, error) {
-	q := s.r.WithContext(ctx).Order("adoptions.id")
+// FindAdoptions returns the selected adoptions ordered by id, each with
+// adopter and solution slug, and how many match in all.
+func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.Adoption, int64, error) {
+	q := s.r.WithContext(ctx).Model(&catalog.Adoption{})
 	switch {
 	case w.SolutionSlug != "":
-		q = q.Where("solutions.slug = ?", w.SolutionSlug)
+		q = q.Where("adoptions.solution_id IN (?)", s.r.Model(&catalog.Solution{}).Select("id").Where("slug = ?", w.SolutionSlug))
 	case w.AdopterKey != "":
 		q = q.Where("adoptions.organisation_id IN (?)",
 			s.r.Model(&catalog.Organisation{}).Select("id").Where("kind = ? AND key = ?", w.AdopterKind, w.AdopterKey))
@@ -633,10 +636,18 @@ func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.
 		q = q.Where("adoptions.organisation_id IN (?)",
 			s.r.Model(&catalog.Organisation{}).Select("id").Where("land_key = ?", w.AdopterLand))
 	default:
-		return nil, fmt.Errorf("store: find adoptions: no selection: %w", catalog.ErrInvalid)
+		return nil, 0, fmt.Errorf("store: find adoptions: no selection: %w", catalog.ErrInvalid)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "count adoptions")
+	}
+	q = q.Order("adoptions.id")
+	if w.PerPage > 0 {
+		q = q.Offset((max(w.Page, 1) - 1) * w.PerPage).Limit(w.PerPage)
 	}
 	out, err := loadAdoptions(q)
-	return out, translate(err, "find adoptions")
+	return out, total, translate(err, "find adoptions")
 }
 
 // OrganisationFilter selects organisations for the API list.

@@ -224,7 +224,7 @@ func TestFindAdoptionsAndOrganisations(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := all.Adoptions[0]
-	bySol, err := s.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: first.Solution.Slug})
+	bySol, _, err := s.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: first.Solution.Slug})
 	if err != nil || len(bySol) == 0 {
 		t.Fatalf("by solution: %v, %v", bySol, err)
 	}
@@ -233,7 +233,7 @@ func TestFindAdoptionsAndOrganisations(t *testing.T) {
 			t.Errorf("adoption %d of %s in list of %s", a.ID, a.Solution.Slug, first.Solution.Slug)
 		}
 	}
-	byOrg, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterKind: first.Organisation.Kind, AdopterKey: first.Organisation.Key})
+	byOrg, _, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterKind: first.Organisation.Kind, AdopterKey: first.Organisation.Key})
 	if err != nil || len(byOrg) == 0 || byOrg[0].Organisation.Key != first.Organisation.Key {
 		t.Fatalf("by organisation: %v, %v", byOrg, err)
 	}
@@ -245,11 +245,17 @@ func TestFindAdoptionsAndOrganisations(t *testing.T) {
 			want++
 		}
 	}
-	byLand, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterLand: land})
-	if err != nil || len(byLand) != want {
-		t.Errorf("by Land %s: %d adoptions, want %d (%v)", land, len(byLand), want, err)
+	byLand, total, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterLand: land})
+	if err != nil || len(byLand) != want || total != int64(want) {
+		t.Errorf("by Land %s: %d adoptions (total %d), want %d (%v)", land, len(byLand), total, want, err)
 	}
-	if _, err := s.FindAdoptions(ctx, store.AdoptionsWhere{}); err == nil {
+	if want > 1 {
+		page2, total, err := s.FindAdoptions(ctx, store.AdoptionsWhere{AdopterLand: land, Page: 2, PerPage: 1})
+		if err != nil || len(page2) != 1 || total != int64(want) || page2[0].ID != byLand[1].ID {
+			t.Errorf("page 2 of 1: %+v, total %d, %v", page2, total, err)
+		}
+	}
+	if _, _, err := s.FindAdoptions(ctx, store.AdoptionsWhere{}); err == nil {
 		t.Error("an empty selection must be refused")
 	}
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"efa-register/internal/catalog"
 )
@@ -195,7 +194,8 @@ func (s *Store) AdoptionsInLand(ctx context.Context, landKey string, limit int) 
 		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
 		Preload("Organisation").Preload("Solution").
 		Where("organisations.land_key = ?", landKey).
-		Order(clause.Expr{SQL: "CASE organisations.kind WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END", Vars: []any{catalog.KindLand, catalog.KindKreis}}).
+		// A plain string: GORM drops a clause.Expr given to Order. The kinds are constants.
+		Order("CASE organisations.kind WHEN '" + string(catalog.KindLand) + "' THEN 0 WHEN '" + string(catalog.KindKreis) + "' THEN 1 ELSE 2 END").
 		Order("organisations.name").Order("solutions.name").Limit(limit).Find(&out).Error
 	return out, total, translate(err, "adoptions in Land")
 }

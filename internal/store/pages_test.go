@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
 
@@ -101,5 +102,65 @@ func TestPageQueriesOnSeed(t *testing.T) {
 	names, err := s.SolutionNames(ctx)
 	if err != nil || len(names) != 50 || names[0].Slug == "" || names[0].Name > names[1].Name {
 		t.Errorf("SolutionNames = %d, %v", len(names), err)
+	}
+}
+
+func TestOrderingOfPageQueries(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	// Nordrhein-Westfalen provides 13 solutions; sorted by adoptions the most adopted comes first.
+	p, err := s.FindSolutions(ctx, store.SolutionFilter{ProviderLand: "05", Sort: "adoptions", PerPage: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]uint, len(p.Items))
+	for i, it := range p.Items {
+		ids[i] = it.ID
+	}
+	counts, err := s.AdoptionCounts(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(p.Items); i++ {
+		if counts[p.Items[i-1].ID].Total < counts[p.Items[i].ID].Total {
+			t.Errorf("sort by adoptions: %s (%d) before %s (%d)", p.Items[i-1].Slug, counts[p.Items[i-1].ID].Total,
+				p.Items[i].Slug, counts[p.Items[i].ID].Total)
+		}
+	}
+	if len(p.Items) != 13 || counts[p.Items[0].ID].Total == 0 {
+		t.Errorf("NRW solutions = %d, first has %d adoptions", len(p.Items), counts[p.Items[0].ID].Total)
+	}
+
+	// In NRW the Land's own adoptions come before those of Kreise and Gemeinden.
+	list, total, err := s.AdoptionsInLand(ctx, "05", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.AdoptionsByLand(ctx, "05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != int64(len(all)) || len(list) != 3 {
+		t.Fatalf("AdoptionsInLand = %d of %d, want 3 of %d", len(list), total, len(all))
+	}
+	if list[0].Organisation.Kind != catalog.KindLand {
+		t.Errorf("first adoption in NRW is by %s (%s), want the Land", list[0].Organisation.Name, list[0].Organisation.Kind)
+	}
+	perKreis, err := s.AdoptionCountsByKreis(ctx, "05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, n := range perKreis {
+		sum += n
+	}
+	var municipal int64
+	for _, a := range all {
+		if a.Organisation.Kind != catalog.KindLand {
+			municipal++
+		}
+	}
+	if sum != municipal || perKreis["05162"] == 0 {
+		t.Errorf("adoptions per Kreis sum to %d, want %d (Rhein-Kreis Neuss: %d)", sum, municipal, perKreis["05162"])
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"efa-register/internal/catalog"
 )
@@ -84,7 +83,8 @@ func (s *Store) FindSolutions(ctx context.Context, f SolutionFilter) (SolutionPa
 	case "updated":
 		q = q.Order("solutions.updated_at desc").Order("solutions.name")
 	case "adoptions":
-		q = q.Order(clause.Expr{SQL: "(SELECT count(*) FROM adoptions a WHERE a.solution_id = solutions.id) desc"}).Order("solutions.name")
+		// A plain string: GORM drops a clause.Expr given to Order.
+		q = q.Order("(SELECT count(*) FROM adoptions a WHERE a.solution_id = solutions.id) DESC").Order("solutions.name")
 	default:
 		q = q.Order("solutions.name")
 	}

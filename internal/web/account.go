@@ -13,10 +13,12 @@ func orgURL(kind, key string) string {
 	switch kind {
 	case "land":
 		return "/laender/" + key
-	case "bund":
-		return "/loesungen?anbieter=DE"
+	case "kreis":
+		return "/kreise/" + key
+	case "gemeinde":
+		return "/gemeinden/" + key
 	}
-	return "/organisationen/" + kind + "/" + key
+	return "/loesungen?anbieter=DE"
 }
 
 // handleAccount shows the user's own data and roles.

@@ -389,7 +389,7 @@ func TestCrossSitePostsAreRejected(t *testing.T) {
 	c := env.as(t, "redaktion-a")
 	form := url.Values{"organisation": {"gemeinde:" + gemeindeA}, "status": {"ended"}}
 	for name, h := range map[string]map[string]string{
-		"Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+		"Sec-Fetch-Site cross-site":   {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
 		"no fetch metadata, no token": {"Sec-Fetch-Site": "", "Origin": "https://evil.example"},
 	} {
 		rec := c.do("POST", "/loesungen/wohngeld-online/nachnutzung", form, h)
@@ -548,5 +548,89 @@ func TestAccountRequestFlow(t *testing.T) {
 	newUser.login("buergerbuero@flensburg.example")
 	if rec := newUser.do("GET", "/konto", nil, nil); !strings.Contains(rec.Body.String(), "Flensburg") {
 		t.Error("approved user is not editor of Flensburg")
+	}
+}
+
+func TestHistoryPagesShowChangesWithoutPersons(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	b := env.as(t, "redaktion-b")
+	if rec := b.do("POST", "/loesungen/i-kfz/nachnutzung", url.Values{"organisation": {"gemeinde:" + gemeindeB}, "status": {"interested"}, "note": {"Erstkontakt"}}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("register = %d", rec.Code)
+	}
+	b.do("POST", "/loesungen/i-kfz/nachnutzung", url.Values{"organisation": {"gemeinde:" + gemeindeB}, "status": {"contracted"}, "note": {"Vertrag unterschrieben"}}, nil)
+	for _, target := range []string{"/loesungen/i-kfz/historie", "/gemeinden/" + gemeindeB + "/historie"} {
+		rec := b.do("GET", target, nil, nil)
+		body := rec.Body.String()
+		if rec.Code != 200 {
+			t.Fatalf("%s = %d", target, rec.Code)
+		}
+		for _, want := range []string{"Redaktion der Organisation Kiel, Landeshauptstadt", "Vertrag unterschrieben", "Erstkontakt", "geändert", "angelegt"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", target, want)
+			}
+		}
+		if strings.Contains(body, "redaktion-b@example.de") || strings.Contains(body, "Test redaktion-b</") {
+			t.Errorf("%s shows personal data", target)
+		}
+	}
+	if rec := b.do("GET", "/gemeinden/999999999999/historie", nil, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown Gemeinde history = %d", rec.Code)
+	}
+}
+
+func TestSolutionRegistrationForm(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	ctx := context.Background()
+	prov := env.as(t, "anbieter")
+	if rec := prov.do("GET", "/loesungen/neu", nil, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Schleswig-Holstein (Land)") {
+		t.Fatalf("new form = %d", rec.Code)
+	}
+	form := url.Values{"name": {"Hundesteuer digital"}, "provider": {"land:01"}, "status": {"pilot"}, "ozg": {"10092", "10000"},
+		"maturity": {"7"}, "contactEmail": {"keine-adresse"}, "buildCostEur": {"viel"}, "aktion": {"speichern"}}
+	rec := prov.do("POST", "/loesungen/neu", form, nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid form = %d", rec.Code)
+	}
+	for _, want := range []string{"Der Reifegrad muss zwischen 0 und 4 liegen.", "Bitte geben Sie eine gültige E-Mail-Adresse an",
+		"Bitte geben Sie einen Betrag in ganzen Euro an", `value="Hundesteuer digital"`, `value="keine-adresse"`, "Wohngeld (OZG-ID 10092)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+	// A provider cannot register for another Land.
+	form.Set("maturity", "2")
+	form.Set("contactEmail", "ozg@sh.example")
+	form.Set("buildCostEur", "250.000")
+	form.Set("provider", "land:05")
+	if rec := prov.do("POST", "/loesungen/neu", form, nil); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "nur Lösungen Ihrer eigenen Organisation") {
+		t.Errorf("foreign provider = %d", rec.Code)
+	}
+	form.Set("provider", "land:01")
+	rec = prov.do("POST", "/loesungen/neu", form, nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/loesungen/hundesteuer-digital" {
+		t.Fatalf("save = %d %q %s", rec.Code, rec.Header().Get("Location"), rec.Body.String())
+	}
+	sol, err := env.store.SolutionBySlug(ctx, "hundesteuer-digital")
+	if err != nil || sol.Provider.Key != "01" || len(sol.Services) != 2 || *sol.BuildCostEUR != 250000 || *sol.Maturity != 2 ||
+		sol.Verified != catalog.VerifiedPartial {
+		t.Fatalf("stored %+v %v", sol, err)
+	}
+	// Edit: NW coordinator may not, the provider may.
+	nw := env.as(t, "koordination-nw")
+	if rec := nw.do("GET", "/loesungen/hundesteuer-digital/bearbeiten", nil, nil); rec.Code != http.StatusForbidden {
+		t.Errorf("NW edits SH solution = %d", rec.Code)
+	}
+	form.Set("summary", "Hundesteuer an- und abmelden")
+	if rec := prov.do("POST", "/loesungen/hundesteuer-digital/bearbeiten", form, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("edit = %d", rec.Code)
+	}
+	evs, _ := env.store.EventsFor(ctx, catalog.EntitySolution, "hundesteuer-digital", 1)
+	if len(evs) != 1 || evs[0].Action != catalog.ActionUpdate || !strings.Contains(evs[0].Changes, "Hundesteuer an- und abmelden") {
+		t.Errorf("edit event %+v", evs)
+	}
+	if rec := prov.do("GET", "/loesungen/neu/aehnliche?name=Wohngeld", nil, map[string]string{"HX-Request": "true"}); rec.Code != 200 ||
+		strings.Contains(rec.Body.String(), "<html") {
+		t.Errorf("similar fragment = %d", rec.Code)
 	}
 }

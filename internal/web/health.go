@@ -11,7 +11,8 @@ func (s *server) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
-// handleReadyz answers 200 only when the database is open and migrated.
+// handleReadyz answers 200 only when the database is open and migrated and
+// the search index (when configured) has applied every event.
 func (s *server) handleReadyz(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := s.Store.Ping(ctx); err != nil {
@@ -20,6 +21,14 @@ func (s *server) handleReadyz(c echo.Context) error {
 	v, err := s.Store.SchemaVersion(ctx)
 	if err != nil || v == 0 {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht migriert"})
+	}
+	if s.Search != nil {
+		// The search index follows the event log; until it has applied every
+		// event, searches would miss the newest changes.
+		if err := s.Search.Ready(ctx); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "search": "Suchindex nicht aktuell",
+				"searchEventSeq": s.Search.AppliedSeq()})
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schemaVersion": v})
 }

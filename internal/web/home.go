@@ -40,8 +40,8 @@ func (s *server) handleHome(c echo.Context) error {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
 	}
 	counts := map[string]int64{}
-	d.MapTable = views.Table{Caption: "Nachnutzungen und bereitgestellte Lösungen je Land (die Daten der Karte)",
-		Head:        []string{"Land", "Nachnutzungen durch Land, Kreise und Gemeinden", "davon in Betrieb", "bereitgestellte Lösungen"},
+	d.MapTable = views.Table{Caption: "Nachnutzungen durch Land, Kreise und Gemeinden und bereitgestellte Lösungen je Land (die Daten der Karte)",
+		Head:        []string{"Land", "Nachnutzungen", "davon in Betrieb", "Lösungen bereitgestellt"},
 		NumericCols: map[int]bool{1: true, 2: true, 3: true}, TestID: "map-table"}
 	for _, lc := range perLand {
 		counts[lc.Land.Key] = lc.AdoptionsMade

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"efa-register/internal/catalog"
 	"efa-register/static"
 )
 
@@ -59,15 +60,32 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/verwaltung/antraege", s.handleRequests, requireLogin)
 	e.POST("/verwaltung/antraege/:id", s.handleRequestDecide, requireLogin)
 
+	// Registration: solutions (static paths win over /loesungen/:slug)
+	e.GET("/loesungen/neu", s.handleSolutionNew, requireLogin)
+	e.POST("/loesungen/neu", s.handleSolutionSave, requireLogin)
+	e.GET("/loesungen/neu/aehnliche", s.handleDraftSimilar)
+	e.GET("/loesungen/:slug/bearbeiten", s.handleSolutionEdit, requireLogin)
+	e.POST("/loesungen/:slug/bearbeiten", s.handleSolutionSave, requireLogin)
+	e.POST("/loesungen/:slug/loeschen", s.handleSolutionDelete, requireLogin)
+
 	// Registration: adoptions
 	e.GET("/loesungen/:slug/nachnutzung", s.handleAdoptionForm, requireLogin)
 	e.POST("/loesungen/:slug/nachnutzung", s.handleAdoptionSubmit, requireLogin)
 	e.POST("/nachnutzungen/:id/rueckmeldung", s.handleAdoptionConfirm, requireLogin)
 	e.POST("/nachnutzungen/:id/loeschen", s.handleAdoptionDelete, requireLogin)
 
+	// History (event log, field by field)
+	e.GET("/loesungen/:slug/historie", s.handleSolutionHistory)
+	e.GET("/laender/:code/historie", s.handleOrganisationHistory(catalog.KindLand, "code"))
+	e.GET("/kreise/:key/historie", s.handleOrganisationHistory(catalog.KindKreis, "key"))
+	e.GET("/gemeinden/:ars/historie", s.handleOrganisationHistory(catalog.KindGemeinde, "ars"))
+
 	// JSON API
 	api := e.Group("/api/v1")
 	api.GET("/stats", s.handleAPIStats)
+	// Search: full text with facets, organisation type-ahead (search.go)
+	api.GET("/search", s.handleAPISearch)
+	api.GET("/organisations/lookup", s.handleAPIOrgLookup)
 	api.POST("/adoptions", s.handleAPIAdoptionCreate, s.requireToken)
 	api.PATCH("/adoptions/:id", s.handleAPIAdoptionPatch, s.requireToken)
 	api.DELETE("/adoptions/:id", s.handleAPIAdoptionDelete, s.requireToken)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/auth"
+	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -24,11 +25,17 @@ type Deps struct {
 	Version string
 	// Auth configures logins and sessions.
 	Auth AuthConfig
+	// Search is the full-text index (nil in tests that do not need it).
+	Search *search.Index
 	// Ops configures limits, security headers and metrics (middleware.go).
 	Ops Ops
 	// Operator are the details of whoever runs this instance, shown in
 	// Impressum, Datenschutz and the accessibility statement.
 	Operator views.Operator
+	// PublicURL is the register's public address (EFA_PUBLIC_URL, e.g.
+	// https://efa.example.de) for the absolute links of the feeds; empty
+	// means the address the request came to.
+	PublicURL string
 }
 
 // server carries the dependencies of the handlers.
@@ -38,6 +45,7 @@ type server struct {
 	loginThrottle *auth.Throttle
 	oidc          *oidcLogin
 	metrics       *metrics
+	api           *apiState
 }
 
 // New returns the configured Echo instance with every route registered.
@@ -53,6 +61,7 @@ func New(d Deps) *echo.Echo {
 	}
 	s := &server{Deps: d, loginThrottle: auth.NewThrottle(5, 15*time.Minute)}
 	s.initOps()
+	s.api = newAPIState(d.Store)
 	s.sessions = s.newSessions()
 	if d.Auth.OIDC.Issuer != "" {
 		s.oidc = newOIDCLogin(d.Auth.OIDC)

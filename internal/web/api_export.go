@@ -1,0 +1,164 @@
+package web
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
+	"efa-register/internal/store"
+)
+
+// The export and the change feed: the portal takes the export once, then
+// follows the change feed from the export's cursor. Both read the register
+// in one read transaction each, and both encode objects with package feed,
+// so the consumer's copy ends equal to a fresh export.
+
+// buildExport reads and encodes the whole export.
+func (s *server) buildExport(ctx context.Context, head uint64) (*cachedBody, error) {
+	x, err := s.Store.Export(ctx, s.api.now())
+	if err != nil {
+		return nil, err
+	}
+	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange}
+	doc.TopicFields = make([]feed.TopicField, 0, len(x.TopicFields))
+	for _, t := range x.TopicFields {
+		doc.TopicFields = append(doc.TopicFields, feed.NewTopicField(t))
+	}
+	doc.LifeSituations = make([]feed.LifeSituation, 0, len(x.LifeSituations))
+	for _, l := range x.LifeSituations {
+		doc.LifeSituations = append(doc.LifeSituations, feed.NewLifeSituation(l))
+	}
+	doc.Services = make([]feed.Service, 0, len(x.Services))
+	for _, sv := range x.Services {
+		doc.Services = append(doc.Services, feed.NewService(sv))
+	}
+	doc.Solutions = make([]feed.Solution, 0, len(x.Solutions))
+	for _, sol := range x.Solutions {
+		doc.Solutions = append(doc.Solutions, feed.NewSolution(sol))
+	}
+	doc.Adoptions = adoptionDocs(x.Adoptions)
+	body, err := feed.EncodeExport(doc)
+	if err != nil {
+		return nil, err
+	}
+	cb := newCachedBody(mimeJSON, body, x.LastChange)
+	cb.settled = x.Cursor >= head
+	return cb, nil
+}
+
+// exportDoc returns the export of the current state, built once per change.
+func (s *server) exportDoc(ctx context.Context) (*cachedBody, error) {
+	head, _, err := s.api.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.api.export.get(head, "", s.api.now(), func() (*cachedBody, error) { return s.buildExport(ctx, head) })
+}
+
+// handleAPIExport answers GET /api/v1/export.
+func (s *server) handleAPIExport(c echo.Context) error {
+	cb, err := s.exportDoc(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return serveCached(c, cb, cacheRevalidate)
+}
+
+// changeRecord turns a change of the store into a record of the feed.
+func changeRecord(c store.Change) (feed.Change, error) {
+	r := feed.Change{Cursor: feed.Cursor(c.Seq), At: c.At, ID: c.EntityID}
+	switch c.Action {
+	case catalog.ActionCreate:
+		r.Type = feed.ChangeCreated
+	default:
+		r.Type = feed.ChangeUpdated
+	}
+	switch c.EntityType {
+	case catalog.EntitySolution:
+		r.Entity = feed.EntitySolution
+		if c.Solution != nil {
+			r.Object = feed.NewSolution(*c.Solution)
+		}
+	case catalog.EntityAdoption:
+		r.Entity = feed.EntityAdoption
+		if c.Adoption != nil {
+			r.Object = feed.NewAdoption(*c.Adoption, c.Adoption.Solution.Slug, *c.Adoption.Organisation)
+		}
+	case catalog.EntityService:
+		r.Entity = feed.EntityService
+		if c.Service != nil {
+			r.Object = feed.NewService(*c.Service)
+		}
+	case catalog.EntityTopicField:
+		r.Entity = feed.EntityTopicField
+		if c.TopicField != nil {
+			r.Object = feed.NewTopicField(*c.TopicField)
+		}
+	case catalog.EntityLifeSituation:
+		r.Entity = feed.EntityLifeSituation
+		if c.LifeSituation != nil {
+			r.Object = feed.NewLifeSituation(*c.LifeSituation)
+		}
+	default:
+		return r, errUnknownEntity(c.EntityType)
+	}
+	// Whatever the event did, an entity that is gone now is a tombstone.
+	if c.Action == catalog.ActionDelete || r.Object == nil {
+		r.Type, r.Object = feed.ChangeDeleted, nil
+	}
+	return r, nil
+}
+
+// changePage reads and encodes one page of the change feed.
+func (s *server) changePage(ctx context.Context, after uint64, limit int) (feed.ChangePage, error) {
+	b, err := s.Store.ChangesAfter(ctx, after, limit, s.api.now())
+	if err != nil {
+		return feed.ChangePage{}, err
+	}
+	p := feed.ChangePage{Next: feed.Cursor(b.Next), More: b.More, Changes: make([]feed.Change, 0, len(b.Changes))}
+	for _, c := range b.Changes {
+		r, err := changeRecord(c)
+		if err != nil {
+			return p, err
+		}
+		p.Changes = append(p.Changes, r)
+	}
+	return p, nil
+}
+
+// handleAPIChanges answers GET /api/v1/changes?after=CURSOR&limit=N.
+func (s *server) handleAPIChanges(c echo.Context) error {
+	ctx := c.Request().Context()
+	raw, err := queryValue(c, "after")
+	if err != nil {
+		return err
+	}
+	var after uint64
+	if raw != "" {
+		if after, err = feed.ParseCursor(raw); err != nil {
+			return badParam("after", "erwartet wird ein Cursor aus dem Export oder aus „next“ einer früheren Antwort.")
+		}
+	}
+	limit, err := queryInt(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	head, at, err := s.api.current(ctx)
+	if err != nil {
+		return err
+	}
+	if after > head {
+		return badParam("after", "der Cursor liegt hinter dem neuesten Stand des Registers (%s); bitte mit dem Export neu beginnen.", feed.Cursor(head))
+	}
+	p, err := s.changePage(ctx, after, limit)
+	if err != nil {
+		return err
+	}
+	body, err := feed.EncodeChangePage(p)
+	if err != nil {
+		return err
+	}
+	return serveBytes(c, mimeJSON, body, at)
+}
