@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 
+	"efa-register/internal/search"
 	"efa-register/internal/store"
 )
 
@@ -30,12 +34,173 @@ func cmdCheck(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		cfg.dbPath(), float64(rep.Bytes)/1e6, rep.SQLiteVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
 	problems += report(stdout, "integrity_check", rep.Integrity)
 	problems += report(stdout, "foreign_key_check", rep.ForeignKeys)
+	if problems == 0 {
+		idx, err := checkIndex(ctx, cfg, stdout)
+		if err != nil {
+			return err
+		}
+		problems += report(stdout, "Suchindex", idx)
+	}
 	if problems > 0 {
 		return fmt.Errorf("%d Problem(e) gefunden: %w", problems, errCheckFailed)
 	}
 	fmt.Fprintln(stdout, "Prüfung bestanden.")
 	return nil
 }
+
+// checkIndex compares the search index with the database. The index is
+// checked on a copy, so the check never changes it: the copy is opened as
+// efa serve would (which catches up with the event log; any warning while
+// opening, such as a damaged or stale index, is a problem), and then its
+// documents and adoption facts are compared with the database. With efa serve
+// running the index is locked and this part is skipped.
+func checkIndex(ctx context.Context, cfg config, stdout io.Writer) ([]string, error) {
+	dir := indexDir(cfg)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(stdout, "Suchindex: keiner vorhanden (efa serve baut ihn beim Start auf)")
+		return nil, nil
+	}
+	release, err := lockDataDir(cfg.DataDir)
+	if errors.Is(err, errLocked) {
+		fmt.Fprintln(stdout, "Suchindex: nicht geprüft, efa serve hält ihn offen (Stand: GET /readyz, Metrik efa_index_lag_events)")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	tmp, err := os.MkdirTemp("", "efa-check-index-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	copyDir := filepath.Join(tmp, "index")
+	if err := os.CopyFS(copyDir, os.DirFS(dir)); err != nil {
+		return nil, fmt.Errorf("copy the search index: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.dbPath(), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	warnings := &warnCollector{}
+	ix, err := search.Open(ctx, copyDir, st, slog.New(warnings))
+	if err != nil {
+		return []string{"öffnen: " + err.Error()}, nil
+	}
+	defer ix.Close()
+	problems := warnings.msgs
+	more, err := compareIndex(ctx, st, ix)
+	if err != nil {
+		return nil, err
+	}
+	return append(problems, more...), nil
+}
+
+// compareIndex compares the index's documents and adoption facts with the
+// database: the number of documents, for every Land the set of solutions
+// adopted there, and the order of the solutions by number of adoptions.
+func compareIndex(ctx context.Context, st *store.Store, ix *search.Index) ([]string, error) {
+	var problems []string
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := ix.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	if want := uint64(stats.Solutions + stats.Services); docs != want {
+		problems = append(problems, fmt.Sprintf("%d Dokumente im Index, %d Lösungen und OZG-Leistungen in der Datenbank", docs, want))
+	}
+	all, err := st.AllAdoptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inLand := map[string]map[string]bool{}
+	count := map[string]int{}
+	for _, a := range all {
+		if a.Solution == nil || a.Organisation == nil {
+			continue
+		}
+		count[a.Solution.Slug]++
+		if l := a.Organisation.LandKey; l != "" {
+			if inLand[l] == nil {
+				inLand[l] = map[string]bool{}
+			}
+			inLand[l][a.Solution.Slug] = true
+		}
+	}
+	for i := 1; i <= 16; i++ {
+		land := fmt.Sprintf("%02d", i)
+		got, _, err := allSolutions(ctx, ix, search.Query{AdoptedInLands: []string{land}})
+		if err != nil {
+			return nil, err
+		}
+		want := inLand[land]
+		for _, slug := range got {
+			if !want[slug] {
+				problems = append(problems, fmt.Sprintf("Land %s: Index nennt %s nachgenutzt, die Datenbank nicht", land, slug))
+			}
+			delete(want, slug)
+		}
+		for slug := range want {
+			problems = append(problems, fmt.Sprintf("Land %s: Nachnutzung von %s fehlt im Index", land, slug))
+		}
+	}
+	order, total, err := allSolutions(ctx, ix, search.Query{Sort: search.SortAdoptions})
+	if err != nil {
+		return nil, err
+	}
+	if int64(total) != stats.Solutions {
+		problems = append(problems, fmt.Sprintf("%d Lösungen im Index, %d in der Datenbank", total, stats.Solutions))
+	}
+	for i := 1; i < len(order); i++ {
+		if count[order[i]] > count[order[i-1]] {
+			problems = append(problems, fmt.Sprintf("Reihenfolge nach Nachnutzungen: %s (%d) steht hinter %s (%d)",
+				order[i], count[order[i]], order[i-1], count[order[i-1]]))
+		}
+	}
+	return problems, nil
+}
+
+// allSolutions pages through every solution the query finds.
+func allSolutions(ctx context.Context, ix *search.Index, q search.Query) ([]string, int, error) {
+	var slugs []string
+	q.PerPage = search.MaxPerPage
+	for q.Page = 1; ; q.Page++ {
+		res, err := ix.SearchSolutions(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, h := range res.Hits {
+			slugs = append(slugs, h.Slug)
+		}
+		if len(res.Hits) < q.PerPage || len(slugs) >= res.Total || q.Page*q.PerPage >= search.MaxWindow {
+			return slugs, res.Total, nil
+		}
+	}
+}
+
+// warnCollector is a slog.Handler that keeps the messages of warnings.
+type warnCollector struct{ msgs []string }
+
+func (w *warnCollector) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (w *warnCollector) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			msg += ": " + a.Value.String()
+		}
+		return true
+	})
+	w.msgs = append(w.msgs, msg)
+	return nil
+}
+
+func (w *warnCollector) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnCollector) WithGroup(string) slog.Handler      { return w }
 
 // report prints one check's result and returns the number of problems.
 func report(w io.Writer, name string, problems []string) int {

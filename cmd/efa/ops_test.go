@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -327,6 +326,12 @@ func TestBackupWhileWritingAndRestoreDrill(t *testing.T) {
 	if n := adoptionCount(t, db); n != final {
 		t.Fatalf("refused restore changed the database: %d adoptions, want %d", n, final)
 	}
+	// Check runs beside the server, leaving the locked index alone.
+	out.Reset()
+	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "integrity_check: ok") || !strings.Contains(out.String(), "Suchindex: nicht geprüft, efa serve hält ihn offen") {
+		t.Errorf("check beside the running server: %v\n%s", err, out.String())
+	}
 	// So does a second server on the same folder.
 	if err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, env, io.Discard, io.Discard); !errors.Is(err, errLocked) {
 		t.Errorf("second efa serve on the same data folder: %v", err)
@@ -361,6 +366,24 @@ func TestBackupWhileWritingAndRestoreDrill(t *testing.T) {
 	cancel2()
 	if err := <-done2; err != nil {
 		t.Fatal(err)
+	}
+	// The index the restored server rebuilt agrees with the database.
+	out.Reset()
+	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil || !strings.Contains(out.String(), "Suchindex: ok") {
+		t.Errorf("check after the restored server ran: %v\n%s", err, out.String())
+	}
+	// A damaged index is reported, and check leaves it as it is.
+	meta := filepath.Join(dir, "index", "index_meta.json")
+	if err := os.Remove(meta); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"check"}, env, &out, io.Discard)
+	if !errors.Is(err, errCheckFailed) || !strings.Contains(out.String(), "Suchindex: 1 Problem(e)") {
+		t.Errorf("check of a damaged index: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(meta); !errors.Is(err, os.ErrNotExist) {
+		t.Error("check repaired the index it should only look at")
 	}
 	_ = base
 }

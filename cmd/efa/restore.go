@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"efa-register/internal/store"
@@ -57,7 +56,7 @@ func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr i
 	if err := store.ReplaceFile(src, dst); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(cfg.DataDir, "index")); err != nil {
+	if err := os.RemoveAll(indexDir(cfg)); err != nil {
 		return fmt.Errorf("remove the old search index: %w", err)
 	}
 	// Opening migrates a backup from an older version and proves it opens.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -37,6 +38,8 @@ type config struct {
 	LogLevel slog.Level
 	// Ops are the limits, proxies and headers of the web layer (ops.go).
 	Ops web.Ops
+	// Auth configures sessions and OIDC login (authconfig.go).
+	Auth web.AuthConfig
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -59,6 +62,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Ops, err = loadOps(getenv); err != nil {
 		return c, err
 	}
+	if c.Auth, err = loadAuth(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -71,6 +77,8 @@ Usage:
   efa restore FILE      replace the database with a backup (efa serve must be stopped)
   efa check             check the database and the search index
   efa reindex [flags]   rebuild the search index from the database (efa serve stopped)
+  efa gen-synthetic     create a SYNTHETIC catalogue for benchmarks in a separate folder
+  efa user add [flags]  create an admin, a Land coordinator or an editor
   efa version           print the version
   efa <command> --help  show the flags of a command
 
@@ -105,6 +113,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdCheck(ctx, cfg, args, stdout, stderr)
 	case "reindex":
 		return cmdReindex(ctx, cfg, args, stdout, stderr)
+	case "gen-synthetic":
+		return cmdGenSynthetic(ctx, cfg, args, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, cfg, args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "efa", buildVersion())
 		return nil

@@ -52,7 +52,8 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 			log.Warn("close search index", "err", err)
 		}
 	}()
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix})
+	go sweepSessions(followCtx, st, log)
+	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -37,8 +37,8 @@ type User struct {
 	Email        string `gorm:"size:200;not null;uniqueIndex"`
 	Name         string `gorm:"size:200;not null"`
 	PasswordHash string `gorm:"size:200"`
-	OIDCIssuer   string `gorm:"size:300;index:idx_user_oidc,priority:1"`
-	OIDCSubject  string `gorm:"size:300;index:idx_user_oidc,priority:2"`
+	OIDCIssuer   string `gorm:"column:oidc_issuer;size:300;index:idx_user_oidc,priority:1"`
+	OIDCSubject  string `gorm:"column:oidc_subject;size:300;index:idx_user_oidc,priority:2"`
 	Admin        bool   `gorm:"not null;default:false"`
 	CreatedAt    time.Time
 	LastLoginAt  *time.Time

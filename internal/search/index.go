@@ -46,6 +46,10 @@ var (
 // batchSize is the number of documents written to bleve in one batch.
 const batchSize = 1000
 
+// lockTimeout is how long Open waits for another process (a stopping efa
+// serve) to let go of the index before it gives up; a variable for tests.
+var lockTimeout = "5s"
+
 // Index is the bleve index derived from the store's event log.
 type Index struct {
 	dir string
@@ -78,7 +82,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 		return nil, err
 	}
 	start := time.Now()
-	idx, seq, err := openExisting(dir, "5s")
+	idx, seq, err := openExisting(dir, lockTimeout)
 	switch {
 	case err == nil:
 		ix.idx = idx
@@ -122,7 +126,7 @@ func Reindex(ctx context.Context, dir string, st *store.Store, log *slog.Logger,
 		log = slog.New(slog.DiscardHandler)
 	}
 	if _, err := os.Stat(dir); err == nil {
-		idx, err := openBleve(dir, "1s")
+		idx, err := openBleve(dir, lockTimeout)
 		if errors.Is(err, errLocked) {
 			return fmt.Errorf("search: %s is open in another process (is efa serve running? stop it first): %w", dir, err)
 		}
@@ -394,7 +398,7 @@ func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total in
 	if err := os.Rename(tmp, ix.dir); err != nil {
 		return fmt.Errorf("search: move new index into place: %w", err)
 	}
-	ix.idx, err = openBleve(ix.dir, "5s")
+	ix.idx, err = openBleve(ix.dir, lockTimeout)
 	if err != nil {
 		return fmt.Errorf("search: open rebuilt index: %w", err)
 	}

@@ -61,6 +61,9 @@ func openIndex(t testing.TB) (*search.Index, *store.Store, string) {
 
 var fixtureDirs []string
 
+// fixtureClosers close fixtures shared by the whole test binary.
+var fixtureClosers []func()
+
 func mkdirTemp() (string, error) {
 	dir, err := os.MkdirTemp("", "efa-search-test-")
 	if err == nil {
@@ -80,6 +83,9 @@ func (f *fixtureTB) TempDir() string { return f.dir }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	for _, c := range fixtureClosers {
+		c()
+	}
 	if shared.ix != nil {
 		shared.ix.Close()
 	}

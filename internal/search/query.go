@@ -182,6 +182,7 @@ func plan(a analysis.Analyzer, text string) textPlan {
 	p.plain = strings.TrimSpace(plain)
 	typing := text != "" && !unicode.IsSpace(rune(text[len(text)-1])) && !strings.HasSuffix(text, `"`)
 
+	dict := dictionaryOf(a)
 	byPos := map[int]*planPos{}
 	var order []int
 	for _, tok := range a.Analyze([]byte(plain)) {
@@ -229,9 +230,29 @@ func plan(a analysis.Analyzer, text string) textPlan {
 	}
 	sort.Ints(order)
 	for _, pos := range order {
-		p.positions = append(p.positions, *byPos[pos])
+		pp := *byPos[pos]
+		if _, known := dict[pp.whole]; known {
+			// A word of the catalogue's own vocabulary stands for itself:
+			// "Wohngeld" must not match "Wohnsitz" plus "Sozialgeld".
+			// Compounds in the documents were split when indexed, so it
+			// still finds "Wohngeldantrag".
+			pp.parts = nil
+		}
+		p.positions = append(p.positions, pp)
 	}
 	return p
+}
+
+// dictionaryOf returns the decompounding dictionary inside an analyzer.
+func dictionaryOf(a analysis.Analyzer) analysis.TokenMap {
+	if da, ok := a.(*analysis.DefaultAnalyzer); ok {
+		for _, f := range da.TokenFilters {
+			if d, ok := f.(*decompoundFilter); ok {
+				return d.dict
+			}
+		}
+	}
+	return nil
 }
 
 func (p textPlan) empty() bool {
@@ -270,11 +291,16 @@ func anyTerm(fields []fieldBoost, term string, weight float64) []query.Query {
 func positionQuery(pp planPos, fields []fieldBoost) query.Query {
 	qs := anyTerm(fields, pp.whole, 1)
 	if len(pp.parts) > 1 {
-		parts := make([]query.Query, 0, len(pp.parts))
-		for _, part := range pp.parts {
-			parts = append(parts, bleve.NewDisjunctionQuery(anyTerm(fields, part, 0.6)...))
+		// A compound matches through its parts only when all of them occur
+		// in one field: "Wohngeldantrag" finds a name with "Wohngeld" and
+		// "Antrag", not a text with "Wohnung" here and "Bürgergeld" there.
+		for _, f := range fields {
+			parts := make([]query.Query, 0, len(pp.parts))
+			for _, part := range pp.parts {
+				parts = append(parts, termQ(f.field, part, f.boost*0.6))
+			}
+			qs = append(qs, bleve.NewConjunctionQuery(parts...))
 		}
-		qs = append(qs, bleve.NewConjunctionQuery(parts...))
 	}
 	for _, alt := range pp.alts {
 		qs = append(qs, anyTerm(fields, alt, 0.9)...)
@@ -574,10 +600,10 @@ func solutionHits(dms search.DocumentMatchCollection) []Hit {
 	hits := make([]Hit, 0, len(dms))
 	for _, h := range dms {
 		hit := Hit{Slug: fieldString(h, fSlug), Name: fieldString(h, fName), Score: h.Score}
-		if len(h.Fragments) > 0 {
-			hit.Highlights = map[string][]string(h.Fragments)
+		if hl := marked(h.Fragments); hl != nil {
+			hit.Highlights = hl
 			for _, f := range snippetFields {
-				if fr := h.Fragments[f]; len(fr) > 0 {
+				if fr := hl[f]; len(fr) > 0 {
 					hit.Snippet = fr[0]
 					break
 				}
@@ -586,6 +612,23 @@ func solutionHits(dms search.DocumentMatchCollection) []Hit {
 		hits = append(hits, hit)
 	}
 	return hits
+}
+
+// marked returns the highlight fragments that mark a match: bleve also
+// returns the plain text of requested fields that did not match.
+func marked(frags search.FieldFragmentMap) map[string][]string {
+	var out map[string][]string
+	for field, fr := range frags {
+		for _, f := range fr {
+			if strings.Contains(f, "<mark>") {
+				if out == nil {
+					out = map[string][]string{}
+				}
+				out[field] = append(out[field], f)
+			}
+		}
+	}
+	return out
 }
 
 // statusOrder is the display order of the status facet.

@@ -112,9 +112,9 @@ func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size 
 		out.Total = int(res.Total)
 		for _, h := range res.Hits {
 			hit := ServiceHit{OZGID: fieldString(h, fOZG), Name: fieldString(h, fName), Score: h.Score}
-			if len(h.Fragments) > 0 {
-				hit.Highlights = map[string][]string(h.Fragments)
-				if fr := h.Fragments[fLeikaNames]; len(fr) > 0 {
+			if hl := marked(h.Fragments); hl != nil {
+				hit.Highlights = hl
+				if fr := hl[fLeikaNames]; len(fr) > 0 {
 					hit.Snippet = fr[0]
 				}
 			}

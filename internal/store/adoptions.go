@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -34,61 +35,138 @@ func adoptionRecord(a *catalog.Adoption, slug, adopter string) map[string]any {
 // along the lifecycle. A changed registration resets the provider's confirmation.
 func (s *Store) RegisterAdoption(ctx context.Context, actor string, in AdoptionInput) (catalog.Adoption, error) {
 	var out catalog.Adoption
+	if err := in.Adoption.Validate(); err != nil {
+		return in.Adoption, err
+	}
+	err := s.write(ctx, actor, func(t *tx) error {
+		var err error
+		out, err = t.registerAdoption(in, nil)
+		return err
+	})
+	return out, translate(err, "register adoption")
+}
+
+// registerAdoption is RegisterAdoption inside a transaction; allow (when not
+// nil) may refuse the adopting organisation.
+func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation) error) (catalog.Adoption, error) {
 	a := in.Adoption
 	if err := a.Validate(); err != nil {
 		return a, err
 	}
+	var v catalog.ValidationError
+	var sol catalog.Solution
+	if err := t.db.Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
+		v.Add("solution", "Unbekannte Lösung.")
+	}
+	var org catalog.Organisation
+	if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
+		v.Add("adopter", "Unbekannte Organisation.")
+	}
+	if err := v.Err(); err != nil {
+		return a, err
+	}
+	if allow != nil {
+		if err := allow(org); err != nil {
+			return a, err
+		}
+	}
+	adopter := orgEntityID(&org)
+	var old catalog.Adoption
+	err := t.db.Where("solution_id = ? AND organisation_id = ?", sol.ID, org.ID).First(&old).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		a.ID, a.SolutionID, a.OrganisationID, a.RegisteredBy = 0, sol.ID, org.ID, t.actor
+		a.Confirmation = catalog.ConfirmationNone
+		if err := t.db.Create(&a).Error; err != nil {
+			return a, err
+		}
+		_, err = t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionCreate, nil, adoptionRecord(&a, sol.Slug, adopter))
+		return a, err
+	case err != nil:
+		return a, err
+	}
+	if !catalog.CanTransition(old.Status, a.Status) {
+		v.Add("status", fmt.Sprintf("Der Status kann nicht von „%s“ zu „%s“ wechseln.", old.Status.Label(), a.Status.Label()))
+		return a, &v
+	}
+	next := old
+	next.Status, next.Since, next.ContractType, next.Note = a.Status, a.Since, a.ContractType, a.Note
+	if a.Source != "" {
+		next.Source = a.Source
+	}
+	if next.Status != old.Status || next.Since != old.Since {
+		next.Confirmation = catalog.ConfirmationNone
+	}
+	changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(old.ID), 10), catalog.ActionUpdate,
+		adoptionRecord(&old, sol.Slug, adopter), adoptionRecord(&next, sol.Slug, adopter))
+	if err != nil || !changed {
+		return old, err
+	}
+	return next, t.db.Select("*").Updates(&next).Error
+}
+
+// BatchRow is the outcome of one row of a bulk registration.
+type BatchRow struct {
+	Adoption catalog.Adoption
+	// Err is the reason a row was rejected (a *catalog.ValidationError or catalog.ErrForbidden); nil when accepted.
+	Err error
+}
+
+// BatchMode says what RegisterAdoptions does with a batch.
+type BatchMode int
+
+// The batch modes.
+const (
+	// ApplyValid writes the accepted rows and skips the rejected ones.
+	ApplyValid BatchMode = iota
+	// AllOrNothing writes nothing when a row is rejected.
+	AllOrNothing
+	// DryRun checks every row and writes nothing.
+	DryRun
+)
+
+// errBatchRejected rolls back a batch that must not be written.
+var errBatchRejected = errors.New("batch rolled back")
+
+// RegisterAdoptions registers many adoptions in one transaction. Each row is
+// tried on its own savepoint; a rejected row leaves no trace. It returns one
+// result per input and whether the accepted rows were written.
+func (s *Store) RegisterAdoptions(ctx context.Context, actor string, inputs []AdoptionInput, allow func(catalog.Organisation) error, mode BatchMode) ([]BatchRow, bool, error) {
+	rows := make([]BatchRow, len(inputs))
 	err := s.write(ctx, actor, func(t *tx) error {
-		var v catalog.ValidationError
-		var sol catalog.Solution
-		if err := t.db.Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
-			v.Add("solution", "Unbekannte Lösung.")
-		}
-		var org catalog.Organisation
-		if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
-			v.Add("adopter", "Unbekannte Organisation.")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		adopter := orgEntityID(&org)
-		var old catalog.Adoption
-		err := t.db.Where("solution_id = ? AND organisation_id = ?", sol.ID, org.ID).First(&old).Error
-		switch {
-		case err == gorm.ErrRecordNotFound:
-			a.ID, a.SolutionID, a.OrganisationID, a.RegisteredBy = 0, sol.ID, org.ID, actor
-			a.Confirmation = catalog.ConfirmationNone
-			if err := t.db.Create(&a).Error; err != nil {
+		rejected := false
+		for i, in := range inputs {
+			sp := fmt.Sprintf("row%d", i)
+			if err := t.db.SavePoint(sp).Error; err != nil {
 				return err
 			}
-			_, err = t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionCreate, nil, adoptionRecord(&a, sol.Slug, adopter))
-			out = a
-			return err
-		case err != nil:
-			return err
+			mark := len(t.pending)
+			a, err := t.registerAdoption(in, allow)
+			if err != nil {
+				if !errors.Is(err, catalog.ErrInvalid) && !errors.Is(err, catalog.ErrForbidden) {
+					return err
+				}
+				if err := t.db.RollbackTo(sp).Error; err != nil {
+					return err
+				}
+				t.pending = t.pending[:mark]
+				rows[i].Err, rejected = err, true
+				continue
+			}
+			rows[i].Adoption = a
 		}
-		if !catalog.CanTransition(old.Status, a.Status) {
-			v.Add("status", fmt.Sprintf("Der Status kann nicht von „%s“ zu „%s“ wechseln.", old.Status.Label(), a.Status.Label()))
-			return &v
+		if mode == DryRun || (rejected && mode == AllOrNothing) {
+			return errBatchRejected
 		}
-		next := old
-		next.Status, next.Since, next.ContractType, next.Note = a.Status, a.Since, a.ContractType, a.Note
-		if a.Source != "" {
-			next.Source = a.Source
-		}
-		if next.Status != old.Status || next.Since != old.Since {
-			next.Confirmation = catalog.ConfirmationNone
-		}
-		changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(old.ID), 10), catalog.ActionUpdate,
-			adoptionRecord(&old, sol.Slug, adopter), adoptionRecord(&next, sol.Slug, adopter))
-		if err != nil || !changed {
-			out = old
-			return err
-		}
-		out = next
-		return t.db.Select("*").Updates(&out).Error
+		return nil
 	})
-	return out, translate(err, "register adoption")
+	if errors.Is(err, errBatchRejected) {
+		return rows, false, nil
+	}
+	if err != nil {
+		return rows, false, translate(err, "register adoptions")
+	}
+	return rows, true, nil
 }
 
 // ConfirmAdoption records the provider's answer to an adoption.

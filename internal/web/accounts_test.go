@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"mime/multipart"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,7 +76,7 @@ func newEnv(t *testing.T, cfg web.AuthConfig) *testEnv {
 		}
 	}
 	cfg.CookieSecure = true
-	return &testEnv{app: web.New(web.Deps{Store: st, Version: "test", Auth: cfg}), store: st}
+	return &testEnv{app: web.New(web.Deps{Store: st, Version: "test", Auth: cfg, Log: testLog}), store: st}
 }
 
 // client is a browser-like client: it keeps cookies and sends the fetch
@@ -634,3 +637,74 @@ func TestSolutionRegistrationForm(t *testing.T) {
 		t.Errorf("similar fragment = %d", rec.Code)
 	}
 }
+
+// upload posts a CSV file to the bulk import as a multipart form.
+func (c *client) upload(csvText string, allOrNothing bool) *httptest.ResponseRecorder {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("datei", "nachnutzungen.csv")
+	fw.Write([]byte(csvText))
+	if allOrNothing {
+		mw.WriteField("alles_oder_nichts", "ja")
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", "/verwaltung/import", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestBulkImport(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	ctx := context.Background()
+	csvText := "loesung;schluessel;status;seit;vertragsart;notiz\n" +
+		"i-kfz;01001000;interessiert;2026-11;;Flensburg per AGS\n" +
+		"i-kfz;01051;Vertrag geschlossen;2026;Verwaltungsvereinbarung;Dithmarschen\n" +
+		"i-kfz;05124000;in Betrieb;;;Wuppertal liegt in NRW\n" +
+		"i-kfz;010020000000;vielleicht;;;\n" +
+		"gibt-es-nicht;010020000000;live;;;\n"
+	sh := env.as(t, "koordination-sh")
+	before, _ := env.store.Stats(ctx)
+	rec := sh.upload(csvText, true)
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, "2 Zeilen angenommen, 3 abgelehnt.") || !strings.Contains(body, "Es wurde nichts eingetragen.") {
+		t.Fatalf("all-or-nothing = %d: %s", rec.Code, body)
+	}
+	for _, want := range []string{"Wuppertal, Stadt gehört nicht zu Ihrem Land.", "Unbekannter Status „vielleicht“.", "Unbekannte Lösung."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if after, _ := env.store.Stats(ctx); after.Adoptions != before.Adoptions {
+		t.Fatalf("all-or-nothing wrote %d adoptions", after.Adoptions-before.Adoptions)
+	}
+	rec = sh.upload(csvText, false)
+	if !strings.Contains(rec.Body.String(), "2 Zeilen angenommen, 3 abgelehnt.") || !strings.Contains(rec.Body.String(), "Die angenommenen Zeilen sind eingetragen.") {
+		t.Fatalf("apply valid: %s", rec.Body.String())
+	}
+	if after, _ := env.store.Stats(ctx); after.Adoptions != before.Adoptions+2 {
+		t.Errorf("apply valid wrote %d adoptions, want 2", after.Adoptions-before.Adoptions)
+	}
+	list, _ := env.store.AdoptionsByOrganisation(ctx, catalog.KindKreis, "01051")
+	if len(list) != 1 || list[0].Status != catalog.AdoptionContracted || list[0].ContractType != "Verwaltungsvereinbarung" {
+		t.Errorf("Dithmarschen adoption = %+v", list)
+	}
+	// Editors may not use the import; broken files get a clear message.
+	if rec := env.as(t, "redaktion-a").upload(csvText, false); rec.Code != http.StatusForbidden {
+		t.Errorf("editor import = %d", rec.Code)
+	}
+	if rec := sh.upload("name,ort\nx,y\n", false); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Der Datei fehlen die Spalten: loesung, schluessel, status.") {
+		t.Errorf("wrong header = %d", rec.Code)
+	}
+	if rec := sh.upload("loesung;schluessel;status\n\"kaputt;1;2\n", false); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("broken CSV = %d", rec.Code)
+	}
+}
+
+var testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))

@@ -128,6 +128,8 @@ func etagOf(body []byte) string {
 type docCache struct {
 	mu  sync.Mutex
 	cur atomic.Pointer[cachedBody]
+	// builds counts the builds, so tests can check "once per change".
+	builds atomic.Int64
 }
 
 // unsettledReuse is how long a document built over an open sequence gap is reused.
@@ -147,6 +149,7 @@ func (d *docCache) get(head uint64, variant string, now time.Time, build func() 
 	if cb := d.cur.Load(); fresh(cb) {
 		return cb, nil
 	}
+	d.builds.Add(1)
 	cb, err := build()
 	if err != nil {
 		return nil, err

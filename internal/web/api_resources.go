@@ -52,11 +52,17 @@ func adoptionDocs(list []catalog.Adoption) []feed.Adoption {
 	return out
 }
 
-// serveAdoptions answers a page of the adoptions w selects.
-func (s *server) serveAdoptions(c echo.Context, w store.AdoptionsWhere) error {
+// serveAdoptions answers a page of the adoptions w selects, once exists
+// (which may be nil) confirms that the solution or organisation exists.
+func (s *server) serveAdoptions(c echo.Context, w store.AdoptionsWhere, exists func() error) error {
 	page, limit, err := pageParams(c, 100, 1000)
 	if err != nil {
 		return err
+	}
+	if exists != nil {
+		if err := exists(); err != nil {
+			return err
+		}
 	}
 	w.Page, w.PerPage = page, limit
 	list, total, err := s.Store.FindAdoptions(c.Request().Context(), w)
@@ -72,10 +78,10 @@ func (s *server) handleAPISolutionAdoptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Store.SolutionBySlug(c.Request().Context(), slug); err != nil {
+	return s.serveAdoptions(c, store.AdoptionsWhere{SolutionSlug: slug}, func() error {
+		_, err := s.Store.SolutionBySlug(c.Request().Context(), slug)
 		return err
-	}
-	return s.serveAdoptions(c, store.AdoptionsWhere{SolutionSlug: slug})
+	})
 }
 
 // handleAPIAdoption returns one adoption: GET /api/v1/adoptions/{id}.
@@ -221,10 +227,10 @@ func (s *server) handleAPIOrganisationAdoptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Store.OrganisationByKey(c.Request().Context(), kind, key); err != nil {
+	return s.serveAdoptions(c, store.AdoptionsWhere{AdopterKind: kind, AdopterKey: key}, func() error {
+		_, err := s.Store.OrganisationByKey(c.Request().Context(), kind, key)
 		return err
-	}
-	return s.serveAdoptions(c, store.AdoptionsWhere{AdopterKind: kind, AdopterKey: key})
+	})
 }
 
 // handleAPIStates returns the figures of the 16 Länder: GET /api/v1/states.
@@ -250,7 +256,7 @@ func (s *server) handleAPIStateAdoptions(c echo.Context) error {
 	if err := landKeyParam("key", key); err != nil {
 		return err
 	}
-	return s.serveAdoptions(c, store.AdoptionsWhere{AdopterLand: key})
+	return s.serveAdoptions(c, store.AdoptionsWhere{AdopterLand: key}, nil)
 }
 
 // errUnknownEntity guards the change-record mapping against a store change

@@ -22,13 +22,23 @@ func (s *server) handleReadyz(c echo.Context) error {
 	if err != nil || v == 0 {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht migriert"})
 	}
+	// The state of database and index, for operators and the crash harness.
+	state := map[string]any{"status": "ready", "schemaVersion": v, "sqliteVersion": s.Store.SQLiteVersion()}
+	if seq, err := s.Store.LastEventSeq(ctx); err == nil {
+		state["eventSeq"] = seq
+	}
 	if s.Search != nil {
+		state["search"] = "aktuell"
+		state["searchEventSeq"] = s.Search.AppliedSeq()
+		if n, err := s.Search.DocCount(); err == nil {
+			state["searchDocuments"] = n
+		}
 		// The search index follows the event log; until it has applied every
 		// event, searches would miss the newest changes.
 		if err := s.Search.Ready(ctx); err != nil {
-			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "search": "Suchindex nicht aktuell",
-				"searchEventSeq": s.Search.AppliedSeq()})
+			state["status"], state["search"] = "unavailable", "Suchindex nicht aktuell"
+			return c.JSON(http.StatusServiceUnavailable, state)
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schemaVersion": v})
+	return c.JSON(http.StatusOK, state)
 }

@@ -92,12 +92,24 @@ var (
 		"Sequence number of the newest event in the event log.", nil, nil)
 	descDBBytes = prometheus.NewDesc("efa_db_file_bytes",
 		"Size of the database files on disk, by file (db, wal).", []string{"file"}, nil)
+	descIndexUp = prometheus.NewDesc("efa_index_up",
+		"1 when the search index is open and has applied every event, 0 otherwise.", nil, nil)
+	descIndexSeq = prometheus.NewDesc("efa_index_applied_event_seq",
+		"Sequence number of the last event the search index has applied.", nil, nil)
+	descIndexLag = prometheus.NewDesc("efa_index_lag_events",
+		"Events in the log the search index has not applied yet.", nil, nil)
+	descIndexDocs = prometheus.NewDesc("efa_index_documents",
+		"Documents (solutions and OZG-Leistungen) in the search index.", nil, nil)
 )
 
 func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descDBUp
 	ch <- descDBLastEvent
 	ch <- descDBBytes
+	ch <- descIndexUp
+	ch <- descIndexSeq
+	ch <- descIndexLag
+	ch <- descIndexDocs
 }
 
 func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -109,8 +121,26 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		up = 0
 	}
 	ch <- prometheus.MustNewConstMetric(descDBUp, prometheus.GaugeValue, up)
-	if seq, err := st.LastEventSeq(ctx); err == nil {
-		ch <- prometheus.MustNewConstMetric(descDBLastEvent, prometheus.GaugeValue, float64(seq))
+	last, err := st.LastEventSeq(ctx)
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(descDBLastEvent, prometheus.GaugeValue, float64(last))
+	}
+	if ix := sc.s.Search; ix != nil {
+		// Read the applied sequence after the log's last one, so a write
+		// in between cannot make the lag negative.
+		applied := ix.AppliedSeq()
+		ch <- prometheus.MustNewConstMetric(descIndexSeq, prometheus.GaugeValue, float64(applied))
+		if err == nil {
+			ch <- prometheus.MustNewConstMetric(descIndexLag, prometheus.GaugeValue, float64(last-min(applied, last)))
+		}
+		ready := 0.0
+		if ix.Ready(ctx) == nil {
+			ready = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descIndexUp, prometheus.GaugeValue, ready)
+		if n, err := ix.DocCount(); err == nil {
+			ch <- prometheus.MustNewConstMetric(descIndexDocs, prometheus.GaugeValue, float64(n))
+		}
 	}
 	for file, suffix := range map[string]string{"db": "", "wal": "-wal"} {
 		if fi, err := os.Stat(st.Path() + suffix); err == nil {

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +13,10 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"efa-register/internal/catalog"
+	"efa-register/internal/search"
+	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
 	"efa-register/internal/web"
 )
 
@@ -104,5 +111,70 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 		if m := series(fams, "efa_http_rejected_total", map[string]string{"reason": reason}); m == nil || m.GetCounter().GetValue() != 0 {
 			t.Errorf("efa_http_rejected_total{reason=%s} = %v, want 0", reason, m)
 		}
+	}
+}
+
+func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	app := web.New(web.Deps{Store: st, Search: ix, Version: "test"})
+	gauge := func(fams map[string]*dto.MetricFamily, name string) float64 {
+		t.Helper()
+		m := series(fams, name, nil)
+		if m == nil {
+			t.Fatalf("%s missing", name)
+		}
+		return m.GetGauge().GetValue()
+	}
+	readyz := func() (int, map[string]any) {
+		rec := serve(app, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Code, body
+	}
+	last, err := st.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams := scrape(t, app)
+	if gauge(fams, "efa_index_lag_events") != 0 || gauge(fams, "efa_index_up") != 1 ||
+		gauge(fams, "efa_index_applied_event_seq") != float64(last) || gauge(fams, "efa_index_documents") < 600 {
+		t.Errorf("index metrics after open: %s", grepLines(serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String(), "efa_index"))
+	}
+	code, body := readyz()
+	if code != 200 || body["eventSeq"] != float64(last) || body["searchEventSeq"] != float64(last) ||
+		body["search"] != "aktuell" || body["sqliteVersion"] == "" || body["searchDocuments"].(float64) < 600 {
+		t.Errorf("/readyz = %d %v", code, body)
+	}
+
+	// Two writes the index has not followed yet (nobody runs Follow here).
+	for _, ars := range []string{"031010000000", "031020000000"} {
+		if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde,
+			AdopterKey: ars, Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fams = scrape(t, app)
+	if lag := gauge(fams, "efa_index_lag_events"); lag != 2 || gauge(fams, "efa_index_up") != 0 || gauge(fams, "efa_db_last_event_seq") != float64(last+2) {
+		t.Errorf("after two unapplied writes: lag %v, up %v", lag, gauge(fams, "efa_index_up"))
+	}
+	if code, body := readyz(); code != http.StatusServiceUnavailable || body["searchEventSeq"] != float64(last) || body["eventSeq"] != float64(last+2) {
+		t.Errorf("/readyz with a lagging index = %d %v", code, body)
+	}
+	if err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lag := gauge(scrape(t, app), "efa_index_lag_events"); lag != 0 {
+		t.Errorf("lag after catch-up = %v", lag)
+	}
+	if code, _ := readyz(); code != 200 {
+		t.Errorf("/readyz after catch-up = %d", code)
 	}
 }

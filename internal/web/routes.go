@@ -29,6 +29,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/", s.handleHome)
 
 	// Browsing: solutions, OZG-Leistungen, Themenfelder, Länder, Kreise, Gemeinden, comparison, legal pages
+	e.GET("/loesungen", s.handleCatalogue)
 	e.GET("/loesungen/:slug", s.handleSolutionShow)
 	e.GET("/leistungen/:id", s.handleServiceShow)
 	e.GET("/themenfelder", s.handleTopicList)
@@ -59,6 +60,8 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/konto/antrag/:token", s.handleRequestStatus)
 	e.GET("/verwaltung/antraege", s.handleRequests, requireLogin)
 	e.POST("/verwaltung/antraege/:id", s.handleRequestDecide, requireLogin)
+	e.GET("/verwaltung/import", s.handleImportForm, requireLogin)
+	e.POST("/verwaltung/import", s.handleImport, requireLogin)
 
 	// Registration: solutions (static paths win over /loesungen/:slug)
 	e.GET("/loesungen/neu", s.handleSolutionNew, requireLogin)
@@ -80,9 +83,28 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/kreise/:key/historie", s.handleOrganisationHistory(catalog.KindKreis, "key"))
 	e.GET("/gemeinden/:ars/historie", s.handleOrganisationHistory(catalog.KindGemeinde, "ars"))
 
-	// JSON API
-	api := e.Group("/api/v1")
+	// JSON API (CORS for reads and 400 problems naming bad parameters for the whole group: api_http.go, api_params.go)
+	api := e.Group("/api/v1", apiCORS(), apiErrors)
 	api.GET("/stats", s.handleAPIStats)
+	// Read API, export, change feed, OpenAPI document (api_*.go) and the news feeds
+	api.GET("/openapi.json", s.handleOpenAPI)
+	api.GET("/export", s.handleAPIExport)
+	api.GET("/changes", s.handleAPIChanges)
+	api.GET("/solutions", s.handleAPISolutions)
+	api.GET("/solutions/:slug", s.handleAPISolution)
+	api.GET("/solutions/:slug/adoptions", s.handleAPISolutionAdoptions)
+	api.GET("/adoptions/:id", s.handleAPIAdoption)
+	api.GET("/services", s.handleAPIServices)
+	api.GET("/services/:ozgId", s.handleAPIService)
+	api.GET("/topic-fields", s.handleAPITopicFields)
+	api.GET("/organisations", s.handleAPIOrganisations)
+	api.GET("/organisations/:kind/:key", s.handleAPIOrganisation)
+	api.GET("/organisations/:kind/:key/adoptions", s.handleAPIOrganisationAdoptions)
+	api.GET("/states", s.handleAPIStates)
+	api.GET("/states/:key/adoptions", s.handleAPIStateAdoptions)
+	e.GET("/feed.json", s.handleJSONFeed, apiCORS())
+	e.GET("/feed.atom", s.handleAtomFeed, apiCORS())
+	e.GET("/api", s.handleAPIPage)
 	// Search: full text with facets, organisation type-ahead (search.go)
 	api.GET("/search", s.handleAPISearch)
 	api.GET("/organisations/lookup", s.handleAPIOrgLookup)

@@ -7,7 +7,49 @@ import (
 )
 
 // similarSolutions returns solutions like the given one from the search
-// index, with a note explaining an empty result.
+// index ("more like this"), with a note explaining an empty result.
 func (s *server) similarSolutions(ctx context.Context, slug string, n int) ([]views.SolutionItem, string, error) {
-	return nil, "Ähnliche Lösungen ermittelt der Suchindex; er steht gerade nicht zur Verfügung.", nil
+	if s.Search == nil {
+		return nil, "Ähnliche Lösungen ermittelt der Suchindex; er steht gerade nicht zur Verfügung.", nil
+	}
+	hits, err := s.Search.Similar(ctx, slug, n)
+	if err != nil {
+		// The page stays useful without this section; the log keeps the cause.
+		s.Log.Warn("similar solutions", "slug", slug, "err", err)
+		return nil, "Ähnliche Lösungen konnten gerade nicht ermittelt werden.", nil
+	}
+	slugs := make([]string, len(hits))
+	for i, h := range hits {
+		slugs[i] = h.Slug
+	}
+	items, err := s.itemsBySlugs(ctx, slugs, nil)
+	return items, "", err
+}
+
+// itemsBySlugs loads solutions in the given order as list items, with the
+// search snippets where given; slugs the store no longer has are skipped.
+func (s *server) itemsBySlugs(ctx context.Context, slugs []string, snippets map[string]string) ([]views.SolutionItem, error) {
+	found, err := s.Store.SolutionsBySlugs(ctx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint, 0, len(found))
+	for _, sol := range found {
+		ids = append(ids, sol.ID)
+	}
+	counts, err := s.Store.AdoptionCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.SolutionItem, 0, len(slugs))
+	for _, slug := range slugs {
+		sol, ok := found[slug]
+		if !ok {
+			continue
+		}
+		it := solutionItem(sol, counts[sol.ID].Total)
+		it.Snippet = snippets[slug]
+		out = append(out, it)
+	}
+	return out, nil
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"efa-register/internal/store"
+	"efa-register/internal/web"
+)
+
+// loadAuth reads the login and session settings:
+//
+//	EFA_COOKIE_SECURE      "false" only for plain-HTTP development (default true)
+//	EFA_SESSION_IDLE       idle timeout of a session (default 30m)
+//	EFA_SESSION_LIFETIME   absolute lifetime of a session (default 12h)
+//	EFA_OIDC_ISSUER, EFA_OIDC_CLIENT_ID, EFA_OIDC_CLIENT_SECRET, EFA_OIDC_REDIRECT_URL
+//	                       login through a Land's identity provider (all four, or none)
+func loadAuth(getenv func(string) string) (web.AuthConfig, error) {
+	a := web.AuthConfig{CookieSecure: true, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour}
+	if v := getenv("EFA_COOKIE_SECURE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return a, fmt.Errorf("EFA_COOKIE_SECURE=%q: want true or false: %w", v, errUsage)
+		}
+		a.CookieSecure = b
+	}
+	for name, dst := range map[string]*time.Duration{"EFA_SESSION_IDLE": &a.IdleTimeout, "EFA_SESSION_LIFETIME": &a.Lifetime} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				return a, fmt.Errorf("%s=%q: want a duration of at least 1m, e.g. 30m or 12h: %w", name, v, errUsage)
+			}
+			*dst = d
+		}
+	}
+	if a.IdleTimeout > a.Lifetime {
+		return a, fmt.Errorf("EFA_SESSION_IDLE must not exceed EFA_SESSION_LIFETIME: %w", errUsage)
+	}
+	a.OIDC = web.OIDCConfig{Issuer: getenv("EFA_OIDC_ISSUER"), ClientID: getenv("EFA_OIDC_CLIENT_ID"),
+		ClientSecret: getenv("EFA_OIDC_CLIENT_SECRET"), RedirectURL: getenv("EFA_OIDC_REDIRECT_URL")}
+	set := 0
+	for _, v := range []string{a.OIDC.Issuer, a.OIDC.ClientID, a.OIDC.ClientSecret, a.OIDC.RedirectURL} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 4 {
+		return a, fmt.Errorf("OIDC needs EFA_OIDC_ISSUER, EFA_OIDC_CLIENT_ID, EFA_OIDC_CLIENT_SECRET and EFA_OIDC_REDIRECT_URL together: %w", errUsage)
+	}
+	return a, nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes until ctx ends.
+func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.Sessions().DeleteExpired(ctx); err != nil {
+				log.Warn("delete expired sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("expired sessions deleted", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
+)
+
+// TestExportIsBuiltOncePerChange: many concurrent requests share one build;
+// a write causes exactly one more.
+func TestExportIsBuiltOncePerChange(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	s := &server{Deps: Deps{Store: st}, api: newAPIState(st)}
+	fetch := func() *cachedBody {
+		var wg sync.WaitGroup
+		docs := make([]*cachedBody, 16)
+		for i := range docs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cb, err := s.exportDoc(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				docs[i] = cb
+			}()
+		}
+		wg.Wait()
+		for _, d := range docs[1:] {
+			if d != docs[0] {
+				t.Fatal("concurrent requests got different builds of the same state")
+			}
+		}
+		return docs[0]
+	}
+	first := fetch()
+	if n := s.api.export.builds.Load(); n != 1 {
+		t.Fatalf("%d builds for 16 requests of one state", n)
+	}
+	if again := fetch(); again != first || s.api.export.builds.Load() != 1 {
+		t.Fatalf("unchanged state rebuilt: %d builds", s.api.export.builds.Load())
+	}
+	if _, err := st.CreateSolution(ctx, "test", store.SolutionInput{Solution: catalog.Solution{Slug: "einmal", Name: "Einmal",
+		Status: catalog.SolutionLive, Verified: catalog.VerifiedNo}}); err != nil {
+		t.Fatal(err)
+	}
+	second := fetch()
+	if second == first || second.etag == first.etag || s.api.export.builds.Load() != 2 {
+		t.Errorf("after a write: %d builds, same doc %v", s.api.export.builds.Load(), second == first)
+	}
+	if len(second.gz) == 0 || len(second.gz) > len(second.body)/3 {
+		t.Errorf("gzip form %d bytes of %d", len(second.gz), len(second.body))
+	}
+}
+
+func TestNotModifiedRules(t *testing.T) {
+	cases := []struct {
+		inm, ims string
+		want     bool
+	}{
+		{`"abc"`, "", true},
+		{`W/"abc"`, "", true},
+		{`"abc-gz"`, "", true},
+		{`"x", "abc"`, "", true},
+		{`*`, "", true},
+		{`"abd"`, "", false},
+		{`"abd"`, "Sat, 01 Jan 2050 00:00:00 GMT", false},
+		{"", "Sat, 01 Jan 2050 00:00:00 GMT", true},
+		{"", "Sat, 01 Jan 2000 00:00:00 GMT", false},
+		{"", "gestern", false},
+	}
+	lm := mustTime(t, "Wed, 01 Jan 2025 12:00:00 GMT")
+	for _, c := range cases {
+		r := newRequest(c.inm, c.ims)
+		if got := notModified(r, `"abc"`, lm); got != c.want {
+			t.Errorf("If-None-Match %q, If-Modified-Since %q: %v, want %v", c.inm, c.ims, got, c.want)
+		}
+	}
+	for ae, want := range map[string]bool{"gzip": true, "br, gzip;q=0.5": true, "gzip;q=0": false, "identity": false, "*": true, "": false, "GZIP": true} {
+		r := newRequest("", "")
+		r.Header.Set("Accept-Encoding", ae)
+		if acceptsGzip(r) != want {
+			t.Errorf("Accept-Encoding %q: %v", ae, !want)
+		}
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := http.ParseTime(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func newRequest(inm, ims string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/export", nil)
+	if inm != "" {
+		r.Header.Set("If-None-Match", inm)
+	}
+	if ims != "" {
+		r.Header.Set("If-Modified-Since", ims)
+	}
+	return r
+}

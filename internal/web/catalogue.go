@@ -1,0 +1,365 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/search"
+	"efa-register/views"
+)
+
+// Catalogue URL parameters (German, they are part of shared links).
+const (
+	pQuery      = "q"
+	pTopic      = "themenfeld"
+	pProvider   = "anbieter"
+	pStatus     = "status"
+	pMaturity   = "reifegrad"
+	pAdoptedIn  = "land"
+	pOpenSource = "open_source"
+	pSort       = "sortierung"
+	pPage       = "seite"
+)
+
+const (
+	cataloguePerPage = 20
+	maxCatalogueQuery   = 200
+)
+
+// sortParams maps the sort values of the URL to the search index's.
+var sortParams = []struct{ param, sort, label string }{
+	{"relevanz", search.SortRelevance, "Relevanz"},
+	{"nachnutzungen", search.SortAdoptions, "Zahl der Nachnutzungen"},
+	{"name", search.SortName, "Name"},
+	{"aktualisiert", search.SortUpdated, "zuletzt geändert"},
+}
+
+// catalogueState is the whole state of the catalogue page; it lives in the
+// URL so every result list can be shared.
+type catalogueState struct {
+	Q          string
+	Topics     []uint
+	Providers  []string
+	Statuses   []catalog.SolutionStatus
+	Maturities []int
+	AdoptedIn  []string
+	OpenSource string // "", "ja" or "nein"
+	Sort       string // URL value; "" means the default
+	Page       int
+}
+
+// defaultSort is relevance for a text search and the name otherwise.
+func (st catalogueState) defaultSort() string {
+	if st.Q != "" {
+		return "relevanz"
+	}
+	return "name"
+}
+
+// sort is the effective sort as URL value.
+func (st catalogueState) sort() string {
+	if st.Sort == "" {
+		return st.defaultSort()
+	}
+	return st.Sort
+}
+
+// values encodes the state; defaults are left out so equal states have equal URLs.
+func (st catalogueState) values() url.Values {
+	v := url.Values{}
+	if st.Q != "" {
+		v.Set(pQuery, st.Q)
+	}
+	for _, id := range st.Topics {
+		v.Add(pTopic, strconv.FormatUint(uint64(id), 10))
+	}
+	for _, p := range st.Providers {
+		v.Add(pProvider, p)
+	}
+	for _, s := range st.Statuses {
+		v.Add(pStatus, string(s))
+	}
+	for _, m := range st.Maturities {
+		v.Add(pMaturity, strconv.Itoa(m))
+	}
+	for _, l := range st.AdoptedIn {
+		v.Add(pAdoptedIn, l)
+	}
+	if st.OpenSource != "" {
+		v.Set(pOpenSource, st.OpenSource)
+	}
+	if s := st.sort(); s != st.defaultSort() {
+		v.Set(pSort, s)
+	}
+	if st.Page > 1 {
+		v.Set(pPage, strconv.Itoa(st.Page))
+	}
+	return v
+}
+
+// URL is the canonical address of the state.
+func (st catalogueState) URL() string {
+	if q := st.values().Encode(); q != "" {
+		return "/loesungen?" + q
+	}
+	return "/loesungen"
+}
+
+// without returns the state without one filter value, back on page 1.
+func (st catalogueState) without(param, value string) catalogueState {
+	out := st
+	out.Page = 1
+	switch param {
+	case pTopic:
+		out.Topics = slices.DeleteFunc(slices.Clone(st.Topics), func(id uint) bool { return strconv.FormatUint(uint64(id), 10) == value })
+	case pProvider:
+		out.Providers = slices.DeleteFunc(slices.Clone(st.Providers), func(s string) bool { return s == value })
+	case pStatus:
+		out.Statuses = slices.DeleteFunc(slices.Clone(st.Statuses), func(s catalog.SolutionStatus) bool { return string(s) == value })
+	case pMaturity:
+		out.Maturities = slices.DeleteFunc(slices.Clone(st.Maturities), func(m int) bool { return strconv.Itoa(m) == value })
+	case pAdoptedIn:
+		out.AdoptedIn = slices.DeleteFunc(slices.Clone(st.AdoptedIn), func(s string) bool { return s == value })
+	case pOpenSource:
+		out.OpenSource = ""
+	case pQuery:
+		out.Q = ""
+	}
+	return out
+}
+
+// query turns the state into a search query.
+func (st catalogueState) query() search.Query {
+	q := search.Query{Text: st.Q, TopicFieldIDs: st.Topics, ProviderLands: st.Providers, Statuses: st.Statuses,
+		Maturities: st.Maturities, AdoptedInLands: st.AdoptedIn, Page: st.Page, PerPage: cataloguePerPage}
+	for _, sp := range sortParams {
+		if sp.param == st.sort() {
+			q.Sort = sp.sort
+		}
+	}
+	switch st.OpenSource {
+	case "ja":
+		t := true
+		q.OpenSource = &t
+	case "nein":
+		f := false
+		q.OpenSource = &f
+	}
+	return q
+}
+
+// parseCatalogue reads the state from the URL. Values it cannot use are
+// dropped and described in German, naming the parameter.
+func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []string) {
+	st := catalogueState{Page: 1}
+	var problems []string
+	bad := func(param, value, what string) {
+		problems = append(problems, fmt.Sprintf("„%s“ ist %s (Parameter „%s“); der Wert wurde nicht berücksichtigt.", clip(value, 40), what, param))
+	}
+	st.Q = strings.Join(strings.Fields(v.Get(pQuery)), " ")
+	if utf8.RuneCountInString(st.Q) > maxCatalogueQuery {
+		problems = append(problems, fmt.Sprintf("Der Suchbegriff ist zu lang; berücksichtigt werden die ersten %d Zeichen.", maxCatalogueQuery))
+		st.Q = string([]rune(st.Q)[:maxCatalogueQuery])
+	}
+	for _, raw := range distinct(v[pTopic]) {
+		id, err := strconv.ParseUint(raw, 10, 32)
+		if _, ok := topics[uint(id)]; err != nil || !ok {
+			bad(pTopic, raw, "kein Themenfeld")
+			continue
+		}
+		st.Topics = append(st.Topics, uint(id))
+	}
+	for _, raw := range distinct(v[pProvider]) {
+		if raw != catalog.BundKey && !catalog.ValidLandKey(raw) {
+			bad(pProvider, raw, "kein Anbieter (Länderschlüssel 01 bis 16 oder DE für den Bund)")
+			continue
+		}
+		st.Providers = append(st.Providers, raw)
+	}
+	for _, raw := range distinct(v[pStatus]) {
+		if s := catalog.SolutionStatus(raw); s.Valid() {
+			st.Statuses = append(st.Statuses, s)
+		} else {
+			bad(pStatus, raw, "kein Status")
+		}
+	}
+	for _, raw := range distinct(v[pMaturity]) {
+		m, err := strconv.Atoi(raw)
+		if err != nil || m < 0 || m > 4 {
+			bad(pMaturity, raw, "kein Reifegrad (0 bis 4)")
+			continue
+		}
+		st.Maturities = append(st.Maturities, m)
+	}
+	for _, raw := range distinct(v[pAdoptedIn]) {
+		if !catalog.ValidLandKey(raw) {
+			bad(pAdoptedIn, raw, "kein Land (Länderschlüssel 01 bis 16)")
+			continue
+		}
+		st.AdoptedIn = append(st.AdoptedIn, raw)
+	}
+	switch os := v.Get(pOpenSource); os {
+	case "", "ja", "nein":
+		st.OpenSource = os
+	default:
+		bad(pOpenSource, os, "keine gültige Angabe (ja oder nein)")
+	}
+	if s := v.Get(pSort); s != "" {
+		ok := false
+		for _, sp := range sortParams {
+			ok = ok || sp.param == s
+		}
+		if ok {
+			st.Sort = s
+		} else {
+			bad(pSort, s, "keine Sortierung (relevanz, nachnutzungen, name oder aktualisiert)")
+		}
+	}
+	if p := v.Get(pPage); p != "" {
+		n, err := strconv.Atoi(p)
+		switch {
+		case err != nil || n < 1:
+			bad(pPage, p, "keine Seitenzahl")
+		case n*cataloguePerPage > search.MaxWindow:
+			problems = append(problems, fmt.Sprintf("Es lassen sich nur die ersten %s Treffer durchblättern; bitte verfeinern Sie die Suche.",
+				views.FormatInt(search.MaxWindow)))
+			st.Page = search.MaxWindow / cataloguePerPage
+		default:
+			st.Page = n
+		}
+	}
+	return st, problems
+}
+
+// distinct drops empty and repeated values and splits comma lists.
+func distinct(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part != "" && !slices.Contains(out, part) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// facetParams maps the search facets to URL parameters and legends.
+var facetParams = []struct{ key, param, legend string }{
+	{search.FacetTopicField, pTopic, "Themenfeld"},
+	{search.FacetProvider, pProvider, "Anbieter"},
+	{search.FacetStatus, pStatus, "Status"},
+	{search.FacetMaturity, pMaturity, "Reifegrad"},
+	{search.FacetAdoptedIn, pAdoptedIn, "Nachgenutzt in"},
+	{search.FacetOpenSource, pOpenSource, "Lizenz"},
+}
+
+// openSourceParam maps the index's open-source facet values to the URL's.
+func openSourceParam(v string) string {
+	if v == "true" {
+		return "ja"
+	}
+	return "nein"
+}
+
+// handleCatalogue renders the solution catalogue: search, facets with
+// counts, filter chips, sort and pagination. htmx requests get the result
+// region only, and the canonical URL to push into the history.
+func (s *server) handleCatalogue(c echo.Context) error {
+	if s.Search == nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche steht gerade nicht zur Verfügung.")
+	}
+	ctx := c.Request().Context()
+	topics, err := s.Store.TopicFields(ctx)
+	if err != nil {
+		return err
+	}
+	topicNames := map[uint]string{}
+	for _, t := range topics {
+		topicNames[t.ID] = t.Name
+	}
+	st, problems := parseCatalogue(c.QueryParams(), topicNames)
+	res, err := s.Search.SearchSolutions(ctx, st.query())
+	var ve *catalog.ValidationError
+	if errors.As(err, &ve) {
+		for _, field := range sortedKeys(ve.Fields) {
+			problems = append(problems, ve.Fields[field])
+		}
+		st.Page = 1
+		res, err = s.Search.SearchSolutions(ctx, st.query())
+	}
+	if err != nil {
+		return err
+	}
+	pages := (res.Total + cataloguePerPage - 1) / cataloguePerPage
+	if res.Total > 0 && st.Page > pages {
+		problems = append(problems, fmt.Sprintf("Seite %d gibt es nicht; die Treffer reichen bis Seite %d.", st.Page, pages))
+		st.Page = pages
+		if res, err = s.Search.SearchSolutions(ctx, st.query()); err != nil {
+			return err
+		}
+	}
+	d := views.CatalogueData{Q: st.Q, Sort: st.sort(), Total: res.Total, Relaxed: res.Relaxed, Problems: problems,
+		ClearURL: "/loesungen", URL: st.URL()}
+	for _, sp := range sortParams {
+		d.SortOptions = append(d.SortOptions, views.SortOption{Value: sp.param, Label: sp.label})
+	}
+	if st.Q != "" {
+		d.Chips = append(d.Chips, views.Chip{Label: "Suche: „" + st.Q + "“", URL: st.without(pQuery, "").URL()})
+	}
+	for _, fp := range facetParams {
+		g := views.FacetGroup{Param: fp.param, Legend: fp.legend, Radio: fp.key == search.FacetOpenSource}
+		for _, fv := range res.Facets[fp.key] {
+			value := fv.Value
+			if g.Radio {
+				value = openSourceParam(fv.Value)
+			}
+			if fv.Count == 0 && !fv.Selected {
+				continue
+			}
+			g.Options = append(g.Options, views.FacetOption{ID: "f-" + fp.param + "-" + value, Value: value, Label: fv.Label,
+				Count: fv.Count, Selected: fv.Selected})
+			if fv.Selected {
+				d.Chips = append(d.Chips, views.Chip{Label: fp.legend + ": " + fv.Label, URL: st.without(fp.param, value).URL()})
+			}
+		}
+		d.Facets = append(d.Facets, g)
+	}
+	snippets := map[string]string{}
+	slugs := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		slugs[i] = h.Slug
+		snippets[h.Slug] = h.Snippet
+	}
+	if d.Items, err = s.itemsBySlugs(ctx, slugs, snippets); err != nil {
+		return err
+	}
+	d.Pager = views.Pager{Page: st.Page, Pages: pages, HX: true, URL: func(p int) string {
+		next := st
+		next.Page = p
+		return next.URL()
+	}}
+	status := http.StatusOK
+	if isHTMX(c) {
+		// htmx swaps only 2xx answers; the notice is in the fragment either way.
+		c.Response().Header().Set("HX-Push-Url", d.URL)
+	} else if len(problems) > 0 {
+		status = http.StatusBadRequest
+	}
+	title := "Lösungen"
+	if st.Q != "" {
+		title = "Suche „" + clip(st.Q, 60) + "“ – Lösungen"
+	}
+	return render(c, status, views.CataloguePage(page(c, title, "/loesungen",
+		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen"}), d), views.CatalogueResults(d, true))
+}
