@@ -56,7 +56,7 @@ type testEnv struct {
 	store *store.Store
 }
 
-func newEnv(t *testing.T, cfg web.AuthConfig) *testEnv {
+func newEnv(t testing.TB, cfg web.AuthConfig) *testEnv {
 	t.Helper()
 	st := storetest.Seeded(t)
 	ctx := context.Background()
@@ -173,7 +173,7 @@ func (e *testEnv) adoptionOf(t *testing.T, slug, ars string) uint {
 }
 
 // token creates an API token for the first organisation of the role's user.
-func (e *testEnv) token(t *testing.T, role string) string {
+func (e *testEnv) token(t testing.TB, role string) string {
 	t.Helper()
 	ctx := context.Background()
 	u, err := e.store.UserByEmail(ctx, role+"@example.de")

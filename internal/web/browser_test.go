@@ -129,16 +129,28 @@ func eval[T any](t *testing.T, b *browser, expr string) T {
 	return v
 }
 
-// waitFor polls a JavaScript predicate until it holds.
+// waitFor polls a JavaScript predicate until it holds. A navigation while
+// polling (a form submit, a link) ends one poll; polling starts again in the
+// new document.
 func (b *browser) waitFor(t *testing.T, what, predicate string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingInterval(50*time.Millisecond),
-		chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-		b.screenshot(t)
-		t.Fatalf("waiting for %s: %v (at %s)", what, err, eval[string](t, b, "location.href"))
+	deadline := time.Now().Add(20 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(4*time.Second)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if b.ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	b.screenshot(t)
+	t.Fatalf("waiting for %s: %v (at %s)", what, err, eval[string](t, b, "location.href"))
 }
 
 // open loads a page of the app and waits for its main landmark.
