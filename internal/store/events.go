@@ -39,12 +39,31 @@ func (s *Store) write(ctx context.Context, actor string, fn func(t *tx) error) e
 		return err
 	}
 	if len(t.pending) > 0 {
+		s.notify()
+	}
+	return nil
+}
+
+// notify signals every follower of the event log without blocking.
+func (s *Store) notify() {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for _, ch := range append([]chan struct{}{s.changed}, s.subs...) {
 		select {
-		case s.changed <- struct{}{}:
+		case ch <- struct{}{}:
 		default:
 		}
 	}
-	return nil
+}
+
+// Subscribe returns a new channel that is signalled (without blocking)
+// after every committed write, for one more follower of the event log.
+func (s *Store) Subscribe() <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	s.subMu.Lock()
+	s.subs = append(s.subs, ch)
+	s.subMu.Unlock()
+	return ch
 }
 
 // event appends one event with the field diff between before and after

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -32,6 +33,8 @@ type Store struct {
 	log           *slog.Logger
 	sqliteVersion string
 	changed       chan struct{}
+	subMu         sync.Mutex
+	subs          []chan struct{}
 }
 
 // Open opens (creating if needed) the SQLite database at path, checks the

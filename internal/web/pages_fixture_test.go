@@ -62,8 +62,14 @@ func sharedApp(t testing.TB) (*echo.Echo, *store.Store) {
 	return f.app, f.st
 }
 
+// benchClosers close what benchmarks opened for the whole run.
+var benchClosers []func()
+
 func TestMain(m *testing.M) {
 	code := m.Run()
+	for _, c := range benchClosers {
+		c()
+	}
 	f := &pagesFixture
 	if f.ix != nil {
 		f.ix.Close()

@@ -1,0 +1,172 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/search"
+	"efa-register/internal/store"
+	"efa-register/internal/web"
+)
+
+// The page benchmarks render through the real router on the seed data and,
+// when EFA_SYNTHETIC_DIR names a folder made by `efa gen-synthetic`
+// (50,000 synthetic solutions, 1,000,000 synthetic adoptions), on that too.
+// They never run in `make test`; bench/ui/run.sh runs them side by side:
+//
+//	EFA_SYNTHETIC_DIR=/tmp/efa-synth go test -run '^$' -bench 'Page' -benchtime 200x ./internal/web/
+
+var synthApp struct {
+	app  *echo.Echo
+	slug string
+	err  error
+}
+
+// benchPagesApp returns the app and a solution with many adoptions for a data set.
+func benchPagesApp(b *testing.B, set string) (*echo.Echo, string) {
+	b.Helper()
+	if set == "seed" {
+		app, _ := sharedApp(b)
+		return app, "einmalzahlung-200"
+	}
+	dir := os.Getenv("EFA_SYNTHETIC_DIR")
+	if dir == "" {
+		b.Skip("EFA_SYNTHETIC_DIR not set (make one with efa gen-synthetic)")
+	}
+	if synthApp.app == nil && synthApp.err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "SYNTHETISCH.txt")); err != nil {
+			b.Fatalf("%s is not a synthetic data folder: %v", dir, err)
+		}
+		ctx := context.Background()
+		st, err := store.Open(ctx, filepath.Join(dir, "efa.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix, err := search.Open(ctx, filepath.Join(dir, "index"), st, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		top, err := st.FindSolutions(ctx, store.SolutionFilter{Sort: "adoptions", PerPage: 1})
+		if err != nil || len(top.Items) == 0 {
+			b.Fatalf("most adopted synthetic solution: %v", err)
+		}
+		benchClosers = append(benchClosers, func() { ix.Close(); st.Close() })
+		synthApp.app = web.New(web.Deps{Store: st, Search: ix, Version: "bench"})
+		synthApp.slug = top.Items[0].Slug
+	}
+	return synthApp.app, synthApp.slug
+}
+
+// benchPages are the pages measured, by name.
+func benchPages(slug string) [][2]string {
+	return [][2]string{
+		{"catalogue", "/loesungen"},
+		{"catalogue-search", "/loesungen?q=Wohngeld&status=live"},
+		{"catalogue-htmx", "/loesungen?status=live&sortierung=nachnutzungen&seite=2"},
+		{"solution", "/loesungen/" + slug},
+		{"start", "/"},
+		{"land", "/laender/05"},
+	}
+}
+
+// BenchmarkPageRender is the server-side time to answer a page (routing,
+// queries, search, template into a buffer), without the network.
+func BenchmarkPageRender(b *testing.B) {
+	for _, set := range []string{"seed", "synthetic"} {
+		for i, pg := range benchPages("") {
+			b.Run(set+"/"+pg[0], func(b *testing.B) {
+				app, slug := benchPagesApp(b, set)
+				path := benchPages(slug)[i][1]
+				header := http.Header{}
+				if pg[0] == "catalogue-htmx" {
+					header.Set("HX-Request", "true")
+				}
+				var bytes int
+				durations := make([]time.Duration, 0, b.N)
+				b.ResetTimer()
+				for n := 0; n < b.N; n++ {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.Header = header.Clone()
+					rec := httptest.NewRecorder()
+					start := time.Now()
+					app.ServeHTTP(rec, req)
+					durations = append(durations, time.Since(start))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("GET %s = %d", path, rec.Code)
+					}
+					bytes = rec.Body.Len()
+				}
+				b.StopTimer()
+				slices.Sort(durations)
+				b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(durations[min(len(durations)-1, len(durations)*99/100)].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(bytes)/1024, "KiB")
+			})
+		}
+	}
+}
+
+// BenchmarkPageThroughput compares requests per second over loopback HTTP:
+// the catalogue page against an Echo hello-world handler, in the same run
+// with the same client and concurrency.
+func BenchmarkPageThroughput(b *testing.B) {
+	hello := echo.New()
+	hello.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "Hallo Welt") })
+	targets := []struct {
+		name string
+		app  func(b *testing.B) (http.Handler, string)
+	}{
+		{"hello-world", func(*testing.B) (http.Handler, string) { return hello, "/" }},
+		{"seed/catalogue", func(b *testing.B) (http.Handler, string) { app, _ := benchPagesApp(b, "seed"); return app, "/loesungen" }},
+		{"seed/catalogue-search", func(b *testing.B) (http.Handler, string) {
+			app, _ := benchPagesApp(b, "seed")
+			return app, "/loesungen?q=Wohngeld&status=live"
+		}},
+		{"synthetic/catalogue", func(b *testing.B) (http.Handler, string) {
+			app, _ := benchPagesApp(b, "synthetic")
+			return app, "/loesungen"
+		}},
+		{"synthetic/catalogue-search", func(b *testing.B) (http.Handler, string) {
+			app, _ := benchPagesApp(b, "synthetic")
+			return app, "/loesungen?q=Wohngeld&status=live"
+		}},
+	}
+	for _, tg := range targets {
+		b.Run(tg.name, func(b *testing.B) {
+			h, path := tg.app(b)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
+			defer client.CloseIdleConnections()
+			url := srv.URL + path
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					resp, err := client.Get(url)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("GET %s = %d", path, resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
