@@ -168,8 +168,8 @@ func TestSavingsByCostSharingKey(t *testing.T) {
 	// Cost: 10 % onboarding (100,000) + the adopter's share of 5 × 100,000.
 	// Participants: Nordland (provider), Südland, A2.
 	cases := []struct {
-		key              string
-		suedland, gemA2  float64
+		key             string
+		suedland, gemA2 float64
 	}{
 		// Weights: Nordland 60, Südland 40, A2 60 × 400/1000 = 24; total 124.
 		{"koenigstein", 1500000 - 100000 - 500000*40.0/124, 1500000 - 100000 - 500000*24.0/124},
