@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/internal/web"
 )
@@ -69,4 +70,27 @@ func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// loadSavings reads the assumptions of the Digitalisierungsrendite:
+//
+//	EFA_SAVINGS_YEARS              years of operating costs counted (default 5)
+//	EFA_SAVINGS_ONBOARDING_SHARE   one-off adoption cost as a share of the build cost (default 0.1)
+func loadSavings(getenv func(string) string) (insights.SavingsConfig, error) {
+	cfg := insights.DefaultSavingsConfig
+	if v := getenv("EFA_SAVINGS_YEARS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 30 {
+			return cfg, fmt.Errorf("EFA_SAVINGS_YEARS=%q: want a whole number of years from 1 to 30: %w", v, errUsage)
+		}
+		cfg.Years = n
+	}
+	if v := getenv("EFA_SAVINGS_ONBOARDING_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return cfg, fmt.Errorf("EFA_SAVINGS_ONBOARDING_SHARE=%q: want a share from 0 to 1, e.g. 0.1: %w", v, errUsage)
+		}
+		cfg.OnboardingShare = f
+	}
+	return cfg, nil
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/internal/web"
 	"efa-register/seed"
@@ -40,6 +41,8 @@ type config struct {
 	Ops web.Ops
 	// Auth configures sessions and OIDC login (authconfig.go).
 	Auth web.AuthConfig
+	// Savings are the assumptions of the Digitalisierungsrendite.
+	Savings insights.SavingsConfig
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -63,6 +66,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.Auth, err = loadAuth(getenv); err != nil {
+		return c, err
+	}
+	if c.Savings, err = loadSavings(getenv); err != nil {
 		return c, err
 	}
 	return c, nil

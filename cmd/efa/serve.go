@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"efa-register/internal/insights"
 	"efa-register/internal/search"
 	"efa-register/internal/web"
 )
@@ -53,7 +54,13 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		}
 	}()
 	go sweepSessions(followCtx, st, log)
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth})
+	// The insight figures replay the event log into memory and follow it.
+	eng, err := insights.Open(ctx, st, cfg.Savings, log)
+	if err != nil {
+		return err
+	}
+	go eng.Follow(followCtx)
+	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -3,6 +3,7 @@ package catalog
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 // OrgKind is the kind of an organisation.
@@ -68,6 +69,12 @@ type Organisation struct {
 	Lon        float64 `json:"lon,omitempty"`
 	// KoenigsteinPercent is the Königsteiner Schlüssel share of a Land (2016).
 	KoenigsteinPercent float64 `json:"koenigsteinPercent,omitempty"`
+	// RetiredAt is set when a reference-data refresh no longer lists the
+	// organisation (a merged or dissolved Gemeinde). It is kept, never
+	// deleted, so its history and unmapped adoptions stay visible.
+	RetiredAt *time.Time `gorm:"index" json:"retiredAt,omitempty"`
+	// SuccessorID is the organisation that took a retired one over, when known.
+	SuccessorID *uint `gorm:"index" json:"-"`
 }
 
 // URN returns the official identifier of a Gemeinde or Kreis (by ARS), or "".

@@ -27,7 +27,7 @@ import (
 var benchQueries = map[string][]search.Query{
 	"plain": {{Text: "Wohngeld"}, {Text: "Führerschein"}, {Text: "Baugenehmigung"}, {Text: "Einbürgerung"}, {Text: "Gewerbe Anmeldung"},
 		{Text: "Elterngeld beantragen"}},
-	"fuzzy": {{Text: "Baugenemigung"}, {Text: "Fuehrerschien"}, {Text: "Wohngelt"}, {Text: "Einbürgerunng"}, {Text: "Kindergelt"}},
+	"fuzzy":  {{Text: "Baugenemigung"}, {Text: "Fuehrerschien"}, {Text: "Wohngelt"}, {Text: "Einbürgerunng"}, {Text: "Kindergelt"}},
 	"prefix": {{Text: "Führersch"}, {Text: "Wohng"}, {Text: "Einbürg"}, {Text: "Bauvor"}, {Text: "Gewer"}},
 	"faceted": {
 		{Text: "Antrag", ProviderLands: []string{"05"}, Statuses: []catalog.SolutionStatus{catalog.SolutionLive}},

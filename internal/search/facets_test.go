@@ -157,7 +157,9 @@ func TestFacetCountsMatchDatabase(t *testing.T) {
 	inProv := func(s catalog.Solution) bool {
 		return s.Provider != nil && s.Provider.Kind == catalog.KindLand && (s.Provider.Key == "02" || s.Provider.Key == "04")
 	}
-	inStatus := func(s catalog.Solution) bool { return s.Status == catalog.SolutionLive || s.Status == catalog.SolutionPilot }
+	inStatus := func(s catalog.Solution) bool {
+		return s.Status == catalog.SolutionLive || s.Status == catalog.SolutionPilot
+	}
 	wantBoth, nBoth := dbFacets(t, st, func(s catalog.Solution, _ map[string]bool) bool { return inProv(s) && inStatus(s) })
 	wantProv, _ := dbFacets(t, st, func(s catalog.Solution, _ map[string]bool) bool { return inStatus(s) })
 	wantStatus, _ := dbFacets(t, st, func(s catalog.Solution, _ map[string]bool) bool { return inProv(s) })

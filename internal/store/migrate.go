@@ -43,6 +43,8 @@ func models() []any {
 		&SearchZeroResult{},
 		// accounts
 		&catalog.User{}, &catalog.Membership{}, &catalog.APIToken{}, &catalog.AccountRequest{}, &session{},
+		// webhooks: registered receivers and the delivery log (webhooks.go)
+		&Webhook{}, &WebhookDelivery{},
 	}
 }
 

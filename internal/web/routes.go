@@ -77,6 +77,13 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/nachnutzungen/:id/rueckmeldung", s.handleAdoptionConfirm, requireLogin)
 	e.POST("/nachnutzungen/:id/loeschen", s.handleAdoptionDelete, requireLogin)
 
+	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
+	e.GET("/laender.csv", s.handleScoreboardCSV)
+	e.GET("/laender/:code/luecken", s.handleLandGaps)
+	e.GET("/laender/:code/luecken.csv", s.handleLandGaps)
+	e.GET("/einblicke/:seite", s.handleInsight)
+	e.GET("/einblicke/:seite/:tabelle", s.handleInsightCSV)
+
 	// History (event log, field by field)
 	e.GET("/loesungen/:slug/historie", s.handleSolutionHistory)
 	e.GET("/laender/:code/historie", s.handleOrganisationHistory(catalog.KindLand, "code"))
@@ -108,6 +115,11 @@ func (s *server) routes(e *echo.Echo) {
 	// Search: full text with facets, organisation type-ahead (search.go)
 	api.GET("/search", s.handleAPISearch)
 	api.GET("/organisations/lookup", s.handleAPIOrgLookup)
+	api.GET("/scoreboard", s.handleAPIScoreboard)
+	api.GET("/savings", s.handleAPISavings)
+	api.GET("/coverage/services/:ozgId", s.handleAPICoverage)
+	api.GET("/white-spots", s.handleAPIWhiteSpots)
+	api.GET("/demand", s.handleAPIDemand)
 	api.POST("/adoptions", s.handleAPIAdoptionCreate, s.requireToken)
 	api.PATCH("/adoptions/:id", s.handleAPIAdoptionPatch, s.requireToken)
 	api.DELETE("/adoptions/:id", s.handleAPIAdoptionDelete, s.requireToken)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/auth"
+	"efa-register/internal/insights"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -25,6 +26,8 @@ type Deps struct {
 	Version string
 	// Auth configures logins and sessions.
 	Auth AuthConfig
+	// Insights keeps the scoreboard, coverage and savings figures (nil in tests that do not need them).
+	Insights *insights.Engine
 	// Search is the full-text index (nil in tests that do not need it).
 	Search *search.Index
 	// Ops configures limits, security headers and metrics (middleware.go).

@@ -1,0 +1,564 @@
+package publiccode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"efa-register/internal/catalog"
+)
+
+// Lookup is what the mapping needs from the register; *store.Store has it.
+type Lookup interface {
+	LookupOrganisations(ctx context.Context, q string, n int) ([]catalog.Organisation, error)
+	ServiceByID(ctx context.Context, ozgID string) (catalog.Service, error)
+	ServiceIDsOfLeika(ctx context.Context, leikaKey string) ([]string, error)
+}
+
+// Adopter is a usedBy entry matched against the register's organisations.
+type Adopter struct {
+	Name string
+	Line int
+	// Status is what the file says: "live" for software in use (beta, stable,
+	// obsolete or no status), "interested" for software still in concept or development.
+	Status catalog.AdoptionStatus
+	// Match is the organisation when exactly one fits the name; nil otherwise.
+	Match *catalog.Organisation
+	// Candidates are the organisations that fit when the name is ambiguous or only approximate.
+	Candidates []catalog.Organisation
+}
+
+// ServiceRef is an OZG-Leistung the German extension names.
+type ServiceRef struct {
+	ID, Name string
+	// Via says how the file named it: "ozg-id" or "leika-id 99…".
+	Via  string
+	Line int
+}
+
+// Draft is a solution read from a publiccode.yml and not yet saved.
+type Draft struct {
+	// Solution has the mapped fields; Slug is derived from the name,
+	// Verified is "teilweise" (self-declaration of the provider).
+	Solution catalog.Solution
+	// OZGIDs are the OZG-Leistungen the file names that exist in the register.
+	OZGIDs   []string
+	Services []ServiceRef
+	Adopters []Adopter
+	// Sources names, per solution field (JSON name), the key path it came from.
+	Sources map[string]string
+	// OwnerHint is legal.repoOwner or legal.mainCopyrightOwner, to preselect the provider.
+	OwnerHint string
+	Warnings  []Issue
+	Unknown   []Unknown
+	Version   string
+}
+
+// Import parses data and maps it to a draft, matching usedBy names and the
+// German extension's LeiKa entries against the register through lk. A file
+// that cannot be imported returns an *Error.
+func Import(ctx context.Context, data []byte, lk Lookup) (*Draft, error) {
+	f, warnings, err := Parse(data)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			pe.Warnings = warnings
+		}
+		return nil, err
+	}
+	m := &mapper{f: f, d: &Draft{Sources: map[string]string{}, Warnings: warnings, Unknown: f.Unknown, Version: f.Version}}
+	m.solution()
+	if err := m.services(ctx, lk); err != nil {
+		return nil, err
+	}
+	if err := m.adopters(ctx, lk); err != nil {
+		return nil, err
+	}
+	if len(m.errs) > 0 {
+		sortIssues(m.errs)
+		sortIssues(m.d.Warnings)
+		return nil, &Error{Issues: m.errs, Warnings: m.d.Warnings}
+	}
+	sortIssues(m.d.Warnings)
+	return m.d, nil
+}
+
+type mapper struct {
+	f    *File
+	d    *Draft
+	errs []Issue
+}
+
+func (m *mapper) warn(path string, line int, format string, args ...any) {
+	m.d.Warnings = append(m.d.Warnings, Issue{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+func (m *mapper) fail(path string, line int, format string, args ...any) {
+	m.errs = append(m.errs, Issue{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// StatusOf maps developmentStatus to the solution status.
+func StatusOf(developmentStatus string) (catalog.SolutionStatus, bool) {
+	switch strings.ToLower(strings.TrimSpace(developmentStatus)) {
+	case "concept", "development":
+		return catalog.SolutionPlanned, true
+	case "beta":
+		return catalog.SolutionPilot, true
+	case "stable":
+		return catalog.SolutionLive, true
+	case "obsolete":
+		return catalog.SolutionRetired, true
+	}
+	return catalog.SolutionUnknown, false
+}
+
+func (m *mapper) solution() {
+	f, d := m.f, m.d
+	sol := &d.Solution
+	sol.Name, d.Sources["name"] = f.Name, "name"
+	nameLine := f.NameLine
+	for _, desc := range f.Descriptions {
+		if desc.LocalisedName != "" && langRank(desc.Lang) == 0 {
+			sol.Name, d.Sources["name"] = desc.LocalisedName, "description."+desc.Lang+".localisedName"
+			break
+		}
+	}
+	if n := len([]rune(sol.Name)); n > 300 {
+		m.fail(d.Sources["name"], nameLine, "Der Name ist %d Zeichen lang; erlaubt sind höchstens 300.", n)
+	}
+	sol.Slug = catalog.Slugify(sol.Name, 60)
+	if sol.Slug == "" {
+		m.fail(d.Sources["name"], nameLine, "Aus dem Namen lässt sich keine Kurzbezeichnung bilden.")
+	}
+	// Summary and description each come from the first language that has
+	// them, German first: a file with only an English long text still gives a description.
+	for _, desc := range f.Descriptions {
+		if desc.Short != "" && sol.Summary == "" {
+			path := "description." + desc.Lang + ".shortDescription"
+			sol.Summary, d.Sources["summary"] = desc.Short, path
+			if n := len([]rune(desc.Short)); n > 600 {
+				m.fail(path, desc.ShortLine, "Die Kurzbeschreibung ist %d Zeichen lang; erlaubt sind höchstens 600.", n)
+			}
+			if langRank(desc.Lang) != 0 {
+				m.warn(path, desc.ShortLine, "Keine deutsche Kurzbeschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
+			}
+		}
+		if desc.Long != "" && sol.Description == "" {
+			path := "description." + desc.Lang + ".longDescription"
+			sol.Description, d.Sources["description"] = desc.Long, path
+			if n := len([]rune(desc.Long)); n > 10000 {
+				m.fail(path, desc.LongLine, "Die Beschreibung ist %d Zeichen lang; erlaubt sind höchstens 10.000.", n)
+			}
+			if langRank(desc.Lang) != 0 {
+				m.warn(path, desc.LongLine, "Keine deutsche Beschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
+			}
+		}
+	}
+	if len(f.Descriptions) == 0 {
+		m.warn("description", 0, "Die Datei hat keine Beschreibung.")
+	}
+	if f.Licence != "" {
+		switch {
+		case len(f.Licence) > 100:
+			m.fail("legal.license", f.LicenceLine, "Die Lizenzangabe ist länger als 100 Zeichen.")
+		case !ValidSPDX(f.Licence):
+			m.warn("legal.license", f.LicenceLine, "„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2 oder MIT); der Text wird trotzdem übernommen.", f.Licence)
+			fallthrough
+		default:
+			sol.Licence, d.Sources["licence"] = f.Licence, "legal.license"
+		}
+	}
+	sol.RepositoryURL = m.webURL("url", f.URL, f.URLLine, "repositoryUrl")
+	sol.AccessURL = m.webURL("landingURL", f.LandingURL, f.LandingURLLine, "accessUrl")
+	sol.Status = catalog.SolutionUnknown
+	if f.DevelopmentStatus == "" {
+		m.warn("developmentStatus", 0, "Der Entwicklungsstand fehlt; der Status bleibt „unbekannt“.")
+	} else if st, ok := StatusOf(f.DevelopmentStatus); ok {
+		sol.Status, d.Sources["status"] = st, "developmentStatus"
+	} else {
+		m.warn("developmentStatus", f.StatusLine, "Unbekannter Entwicklungsstand „%s“ (erlaubt: concept, development, beta, stable, obsolete); der Status bleibt „unbekannt“.", f.DevelopmentStatus)
+	}
+	for i, c := range f.Contacts {
+		path := fmt.Sprintf("maintenance.contacts[%d].email", i)
+		if c.Email == "" {
+			continue
+		}
+		a, err := mail.ParseAddress(c.Email)
+		if err != nil || a.Address != c.Email {
+			m.warn(path, c.Line, "„%s“ ist keine gültige E-Mail-Adresse und wird nicht übernommen.", c.Email)
+			continue
+		}
+		if !FunctionMailbox(c.Email, c.Name) {
+			// The message leaves out the address: it is personal data.
+			m.warn(path, c.Line, "Die Adresse sieht nach einem persönlichen Postfach aus und wird nicht übernommen; veröffentlicht werden nur Funktionspostfächer.")
+			continue
+		}
+		if sol.ContactEmail == "" {
+			sol.ContactEmail, d.Sources["contactEmail"] = c.Email, path
+		}
+	}
+	d.OwnerHint = f.RepoOwner
+	if d.OwnerHint == "" {
+		d.OwnerHint = f.MainCopyrightOwner
+	}
+	sol.Verified = catalog.VerifiedPartial
+	sol.VerifiedNote = "Selbstauskunft des Anbieters (publiccode.yml), nicht redaktionell geprüft"
+	sol.Source = "publiccode.yml"
+	if sol.RepositoryURL != "" {
+		sol.Source = "publiccode.yml: " + sol.RepositoryURL
+	}
+}
+
+// webURL returns raw when it is an http(s) address; anything else (a git@
+// address, a relative path) is dropped with a warning.
+func (m *mapper) webURL(path, raw string, line int, field string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 500 {
+		m.warn(path, line, "„%s“ ist keine Web-Adresse (https://…) und wird nicht übernommen.", raw)
+		return ""
+	}
+	m.d.Sources[field] = path
+	return raw
+}
+
+// services resolves the German extension's leika entries to OZG-Leistungen.
+func (m *mapper) services(ctx context.Context, lk Lookup) error {
+	seen := map[string]bool{}
+	add := func(id, via string, line int) (bool, error) {
+		if seen[id] {
+			return true, nil
+		}
+		sv, err := lk.ServiceByID(ctx, id)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		seen[id] = true
+		m.d.OZGIDs = append(m.d.OZGIDs, sv.ID)
+		m.d.Services = append(m.d.Services, ServiceRef{ID: sv.ID, Name: sv.Name, Via: via, Line: line})
+		return true, nil
+	}
+	for i, e := range m.f.Leika {
+		path := fmt.Sprintf("de.leika[%d]", i)
+		ozg, leika := e.OZGID, e.LeikaID
+		if len(ozg) == 14 && strings.Trim(ozg, "0123456789") == "" {
+			m.warn(path+".ozg-id", e.Line, "„%s“ ist ein LeiKa-Schlüssel, keine OZG-ID (5 Ziffern); er wird als LeiKa-Schlüssel gelesen.", ozg)
+			if leika == "" {
+				leika = ozg
+			}
+			ozg = ""
+		}
+		if ozg != "" {
+			if !catalog.ValidOZGID(ozg) {
+				m.warn(path+".ozg-id", e.Line, "„%s“ ist keine OZG-ID (5 Ziffern) und wird ignoriert.", ozg)
+			} else if ok, err := add(ozg, "ozg-id", e.Line); err != nil {
+				return err
+			} else if !ok {
+				m.warn(path+".ozg-id", e.Line, "Die OZG-ID %s gibt es im OZG-Katalog des Registers nicht; sie wird ignoriert.", ozg)
+			} else if leika != "" {
+				ids, err := lk.ServiceIDsOfLeika(ctx, leika)
+				if err != nil {
+					return err
+				}
+				if len(ids) > 0 && !contains(ids, ozg) {
+					m.warn(path+".leika-id", e.Line, "Der LeiKa-Schlüssel %s gehört laut Katalog zu OZG-ID %s, nicht zu %s; übernommen wird die OZG-ID %s.",
+						leika, strings.Join(ids, ", "), ozg, ozg)
+				}
+			}
+			continue
+		}
+		ids, err := lk.ServiceIDsOfLeika(ctx, leika)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			m.warn(path+".leika-id", e.Line, "Zum LeiKa-Schlüssel „%s“ kennt das Register keine OZG-Leistung; er wird ignoriert.", leika)
+			continue
+		}
+		for _, id := range ids {
+			if _, err := add(id, "leika-id "+leika, e.Line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// adopters matches the usedBy names against the register's organisations.
+func (m *mapper) adopters(ctx context.Context, lk Lookup) error {
+	status := catalog.AdoptionLive
+	if m.d.Solution.Status == catalog.SolutionPlanned {
+		status = catalog.AdoptionInterested
+	}
+	seen := map[string]bool{}
+	for i, u := range m.f.UsedBy {
+		path := fmt.Sprintf("usedBy[%d]", i)
+		if seen[Fold(u.Name)] {
+			m.warn(path, u.Line, "„%s“ steht mehrfach in der Liste.", u.Name)
+			continue
+		}
+		seen[Fold(u.Name)] = true
+		match, candidates, err := MatchOrganisation(ctx, lk, u.Name)
+		if err != nil {
+			return err
+		}
+		a := Adopter{Name: u.Name, Line: u.Line, Status: status, Match: match, Candidates: candidates}
+		switch {
+		case match == nil && len(candidates) == 0:
+			m.warn(path, u.Line, "Zu „%s“ gibt es im Register keine Organisation; der Eintrag wird nicht übernommen.", u.Name)
+		case match == nil:
+			m.warn(path, u.Line, "„%s“ passt zu mehreren Organisationen; bitte wählen Sie in der Vorschau aus.", u.Name)
+		}
+		m.d.Adopters = append(m.d.Adopters, a)
+	}
+	return nil
+}
+
+// designations are words in front of an administration's name that say its
+// kind; they are not part of the official names in the register.
+var designations = []struct {
+	prefix string
+	kind   catalog.OrgKind
+}{
+	{"freie und hansestadt ", catalog.KindLand}, {"freie hansestadt ", catalog.KindLand}, {"freistaat ", catalog.KindLand},
+	{"bundesland ", catalog.KindLand}, {"land ", catalog.KindLand},
+	{"landkreis ", catalog.KindKreis}, {"kreis ", catalog.KindKreis}, {"stadtkreis ", catalog.KindKreis},
+	{"große kreisstadt ", catalog.KindGemeinde}, {"kreisstadt ", catalog.KindGemeinde}, {"landeshauptstadt ", catalog.KindGemeinde},
+	{"hansestadt ", catalog.KindGemeinde}, {"universitätsstadt ", catalog.KindGemeinde}, {"bundesstadt ", catalog.KindGemeinde},
+	{"stadt ", catalog.KindGemeinde}, {"gemeinde ", catalog.KindGemeinde}, {"markt ", catalog.KindGemeinde},
+}
+
+// MatchOrganisation finds the organisation an administration's name means.
+// It strips designations such as "Landkreis" or "Stadt" (and uses them as
+// a hint of the kind), searches by name prefix, and returns the single exact
+// match, or nil and the candidates when none or several fit.
+func MatchOrganisation(ctx context.Context, lk Lookup, name string) (*catalog.Organisation, []catalog.Organisation, error) {
+	name = strings.TrimSpace(name)
+	core, hint := name, catalog.OrgKind("")
+	lower := strings.ToLower(name)
+	for _, d := range designations {
+		if strings.HasPrefix(lower, d.prefix) && len(name) > len(d.prefix) {
+			core, hint = strings.TrimSpace(name[len(d.prefix):]), d.kind
+			break
+		}
+	}
+	if Fold(core) == "bund" || Fold(core) == "bundesrepublik deutschland" {
+		hint = catalog.KindBund
+	}
+	found, err := lk.LookupOrganisations(ctx, core, 25)
+	if err != nil {
+		return nil, nil, err
+	}
+	want := Fold(core)
+	var exact, rest []catalog.Organisation
+	for _, o := range found {
+		if o.RetiredAt != nil {
+			continue
+		}
+		head, _, _ := strings.Cut(o.Name, ",")
+		if Fold(o.Name) == want || Fold(head) == want {
+			exact = append(exact, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	if hint != "" {
+		var kept []catalog.Organisation
+		for _, o := range exact {
+			if o.Kind == hint || hint == catalog.KindLand && o.Kind == catalog.KindGemeinde && isCityState(o) && !hasKind(exact, catalog.KindLand) {
+				kept = append(kept, o)
+			}
+		}
+		if len(kept) > 0 {
+			exact = kept
+		}
+	} else {
+		exact = preferLandAndGemeinde(exact)
+	}
+	if len(exact) == 1 {
+		return &exact[0], nil, nil
+	}
+	candidates := append(exact, rest...)
+	if len(candidates) > 8 {
+		candidates = candidates[:8]
+	}
+	return nil, candidates, nil
+}
+
+func isCityState(o catalog.Organisation) bool {
+	return o.LandKey == "02" || o.LandKey == "11" || o.LandKey == "04"
+}
+
+func hasKind(list []catalog.Organisation, k catalog.OrgKind) bool {
+	for _, o := range list {
+		if o.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// preferLandAndGemeinde settles the usual double entries of one name without
+// a designation: a kreisfreie Stadt is a Kreis and a Gemeinde of the same
+// name (the Gemeinde is meant), and a city state is a Land and a Gemeinde
+// (the Land is meant).
+func preferLandAndGemeinde(exact []catalog.Organisation) []catalog.Organisation {
+	if len(exact) < 2 {
+		return exact
+	}
+	var lands []catalog.Organisation
+	for _, o := range exact {
+		if o.Kind == catalog.KindLand {
+			lands = append(lands, o)
+		}
+	}
+	if len(lands) == 1 {
+		others := 0
+		for _, o := range exact {
+			if o.Kind != catalog.KindLand && o.LandKey != lands[0].Key {
+				others++
+			}
+		}
+		if others == 0 {
+			return lands
+		}
+	}
+	gemeindeKreise := map[string]bool{}
+	for _, o := range exact {
+		if o.Kind == catalog.KindGemeinde {
+			gemeindeKreise[o.KreisKey] = true
+		}
+	}
+	var out []catalog.Organisation
+	for _, o := range exact {
+		if o.Kind == catalog.KindKreis && gemeindeKreise[o.Key] {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// Fold lower-cases s, spells out umlauts and ß, and reduces every run of
+// other characters to one space, for comparing names.
+func Fold(s string) string {
+	r := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue")
+	s = strings.ToLower(r.Replace(s))
+	var b strings.Builder
+	space := false
+	for _, c := range s {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			b.WriteRune(c)
+			space = false
+		} else if !space && b.Len() > 0 {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// functionWords mark the local part of a functional mailbox.
+var functionWords = []string{"info", "kontakt", "contact", "support", "service", "ozg", "efa", "poststelle", "post", "team",
+	"office", "hotline", "helpdesk", "servicedesk", "digital", "redaktion", "noreply", "no-reply", "verwaltung", "buerger",
+	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren"}
+
+// rePersonal is the shape of most personal addresses: first.last, first_last, first-last.
+var rePersonal = regexp.MustCompile(`^[a-z]+[._-][a-z]+$`)
+
+// FunctionMailbox reports whether an e-mail address looks like a functional
+// mailbox (ozg@…, wohngeld-support@…) rather than a person's address. The
+// contact's name helps: an address that contains a part of it is personal.
+// When in doubt it says no, because publishing a person's address is worse
+// than leaving a contact empty.
+func FunctionMailbox(email, personName string) bool {
+	local, _, ok := strings.Cut(strings.ToLower(email), "@")
+	if !ok || local == "" {
+		return false
+	}
+	folded := Fold(local)
+	for _, part := range strings.Fields(Fold(personName)) {
+		if len(part) >= 3 && strings.Contains(strings.ReplaceAll(folded, " ", ""), part) {
+			return false
+		}
+	}
+	for _, w := range functionWords {
+		if strings.Contains(local, w) {
+			return true
+		}
+	}
+	if rePersonal.MatchString(local) {
+		return false
+	}
+	// One word without separators ("wohngeld@…") is a mailbox of a service.
+	return strings.IndexAny(local, "._-") < 0
+}
+
+var reSPDXToken = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+-]*(:[A-Za-z0-9.+-]+)?$`)
+
+// ValidSPDX reports whether s has the form of an SPDX licence expression:
+// licence identifiers joined by AND, OR and WITH, with optional parentheses.
+// It checks the form, not that each identifier is on the SPDX list.
+func ValidSPDX(s string) bool {
+	s = strings.NewReplacer("(", " ( ", ")", " ) ").Replace(s)
+	depth, expectID := 0, true
+	toks := strings.Fields(s)
+	if len(toks) == 0 {
+		return false
+	}
+	for _, t := range toks {
+		switch {
+		case t == "(":
+			if !expectID {
+				return false
+			}
+			depth++
+		case t == ")":
+			if expectID || depth == 0 {
+				return false
+			}
+			depth--
+		case t == "AND" || t == "OR" || t == "WITH":
+			if expectID {
+				return false
+			}
+			expectID = true
+		default:
+			if !expectID || !reSPDXToken.MatchString(t) {
+				return false
+			}
+			expectID = false
+		}
+	}
+	return depth == 0 && !expectID
+}
+
+// SortAdopters orders adopters: matched first, then by name.
+func SortAdopters(list []Adopter) {
+	sort.SliceStable(list, func(i, j int) bool {
+		if (list[i].Match != nil) != (list[j].Match != nil) {
+			return list[i].Match != nil
+		}
+		return list[i].Name < list[j].Name
+	})
+}

@@ -1,0 +1,421 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/insights"
+	"efa-register/views"
+)
+
+// The insight pages: scoreboard (/laender), Digitalisierungsrendite,
+// coverage, white spots and demand radar (/einblicke/...). Every table is
+// also served as CSV.
+
+var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
+
+func (s *server) engine() (*insights.Engine, error) {
+	if s.Insights == nil {
+		return nil, errNoInsights
+	}
+	return s.Insights, nil
+}
+
+func fmtFloat(v float64, digits int) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', digits, 64), ".", ",", 1)
+}
+
+func fmtShare(v float64) string { return views.FormatPercent(v * 100) }
+
+func fmtEuro(v float64) string { return views.FormatEuro(int64(math.Round(v))) }
+
+// scoreColumns are the sortable columns of the scoreboard.
+var scoreColumns = []struct{ key, label string }{
+	{insights.ColProvided, "Bereitgestellt"},
+	{insights.ColReceivedExternal, "Nachnutzung durch andere"},
+	{insights.ColMade, "Eigene Nachnutzungen"},
+	{insights.ColMadePer100k, "je 100.000 Einwohner"},
+	{insights.ColCoverage, "Reichweite"},
+}
+
+func scoreValue(r insights.Row, col string) float64 {
+	switch col {
+	case insights.ColProvided:
+		return float64(r.Provided)
+	case insights.ColReceivedExternal:
+		return float64(r.ReceivedExternal)
+	case insights.ColMade:
+		return float64(r.Made)
+	case insights.ColMadePer100k:
+		return r.MadePer100k
+	case insights.ColCoverage:
+		return r.Coverage
+	}
+	return 0
+}
+
+// scoreCells formats a row's figures in column order.
+func scoreCells(r insights.Row) []views.ScoreCell {
+	return []views.ScoreCell{
+		{Text: strconv.Itoa(r.Provided), Rank: r.Ranks[insights.ColProvided]},
+		{Text: fmt.Sprintf("%d (%d)", r.ReceivedExternal, r.ReceivedInternal), Rank: r.Ranks[insights.ColReceivedExternal]},
+		{Text: fmt.Sprintf("%d (%d)", r.Made, r.MadeLive), Rank: r.Ranks[insights.ColMade]},
+		{Text: fmtFloat(r.MadePer100k, 2), Rank: r.Ranks[insights.ColMadePer100k]},
+		{Text: fmt.Sprintf("%s (%d)", fmtShare(r.Coverage), r.ServicesCovered), Rank: r.Ranks[insights.ColCoverage]},
+	}
+}
+
+// sortScoreboard orders rows by a column; "name" and "" sort by Land name.
+func sortScoreboard(rows []insights.Row, col string, asc bool) error {
+	valid := col == "" || col == "name"
+	for _, c := range scoreColumns {
+		valid = valid || c.key == col
+	}
+	if !valid {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Unbekannte Sortierung „%s“.", col))
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if col == "" || col == "name" {
+			return rows[i].Name < rows[j].Name
+		}
+		a, b := scoreValue(rows[i], col), scoreValue(rows[j], col)
+		if a == b {
+			return rows[i].Name < rows[j].Name
+		}
+		return (a < b) == asc
+	})
+	return nil
+}
+
+// handleScoreboard renders the coopetition scoreboard at /laender.
+func (s *server) handleScoreboard(c echo.Context) error {
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	col, dir := c.QueryParam("sortierung"), c.QueryParam("richtung")
+	if dir != "" && dir != "auf" && dir != "ab" {
+		return echo.NewHTTPError(http.StatusBadRequest, "Die Richtung ist „auf“ oder „ab“.")
+	}
+	rows := e.Scoreboard()
+	if err := sortScoreboard(rows, col, dir == "auf" || (dir == "" && (col == "" || col == "name"))); err != nil {
+		return err
+	}
+	d := views.ScoreboardData{CSV: "/laender.csv"}
+	for _, sc := range scoreColumns {
+		next, sorted := "ab", ""
+		if sc.key == col {
+			if dir == "auf" {
+				sorted = "ascending"
+			} else {
+				sorted, next = "descending", "auf"
+			}
+		}
+		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Sorted: sorted,
+			SortURL: "/laender?" + url.Values{"sortierung": {sc.key}, "richtung": {next}}.Encode()})
+	}
+	d.Chart = views.Chart{ID: "diagramm-nachnutzungen", Title: "Eigene Nachnutzungen je 100.000 Einwohner",
+		Desc: "Balkendiagramm: für jedes Land die Zahl der Nachnutzungen durch das Land und seine Kommunen je 100.000 Einwohner."}
+	counts := map[string]int64{}
+	for _, r := range rows {
+		d.Rows = append(d.Rows, views.ScoreRow{Land: views.Link{Label: r.Name, URL: "/laender/" + r.LandKey}, Cells: scoreCells(r)})
+		d.Chart.Bars = append(d.Chart.Bars, views.Bar{Label: r.Name, Value: r.MadePer100k, Display: fmtFloat(r.MadePer100k, 2)})
+		counts[r.LandKey] = int64(r.Made)
+	}
+	if d.Map, err = countMap("karte-laender", "Nachnutzungen je Land",
+		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle oben enthält dieselben Zahlen.",
+		"Nachnutzungen", counts); err != nil {
+		return err
+	}
+	return renderOK(c, views.ScoreboardPage(page(c, "Länder im Vergleich", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
+}
+
+// handleScoreboardCSV serves the scoreboard as CSV.
+func (s *server) handleScoreboardCSV(c echo.Context) error {
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	rows := e.Scoreboard()
+	head := []string{"Länderschlüssel", "Land", "Einwohner", "Bereitgestellt", "Rang", "Nachnutzung durch andere", "Nachnutzung im eigenen Land",
+		"Rang", "Eigene Nachnutzungen", "davon in Betrieb", "Rang", "je 100.000 Einwohner", "Rang", "Reichweite", "erreichte OZG-Leistungen", "Rang"}
+	out := [][]string{head}
+	for _, r := range rows {
+		out = append(out, []string{r.LandKey, r.Name, strconv.FormatInt(r.Population, 10), strconv.Itoa(r.Provided), strconv.Itoa(r.Ranks[insights.ColProvided]),
+			strconv.Itoa(r.ReceivedExternal), strconv.Itoa(r.ReceivedInternal), strconv.Itoa(r.Ranks[insights.ColReceivedExternal]),
+			strconv.Itoa(r.Made), strconv.Itoa(r.MadeLive), strconv.Itoa(r.Ranks[insights.ColMade]), fmtFloat(r.MadePer100k, 2),
+			strconv.Itoa(r.Ranks[insights.ColMadePer100k]), fmtFloat(r.Coverage*100, 2), strconv.Itoa(r.ServicesCovered), strconv.Itoa(r.Ranks[insights.ColCoverage])})
+	}
+	return sendCSV(c, "laendervergleich.csv", out)
+}
+
+// sendCSV answers with a semicolon-separated UTF-8 CSV with byte order mark,
+// which German spreadsheet programs open correctly.
+func sendCSV(c echo.Context, filename string, rows [][]string) error {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.Comma = ';'
+	w.UseCRLF = true
+	if err := w.WriteAll(rows); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// tableCSV turns a view table into CSV rows.
+func tableCSV(t views.Table) [][]string {
+	out := [][]string{t.Head}
+	for _, row := range t.Rows {
+		line := make([]string, len(row))
+		for i, cell := range row {
+			line[i] = cell.Text
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// insightPages builds each /einblicke page; the same data serves its CSV tables.
+func (s *server) insightPages() map[string]func(echo.Context) (views.InsightPage, error) {
+	return map[string]func(echo.Context) (views.InsightPage, error){
+		"rendite":   s.savingsPage,
+		"abdeckung": s.coveragePage,
+		"luecken":   s.whiteSpotsPage,
+		"nachfrage": s.demandPage,
+	}
+}
+
+var insightNav = []views.Link{
+	{Label: "Länder im Vergleich", URL: "/laender"},
+	{Label: "Digitalisierungsrendite", URL: "/einblicke/rendite"},
+	{Label: "Abdeckung", URL: "/einblicke/abdeckung"},
+	{Label: "Wo fehlt noch eine Lösung?", URL: "/einblicke/luecken"},
+	{Label: "Nachfrage-Radar", URL: "/einblicke/nachfrage"},
+}
+
+// handleInsight renders one /einblicke page.
+func (s *server) handleInsight(c echo.Context) error {
+	build, ok := s.insightPages()[c.Param("seite")]
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	d, err := build(c)
+	if err != nil {
+		return err
+	}
+	d.Nav = insightNav
+	return renderOK(c, views.InsightsPage(page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Heading}), d))
+}
+
+// handleInsightCSV serves one table of an /einblicke page as CSV: /einblicke/{seite}/{tabelle}.csv.
+func (s *server) handleInsightCSV(c echo.Context) error {
+	build, ok := s.insightPages()[c.Param("seite")]
+	name, isCSV := strings.CutSuffix(c.Param("tabelle"), ".csv")
+	if !ok || !isCSV {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	d, err := build(c)
+	if err != nil {
+		return err
+	}
+	for _, sec := range d.Sections {
+		if sec.ID == name {
+			return sendCSV(c, c.Param("seite")+"-"+name+".csv", tableCSV(sec.Table))
+		}
+	}
+	return echo.NewHTTPError(http.StatusNotFound)
+}
+
+func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
+
+func (s *server) savingsPage(c echo.Context) (views.InsightPage, error) {
+	e, err := s.engine()
+	if err != nil {
+		return views.InsightPage{}, err
+	}
+	sv := e.Savings()
+	cfg := sv.Config
+	d := views.InsightPage{Heading: "Digitalisierungsrendite",
+		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart – geschätzt, mit offengelegten Annahmen.",
+		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis", Value: fmtEuro(sv.Total)},
+			{Label: "bezifferte Nachnutzungen", Value: strconv.Itoa(sv.Quantified)},
+			{Label: "nicht bezifferbar", Value: strconv.Itoa(sv.NotQuantifiable)}},
+		Method: []string{
+			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“.",
+			fmt.Sprintf("Vermieden: die Entwicklungskosten der Lösung und ihr Betrieb über %d Jahre, die eine eigene Lösung gekostet hätte.", cfg.Years),
+			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
+			"Den Betrieb teilen sich der Anbieter (außer dem Bund) und alle Nachnutzenden in Betrieb nach dem Kostenschlüssel der Lösung: Königsteiner Schlüssel (2016; Kreise und Gemeinden mit dem Bevölkerungsanteil ihres Landes), Einwohnerzahl oder gleiche Anteile.",
+			"Fehlen Entwicklungskosten, Betriebskosten oder Kostenschlüssel, steht dort „nicht bezifferbar“ statt einer Zahl; solche Nachnutzungen gehen nicht in die Summen ein.",
+			"Die Annahmen (Zeitraum, Anbindungsanteil) stellt der Betrieb mit EFA_SAVINGS_YEARS und EFA_SAVINGS_ONBOARDING_SHARE ein.",
+		}}
+	laender := views.Table{Caption: "Geschätzte Ersparnis je Land (Nachnutzungen durch das Land und seine Kommunen)", TestID: "rendite-laender",
+		Head: []string{"Land", "Ersparnis", "bezifferte Nachnutzungen", "nicht bezifferbar"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro",
+		Desc: "Balkendiagramm der geschätzten Ersparnis durch Nachnutzung je Land."}
+	for _, r := range e.Scoreboard() {
+		value := fmtEuro(sv.ByLand[r.LandKey])
+		if sv.QuantifiedByLand[r.LandKey] == 0 && sv.OpenByLand[r.LandKey] > 0 {
+			value = "nicht bezifferbar"
+		}
+		laender.Rows = append(laender.Rows, []views.Cell{{Text: r.Name, URL: "/laender/" + r.LandKey}, {Text: value},
+			{Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.OpenByLand[r.LandKey])}})
+		chart.Bars = append(chart.Bars, views.Bar{Label: r.Name, Value: sv.ByLand[r.LandKey], Display: value})
+	}
+	sols := views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
+		Head: []string{"Lösung", "in Betrieb", "beziffert", "Ersparnis"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	for _, ss := range sv.BySolution {
+		value := fmtEuro(ss.Saving)
+		if ss.Quantified == 0 {
+			value = "nicht bezifferbar (" + ss.Reason + ")"
+		}
+		sols.Rows = append(sols.Rows, []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
+			{Text: strconv.Itoa(ss.Quantified)}, {Text: value}})
+	}
+	d.Sections = []views.TableSection{
+		{ID: "laender", Heading: "Je Land", Table: laender, CSV: csvURL("rendite", "laender"), Chart: &chart},
+		{ID: "loesungen", Heading: "Je Lösung", Table: sols, CSV: csvURL("rendite", "loesungen")},
+	}
+	return d, nil
+}
+
+func (s *server) coveragePage(c echo.Context) (views.InsightPage, error) {
+	e, err := s.engine()
+	if err != nil {
+		return views.InsightPage{}, err
+	}
+	topics := e.Topics()
+	d := views.InsightPage{Heading: "Abdeckung der Themenfelder",
+		Intro: "Welcher Anteil der Bevölkerung je Land eine Lösung in Betrieb erreicht – über alle OZG-Leistungen eines Themenfelds gemittelt.",
+		Method: []string{
+			"Eine OZG-Leistung erreicht eine Gemeinde, wenn eine Lösung für sie dort in Betrieb ist: nachgenutzt von der Gemeinde, ihrem Kreis oder ihrem Land.",
+			"Je Land und Themenfeld: Mittelwert über alle OZG-Leistungen des Themenfelds (Katalog 2019) des erreichten Bevölkerungsanteils.",
+			"Die Karte und die Tabelle jeder OZG-Leistung stehen auf ihrer Seite unter „Leistungen“.",
+		}}
+	overview := views.Table{Caption: "Themenfelder: OZG-Leistungen, davon mit Lösung und irgendwo in Betrieb", TestID: "abdeckung-themenfelder",
+		Head: []string{"Themenfeld", "OZG-Leistungen", "mit Lösung", "in Betrieb erreichbar"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	head := []string{"Themenfeld"}
+	laender := e.Scoreboard()
+	for _, l := range laender {
+		head = append(head, l.Abbr)
+	}
+	matrix := views.Table{Caption: "Erreichter Bevölkerungsanteil je Themenfeld und Land", TestID: "abdeckung-matrix", Head: head, NumericCols: map[int]bool{}}
+	for i := range laender {
+		matrix.NumericCols[i+1] = true
+	}
+	for _, t := range topics {
+		overview.Rows = append(overview.Rows, []views.Cell{{Text: t.Name, URL: "/themenfelder/" + strconv.FormatUint(uint64(t.TopicID), 10)},
+			{Text: strconv.Itoa(t.Services)}, {Text: strconv.Itoa(t.WithSolution)}, {Text: strconv.Itoa(t.CoveredSomewhere)}})
+		row := []views.Cell{{Text: t.Name}}
+		for _, lc := range t.Laender {
+			row = append(row, views.Cell{Text: fmtShare(lc.Share)})
+		}
+		matrix.Rows = append(matrix.Rows, row)
+	}
+	d.Sections = []views.TableSection{
+		{ID: "themenfelder", Heading: "Themenfelder", Table: overview, CSV: csvURL("abdeckung", "themenfelder")},
+		{ID: "laender", Heading: "Je Land", Table: matrix, CSV: csvURL("abdeckung", "laender")},
+	}
+	return d, nil
+}
+
+func (s *server) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
+	e, err := s.engine()
+	if err != nil {
+		return views.InsightPage{}, err
+	}
+	spots := e.WhiteSpots()
+	topics, err := s.Store.TopicFields(c.Request().Context())
+	if err != nil {
+		return views.InsightPage{}, err
+	}
+	topicName := map[uint]string{}
+	for _, t := range topics {
+		topicName[t.ID] = t.Name
+	}
+	t := views.Table{Caption: "OZG-Leistungen ohne Lösung im Register", TestID: "weisse-flecken",
+		Head: []string{"OZG-Leistung", "OZG-ID", "Themenfeld"}}
+	for _, sp := range spots {
+		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID}, {Text: sp.OZGID}, {Text: topicName[sp.Topic]}})
+	}
+	d := views.InsightPage{Heading: "Wo fehlt noch eine Lösung?",
+		Intro:   fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
+		Figures: []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
+		Sections: []views.TableSection{{ID: "leistungen", Heading: "OZG-Leistungen ohne Lösung", Table: t, CSV: csvURL("luecken", "leistungen")}}}
+	return d, nil
+}
+
+func (s *server) demandPage(c echo.Context) (views.InsightPage, error) {
+	ctx := c.Request().Context()
+	d := views.InsightPage{Heading: "Nachfrage-Radar",
+		Intro: "Wonach im Register gesucht wird, ohne dass es eine Lösung gibt: Hinweise darauf, was Verwaltungen brauchen und noch niemand anbietet.",
+		Method: []string{
+			"Gezählt werden Suchanfragen ohne Treffer, vereinheitlicht (Kleinschreibung, einfache Leerzeichen), je Tag.",
+			"Es werden keine personenbezogenen Daten gespeichert: keine Person, keine Adresse, keine Uhrzeit.",
+		}}
+	now := time.Now().UTC()
+	for _, span := range []int{30, 90} {
+		rows, err := s.Store.ZeroResultQueries(ctx, now.AddDate(0, 0, -span+1).Format("2006-01-02"), 50)
+		if err != nil {
+			return d, err
+		}
+		t := views.Table{Caption: fmt.Sprintf("Häufigste Suchen ohne Treffer in den letzten %d Tagen", span), TestID: fmt.Sprintf("nachfrage-%d", span),
+			Head: []string{"Suchbegriff", "Anfragen", "an Tagen"}, NumericCols: map[int]bool{1: true, 2: true}}
+		for _, r := range rows {
+			t.Rows = append(t.Rows, []views.Cell{{Text: r.Query, URL: "/loesungen?" + url.Values{"q": {r.Query}}.Encode()},
+				{Text: strconv.FormatInt(r.Count, 10)}, {Text: strconv.FormatInt(r.Days, 10)}})
+		}
+		id := fmt.Sprintf("tage-%d", span)
+		d.Sections = append(d.Sections, views.TableSection{ID: id, Heading: fmt.Sprintf("Letzte %d Tage", span), Table: t, CSV: csvURL("nachfrage", id)})
+	}
+	return d, nil
+}
+
+// handleLandGaps lists the OZG-Leistungen a Land's population is not yet
+// fully reached by, with the solutions its municipalities could adopt.
+func (s *server) handleLandGaps(c echo.Context) error {
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	land, err := s.Store.OrganisationByKey(c.Request().Context(), catalog.KindLand, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	gaps := e.LandGaps(land.Key)
+	t := views.Table{Caption: "OZG-Leistungen mit Lösung, die noch nicht die ganze Bevölkerung erreichen", TestID: "land-luecken",
+		Head: []string{"OZG-Leistung", "erreicht", "nachnutzbare Lösungen"}, NumericCols: map[int]bool{1: true}}
+	for _, g := range gaps {
+		names := make([]string, len(g.Solutions))
+		for i, sol := range g.Solutions {
+			names[i] = sol.Name
+		}
+		cell := views.Cell{Text: strings.Join(names, "; ")}
+		if len(g.Solutions) == 1 {
+			cell.URL = "/loesungen/" + g.Solutions[0].Slug
+		}
+		t.Rows = append(t.Rows, []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID}, {Text: fmtShare(g.Share)}, cell})
+	}
+	if strings.HasSuffix(c.Path(), ".csv") {
+		return sendCSV(c, "luecken-"+land.Key+".csv", tableCSV(t))
+	}
+	d := views.InsightPage{Heading: "Wo fehlt in " + land.Name + " noch eine Lösung?",
+		Intro: fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
+		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken", Table: t, CSV: "/laender/" + land.Key + "/luecken.csv"}},
+		Nav:      insightNav}
+	return renderOK(c, views.InsightsPage(page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},
+		views.Crumb{Label: land.Name, URL: "/laender/" + land.Key}, views.Crumb{Label: "Lücken"}), d))
+}

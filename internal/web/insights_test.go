@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"efa-register/internal/insights"
+	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
+	"efa-register/internal/web"
+)
+
+func newInsightsApp(t *testing.T) (http.Handler, *store.Store) {
+	t.Helper()
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	day := time.Now().UTC().Format("2006-01-02")
+	if err := st.AddZeroResults(ctx, map[store.ZeroResultKey]int64{{Day: day, Query: "hundesteuer"}: 7, {Day: day, Query: "fischerei kiel"}: 2}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := insights.Open(ctx, st, insights.DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return web.New(web.Deps{Store: st, Insights: e, Version: "test"}), st
+}
+
+func TestInsightPages(t *testing.T) {
+	app, st := newInsightsApp(t)
+	get := func(target string) (*goquery.Document, int, string) {
+		rec := do(t, app, "GET", target, nil)
+		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+		return doc, rec.Code, rec.Body.String()
+	}
+	doc, code, _ := get("/einblicke/rendite")
+	if code != 200 || !strings.Contains(doc.Find("[data-testid=rendite-loesungen]").Text(), "nicht bezifferbar (Entwicklungskosten fehlen)") {
+		t.Errorf("savings page = %d; seed solutions carry no costs and must say so", code)
+	}
+	if doc.Find("[data-testid=method] li").Length() < 5 || doc.Find("svg title").Length() == 0 {
+		t.Error("savings page lacks the method or the chart title")
+	}
+	doc, code, _ = get("/einblicke/luecken")
+	stats, _ := st.Stats(context.Background())
+	rows := doc.Find("[data-testid=weisse-flecken] tbody tr").Length()
+	if code != 200 || rows == 0 || int64(rows) >= stats.Services {
+		t.Errorf("white spots = %d rows (of %d services), status %d", rows, stats.Services, code)
+	}
+	doc, code, _ = get("/einblicke/abdeckung")
+	if code != 200 || doc.Find("[data-testid=abdeckung-themenfelder] tbody tr").Length() != 14 || doc.Find("[data-testid=abdeckung-matrix] thead th").Length() != 17 {
+		t.Errorf("coverage page = %d", code)
+	}
+	doc, code, _ = get("/einblicke/nachfrage")
+	first := doc.Find("[data-testid=nachfrage-30] tbody tr").First()
+	if code != 200 || !strings.Contains(first.Text(), "hundesteuer") || !strings.Contains(first.Text(), "7") {
+		t.Errorf("demand radar = %d: %q", code, first.Text())
+	}
+	doc, code, _ = get("/laender/05/luecken")
+	if code != 200 || doc.Find("[data-testid=land-luecken] tbody tr").Length() == 0 {
+		t.Errorf("NRW gaps = %d", code)
+	}
+	for _, target := range []string{"/einblicke/unbekannt", "/laender/99/luecken", "/einblicke/rendite/nichts.csv"} {
+		if _, code, _ := get(target); code != http.StatusNotFound {
+			t.Errorf("%s = %d, want 404", target, code)
+		}
+	}
+}
+
+func TestInsightCSVDownloads(t *testing.T) {
+	app, _ := newInsightsApp(t)
+	for target, want := range map[string]string{
+		"/laender.csv":                      "Nordrhein-Westfalen",
+		"/einblicke/rendite/laender.csv":    "Schleswig-Holstein",
+		"/einblicke/rendite/loesungen.csv":  "nicht bezifferbar",
+		"/einblicke/abdeckung/laender.csv":  "Familie & Kind",
+		"/einblicke/luecken/leistungen.csv": "OZG-ID",
+		"/einblicke/nachfrage/tage-90.csv":  "hundesteuer;7;1",
+		"/laender/01/luecken.csv":           "erreicht",
+	} {
+		rec := do(t, app, "GET", target, nil)
+		body := rec.Body.String()
+		if rec.Code != 200 || !strings.HasPrefix(body, "\ufeff") || !strings.Contains(body, want) ||
+			!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
+			t.Errorf("%s = %d %q: %.200q", target, rec.Code, rec.Header().Get("Content-Type"), body)
+		}
+	}
+}
+
+func TestInsightsAPI(t *testing.T) {
+	app, st := newInsightsApp(t)
+	var sb struct {
+		Laender []struct {
+			LandKey string         `json:"landKey"`
+			Made    int            `json:"made"`
+			Ranks   map[string]int `json:"ranks"`
+		} `json:"laender"`
+	}
+	rec := do(t, app, "GET", "/api/v1/scoreboard", nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &sb); err != nil || len(sb.Laender) != 16 {
+		t.Fatalf("scoreboard = %d %v", rec.Code, err)
+	}
+	counts, _ := st.CountsPerLand(context.Background())
+	for i, l := range sb.Laender {
+		if int64(l.Made) != counts[i].AdoptionsMade || l.Ranks["made"] < 1 || l.Ranks["made"] > 16 {
+			t.Errorf("%s: made %d, database %d, rank %d", l.LandKey, l.Made, counts[i].AdoptionsMade, l.Ranks["made"])
+		}
+	}
+	var cov struct {
+		Name    string `json:"name"`
+		Laender []struct {
+			LandKey string  `json:"landKey"`
+			Share   float64 `json:"share"`
+		} `json:"laender"`
+	}
+	rec = do(t, app, "GET", "/api/v1/coverage/services/10092", nil)
+	json.Unmarshal(rec.Body.Bytes(), &cov)
+	if rec.Code != 200 || cov.Name != "Wohngeld" || cov.Laender[4].Share < 0.999 || cov.Laender[0].Share <= 0 {
+		t.Errorf("Wohngeld coverage = %d %+v", rec.Code, cov)
+	}
+	var sv struct {
+		NotQuantifiable int     `json:"notQuantifiable"`
+		TotalEur        float64 `json:"totalEur"`
+		Solutions       []struct {
+			SavingEUR *float64 `json:"savingEur"`
+			Reason    string   `json:"notQuantifiableReason"`
+		} `json:"solutions"`
+	}
+	rec = do(t, app, "GET", "/api/v1/savings", nil)
+	json.Unmarshal(rec.Body.Bytes(), &sv)
+	if sv.NotQuantifiable == 0 || sv.TotalEur != 0 || len(sv.Solutions) == 0 || sv.Solutions[0].SavingEUR != nil || sv.Solutions[0].Reason == "" {
+		t.Errorf("savings = %s", rec.Body.String())
+	}
+	for target, code := range map[string]int{"/api/v1/coverage/services/abc": 400, "/api/v1/coverage/services/99999": 404,
+		"/api/v1/demand?days=0": 400, "/api/v1/demand?days=90": 200, "/api/v1/white-spots": 200} {
+		rec := do(t, app, "GET", target, nil)
+		if rec.Code != code {
+			t.Errorf("%s = %d, want %d", target, rec.Code, code)
+		}
+		if code >= 400 && rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: error is %q, want problem+json", target, rec.Header().Get("Content-Type"))
+		}
+	}
+}
