@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"efa-register/internal/store"
 )
@@ -21,9 +22,17 @@ type Engine struct {
 
 	savingsSeq uint64
 	savings    *Savings
+
+	// past holds the snapshots of the months before startMonth, replayed
+	// from the event log in the background after Open.
+	startMonth string
+	past       []Snapshot
+	pastDone   bool
 }
 
-// Open replays the whole event log into memory.
+// Open loads the current register into memory, catches up with the event
+// log and starts replaying the log's past months (for the rank history) in
+// the background.
 func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -35,10 +44,68 @@ func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Log
 		return nil, fmt.Errorf("insights: onboarding share %v must be between 0 and 1", cfg.OnboardingShare)
 	}
 	e := &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe()}
+	src, err := st.LoadInsightSource(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("insights: load: %w", err)
+	}
+	e.s.load(src)
+	e.startMonth = time.Now().UTC().Format("2006-01")
+	e.s.month = e.startMonth
 	if err := e.CatchUp(ctx); err != nil {
 		return nil, err
 	}
+	go e.replayPast(context.WithoutCancel(ctx), src.Seq)
 	return e, nil
+}
+
+// replayPast replays the events up to seq into a fresh state and keeps the
+// snapshots of the months before the start month.
+func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
+	s := newState()
+	for s.applied < upTo {
+		evs, err := e.st.Events(ctx, s.applied, 5000)
+		if err != nil || len(evs) == 0 {
+			if err != nil {
+				e.log.Warn("insights: replay for the rank history failed", "err", err)
+			}
+			break
+		}
+		for _, ev := range evs {
+			if ev.Seq > upTo {
+				break
+			}
+			s.apply(ev)
+		}
+	}
+	var past []Snapshot
+	for _, sn := range s.history {
+		if sn.Month < e.startMonth {
+			past = append(past, sn)
+		}
+	}
+	if s.month != "" && s.month < e.startMonth && (len(s.adoptions) > 0 || len(s.solutions) > 0) {
+		past = append(past, s.snapshot(s.month))
+	}
+	e.mu.Lock()
+	e.past, e.pastDone = past, true
+	e.mu.Unlock()
+}
+
+// WaitHistory blocks until the rank history of past months is replayed (tests).
+func (e *Engine) WaitHistory(ctx context.Context) error {
+	for {
+		e.mu.RLock()
+		done := e.pastDone
+		e.mu.RUnlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // CatchUp applies every event not yet applied.
@@ -98,7 +165,7 @@ func (e *Engine) Scoreboard() []Row {
 func (e *Engine) RankHistory(landKey string) []MonthRanks {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	snaps := append(append([]Snapshot(nil), e.s.history...), e.s.snapshot(e.s.month))
+	snaps := append(append(append([]Snapshot(nil), e.past...), e.s.history...), e.s.snapshot(e.s.month))
 	var out []MonthRanks
 	for _, sn := range snaps {
 		for _, r := range sn.Rows {

@@ -7,6 +7,7 @@ package insights
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"efa-register/internal/catalog"
@@ -54,6 +55,8 @@ type state struct {
 	// coveredPop sums the population of covered Gemeinden per Land and Leistung.
 	cover      map[string]map[string]int
 	coveredPop map[string]map[string]int64
+
+	landList []*org // the Länder by key, kept as organisations arrive
 
 	month   string
 	history []Snapshot
@@ -177,6 +180,10 @@ func (s *state) applyOrg(ev catalog.Event, cur map[string]any) {
 }
 
 func (s *state) index(o *org) {
+	if o.kind == string(catalog.KindLand) {
+		s.landList = append(s.landList, o)
+		sort.Slice(s.landList, func(i, j int) bool { return s.landList[i].key < s.landList[j].key })
+	}
 	if o.kind == string(catalog.KindGemeinde) {
 		s.gemByLand[o.land] = append(s.gemByLand[o.land], o)
 		s.gemByKreis[o.kreis] = append(s.gemByKreis[o.kreis], o)
@@ -338,15 +345,47 @@ func (s *state) recount() {
 }
 
 // laender returns the 16 Länder by key.
-func (s *state) laender() []*org {
-	var out []*org
-	for _, o := range s.orgs {
-		if o.kind == string(catalog.KindLand) {
-			out = append(out, o)
-		}
+func (s *state) laender() []*org { return s.landList }
+
+// load fills an empty state from the current register.
+func (s *state) load(src store.InsightSource) {
+	for _, o := range src.Organisations {
+		x := &org{ref: string(o.Kind) + ":" + o.Key, kind: string(o.Kind), key: o.Key, name: o.Name, abbr: o.ShortName,
+			land: o.LandKey, kreis: o.KreisKey, pop: o.Population, ks: o.KoenigsteinPercent}
+		s.orgs[x.ref] = x
+		s.index(x)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out
+	for _, t := range src.Topics {
+		s.topics[t.ID] = t.Name
+	}
+	for _, sv := range src.Services {
+		s.services[sv.ID] = &service{id: sv.ID, name: sv.Name, topic: sv.TopicFieldID}
+	}
+	toFloat := func(p *int64) *float64 {
+		if p == nil {
+			return nil
+		}
+		f := float64(*p)
+		return &f
+	}
+	for _, is := range src.Solutions {
+		ids := append([]string(nil), is.OZGIDs...)
+		sort.Strings(ids)
+		sol := &solution{slug: is.Slug, name: is.Name, provider: is.Provider, services: ids,
+			build: toFloat(is.BuildCostEUR), yearly: toFloat(is.YearlyCostEUR), sharing: is.CostSharing}
+		s.solutions[sol.slug] = sol
+		s.solutionContrib(sol, +1)
+	}
+	for _, ia := range src.Adoptions {
+		a := &adoption{id: strconv.FormatUint(uint64(ia.ID), 10), solution: ia.Solution, adopter: ia.Adopter, status: ia.Status}
+		s.adoptions[a.id] = a
+		if s.bySolution[a.solution] == nil {
+			s.bySolution[a.solution] = map[string]bool{}
+		}
+		s.bySolution[a.solution][a.id] = true
+		s.adoptionContrib(a, +1)
+	}
+	s.applied = src.Seq
 }
 
 // Snapshot is the scoreboard at the end of one month.

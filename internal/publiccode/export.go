@@ -2,6 +2,7 @@ package publiccode
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
@@ -167,4 +168,63 @@ func Export(in ExportInput) ([]byte, error) {
 		return nil, fmt.Errorf("publiccode: encode %q: %w", sol.Slug, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// Source is what ExportSolution reads from the register; *store.Store has it.
+type Source interface {
+	SolutionBySlug(ctx context.Context, slug string) (catalog.Solution, error)
+	AdoptionsBySolution(ctx context.Context, slug string) ([]catalog.Adoption, error)
+	ServiceByID(ctx context.Context, ozgID string) (catalog.Service, error)
+	TopicFields(ctx context.Context) ([]catalog.TopicField, error)
+}
+
+// UsedByName is how an adopter is named in usedBy: its official name, with
+// "Kreis" in front for a Kreis whose name does not say so, so that a
+// kreisfreie Stadt as Kreis is told apart from the Gemeinde of the same name.
+func UsedByName(o catalog.Organisation) string {
+	if o.Kind == catalog.KindKreis && !strings.Contains(strings.ToLower(o.Name), "kreis") {
+		return "Kreis " + o.Name
+	}
+	return o.Name
+}
+
+// ExportSolution reads a solution with its services, LeiKa keys and live
+// adopters from src and writes it as publiccode.yml.
+func ExportSolution(ctx context.Context, src Source, slug, pageURL string) ([]byte, error) {
+	sol, err := src.SolutionBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	in := ExportInput{Solution: sol, Leika: map[string][]string{}, TopicFields: map[uint]string{}, PageURL: pageURL}
+	for _, sv := range sol.Services {
+		full, err := src.ServiceByID(ctx, sv.ID)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, l := range full.Leika {
+			if l.Key != "" && !seen[l.Key] {
+				seen[l.Key] = true
+				in.Leika[sv.ID] = append(in.Leika[sv.ID], l.Key)
+			}
+		}
+	}
+	tfs, err := src.TopicFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, tf := range tfs {
+		in.TopicFields[tf.ID] = tf.Name
+	}
+	adoptions, err := src.AdoptionsBySolution(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range adoptions {
+		// usedBy lists who uses the software now; disputed claims stay out.
+		if a.Status == catalog.AdoptionLive && a.Organisation != nil && a.Confirmation != catalog.ConfirmationDisputed {
+			in.UsedBy = append(in.UsedBy, UsedByName(*a.Organisation))
+		}
+	}
+	return Export(in)
 }

@@ -21,27 +21,27 @@ var ErrForbiddenAddress = errors.New("publiccode: address not allowed")
 // blockedPrefixes are the networks a fetch must never reach besides what
 // netip reports as private, loopback, link-local, multicast or unspecified.
 var blockedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
-	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64: may embed an internal IPv4 address
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
-	netip.MustParsePrefix("2002::/16"),       // 6to4: may embed an internal IPv4 address
-	netip.MustParsePrefix("100::/64"),        // discard-only
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
-	netip.MustParsePrefix("2001::/32"),       // Teredo: may embed an internal IPv4 address
-	netip.MustParsePrefix("ff00::/8"),        // multicast
-	netip.MustParsePrefix("169.254.0.0/16"),  // link-local, cloud metadata
-	netip.MustParsePrefix("fe80::/10"),       // link-local
-	netip.MustParsePrefix("fc00::/7"),        // unique local
-	netip.MustParsePrefix("127.0.0.0/8"),     // loopback
-	netip.MustParsePrefix("::1/128"),         // loopback
-	netip.MustParsePrefix("10.0.0.0/8"),      // private
-	netip.MustParsePrefix("172.16.0.0/12"),   // private
-	netip.MustParsePrefix("192.168.0.0/16"),  // private
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64: may embed an internal IPv4 address
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
+	netip.MustParsePrefix("2002::/16"),      // 6to4: may embed an internal IPv4 address
+	netip.MustParsePrefix("100::/64"),       // discard-only
+	netip.MustParsePrefix("2001:db8::/32"),  // documentation
+	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
+	netip.MustParsePrefix("2001::/32"),      // Teredo: may embed an internal IPv4 address
+	netip.MustParsePrefix("ff00::/8"),       // multicast
+	netip.MustParsePrefix("169.254.0.0/16"), // link-local, cloud metadata
+	netip.MustParsePrefix("fe80::/10"),      // link-local
+	netip.MustParsePrefix("fc00::/7"),       // unique local
+	netip.MustParsePrefix("127.0.0.0/8"),    // loopback
+	netip.MustParsePrefix("::1/128"),        // loopback
+	netip.MustParsePrefix("10.0.0.0/8"),     // private
+	netip.MustParsePrefix("172.16.0.0/12"),  // private
+	netip.MustParsePrefix("192.168.0.0/16"), // private
 	netip.MustParsePrefix("255.255.255.255/32"),
 }
 
@@ -99,12 +99,12 @@ func NewFetcher(timeout time.Duration, maxBytes int64) *Fetcher {
 	dialer := &net.Dialer{Timeout: timeout, Control: CheckDial}
 	transport := &http.Transport{
 		// No proxy from the environment: the dial check must see the real target.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: 64 << 10,
-		DisableKeepAlives:     true,
+		DisableKeepAlives:      true,
 	}
 	client := &http.Client{Timeout: timeout, Transport: transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {

@@ -16,7 +16,7 @@ import (
 
 // Lookup is what the mapping needs from the register; *store.Store has it.
 type Lookup interface {
-	LookupOrganisations(ctx context.Context, q string, n int) ([]catalog.Organisation, error)
+	AllOrganisations(ctx context.Context) ([]catalog.Organisation, error)
 	ServiceByID(ctx context.Context, ozgID string) (catalog.Service, error)
 	ServiceIDsOfLeika(ctx context.Context, leikaKey string) ([]string, error)
 }
@@ -191,12 +191,12 @@ func (m *mapper) solution() {
 		}
 		a, err := mail.ParseAddress(c.Email)
 		if err != nil || a.Address != c.Email {
-			m.warn(path, c.Line, "„%s“ ist keine gültige E-Mail-Adresse und wird nicht übernommen.", c.Email)
+			m.warn(path, c.EmailLine, "„%s“ ist keine gültige E-Mail-Adresse und wird nicht übernommen.", c.Email)
 			continue
 		}
 		if !FunctionMailbox(c.Email, c.Name) {
 			// The message leaves out the address: it is personal data.
-			m.warn(path, c.Line, "Die Adresse sieht nach einem persönlichen Postfach aus und wird nicht übernommen; veröffentlicht werden nur Funktionspostfächer.")
+			m.warn(path, c.EmailLine, "Die Adresse sieht nach einem persönlichen Postfach aus und wird nicht übernommen; veröffentlicht werden nur Funktionspostfächer.")
 			continue
 		}
 		if sol.ContactEmail == "" {
@@ -310,6 +310,14 @@ func (m *mapper) adopters(ctx context.Context, lk Lookup) error {
 	if m.d.Solution.Status == catalog.SolutionPlanned {
 		status = catalog.AdoptionInterested
 	}
+	if len(m.f.UsedBy) == 0 {
+		return nil
+	}
+	orgs, err := lk.AllOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	matcher := NewMatcher(orgs)
 	seen := map[string]bool{}
 	for i, u := range m.f.UsedBy {
 		path := fmt.Sprintf("usedBy[%d]", i)
@@ -318,10 +326,7 @@ func (m *mapper) adopters(ctx context.Context, lk Lookup) error {
 			continue
 		}
 		seen[Fold(u.Name)] = true
-		match, candidates, err := MatchOrganisation(ctx, lk, u.Name)
-		if err != nil {
-			return err
-		}
+		match, candidates := matcher.Match(u.Name)
 		a := Adopter{Name: u.Name, Line: u.Line, Status: status, Match: match, Candidates: candidates}
 		switch {
 		case match == nil && len(candidates) == 0:
@@ -348,11 +353,35 @@ var designations = []struct {
 	{"stadt ", catalog.KindGemeinde}, {"gemeinde ", catalog.KindGemeinde}, {"markt ", catalog.KindGemeinde},
 }
 
-// MatchOrganisation finds the organisation an administration's name means.
-// It strips designations such as "Landkreis" or "Stadt" (and uses them as
-// a hint of the kind), searches by name prefix, and returns the single exact
-// match, or nil and the candidates when none or several fit.
-func MatchOrganisation(ctx context.Context, lk Lookup, name string) (*catalog.Organisation, []catalog.Organisation, error) {
+// Matcher finds the organisations administrations' names mean. It works
+// on all organisations in memory (about 11,000): exact names of small
+// Gemeinden are not lost behind a result limit, and umlauts at the start
+// of a name ("Überlingen") compare like any other letter.
+type Matcher struct {
+	orgs        []catalog.Organisation
+	full, heads []string
+}
+
+// NewMatcher prepares the matching over orgs; retired organisations are left out.
+func NewMatcher(orgs []catalog.Organisation) *Matcher {
+	m := &Matcher{}
+	for _, o := range orgs {
+		if o.RetiredAt != nil {
+			continue
+		}
+		h, _, _ := strings.Cut(o.Name, ",")
+		m.orgs = append(m.orgs, o)
+		m.full = append(m.full, Fold(o.Name))
+		m.heads = append(m.heads, Fold(h))
+	}
+	return m
+}
+
+// Match strips designations such as "Landkreis" or "Stadt" from name (and
+// uses them as a hint of the kind), and returns the single organisation
+// the name means, or nil and up to eight candidates (the same name in
+// several places, or names that start with it) when it is not clear.
+func (m *Matcher) Match(name string) (*catalog.Organisation, []catalog.Organisation) {
 	name = strings.TrimSpace(name)
 	core, hint := name, catalog.OrgKind("")
 	lower := strings.ToLower(name)
@@ -362,25 +391,29 @@ func MatchOrganisation(ctx context.Context, lk Lookup, name string) (*catalog.Or
 			break
 		}
 	}
-	if Fold(core) == "bund" || Fold(core) == "bundesrepublik deutschland" {
-		hint = catalog.KindBund
-	}
-	found, err := lk.LookupOrganisations(ctx, core, 25)
-	if err != nil {
-		return nil, nil, err
-	}
 	want := Fold(core)
-	var exact, rest []catalog.Organisation
-	for _, o := range found {
-		if o.RetiredAt != nil {
-			continue
+	if want == "" {
+		return nil, nil
+	}
+	if want == "bund" || want == "bundesrepublik deutschland" {
+		hint, want = catalog.KindBund, "bund"
+	}
+	// A name equal to the whole official name ("Bremen, Stadt") beats one
+	// equal to the part before the comma ("Bremen" is also the Land).
+	var full, head, prefix []catalog.Organisation
+	for i, o := range m.orgs {
+		switch {
+		case m.full[i] == want:
+			full = append(full, o)
+		case m.heads[i] == want:
+			head = append(head, o)
+		case strings.HasPrefix(m.full[i], want):
+			prefix = append(prefix, o)
 		}
-		head, _, _ := strings.Cut(o.Name, ",")
-		if Fold(o.Name) == want || Fold(head) == want {
-			exact = append(exact, o)
-		} else {
-			rest = append(rest, o)
-		}
+	}
+	exact, rest := full, append(head, prefix...)
+	if len(exact) == 0 {
+		exact, rest = head, prefix
 	}
 	if hint != "" {
 		var kept []catalog.Organisation
@@ -396,13 +429,14 @@ func MatchOrganisation(ctx context.Context, lk Lookup, name string) (*catalog.Or
 		exact = preferLandAndGemeinde(exact)
 	}
 	if len(exact) == 1 {
-		return &exact[0], nil, nil
+		return &exact[0], nil
 	}
+	sort.SliceStable(rest, func(i, j int) bool { return rest[i].Population > rest[j].Population })
 	candidates := append(exact, rest...)
 	if len(candidates) > 8 {
 		candidates = candidates[:8]
 	}
-	return nil, candidates, nil
+	return nil, candidates
 }
 
 func isCityState(o catalog.Organisation) bool {
@@ -481,7 +515,19 @@ func Fold(s string) string {
 // functionWords mark the local part of a functional mailbox.
 var functionWords = []string{"info", "kontakt", "contact", "support", "service", "ozg", "efa", "poststelle", "post", "team",
 	"office", "hotline", "helpdesk", "servicedesk", "digital", "redaktion", "noreply", "no-reply", "verwaltung", "buerger",
-	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren"}
+	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren", "abteilung", "referat", "amt"}
+
+// functionWord reports whether a word of an address or a contact name
+// marks a function: equal to a function word, or containing a long one
+// ("buergerservice"). Short words must match whole ("post" is not "postmann").
+func functionWord(w string) bool {
+	for _, f := range functionWords {
+		if w == f || len(f) >= 6 && strings.Contains(w, f) {
+			return true
+		}
+	}
+	return false
+}
 
 // rePersonal is the shape of most personal addresses: first.last, first_last, first-last.
 var rePersonal = regexp.MustCompile(`^[a-z]+[._-][a-z]+$`)
@@ -496,14 +542,21 @@ func FunctionMailbox(email, personName string) bool {
 	if !ok || local == "" {
 		return false
 	}
-	folded := Fold(local)
-	for _, part := range strings.Fields(Fold(personName)) {
-		if len(part) >= 3 && strings.Contains(strings.ReplaceAll(folded, " ", ""), part) {
+	folded := strings.ReplaceAll(Fold(local), " ", "")
+	name := Fold(personName)
+	// A contact named "Team Abfall" or "Hotline" is no person: its words in
+	// the address do not make the address personal.
+	functionalName := false
+	for _, part := range strings.Fields(name) {
+		functionalName = functionalName || functionWord(part)
+	}
+	for _, part := range strings.Fields(name) {
+		if !functionalName && len(part) >= 3 && strings.Contains(folded, part) {
 			return false
 		}
 	}
-	for _, w := range functionWords {
-		if strings.Contains(local, w) {
+	for _, tok := range strings.FieldsFunc(local, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if functionWord(tok) {
 			return true
 		}
 	}

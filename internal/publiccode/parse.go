@@ -82,7 +82,8 @@ type Description struct {
 // tell personal from functional e-mail addresses; it is never stored.
 type Contact struct {
 	Name, Email, Phone, Affiliation string
-	Line                            int
+	// Line is the line of the contact, EmailLine the line of its e-mail address.
+	Line, EmailLine int
 }
 
 // UsedBy is one entry of the usedBy list: the name of an administration.
@@ -197,11 +198,11 @@ func kindName(n *yaml.Node) string {
 	case n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return "nichts (leer)"
 	case n.Kind == yaml.ScalarNode:
-		return "einen einzelnen Wert"
+		return "ein einzelner Wert"
 	case n.Kind == yaml.SequenceNode:
 		return "eine Liste"
 	case n.Kind == yaml.MappingNode:
-		return "einen Abschnitt mit Schlüsseln"
+		return "ein Abschnitt mit Schlüsseln"
 	}
 	return "etwas Unbekanntes"
 }
@@ -506,6 +507,7 @@ func (p *parser) maintenance(path string, n *yaml.Node) {
 						c.Name, _ = p.str(path, v)
 					case "email":
 						c.Email, _ = p.str(path, v)
+						c.EmailLine = v.Line
 					case "phone":
 						c.Phone, _ = p.str(path, v)
 					case "affiliation":

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -111,9 +112,15 @@ func changeRecord(c store.Change) (feed.Change, error) {
 	return r, nil
 }
 
-// changePage reads and encodes one page of the change feed.
+// changePage reads one page of the change feed.
 func (s *server) changePage(ctx context.Context, after uint64, limit int) (feed.ChangePage, error) {
-	b, err := s.Store.ChangesAfter(ctx, after, limit, s.api.now())
+	return changePage(ctx, s.Store, after, limit, s.api.now())
+}
+
+// changePage reads one page of the change feed; the API and the webhook
+// dispatcher share it, so both deliver the same records.
+func changePage(ctx context.Context, st *store.Store, after uint64, limit int, now time.Time) (feed.ChangePage, error) {
+	b, err := st.ChangesAfter(ctx, after, limit, now)
 	if err != nil {
 		return feed.ChangePage{}, err
 	}

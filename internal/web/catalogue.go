@@ -289,14 +289,18 @@ func (s *server) handleCatalogue(c echo.Context) error {
 		topicNames[t.ID] = t.Name
 	}
 	st, problems := parseCatalogue(c.QueryParams(), topicNames)
-	res, err := s.Search.SearchSolutions(ctx, st.query())
+	// The same state gives the same result until the index applies the next event.
+	find := func(st catalogueState) (search.Result, error) {
+		return searchCached(s, "catalogue:"+st.URL(), func() (search.Result, error) { return s.Search.SearchSolutions(ctx, st.query()) })
+	}
+	res, err := find(st)
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
 		for _, field := range sortedKeys(ve.Fields) {
 			problems = append(problems, ve.Fields[field])
 		}
 		st.Page = 1
-		res, err = s.Search.SearchSolutions(ctx, st.query())
+		res, err = find(st)
 	}
 	if err != nil {
 		return err
@@ -305,7 +309,7 @@ func (s *server) handleCatalogue(c echo.Context) error {
 	if res.Total > 0 && st.Page > pages {
 		problems = append(problems, fmt.Sprintf("Seite %d gibt es nicht; die Treffer reichen bis Seite %d.", st.Page, pages))
 		st.Page = pages
-		if res, err = s.Search.SearchSolutions(ctx, st.query()); err != nil {
+		if res, err = find(st); err != nil {
 			return err
 		}
 	}

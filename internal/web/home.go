@@ -11,30 +11,41 @@ import (
 	"efa-register/views"
 )
 
-// handleHome renders the start page.
+// handleHome renders the start page. Its figures aggregate the whole
+// register, so they are computed once per data version.
 func (s *server) handleHome(c echo.Context) error {
 	ctx := c.Request().Context()
-	topics, err := s.Store.TopicFieldSummaries(ctx)
+	d, err := storeCached(ctx, s, "home", func() (views.HomeData, error) { return s.homeData(ctx) })
 	if err != nil {
 		return err
+	}
+	return renderOK(c, views.Home(page(c, "Start", "/"), d))
+}
+
+// homeData gathers the key figures, the map, the latest changes and the Themenfelder.
+func (s *server) homeData(ctx context.Context) (views.HomeData, error) {
+	var d views.HomeData
+	topics, err := s.Store.TopicFieldSummaries(ctx)
+	if err != nil {
+		return d, err
 	}
 	st, err := s.Store.Stats(ctx)
 	if err != nil {
-		return err
+		return d, err
 	}
 	reach, err := s.Store.AdoptionReach(ctx)
 	if err != nil {
-		return err
+		return d, err
 	}
-	perLand, err := s.Store.CountsPerLand(ctx)
+	perLand, err := s.countsPerLand(ctx)
 	if err != nil {
-		return err
+		return d, err
 	}
 	changes, err := s.latestChanges(ctx, 8)
 	if err != nil {
-		return err
+		return d, err
 	}
-	d := views.HomeData{Solutions: st.Solutions, Adoptions: st.Adoptions, Services: st.Services, Municipalities: st.Municipalities,
+	d = views.HomeData{Solutions: st.Solutions, Adoptions: st.Adoptions, Services: st.Services, Municipalities: st.Municipalities,
 		LaenderReached: reach.Laender, GemeindenReached: reach.Gemeinden, Changes: changes}
 	for _, t := range topics {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
@@ -51,10 +62,12 @@ func (s *server) handleHome(c echo.Context) error {
 	d.Map, err = countMap("karte-start", "Nachnutzungen je Land",
 		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Zahlen.",
 		"Nachnutzungen", counts)
-	if err != nil {
-		return err
-	}
-	return renderOK(c, views.Home(page(c, "Start", "/"), d))
+	return d, err
+}
+
+// countsPerLand returns the per-Land figures, computed once per data version.
+func (s *server) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
+	return storeCached(ctx, s, "countsPerLand", func() ([]store.LandCounts, error) { return s.Store.CountsPerLand(ctx) })
 }
 
 // latestChanges describes the newest solution and adoption events in words.

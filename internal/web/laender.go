@@ -21,7 +21,7 @@ const (
 
 // handleLandList renders the overview of the 16 Länder.
 func (s *server) handleLandList(c echo.Context) error {
-	perLand, err := s.Store.CountsPerLand(c.Request().Context())
+	perLand, err := s.countsPerLand(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *server) handleLandShow(c echo.Context) error {
 		return err
 	}
 	d := views.LandData{Land: land}
-	perLand, err := s.Store.CountsPerLand(ctx)
+	perLand, err := s.countsPerLand(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,10 +85,18 @@ func (s *server) handleLandShow(c echo.Context) error {
 	if d.ProvidedSolutions, err = s.solutionItems(ctx, provided.Items); err != nil {
 		return err
 	}
-	adoptions, total, err := s.Store.AdoptionsInLand(ctx, land.Key, landAdoptionLimit)
+	type inLand struct {
+		list  []catalog.Adoption
+		total int64
+	}
+	al, err := storeCached(ctx, s, "adoptionsInLand:"+land.Key, func() (inLand, error) {
+		list, total, err := s.Store.AdoptionsInLand(ctx, land.Key, landAdoptionLimit)
+		return inLand{list, total}, err
+	})
 	if err != nil {
 		return err
 	}
+	adoptions, total := al.list, al.total
 	d.Shown, d.Total = int64(len(adoptions)), total
 	for _, a := range adoptions {
 		if a.Organisation != nil && a.Organisation.Kind == catalog.KindLand {
@@ -104,7 +112,9 @@ func (s *server) handleLandShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	perKreis, err := s.Store.AdoptionCountsByKreis(ctx, land.Key)
+	perKreis, err := storeCached(ctx, s, "adoptionsPerKreis:"+land.Key, func() (map[string]int64, error) {
+		return s.Store.AdoptionCountsByKreis(ctx, land.Key)
+	})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,8 @@ type server struct {
 	oidc          *oidcLogin
 	metrics       *metrics
 	api           *apiState
+	// pages memoises derived figures of the browsing pages per data version (pagecache.go).
+	pages *pageCaches
 }
 
 // New returns the configured Echo instance with every route registered.
@@ -65,6 +67,7 @@ func New(d Deps) *echo.Echo {
 	s := &server{Deps: d, loginThrottle: auth.NewThrottle(5, 15*time.Minute)}
 	s.initOps()
 	s.api = newAPIState(d.Store)
+	s.pages = newPageCaches()
 	s.sessions = s.newSessions()
 	if d.Auth.OIDC.Issuer != "" {
 		s.oidc = newOIDCLogin(d.Auth.OIDC)

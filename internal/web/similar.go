@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"strconv"
+
+	"efa-register/internal/search"
 
 	"efa-register/views"
 )
@@ -12,7 +15,7 @@ func (s *server) similarSolutions(ctx context.Context, slug string, n int) ([]vi
 	if s.Search == nil {
 		return nil, "Ähnliche Lösungen ermittelt der Suchindex; er steht gerade nicht zur Verfügung.", nil
 	}
-	hits, err := s.Search.Similar(ctx, slug, n)
+	hits, err := searchCached(s, "similar:"+slug+":"+strconv.Itoa(n), func() ([]search.Hit, error) { return s.Search.Similar(ctx, slug, n) })
 	if err != nil {
 		// The page stays useful without this section; the log keeps the cause.
 		s.Log.Warn("similar solutions", "slug", slug, "err", err)
