@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/internal/web"
 	"efa-register/seed"
+	"efa-register/views"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -43,6 +47,15 @@ type config struct {
 	Auth web.AuthConfig
 	// Savings are the assumptions of the Digitalisierungsrendite.
 	Savings insights.SavingsConfig
+	// PublicURL is the register's public address for absolute links in the feeds (EFA_PUBLIC_URL).
+	PublicURL string
+	// Operator are the details for Impressum, Datenschutz and accessibility
+	// feedback (EFA_OPERATOR_NAME, EFA_OPERATOR_ADDRESS, EFA_OPERATOR_EMAIL).
+	Operator views.Operator
+	// PubliccodeFetch allows the publiccode.yml import to fetch from URLs,
+	// each fetch within PubliccodeFetchTimeout (import.go).
+	PubliccodeFetch        bool
+	PubliccodeFetchTimeout time.Duration
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -61,6 +74,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("EFA_LOG_LEVEL=%q: want debug, info, warn or error: %w", v, errUsage)
 		}
 	}
+	if v := getenv("EFA_PUBLIC_URL"); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return c, fmt.Errorf("EFA_PUBLIC_URL=%q: want an absolute address such as https://efa.example.de: %w", v, errUsage)
+		}
+		c.PublicURL = strings.TrimSuffix(v, "/")
+	}
+	c.Operator = views.Operator{Name: strings.TrimSpace(getenv("EFA_OPERATOR_NAME")),
+		Address: strings.TrimSpace(strings.ReplaceAll(getenv("EFA_OPERATOR_ADDRESS"), "|", "\n")),
+		Email:   strings.TrimSpace(getenv("EFA_OPERATOR_EMAIL"))}
+	if v := c.Operator.Email; v != "" {
+		if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+			return c, fmt.Errorf("EFA_OPERATOR_EMAIL=%q: want a plain e-mail address such as efa@land.example: %w", v, errUsage)
+		}
+	}
 	var err error
 	if c.Ops, err = loadOps(getenv); err != nil {
 		return c, err
@@ -69,6 +96,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.Savings, err = loadSavings(getenv); err != nil {
+		return c, err
+	}
+	if c.PubliccodeFetch, c.PubliccodeFetchTimeout, err = loadPubliccodeFetch(getenv); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -85,6 +115,8 @@ Usage:
   efa reindex [flags]   rebuild the search index from the database (efa serve stopped)
   efa gen-synthetic     create a SYNTHETIC catalogue for benchmarks in a separate folder
   efa user add [flags]  create an admin, a Land coordinator or an editor
+  efa webhook add|list|remove  register receivers of the change feed (see efa webhook)
+  efa import publiccode|gemeinden|ozg FILE  import a publiccode.yml, refresh Gemeinden or OZG-Leistungen
   efa version           print the version
   efa <command> --help  show the flags of a command
 
@@ -92,6 +124,11 @@ Environment:
   EFA_ADDR       listen address (default :8080)
   EFA_DATA_DIR   folder of the database and search index (default ./data)
   EFA_LOG_LEVEL  debug, info, warn or error (default info)
+  EFA_PUBLIC_URL public address for the links of /feed.json and /feed.atom
+  EFA_OPERATOR_NAME, EFA_OPERATOR_ADDRESS, EFA_OPERATOR_EMAIL: who runs this
+                 instance (Impressum, Datenschutz, accessibility feedback)
+  EFA_PUBLICCODE_FETCH  true: the publiccode.yml import may fetch from public URLs
+                 (EFA_PUBLICCODE_FETCH_TIMEOUT, default 10s)
   EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_MAX_IN_FLIGHT,
   EFA_QUEUE_WAIT, EFA_MAX_BODY_BYTES, EFA_HSTS: see the README
 `
@@ -123,6 +160,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdGenSynthetic(ctx, cfg, args, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, cfg, args, os.Stdin, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, cfg, args, stdout, stderr)
+	case "webhook":
+		return cmdWebhook(ctx, cfg, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "efa", buildVersion())
 		return nil

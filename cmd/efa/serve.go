@@ -60,7 +60,13 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	go eng.Follow(followCtx)
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng})
+	// Webhooks push the change feed to registered receivers (efa webhook add).
+	hookCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); web.NewWebhookDispatcher(st, log).Run(hookCtx) }()
+	defer func() { stopHooks(); <-hooksDone }()
+	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng,
+		PublicURL: cfg.PublicURL, Operator: cfg.Operator, PubliccodeFetcher: publiccodeFetcher(cfg)})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -411,21 +411,20 @@ func (m *Matcher) Match(name string) (*catalog.Organisation, []catalog.Organisat
 			prefix = append(prefix, o)
 		}
 	}
+	// A designation picks the kind first ("Stadt Hamburg" is the Gemeinde
+	// "Hamburg, Freie und Hansestadt", not the Land "Hamburg").
+	if hint != "" {
+		if k := ofKind(full, hint); len(k) > 0 {
+			full = k
+		} else if k := ofKind(head, hint); len(k) > 0 {
+			full, head = nil, k
+		}
+	}
 	exact, rest := full, append(head, prefix...)
 	if len(exact) == 0 {
 		exact, rest = head, prefix
 	}
-	if hint != "" {
-		var kept []catalog.Organisation
-		for _, o := range exact {
-			if o.Kind == hint || hint == catalog.KindLand && o.Kind == catalog.KindGemeinde && isCityState(o) && !hasKind(exact, catalog.KindLand) {
-				kept = append(kept, o)
-			}
-		}
-		if len(kept) > 0 {
-			exact = kept
-		}
-	} else {
+	if hint == "" {
 		exact = preferLandAndGemeinde(exact)
 	}
 	if len(exact) == 1 {
@@ -439,17 +438,23 @@ func (m *Matcher) Match(name string) (*catalog.Organisation, []catalog.Organisat
 	return nil, candidates
 }
 
-func isCityState(o catalog.Organisation) bool {
-	return o.LandKey == "02" || o.LandKey == "11" || o.LandKey == "04"
-}
-
-func hasKind(list []catalog.Organisation, k catalog.OrgKind) bool {
+// ofKind returns the organisations of kind k; for a Land it also accepts
+// the Gemeinde of a city state, which acts as its Land.
+func ofKind(list []catalog.Organisation, k catalog.OrgKind) []catalog.Organisation {
+	var out []catalog.Organisation
 	for _, o := range list {
 		if o.Kind == k {
-			return true
+			out = append(out, o)
 		}
 	}
-	return false
+	if len(out) == 0 && k == catalog.KindLand {
+		for _, o := range list {
+			if o.Kind == catalog.KindGemeinde && (o.LandKey == "02" || o.LandKey == "11") {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 // preferLandAndGemeinde settles the usual double entries of one name without

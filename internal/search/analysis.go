@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -49,9 +50,35 @@ const (
 var linkingElements = []string{"s", "es", "n", "en", "er", "e"}
 
 // decompoundFilter adds the parts of compound words (after stemming) as
-// extra tokens at the position of the whole word.
+// extra tokens at the position of the whole word. It remembers its answers:
+// a catalogue repeats the same words many thousand times.
 type decompoundFilter struct {
 	dict analysis.TokenMap
+
+	mu   sync.RWMutex
+	memo map[string][]string
+}
+
+// maxMemo bounds the remembered words; beyond it the filter just computes.
+const maxMemo = 200000
+
+func (f *decompoundFilter) split(word string) []string {
+	f.mu.RLock()
+	parts, ok := f.memo[word]
+	f.mu.RUnlock()
+	if ok {
+		return parts
+	}
+	parts = splitCompound(word, f.dict)
+	f.mu.Lock()
+	if f.memo == nil {
+		f.memo = map[string][]string{}
+	}
+	if len(f.memo) < maxMemo {
+		f.memo[word] = parts
+	}
+	f.mu.Unlock()
+	return parts
 }
 
 // Filter implements analysis.TokenFilter.
@@ -59,7 +86,7 @@ func (f *decompoundFilter) Filter(input analysis.TokenStream) analysis.TokenStre
 	out := make(analysis.TokenStream, 0, len(input))
 	for _, tok := range input {
 		out = append(out, tok)
-		for _, part := range splitCompound(string(tok.Term), f.dict) {
+		for _, part := range f.split(string(tok.Term)) {
 			out = append(out, &analysis.Token{
 				Term: []byte(part), Position: tok.Position,
 				// The parts cover the whole word in highlights: after folding and

@@ -241,9 +241,8 @@ func TestFollowAppliesEachCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the deletion", func() bool { return find(search.Query{Text: "Kehrbuch"}).Total == 0 })
-	if got, want := ix.AppliedSeq(), lastSeq(t, st); got != want {
-		t.Errorf("applied %d, database at %d", got, want)
-	}
+	// The search may see a batch a moment before the sequence is recorded.
+	waitFor("the last event", func() bool { return ix.AppliedSeq() == lastSeq(t, st) })
 }
 
 func TestReadyOnlyWhenCaughtUp(t *testing.T) {

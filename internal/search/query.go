@@ -16,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/format/html"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"efa-register/internal/catalog"
 )
@@ -160,6 +161,7 @@ type planPos struct {
 	alts   []string // expansions of a synonym (any may match)
 	prefix string   // folded prefix of the word being typed ("" when none)
 	ozgID  bool     // the word is a 5-digit OZG-ID
+	fuzzy  bool     // the word is not in the index: match it with typos
 }
 
 var rePhrase = regexp.MustCompile(`"([^"]+)"`)
@@ -255,6 +257,59 @@ func dictionaryOf(a analysis.Analyzer) analysis.TokenMap {
 	return nil
 }
 
+// planFor analyses text for the index idx and marks the words the index
+// does not know for fuzzy matching. A word that occurs as typed is taken as
+// meant: matching it with typos as well would only add noise (and building
+// the automaton of a fuzzy query is the most expensive part of a search).
+func planFor(ctx context.Context, idx bleve.Index, text string) (textPlan, error) {
+	a, err := textAnalyzer(idx)
+	if err != nil {
+		return textPlan{}, err
+	}
+	p := plan(a, text)
+	if len(p.positions) == 0 {
+		return p, nil
+	}
+	adv, err := idx.Advanced()
+	if err != nil {
+		return p, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return p, err
+	}
+	defer r.Close()
+	for i := range p.positions {
+		pp := &p.positions[i]
+		if fuzziness(pp.whole) == 0 {
+			continue
+		}
+		known := false
+		for _, f := range []string{fAll, fLeika, fLeikaNames} {
+			n, err := termCount(ctx, r, f, pp.whole)
+			if err != nil {
+				return p, err
+			}
+			if n > 0 {
+				known = true
+				break
+			}
+		}
+		pp.fuzzy = !known
+	}
+	return p, nil
+}
+
+// termCount is the number of documents with term in field.
+func termCount(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, err
+	}
+	defer tfr.Close()
+	return tfr.Count(), nil
+}
+
 func (p textPlan) empty() bool {
 	return len(p.positions) == 0 && len(p.phrases) == 0 && p.optionalPrefix == ""
 }
@@ -308,7 +363,7 @@ func positionQuery(pp planPos, fields []fieldBoost) query.Query {
 	if pp.ozgID {
 		qs = append(qs, termQ(fOZG, pp.whole, 8))
 	}
-	if fz := fuzziness(pp.whole); fz > 0 {
+	if fz := fuzziness(pp.whole); fz > 0 && pp.fuzzy {
 		for _, f := range []fieldBoost{{fAll, 0.4}, {fName, 1.5}} {
 			q := bleve.NewFuzzyQuery(pp.whole)
 			q.SetField(f.field)
@@ -509,11 +564,10 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 	res := Result{Page: q.Page, PerPage: q.PerPage}
 	filters := q.filterValues()
 	err := ix.withIndex(func(idx bleve.Index) error {
-		a, err := textAnalyzer(idx)
+		p, err := planFor(ctx, idx, q.Text)
 		if err != nil {
 			return err
 		}
-		p := plan(a, q.Text)
 		var text query.Query
 		if !p.empty() {
 			text = textQuery(p, solutionFields, true)

@@ -79,11 +79,10 @@ func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size 
 		filters[FacetTopicField] = append(filters[FacetTopicField], strconv.FormatUint(uint64(id), 10))
 	}
 	err := ix.withIndex(func(idx bleve.Index) error {
-		a, err := textAnalyzer(idx)
+		p, err := planFor(ctx, idx, q.Text)
 		if err != nil {
 			return err
 		}
-		p := plan(a, q.Text)
 		run := func(text query.Query) (*bleve.SearchResult, error) {
 			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters, ""), size, from, false)
 			req.Fields = []string{fOZG, fName}

@@ -54,21 +54,36 @@ func (ix *Index) similar(ctx context.Context, d Draft, exclude string, n int) ([
 			return err
 		}
 		var should []query.Query
-		nameTerms := distinctTerms(a, d.Name, 0)
 		seen := map[string]bool{}
+		// Whole words count fully, compound parts a third: "Fahrerlaubnis"
+		// should not make every "Erlaubnis" similar.
+		nameTerms := analysedTerms(a, d.Name, 0)
 		for _, t := range nameTerms {
-			seen[t] = true
-			should = append(should, termQ(fName, t, 3), termQ(fServices, t, 1.5), termQ(fAll, t, 1))
-		}
-		for _, t := range distinctTerms(a, d.Description, maxDescriptionTerms) {
-			if !seen[t] {
-				seen[t] = true
-				should = append(should, termQ(fAll, t, 0.5))
+			if seen[t.term] {
+				continue
 			}
+			seen[t.term] = true
+			w := 1.0
+			if t.part {
+				w = 0.3
+			}
+			should = append(should, termQ(fName, t.term, 3*w), termQ(fServices, t.term, 1.5*w), termQ(fAll, t.term, w))
+		}
+		for _, t := range analysedTerms(a, d.Description, maxDescriptionTerms) {
+			if seen[t.term] {
+				continue
+			}
+			seen[t.term] = true
+			w := 0.5
+			if t.part {
+				w = 0.15
+			}
+			should = append(should, termQ(fAll, t.term, w))
 		}
 		for _, id := range d.OZGIDs {
 			if id = strings.TrimSpace(id); catalog.ValidOZGID(id) {
-				should = append(should, termQ(fOZG, id, 6))
+				// The same OZG-Leistung is the strongest sign of a duplicate.
+				should = append(should, termQ(fOZG, id, 10))
 			}
 		}
 		if len(should) == 0 {
@@ -97,9 +112,14 @@ func (ix *Index) similar(ctx context.Context, d Draft, exclude string, n int) ([
 	return hits, err
 }
 
-// distinctTerms returns the analysed terms of text (whole words and compound
-// parts), the most frequent first, at most limit (0: all).
-func distinctTerms(a analysis.Analyzer, text string, limit int) []string {
+type analysedTerm struct {
+	term string
+	part bool // a part of a compound, not a whole word
+}
+
+// analysedTerms returns the distinct analysed terms of text (whole words
+// and compound parts), the most frequent first, at most limit (0: all).
+func analysedTerms(a analysis.Analyzer, text string, limit int) []analysedTerm {
 	if text == "" {
 		return nil
 	}
@@ -107,14 +127,21 @@ func distinctTerms(a analysis.Analyzer, text string, limit int) []string {
 		text = text[:20000]
 	}
 	freq := map[string]int{}
+	part := map[string]bool{}
 	var order []string
+	lastPos := -1
 	for _, t := range a.Analyze([]byte(text)) {
 		w := string(t.Term)
+		isPart := t.Position == lastPos
+		lastPos = t.Position
 		if len(w) < 3 {
 			continue
 		}
 		if freq[w] == 0 {
 			order = append(order, w)
+			part[w] = isPart
+		} else if !isPart {
+			part[w] = false
 		}
 		freq[w]++
 	}
@@ -122,5 +149,9 @@ func distinctTerms(a analysis.Analyzer, text string, limit int) []string {
 	if limit > 0 && len(order) > limit {
 		order = order[:limit]
 	}
-	return order
+	out := make([]analysedTerm, len(order))
+	for i, w := range order {
+		out[i] = analysedTerm{term: w, part: part[w]}
+	}
+	return out
 }

@@ -27,10 +27,15 @@ import (
 // Last-Modified (the time of the newest change the answer reflects) and
 // Cache-Control "public, no-cache": caches may keep it but must revalidate,
 // which costs a 304 without a body. The export and the feeds are built once
-// per change of the register and kept with their gzip form; the cheap
-// question "did anything change?" is one prepared SELECT of the newest event
-// sequence number (about 2 µs), asked on every request, so an answer is never
-// staler than the last committed write, also when another process wrote.
+// per change of the register and kept with their gzip form.
+//
+// Whether anything changed is known without asking the database on every
+// request: the store signals each committed write of this process, and a
+// request that finds the signal reads the newest event sequence number (one
+// prepared SELECT) before it answers, so an answer never predates a write
+// that returned before the request began. Writes by another process (efa
+// seed, efa webhook, an import) have no signal; they are noticed by reading
+// the sequence number at least every headRecheck.
 
 // Cache-Control values.
 const (
@@ -41,14 +46,25 @@ const (
 // gzipMinSize is the smallest body worth compressing.
 const gzipMinSize = 1024
 
-// apiState is what the API handlers share: the head reader and the caches.
+// headRecheck bounds how long writes of other processes may go unnoticed.
+const headRecheck = 500 * time.Millisecond
+
+// apiState is what the API handlers share: the head of the event log and the caches.
 type apiState struct {
-	st        *store.Store
-	now       func() time.Time
+	st  *store.Store
+	now func() time.Time
+	// changed is the store's signal after each committed write; drainMu
+	// makes "take the signal and count it" one step, so a request that
+	// finds the channel empty because another one just took the signal
+	// still sees the new generation.
+	changed   <-chan struct{}
+	drainMu   sync.Mutex
+	gen       atomic.Uint64
+	headMu    sync.Mutex
 	headOnce  sync.Once
 	head      *store.HeadReader
 	headErr   error
-	headTime  atomic.Pointer[headStamp]
+	stamp     atomic.Pointer[headStamp]
 	export    docCache
 	jsonFeed  docCache
 	atomFeed  docCache
@@ -56,34 +72,59 @@ type apiState struct {
 	openapi   *cachedBody
 }
 
-// headStamp is the newest event and its time.
+// headStamp is the newest event and its time, as read at checked while the
+// write generation was gen.
 type headStamp struct {
-	seq uint64
-	at  time.Time
+	seq     uint64
+	at      time.Time
+	gen     uint64
+	checked time.Time
 }
 
 func newAPIState(st *store.Store) *apiState {
-	return &apiState{st: st, now: time.Now}
+	a := &apiState{st: st, now: time.Now}
+	if st != nil {
+		a.changed = st.Subscribe()
+	}
+	return a
 }
 
 // current returns the newest committed event sequence number and its time.
 func (a *apiState) current(ctx context.Context) (uint64, time.Time, error) {
+	a.drainMu.Lock()
+	select {
+	case <-a.changed:
+		a.gen.Add(1)
+	default:
+	}
+	a.drainMu.Unlock()
+	gen, now := a.gen.Load(), time.Now()
+	if h := a.stamp.Load(); h != nil && h.gen == gen && now.Sub(h.checked) < headRecheck {
+		return h.seq, h.at, nil
+	}
+	a.headMu.Lock()
+	defer a.headMu.Unlock()
+	if h := a.stamp.Load(); h != nil && h.gen == a.gen.Load() && now.Sub(h.checked) < headRecheck && !h.checked.Before(now) {
+		return h.seq, h.at, nil
+	}
 	a.headOnce.Do(func() { a.head, a.headErr = a.st.NewHeadReader(context.Background()) })
 	if a.headErr != nil {
 		return 0, time.Time{}, a.headErr
 	}
+	// The generation is read before the database: a write signalled while
+	// we read makes the next request read again.
+	gen = a.gen.Load()
 	seq, err := a.head.Head(ctx)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	if h := a.headTime.Load(); h != nil && h.seq == seq {
-		return seq, h.at, nil
-	}
-	at, err := a.st.EventTime(ctx, seq)
-	if err != nil {
+	at := time.Time{}
+	if h := a.stamp.Load(); h != nil && h.seq == seq {
+		at = h.at
+	} else if at, err = a.st.EventTime(ctx, seq); err != nil {
 		return 0, time.Time{}, err
 	}
-	a.headTime.Store(&headStamp{seq: seq, at: at})
+	a.stamp.Store(&headStamp{seq: seq, at: at, gen: gen, checked: time.Now()})
 	return seq, at, nil
 }
 
@@ -101,6 +142,10 @@ type cachedBody struct {
 	body, gz     []byte
 	etag, etagGz string
 	lastModified time.Time
+	// Header values made once, so answering costs no formatting: the 304
+	// path is the one polled most.
+	hdrETag, hdrETagGz, hdrLastModified, hdrType []string
+	hdrLength, hdrLengthGz                       []string
 }
 
 // newCachedBody compresses body and computes both validators.
@@ -114,6 +159,11 @@ func newCachedBody(contentType string, body []byte, lastModified time.Time) *cac
 		zw.Close()
 		cb.gz = buf.Bytes()
 		cb.etagGz = strings.TrimSuffix(cb.etag, `"`) + `-gz"`
+		cb.hdrETagGz, cb.hdrLengthGz = []string{cb.etagGz}, []string{strconv.Itoa(len(cb.gz))}
+	}
+	cb.hdrETag, cb.hdrLength, cb.hdrType = []string{cb.etag}, []string{strconv.Itoa(len(body))}, []string{contentType}
+	if !lastModified.IsZero() {
+		cb.hdrLastModified = []string{lastModified.UTC().Format(http.TimeFormat)}
 	}
 	return cb
 }
@@ -161,7 +211,11 @@ func (d *docCache) get(head uint64, variant string, now time.Time, build func() 
 
 // acceptsGzip reports whether the request accepts the gzip content coding.
 func acceptsGzip(r *http.Request) bool {
-	for part := range strings.SplitSeq(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
+	ae := r.Header[echo.HeaderAcceptEncoding]
+	if len(ae) == 0 {
+		return false
+	}
+	for part := range strings.SplitSeq(strings.Join(ae, ","), ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.ToLower(strings.TrimSpace(name))
 		if name != "gzip" && name != "x-gzip" && name != "*" {
@@ -187,6 +241,9 @@ func opaqueTag(t string) string {
 // notModified evaluates If-None-Match, or else If-Modified-Since (RFC 9110 13.2.2).
 func notModified(r *http.Request, etag string, lastModified time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if inm == etag {
+			return true
+		}
 		want := opaqueTag(etag)
 		for t := range strings.SplitSeq(inm, ",") {
 			if t = strings.TrimSpace(t); t == "*" || opaqueTag(t) == want {
@@ -203,29 +260,58 @@ func notModified(r *http.Request, etag string, lastModified time.Time) bool {
 	return false
 }
 
+// Canonical header keys, for direct map access.
+const (
+	hdrETag          = "Etag"
+	hdrCacheControl  = "Cache-Control"
+	hdrLastModified  = "Last-Modified"
+	hdrVary          = "Vary"
+	hdrContentType   = "Content-Type"
+	hdrContentLength = "Content-Length"
+	hdrContentEnc    = "Content-Encoding"
+)
+
+var (
+	varyAcceptEncoding = []string{echo.HeaderAcceptEncoding}
+	contentGzip        = []string{"gzip"}
+	cacheHeaders       = map[string][]string{cacheRevalidate: {cacheRevalidate}, cacheDocument: {cacheDocument}}
+)
+
 // serveCached answers with a cached document: 304 when the client's copy is
-// current, else the identity or gzip body.
+// current, else the identity or gzip body. The header values are shared,
+// never modified slices made when the document was built.
 func serveCached(c echo.Context, cb *cachedBody, cacheControl string) error {
 	h := c.Response().Header()
 	gz := cb.gz != nil && acceptsGzip(c.Request())
-	etag := cb.etag
+	etag, hdrETagValue := cb.etag, cb.hdrETag
 	if gz {
-		etag = cb.etagGz
+		etag, hdrETagValue = cb.etagGz, cb.hdrETagGz
 	}
-	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", cacheControl)
-	if !cb.lastModified.IsZero() {
-		h.Set(echo.HeaderLastModified, cb.lastModified.UTC().Format(http.TimeFormat))
+	h[hdrVary] = varyAcceptEncoding
+	h[hdrETag] = hdrETagValue
+	if cc, ok := cacheHeaders[cacheControl]; ok {
+		h[hdrCacheControl] = cc
+	} else {
+		h.Set(hdrCacheControl, cacheControl)
+	}
+	if cb.hdrLastModified != nil {
+		h[hdrLastModified] = cb.hdrLastModified
 	}
 	if notModified(c.Request(), etag, cb.lastModified) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	body := cb.body
+	h[hdrContentType] = cb.hdrType
+	// A known length spares the chunked encoding of large documents.
+	h[hdrContentLength] = cb.hdrLength
 	if gz {
-		h.Set(echo.HeaderContentEncoding, "gzip")
-		return c.Blob(http.StatusOK, cb.contentType, cb.gz)
+		h[hdrContentEnc] = contentGzip
+		h[hdrContentLength] = cb.hdrLengthGz
+		body = cb.gz
 	}
-	return c.Blob(http.StatusOK, cb.contentType, cb.body)
+	c.Response().WriteHeader(http.StatusOK)
+	_, err := c.Response().Write(body)
+	return err
 }
 
 // serveBytes answers with a freshly built body, with the same validators and
@@ -247,6 +333,7 @@ func serveBytes(c echo.Context, contentType string, body []byte, lastModified ti
 		return c.NoContent(http.StatusNotModified)
 	}
 	if !gz {
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 		return c.Blob(http.StatusOK, contentType, body)
 	}
 	var buf bytes.Buffer
@@ -256,6 +343,7 @@ func serveBytes(c echo.Context, contentType string, body []byte, lastModified ti
 	zw.Close()
 	gzipWriters.Put(zw)
 	h.Set(echo.HeaderContentEncoding, "gzip")
+	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.Blob(http.StatusOK, contentType, buf.Bytes())
 }
 

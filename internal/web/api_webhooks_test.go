@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/store"
@@ -32,6 +34,7 @@ type receiver struct {
 
 type delivery struct {
 	batch, timestamp string
+	raw              []byte
 	validSignature   bool
 	status           int
 	page             feed.ChangePage
@@ -42,7 +45,7 @@ type delivery struct {
 
 func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	d := delivery{batch: r.Header.Get(web.HeaderDelivery), timestamp: r.Header.Get(web.HeaderTimestamp)}
+	d := delivery{batch: r.Header.Get(web.HeaderDelivery), timestamp: r.Header.Get(web.HeaderTimestamp), raw: body}
 	d.validSignature = r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
 		web.VerifyWebhook(rv.secret, d.timestamp, r.Header.Get(web.HeaderSignature), body)
 	var p struct {
@@ -132,6 +135,18 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 	r := got[1].records
 	if len(r) != 1 || r[0].Entity != "solution" || r[0].ID != "hook-probe" || r[0].Type != "created" || got[1].page.Next != feed.Cursor(last) {
 		t.Errorf("batch = %+v, next %s", r, got[1].page.Next)
+	}
+	// The body is what the OpenAPI document's webhook promises.
+	doc, _ := spec(t)
+	var decoded any
+	if err := json.Unmarshal(got[1].raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Components.Schemas["ChangePage"].Value.VisitJSON(decoded, openapi3.EnableJSONSchema2020()); err != nil {
+		t.Errorf("webhook body violates the ChangePage schema: %v", err)
+	}
+	if doc.Webhooks["changes"] == nil || doc.Webhooks["changes"].Post == nil {
+		t.Error("the document does not describe the webhook")
 	}
 	h, _ := st.WebhookByID(ctx, hook.ID)
 	if h.Cursor != last || h.Failures != 0 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -103,6 +104,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("CompareChosenSolutions", b.compare)
 	t.Run("AxeOnEveryPageType", b.axeEverywhere)
 	t.Run("NarrowScreen320", b.narrow)
+	t.Run("PrintStyles", b.print)
 }
 
 // run executes actions with a deadline and fails the test on error.
@@ -371,5 +373,22 @@ func (b *browser) narrow(t *testing.T) {
 			t.Errorf("%s: %d px wider than 320 px; widest: %q", path, over, wide)
 			b.screenshot(t)
 		}
+	}
+}
+
+func (b *browser) print(t *testing.T) {
+	b.open(t, "/loesungen?q=Wohngeld")
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+	// Printed: the hits, not the navigation, the form controls and the facets.
+	for _, sel := range []string{".site-header nav", ".facets", ".catalogue__controls", ".site-footer nav"} {
+		if d := eval[string](t, b, "getComputedStyle(document.querySelector('"+sel+"')).display"); d != "none" {
+			t.Errorf("print: %s is displayed (%s)", sel, d)
+		}
+	}
+	if d := eval[string](t, b, "getComputedStyle(document.querySelector('[data-testid=results]')).display"); d == "none" {
+		t.Error("print: the results are hidden")
 	}
 }

@@ -31,8 +31,8 @@ const (
 )
 
 const (
-	cataloguePerPage = 20
-	maxCatalogueQuery   = 200
+	cataloguePerPage  = 20
+	maxCatalogueQuery = 200
 )
 
 // sortParams maps the sort values of the URL to the search index's.

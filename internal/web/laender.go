@@ -77,7 +77,9 @@ func (s *server) handleLandShow(c echo.Context) error {
 			d.AdoptionsReceived, d.AdoptingMunicipalities = lc.AdoptionsReceived, lc.AdoptingMunicipalities
 		}
 	}
-	provided, err := s.Store.FindSolutions(ctx, store.SolutionFilter{ProviderLand: land.Key, Sort: "adoptions", PerPage: landSolutionLimit})
+	provided, err := storeCached(ctx, s, "provided:"+land.Key, func() (store.SolutionPage, error) {
+		return s.Store.FindSolutions(ctx, store.SolutionFilter{ProviderLand: land.Key, Sort: "adoptions", PerPage: landSolutionLimit})
+	})
 	if err != nil {
 		return err
 	}

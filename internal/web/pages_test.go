@@ -275,7 +275,7 @@ func TestTopicPages(t *testing.T) {
 	if wohngeld != "2" {
 		t.Errorf("Wohngeld has %q solutions in the table, want 2", wohngeld)
 	}
-	if doc.Find(tid("topic-solutions") + " " + tid("solution-item")).Length() == 0 {
+	if doc.Find(tid("topic-solutions")+" "+tid("solution-item")).Length() == 0 {
 		t.Error("no solutions listed for Arbeit & Ruhestand")
 	}
 	for _, bad := range []string{"/themenfelder/99", "/themenfelder/abc", "/themenfelder/0"} {

@@ -16,13 +16,15 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/insights"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 	"efa-register/internal/web"
 )
 
-// fuzzApp is the real router over a seeded database and a real search index.
+// fuzzApp is the real router over a seeded database with a real search
+// index and insight engine, wired as efa serve wires them.
 func fuzzApp(f *testing.F) (*echo.Echo, *store.Store) {
 	f.Helper()
 	st := storetest.Seeded(f)
@@ -31,7 +33,11 @@ func fuzzApp(f *testing.F) (*echo.Echo, *store.Store) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { ix.Close() })
-	return web.New(web.Deps{Store: st, Search: ix, Version: "fuzz"}), st
+	eng, err := insights.Open(context.Background(), st, insights.DefaultSavingsConfig, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return web.New(web.Deps{Store: st, Search: ix, Insights: eng, Version: "fuzz"}), st
 }
 
 // getRoutes lists the GET route templates of the app, sorted, so a fuzz

@@ -2,13 +2,21 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"efa-register/internal/catalog"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
@@ -180,4 +188,118 @@ func TestSearchWithoutIndexAnswers503(t *testing.T) {
 			t.Errorf("%s without index = %d %s", target, rec.Code, rec.Header().Get("Content-Type"))
 		}
 	}
+}
+
+// benchSearch pairs an API request with the same query made in process.
+type benchSearch struct {
+	params string
+	query  search.Query
+}
+
+var benchSearches = []benchSearch{
+	{"q=Wohngeld", search.Query{Text: "Wohngeld"}},
+	{"q=F%C3%BChrerschein", search.Query{Text: "Führerschein"}},
+	{"q=Baugenemigung", search.Query{Text: "Baugenemigung"}},
+	{"q=Einb%C3%BCrg", search.Query{Text: "Einbürg"}},
+	{"q=Antrag&provider=05&status=live", search.Query{Text: "Antrag", ProviderLands: []string{"05"}, Statuses: []catalog.SolutionStatus{catalog.SolutionLive}}},
+	{"topicField=1&adoptedIn=09", search.Query{TopicFieldIDs: []uint{1}, AdoptedInLands: []string{"09"}}},
+}
+
+// benchApp is the router over the seed data or, with EFA_SYNTHETIC_DIR, over
+// the synthetic catalogue made by efa gen-synthetic.
+func benchApp(b *testing.B) (http.Handler, *search.Index, string) {
+	dir := os.Getenv("EFA_SYNTHETIC_DIR")
+	if dir == "" {
+		app, ix, _ := newSearchApp(b)
+		return app, ix, "seed"
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "efa.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), st, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ix.Close() })
+	return web.New(web.Deps{Store: st, Search: ix, Version: "bench"}), ix, "synthetic"
+}
+
+// BenchmarkSearchHTTPvsInProcess measures requests per second of
+// GET /api/v1/search over loopback TCP against the same queries made on the
+// index in process, in alternating rounds of the same run, with the same
+// concurrency; it reports both rates and their ratio.
+func BenchmarkSearchHTTPvsInProcess(b *testing.B) {
+	app, ix, set := benchApp(b)
+	srv := httptest.NewServer(app)
+	defer srv.Close()
+	workers := 4 * runtime.GOMAXPROCS(0)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
+	ctx := context.Background()
+	run := func(n int, op func(i int) error) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		start := time.Now()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					if err := op(i); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	inProcess := func(i int) error {
+		q := benchSearches[i%len(benchSearches)].query
+		q.PerPage = 20
+		_, err := ix.SearchSolutions(ctx, q)
+		return err
+	}
+	overHTTP := func(i int) error {
+		res, err := client.Get(srv.URL + "/api/v1/search?type=solution&limit=20&" + benchSearches[i%len(benchSearches)].params)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return err
+	}
+	// warm up both paths (connections, caches)
+	run(2*workers, inProcess)
+	run(2*workers, overHTTP)
+	b.ResetTimer()
+	var tIn, tHTTP time.Duration
+	const rounds = 4
+	per := max(b.N/rounds, workers)
+	for range rounds {
+		tIn += run(per, inProcess)
+		tHTTP += run(per, overHTTP)
+	}
+	b.StopTimer()
+	inRate := float64(per*rounds) / tIn.Seconds()
+	httpRate := float64(per*rounds) / tHTTP.Seconds()
+	b.ReportMetric(inRate, "inproc-req/s")
+	b.ReportMetric(httpRate, "http-req/s")
+	b.ReportMetric(httpRate/inRate, "http/inproc")
+	b.Logf("%s data: %d requests each, %d workers: in process %.0f/s, HTTP %.0f/s, ratio %.2f", set, per*rounds, workers, inRate, httpRate, httpRate/inRate)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/auth"
+	"efa-register/internal/publiccode"
 	"efa-register/internal/insights"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
@@ -39,6 +40,9 @@ type Deps struct {
 	// https://efa.example.de) for the absolute links of the feeds; empty
 	// means the address the request came to.
 	PublicURL string
+	// PubliccodeFetcher fetches publiccode.yml files from URLs for the
+	// import (EFA_PUBLICCODE_FETCH=true); nil means upload only.
+	PubliccodeFetcher *publiccode.Fetcher
 }
 
 // server carries the dependencies of the handlers.

@@ -1,0 +1,346 @@
+// Command api benchmarks the export of the JSON API on loopback, side by
+// side in one run: GET /api/v1/export of the real efa serve (200 with the
+// whole document, and the 304 path with If-None-Match) against an Echo
+// hello-world handler (in a child process) and against nginx from Debian
+// serving the same bytes as a static file. The load comes from wrk (closed
+// loop, fixed connections and duration), which reports requests per second
+// and the 99th percentile of the latency. Everything listens on 127.0.0.1
+// only; every run is bounded by -duration.
+//
+//	go run ./bench/api                    # 8 s per target, 32 connections
+//	go run ./bench/api -duration 5s -connections 16
+//
+// Needs wrk and nginx (Debian: apt-get install wrk nginx-light); run.sh
+// beside this file installs them. Goals (issue 6): the export at least 0.9
+// of nginx, the 304 path at least 0.8 of hello-world.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/bench/harness"
+)
+
+func main() {
+	// The child process that serves hello-world.
+	if len(os.Args) == 3 && os.Args[1] == "-serve-hello" {
+		serveHello(os.Args[2])
+		return
+	}
+	duration := flag.Duration("duration", 8*time.Second, "load duration per target (at most 60s)")
+	conns := flag.Int("connections", 32, "concurrent connections of wrk")
+	threads := flag.Int("threads", 2, "wrk threads")
+	flag.Parse()
+	if *duration > time.Minute || *duration < time.Second || *conns < 1 || *conns > 512 {
+		fmt.Fprintln(os.Stderr, "api: -duration must be 1s..60s and -connections 1..512")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *duration, *conns, *threads); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+// serveHello is the baseline: Echo with one handler and no middleware.
+func serveHello(addr string) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "Hello, World!") })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("http://" + ln.Addr().String())
+	e.Listener = ln
+	_ = e.Start("")
+}
+
+type result struct {
+	name    string
+	rps     float64
+	p99     time.Duration
+	non2xx  string
+	bytesPS string
+}
+
+func run(ctx context.Context, duration time.Duration, conns, threads int) error {
+	for _, tool := range []string{"wrk", "nginx"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is missing: run bench/api/run.sh (installs wrk and nginx-light from Debian)", tool)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "efa-bench-api-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Println("building and seeding efa …")
+	bin, err := harness.Build(ctx, tmp, false)
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(tmp, "data")
+	if err := harness.Seed(ctx, bin, data); err != nil {
+		return err
+	}
+	// No rate limit and room for every connection: the benchmark measures
+	// the handler, not the protections in front of it.
+	srv, err := harness.Start(ctx, bin, data, "EFA_RATE_LIMIT=0", "EFA_MAX_IN_FLIGHT=1024", "EFA_LOG_LEVEL=error")
+	if err != nil {
+		return err
+	}
+	defer srv.Stop(15 * time.Second)
+
+	// The export as the server sends it, and its validator.
+	res, err := http.Get(srv.Base + "/api/v1/export")
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	etag := res.Header.Get("ETag")
+	if err != nil || res.StatusCode != 200 || etag == "" {
+		return fmt.Errorf("export: %d, ETag %q, %v", res.StatusCode, etag, err)
+	}
+	www := filepath.Join(tmp, "www")
+	if err := os.MkdirAll(filepath.Join(www, "api", "v1"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(www, "api", "v1", "export.json"), body, 0o644); err != nil {
+		return err
+	}
+	for _, d := range []string{tmp, www, filepath.Join(www, "api"), filepath.Join(www, "api", "v1")} {
+		os.Chmod(d, 0o755) // nginx workers may run as another user
+	}
+
+	hello, stopHello, err := startHello(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopHello()
+	nginxURL, stopNginx, err := startNginx(ctx, tmp, www)
+	if err != nil {
+		return err
+	}
+	defer stopNginx()
+
+	// Check the three servers answer as expected before loading them.
+	if r, err := http.Get(nginxURL + "/api/v1/export.json"); err != nil || r.ContentLength != int64(len(body)) {
+		return fmt.Errorf("nginx does not serve the export: %v %v", r, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.Base+"/api/v1/export", nil)
+	req.Header.Set("If-None-Match", etag)
+	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusNotModified {
+		return fmt.Errorf("the 304 path does not answer 304: %v %v", r, err)
+	}
+
+	targets := []struct {
+		name, url string
+		header    []string
+	}{
+		{"Echo hello-world (baseline)", hello + "/", nil},
+		{"efa GET /api/v1/export, 304", srv.Base + "/api/v1/export", []string{"If-None-Match: " + etag}},
+		{"nginx static export (baseline)", nginxURL + "/api/v1/export.json", nil},
+		{"efa GET /api/v1/export, 200", srv.Base + "/api/v1/export", nil},
+	}
+	fmt.Printf("export: %d bytes; wrk -t%d -c%d -d%s per target, loopback, one after the other in this run\n",
+		len(body), threads, conns, duration)
+	results := map[string]result{}
+	for _, t := range targets {
+		// A short warm-up fills caches and connection pools.
+		if _, err := wrk(ctx, t.url, t.header, threads, conns, time.Second); err != nil {
+			return err
+		}
+		r, err := wrk(ctx, t.url, t.header, threads, conns, duration)
+		if err != nil {
+			return err
+		}
+		r.name = t.name
+		results[t.name] = r
+		fmt.Printf("  %-32s %10.0f req/s  p99 %v\n", t.name, r.rps, r.p99)
+	}
+
+	hw, ngx := results[targets[0].name], results[targets[2].name]
+	n304, n200 := results[targets[1].name], results[targets[3].name]
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\treq/s\tp99\ttransfer/s\tratio\tgoal\t")
+	row := func(r result, ratio, goal string) {
+		fmt.Fprintf(tw, "%s\t%.0f\t%v\t%s\t%s\t%s\t\n", r.name, r.rps, r.p99.Round(10*time.Microsecond), r.bytesPS, ratio, goal)
+	}
+	row(hw, "", "")
+	row(n304, fmt.Sprintf("%.2f of hello-world", n304.rps/hw.rps), verdict(n304.rps/hw.rps, 0.8))
+	row(ngx, "", "")
+	row(n200, fmt.Sprintf("%.2f of nginx", n200.rps/ngx.rps), verdict(n200.rps/ngx.rps, 0.9))
+	tw.Flush()
+	for _, r := range results {
+		if r.non2xx != "" {
+			fmt.Printf("warning: %s: %s\n", r.name, r.non2xx)
+		}
+	}
+	return nil
+}
+
+func verdict(ratio, goal float64) string {
+	if ratio >= goal {
+		return fmt.Sprintf(">= %.1f met", goal)
+	}
+	return fmt.Sprintf(">= %.1f MISSED", goal)
+}
+
+// startHello runs the hello-world server in a child process.
+func startHello(ctx context.Context) (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-serve-hello", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://") {
+		stop()
+		return "", nil, fmt.Errorf("hello-world did not start: %q %v", line, err)
+	}
+	return strings.TrimSpace(line), stop, nil
+}
+
+// startNginx serves www with the Debian nginx on a free loopback port:
+// sendfile, keep-alive, no access log, as a tuned static server would run.
+func startNginx(ctx context.Context, tmp, www string) (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	conf := fmt.Sprintf(`%s
+worker_processes auto;
+pid %[2]s/nginx.pid;
+error_log %[2]s/nginx-error.log warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  types { application/json json; }
+  default_type application/octet-stream;
+  client_body_temp_path %[2]s/nginx-body;
+  proxy_temp_path %[2]s/nginx-proxy;
+  fastcgi_temp_path %[2]s/nginx-fastcgi;
+  uwsgi_temp_path %[2]s/nginx-uwsgi;
+  scgi_temp_path %[2]s/nginx-scgi;
+  server {
+    listen 127.0.0.1:%[3]d;
+    root %[4]s;
+  }
+}
+`, user, tmp, port, www)
+	path := filepath.Join(tmp, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command("nginx", "-p", tmp, "-c", path, "-e", filepath.Join(tmp, "nginx-error.log"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Signal(syscall.SIGQUIT); cmd.Wait() }
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r, err := http.Get(base + "/"); err == nil {
+			r.Body.Close()
+			return base, stop, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("nginx did not start (see %s/nginx-error.log)", tmp)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+var (
+	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reP99      = regexp.MustCompile(`(?m)^\s+99%\s+([0-9.]+)(us|ms|s)\s*$`)
+	reTransfer = regexp.MustCompile(`Transfer/sec:\s+(\S+)`)
+	reNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	reErrors   = regexp.MustCompile(`Socket errors: .*`)
+)
+
+// wrk runs one load and parses its report.
+func wrk(ctx context.Context, url string, header []string, threads, conns int, d time.Duration) (result, error) {
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "--timeout", "5s"}
+	for _, h := range header {
+		args = append(args, "-H", h)
+	}
+	cctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, "wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %v\n%s", url, err, out)
+	}
+	s := string(out)
+	m, p := reRPS.FindStringSubmatch(s), reP99.FindStringSubmatch(s)
+	if m == nil || p == nil {
+		return result{}, fmt.Errorf("cannot read the wrk report:\n%s", s)
+	}
+	var r result
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	v, _ := strconv.ParseFloat(p[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[2]]
+	r.p99 = time.Duration(v * float64(unit))
+	if t := reTransfer.FindStringSubmatch(s); t != nil {
+		r.bytesPS = t[1]
+	}
+	if n := reNon2xx.FindStringSubmatch(s); n != nil {
+		r.non2xx = n[0]
+	}
+	if e := reErrors.FindString(s); e != "" {
+		r.non2xx = strings.TrimSpace(r.non2xx + " " + e)
+	}
+	return r, nil
+}

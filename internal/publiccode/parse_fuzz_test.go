@@ -1,0 +1,54 @@
+package publiccode_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"efa-register/internal/publiccode"
+	"efa-register/internal/store/storetest"
+)
+
+// FuzzImport feeds any bytes to the publiccode.yml import (parse and map
+// against the seeded register): it never panics, and it either returns a
+// draft or an *Error whose every issue is a German message.
+func FuzzImport(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.yml"))
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("publiccodeYmlVersion: \"0.4\"\nname: &a [*a]\n"))
+	f.Add([]byte("name: x\nname: y\n"))
+	f.Add([]byte("\ufeff---\n- a\n- b\n"))
+	st := storetest.Seeded(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := publiccode.Import(context.Background(), data, st)
+		if err == nil {
+			if d == nil {
+				t.Fatal("no draft and no error")
+			}
+			if !utf8.ValidString(d.Solution.Name) {
+				t.Fatalf("draft name is not valid UTF-8: %q", d.Solution.Name)
+			}
+			return
+		}
+		var pe *publiccode.Error
+		if !errors.As(err, &pe) {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+		if len(pe.Issues) == 0 {
+			t.Fatal("an *Error without issues")
+		}
+		for _, is := range pe.Issues {
+			if strings.TrimSpace(is.Message) == "" || !utf8.ValidString(is.Message) {
+				t.Fatalf("issue message %q", is.Message)
+			}
+		}
+	})
+}

@@ -1,0 +1,82 @@
+package publiccode
+
+import (
+	"context"
+	"fmt"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/store"
+)
+
+// UsedBySource is the Source of adoptions registered from a usedBy list.
+const UsedBySource = "publiccode.yml usedBy"
+
+// Saver is what Save writes through; *store.Store has it.
+type Saver interface {
+	CreateSolution(ctx context.Context, actor string, in store.SolutionInput) (catalog.Solution, error)
+	RegisterAdoptions(ctx context.Context, actor string, inputs []store.AdoptionInput, allow func(catalog.Organisation) error, mode store.BatchMode) ([]store.BatchRow, bool, error)
+}
+
+// Chosen is a usedBy entry the provider accepted, with the organisation and status.
+type Chosen struct {
+	Name   string
+	Kind   catalog.OrgKind
+	Key    string
+	Status catalog.AdoptionStatus
+}
+
+// SaveResult is what Save wrote.
+type SaveResult struct {
+	Solution catalog.Solution
+	// Adopted are the usedBy entries registered as adoptions; Rejected the
+	// ones the register refused, with the reason.
+	Adopted  []Chosen
+	Rejected []string
+}
+
+// Save creates the draft's solution for the provider and registers the
+// chosen usedBy entries as adoptions: unconfirmed (the provider's claim, not
+// the adopter's), with Source "publiccode.yml usedBy". The solution is one
+// transaction and the adoptions another; a refused adoption is reported,
+// never silently left out.
+func Save(ctx context.Context, sv Saver, actor string, d *Draft, providerKind catalog.OrgKind, providerKey string, adopters []Chosen) (SaveResult, error) {
+	var res SaveResult
+	sol, err := sv.CreateSolution(ctx, actor, store.SolutionInput{Solution: d.Solution, ProviderKind: providerKind, ProviderKey: providerKey, OZGIDs: d.OZGIDs})
+	if err != nil {
+		return res, err
+	}
+	res.Solution = sol
+	if len(adopters) == 0 {
+		return res, nil
+	}
+	inputs := make([]store.AdoptionInput, len(adopters))
+	for i, a := range adopters {
+		inputs[i] = store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: a.Kind, AdopterKey: a.Key,
+			Adoption: catalog.Adoption{Status: a.Status, Source: UsedBySource,
+				Note: fmt.Sprintf("Laut publiccode.yml des Anbieters (usedBy: „%s“); von der Organisation nicht bestätigt.", a.Name)}}
+	}
+	rows, _, err := sv.RegisterAdoptions(ctx, actor, inputs, nil, store.ApplyValid)
+	if err != nil {
+		return res, fmt.Errorf("publiccode: register usedBy of %s: %w", sol.Slug, err)
+	}
+	for i, r := range rows {
+		if r.Err != nil {
+			res.Rejected = append(res.Rejected, fmt.Sprintf("%s: %v", adopters[i].Name, r.Err))
+			continue
+		}
+		res.Adopted = append(res.Adopted, adopters[i])
+	}
+	return res, nil
+}
+
+// MatchedAdopters returns the usedBy entries with exactly one matching
+// organisation, as the command line registers them without asking.
+func (d *Draft) MatchedAdopters() []Chosen {
+	var out []Chosen
+	for _, a := range d.Adopters {
+		if a.Match != nil {
+			out = append(out, Chosen{Name: a.Name, Kind: a.Match.Kind, Key: a.Match.Key, Status: a.Status})
+		}
+	}
+	return out
+}

@@ -1,0 +1,311 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/publiccode"
+	"efa-register/views"
+)
+
+// The publiccode.yml import keeps the uploaded file in the server-side
+// session between the preview and the save, under a random token, and reads
+// it again on save. That way exactly the previewed file is saved (hidden
+// fields would carry a long description through the browser and let any
+// field change unseen between preview and save), the draft belongs to the
+// user's session only, it is bounded by publiccode.MaxFileBytes, and it is
+// removed once saved or replaced by the next upload.
+const (
+	sessPubliccodeData  = "publiccodeDraft"
+	sessPubliccodeToken = "publiccodeDraftToken"
+	sessPubliccodeName  = "publiccodeDraftName"
+)
+
+func (s *server) publiccodePage(c echo.Context, status int, d views.PubliccodeImportData) error {
+	d.FetchEnabled = s.PubliccodeFetcher != nil
+	return render(c, status, views.PubliccodeImportPage(page(c, "Lösung aus publiccode.yml übernehmen", "/loesungen",
+		views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: "Import aus publiccode.yml"}), d), nil)
+}
+
+// importProviders are the organisations the user may register solutions for; none means no access.
+func (s *server) importProviders(c echo.Context) ([]views.Option, error) {
+	opts, err := s.providerOptions(c.Request().Context(), principal(c))
+	if err != nil {
+		return nil, err
+	}
+	if len(opts) <= 1 {
+		return nil, echo.NewHTTPError(http.StatusForbidden, "Lösungen übernehmen Redaktionen von Anbietern. Sie handeln für keine Organisation.")
+	}
+	return opts, nil
+}
+
+// handlePubliccodeForm shows the upload form.
+func (s *server) handlePubliccodeForm(c echo.Context) error {
+	if _, err := s.importProviders(c); err != nil {
+		return err
+	}
+	return s.publiccodePage(c, http.StatusOK, views.PubliccodeImportData{})
+}
+
+// handlePubliccodeImport reads an uploaded (or fetched) file and shows the
+// preview, or saves the previewed draft (aktion=speichern).
+func (s *server) handlePubliccodeImport(c echo.Context) error {
+	providers, err := s.importProviders(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("aktion") == "speichern" {
+		return s.savePubliccode(c, providers)
+	}
+	data, name, msg, err := s.publiccodeUpload(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.publiccodePage(c, http.StatusUnprocessableEntity, views.PubliccodeImportData{Error: msg, URL: c.FormValue("adresse")})
+	}
+	ctx := c.Request().Context()
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessPubliccodeData, data)
+	s.sessions.Put(ctx, sessPubliccodeToken, hex.EncodeToString(token))
+	s.sessions.Put(ctx, sessPubliccodeName, name)
+	d, _, status, err := s.publiccodePreview(c, data, name, providers)
+	if err != nil {
+		return err
+	}
+	d.Token = hex.EncodeToString(token)
+	return s.publiccodePage(c, status, d)
+}
+
+// publiccodeUpload returns the file of the request, or a German message for the user.
+func (s *server) publiccodeUpload(c echo.Context) (data []byte, name, msg string, err error) {
+	fh, ferr := c.FormFile("datei")
+	switch {
+	case ferr == nil && fh.Size > 0:
+		if fh.Size > publiccode.MaxFileBytes {
+			return nil, "", fmt.Sprintf("Die Datei ist größer als %d KiB.", publiccode.MaxFileBytes>>10), nil
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, "", "Die Datei konnte nicht gelesen werden.", nil
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, publiccode.MaxFileBytes+1))
+		if err != nil {
+			return nil, "", "Die Datei konnte nicht gelesen werden.", nil
+		}
+		return data, fh.Filename, "", nil
+	case ferr != nil && !errors.Is(ferr, http.ErrMissingFile):
+		return nil, "", "Das Formular konnte nicht gelesen werden. Bitte wählen Sie die Datei erneut.", nil
+	}
+	addr := strings.TrimSpace(c.FormValue("adresse"))
+	if addr == "" || s.PubliccodeFetcher == nil {
+		return nil, "", "Bitte wählen Sie eine publiccode.yml-Datei aus.", nil
+	}
+	data, err = s.PubliccodeFetcher.Fetch(c.Request().Context(), addr)
+	var fe *publiccode.FetchError
+	if errors.As(err, &fe) {
+		s.Log.Info("publiccode fetch refused or failed", "err", fe.Err)
+		return nil, "", fe.Message, nil
+	}
+	if err != nil {
+		return nil, "", "", err
+	}
+	return data, addr, "", nil
+}
+
+// publiccodePreview maps the file and fills the preview; a file that
+// cannot be imported gives the error list and status 422.
+func (s *server) publiccodePreview(c echo.Context, data []byte, name string, providers []views.Option) (views.PubliccodeImportData, *publiccode.Draft, int, error) {
+	ctx := c.Request().Context()
+	d := views.PubliccodeImportData{FileName: name, Providers: providers}
+	draft, err := publiccode.Import(ctx, data, s.Store)
+	var pe *publiccode.Error
+	if errors.As(err, &pe) {
+		d.Errors, d.Warnings = issueViews(pe.Issues), issueViews(pe.Warnings)
+		return d, nil, http.StatusUnprocessableEntity, nil
+	}
+	if err != nil {
+		return d, nil, 0, err
+	}
+	d.Preview = true
+	d.Warnings = issueViews(draft.Warnings)
+	for _, f := range publiccode.FieldLabels {
+		if v := draft.Value(f.Field); v != "" {
+			d.Fields = append(d.Fields, views.PubliccodeField{Label: f.Label, Value: v, Source: draft.Sources[f.Field]})
+		}
+	}
+	for _, sv := range draft.Services {
+		d.Services = append(d.Services, views.PubliccodeService{ID: sv.ID, Name: sv.Name, Via: sv.Via, Line: sv.Line})
+	}
+	for i, a := range draft.Adopters {
+		av := views.PubliccodeAdopter{Index: i, Name: a.Name, Line: a.Line, Status: string(a.Status), Unique: a.Match != nil}
+		for _, o := range candidatesOf(a) {
+			av.Options = append(av.Options, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ", " + o.Key + ")"})
+		}
+		av.Options = append(av.Options, views.Option{Value: "", Label: "– nicht übernehmen –"})
+		if a.Match != nil {
+			av.Selected = orgRef(*a.Match)
+		}
+		d.Adopters = append(d.Adopters, av)
+	}
+	d.Slug = draft.Solution.Slug
+	d.Provider = preselectProvider(providers, draft.OwnerHint)
+	d.Similar = s.draftSimilar(ctx, draft.Solution.Name, draft.Solution.Description, draft.OZGIDs, "")
+	return d, draft, http.StatusOK, nil
+}
+
+// candidatesOf lists the organisations a usedBy entry may mean: the match, or the candidates.
+func candidatesOf(a publiccode.Adopter) []catalog.Organisation {
+	if a.Match != nil {
+		return []catalog.Organisation{*a.Match}
+	}
+	return a.Candidates
+}
+
+// preselectProvider picks the provider option whose name the file's
+// repoOwner or mainCopyrightOwner names, or the only one there is.
+func preselectProvider(opts []views.Option, owner string) string {
+	real := opts[1:]
+	if len(real) == 1 {
+		return real[0].Value
+	}
+	want := publiccode.Fold(owner)
+	if want == "" {
+		return ""
+	}
+	for _, o := range real {
+		name, _, _ := strings.Cut(o.Label, " (")
+		if f := publiccode.Fold(name); f == want || strings.HasSuffix(want, " "+f) {
+			return o.Value
+		}
+	}
+	return ""
+}
+
+func issueViews(list []publiccode.Issue) []views.PubliccodeIssue {
+	out := make([]views.PubliccodeIssue, len(list))
+	for i, is := range list {
+		out[i] = views.PubliccodeIssue{Line: is.Line, Path: is.Path, Message: is.Message}
+	}
+	return out
+}
+
+// savePubliccode saves the draft kept in the session with the provider,
+// slug and usedBy choices of the preview form.
+func (s *server) savePubliccode(c echo.Context, providers []views.Option) error {
+	ctx := c.Request().Context()
+	p := principal(c)
+	token := s.sessions.GetString(ctx, sessPubliccodeToken)
+	data := s.sessions.GetBytes(ctx, sessPubliccodeData)
+	if token == "" || len(data) == 0 || c.FormValue("entwurf") != token {
+		return s.publiccodePage(c, http.StatusConflict, views.PubliccodeImportData{
+			Error: "Die Vorschau ist nicht mehr aktuell (abgelaufene Sitzung oder eine neuere Datei in einem anderen Fenster). Bitte laden Sie die Datei erneut hoch."})
+	}
+	name := s.sessions.GetString(ctx, sessPubliccodeName)
+	d, draft, status, err := s.publiccodePreview(c, data, name, providers)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return s.publiccodePage(c, status, d)
+	}
+	d.Token = token
+	var v catalog.ValidationError
+	d.Provider = strings.TrimSpace(c.FormValue("provider"))
+	kind, key, ok := strings.Cut(d.Provider, ":")
+	if !ok {
+		v.Add("provider", "Bitte wählen Sie den Anbieter.")
+	} else if org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key); err != nil || !p.ActsFor(org) {
+		v.Add("provider", "Sie können nur Lösungen Ihrer eigenen Organisation eintragen.")
+	}
+	d.Slug = strings.TrimSpace(c.FormValue("slug"))
+	draft.Solution.Slug = d.Slug
+	var chosen []publiccode.Chosen
+	for i, a := range draft.Adopters {
+		field := "nachnutzer_" + strconv.Itoa(i)
+		ref := c.FormValue(field)
+		st := catalog.AdoptionStatus(c.FormValue("status_" + strconv.Itoa(i)))
+		d.Adopters[i].Selected, d.Adopters[i].Status = ref, string(st)
+		if ref == "" {
+			continue
+		}
+		// Only an organisation the file's name may mean can be chosen.
+		var org *catalog.Organisation
+		for _, o := range candidatesOf(a) {
+			if orgRef(o) == ref {
+				org = &o
+				break
+			}
+		}
+		if org == nil {
+			v.Add(field, "Bitte wählen Sie eine der angebotenen Organisationen.")
+			continue
+		}
+		if st != catalog.AdoptionLive && st != catalog.AdoptionInterested {
+			v.Add("status_"+strconv.Itoa(i), "Bitte wählen Sie „in Betrieb“ oder „interessiert“.")
+			continue
+		}
+		chosen = append(chosen, publiccode.Chosen{Name: a.Name, Kind: org.Kind, Key: org.Key, Status: st})
+	}
+	if v.Err() == nil {
+		res, err := publiccode.Save(ctx, s.Store, p.Actor(), draft, catalog.OrgKind(kind), key, chosen)
+		var ve *catalog.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			for k, m := range ve.Fields {
+				if k != "provider" && k != "slug" {
+					k = ""
+				}
+				if k == "" {
+					d.Error = m
+					continue
+				}
+				v.Add(k, m)
+			}
+		case err != nil:
+			return err
+		default:
+			s.sessions.Remove(ctx, sessPubliccodeData)
+			s.sessions.Remove(ctx, sessPubliccodeToken)
+			s.sessions.Remove(ctx, sessPubliccodeName)
+			msg := fmt.Sprintf("Die Lösung ist aus der publiccode.yml übernommen, mit %d unbestätigten Nachnutzungen aus usedBy.", len(res.Adopted))
+			if len(res.Rejected) > 0 {
+				msg += " Nicht eingetragen: " + strings.Join(res.Rejected, "; ")
+			}
+			s.flash(c, msg)
+			return c.Redirect(http.StatusSeeOther, "/loesungen/"+res.Solution.Slug)
+		}
+	}
+	d.FormErrors = v.Fields
+	return s.publiccodePage(c, http.StatusUnprocessableEntity, d)
+}
+
+// handlePubliccodeExport answers GET /loesungen/:slug/publiccode.yml and
+// GET /api/v1/solutions/:slug/publiccode.yml.
+func (s *server) handlePubliccodeExport(c echo.Context) error {
+	slug := c.Param("slug")
+	if !catalog.ValidSlug(slug) {
+		return fmt.Errorf("solution %q: %w", slug, catalog.ErrNotFound)
+	}
+	out, err := publiccode.ExportSolution(c.Request().Context(), s.Store, slug, s.baseURL(c)+"/loesungen/"+slug)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", `attachment; filename="publiccode.yml"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", out)
+}
