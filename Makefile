@@ -2,7 +2,7 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help generate test lint run build bench
+.PHONY: help generate test lint run build bench fuzz crash load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,3 +25,13 @@ build: ## build the efa binary into ./bin
 
 bench: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+FUZZTIME ?= 10s
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s)
+	FUZZTIME=$(FUZZTIME) ./.ci/fuzz
+
+crash: ## crash-safety harness: 100 SIGKILL cycles against the real binary
+	$(GO) run ./bench/crash -cycles 100
+
+load: ## load harness: vegeta at rising constant rates against 127.0.0.1
+	$(GO) run ./bench/load

@@ -54,12 +54,19 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		}
 	}()
 	go sweepSessions(followCtx, st, log)
-	// The insight figures replay the event log into memory and follow it.
-	eng, err := insights.Open(ctx, st, cfg.Savings, log)
+	// The insight figures load into memory in the background (seconds on a
+	// large register; the pages answer 503 until then) and follow the event log.
+	eng, err := insights.New(st, cfg.Savings, log)
 	if err != nil {
 		return err
 	}
-	go eng.Follow(followCtx)
+	go func() {
+		if err := eng.Load(followCtx); err != nil {
+			log.Error("insights: load failed", "err", err)
+			return
+		}
+		eng.Follow(followCtx)
+	}()
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"efa-register/internal/store"
@@ -19,6 +20,7 @@ type Engine struct {
 	mu      sync.RWMutex
 	s       *state
 	changed <-chan struct{}
+	loaded  atomic.Bool
 
 	savingsSeq uint64
 	savings    *Savings
@@ -30,10 +32,9 @@ type Engine struct {
 	pastDone   bool
 }
 
-// Open loads the current register into memory, catches up with the event
-// log and starts replaying the log's past months (for the rank history) in
-// the background.
-func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) {
+// New returns an engine that is not loaded yet: its figures are empty and
+// Loaded reports false until Load has finished.
+func New(st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -43,20 +44,44 @@ func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Log
 	if cfg.OnboardingShare < 0 || cfg.OnboardingShare > 1 {
 		return nil, fmt.Errorf("insights: onboarding share %v must be between 0 and 1", cfg.OnboardingShare)
 	}
-	e := &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe()}
-	src, err := st.LoadInsightSource(ctx)
+	return &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe()}, nil
+}
+
+// Load reads the current register into memory, catches up with the event
+// log and starts replaying the log's past months (for the rank history) in
+// the background. On a large register (a million adoptions) this takes
+// seconds, so the server calls it in the background.
+func (e *Engine) Load(ctx context.Context) error {
+	src, err := e.st.LoadInsightSource(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("insights: load: %w", err)
+		return fmt.Errorf("insights: load: %w", err)
 	}
-	e.s.load(src)
-	e.startMonth = time.Now().UTC().Format("2006-01")
-	e.s.month = e.startMonth
+	s := newState()
+	s.load(src)
+	start := time.Now().UTC().Format("2006-01")
+	s.month = start
+	e.mu.Lock()
+	e.s, e.startMonth = s, start
+	e.mu.Unlock()
 	if err := e.CatchUp(ctx); err != nil {
+		return err
+	}
+	e.loaded.Store(true)
+	go e.replayPast(context.WithoutCancel(ctx), src.Seq)
+	return nil
+}
+
+// Open returns a loaded engine.
+func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) {
+	e, err := New(st, cfg, log)
+	if err != nil {
 		return nil, err
 	}
-	go e.replayPast(context.WithoutCancel(ctx), src.Seq)
-	return e, nil
+	return e, e.Load(ctx)
 }
+
+// Loaded reports whether the figures are available.
+func (e *Engine) Loaded() bool { return e.loaded.Load() }
 
 // replayPast replays the events up to seq into a fresh state and keeps the
 // snapshots of the months before the start month.
@@ -136,6 +161,9 @@ func (e *Engine) Follow(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.changed:
+			if !e.Loaded() {
+				continue // Load catches up itself
+			}
 			if err := e.CatchUp(ctx); err != nil && ctx.Err() == nil {
 				e.log.Warn("insights catch-up failed", "err", err)
 			}

@@ -45,9 +45,39 @@ func (s *Store) AdoptionReach(ctx context.Context) (Reach, error) {
 	return r, nil
 }
 
-// AdoptionsByKreis returns the adoptions made by a Kreis and its Gemeinden.
-func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string) ([]catalog.Adoption, error) {
-	return s.adoptions(ctx, "by Kreis", func(q *gorm.DB) *gorm.DB { return q.Where("organisations.kreis_key = ?", kreisKey) })
+// AdoptionsByKreis returns up to limit adoptions made by a Kreis and its
+// Gemeinden (by Gemeinde and solution name), and how many there are in all.
+func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string, limit int) ([]catalog.Adoption, int64, error) {
+	var total int64
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Where("organisations.kreis_key = ?", kreisKey).Count(&total).Error
+	if err != nil {
+		return nil, 0, translate(err, "count adoptions in Kreis")
+	}
+	list, err := s.adoptions(ctx, "by Kreis", func(q *gorm.DB) *gorm.DB {
+		return q.Where("organisations.kreis_key = ?", kreisKey).Limit(limit)
+	})
+	return list, total, err
+}
+
+// AdoptionCountsInKreis counts the adoptions of each organisation of a Kreis
+// (the Kreis itself and its Gemeinden) by organisation id.
+func (s *Store) AdoptionCountsInKreis(ctx context.Context, kreisKey string) (map[uint]int64, error) {
+	var rows []struct {
+		OrganisationID uint
+		N              int64
+	}
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+		Select("adoptions.organisation_id, count(*) AS n").
+		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
+		Where("organisations.kreis_key = ?", kreisKey).
+		Group("adoptions.organisation_id").Scan(&rows).Error
+	out := make(map[uint]int64, len(rows))
+	for _, r := range rows {
+		out[r.OrganisationID] = r.N
+	}
+	return out, translate(err, "adoptions per organisation in Kreis")
 }
 
 // AdoptionsByService returns the adoptions of every solution that covers an

@@ -23,9 +23,26 @@ func TestPageQueriesOnSeed(t *testing.T) {
 	}
 
 	// Rhein-Kreis Neuss (05162) piloted Unterhaltsvorschuss Online itself.
-	ak, err := s.AdoptionsByKreis(ctx, "05162")
+	ak, total, err := s.AdoptionsByKreis(ctx, "05162", 100)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if total != int64(len(ak)) || total == 0 {
+		t.Errorf("AdoptionsByKreis: %d listed, %d in all", len(ak), total)
+	}
+	if one, total1, err := s.AdoptionsByKreis(ctx, "05162", 1); err != nil || len(one) != 1 || total1 != total {
+		t.Errorf("AdoptionsByKreis limit 1: %d listed of %d (%v)", len(one), total1, err)
+	}
+	perOrg, err := s.AdoptionCountsInKreis(ctx, "05162")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, n := range perOrg {
+		sum += n
+	}
+	if sum != total {
+		t.Errorf("AdoptionCountsInKreis sums to %d, want %d", sum, total)
 	}
 	var kreisOwn bool
 	for _, a := range ak {

@@ -26,7 +26,7 @@ import (
 var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
 
 func (s *server) engine() (*insights.Engine, error) {
-	if s.Insights == nil {
+	if s.Insights == nil || !s.Insights.Loaded() {
 		return nil, errNoInsights
 	}
 	return s.Insights, nil

@@ -13,6 +13,10 @@ import (
 
 var reKreisKey = regexp.MustCompile(`^[0-9]{5}$`)
 
+// orgAdoptionLimit caps the adoption table of a Kreis page (Kreis and
+// Gemeinden); the synthetic catalogue has thousands per Kreis.
+const orgAdoptionLimit = 500
+
 // handleKreisShow renders the page of a Kreis or kreisfreie Stadt.
 func (s *server) handleKreisShow(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -28,16 +32,16 @@ func (s *server) handleKreisShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.Own, err = s.Store.AdoptionsByKreis(ctx, key); err != nil {
+	if d.Own, d.OwnTotal, err = s.Store.AdoptionsByKreis(ctx, key, orgAdoptionLimit); err != nil {
 		return err
 	}
 	gemeinden, err := s.Store.GemeindenInKreis(ctx, key)
 	if err != nil {
 		return err
 	}
-	perOrg := map[uint]int64{}
-	for _, a := range d.Own {
-		perOrg[a.OrganisationID]++
+	perOrg, err := s.Store.AdoptionCountsInKreis(ctx, key)
+	if err != nil {
+		return err
 	}
 	d.Gemeinden = views.Table{Caption: "Gemeinden in " + kreis.Name, Head: []string{"Gemeinde", "Art", "Einwohner", "Postleitzahl", "eigene Nachnutzungen"},
 		NumericCols: map[int]bool{2: true, 4: true}, TestID: "kreis-gemeinden"}

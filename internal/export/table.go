@@ -1,0 +1,191 @@
+// Package export writes the register's tables as spreadsheets: CSV for
+// German Excel (UTF-8 with byte order mark, semicolons) and XLSX.
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Column is one column of a table.
+type Column struct {
+	Header string
+	// Width is the XLSX column width in characters; 0 means 14.
+	Width float64
+}
+
+// Table is one sheet: a name (at most 31 characters for XLSX), the columns
+// and the rows. A cell is a string, an int, an int64, a float64, a bool, a
+// time.Time or nil (empty).
+type Table struct {
+	Name    string
+	Columns []Column
+	Rows    [][]any
+}
+
+// csvText renders a cell for CSV: numbers with a German decimal comma,
+// booleans as ja/nein, times as ISO date and time.
+func csvText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return defuse(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
+	case bool:
+		if x {
+			return "ja"
+		}
+		return "nein"
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04:05")
+	}
+	return defuse(fmt.Sprint(v))
+}
+
+// defuse keeps spreadsheet programs from reading text as a formula: text
+// that starts with =, +, -, @, tab or carriage return gets a leading
+// apostrophe, as OWASP recommends against CSV injection.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteCSV writes the table as UTF-8 CSV with byte order mark, semicolons
+// and CRLF line ends, which German Excel opens without an import dialogue.
+func WriteCSV(w io.Writer, t Table) error {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = c.Header
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	line := make([]string, len(t.Columns))
+	for _, row := range t.Rows {
+		for i := range line {
+			line[i] = ""
+			if i < len(row) {
+				line[i] = csvText(row[i])
+			}
+		}
+		if err := cw.Write(line); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// WriteXLSX writes the table as an Excel workbook with one sheet: a bold,
+// frozen header row, a filter on every column, and numbers stored as
+// numbers. Text is always stored as text, never as a formula. Column
+// headers must be unique.
+func WriteXLSX(w io.Writer, t Table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	name := t.Name
+	if name == "" {
+		name = "Tabelle"
+	}
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return fmt.Errorf("export: sheet name: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 22})
+	if err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	for i, c := range t.Columns {
+		width := c.Width
+		if width == 0 {
+			width = 14
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = excelize.Cell{StyleID: bold, Value: c.Header}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	for r, row := range t.Rows {
+		cells := make([]any, len(t.Columns))
+		for i := range cells {
+			if i >= len(row) || row[i] == nil {
+				continue
+			}
+			switch x := row[i].(type) {
+			case string:
+				// A string cell: excelize writes it as inline text, so "=…" stays text.
+				cells[i] = excelize.Cell{Value: x}
+			case time.Time:
+				cells[i] = excelize.Cell{StyleID: dateStyle, Value: x.UTC()}
+			case bool:
+				cells[i] = map[bool]string{true: "ja", false: "nein"}[x]
+			default:
+				cells[i] = x
+			}
+		}
+		cell, err := excelize.CoordinatesToCellName(1, r+2)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return err
+		}
+	}
+	if len(t.Columns) > 0 && len(t.Rows) > 0 {
+		// An Excel table gives every column a filter and sort button.
+		last, err := excelize.CoordinatesToCellName(len(t.Columns), len(t.Rows)+1)
+		if err != nil {
+			return err
+		}
+		if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: "Daten", StyleName: "TableStyleLight1"}); err != nil {
+			return fmt.Errorf("export: table: %w", err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
