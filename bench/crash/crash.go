@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Bin      string        // the efa binary
 	Work     string        // folder for the data folder
+	Seeded   string        // a seeded database file to start from (default: efa seed)
 	Cycles   int           // start, write, SIGKILL, restart, verify: this many times
 	Clients  int           // concurrent API clients writing
 	Writers  int           // Gemeinden with a token (each writes its own adoptions)
@@ -80,7 +81,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var res Result
 	data := filepath.Join(cfg.Work, "data")
 	db := filepath.Join(data, "efa.db")
-	if err := harness.Seed(ctx, cfg.Bin, data); err != nil {
+	if cfg.Seeded != "" {
+		if err := harness.CopyDB(cfg.Seeded, data); err != nil {
+			return res, err
+		}
+	} else if err := harness.Seed(ctx, cfg.Bin, data); err != nil {
 		return res, err
 	}
 	writers, err := harness.Writers(ctx, db, cfg.Writers)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"efa-register/bench/harness"
+	"efa-register/internal/store/storetest"
 )
 
 // TestCrashSafety is the shortened crash harness CI runs: a few SIGKILL
@@ -33,7 +34,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	res, err := Run(ctx, Config{Bin: bin, Work: work, Cycles: cycles, Clients: 3, Writers: 20,
+	res, err := Run(ctx, Config{Bin: bin, Work: work, Seeded: storetest.Path(t), Cycles: cycles, Clients: 3, Writers: 20,
 		MinUp: 200 * time.Millisecond, MaxUp: 800 * time.Millisecond, Seed: uint64(time.Now().UnixNano()), Progress: &log})
 	t.Log("\n" + log.String())
 	if err != nil {

@@ -68,6 +68,28 @@ func Seed(ctx context.Context, bin, dataDir string) error {
 	return nil
 }
 
+// CopyDB copies a seeded database file (storetest's template, for tests)
+// into dataDir as efa.db.
+func CopyDB(src, dataDir string) error {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(filepath.Join(dataDir, "efa.db"))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
 // Writer is an API client allowed to register the adoptions of one Gemeinde.
 type Writer struct {
 	ARS   string

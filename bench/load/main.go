@@ -93,9 +93,9 @@ func main() {
 
 	mix := newMix(srv.Base, solutions, writers, *seed)
 	fmt.Printf("server %s (pid %d), RSS idle %s\n", srv.Base, srv.Pid(), harness.MB(idle.RSS))
-	fmt.Println("mix (weight, what):")
+	fmt.Printf("mix (weight of %d, what):\n", mix.total)
 	for _, k := range mix.kinds {
-		fmt.Printf("  %3d  %s\n", k.weight, k.name)
+		fmt.Printf("  %4d  %s\n", k.weight, k.name)
 	}
 	for _, m := range mix.missing {
 		fmt.Printf("  ---  %s: not served (yet), left out\n", m)
@@ -133,6 +133,10 @@ func main() {
 	}
 	if best == nil {
 		fmt.Println("\nno rate met p99 < 50 ms with 0 errors")
+		if len(steps) > 0 {
+			fmt.Printf("per kind at %d/s (p50 / p99):\n", steps[0].rate)
+			steps[0].printKinds()
+		}
 		return
 	}
 	twice := findStep(steps, 2*best.rate)
@@ -206,40 +210,40 @@ func newMix(base string, solutions []string, writers []harness.Writer, seed uint
 		probe  string
 		next   func(r *rand.Rand, t *vegeta.Target)
 	}{
-		{"search API  GET /api/v1/search?q=…", 18, "/api/v1/search?q=Wohngeld", func(r *rand.Rand, t *vegeta.Target) {
+		{"search API  GET /api/v1/search?q=…", 170, "/api/v1/search?q=Wohngeld", func(r *rand.Rand, t *vegeta.Target) {
 			get("/api/v1/search?q=" + url.QueryEscape(pick(r, searchTerms)))(t)
 		}},
-		{"search page GET /loesungen?q=…", 10, "/loesungen?q=Wohngeld", func(r *rand.Rand, t *vegeta.Target) {
+		{"search page GET /loesungen?q=…", 100, "/loesungen?q=Wohngeld", func(r *rand.Rand, t *vegeta.Target) {
 			get("/loesungen?q=" + url.QueryEscape(pick(r, searchTerms)))(t)
 		}},
-		{"catalogue   GET /loesungen?status=…&sort=…&page=…", 10, "/loesungen?status=live", func(r *rand.Rand, t *vegeta.Target) {
+		{"catalogue   GET /loesungen?status=…&sort=…&page=…", 100, "/loesungen?status=live", func(r *rand.Rand, t *vegeta.Target) {
 			get(pick(r, []string{"/loesungen", "/loesungen?status=live", "/loesungen?sort=adoptions", "/loesungen?provider=05&provider=06",
 				"/loesungen?topicField=3", "/loesungen?page=2", "/loesungen?maturity=3&sort=name"}))(t)
 		}},
-		{"solution    GET /loesungen/{slug}", 22, "/loesungen/" + solutions[0], func(r *rand.Rand, t *vegeta.Target) {
+		{"solution    GET /loesungen/{slug}", 250, "/loesungen/" + solutions[0], func(r *rand.Rand, t *vegeta.Target) {
 			get("/loesungen/" + pick(r, solutions))(t)
 		}},
-		{"home        GET /", 5, "/", func(r *rand.Rand, t *vegeta.Target) { get("/")(t) }},
-		{"Land        GET /laender/{code}", 5, "/laender/06", func(r *rand.Rand, t *vegeta.Target) {
+		{"home        GET /", 60, "/", func(r *rand.Rand, t *vegeta.Target) { get("/")(t) }},
+		{"Land        GET /laender/{code}", 50, "/laender/06", func(r *rand.Rand, t *vegeta.Target) {
 			get(fmt.Sprintf("/laender/%02d", 1+r.IntN(16)))(t)
 		}},
-		{"API list    GET /api/v1/solutions?limit=20", 5, "/api/v1/solutions", func(r *rand.Rand, t *vegeta.Target) {
+		{"API list    GET /api/v1/solutions?limit=20", 50, "/api/v1/solutions", func(r *rand.Rand, t *vegeta.Target) {
 			get(pick(r, []string{"/api/v1/solutions?limit=20", "/api/v1/solutions?status=live", "/api/v1/solutions?sort=adoptions"}))(t)
 		}},
-		{"lookup      GET /api/v1/organisations/lookup?q=…", 4, "/api/v1/organisations/lookup?q=Kiel", func(r *rand.Rand, t *vegeta.Target) {
+		{"lookup      GET /api/v1/organisations/lookup?q=…", 40, "/api/v1/organisations/lookup?q=Kiel", func(r *rand.Rand, t *vegeta.Target) {
 			get("/api/v1/organisations/lookup?q=" + url.QueryEscape(pick(r, []string{"Kiel", "Mün", "Frankfurt", "Lands", "10115", "Bad"})))(t)
 		}},
-		{"export      GET /api/v1/export (no ETag)", 2, "/api/v1/export", func(r *rand.Rand, t *vegeta.Target) { get("/api/v1/export")(t) }},
-		{"export      GET /api/v1/export (If-None-Match)", 6, "/api/v1/export", func(r *rand.Rand, t *vegeta.Target) {
+		{"export      GET /api/v1/export (no ETag)", 5, "/api/v1/export", func(r *rand.Rand, t *vegeta.Target) { get("/api/v1/export")(t) }},
+		{"export      GET /api/v1/export (If-None-Match)", 25, "/api/v1/export", func(r *rand.Rand, t *vegeta.Target) {
 			get("/api/v1/export")(t)
 			if e := m.etag.Load(); e != nil {
 				t.Header = http.Header{"If-None-Match": {*e}}
 			}
 		}},
-		{"feed        GET /api/v1/changes?after=…", 4, "/api/v1/changes?after=0&limit=100", func(r *rand.Rand, t *vegeta.Target) {
+		{"feed        GET /api/v1/changes?after=…", 50, "/api/v1/changes?after=0&limit=100", func(r *rand.Rand, t *vegeta.Target) {
 			get(fmt.Sprintf("/api/v1/changes?after=%d&limit=100", r.IntN(17000)))(t)
 		}},
-		{"write       POST /api/v1/adoptions", 5, "", func(r *rand.Rand, t *vegeta.Target) {
+		{"write       POST /api/v1/adoptions", 50, "", func(r *rand.Rand, t *vegeta.Target) {
 			w := writers[r.IntN(len(writers))]
 			status := "interested"
 			if r.IntN(2) == 0 {

@@ -498,11 +498,12 @@ func preferLandAndGemeinde(exact []catalog.Organisation) []catalog.Organisation 
 	return out
 }
 
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue")
+
 // Fold lower-cases s, spells out umlauts and ß, and reduces every run of
 // other characters to one space, for comparing names.
 func Fold(s string) string {
-	r := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue")
-	s = strings.ToLower(r.Replace(s))
+	s = strings.ToLower(umlauts.Replace(s))
 	var b strings.Builder
 	space := false
 	for _, c := range s {

@@ -44,7 +44,7 @@ const (
 
 // mappingVersion changes whenever the mapping or the analysis changes; an
 // index of another version is rebuilt on open.
-const mappingVersion = "efa-search-4"
+const mappingVersion = "efa-search-5"
 
 // newMapping returns the index mapping with dict as the decompounding dictionary.
 func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
@@ -299,7 +299,7 @@ func serviceDoc(s serviceText, r *refData) map[string]any {
 		fName:       s.Name,
 		fLeikaNames: leika,
 		fTopic:      topic,
-		fAll:        strings.Join([]string{s.Name, topic, leika}, " \n "),
+		fAll:        s.Name + " \n " + topic, // LeiKa names are matched in their own field
 		fTopicField: strconv.FormatUint(uint64(s.TopicFieldID), 10),
 		fNameSort:   sortKey(s.Name),
 	}

@@ -95,7 +95,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 		} else {
 			log.Warn("search index unusable: rebuilding it from the database", "dir", dir, "err", err)
 		}
-		if err := ix.rebuildLocked(ctx, nil); err != nil {
+		if err := ix.rebuildLocked(ctx, nil, false); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +105,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 	}
 	if err := ix.checkCounts(ctx); err != nil {
 		log.Warn("search index does not match the database: rebuilding it", "err", err)
-		if err := ix.rebuildLocked(ctx, nil); err != nil {
+		if err := ix.rebuildLocked(ctx, nil, true); err != nil {
 			ix.Close()
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func Reindex(ctx context.Context, dir string, st *store.Store, log *slog.Logger,
 	}
 	ix := &Index{dir: dir, st: st, log: log}
 	ix.applyMu.Lock()
-	err := ix.rebuildLocked(ctx, progress)
+	err := ix.rebuildLocked(ctx, progress, true)
 	ix.applyMu.Unlock()
 	return errors.Join(err, ix.Close())
 }
@@ -264,7 +264,7 @@ func (ix *Index) loadRefs(ctx context.Context, services, topics, orgs bool) erro
 		}
 	}
 	if orgs || r.orgs == nil {
-		all, err := ix.st.AllOrganisations(ctx)
+		all, err := ix.st.OrganisationsForLookup(ctx)
 		if err != nil {
 			return fmt.Errorf("search: load organisations: %w", err)
 		}
@@ -283,7 +283,7 @@ func (ix *Index) Rebuild(ctx context.Context, progress func(done, total int)) er
 	if ix.isClosed() {
 		return ErrClosed
 	}
-	if err := ix.rebuildLocked(ctx, progress); err != nil {
+	if err := ix.rebuildLocked(ctx, progress, true); err != nil {
 		return err
 	}
 	return ix.catchUpLocked(ctx)
@@ -297,14 +297,15 @@ func (ix *Index) isClosed() bool {
 
 // rebuildLocked builds the index into a temporary directory and moves it into
 // place; the caller holds applyMu. The last event sequence is read before the
-// data, so every later change is applied by the next catch-up.
-func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total int)) error {
+// data, so every later change is applied by the next catch-up. reload
+// re-reads the reference data (Open has just read it).
+func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total int), reload bool) error {
 	start := time.Now()
 	seq, err := ix.st.LastEventSeq(ctx)
 	if err != nil {
 		return err
 	}
-	if err := ix.loadRefs(ctx, true, true, true); err != nil {
+	if err := ix.loadRefs(ctx, reload, reload, reload); err != nil {
 		return err
 	}
 	r := ix.ref.Load()

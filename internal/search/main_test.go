@@ -45,12 +45,51 @@ func sharedIndex(t testing.TB) (*search.Index, *store.Store) {
 	return shared.ix, shared.st
 }
 
-// openIndex opens a fresh seeded database and its index in t.TempDir();
-// both are closed when the test ends.
+// indexTemplate is an index built once over the seeded template database;
+// openIndex copies it next to a copy of the database instead of building anew.
+var indexTemplate struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func buildIndexTemplate(t testing.TB) string {
+	indexTemplate.once.Do(func() {
+		dir, err := mkdirTemp()
+		if err != nil {
+			indexTemplate.err = err
+			return
+		}
+		st, err := store.Open(context.Background(), storetest.Path(&fixtureTB{TB: t, dir: dir}), nil)
+		if err != nil {
+			indexTemplate.err = err
+			return
+		}
+		defer st.Close()
+		ix, err := search.Open(context.Background(), filepath.Join(dir, "index"), st, nil)
+		if err != nil {
+			indexTemplate.err = err
+			return
+		}
+		indexTemplate.err = ix.Close()
+		indexTemplate.dir = filepath.Join(dir, "index")
+	})
+	if indexTemplate.err != nil {
+		t.Fatalf("index template: %v", indexTemplate.err)
+	}
+	return indexTemplate.dir
+}
+
+// openIndex opens a fresh seeded database and its index (a copy of the
+// template, so no build) in t.TempDir(); both are closed when the test ends.
 func openIndex(t testing.TB) (*search.Index, *store.Store, string) {
 	t.Helper()
+	tmpl := buildIndexTemplate(t)
 	st := storetest.Seeded(t)
 	dir := filepath.Join(t.TempDir(), "index")
+	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
+		t.Fatalf("copy index template: %v", err)
+	}
 	ix, err := search.Open(context.Background(), dir, st, nil)
 	if err != nil {
 		t.Fatalf("open index: %v", err)

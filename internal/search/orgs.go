@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"unicode"
 
 	"efa-register/internal/catalog"
 )
@@ -65,7 +66,7 @@ func newOrgTable(orgs []catalog.Organisation) (*orgTable, map[string]string) {
 		if i := strings.IndexByte(head, ','); i > 0 {
 			head = head[:i]
 		}
-		words := foldWords(o.Name)
+		words := lookupWords(o.Name)
 		landKey := o.LandKey
 		if o.Kind == catalog.KindLand {
 			landKey = o.Key
@@ -73,7 +74,7 @@ func newOrgTable(orgs []catalog.Organisation) (*orgTable, map[string]string) {
 		t.entries = append(t.entries, orgEntry{
 			hit: OrgHit{Kind: o.Kind, Key: o.Key, Name: o.Name, LandKey: landKey, LandName: lands[landKey],
 				AGS: o.AGS, ARS: o.ARS, Postcode: o.Postcode, Population: o.Population},
-			full: strings.Join(words, " "), head: fold(head), words: words, ars: o.ARS, rank: kindRank(o.Kind),
+			full: strings.Join(words, " "), head: strings.Join(lookupWords(head), " "), words: words, ars: o.ARS, rank: kindRank(o.Kind),
 		})
 	}
 	return t, lands
@@ -114,7 +115,7 @@ func (t *orgTable) lookup(q string, n int) []OrgHit {
 	if isDigits(q) {
 		found = t.byNumber(q)
 	} else {
-		found = t.byName(fold(q))
+		found = t.byName(strings.Join(lookupWords(q), " "))
 	}
 	sort.SliceStable(found, func(i, j int) bool {
 		a, b := found[i], found[j]
@@ -263,4 +264,16 @@ func atoiDigits(s string) int {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n
+}
+
+// lookupFold spells umlauts and ß the way people type them without: ä, ae → a;
+// ö, oe → o; ü, ue → u; ß → ss. Names and queries go through the same
+// function, so "Muenster", "Munster" and "Münster" meet.
+var lookupFold = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss", "ae", "a", "oe", "o", "ue", "u")
+
+// lookupWords returns the folded, lower-case words of s.
+func lookupWords(s string) []string {
+	return strings.FieldsFunc(lookupFold.Replace(strings.ToLower(s)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strconv"
@@ -184,4 +185,32 @@ func (s *Store) AllOrganisations(ctx context.Context) ([]catalog.Organisation, e
 	var out []catalog.Organisation
 	err := s.r.WithContext(ctx).Order("kind").Order("key").Find(&out).Error
 	return out, translate(err, "all organisations")
+}
+
+// OrganisationsForLookup returns every organisation with only the fields a
+// type-ahead lookup shows (kind, key, name, ARS, AGS, Land, Kreis, postcode,
+// population), ordered by kind and key; it reads about half as much as
+// AllOrganisations.
+func (s *Store) OrganisationsForLookup(ctx context.Context) ([]catalog.Organisation, error) {
+	rows, err := s.r.WithContext(ctx).Model(&catalog.Organisation{}).
+		Select("id, kind, key, name, ars, ags, land_key, kreis_key, postcode, population").
+		Order("kind").Order("key").Rows()
+	if err != nil {
+		return nil, translate(err, "organisations for lookup")
+	}
+	defer rows.Close()
+	var out []catalog.Organisation
+	for rows.Next() {
+		var o catalog.Organisation
+		var ars, ags, land, kreis, postcode sql.NullString
+		if err := rows.Scan(&o.ID, &o.Kind, &o.Key, &o.Name, &ars, &ags, &land, &kreis, &postcode, &o.Population); err != nil {
+			return nil, translate(err, "organisations for lookup")
+		}
+		o.ARS, o.AGS, o.LandKey, o.KreisKey, o.Postcode = ars.String, ags.String, land.String, kreis.String, postcode.String
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "organisations for lookup")
+	}
+	return out, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-
 	"efa-register/internal/catalog"
 )
 

@@ -157,6 +157,13 @@ func (s *server) handleAPIChanges(c echo.Context) error {
 		return err
 	}
 	if after > head {
+		// The head may lag a write of another process by up to headRecheck;
+		// ask the database before calling the cursor wrong.
+		if head, err = s.Store.LastEventSeq(ctx); err != nil {
+			return err
+		}
+	}
+	if after > head {
 		return badParam("after", "der Cursor liegt hinter dem neuesten Stand des Registers (%s); bitte mit dem Export neu beginnen.", feed.Cursor(head))
 	}
 	p, err := s.changePage(ctx, after, limit)

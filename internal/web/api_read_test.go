@@ -97,6 +97,17 @@ func TestAPISolutions(t *testing.T) {
 		t.Errorf("page 3 has %d items, want %d", len(last.Items), len(all)-40)
 	}
 
+	// Without q and sort: by name.
+	var byDefault listOf[feed.Solution]
+	api.json("/api/v1/solutions?limit=100", http.StatusOK, &byDefault)
+	names := make([]string, len(byDefault.Items))
+	for i, s := range byDefault.Items {
+		names[i] = s.Name
+	}
+	if len(names) != len(all) || !slices.IsSortedFunc(names, func(a, b string) int { return strings.Compare(collate(a), collate(b)) }) {
+		t.Errorf("default order is not by name: %v", names)
+	}
+
 	// Filter by provider: the same set the database holds.
 	want := map[string]bool{}
 	for _, s := range all {
@@ -402,6 +413,21 @@ func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 		t.Errorf("preflight = %d %v", pre.Code, pre.Header())
 	}
 
+	// The change feed refuses cursors it never handed out.
+	api.badParam("/api/v1/changes?after=abc", "after")
+	api.badParam("/api/v1/changes?after=-1", "after")
+	api.badParam("/api/v1/changes?after=999999999", "after")
+	api.badParam("/api/v1/changes?limit=1001", "limit")
+	var cp struct {
+		Changes []json.RawMessage `json:"changes"`
+		Next    string            `json:"next"`
+		More    bool              `json:"more"`
+	}
+	api.json("/api/v1/changes?after="+x.Cursor, http.StatusOK, &cp)
+	if len(cp.Changes) != 0 || cp.Next != x.Cursor || cp.More {
+		t.Errorf("changes after the export's cursor on an unchanged register: %+v", cp)
+	}
+
 	// The document itself, cacheable.
 	docRec := api.get("/api/v1/openapi.json")
 	if docRec.Code != 200 || !bytes.Equal(docRec.Body.Bytes(), web.OpenAPI) {
@@ -442,6 +468,11 @@ func TestAPIPageListsEveryOperation(t *testing.T) {
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 func timeNow() time.Time { return time.Now() }
+
+// collate compares names the way a German reader sorts them: case and umlauts aside.
+func collate(s string) string {
+	return strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss", "Ä", "a", "Ö", "o", "Ü", "u").Replace(strings.ToLower(s))
+}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"efa-register/internal/store"
 )
 
 // metrics are the Prometheus series of one server. Each server has its own
@@ -80,9 +82,8 @@ func (s *server) handleMetrics(c echo.Context) error {
 	return nil
 }
 
-// stateCollector reads the state of the database (and, as they appear, of
-// the search index and webhook deliveries) at scrape time, so the figures
-// are never stale.
+// stateCollector reads the state of the database, the search index and the
+// webhook deliveries at scrape time, so the figures are never stale.
 type stateCollector struct{ s *server }
 
 var (
@@ -100,6 +101,18 @@ var (
 		"Events in the log the search index has not applied yet.", nil, nil)
 	descIndexDocs = prometheus.NewDesc("efa_index_documents",
 		"Documents (solutions and OZG-Leistungen) in the search index.", nil, nil)
+	// Webhooks are labelled by id, never by URL: a receiver URL may carry a
+	// token in its query.
+	descHooks = prometheus.NewDesc("efa_webhooks_registered",
+		"Registered webhook receivers.", nil, nil)
+	descHookPending = prometheus.NewDesc("efa_webhook_pending_events",
+		"Events in the log after the webhook's cursor, not delivered yet.", []string{"webhook"}, nil)
+	descHookFailures = prometheus.NewDesc("efa_webhook_failures",
+		"Failed attempts at the batch now due (0 after a delivery).", []string{"webhook"}, nil)
+	descHookLastOK = prometheus.NewDesc("efa_webhook_last_attempt_success",
+		"1 when the newest delivery attempt succeeded, 0 when it failed.", []string{"webhook"}, nil)
+	descHookLastAt = prometheus.NewDesc("efa_webhook_last_attempt_timestamp_seconds",
+		"Unix time of the newest delivery attempt.", []string{"webhook"}, nil)
 )
 
 func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -110,6 +123,11 @@ func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descIndexSeq
 	ch <- descIndexLag
 	ch <- descIndexDocs
+	ch <- descHooks
+	ch <- descHookPending
+	ch <- descHookFailures
+	ch <- descHookLastOK
+	ch <- descHookLastAt
 }
 
 func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -140,6 +158,26 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descIndexUp, prometheus.GaugeValue, ready)
 		if n, err := ix.DocCount(); err == nil {
 			ch <- prometheus.MustNewConstMetric(descIndexDocs, prometheus.GaugeValue, float64(n))
+		}
+	}
+	hooks, herr := st.Webhooks(ctx)
+	if herr != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descHooks, prometheus.GaugeValue, float64(len(hooks)))
+	for _, h := range hooks {
+		id := strconv.FormatUint(uint64(h.ID), 10)
+		if err == nil {
+			ch <- prometheus.MustNewConstMetric(descHookPending, prometheus.GaugeValue, float64(last-min(h.Cursor, last)), id)
+		}
+		ch <- prometheus.MustNewConstMetric(descHookFailures, prometheus.GaugeValue, float64(h.Failures), id)
+		if ds, err := st.WebhookDeliveries(ctx, h.ID, 1); err == nil && len(ds) == 1 {
+			ok := 0.0
+			if ds[0].Outcome == store.DeliveryDelivered {
+				ok = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descHookLastOK, prometheus.GaugeValue, ok, id)
+			ch <- prometheus.MustNewConstMetric(descHookLastAt, prometheus.GaugeValue, float64(ds[0].At.Unix()), id)
 		}
 	}
 	for file, suffix := range map[string]string{"db": "", "wal": "-wal"} {

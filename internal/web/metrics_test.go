@@ -3,11 +3,13 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -176,5 +178,52 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 	}
 	if code, _ := readyz(); code != 200 {
 		t.Errorf("/readyz after catch-up = %d", code)
+	}
+}
+
+func TestMetricsReportWebhookDeliveryState(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	app := web.New(web.Deps{Store: st, Version: "test"})
+	if m := series(scrape(t, app), "efa_webhooks_registered", nil); m == nil || m.GetGauge().GetValue() != 0 {
+		t.Errorf("no webhooks: efa_webhooks_registered = %v", m)
+	}
+	last, err := st.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := st.AddWebhook(ctx, "test", "https://portal.example/hook?token=nicht-in-metriken", "ein-geheimnis-mit-16-zeichen", last-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := time.Now().Add(time.Minute)
+	if err := st.RecordDelivery(ctx, store.WebhookDelivery{WebhookID: h.ID, Batch: "b1", FromCursor: last - 4, ToCursor: last,
+		Records: 4, Attempt: 1, At: time.Now(), Outcome: store.DeliveryFailed, HTTPStatus: 500, NextAttempt: &next}); err != nil {
+		t.Fatal(err)
+	}
+	rec := serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if strings.Contains(rec.Body.String(), "portal.example") || strings.Contains(rec.Body.String(), "nicht-in-metriken") {
+		t.Error("a webhook URL reached the metrics")
+	}
+	fams := scrape(t, app)
+	id := map[string]string{"webhook": fmt.Sprint(h.ID)}
+	// 4 events before the registration, plus the registration's own event.
+	for name, want := range map[string]float64{"efa_webhook_pending_events": 5, "efa_webhook_failures": 1, "efa_webhook_last_attempt_success": 0} {
+		if m := series(fams, name, id); m == nil || m.GetGauge().GetValue() != want {
+			t.Errorf("%s = %v, want %v", name, m, want)
+		}
+	}
+	if err := st.RecordDelivery(ctx, store.WebhookDelivery{WebhookID: h.ID, Batch: "b1", FromCursor: last - 4, ToCursor: last + 1,
+		Records: 4, Attempt: 2, At: time.Now(), Outcome: store.DeliveryDelivered, HTTPStatus: 204}); err != nil {
+		t.Fatal(err)
+	}
+	fams = scrape(t, app)
+	for name, want := range map[string]float64{"efa_webhook_pending_events": 0, "efa_webhook_failures": 0, "efa_webhook_last_attempt_success": 1} {
+		if m := series(fams, name, id); m == nil || m.GetGauge().GetValue() != want {
+			t.Errorf("after delivery %s = %v, want %v", name, m, want)
+		}
+	}
+	if m := series(fams, "efa_webhooks_registered", nil); m == nil || m.GetGauge().GetValue() != 1 {
+		t.Errorf("efa_webhooks_registered = %v, want 1", m)
 	}
 }

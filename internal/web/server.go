@@ -12,8 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/auth"
-	"efa-register/internal/publiccode"
 	"efa-register/internal/insights"
+	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
