@@ -292,7 +292,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</section><section aria-labelledby=\"aktionen\"><h2 id=\"aktionen\" class=\"kern-heading-medium\">Aktionen</h2><ul class=\"kern-list\"><li><a class=\"kern-link\" href=\"/loesungen\">Lösung suchen und Nachnutzung eintragen</a></li><li><a class=\"kern-link\" href=\"/loesungen/neu\">Neue Lösung registrieren</a></li><li><a class=\"kern-link\" href=\"/konto/tokens\">API-Tokens verwalten</a></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</section><section aria-labelledby=\"aktionen\"><h2 id=\"aktionen\" class=\"kern-heading-medium\">Aktionen</h2><ul class=\"kern-list\"><li><a class=\"kern-link\" href=\"/loesungen\">Lösung suchen und Nachnutzung eintragen</a></li><li><a class=\"kern-link\" href=\"/loesungen/neu\">Neue Lösung registrieren</a></li><li><a class=\"kern-link\" href=\"/loesungen/import\">Lösung aus einer publiccode.yml übernehmen</a></li><li><a class=\"kern-link\" href=\"/konto/tokens\">API-Tokens verwalten</a></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -7,8 +7,8 @@
 // and the 99th percentile of the latency. Everything listens on 127.0.0.1
 // only; every run is bounded by -duration.
 //
-//	go run ./bench/api                    # 8 s per target, 32 connections
-//	go run ./bench/api -duration 5s -connections 16
+//	go run ./bench/api                    # 3 rounds of 5 s per target, 32 connections
+//	go run ./bench/api -duration 8s -rounds 1 -connections 16
 //
 // Needs wrk and nginx (Debian: apt-get install wrk nginx-light); run.sh
 // beside this file installs them. Goals (issue 6): the export at least 0.9
@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,17 +46,18 @@ func main() {
 		serveHello(os.Args[2])
 		return
 	}
-	duration := flag.Duration("duration", 8*time.Second, "load duration per target (at most 60s)")
+	duration := flag.Duration("duration", 5*time.Second, "load duration per target and round (at most 60s)")
+	rounds := flag.Int("rounds", 3, "rounds over all targets (1..5); the median of the rounds is reported")
 	conns := flag.Int("connections", 32, "concurrent connections of wrk")
 	threads := flag.Int("threads", 2, "wrk threads")
 	flag.Parse()
-	if *duration > time.Minute || *duration < time.Second || *conns < 1 || *conns > 512 {
-		fmt.Fprintln(os.Stderr, "api: -duration must be 1s..60s and -connections 1..512")
+	if *duration > time.Minute || *duration < time.Second || *conns < 1 || *conns > 512 || *rounds < 1 || *rounds > 5 {
+		fmt.Fprintln(os.Stderr, "api: -duration must be 1s..60s, -connections 1..512, -rounds 1..5")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *duration, *conns, *threads); err != nil {
+	if err := run(ctx, *duration, *conns, *threads, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "api:", err)
 		os.Exit(1)
 	}
@@ -84,7 +86,7 @@ type result struct {
 	bytesPS string
 }
 
-func run(ctx context.Context, duration time.Duration, conns, threads int) error {
+func run(ctx context.Context, duration time.Duration, conns, threads, rounds int) error {
 	for _, tool := range []string{"wrk", "nginx"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is missing: run bench/api/run.sh (installs wrk and nginx-light from Debian)", tool)
@@ -165,27 +167,35 @@ func run(ctx context.Context, duration time.Duration, conns, threads int) error 
 		{"nginx static export (baseline)", nginxURL + "/api/v1/export.json", nil},
 		{"efa GET /api/v1/export, 200", srv.Base + "/api/v1/export", nil},
 	}
-	fmt.Printf("export: %d bytes; wrk -t%d -c%d -d%s per target, loopback, one after the other in this run\n",
-		len(body), threads, conns, duration)
-	results := map[string]result{}
-	for _, t := range targets {
-		// A short warm-up fills caches and connection pools.
-		if _, err := wrk(ctx, t.url, t.header, threads, conns, time.Second); err != nil {
-			return err
+	fmt.Printf("export: %d bytes; wrk -t%d -c%d -d%s per target, %d rounds over the targets, loopback, this run\n",
+		len(body), threads, conns, duration, rounds)
+	perTarget := map[string][]result{}
+	for round := 1; round <= rounds; round++ {
+		for _, t := range targets {
+			// A short warm-up fills caches and connection pools.
+			if _, err := wrk(ctx, t.url, t.header, threads, conns, time.Second); err != nil {
+				return err
+			}
+			r, err := wrk(ctx, t.url, t.header, threads, conns, duration)
+			if err != nil {
+				return err
+			}
+			r.name = t.name
+			perTarget[t.name] = append(perTarget[t.name], r)
+			fmt.Printf("  round %d  %-32s %10.0f req/s  p99 %v\n", round, t.name, r.rps, r.p99)
 		}
-		r, err := wrk(ctx, t.url, t.header, threads, conns, duration)
-		if err != nil {
-			return err
-		}
-		r.name = t.name
-		results[t.name] = r
-		fmt.Printf("  %-32s %10.0f req/s  p99 %v\n", t.name, r.rps, r.p99)
 	}
-
+	// The median round of each target: the machine may be shared, and one
+	// disturbed round must not decide.
+	results := map[string]result{}
+	for name, rs := range perTarget {
+		results[name] = median(rs)
+	}
 	hw, ngx := results[targets[0].name], results[targets[2].name]
 	n304, n200 := results[targets[1].name], results[targets[3].name]
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Println("median of the rounds:")
 	fmt.Fprintln(tw, "target\treq/s\tp99\ttransfer/s\tratio\tgoal\t")
 	row := func(r result, ratio, goal string) {
 		fmt.Fprintf(tw, "%s\t%.0f\t%v\t%s\t%s\t%s\t\n", r.name, r.rps, r.p99.Round(10*time.Microsecond), r.bytesPS, ratio, goal)
@@ -201,6 +211,20 @@ func run(ctx context.Context, duration time.Duration, conns, threads int) error 
 		}
 	}
 	return nil
+}
+
+// median returns the result with the median rate, with the median p99.
+func median(rs []result) result {
+	byRate := append([]result(nil), rs...)
+	sort.Slice(byRate, func(i, j int) bool { return byRate[i].rps < byRate[j].rps })
+	m := byRate[len(byRate)/2]
+	p99s := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		p99s[i] = r.p99
+	}
+	sort.Slice(p99s, func(i, j int) bool { return p99s[i] < p99s[j] })
+	m.p99 = p99s[len(p99s)/2]
+	return m
 }
 
 func verdict(ratio, goal float64) string {

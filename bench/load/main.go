@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -163,6 +164,57 @@ func main() {
 	}
 	end, _ := srv.Memory()
 	fmt.Printf("RSS: idle %s, after warm-up %s, peak under load %s\n", harness.MB(idle.RSS), harness.MB(idleWarm.RSS), harness.MB(end.Peak))
+	if ctx.Err() == nil {
+		backupWhileWriting(ctx, *bin, data, work, srv, mix)
+	}
+}
+
+// backupWhileWriting times "efa backup" of the served database while
+// adoption writes keep arriving through the API at 20 per second.
+func backupWhileWriting(ctx context.Context, bin, data, work string, srv *harness.Server, m *mix) {
+	var writes *kind
+	for i := range m.kinds {
+		if strings.Contains(m.kinds[i].name, "POST") {
+			writes = &m.kinds[i]
+		}
+	}
+	if writes == nil {
+		fmt.Println("backup: no write endpoint, skipped")
+		return
+	}
+	only := &mix{rng: m.rng, kinds: []kind{*writes}, total: writes.weight}
+	atk := vegeta.NewAttacker(vegeta.Timeout(5 * time.Second))
+	results := atk.Attack(only.target, vegeta.Rate{Freq: 20, Per: time.Second}, time.Minute, "backup")
+	var acked, failed atomic.Int64
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for r := range results {
+			if r.Code == http.StatusCreated {
+				acked.Add(1)
+			} else {
+				failed.Add(1)
+			}
+		}
+	}()
+	time.Sleep(2 * time.Second) // writes are flowing
+	before := acked.Load()
+	file := filepath.Join(work, "sicherung.db")
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "backup", "--data-dir", data, file)
+	cmd.Env = append(os.Environ(), "EFA_LOG_LEVEL=warn")
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	during := acked.Load() - before
+	time.Sleep(time.Second)
+	atk.Stop()
+	<-drained
+	if err != nil {
+		fmt.Printf("backup while writing FAILED after %v: %v\n%s", took, err, out)
+		return
+	}
+	fmt.Printf("backup while writing 20/s: %v, %d writes acknowledged meanwhile, %d write errors overall\n  %s",
+		took.Round(time.Millisecond), during, failed.Load(), out)
 }
 
 func fail(err error) {
@@ -216,9 +268,9 @@ func newMix(base string, solutions []string, writers []harness.Writer, seed uint
 		{"search page GET /loesungen?q=…", 100, "/loesungen?q=Wohngeld", func(r *rand.Rand, t *vegeta.Target) {
 			get("/loesungen?q=" + url.QueryEscape(pick(r, searchTerms)))(t)
 		}},
-		{"catalogue   GET /loesungen?status=…&sort=…&page=…", 100, "/loesungen?status=live", func(r *rand.Rand, t *vegeta.Target) {
-			get(pick(r, []string{"/loesungen", "/loesungen?status=live", "/loesungen?sort=adoptions", "/loesungen?provider=05&provider=06",
-				"/loesungen?topicField=3", "/loesungen?page=2", "/loesungen?maturity=3&sort=name"}))(t)
+		{"catalogue   GET /loesungen?status=…&sortierung=…&seite=…", 100, "/loesungen?status=live", func(r *rand.Rand, t *vegeta.Target) {
+			get(pick(r, []string{"/loesungen", "/loesungen?status=live", "/loesungen?sortierung=nachnutzungen", "/loesungen?anbieter=05&anbieter=06",
+				"/loesungen?themenfeld=3", "/loesungen?seite=2", "/loesungen?reifegrad=3&sortierung=name", "/loesungen?land=06&open_source=ja"}))(t)
 		}},
 		{"solution    GET /loesungen/{slug}", 250, "/loesungen/" + solutions[0], func(r *rand.Rand, t *vegeta.Target) {
 			get("/loesungen/" + pick(r, solutions))(t)

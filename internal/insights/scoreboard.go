@@ -27,6 +27,8 @@ type Row struct {
 	ReceivedExternal, ReceivedInternal int
 	// Made counts adoptions by the Land and its Kreise and Gemeinden; MadeLive those in operation.
 	Made, MadeLive int
+	// AdoptingMunicipalities counts the Gemeinden of the Land with an adoption of their own.
+	AdoptingMunicipalities int
 	// MadePer100k is Made per 100,000 inhabitants.
 	MadePer100k float64
 	// ServicesCovered counts the OZG-Leistungen with a live adoption reaching
@@ -62,7 +64,8 @@ func (s *state) scoreboard() []Row {
 	rows := make([]Row, 0, len(laender))
 	for _, l := range laender {
 		r := Row{LandKey: l.key, Name: l.name, Abbr: l.abbr, Population: l.pop, Provided: s.provided[l.key],
-			ReceivedExternal: s.recvExt[l.key], ReceivedInternal: s.recvInt[l.key], Made: s.made[l.key], MadeLive: s.madeLive[l.key]}
+			ReceivedExternal: s.recvExt[l.key], ReceivedInternal: s.recvInt[l.key], Made: s.made[l.key], MadeLive: s.madeLive[l.key],
+			AdoptingMunicipalities: s.munis[l.key]}
 		if l.pop > 0 {
 			r.MadePer100k = float64(r.Made) * 100000 / float64(l.pop)
 			sum := 0.0

@@ -29,7 +29,8 @@ func TestScoreboardMatchesDatabaseOnSeed(t *testing.T) {
 	for i, r := range rows {
 		c := counts[i]
 		if r.LandKey != c.Land.Key || int64(r.Provided) != c.Provided || int64(r.Made) != c.AdoptionsMade ||
-			int64(r.MadeLive) != c.LiveAdoptionsMade || int64(r.ReceivedExternal) != c.AdoptionsReceived {
+			int64(r.MadeLive) != c.LiveAdoptionsMade || int64(r.ReceivedExternal) != c.AdoptionsReceived ||
+			int64(r.AdoptingMunicipalities) != c.AdoptingMunicipalities {
 			t.Errorf("%s: scoreboard %+v, database %+v", r.Name, r, c)
 		}
 		made += r.Made

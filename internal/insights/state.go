@@ -51,6 +51,9 @@ type state struct {
 	topics      map[uint]string
 
 	provided, made, madeLive, recvExt, recvInt map[string]int
+	// perOrg counts adoptions per adopter; munis the Gemeinden per Land with at least one.
+	perOrg map[string]int
+	munis  map[string]int
 	// cover counts the live adoptions covering a Gemeinde for an OZG-Leistung;
 	// coveredPop sums the population of covered Gemeinden per Land and Leistung.
 	cover      map[string]map[string]int
@@ -67,7 +70,7 @@ func newState() *state {
 	return &state{orgs: map[string]*org{}, gemByLand: map[string][]*org{}, gemByKreis: map[string][]*org{},
 		solutions: map[string]*solution{}, adoptions: map[string]*adoption{}, bySolution: map[string]map[string]bool{},
 		serviceSols: map[string]int{}, services: map[string]*service{}, topics: map[uint]string{}, provided: map[string]int{}, made: map[string]int{}, madeLive: map[string]int{},
-		recvExt: map[string]int{}, recvInt: map[string]int{}, cover: map[string]map[string]int{}, coveredPop: map[string]map[string]int64{}}
+		recvExt: map[string]int{}, recvInt: map[string]int{}, perOrg: map[string]int{}, munis: map[string]int{}, cover: map[string]map[string]int{}, coveredPop: map[string]map[string]int64{}}
 }
 
 // newValues decodes the new value of every changed field of an event.
@@ -298,6 +301,11 @@ func (s *state) adoptionContrib(a *adoption, sign int) {
 	}
 	live := a.status == string(catalog.AdoptionLive)
 	s.made[o.land] += sign
+	before := s.perOrg[o.ref]
+	s.perOrg[o.ref] = before + sign
+	if o.kind == string(catalog.KindGemeinde) && (before == 0) != (s.perOrg[o.ref] == 0) {
+		s.munis[o.land] += sign
+	}
 	if live {
 		s.madeLive[o.land] += sign
 	}
@@ -338,6 +346,7 @@ func (s *state) adoptionContrib(a *adoption, sign int) {
 // recount rebuilds every counter from the state (after a population change).
 func (s *state) recount() {
 	s.provided, s.made, s.madeLive, s.recvExt, s.recvInt = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	s.perOrg, s.munis = map[string]int{}, map[string]int{}
 	s.serviceSols, s.cover, s.coveredPop = map[string]int{}, map[string]map[string]int{}, map[string]map[string]int64{}
 	for _, sol := range s.solutions {
 		s.solutionContrib(sol, +1)

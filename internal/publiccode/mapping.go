@@ -64,6 +64,21 @@ type Draft struct {
 // German extension's LeiKa entries against the register through lk. A file
 // that cannot be imported returns an *Error.
 func Import(ctx context.Context, data []byte, lk Lookup) (*Draft, error) {
+	return NewImporter(lk).Import(ctx, data)
+}
+
+// Importer imports several files against the same register state: it
+// reads the organisations for the usedBy matching once, on first need.
+type Importer struct {
+	lk      Lookup
+	matcher *Matcher
+}
+
+// NewImporter returns an importer over lk.
+func NewImporter(lk Lookup) *Importer { return &Importer{lk: lk} }
+
+// Import parses data and maps it to a draft (see the package function Import).
+func (im *Importer) Import(ctx context.Context, data []byte) (*Draft, error) {
 	f, warnings, err := Parse(data)
 	if err != nil {
 		var pe *Error
@@ -74,12 +89,17 @@ func Import(ctx context.Context, data []byte, lk Lookup) (*Draft, error) {
 	}
 	m := &mapper{f: f, d: &Draft{Sources: map[string]string{}, Warnings: warnings, Unknown: f.Unknown, Version: f.Version}}
 	m.solution()
-	if err := m.services(ctx, lk); err != nil {
+	if err := m.services(ctx, im.lk); err != nil {
 		return nil, err
 	}
-	if err := m.adopters(ctx, lk); err != nil {
-		return nil, err
+	if len(f.UsedBy) > 0 && im.matcher == nil {
+		orgs, err := im.lk.AllOrganisations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		im.matcher = NewMatcher(orgs)
 	}
+	m.adopters(im.matcher)
 	if len(m.errs) > 0 {
 		sortIssues(m.errs)
 		sortIssues(m.d.Warnings)
@@ -305,19 +325,11 @@ func contains(list []string, s string) bool {
 }
 
 // adopters matches the usedBy names against the register's organisations.
-func (m *mapper) adopters(ctx context.Context, lk Lookup) error {
+func (m *mapper) adopters(matcher *Matcher) {
 	status := catalog.AdoptionLive
 	if m.d.Solution.Status == catalog.SolutionPlanned {
 		status = catalog.AdoptionInterested
 	}
-	if len(m.f.UsedBy) == 0 {
-		return nil
-	}
-	orgs, err := lk.AllOrganisations(ctx)
-	if err != nil {
-		return err
-	}
-	matcher := NewMatcher(orgs)
 	seen := map[string]bool{}
 	for i, u := range m.f.UsedBy {
 		path := fmt.Sprintf("usedBy[%d]", i)
@@ -336,7 +348,6 @@ func (m *mapper) adopters(ctx context.Context, lk Lookup) error {
 		}
 		m.d.Adopters = append(m.d.Adopters, a)
 	}
-	return nil
 }
 
 // designations are words in front of an administration's name that say its

@@ -11,7 +11,7 @@ import (
 var FieldLabels = []struct{ Field, Label string }{
 	{"name", "Name"}, {"slug", "Kurzbezeichnung"}, {"summary", "Kurzbeschreibung"}, {"description", "Beschreibung"},
 	{"status", "Status"}, {"licence", "Lizenz"}, {"repositoryUrl", "Quellcode"}, {"accessUrl", "Bezugsadresse"},
-	{"contactEmail", "Kontakt (Funktionspostfach)"},
+	{"contactEmail", "Kontakt (Funktionspostfach)"}, {"verified", "Prüfstand"},
 }
 
 // Value returns the text of a mapped field of the draft, by JSON name.
@@ -36,6 +36,8 @@ func (d *Draft) Value(field string) string {
 		return s.AccessURL
 	case "contactEmail":
 		return s.ContactEmail
+	case "verified":
+		return s.Verified.Label() + " (" + s.VerifiedNote + ")"
 	}
 	return ""
 }

@@ -89,12 +89,13 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || len(all) < 40 {
 		t.Fatalf("solutions: %d %v", len(all), err)
 	}
+	im := publiccode.NewImporter(st)
 	for _, sol := range all {
 		out, err := publiccode.ExportSolution(ctx, st, sol.Slug, "https://efa.example/loesungen/"+sol.Slug)
 		if err != nil {
 			t.Fatalf("export %s: %v", sol.Slug, err)
 		}
-		d, err := publiccode.Import(ctx, out, st)
+		d, err := im.Import(ctx, out)
 		if err != nil {
 			t.Fatalf("import export of %s: %v\n%s", sol.Slug, err, out)
 		}

@@ -387,6 +387,11 @@ func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total in
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		// Closed while building: leave the old state alone.
+		os.RemoveAll(tmp)
+		return ErrClosed
+	}
 	if ix.idx != nil {
 		if err := ix.idx.Close(); err != nil {
 			ix.log.Warn("search: close old index", "err", err)
@@ -403,7 +408,6 @@ func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total in
 	if err != nil {
 		return fmt.Errorf("search: open rebuilt index: %w", err)
 	}
-	ix.closed = false
 	ix.applied.Store(seq)
 	ix.log.Info("search index built", "documents", done, "event_seq", seq, "took_ms", time.Since(start).Milliseconds())
 	return nil

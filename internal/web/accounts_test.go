@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/auth"
@@ -708,3 +709,51 @@ func TestBulkImport(t *testing.T) {
 }
 
 var testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+
+func TestSolutionPageAdoptionActions(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	page := func(c *client) *goquery.Document {
+		rec := c.do("GET", "/loesungen/wohngeld-online", nil, nil)
+		if rec.Code != 200 {
+			t.Fatalf("solution page = %d", rec.Code)
+		}
+		doc, _ := goquery.NewDocumentFromReader(rec.Body)
+		return doc
+	}
+	if n := page(env.as(t, "anonym")).Find("[data-testid=adoption-actions]").Length(); n != 0 {
+		t.Errorf("visitors see %d action blocks", n)
+	}
+	// Flensburg's editor may delete Flensburg's adoption only, and confirms nothing.
+	doc := page(env.as(t, "redaktion-a"))
+	if n := doc.Find("[data-testid=adoption-actions]").Length(); n != 1 || doc.Find("button[value=bestaetigen]").Length() != 0 {
+		t.Errorf("editor A: %d action blocks, %d confirm buttons", n, doc.Find("button[value=bestaetigen]").Length())
+	}
+	// The provider (SH) confirms every adoption of its solution.
+	prov := env.as(t, "anbieter")
+	doc = page(prov)
+	adopters := doc.Find("[data-testid=adopter]").Length()
+	if n := doc.Find("button[value=bestaetigen]").Length(); n != adopters || doc.Find("[data-testid=provider-actions]").Length() != 1 {
+		t.Errorf("provider: %d confirm buttons for %d adopters", n, adopters)
+	}
+	id := env.adoptionOf(t, "wohngeld-online", gemeindeA)
+	rec := prov.do("POST", fmt.Sprintf("/nachnutzungen/%d/rueckmeldung", id), url.Values{"antwort": {"bestaetigen"}}, nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("confirm = %d", rec.Code)
+	}
+	doc = page(prov)
+	if !strings.Contains(doc.Find("[data-testid=hinweis]").Text(), "Rückmeldung") {
+		t.Error("no notice after confirming")
+	}
+	var confirmed int
+	doc.Find("[data-testid=adopter]").Each(func(_ int, s *goquery.Selection) {
+		if txt := s.Text(); strings.Contains(txt, "vom Anbieter bestätigt") && !strings.Contains(txt, "nicht vom Anbieter bestätigt") {
+			confirmed++
+			if !strings.Contains(s.Text(), "Flensburg") {
+				t.Errorf("confirmed adopter is %q", s.Text())
+			}
+		}
+	})
+	if confirmed != 1 {
+		t.Errorf("%d adopters shown as confirmed, want 1", confirmed)
+	}
+}

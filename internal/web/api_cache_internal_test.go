@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +61,22 @@ func TestExportIsBuiltOncePerChange(t *testing.T) {
 	}
 	if len(second.gz) == 0 || len(second.gz) > len(second.body)/3 {
 		t.Errorf("gzip form %d bytes of %d", len(second.gz), len(second.body))
+	}
+	if runtime.GOOS == "linux" {
+		// The large body lives in a memfd for sendfile; the replaced one is retired.
+		if f := first.file.open(); f != nil {
+			f.Close()
+			t.Error("the replaced export's file can still be opened")
+		}
+		f := second.file.open()
+		if f == nil {
+			t.Fatal("the current export has no file")
+		}
+		defer f.Close()
+		got, err := io.ReadAll(f)
+		if err != nil || !bytes.Equal(got, second.body) {
+			t.Errorf("the file holds %d bytes, the body %d (%v)", len(got), len(second.body), err)
+		}
 	}
 }
 

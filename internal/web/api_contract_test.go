@@ -38,6 +38,11 @@ func spec(t testing.TB) (*openapi3.T, routers.Router) {
 		// The Atom feed is XML; kin-openapi has no decoder for it, and its
 		// schema is a plain string.
 		openapi3filter.RegisterBodyDecoder("application/atom+xml", openapi3filter.PlainBodyDecoder)
+		// The CSV exports use semicolons (as German spreadsheets expect);
+		// kin-openapi's CSV decoder assumes commas. Their schema is a string.
+		openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+		// Spreadsheets are binary; their schema is a string with a media type.
+		openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
 		specDoc, specErr = loader.LoadFromData(web.OpenAPI)
 		if specErr != nil {

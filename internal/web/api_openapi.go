@@ -41,6 +41,8 @@ var apiGroups = []struct{ tag, id, title string }{
 	{"statistics", "kennzahlen", "Kennzahlen"},
 	{"search", "suche", "Suche"},
 	{"feeds", "feeds", "Newsfeeds"},
+	{"insights", "auswertungen", "Auswertungen"},
+	{"files", "dateien", "Dateien: CSV, Excel, publiccode.yml"},
 	{"writes", "schreiben", "Schreiben (mit API-Token)"},
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/internal/web"
 )
@@ -485,4 +486,64 @@ func httpDo(h http.Handler, method, target string, header ...string) *httptest.R
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// TestAPIInsightsAndFilesConform calls the endpoints other parts of the
+// register serve under /api/v1 (insights, spreadsheet and publiccode.yml
+// exports) through the contract harness, so their answers cannot drift from
+// the document either.
+func TestAPIInsightsAndFilesConform(t *testing.T) {
+	ctx := context.Background()
+	_, st := sharedApp(t)
+	eng, err := insights.Open(ctx, st, insights.DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newClient(t, web.New(web.Deps{Store: st, Insights: eng, Version: "test"}))
+
+	var board struct {
+		Laender []struct {
+			LandKey  string `json:"landKey"`
+			Provided int    `json:"provided"`
+		} `json:"laender"`
+	}
+	api.json("/api/v1/scoreboard", http.StatusOK, &board)
+	if len(board.Laender) != 16 {
+		t.Errorf("scoreboard has %d Länder", len(board.Laender))
+	}
+	api.json("/api/v1/savings", http.StatusOK, nil)
+	var cov struct {
+		OZGID string `json:"ozgId"`
+	}
+	api.json("/api/v1/coverage/services/10092", http.StatusOK, &cov)
+	if cov.OZGID != "10092" {
+		t.Errorf("coverage = %+v", cov)
+	}
+	var spots struct {
+		Total    int `json:"total"`
+		Services []struct {
+			OZGID string `json:"ozgId"`
+		} `json:"services"`
+	}
+	api.json("/api/v1/white-spots", http.StatusOK, &spots)
+	if spots.Total == 0 || spots.Total != len(spots.Services) || spots.Total >= 557 {
+		t.Errorf("white spots: %d of %d listed", spots.Total, len(spots.Services))
+	}
+	api.json("/api/v1/demand?days=7", http.StatusOK, nil)
+
+	for _, target := range []string{"/api/v1/export/solutions.csv", "/api/v1/export/solutions.xlsx",
+		"/api/v1/export/adoptions.csv?land=05", "/api/v1/export/adoptions.xlsx"} {
+		if rec := api.get(target); rec.Code != http.StatusOK || rec.Body.Len() < 100 {
+			t.Errorf("%s = %d, %d bytes", target, rec.Code, rec.Body.Len())
+		}
+	}
+	api.badParam("/api/v1/export/adoptions.csv?land=99", "land")
+	all, err := st.AllSolutions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := api.get("/api/v1/solutions/" + all[0].Slug + "/publiccode.yml"); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), "publiccodeYmlVersion") {
+		t.Errorf("publiccode.yml = %d %.200s", rec.Code, rec.Body.String())
+	}
 }

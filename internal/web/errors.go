@@ -86,8 +86,10 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	code, msg, fields := classify(err)
-	if code >= 500 {
-		s.Log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	// A 503 is a state the handler chose (overload, search not ready), not a
+	// fault; logging each one would flood the log exactly under overload.
+	if code >= 500 && code != http.StatusServiceUnavailable {
+		s.Log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	var werr error
 	switch {
@@ -100,6 +102,6 @@ func (s *server) handleError(err error, c echo.Context) {
 		werr = render(c, code, views.ErrorPage(page(c, statusTitle(code), ""), code, msg), views.ErrorFragment(code, msg))
 	}
 	if werr != nil {
-		s.Log.Error("write error response", "err", werr)
+		s.Log.ErrorContext(c.Request().Context(), "write error response", "err", werr)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
 	"efa-register/internal/catalog"
@@ -214,5 +215,36 @@ func TestExportDefusesFormulas(t *testing.T) {
 	}
 	if found {
 		t.Error("XLSX lacks the note as text")
+	}
+}
+
+// TestDownloadLinksOnPages: the pages that show the tables offer them as
+// CSV and XLSX, and every link answers with the file.
+func TestDownloadLinksOnPages(t *testing.T) {
+	app, _ := sharedApp(t)
+	for page, want := range map[string][]string{
+		"/loesungen":                 {"/api/v1/export/solutions.csv", "/api/v1/export/solutions.xlsx"},
+		"/laender/01":                {"/api/v1/export/adoptions.csv?land=01", "/api/v1/export/adoptions.xlsx?land=01"},
+		"/loesungen/wohngeld-online": {"/api/v1/export/adoptions.csv?solution=wohngeld-online", "/api/v1/export/adoptions.xlsx?solution=wohngeld-online", "/loesungen/wohngeld-online/publiccode.yml"},
+	} {
+		rec := do(t, app, "GET", page, nil)
+		d, err := goquery.NewDocumentFromReader(rec.Body)
+		if err != nil || rec.Code != 200 {
+			t.Fatalf("%s = %d %v", page, rec.Code, err)
+		}
+		var got []string
+		d.Find(`[data-testid=downloads] a, a[data-testid=publiccode-export]`).Each(func(_ int, s *goquery.Selection) {
+			href, _ := s.Attr("href")
+			got = append(got, href)
+		})
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s links %v, want %v", page, got, want)
+		}
+		for _, href := range got {
+			res := do(t, app, "GET", href, nil)
+			if res.Code != 200 || !strings.HasPrefix(res.Header().Get("Content-Disposition"), "attachment") || res.Body.Len() < 100 {
+				t.Errorf("%s = %d %v", href, res.Code, res.Header())
+			}
+		}
 	}
 }

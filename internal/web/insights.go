@@ -352,8 +352,8 @@ func (s *server) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID}, {Text: sp.OZGID}, {Text: topicName[sp.Topic]}})
 	}
 	d := views.InsightPage{Heading: "Wo fehlt noch eine Lösung?",
-		Intro:   fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
-		Figures: []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
+		Intro:    fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
+		Figures:  []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
 		Sections: []views.TableSection{{ID: "leistungen", Heading: "OZG-Leistungen ohne Lösung", Table: t, CSV: csvURL("luecken", "leistungen")}}}
 	return d, nil
 }
@@ -413,7 +413,7 @@ func (s *server) handleLandGaps(c echo.Context) error {
 		return sendCSV(c, "luecken-"+land.Key+".csv", tableCSV(t))
 	}
 	d := views.InsightPage{Heading: "Wo fehlt in " + land.Name + " noch eine Lösung?",
-		Intro: fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
+		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
 		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken", Table: t, CSV: "/laender/" + land.Key + "/luecken.csv"}},
 		Nav:      insightNav}
 	return renderOK(c, views.InsightsPage(page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},

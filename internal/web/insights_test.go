@@ -146,3 +146,40 @@ func TestInsightsAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestScoreboardPage(t *testing.T) {
+	app, st := newInsightsApp(t)
+	counts, _ := st.CountsPerLand(context.Background())
+	best, most := "", int64(-1)
+	for _, c := range counts {
+		if c.AdoptionsMade > most {
+			best, most = c.Land.Name, c.AdoptionsMade
+		}
+	}
+	rec := do(t, app, "GET", "/laender?sortierung=made&richtung=ab", nil)
+	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	rows := doc.Find("[data-testid=scoreboard-row]")
+	if rec.Code != 200 || rows.Length() != 16 {
+		t.Fatalf("scoreboard = %d, %d rows", rec.Code, rows.Length())
+	}
+	first := rows.First()
+	if got := strings.TrimSpace(first.Find("th").Text()); got != best || !strings.Contains(first.Text(), "Rang 1") {
+		t.Errorf("first row sorted by adoptions = %q (%q), want %s with rank 1", got, first.Text(), best)
+	}
+	if sorted, _ := doc.Find("th[aria-sort=descending]").Attr("aria-sort"); sorted != "descending" {
+		t.Error("sorted column lacks aria-sort")
+	}
+	if doc.Find("[data-testid=map-region]").Length() != 16 || doc.Find("[data-testid=chart-diagramm-nachnutzungen] rect").Length() != 16 {
+		t.Error("scoreboard lacks the map or the chart")
+	}
+	for _, bad := range []string{"/laender?sortierung=beliebt", "/laender?richtung=seitwaerts"} {
+		if rec := do(t, app, "GET", bad, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<main") {
+			t.Errorf("%s = %d, want a 400 page", bad, rec.Code)
+		}
+	}
+	rec = do(t, app, "GET", "/laender/05", nil)
+	doc, _ = goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	if n := doc.Find("[data-testid=land-ranks] tbody tr").Length(); n < 1 {
+		t.Errorf("Land page rank history rows = %d", n)
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,32 +19,6 @@ const (
 	// landSolutionLimit caps the provided solutions listed on a Land page.
 	landSolutionLimit = 20
 )
-
-// handleLandList renders the overview of the 16 Länder.
-func (s *server) handleLandList(c echo.Context) error {
-	perLand, err := s.countsPerLand(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	d := views.LandListData{Table: views.Table{Caption: "Die 16 Länder im Register (die Daten der Karte)",
-		Head: []string{"Land", "bereitgestellte Lösungen", "Nachnutzungen seiner Lösungen von außerhalb",
-			"Nachnutzungen durch Land, Kreise und Gemeinden", "davon in Betrieb", "Gemeinden mit eigener Nachnutzung"},
-		NumericCols: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}, TestID: "land-table"}}
-	counts := map[string]int64{}
-	for _, lc := range perLand {
-		counts[lc.Land.Key] = lc.AdoptionsMade
-		d.Table.Rows = append(d.Table.Rows, []views.Cell{{Text: lc.Land.Name, URL: views.LandURL(lc.Land.Key)},
-			{Text: views.FormatInt(lc.Provided)}, {Text: views.FormatInt(lc.AdoptionsReceived)}, {Text: views.FormatInt(lc.AdoptionsMade)},
-			{Text: views.FormatInt(lc.LiveAdoptionsMade)}, {Text: views.FormatInt(lc.AdoptingMunicipalities)}})
-	}
-	d.Map, err = countMap("karte-laender", "Nachnutzungen je Land",
-		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Zahlen und mehr.",
-		"Nachnutzungen", counts)
-	if err != nil {
-		return err
-	}
-	return renderOK(c, views.LandListPage(page(c, "Länder", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
-}
 
 // handleLandShow renders one Land. It accepts the Länderschlüssel ("06")
 // and redirects the abbreviation ("he", "HE") to it.
@@ -126,6 +101,29 @@ func (s *server) handleLandShow(c echo.Context) error {
 		d.Kreise.Rows = append(d.Kreise.Rows, []views.Cell{{Text: k.Name, URL: views.OrgURL(&k)}, {Text: k.Type},
 			{Text: views.FormatInt(k.Population)}, {Text: views.FormatInt(perKreis[k.Key])}})
 	}
+	d.Ranks = s.rankTable(land)
 	return renderOK(c, views.LandPage(page(c, land.Name, "/laender",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name}), d))
+}
+
+// rankTable shows the Land's ranks month by month from the insight figures.
+func (s *server) rankTable(land catalog.Organisation) views.Table {
+	t := views.Table{Caption: "Rang von " + land.Name + " je Monat", TestID: "land-ranks", Head: []string{"Monat"}, NumericCols: map[int]bool{}}
+	if s.Insights == nil || !s.Insights.Loaded() {
+		return t
+	}
+	for i, col := range scoreColumns {
+		t.Head = append(t.Head, col.label)
+		t.NumericCols[i+1] = true
+	}
+	history := s.Insights.RankHistory(land.Key)
+	for i := len(history) - 1; i >= 0; i-- {
+		h := history[i]
+		row := []views.Cell{{Text: h.Month[5:] + "/" + h.Month[:4]}}
+		for _, col := range scoreColumns {
+			row = append(row, views.Cell{Text: strconv.Itoa(h.Ranks[col.key])})
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }

@@ -390,8 +390,9 @@ func (s *server) limitInFlight() echo.MiddlewareFunc {
 					c.Response().Header().Set("Retry-After", "1")
 					return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet.")
 				case <-c.Request().Context().Done():
+					// The client gave up while waiting: nothing to log as a fault.
 					t.Stop()
-					return c.Request().Context().Err()
+					return c.NoContent(http.StatusServiceUnavailable)
 				}
 			}
 			defer func() { <-sem }()

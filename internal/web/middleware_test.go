@@ -387,3 +387,25 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestFailedRequestLogCarriesRequestID(t *testing.T) {
+	app, buf := newOpsApp(t, web.Ops{})
+	app.GET("/test/kaputt", func(c echo.Context) error {
+		return errors.New("database gone while checking password=Geheim123")
+	})
+	rec := serve(app, httptest.NewRequest(http.MethodGet, "/test/kaputt", nil))
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "database gone") {
+		t.Fatalf("internal error answered %d %q", rec.Code, rec.Body.String())
+	}
+	id := rec.Header().Get("X-Request-ID")
+	failed := logLines(t, buf, "request failed")
+	if len(failed) != 1 || failed[0]["request_id"] != id || failed[0]["level"] != "ERROR" {
+		t.Fatalf("error log lines %v, want one with request_id %s", failed, id)
+	}
+	if err, _ := failed[0]["err"].(string); !strings.Contains(err, "database gone") || strings.Contains(err, "Geheim123") {
+		t.Errorf("logged error %q: want the cause without the password", err)
+	}
+	if access := logLines(t, buf, "request"); len(access) != 1 || access[0]["status"] != float64(500) || access[0]["request_id"] != id {
+		t.Errorf("access log %v", access)
+	}
+}

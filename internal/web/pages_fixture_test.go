@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/insights"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
@@ -54,7 +55,11 @@ func sharedApp(t testing.TB) (*echo.Echo, *store.Store) {
 		if f.ix, f.err = search.Open(context.Background(), filepath.Join(f.dir, "index"), f.st, nil); f.err != nil {
 			return
 		}
-		f.app = web.New(web.Deps{Store: f.st, Search: f.ix, Version: "test"})
+		var eng *insights.Engine
+		if eng, f.err = insights.Open(context.Background(), f.st, insights.DefaultSavingsConfig, nil); f.err != nil {
+			return
+		}
+		f.app = web.New(web.Deps{Store: f.st, Search: f.ix, Insights: eng, Version: "test"})
 	})
 	if f.err != nil {
 		t.Fatalf("shared pages fixture: %v", f.err)

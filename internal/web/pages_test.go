@@ -287,8 +287,8 @@ func TestLandPages(t *testing.T) {
 	app, st := sharedApp(t)
 	ctx := context.Background()
 	doc, _ := getDoc(t, app, "/laender", http.StatusOK)
-	if n := doc.Find(tid("land-table") + " tbody tr").Length(); n != 16 {
-		t.Errorf("Länder table = %d rows", n)
+	if n := doc.Find(tid("scoreboard-row")).Length(); n != 16 {
+		t.Errorf("scoreboard = %d rows", n)
 	}
 	if n := doc.Find(tid("map-region")).Length(); n != 16 {
 		t.Errorf("map regions = %d", n)

@@ -73,19 +73,23 @@ func (s *server) handlePubliccodeImport(c echo.Context) error {
 	if msg != "" {
 		return s.publiccodePage(c, http.StatusUnprocessableEntity, views.PubliccodeImportData{Error: msg, URL: c.FormValue("adresse")})
 	}
+	d, _, status, err := s.publiccodePreview(c, data, name, providers)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return s.publiccodePage(c, status, d)
+	}
+	// Only a file that can be saved is kept for the save step.
 	ctx := c.Request().Context()
 	token := make([]byte, 16)
 	if _, err := rand.Read(token); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, sessPubliccodeData, data)
-	s.sessions.Put(ctx, sessPubliccodeToken, hex.EncodeToString(token))
-	s.sessions.Put(ctx, sessPubliccodeName, name)
-	d, _, status, err := s.publiccodePreview(c, data, name, providers)
-	if err != nil {
-		return err
-	}
 	d.Token = hex.EncodeToString(token)
+	s.sessions.Put(ctx, sessPubliccodeData, data)
+	s.sessions.Put(ctx, sessPubliccodeToken, d.Token)
+	s.sessions.Put(ctx, sessPubliccodeName, name)
 	return s.publiccodePage(c, status, d)
 }
 

@@ -34,7 +34,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/leistungen/:id", s.handleServiceShow)
 	e.GET("/themenfelder", s.handleTopicList)
 	e.GET("/themenfelder/:id", s.handleTopicShow)
-	e.GET("/laender", s.handleLandList)
+	e.GET("/laender", s.handleScoreboard)
 	e.GET("/laender/:code", s.handleLandShow)
 	e.GET("/kreise/:key", s.handleKreisShow)
 	e.GET("/gemeinden/:ars", s.handleGemeindeShow)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
@@ -24,6 +25,14 @@ func (s *server) handleSolutionShow(c echo.Context) error {
 	d, err := s.solutionData(ctx, sol)
 	if err != nil {
 		return err
+	}
+	if p := principal(c); !p.Anonymous() {
+		csrf, _ := c.Get("csrf").(string)
+		d.Notice = s.sessions.PopString(ctx, "notice")
+		d.CanEdit = p.CanEditSolution(sol)
+		d.Manage = func(a catalog.Adoption) templ.Component {
+			return views.AdoptionManage(a, csrf, d.CanEdit, a.Organisation != nil && p.CanEditAdoptionsOf(*a.Organisation))
+		}
 	}
 	return renderOK(c, views.SolutionPage(page(c, sol.Name, "/loesungen",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name}), d))
