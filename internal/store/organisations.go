@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"efa-register/internal/catalog"
 )
@@ -37,9 +38,14 @@ func (s *Store) OrganisationsByNamePrefix(ctx context.Context, prefix string, li
 	if prefix == "" {
 		return nil, nil
 	}
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(prefix))
+	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
+	// SQL lower() folds ASCII only, so a prefix starting with Ä, Ö or Ü is
+	// also matched in its capitalised form ("über" finds "Überlingen").
+	lower := strings.ToLower(prefix)
+	r := []rune(lower)
+	title := string(unicode.ToUpper(r[0])) + string(r[1:])
 	var out []catalog.Organisation
-	err := s.r.WithContext(ctx).Where(`lower(name) LIKE ? ESCAPE '\'`, esc+"%").
+	err := s.r.WithContext(ctx).Where(`retired_at IS NULL AND (lower(name) LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`, escape(lower)+"%", escape(title)+"%").
 		Order("population desc").Order("name").Limit(limit).Find(&out).Error
 	return out, translate(err, "organisations by name")
 }
@@ -94,7 +100,7 @@ func (s *Store) OrganisationByID(ctx context.Context, id uint) (catalog.Organisa
 func (s *Store) LookupOrganisations(ctx context.Context, q string, n int) ([]catalog.Organisation, error) {
 	q = strings.TrimSpace(q)
 	var out []catalog.Organisation
-	db := s.r.WithContext(ctx).Where("kind <> ?", catalog.KindBund)
+	db := s.r.WithContext(ctx).Where("kind <> ? AND retired_at IS NULL", catalog.KindBund)
 	var err error
 	switch {
 	case catalog.ValidAGS(q):

@@ -45,6 +45,31 @@ type seedLoader struct {
 	t    *tx
 	fsys fs.FS
 	rep  *SeedReport
+	// touched holds, per entity type, the ids that a writer other than the
+	// seed changed (a reference-data refresh, an edit): the seed never
+	// overwrites those, so running it again cannot undo newer data.
+	touched map[string]map[string]bool
+}
+
+// touchedBy returns the ids of an entity type that have events by other actors.
+func (l *seedLoader) touchedBy(entity string) (map[string]bool, error) {
+	if l.touched == nil {
+		l.touched = map[string]map[string]bool{}
+	}
+	if m, ok := l.touched[entity]; ok {
+		return m, nil
+	}
+	var ids []string
+	if err := l.t.db.Model(&catalog.Event{}).Where("entity_type = ? AND actor <> ?", entity, catalog.ActorSeed).
+		Distinct("entity_id").Pluck("entity_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	l.touched[entity] = m
+	return m, nil
 }
 
 // readCSV returns the rows of a seed file as maps by header name.
@@ -80,6 +105,16 @@ func (l *seedLoader) readCSV(name string) ([]map[string]string, error) {
 // before is the existing record (nil when missing); after the seeded state
 // with the same primary key as before.
 func upsert[T any](l *seedLoader, entity, id string, before, after *T, inserts *[]*T) error {
+	if before != nil {
+		touched, err := l.touchedBy(entity)
+		if err != nil {
+			return err
+		}
+		if touched[id] {
+			l.rep.Unchanged++
+			return nil
+		}
+	}
 	if before == nil {
 		*inserts = append(*inserts, after)
 		l.rep.Created++

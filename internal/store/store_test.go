@@ -294,3 +294,38 @@ func TestCountsPerLand(t *testing.T) {
 		t.Errorf("adoptions made across Länder = %d, want 70", total)
 	}
 }
+
+func TestLookupFoldsUmlauts(t *testing.T) {
+	s := openSeeded(t)
+	ctx := context.Background()
+	for _, q := range []string{"über", "Über", "ÜBERL"} {
+		orgs, err := s.OrganisationsByNamePrefix(ctx, q, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, o := range orgs {
+			found = found || strings.HasPrefix(o.Name, "Überlingen")
+		}
+		if !found {
+			t.Errorf("prefix %q does not find Überlingen (%d results)", q, len(orgs))
+		}
+	}
+}
+
+func TestSeedNeverOverwritesNewerData(t *testing.T) {
+	s := openSeeded(t)
+	ctx := context.Background()
+	// A later writer changes Flensburg (as a reference-data refresh would).
+	if err := s.RenameOrganisationForTest(ctx, "system:import", catalog.KindGemeinde, "010010000000", "Flensburg (umbenannt)"); err != nil {
+		t.Fatal(err)
+	}
+	before := countEvents(t, s)
+	if _, err := s.Seed(ctx, seed.FS); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := s.OrganisationByKey(ctx, catalog.KindGemeinde, "010010000000")
+	if o.Name != "Flensburg (umbenannt)" || countEvents(t, s) != before {
+		t.Errorf("seed overwrote newer data: %q, %d new events", o.Name, countEvents(t, s)-before)
+	}
+}

@@ -20,7 +20,21 @@ func (s *server) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Org
 	if q == "" {
 		return nil, nil
 	}
-	return s.Store.LookupOrganisations(ctx, q, n)
+	if s.Search == nil {
+		return s.Store.LookupOrganisations(ctx, q, n)
+	}
+	// The index folds umlauts and spellings ("Muenster" finds Münster).
+	hits, err := s.Search.LookupOrganisations(ctx, q, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Organisation, 0, len(hits))
+	for _, h := range hits {
+		if o, err := s.Store.OrganisationByKey(ctx, h.Kind, h.Key); err == nil && o.RetiredAt == nil {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (s *server) orgChoices(ctx context.Context, orgs []catalog.Organisation) []views.OrgChoice {
