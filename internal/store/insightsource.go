@@ -53,12 +53,12 @@ func (s *Store) LoadInsightSource(ctx context.Context) (InsightSource, error) {
 		return src, translate(err, "insight topics")
 	}
 	var sols []struct {
-		ID                  uint
-		Slug, Name          string
-		Kind, Key           *string
-		BuildCostEUR        *int64 `gorm:"column:build_cost_eur"`
-		YearlyCostEUR       *int64 `gorm:"column:yearly_cost_eur"`
-		CostSharing         string
+		ID            uint
+		Slug, Name    string
+		Kind, Key     *string
+		BuildCostEUR  *int64 `gorm:"column:build_cost_eur"`
+		YearlyCostEUR *int64 `gorm:"column:yearly_cost_eur"`
+		CostSharing   string
 	}
 	err = db.Raw(`SELECT s.id, s.slug, s.name, o.kind, o.key, s.build_cost_eur, s.yearly_cost_eur, s.cost_sharing
 		FROM solutions s LEFT JOIN organisations o ON o.id = s.provider_id ORDER BY s.id`).Scan(&sols).Error
