@@ -103,6 +103,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("MapHasSixteenRegions", b.mapRegions)
 	t.Run("CompareChosenSolutions", b.compare)
 	t.Run("AxeOnEveryPageType", b.axeEverywhere)
+	t.Run("RegisterAdoptionAsEditor", b.registerAdoption)
 	t.Run("NarrowScreen320", b.narrow)
 	t.Run("PrintStyles", b.print)
 }

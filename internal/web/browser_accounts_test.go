@@ -1,0 +1,53 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"efa-register/internal/web"
+)
+
+// registerAdoption logs in as the editor of Kiel in the shared browser,
+// registers an adoption on a solution page, and finds it in the adopter list
+// and on the map. It runs against its own database, since it writes.
+func (b *browser) registerAdoption(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	srv := httptest.NewServer(env.app)
+	defer srv.Close()
+	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}
+
+	own.open(t, "/anmelden")
+	own.checkPage(t, "login page")
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "redaktion-b@example.de"),
+		chromedp.SendKeys(chromedp.ID("feld-password"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('[data-testid=kontodaten]')")
+	own.checkPage(t, "account page")
+
+	own.open(t, "/loesungen/i-kfz")
+	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=register-adoption]")))
+	own.waitFor(t, "the adoption form", "!!document.querySelector('[data-testid=nachnutzungsformular]')")
+	own.checkPage(t, "adoption form")
+	own.run(t, chromedp.SetValue(chromedp.ID("feld-status"), "live"),
+		chromedp.SendKeys(chromedp.ID("feld-since"), "2026-11"),
+		chromedp.SendKeys(chromedp.ID("feld-note"), "Im Bürgerbüro eingeführt"),
+		chromedp.Click(chromedp.CSS("[data-testid=nachnutzungsformular] button[type=submit]")))
+	own.waitFor(t, "the solution page with the new adopter",
+		"location.pathname === '/loesungen/i-kfz' && [...document.querySelectorAll('[data-testid=adopter]')].some(li => li.textContent.includes('Kiel'))")
+	adopter := eval[string](t, own, "[...document.querySelectorAll('[data-testid=adopter]')].find(li => li.textContent.includes('Kiel')).textContent")
+	for _, want := range []string{"in Betrieb", "11/2026", "Im Bürgerbüro eingeführt", "nicht vom Anbieter bestätigt"} {
+		if !strings.Contains(adopter, want) {
+			t.Errorf("adopter entry %q lacks %q", adopter, want)
+		}
+	}
+	if !eval[bool](t, own, "[...document.querySelectorAll('[data-testid=map-point] title')].some(t => t.textContent.includes('Kiel'))") {
+		t.Error("Kiel is not a point on the solution's map")
+	}
+	if notice := eval[string](t, own, "(document.querySelector('[data-testid=hinweis]') || {textContent: ''}).textContent"); !strings.Contains(notice, "gespeichert") {
+		t.Errorf("notice = %q", notice)
+	}
+	own.checkPage(t, "solution page as editor")
+}
