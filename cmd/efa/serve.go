@@ -81,6 +81,8 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		// Large API answers tune their socket while they are sent (TCP_CORK).
+		ConnContext: web.ConnContext,
 		// net/http's own complaints (TLS handshakes, panics) as JSON too.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 	"efa-register/internal/web"
@@ -57,7 +59,10 @@ type testEnv struct {
 	store *store.Store
 }
 
-func newEnv(t testing.TB, cfg web.AuthConfig) *testEnv {
+func newEnv(t testing.TB, cfg web.AuthConfig) *testEnv { return newEnvWith(t, cfg, false) }
+
+// newEnvWith builds the environment, with its own search index when withSearch is set.
+func newEnvWith(t testing.TB, cfg web.AuthConfig, withSearch bool) *testEnv {
 	t.Helper()
 	st := storetest.Seeded(t)
 	ctx := context.Background()
@@ -77,7 +82,16 @@ func newEnv(t testing.TB, cfg web.AuthConfig) *testEnv {
 		}
 	}
 	cfg.CookieSecure = true
-	return &testEnv{app: web.New(web.Deps{Store: st, Version: "test", Auth: cfg, Log: testLog}), store: st}
+	deps := web.Deps{Store: st, Version: "test", Auth: cfg, Log: testLog}
+	if withSearch {
+		ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ix.Close() })
+		deps.Search = ix
+	}
+	return &testEnv{app: web.New(deps), store: st}
 }
 
 // client is a browser-like client: it keeps cookies and sends the fetch

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -319,6 +320,7 @@ func serveCached(c echo.Context, cb *cachedBody, cacheControl string) error {
 		defer f.Close()
 		res := c.Response()
 		res.WriteHeader(http.StatusOK)
+		defer cork(c.Request().Context())()
 		n, err := io.Copy(res.Writer, f)
 		res.Size += n
 		return err
@@ -359,6 +361,16 @@ func serveBytes(c echo.Context, contentType string, body []byte, lastModified ti
 	h.Set(echo.HeaderContentEncoding, "gzip")
 	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+}
+
+// connKey is the request-context key of the client's connection.
+type connKey struct{}
+
+// ConnContext puts the connection into each request's context, so a large
+// answer can tune its socket (TCP_CORK during sendfile). Set it as the
+// http.Server's ConnContext.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
 }
 
 var gzipWriters = sync.Pool{New: func() any {

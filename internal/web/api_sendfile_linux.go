@@ -3,6 +3,8 @@
 package web
 
 import (
+	"context"
+	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -83,4 +85,24 @@ func (b *bodyFile) retire() {
 	if b.refs.Load() == 0 {
 		b.closeOnce.Do(func() { b.f.Close() })
 	}
+}
+
+// cork holds back partial TCP segments while a large body is sent
+// (TCP_CORK, what nginx calls tcp_nopush), so sendfile's pieces leave in
+// full segments; it returns the function that lets the rest go. Without the
+// connection in ctx (see ConnContext) it does nothing.
+func cork(ctx context.Context) func() {
+	tc, ok := ctx.Value(connKey{}).(*net.TCPConn)
+	if !ok {
+		return func() {}
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return func() {}
+	}
+	set := func(v int) {
+		_ = raw.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_CORK, v) })
+	}
+	set(1)
+	return func() { set(0) }
 }

@@ -2,7 +2,10 @@
 
 package web
 
-import "os"
+import (
+	"context"
+	"os"
+)
 
 // bodyFile is only used on Linux (memfd and sendfile); elsewhere large
 // documents are answered from memory.
@@ -13,3 +16,5 @@ func newBodyFile([]byte) *bodyFile { return nil }
 func (b *bodyFile) open() *os.File { return nil }
 
 func (b *bodyFile) retire() {}
+
+func cork(context.Context) func() { return func() {} }

@@ -14,7 +14,7 @@ import (
 // registers an adoption on a solution page, and finds it in the adopter list
 // and on the map. It runs against its own database, since it writes.
 func (b *browser) registerAdoption(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnvWith(t, web.AuthConfig{}, true)
 	srv := httptest.NewServer(env.app)
 	defer srv.Close()
 	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}
@@ -50,4 +50,16 @@ func (b *browser) registerAdoption(t *testing.T) {
 		t.Errorf("notice = %q", notice)
 	}
 	own.checkPage(t, "solution page as editor")
+
+	// The pages behind the login pass axe too.
+	for _, path := range []string{"/konto/tokens", "/loesungen/neu", "/loesungen/i-kfz/historie"} {
+		own.open(t, path)
+		own.checkPage(t, path)
+	}
+	// The "Gibt es schon?" panel updates while typing (htmx, no full reload).
+	own.open(t, "/loesungen/neu")
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-name"), "Wohngeld Antrag online"))
+	own.waitFor(t, "similar solutions while typing",
+		"[...document.querySelectorAll('[data-testid=aehnliche-loesungen] a')].some(a => a.textContent.includes('Wohngeld'))")
+	own.checkPage(t, "solution form with similar solutions")
 }

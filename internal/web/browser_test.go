@@ -352,6 +352,9 @@ var browserPages = []string{
 	"/laender/05", "/kreise/05162", "/gemeinden/064360007007", "/vergleich", "/vergleich?l=elster,wohngeld-online",
 	"/vergleich?l=Kaputt!,elster", "/loesungen?seite=abc", "/impressum", "/datenschutz", "/barrierefreiheit",
 	"/datenquellen", "/gibt-es-nicht",
+	// accounts and insights
+	"/anmelden", "/konto/beantragen", "/loesungen/wohngeld-online/historie", "/gemeinden/010010000000/historie",
+	"/laender", "/laender/01/luecken", "/einblicke/rendite", "/einblicke/abdeckung", "/einblicke/luecken", "/einblicke/nachfrage",
 }
 
 func (b *browser) axeEverywhere(t *testing.T) {
