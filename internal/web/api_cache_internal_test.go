@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"efa-register/internal/catalog"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
@@ -130,4 +132,27 @@ func newRequest(inm, ims string) *http.Request {
 		r.Header.Set("If-Modified-Since", ims)
 	}
 	return r
+}
+
+// BenchmarkExport304Handler is the 304 path of GET /api/v1/export without
+// any middleware: what this package's code costs per conditional request.
+func BenchmarkExport304Handler(b *testing.B) {
+	st := storetest.Seeded(b)
+	s := &server{Deps: Deps{Store: st}, api: newAPIState(st)}
+	cb, err := s.exportDoc(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := echo.New()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/export", nil)
+			req.Header.Set("If-None-Match", cb.etag)
+			rec := httptest.NewRecorder()
+			if err := s.handleAPIExport(e.NewContext(req, rec)); err != nil || rec.Code != http.StatusNotModified {
+				b.Fatalf("%d %v", rec.Code, err)
+			}
+		}
+	})
 }

@@ -12,6 +12,8 @@ import (
 
 // routes registers every route of the application, in one place.
 func (s *server) routes(e *echo.Echo) {
+	// First, before any middleware copies the request: HEAD is served as GET without a body.
+	e.Pre(headAsGet)
 	s.useOps(e)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())

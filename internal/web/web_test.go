@@ -100,3 +100,14 @@ func TestHealthAndStats(t *testing.T) {
 		t.Errorf("htmx asset = %d", rec.Code)
 	}
 }
+
+func TestHeadRequests(t *testing.T) {
+	app := newApp(t)
+	rec := do(t, app, http.MethodHead, "/", nil)
+	if rec.Code != http.StatusOK || rec.Body.Len() != 0 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("HEAD / = %d, %d body bytes, %q", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Type"))
+	}
+	if rec := do(t, app, http.MethodHead, "/gibt-es-nicht", nil); rec.Code != http.StatusNotFound || rec.Body.Len() != 0 {
+		t.Errorf("HEAD unknown = %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
