@@ -45,6 +45,7 @@ func main() {
 	budget := flag.Duration("budget", 6*time.Minute, "upper bound of the whole run")
 	bin := flag.String("bin", "", "efa binary (default: build ./cmd/efa)")
 	seed := flag.Uint64("seed", 1, "random seed of the request mix")
+	serverEnv := flag.String("env", "", "extra server environment, comma-separated KEY=value (e.g. EFA_MAX_IN_FLIGHT=16)")
 	skip := flag.String("skip", "", "comma-separated words: leave the kinds whose name contains one out of the mix (for analysis)")
 	flag.Parse()
 	var rates []int
@@ -86,7 +87,13 @@ func main() {
 	}
 	// The rate limit is per client address and every request here comes
 	// from 127.0.0.1, so it is switched off; the concurrency limit stays.
-	srv, err := harness.Start(ctx, *bin, data, "EFA_RATE_LIMIT=0")
+	env := []string{"EFA_RATE_LIMIT=0"}
+	for kv := range strings.SplitSeq(*serverEnv, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			env = append(env, kv)
+		}
+	}
+	srv, err := harness.Start(ctx, *bin, data, env...)
 	if err != nil {
 		fail(err)
 	}
@@ -94,7 +101,7 @@ func main() {
 	idle, _ := srv.Memory()
 
 	mix := newMix(srv.Base, solutions, writers, *seed, strings.Split(*skip, ","))
-	fmt.Printf("server %s (pid %d), RSS idle %s\n", srv.Base, srv.Pid(), harness.MB(idle.RSS))
+	fmt.Printf("server %s (pid %d, %s), RSS idle %s\n", srv.Base, srv.Pid(), strings.Join(env, " "), harness.MB(idle.RSS))
 	fmt.Printf("mix (weight of %d, what):\n", mix.total)
 	for _, k := range mix.kinds {
 		fmt.Printf("  %4d  %s\n", k.weight, k.name)
@@ -141,11 +148,23 @@ func main() {
 			fmt.Printf("per kind at %d/s (p50 / p99):\n", steps[0].rate)
 			steps[0].printKinds()
 		}
-		return
+	} else {
+		report(ctx, srv, mix, steps, best, *duration)
 	}
+	end, _ := srv.Memory()
+	fmt.Printf("RSS: idle %s, after warm-up %s, peak under load %s\n", harness.MB(idle.RSS), harness.MB(idleWarm.RSS), harness.MB(end.Peak))
+	if ctx.Err() == nil {
+		backupWhileWriting(ctx, *bin, data, work, srv, mix)
+	}
+}
+
+// report prints the headline: the best rate, its kinds, and twice that rate
+// (measured now unless the steps had it).
+func report(ctx context.Context, srv *harness.Server, mix *mix, steps []*step, best *step, duration time.Duration) {
 	twice := findStep(steps, 2*best.rate)
 	if twice == nil && ctx.Err() == nil {
-		if twice, err = attack(ctx, srv, mix, 2*best.rate, *duration); err != nil {
+		var err error
+		if twice, err = attack(ctx, srv, mix, 2*best.rate, duration); err != nil {
 			fail(err)
 		}
 		if ctx.Err() != nil {
@@ -164,11 +183,6 @@ func main() {
 			twice.errors, twice.m.Requests, codes(twice.m.StatusCodes))
 		fmt.Println("per kind at twice that rate (p50 / p99):")
 		twice.printKinds()
-	}
-	end, _ := srv.Memory()
-	fmt.Printf("RSS: idle %s, after warm-up %s, peak under load %s\n", harness.MB(idle.RSS), harness.MB(idleWarm.RSS), harness.MB(end.Peak))
-	if ctx.Err() == nil {
-		backupWhileWriting(ctx, *bin, data, work, srv, mix)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -44,7 +45,7 @@ const (
 
 // mappingVersion changes whenever the mapping or the analysis changes; an
 // index of another version is rebuilt on open.
-const mappingVersion = "efa-search-5"
+const mappingVersion = "efa-search-6"
 
 // newMapping returns the index mapping with dict as the decompounding dictionary.
 func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
@@ -305,8 +306,21 @@ func serviceDoc(s serviceText, r *refData) map[string]any {
 	}
 }
 
+// sortKeyBytes bounds the sort key: sorting reads the key of every hit, and
+// 32 folded characters order names as well as the whole name does.
+const sortKeyBytes = 32
+
 // sortKey orders names the German way: case and umlauts folded, punctuation ignored.
-func sortKey(name string) string { return fold(name) }
+func sortKey(name string) string {
+	k := fold(name)
+	if len(k) > sortKeyBytes {
+		k = k[:sortKeyBytes]
+		for len(k) > 0 && !utf8.ValidString(k) {
+			k = k[:len(k)-1]
+		}
+	}
+	return k
+}
 
 func solutionDocID(slug string) string { return "s:" + slug }
 func serviceDocID(id string) string    { return "v:" + id }

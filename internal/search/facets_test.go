@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -297,6 +298,16 @@ func TestSortPageAndValidate(t *testing.T) {
 		var ve *catalog.ValidationError
 		if !errors.As(err, &ve) {
 			t.Errorf("%+v: err %v, want a validation error", q, err)
+		}
+	}
+	// Filters without text: scores stay finite (they end up in JSON).
+	onlyFilters, err := ix.SearchSolutions(ctx, search.Query{ProviderLands: []string{"02", "04"}, PerPage: 3})
+	if err != nil || onlyFilters.Total == 0 {
+		t.Fatalf("filters only: %v %d", err, onlyFilters.Total)
+	}
+	for _, h := range onlyFilters.Hits {
+		if math.IsNaN(h.Score) || math.IsInf(h.Score, 0) {
+			t.Errorf("%s: score %v", h.Slug, h.Score)
 		}
 	}
 	res, err := ix.SearchSolutions(ctx, search.Query{PerPage: 1000})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"efa-register/internal/catalog"
@@ -373,6 +374,15 @@ func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total in
 	})
 	if err != nil {
 		return fail(err)
+	}
+	// One segment instead of a dozen: every search and every facet visits
+	// each segment's structures, so a freshly built index is merged whole.
+	if adv, err := idx.Advanced(); err == nil {
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			if err := sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+				ix.log.Warn("search: merge the new index", "err", err)
+			}
+		}
 	}
 	b = idx.NewBatch()
 	b.SetInternal(keyVersion, []byte(mappingVersion))

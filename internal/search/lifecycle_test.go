@@ -1,8 +1,10 @@
 package search_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +15,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
@@ -32,9 +34,18 @@ func snapshot(t *testing.T, ix *search.Index) map[string]any {
 		if err != nil {
 			t.Fatalf("search %q: %v", q, err)
 		}
+		// Hits of equal score may come in any order (the index breaks ties
+		// by its internal document numbers): compare by score, then slug.
+		hits := slices.Clone(res.Hits)
+		slices.SortStableFunc(hits, func(a, b search.Hit) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Slug, b.Slug)
+		})
 		var slugs []string
-		for _, h := range res.Hits {
-			slugs = append(slugs, h.Slug)
+		for _, h := range hits {
+			slugs = append(slugs, fmt.Sprintf("%s %.6f", h.Slug, h.Score))
 		}
 		out[q] = struct {
 			Total  int
@@ -46,6 +57,12 @@ func snapshot(t *testing.T, ix *search.Index) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.SortStableFunc(svc, func(a, b search.ServiceHit) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.OZGID, b.OZGID)
+	})
 	out["services:Ummeldung"] = svc
 	return out
 }
@@ -103,7 +120,7 @@ func TestIndexRecoversFromLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 		ix := reopen(t, dir, st)
-		if diff := cmp.Diff(want, snapshot(t, ix)); diff != "" {
+		if diff := gocmp.Diff(want, snapshot(t, ix)); diff != "" {
 			t.Errorf("results after rebuild differ (-before +after):\n%s", diff)
 		}
 		ix.Close()
@@ -141,7 +158,7 @@ func TestIndexRecoversFromLoss(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			corruptions[name](t)
 			ix := reopen(t, dir, st)
-			if diff := cmp.Diff(want, snapshot(t, ix)); diff != "" {
+			if diff := gocmp.Diff(want, snapshot(t, ix)); diff != "" {
 				t.Errorf("results after rebuild differ (-before +after):\n%s", diff)
 			}
 			ix.Close()
@@ -332,7 +349,7 @@ func TestRebuildWhileSearching(t *testing.T) {
 	if calls == 0 || int64(last) != stats.Solutions+stats.Services {
 		t.Errorf("progress: %d calls, last %d, want %d documents", calls, last, stats.Solutions+stats.Services)
 	}
-	if diff := cmp.Diff(want, snapshot(t, ix)); diff != "" {
+	if diff := gocmp.Diff(want, snapshot(t, ix)); diff != "" {
 		t.Errorf("results after Rebuild differ:\n%s", diff)
 	}
 	if _, err := os.Stat(dir + ".rebuild"); !errors.Is(err, os.ErrNotExist) {

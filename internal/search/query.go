@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -507,11 +508,18 @@ func (q Query) HasFilters() bool { return len(q.filterValues()) > 0 }
 // filteredQuery combines the text query with the kind and facet filters,
 // leaving out the facet skip (for its own counts).
 func filteredQuery(text query.Query, kind string, filters map[string][]string, skip string) query.Query {
-	b := bleve.NewBooleanQuery()
+	// The filters are terms of one conjunction with the text, weighing
+	// nothing: a conjunction leaps over documents a selective filter
+	// excludes, where a post-filter would score every text match first.
+	conj := make([]query.Query, 0, 8)
+	// Without text the filters alone score; with zero weights everywhere
+	// bleve's query normalisation would divide by zero.
+	w := 1.0
 	if text != nil {
-		b.AddMust(text)
+		conj = append(conj, text)
+		w = 0
 	}
-	conj := []query.Query{termQ(fKind, kind, 1)}
+	conj = append(conj, termQ(fKind, kind, w))
 	for _, key := range FacetKeys {
 		vals := filters[key]
 		if key == skip || len(vals) == 0 {
@@ -519,12 +527,11 @@ func filteredQuery(text query.Query, kind string, filters map[string][]string, s
 		}
 		alts := make([]query.Query, 0, len(vals))
 		for _, v := range vals {
-			alts = append(alts, termQ(facetField[key], v, 1))
+			alts = append(alts, termQ(facetField[key], v, w))
 		}
 		conj = append(conj, bleve.NewDisjunctionQuery(alts...))
 	}
-	b.AddFilter(bleve.NewConjunctionQuery(conj...))
-	return b
+	return bleve.NewConjunctionQuery(conj...)
 }
 
 // withIndex runs fn with the current bleve index under the read lock.
@@ -619,13 +626,15 @@ func runSolutionSearch(ctx context.Context, idx bleve.Index, sortBy string, text
 	}
 	switch sortBy {
 	case SortAdoptions:
-		req.SortBy([]string{"-" + fAdoptions, fNameSort, fSlug})
+		req.SortBy([]string{"-" + fAdoptions, fNameSort})
 	case SortName:
-		req.SortBy([]string{fNameSort, fSlug})
+		req.SortBy([]string{fNameSort})
 	case SortUpdated:
-		req.SortBy([]string{"-" + fUpdated, fNameSort, fSlug})
+		req.SortBy([]string{"-" + fUpdated, fNameSort})
 	default:
-		req.SortBy([]string{"-_score", fNameSort, fSlug})
+		// Score alone: a tie-break field would be read and decoded for every
+		// hit, which costs more than the whole query on a large catalogue.
+		req.SortBy([]string{"-_score"})
 	}
 	if text != nil {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
@@ -653,7 +662,7 @@ func fieldString(h *search.DocumentMatch, f string) string {
 func solutionHits(dms search.DocumentMatchCollection) []Hit {
 	hits := make([]Hit, 0, len(dms))
 	for _, h := range dms {
-		hit := Hit{Slug: fieldString(h, fSlug), Name: fieldString(h, fName), Score: h.Score}
+		hit := Hit{Slug: fieldString(h, fSlug), Name: fieldString(h, fName), Score: finite(h.Score)}
 		if hl := marked(h.Fragments); hl != nil {
 			hit.Highlights = hl
 			for _, f := range snippetFields {
@@ -666,6 +675,14 @@ func solutionHits(dms search.DocumentMatchCollection) []Hit {
 		hits = append(hits, hit)
 	}
 	return hits
+}
+
+// finite guards JSON encoding against a score bleve could not normalise.
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
 }
 
 // marked returns the highlight fragments that mark a match: bleve also

@@ -87,9 +87,9 @@ func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size 
 			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters, ""), size, from, false)
 			req.Fields = []string{fOZG, fName}
 			if text == nil || q.Sort == SortName {
-				req.SortBy([]string{fNameSort, fOZG})
+				req.SortBy([]string{fNameSort})
 			} else {
-				req.SortBy([]string{"-_score", fNameSort, fOZG})
+				req.SortBy([]string{"-_score"})
 				req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 				req.Highlight.Fields = []string{fName, fLeikaNames}
 			}
@@ -110,7 +110,7 @@ func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size 
 		}
 		out.Total = int(res.Total)
 		for _, h := range res.Hits {
-			hit := ServiceHit{OZGID: fieldString(h, fOZG), Name: fieldString(h, fName), Score: h.Score}
+			hit := ServiceHit{OZGID: fieldString(h, fOZG), Name: fieldString(h, fName), Score: finite(h.Score)}
 			if hl := marked(h.Fragments); hl != nil {
 				hit.Highlights = hl
 				if fr := hl[fLeikaNames]; len(fr) > 0 {

@@ -98,7 +98,7 @@ func (ix *Index) similar(ctx context.Context, d Draft, exclude string, n int) ([
 		}
 		req := bleve.NewSearchRequestOptions(b, n, 0, false)
 		req.Fields = []string{fSlug, fName}
-		req.SortBy([]string{"-_score", fNameSort, fSlug})
+		req.SortBy([]string{"-_score"})
 		res, err := idx.SearchInContext(ctx, req)
 		if err != nil {
 			return err

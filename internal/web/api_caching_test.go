@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +170,40 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 	}
 	if jf.HomePageURL != "http://example.com/" || !strings.HasPrefix(jf.Items[0].URL, "http://example.com/loesungen/") {
 		t.Errorf("links without EFA_PUBLIC_URL: %q, %q", jf.HomePageURL, jf.Items[0].URL)
+	}
+}
+
+// TestHeadOfTheExport: HEAD gets the headers of GET (length, validators) and no body.
+func TestHeadOfTheExport(t *testing.T) {
+	st := storetest.Seeded(t)
+	app := web.New(web.Deps{Store: st, Version: "test"})
+	srv := httptest.NewServer(app)
+	defer srv.Close()
+	// The same document through a recorder (written from memory, not by sendfile).
+	inMemory := httptest.NewRecorder()
+	app.ServeHTTP(inMemory, httptest.NewRequest(http.MethodGet, "/api/v1/export", nil))
+	// Without the client's transparent gzip, so both ask for the identity form.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get, err := client.Get(srv.URL + "/api/v1/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	head, err := client.Head(srv.URL + "/api/v1/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(head.Body)
+	head.Body.Close()
+	if head.StatusCode != 200 || len(rest) != 0 || head.ContentLength != int64(len(body)) || head.Header.Get("ETag") != get.Header.Get("ETag") {
+		t.Errorf("HEAD: %d, %d bytes, length %d (GET %d), ETag %q vs %q", head.StatusCode, len(rest), head.ContentLength, len(body),
+			head.Header.Get("ETag"), get.Header.Get("ETag"))
+	}
+	if !bytes.Equal(body, inMemory.Body.Bytes()) {
+		t.Error("the export sent over TCP (sendfile) differs from the one written from memory")
+	}
+	if get.ContentLength != int64(len(body)) || len(body) < 1<<20 {
+		t.Errorf("GET over TCP: Content-Length %d, %d bytes", get.ContentLength, len(body))
 	}
 }

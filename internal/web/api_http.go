@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -315,7 +316,17 @@ func serveCached(c echo.Context, cb *cachedBody, cacheControl string) error {
 		h[hdrContentEnc] = contentGzip
 		h[hdrContentLength] = cb.hdrLengthGz
 		body = cb.gz
-	} else if f := cb.file.open(); f != nil {
+	}
+	if _, head := c.Response().Writer.(headWriter); head {
+		// HEAD: the headers say it all; reading the body would be wasted.
+		c.Response().WriteHeader(http.StatusOK)
+		return nil
+	}
+	var f *os.File
+	if !gz {
+		f = cb.file.open()
+	}
+	if f != nil {
 		// The net/http writer takes an *os.File with ReadFrom and sendfile(2).
 		defer f.Close()
 		res := c.Response()
