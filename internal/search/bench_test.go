@@ -53,7 +53,7 @@ func benchIndex(b *testing.B, set string) *search.Index {
 		if _, err := os.Stat(filepath.Join(dir, "SYNTHETISCH.txt")); err != nil {
 			b.Fatalf("%s is not a synthetic data folder: %v", dir, err)
 		}
-		return syntheticIndex(b, dir)
+		return syntheticIndexT(b, dir)
 	}
 	b.Fatalf("unknown data set %s", set)
 	return nil
@@ -64,7 +64,7 @@ var synth struct {
 	st *store.Store
 }
 
-func syntheticIndex(b *testing.B, dir string) *search.Index {
+func syntheticIndexT(b testing.TB, dir string) *search.Index {
 	if synth.ix != nil {
 		return synth.ix
 	}

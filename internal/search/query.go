@@ -749,10 +749,10 @@ func (ix *Index) facetValues(key string, fr *search.FacetResult, selected []stri
 	return out
 }
 
+var collateFold = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss")
+
 // collate is a sort key for German labels (umlauts folded, case ignored).
-func collate(s string) string {
-	return strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss").Replace(strings.ToLower(s))
-}
+func collate(s string) string { return collateFold.Replace(strings.ToLower(s)) }
 
 // facetLabel is the German label of a facet value.
 func facetLabel(r *refData, key, v string) string {

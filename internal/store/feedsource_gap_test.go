@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,41 +12,32 @@ import (
 	"efa-register/seed"
 )
 
-var (
-	internalOnce     sync.Once
-	internalTemplate string
-	internalErr      error
-)
-
-// openSeededInternal opens a copy of a seeded database. The storetest
-// package cannot be used from inside package store (it imports store), so
-// the internal tests seed one template of their own and copy it.
-func openSeededInternal(t *testing.T) *Store {
+// seededTemplate seeds a database once for the internal tests of this file
+// and returns its path; each subtest opens its own copy. (The storetest
+// package cannot be used from inside package store: it imports store.)
+func seededTemplate(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	internalOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "efa-store-internal-")
-		if err != nil {
-			internalErr = err
-			return
-		}
-		s, err := Open(ctx, filepath.Join(dir, "seed.db"), nil)
-		if err != nil {
-			internalErr = err
-			return
-		}
-		defer s.Close()
-		if _, err := s.Seed(ctx, seed.FS); err != nil {
-			internalErr = err
-			return
-		}
-		internalTemplate = filepath.Join(dir, "template.db")
-		internalErr = s.w.Exec("VACUUM INTO ?", internalTemplate).Error
-	})
-	if internalErr != nil {
-		t.Fatal(internalErr)
+	dir := t.TempDir()
+	s, err := Open(ctx, filepath.Join(dir, "seed.db"), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(internalTemplate)
+	defer s.Close()
+	if _, err := s.Seed(ctx, seed.FS); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "template.db")
+	if err := s.w.Exec("VACUUM INTO ?", path).Error; err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// openCopy opens a private copy of the template.
+func openCopy(t *testing.T, template string) *Store {
+	t.Helper()
+	raw, err := os.ReadFile(template)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +45,23 @@ func openSeededInternal(t *testing.T) *Store {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, path, nil)
+	s, err := Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestFeedSourceInternals seeds once for the tests that need the store's
+// insides: writing events with chosen sequence numbers, and an organisation
+// update, for which the store has no public method yet.
+func TestFeedSourceInternals(t *testing.T) {
+	template := seededTemplate(t)
+	t.Run("CursorsNeverPassAnUnsettledGap", func(t *testing.T) { cursorsNeverPassAnUnsettledGap(t, openCopy(t, template)) })
+	t.Run("OrganisationUpdateReachesEmbeddingObjects", func(t *testing.T) {
+		organisationUpdateReachesEmbeddingObjects(t, openCopy(t, template))
+	})
 }
 
 // insertEvent writes an event with a chosen sequence number, as a writer
@@ -73,13 +74,12 @@ func insertEvent(t *testing.T, s *Store, seq uint64, at time.Time, slug string) 
 	}
 }
 
-// TestCursorsNeverPassAnUnsettledGap covers the cursor-safety rule: with
+// cursorsNeverPassAnUnsettledGap covers the cursor-safety rule: with
 // seq h+1 missing (a transaction that may still commit) and h+2 visible,
 // neither the export nor the change feed may hand out a cursor >= h+1,
 // until the gap is older than GapGrace.
-func TestCursorsNeverPassAnUnsettledGap(t *testing.T) {
+func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openSeededInternal(t)
 	now := time.Now().UTC()
 	h, err := s.LastEventSeq(ctx)
 	if err != nil {
@@ -134,12 +134,11 @@ func TestCursorsNeverPassAnUnsettledGap(t *testing.T) {
 	}
 }
 
-// TestOrganisationUpdateReachesEmbeddingObjects: the adopter's and the
+// organisationUpdateReachesEmbeddingObjects: the adopter's and the
 // provider's names are part of adoption and solution records, so an update
 // of the organisation must produce updated records for them.
-func TestOrganisationUpdateReachesEmbeddingObjects(t *testing.T) {
+func organisationUpdateReachesEmbeddingObjects(t *testing.T, s *Store) {
 	ctx := context.Background()
-	s := openSeededInternal(t)
 	h, _ := s.LastEventSeq(ctx)
 	var hessen catalog.Organisation
 	if err := s.r.Where("kind = ? AND key = ?", catalog.KindLand, "06").First(&hessen).Error; err != nil {

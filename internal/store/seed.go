@@ -349,7 +349,8 @@ func (l *seedLoader) solutions() error {
 		if err := l.t.db.Model(&catalog.Solution{}).Where("slug = ?", r["slug"]).Count(&n).Error; err != nil {
 			return err
 		}
-		if n > 0 {
+		if n > 0 || l.t.slugUsed(r["slug"]) {
+			// Present, or deleted in the register: never recreate it.
 			l.rep.Unchanged++
 			continue
 		}

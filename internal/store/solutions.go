@@ -206,6 +206,11 @@ func (s *Store) CreateSolution(ctx context.Context, actor string, in SolutionInp
 			v.Add("slug", "Diese Kurzbezeichnung ist bereits vergeben.")
 			return &v
 		}
+		if t.slugUsed(sol.Slug) {
+			v := catalog.ValidationError{}
+			v.Add("slug", "Diese Kurzbezeichnung gehörte einer gelöschten Lösung und wird nicht wiederverwendet.")
+			return &v
+		}
 		sol.ID = 0
 		services := sol.Services
 		if err := t.db.Omit("Services.*", "Provider").Create(&sol).Error; err != nil {
@@ -282,4 +287,12 @@ func (s *Store) DeleteSolution(ctx context.Context, actor, slug string) error {
 		return err
 	})
 	return translate(err, fmt.Sprintf("delete solution %q", slug))
+}
+
+// slugUsed reports whether the event log knows the slug: identifiers of
+// deleted solutions are never given out again, so a mirror never mixes them up.
+func (t *tx) slugUsed(slug string) bool {
+	var n int64
+	t.db.Model(&catalog.Event{}).Where("entity_type = ? AND entity_id = ?", catalog.EntitySolution, slug).Count(&n)
+	return n > 0
 }

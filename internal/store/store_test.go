@@ -187,6 +187,11 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	if _, err := s.SolutionBySlug(ctx, "test-loesung"); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("deleted solution lookup: %v", err)
 	}
+	// The slug of a deleted solution is never given out again.
+	var ve *catalog.ValidationError
+	if _, err := s.CreateSolution(ctx, "user:test", in); !errors.As(err, &ve) || !strings.Contains(ve.Fields["slug"], "nicht wiederverwendet") {
+		t.Errorf("reusing a deleted slug: %v", err)
+	}
 }
 
 func TestValidationWritesNothing(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/store"
 )
 
@@ -65,41 +66,21 @@ func pathID(c echo.Context, name string) (uint, error) {
 	return uint(n), nil
 }
 
-// adoptionJSON is an adoption in the API.
-type adoptionJSON struct {
-	ID           uint                   `json:"id"`
-	Solution     string                 `json:"solution"`
-	Adopter      adopterJSON            `json:"adopter"`
-	Status       catalog.AdoptionStatus `json:"status"`
-	Since        string                 `json:"since,omitempty"`
-	ContractType string                 `json:"contractType,omitempty"`
-	Note         string                 `json:"note,omitempty"`
-	Confirmation catalog.Confirmation   `json:"confirmation,omitempty"`
-	CreatedAt    string                 `json:"createdAt"`
-	UpdatedAt    string                 `json:"updatedAt"`
-}
-
-type adopterJSON struct {
-	Kind catalog.OrgKind `json:"kind"`
-	Key  string          `json:"key"`
-	Name string          `json:"name"`
-	URN  string          `json:"urn,omitempty"`
-}
-
-func (s *server) adoptionResponse(ctx context.Context, id uint) (adoptionJSON, error) {
+// adoptionResponse returns the adoption in the API's shape (the same as the feed's).
+func (s *server) adoptionResponse(ctx context.Context, id uint) (feed.Adoption, error) {
 	a, err := s.Store.AdoptionByID(ctx, id)
 	if err != nil {
-		return adoptionJSON{}, err
+		return feed.Adoption{}, err
 	}
-	out := adoptionJSON{ID: a.ID, Status: a.Status, Since: a.Since, ContractType: a.ContractType, Note: a.Note,
-		Confirmation: a.Confirmation, CreatedAt: a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), UpdatedAt: a.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	slug := ""
 	if a.Solution != nil {
-		out.Solution = a.Solution.Slug
+		slug = a.Solution.Slug
 	}
-	if o := a.Organisation; o != nil {
-		out.Adopter = adopterJSON{Kind: o.Kind, Key: o.Key, Name: o.Name, URN: o.URN()}
+	var org catalog.Organisation
+	if a.Organisation != nil {
+		org = *a.Organisation
 	}
-	return out, nil
+	return feed.NewAdoption(a, slug, org), nil
 }
 
 // adoptionWrite is the JSON body of POST and PATCH /api/v1/adoptions.

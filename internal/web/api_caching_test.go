@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/store"
@@ -205,5 +206,72 @@ func TestHeadOfTheExport(t *testing.T) {
 	}
 	if get.ContentLength != int64(len(body)) || len(body) < 1<<20 {
 		t.Errorf("GET over TCP: Content-Length %d, %d bytes", get.ContentLength, len(body))
+	}
+}
+
+// TestAPIWritesConform: the token-protected writes (built with the accounts)
+// conform to the document too, and a write shows in the change feed.
+func TestAPIWritesConform(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	org, err := st.OrganisationByKey(ctx, catalog.KindGemeinde, "010010000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, "test", store.NewUser{Name: "Flensburg API", Email: "api@flensburg.example",
+		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: org.Key, Role: catalog.RoleEditor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash, err := auth.NewSecret("efa_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateToken(ctx, "test", catalog.APIToken{OrganisationID: org.ID, UserID: u.ID, Name: "Portal",
+		Hash: hash, Prefix: secret[:10], ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := st.AllSolutions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := st.LastEventSeq(ctx)
+	api := newClient(t, web.New(web.Deps{Store: st, Version: "test"}))
+	bearer := []string{"Authorization", "Bearer " + secret}
+
+	rec := api.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"`+all[0].Slug+`","adopterKind":"gemeinde","adopterKey":"010010000000","status":"interested"}`, bearer...)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST = %d %s", rec.Code, rec.Body.String())
+	}
+	var created feed.Adoption
+	json.Unmarshal(rec.Body.Bytes(), &created)
+	id := created.ID
+	if rec := api.send(http.MethodPatch, "/api/v1/adoptions/"+id, `{"status":"live","since":"2025-02"}`, bearer...); rec.Code != http.StatusOK {
+		t.Fatalf("PATCH = %d %s", rec.Code, rec.Body.String())
+	}
+	var one feed.Adoption
+	api.json("/api/v1/adoptions/"+id, http.StatusOK, &one)
+	if one.Status != "live" || one.Since != "2025-02" || one.Adopter.ID != "gemeinde:010010000000" {
+		t.Errorf("after PATCH: %+v", one)
+	}
+	if rec := api.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"x"}`); rec.Code != http.StatusUnauthorized {
+		t.Errorf("POST without token = %d", rec.Code)
+	}
+	if rec := api.send(http.MethodDelete, "/api/v1/adoptions/"+id, "", bearer...); rec.Code != http.StatusNoContent {
+		t.Fatalf("DELETE = %d %s", rec.Code, rec.Body.String())
+	}
+	var page struct {
+		Changes []struct{ Type, Entity, ID string } `json:"changes"`
+	}
+	api.json("/api/v1/changes?after="+feed.Cursor(head), http.StatusOK, &page)
+	var types []string
+	for _, c := range page.Changes {
+		if c.Entity == "adoption" && c.ID == id {
+			types = append(types, c.Type)
+		}
+	}
+	// Every record describes the adoption as it is now: deleted.
+	if strings.Join(types, ",") != "deleted,deleted,deleted" {
+		t.Errorf("records of adoption %s: %v", id, types)
 	}
 }

@@ -104,9 +104,12 @@ func checkExchange(t testing.TB, req *http.Request, status int, header http.Head
 func validating(t testing.TB, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
-		// The validator reads the URL and headers only; keep a copy of the
-		// request as the handler received it.
+		// Keep a copy of the request as the handler received it, body included.
 		vr := r.Clone(context.Background())
+		if r.Body != nil {
+			raw, _ := io.ReadAll(r.Body)
+			r.Body, vr.Body = io.NopCloser(bytes.NewReader(raw)), io.NopCloser(bytes.NewReader(raw))
+		}
 		h.ServeHTTP(rec, r)
 		if strings.HasPrefix(r.URL.Path, "/api/v1/") || r.URL.Path == "/feed.json" || r.URL.Path == "/feed.atom" {
 			checkExchange(t, vr, rec.Code, rec.Header(), rec.Body.Bytes(), r.Header.Get("X-Test-Bad-Request") != "")
@@ -131,6 +134,21 @@ func newClient(t testing.TB, h http.Handler) *apiClient { return &apiClient{t: t
 func (a *apiClient) get(target string, header ...string) *httptest.ResponseRecorder {
 	a.t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	a.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// send makes a request with a JSON body and header pairs.
+func (a *apiClient) send(method, target, body string, header ...string) *httptest.ResponseRecorder {
+	a.t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -505,7 +505,7 @@ func TestAPIInsightsAndFilesConform(t *testing.T) {
 		Laender []struct {
 			LandKey  string `json:"landKey"`
 			Provided int    `json:"provided"`
-		} `json:"laender"`
+		} `json:"states"`
 	}
 	api.json("/api/v1/scoreboard", http.StatusOK, &board)
 	if len(board.Laender) != 16 {

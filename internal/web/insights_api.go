@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,7 +40,7 @@ func (s *server) handleAPIScoreboard(c echo.Context) error {
 			Provided: r.Provided, ReceivedExternal: r.ReceivedExternal, ReceivedInternal: r.ReceivedInternal, Made: r.Made, MadeLive: r.MadeLive,
 			MadePer100k: r.MadePer100k, ServicesCovered: r.ServicesCovered, Coverage: r.Coverage, Ranks: r.Ranks}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"laender": out})
+	return c.JSON(http.StatusOK, map[string]any{"states": out})
 }
 
 // handleAPISavings returns the Digitalisierungsrendite: GET /api/v1/savings.
@@ -89,7 +88,7 @@ func (s *server) handleAPISavings(c echo.Context) error {
 		"totalEur":        sv.Total,
 		"quantified":      sv.Quantified,
 		"notQuantifiable": sv.NotQuantifiable,
-		"laender":         laender,
+		"states":          laender,
 		"solutions":       sols,
 	})
 }
@@ -102,7 +101,7 @@ func (s *server) handleAPICoverage(c echo.Context) error {
 	}
 	id := c.Param("ozgId")
 	if !catalog.ValidOZGID(id) {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("ozgId: „%s“ ist keine OZG-ID (5 Ziffern).", id))
+		return badParam("ozgId", "„%s“ ist keine OZG-ID (5 Ziffern).", id)
 	}
 	if _, err := s.Store.ServiceByID(c.Request().Context(), id); err != nil {
 		return err
@@ -119,7 +118,7 @@ func (s *server) handleAPICoverage(c echo.Context) error {
 	for i, l := range cov.Laender {
 		laender[i] = landJSON{LandKey: l.LandKey, Population: l.Population, CoveredPop: l.CoveredPop, Share: l.Share, Gemeinden: l.Gemeinden}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ozgId": id, "name": cov.Name, "solutions": cov.Solutions, "share": cov.Share, "laender": laender})
+	return c.JSON(http.StatusOK, map[string]any{"ozgId": id, "name": cov.Name, "solutions": cov.Solutions, "share": cov.Share, "states": laender})
 }
 
 // handleAPIWhiteSpots lists the OZG-Leistungen without a solution: GET /api/v1/white-spots.
@@ -147,7 +146,7 @@ func (s *server) handleAPIDemand(c echo.Context) error {
 	if v := c.QueryParam("days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 365 {
-			return echo.NewHTTPError(http.StatusBadRequest, "days: eine ganze Zahl von 1 bis 365.")
+			return badParam("days", "eine ganze Zahl von 1 bis 365.")
 		}
 		days = n
 	}

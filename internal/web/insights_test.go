@@ -98,7 +98,7 @@ func TestInsightsAPI(t *testing.T) {
 			LandKey string         `json:"landKey"`
 			Made    int            `json:"made"`
 			Ranks   map[string]int `json:"ranks"`
-		} `json:"laender"`
+		} `json:"states"`
 	}
 	rec := do(t, app, "GET", "/api/v1/scoreboard", nil)
 	if err := json.Unmarshal(rec.Body.Bytes(), &sb); err != nil || len(sb.Laender) != 16 {
@@ -115,7 +115,7 @@ func TestInsightsAPI(t *testing.T) {
 		Laender []struct {
 			LandKey string  `json:"landKey"`
 			Share   float64 `json:"share"`
-		} `json:"laender"`
+		} `json:"states"`
 	}
 	rec = do(t, app, "GET", "/api/v1/coverage/services/10092", nil)
 	json.Unmarshal(rec.Body.Bytes(), &cov)
