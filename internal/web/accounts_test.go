@@ -771,3 +771,37 @@ func TestSolutionPageAdoptionActions(t *testing.T) {
 		t.Errorf("%d adopters shown as confirmed, want 1", confirmed)
 	}
 }
+
+func TestRateLimitSparesValidTokens(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, "test", store.NewUser{Name: "Portal", Email: "portal@example.de",
+		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: gemeindeA, Role: catalog.RoleEditor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganisationByKey(ctx, catalog.KindGemeinde, gemeindeA)
+	secret, hash, _ := auth.NewSecret("efa_")
+	if _, err := st.CreateToken(ctx, "test", catalog.APIToken{OrganisationID: org.ID, UserID: u.ID, Name: "Portal", Hash: hash,
+		Prefix: secret[:10], ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	app := web.New(web.Deps{Store: st, Version: "test", Ops: web.Ops{RateLimit: 0.001, RateBurst: 2}})
+	get := func(token string) int {
+		req := httptest.NewRequest("GET", "/api/v1/stats", nil)
+		req.RemoteAddr = "203.0.113.9:1000"
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	var codes []int
+	for _, tok := range []string{"", "", "", "efa_falsch", secret, secret, secret} {
+		codes = append(codes, get(tok))
+	}
+	if want := []int{200, 200, 429, 429, 200, 200, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token never)", codes, want)
+	}
+}

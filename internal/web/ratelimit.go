@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/auth"
 	"golang.org/x/time/rate"
 )
 
@@ -197,7 +199,10 @@ func (s *server) rateLimit() echo.MiddlewareFunc {
 				return next(c)
 			}
 			a := ClientAddr(c.Request(), s.Ops.TrustedProxies)
-			if wait := l.reserve(rateKey(a), time.Now()); wait > 0 {
+			// A client with a valid API token is never throttled; the token is
+			// looked up only when the limit would apply, so floods of invalid
+			// tokens cost no more than any other request.
+			if wait := l.reserve(rateKey(a), time.Now()); wait > 0 && !s.hasValidToken(c) {
 				s.metrics.rejected.WithLabelValues("rate_limit").Inc()
 				c.Response().Header().Set("Retry-After", retryAfter(wait))
 				return echo.NewHTTPError(http.StatusTooManyRequests)
@@ -205,4 +210,14 @@ func (s *server) rateLimit() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// hasValidToken reports whether the request carries an active API token.
+func (s *server) hasValidToken(c echo.Context) bool {
+	secret, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(secret) == "" {
+		return false
+	}
+	_, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(strings.TrimSpace(secret)), time.Now())
+	return err == nil
 }
