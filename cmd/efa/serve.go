@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"efa-register/internal/insights"
@@ -43,30 +44,33 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	// The followers of the event log stop before the index and the database close.
 	followCtx, stopFollow := context.WithCancel(context.Background())
-	followDone := make(chan struct{})
-	go func() { defer close(followDone); ix.Follow(followCtx) }()
+	var followers sync.WaitGroup
 	defer func() {
 		stopFollow()
-		<-followDone
+		followers.Wait()
 		if err := ix.Close(); err != nil {
 			log.Warn("close search index", "err", err)
 		}
 	}()
-	go sweepSessions(followCtx, st, log)
+	followers.Go(func() { ix.Follow(followCtx) })
+	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// The insight figures load into memory in the background (seconds on a
 	// large register; the pages answer 503 until then) and follow the event log.
 	eng, err := insights.New(st, cfg.Savings, log)
 	if err != nil {
 		return err
 	}
-	go func() {
+	followers.Go(func() {
 		if err := eng.Load(followCtx); err != nil {
-			log.Error("insights: load failed", "err", err)
+			if followCtx.Err() == nil {
+				log.Error("insights: load failed", "err", err)
+			}
 			return
 		}
 		eng.Follow(followCtx)
-	}()
+	})
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})

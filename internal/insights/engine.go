@@ -67,7 +67,8 @@ func (e *Engine) Load(ctx context.Context) error {
 		return err
 	}
 	e.loaded.Store(true)
-	go e.replayPast(context.WithoutCancel(ctx), src.Seq)
+	// The replay ends with ctx (the server's lifetime).
+	go e.replayPast(ctx, src.Seq)
 	return nil
 }
 
@@ -90,7 +91,7 @@ func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
 	for s.applied < upTo {
 		evs, err := e.st.Events(ctx, s.applied, 5000)
 		if err != nil || len(evs) == 0 {
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				e.log.Warn("insights: replay for the rank history failed", "err", err)
 			}
 			break
