@@ -46,7 +46,7 @@ func (s *server) newSessions() *scs.SessionManager {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.Log.Error("session", "err", err)
+		s.Log.ErrorContext(r.Context(), "session", "err", err)
 		http.Error(w, "Sitzung konnte nicht geladen werden.", http.StatusInternalServerError)
 	}
 	return sm
@@ -189,7 +189,7 @@ func (s *server) handleLogin(c echo.Context) error {
 	if err != nil {
 		s.loginThrottle.Fail(accountKey)
 		s.loginThrottle.Fail(clientKey)
-		s.Log.Info("login failed", "client", c.RealIP())
+		s.Log.InfoContext(c.Request().Context(), "login failed", "client", c.RealIP())
 		return fail(http.StatusUnauthorized, "E-Mail-Adresse oder Passwort sind falsch.")
 	}
 	s.loginThrottle.Reset(accountKey)

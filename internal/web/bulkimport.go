@@ -182,7 +182,7 @@ func (s *server) handleImport(c echo.Context) error {
 		}
 	}
 	d.Done = true
-	s.Log.Info("bulk import", "actor", p.Actor(), "accepted", d.Accepted, "rejected", d.Rejected, "applied", d.Applied)
+	s.Log.InfoContext(c.Request().Context(), "bulk import", "actor", p.Actor(), "accepted", d.Accepted, "rejected", d.Rejected, "applied", d.Applied)
 	return s.importPage(c, http.StatusOK, d)
 }
 

@@ -74,7 +74,7 @@ func (s *server) handleOIDCStart(c echo.Context) error {
 	ctx := c.Request().Context()
 	_, cfg, err := s.oidc.setup(ctx)
 	if err != nil {
-		s.Log.Warn("oidc unavailable", "err", err)
+		s.Log.WarnContext(c.Request().Context(), "oidc unavailable", "err", err)
 		return errOIDCUnavailable
 	}
 	state, err := randomToken()
@@ -110,30 +110,30 @@ func (s *server) handleOIDCCallback(c echo.Context) error {
 	nonce := s.sessions.PopString(ctx, sessOIDCNonce)
 	next := s.sessions.PopString(ctx, sessOIDCNext)
 	if e := c.QueryParam("error"); e != "" {
-		s.Log.Info("oidc provider returned an error", "error", e)
+		s.Log.InfoContext(c.Request().Context(), "oidc provider returned an error", "error", e)
 		return errOIDCLogin
 	}
 	if state == "" || c.QueryParam("state") != state {
-		s.Log.Info("oidc state mismatch")
+		s.Log.InfoContext(c.Request().Context(), "oidc state mismatch")
 		return errOIDCLogin
 	}
 	tok, err := cfg.Exchange(ctx, c.QueryParam("code"))
 	if err != nil {
-		s.Log.Info("oidc code exchange failed", "err", err)
+		s.Log.InfoContext(c.Request().Context(), "oidc code exchange failed", "err", err)
 		return errOIDCLogin
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
-		s.Log.Info("oidc response without id_token")
+		s.Log.InfoContext(c.Request().Context(), "oidc response without id_token")
 		return errOIDCLogin
 	}
 	idt, err := provider.Verifier(&oidc.Config{ClientID: s.oidc.cfg.ClientID}).Verify(ctx, raw)
 	if err != nil {
-		s.Log.Info("oidc id token rejected", "err", err)
+		s.Log.InfoContext(c.Request().Context(), "oidc id token rejected", "err", err)
 		return errOIDCLogin
 	}
 	if nonce == "" || idt.Nonce != nonce {
-		s.Log.Info("oidc nonce mismatch")
+		s.Log.InfoContext(c.Request().Context(), "oidc nonce mismatch")
 		return errOIDCLogin
 	}
 	var claims struct {

@@ -121,7 +121,7 @@ func (s *server) publiccodeUpload(c echo.Context) (data []byte, name, msg string
 	data, err = s.PubliccodeFetcher.Fetch(c.Request().Context(), addr)
 	var fe *publiccode.FetchError
 	if errors.As(err, &fe) {
-		s.Log.Info("publiccode fetch refused or failed", "err", fe.Err)
+		s.Log.InfoContext(c.Request().Context(), "publiccode fetch refused or failed", "err", fe.Err)
 		return nil, "", fe.Message, nil
 	}
 	if err != nil {

@@ -128,7 +128,7 @@ func (s *server) handleRequestCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.Log.Info("account request created", "request", req.ID)
+	s.Log.InfoContext(c.Request().Context(), "account request created", "request", req.ID)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	d, err := s.requestStatus(ctx, statusHash)
 	if err != nil {

@@ -18,7 +18,7 @@ func (s *server) similarSolutions(ctx context.Context, slug string, n int) ([]vi
 	hits, err := searchCached(s, "similar:"+slug+":"+strconv.Itoa(n), func() ([]search.Hit, error) { return s.Search.Similar(ctx, slug, n) })
 	if err != nil {
 		// The page stays useful without this section; the log keeps the cause.
-		s.Log.Warn("similar solutions", "slug", slug, "err", err)
+		s.Log.WarnContext(ctx, "similar solutions", "slug", slug, "err", err)
 		return nil, "Ähnliche Lösungen konnten gerade nicht ermittelt werden.", nil
 	}
 	slugs := make([]string, len(hits))

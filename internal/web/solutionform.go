@@ -194,7 +194,7 @@ func (s *server) serviceChoices(ctx context.Context, chosen []string, query stri
 	case s.Search != nil:
 		hits, err := s.Search.SearchServices(ctx, query, 10)
 		if err != nil {
-			s.Log.Warn("service search", "err", err)
+			s.Log.WarnContext(ctx, "service search", "err", err)
 		}
 		for _, h := range hits {
 			if !seen[h.OZGID] {
@@ -212,7 +212,7 @@ func (s *server) draftSimilar(ctx context.Context, name, description string, ozg
 	}
 	hits, err := s.Search.SimilarToDraft(ctx, search.Draft{Name: name, Description: description, OZGIDs: ozgIDs}, 6)
 	if err != nil {
-		s.Log.Warn("similar to draft", "err", err)
+		s.Log.WarnContext(ctx, "similar to draft", "err", err)
 		return nil
 	}
 	var out []views.SolutionItem
