@@ -307,23 +307,9 @@ func searchSolutions(ctx context.Context, base, query string) (searchResult, err
 // index has applied every event): for every Land the set of solutions
 // adopted there, and the order of all solutions by number of adoptions.
 func indexAgrees(ctx context.Context, srv *harness.Server, st *store.Store) (bool, string) {
-	all, err := st.AllAdoptions(ctx)
+	inLand, count, err := st.AdoptionFacts(ctx)
 	if err != nil {
 		return false, err.Error()
-	}
-	inLand := map[string]map[string]bool{}
-	count := map[string]int{}
-	for _, a := range all {
-		if a.Solution == nil || a.Organisation == nil {
-			continue
-		}
-		count[a.Solution.Slug]++
-		if l := a.Organisation.LandKey; l != "" {
-			if inLand[l] == nil {
-				inLand[l] = map[string]bool{}
-			}
-			inLand[l][a.Solution.Slug] = true
-		}
 	}
 	for i := 1; i <= 16; i++ {
 		land := fmt.Sprintf("%02d", i)

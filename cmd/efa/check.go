@@ -113,23 +113,9 @@ func compareIndex(ctx context.Context, st *store.Store, ix *search.Index) ([]str
 	if want := uint64(stats.Solutions + stats.Services); docs != want {
 		problems = append(problems, fmt.Sprintf("%d Dokumente im Index, %d Lösungen und OZG-Leistungen in der Datenbank", docs, want))
 	}
-	all, err := st.AllAdoptions(ctx)
+	inLand, count, err := st.AdoptionFacts(ctx)
 	if err != nil {
 		return nil, err
-	}
-	inLand := map[string]map[string]bool{}
-	count := map[string]int{}
-	for _, a := range all {
-		if a.Solution == nil || a.Organisation == nil {
-			continue
-		}
-		count[a.Solution.Slug]++
-		if l := a.Organisation.LandKey; l != "" {
-			if inLand[l] == nil {
-				inLand[l] = map[string]bool{}
-			}
-			inLand[l][a.Solution.Slug] = true
-		}
 	}
 	for i := 1; i <= 16; i++ {
 		land := fmt.Sprintf("%02d", i)

@@ -260,3 +260,27 @@ func (s *Store) AdoptionByID(ctx context.Context, id uint) (catalog.Adoption, er
 	err := s.r.WithContext(ctx).Preload("Organisation").Preload("Solution").Preload("Solution.Provider").First(&a, id).Error
 	return a, translate(err, fmt.Sprintf("adoption %d", id))
 }
+
+// AdoptionFacts returns what the search index must agree with: per
+// Länderschlüssel the slugs of the solutions adopted in the Land (by the Land
+// or one of its Kreise and Gemeinden), and the number of adoptions per slug.
+func (s *Store) AdoptionFacts(ctx context.Context) (inLand map[string]map[string]bool, count map[string]int, err error) {
+	all, err := s.AllAdoptions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	inLand, count = map[string]map[string]bool{}, map[string]int{}
+	for _, a := range all {
+		if a.Solution == nil || a.Organisation == nil {
+			continue
+		}
+		count[a.Solution.Slug]++
+		if l := a.Organisation.LandKey; l != "" {
+			if inLand[l] == nil {
+				inLand[l] = map[string]bool{}
+			}
+			inLand[l][a.Solution.Slug] = true
+		}
+	}
+	return inLand, count, nil
+}
