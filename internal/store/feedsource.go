@@ -145,14 +145,35 @@ type ExportData struct {
 	Solutions []catalog.Solution
 	// Adoptions carry Organisation and a Solution with ID and Slug, ordered by id.
 	Adoptions []catalog.Adoption
+	// CatalogueSeq is the newest event of the OZG catalogue (Themenfelder,
+	// Lebenslagen, OZG- and LeiKa-Leistungen). When it equals the value the
+	// caller passed, the catalogue was not read again and its fields are nil:
+	// the caller's copy is still the state at Cursor.
+	CatalogueSeq uint64
 }
 
-// Export reads the export and its cursor in one read transaction.
-func (s *Store) Export(ctx context.Context, now time.Time) (ExportData, error) {
+// catalogueEntities are the entity types of the OZG catalogue.
+var catalogueEntities = []string{catalog.EntityTopicField, catalog.EntityLifeSituation, catalog.EntityService, catalog.EntityLeika}
+
+// Export reads the export and its cursor in one read transaction. The OZG
+// catalogue (the bulk of it, and it rarely changes) is read only when its
+// newest event differs from knownCatalogueSeq.
+func (s *Store) Export(ctx context.Context, now time.Time, knownCatalogueSeq uint64) (ExportData, error) {
 	var x ExportData
 	err := s.readTx(ctx, "export", func(db *gorm.DB) error {
 		var err error
 		if x.Cursor, x.LastChange, err = settledCursor(db, now); err != nil {
+			return err
+		}
+		if err := db.Model(&catalog.Event{}).Where("entity_type IN ?", catalogueEntities).
+			Select("coalesce(max(seq), 0)").Scan(&x.CatalogueSeq).Error; err != nil {
+			return err
+		}
+		if x.CatalogueSeq != 0 && x.CatalogueSeq == knownCatalogueSeq {
+			if x.Solutions, err = loadSolutions(db.Order("slug")); err != nil {
+				return err
+			}
+			x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
 			return err
 		}
 		if err := db.Order("id").Find(&x.TopicFields).Error; err != nil {

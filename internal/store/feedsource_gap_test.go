@@ -92,7 +92,7 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 	}
 	insertEvent(t, s, h+2, now, slug)
 
-	x, err := s.Export(ctx, now)
+	x, err := s.Export(ctx, now, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 	if len(b.Changes) != 2 || b.Changes[0].Seq != h+1 || b.Next != h+2 {
 		t.Errorf("after the gap filled: %+v", b)
 	}
-	if x, _ := s.Export(ctx, now); x.Cursor != h+2 {
+	if x, _ := s.Export(ctx, now, 0); x.Cursor != h+2 {
 		t.Errorf("export cursor after the gap filled = %d", x.Cursor)
 	}
 
@@ -129,7 +129,7 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 	if b, _ := s.ChangesAfter(ctx, h+2, 10, later); b.Next != h+4 || len(b.Changes) != 1 {
 		t.Errorf("old gap at %d not passed: %+v", h+3, b)
 	}
-	if x, _ := s.Export(ctx, later); x.Cursor != h+4 {
+	if x, _ := s.Export(ctx, later, 0); x.Cursor != h+4 {
 		t.Errorf("export cursor over an old gap = %d, want %d", x.Cursor, h+4)
 	}
 }

@@ -22,7 +22,7 @@ func head(t *testing.T, s *store.Store) uint64 {
 func TestExportIsCompleteAndConsistent(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Seeded(t)
-	x, err := s.Export(ctx, time.Now())
+	x, err := s.Export(ctx, time.Now(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestLatestActivity(t *testing.T) {
 func TestFindAdoptionsAndOrganisations(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Seeded(t)
-	all, err := s.Export(ctx, time.Now())
+	all, err := s.Export(ctx, time.Now(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,4 +304,22 @@ func itoa(id uint) string {
 		b = append([]byte{digits[id%10]}, b...)
 	}
 	return string(b)
+}
+
+func TestExportSkipsUnchangedCatalogue(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	full, err := s.Export(ctx, time.Now(), 0)
+	if err != nil || full.CatalogueSeq == 0 || len(full.Services) != 557 {
+		t.Fatalf("first export: seq %d, %d services, %v", full.CatalogueSeq, len(full.Services), err)
+	}
+	again, err := s.Export(ctx, time.Now(), full.CatalogueSeq)
+	if err != nil || again.Services != nil || again.TopicFields != nil || len(again.Solutions) != len(full.Solutions) ||
+		len(again.Adoptions) != len(full.Adoptions) || again.CatalogueSeq != full.CatalogueSeq {
+		t.Fatalf("export with known catalogue: %d services, %d solutions, %v", len(again.Services), len(again.Solutions), err)
+	}
+	// A stale known value reads the catalogue again.
+	if x, _ := s.Export(ctx, time.Now(), full.CatalogueSeq-1); len(x.Services) != 557 {
+		t.Errorf("stale catalogue seq: %d services", len(x.Services))
+	}
 }

@@ -32,6 +32,9 @@ var migrationSteps = []migrationStep{
 	{2, "index adoptions by organisation and status for the Land statistics", func(tx *gorm.DB) error {
 		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_adoptions_org_status ON adoptions (organisation_id, status)").Error
 	}},
+	{3, "index events by entity type and sequence for the newest change of a kind", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_seq ON events (entity_type, seq)").Error
+	}},
 }
 
 // models lists every table GORM manages.

@@ -18,23 +18,33 @@ import (
 
 // buildExport reads and encodes the whole export.
 func (s *server) buildExport(ctx context.Context, head uint64) (*cachedBody, error) {
-	x, err := s.Store.Export(ctx, s.api.now())
+	cat := s.api.catalogue.Load()
+	known := uint64(0)
+	if cat != nil {
+		known = cat.seq
+	}
+	x, err := s.Store.Export(ctx, s.api.now(), known)
 	if err != nil {
 		return nil, err
 	}
-	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange}
-	doc.TopicFields = make([]feed.TopicField, 0, len(x.TopicFields))
-	for _, t := range x.TopicFields {
-		doc.TopicFields = append(doc.TopicFields, feed.NewTopicField(t))
+	if cat == nil || x.CatalogueSeq != cat.seq {
+		// The catalogue changed (or this is the first export): convert it once.
+		cat = &exportCatalogue{seq: x.CatalogueSeq}
+		cat.topics = make([]feed.TopicField, 0, len(x.TopicFields))
+		for _, t := range x.TopicFields {
+			cat.topics = append(cat.topics, feed.NewTopicField(t))
+		}
+		cat.lifes = make([]feed.LifeSituation, 0, len(x.LifeSituations))
+		for _, l := range x.LifeSituations {
+			cat.lifes = append(cat.lifes, feed.NewLifeSituation(l))
+		}
+		cat.services = make([]feed.Service, 0, len(x.Services))
+		for _, sv := range x.Services {
+			cat.services = append(cat.services, feed.NewService(sv))
+		}
+		s.api.catalogue.Store(cat)
 	}
-	doc.LifeSituations = make([]feed.LifeSituation, 0, len(x.LifeSituations))
-	for _, l := range x.LifeSituations {
-		doc.LifeSituations = append(doc.LifeSituations, feed.NewLifeSituation(l))
-	}
-	doc.Services = make([]feed.Service, 0, len(x.Services))
-	for _, sv := range x.Services {
-		doc.Services = append(doc.Services, feed.NewService(sv))
-	}
+	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange, TopicFields: cat.topics, LifeSituations: cat.lifes, Services: cat.services}
 	doc.Solutions = make([]feed.Solution, 0, len(x.Solutions))
 	for _, sol := range x.Solutions {
 		doc.Solutions = append(doc.Solutions, feed.NewSolution(sol))
@@ -175,4 +185,13 @@ func (s *server) handleAPIChanges(c echo.Context) error {
 		return err
 	}
 	return serveBytes(c, mimeJSON, body, at)
+}
+
+// exportCatalogue is the OZG catalogue part of the export, converted once per
+// catalogue change (seq is its newest event).
+type exportCatalogue struct {
+	seq      uint64
+	topics   []feed.TopicField
+	lifes    []feed.LifeSituation
+	services []feed.Service
 }

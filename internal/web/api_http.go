@@ -69,6 +69,7 @@ type apiState struct {
 	headErr   error
 	stamp     atomic.Pointer[headStamp]
 	export    docCache
+	catalogue atomic.Pointer[exportCatalogue]
 	jsonFeed  docCache
 	atomFeed  docCache
 	openapiMu sync.Mutex

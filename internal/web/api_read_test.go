@@ -162,7 +162,7 @@ func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 	app, st := sharedApp(t)
 	api := newClient(t, app)
 	ctx := context.Background()
-	x, err := st.Export(ctx, timeNow())
+	x, err := st.Export(ctx, timeNow(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
