@@ -27,6 +27,10 @@ type Export struct {
 	Services       []Service
 	Solutions      []Solution
 	Adoptions      []Adoption
+	// Catalogue, when set, is the catalogue part already encoded by
+	// EncodeCatalogue; TopicFields, LifeSituations and Services are then ignored.
+	// It lets a server encode the rarely changing bulk once per catalogue change.
+	Catalogue []byte
 }
 
 // Cursor formats a change cursor. Cursors are opaque to clients; today they
@@ -50,7 +54,7 @@ func ParseCursor(s string) (uint64, error) {
 // element per line: compact, yet diffable and streamable line by line.
 func EncodeExport(x Export) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(64 + 1200*len(x.Solutions) + 700*len(x.Adoptions) + 2500*len(x.Services))
+	b.Grow(64 + len(x.Catalogue) + 1200*len(x.Solutions) + 700*len(x.Adoptions) + 2500*len(x.Services))
 	last := "null"
 	if !x.LastChange.IsZero() {
 		raw, err := json.Marshal(x.LastChange.UTC())
@@ -61,15 +65,14 @@ func EncodeExport(x Export) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, `{"format":%q,"version":%d,"cursor":%q,"lastChange":%s,`, ExportFormat, ExportVersion, Cursor(x.Cursor), last)
 	b.WriteString("\n")
-	if err := writeArray(&b, "topicFields", x.TopicFields, true); err != nil {
-		return nil, err
+	cat := x.Catalogue
+	if cat == nil {
+		var err error
+		if cat, err = EncodeCatalogue(x.TopicFields, x.LifeSituations, x.Services); err != nil {
+			return nil, err
+		}
 	}
-	if err := writeArray(&b, "lifeSituations", x.LifeSituations, true); err != nil {
-		return nil, err
-	}
-	if err := writeArray(&b, "services", x.Services, true); err != nil {
-		return nil, err
-	}
+	b.Write(cat)
 	if err := writeArray(&b, "solutions", x.Solutions, true); err != nil {
 		return nil, err
 	}
@@ -77,6 +80,23 @@ func EncodeExport(x Export) ([]byte, error) {
 		return nil, err
 	}
 	b.WriteString("}\n")
+	return b.Bytes(), nil
+}
+
+// EncodeCatalogue encodes the catalogue part of the export: the
+// Themenfelder, Lebenslagen and OZG-Leistungen arrays, as EncodeExport writes them.
+func EncodeCatalogue(topics []TopicField, lifes []LifeSituation, services []Service) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(64 + 2500*len(services))
+	if err := writeArray(&b, "topicFields", topics, true); err != nil {
+		return nil, err
+	}
+	if err := writeArray(&b, "lifeSituations", lifes, true); err != nil {
+		return nil, err
+	}
+	if err := writeArray(&b, "services", services, true); err != nil {
+		return nil, err
+	}
 	return b.Bytes(), nil
 }
 

@@ -277,3 +277,24 @@ func TestParseCursor(t *testing.T) {
 		}
 	}
 }
+
+// A pre-encoded catalogue gives the same bytes as encoding it with the rest.
+func TestExportWithPreEncodedCatalogue(t *testing.T) {
+	x := newFixture().export()
+	want, err := feed.EncodeExport(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := feed.EncodeCatalogue(x.TopicFields, x.LifeSituations, x.Services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Catalogue, x.TopicFields, x.LifeSituations, x.Services = cat, nil, nil, nil
+	got, err := feed.EncodeExport(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("export with pre-encoded catalogue differs:\n%s\nwant\n%s", got, want)
+	}
+}

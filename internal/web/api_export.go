@@ -30,21 +30,24 @@ func (s *server) buildExport(ctx context.Context, head uint64) (*cachedBody, err
 	if cat == nil || x.CatalogueSeq != cat.seq {
 		// The catalogue changed (or this is the first export): convert it once.
 		cat = &exportCatalogue{seq: x.CatalogueSeq}
-		cat.topics = make([]feed.TopicField, 0, len(x.TopicFields))
+		topics := make([]feed.TopicField, 0, len(x.TopicFields))
 		for _, t := range x.TopicFields {
-			cat.topics = append(cat.topics, feed.NewTopicField(t))
+			topics = append(topics, feed.NewTopicField(t))
 		}
-		cat.lifes = make([]feed.LifeSituation, 0, len(x.LifeSituations))
+		lifes := make([]feed.LifeSituation, 0, len(x.LifeSituations))
 		for _, l := range x.LifeSituations {
-			cat.lifes = append(cat.lifes, feed.NewLifeSituation(l))
+			lifes = append(lifes, feed.NewLifeSituation(l))
 		}
-		cat.services = make([]feed.Service, 0, len(x.Services))
+		services := make([]feed.Service, 0, len(x.Services))
 		for _, sv := range x.Services {
-			cat.services = append(cat.services, feed.NewService(sv))
+			services = append(services, feed.NewService(sv))
+		}
+		if cat.encoded, err = feed.EncodeCatalogue(topics, lifes, services); err != nil {
+			return nil, err
 		}
 		s.api.catalogue.Store(cat)
 	}
-	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange, TopicFields: cat.topics, LifeSituations: cat.lifes, Services: cat.services}
+	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange, Catalogue: cat.encoded}
 	doc.Solutions = make([]feed.Solution, 0, len(x.Solutions))
 	for _, sol := range x.Solutions {
 		doc.Solutions = append(doc.Solutions, feed.NewSolution(sol))
@@ -187,11 +190,9 @@ func (s *server) handleAPIChanges(c echo.Context) error {
 	return serveBytes(c, mimeJSON, body, at)
 }
 
-// exportCatalogue is the OZG catalogue part of the export, converted once per
+// exportCatalogue is the OZG catalogue part of the export, encoded once per
 // catalogue change (seq is its newest event).
 type exportCatalogue struct {
-	seq      uint64
-	topics   []feed.TopicField
-	lifes    []feed.LifeSituation
-	services []feed.Service
+	seq     uint64
+	encoded []byte
 }
