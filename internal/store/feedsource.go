@@ -117,6 +117,14 @@ func settledCursor(db *gorm.DB, now time.Time) (uint64, time.Time, error) {
 	if len(before) > 0 {
 		prev, prevAt = before[0].Seq, before[0].At
 	}
+	// Usually the young events have no gap: count them instead of reading them.
+	var n int64
+	if err := db.Model(&catalog.Event{}).Where("seq >= ?", young[0].Seq).Count(&n).Error; err != nil {
+		return 0, time.Time{}, err
+	}
+	if young[0].Seq == prev+1 && uint64(n) == head[0].Seq-young[0].Seq+1 {
+		return head[0].Seq, head[0].At, nil
+	}
 	var tail []catalog.Event
 	if err := db.Select("seq", "at").Where("seq >= ?", young[0].Seq).Order("seq").Find(&tail).Error; err != nil {
 		return 0, time.Time{}, err

@@ -160,7 +160,7 @@ func newCachedBody(contentType string, body []byte, lastModified time.Time) *cac
 	cb.etag = etagOf(body)
 	if len(body) >= gzipMinSize {
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 		zw.Write(body)
 		zw.Close()
 		cb.gz = buf.Bytes()
