@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -579,7 +580,11 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 		if !p.empty() {
 			text = textQuery(p, solutionFields, true)
 		}
+		// The counts of each selected facet without its own selection are
+		// separate searches: run them beside the main search.
+		others := ownFacetCounts(ctx, idx, text, filters)
 		main, err := runSolutionSearch(ctx, idx, q.Sort, text, filters, from, size)
+		counts, cerr := others()
 		if err != nil {
 			return err
 		}
@@ -589,21 +594,18 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 				return err
 			}
 			res.Relaxed = main.Total > 0
+			counts, cerr = ownFacetCounts(ctx, idx, text, filters)()
+		}
+		if cerr != nil {
+			return cerr
 		}
 		res.Total = int(main.Total)
 		res.Hits = solutionHits(main.Hits)
 		res.Facets = map[string][]FacetValue{}
 		for _, key := range FacetKeys {
 			fr := main.Facets[key]
-			if len(filters[key]) > 0 {
-				// Count this facet without its own selection.
-				req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, key), 0, 0, false)
-				req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
-				other, err := idx.SearchInContext(ctx, req)
-				if err != nil {
-					return err
-				}
-				fr = other.Facets[key]
+			if other, ok := counts[key]; ok {
+				fr = other
 			}
 			res.Facets[key] = ix.facetValues(key, fr, filters[key])
 		}
@@ -616,6 +618,39 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 		ix.zero.note(q.Text)
 	}
 	return res, nil
+}
+
+// ownFacetCounts starts, for each facet with a selection, the search that
+// counts it as if its own selection were not made, and returns a function
+// that waits for them.
+func ownFacetCounts(ctx context.Context, idx bleve.Index, text query.Query, filters map[string][]string) func() (map[string]*search.FacetResult, error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	out := map[string]*search.FacetResult{}
+	var firstErr error
+	for _, key := range FacetKeys {
+		if len(filters[key]) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, key), 0, 0, false)
+			req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
+			r, err := idx.SearchInContext(ctx, req)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			out[key] = r.Facets[key]
+		})
+	}
+	return func() (map[string]*search.FacetResult, error) {
+		wg.Wait()
+		return out, firstErr
+	}
 }
 
 func runSolutionSearch(ctx context.Context, idx bleve.Index, sortBy string, text query.Query, filters map[string][]string, from, size int) (*bleve.SearchResult, error) {
