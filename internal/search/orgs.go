@@ -62,6 +62,9 @@ func newOrgTable(orgs []catalog.Organisation) (*orgTable, map[string]string) {
 	}
 	t := &orgTable{entries: make([]orgEntry, 0, len(orgs))}
 	for _, o := range orgs {
+		if o.RetiredAt != nil {
+			continue // a merged or dissolved Gemeinde is no longer offered
+		}
 		head := o.Name
 		if i := strings.IndexByte(head, ','); i > 0 {
 			head = head[:i]

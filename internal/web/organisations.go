@@ -97,6 +97,11 @@ func (s *server) handleGemeindeShow(c echo.Context) error {
 // orgContext loads the Land (and Kreis) of an organisation with what they adopted themselves.
 func (s *server) orgContext(ctx context.Context, org catalog.Organisation, kreis *catalog.Organisation) (views.OrgData, error) {
 	d := views.OrgData{Org: org, Kreis: kreis}
+	if org.SuccessorID != nil {
+		if succ, err := s.Store.OrganisationByID(ctx, *org.SuccessorID); err == nil {
+			d.Successor = &succ
+		}
+	}
 	land, err := s.Store.OrganisationByKey(ctx, catalog.KindLand, org.LandKey)
 	if err != nil {
 		return d, err
