@@ -251,7 +251,7 @@ func (s *server) savingsPage(c echo.Context) (views.InsightPage, error) {
 	cfg := sv.Config
 	d := views.InsightPage{Heading: "Digitalisierungsrendite",
 		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart – geschätzt, mit offengelegten Annahmen.",
-		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis", Value: fmtEuro(sv.Total)},
+		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis", Value: totalSaving(sv)},
 			{Label: "bezifferte Nachnutzungen", Value: strconv.Itoa(sv.Quantified)},
 			{Label: "nicht bezifferbar", Value: strconv.Itoa(sv.NotQuantifiable)}},
 		Method: []string{
@@ -285,11 +285,24 @@ func (s *server) savingsPage(c echo.Context) (views.InsightPage, error) {
 		sols.Rows = append(sols.Rows, []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
 			{Text: strconv.Itoa(ss.Quantified)}, {Text: value}})
 	}
+	// A chart of nothing but zeros says nothing: show it once there are figures.
+	var chartPtr *views.Chart
+	if sv.Quantified > 0 {
+		chartPtr = &chart
+	}
 	d.Sections = []views.TableSection{
-		{ID: "laender", Heading: "Je Land", Table: laender, CSV: csvURL("rendite", "laender"), Chart: &chart},
+		{ID: "laender", Heading: "Je Land", Table: laender, CSV: csvURL("rendite", "laender"), Chart: chartPtr},
 		{ID: "loesungen", Heading: "Je Lösung", Table: sols, CSV: csvURL("rendite", "loesungen")},
 	}
 	return d, nil
+}
+
+// totalSaving is the headline figure, or "nicht bezifferbar" when no adoption could be put in figures.
+func totalSaving(sv insights.Savings) string {
+	if sv.Quantified == 0 {
+		return "nicht bezifferbar"
+	}
+	return fmtEuro(sv.Total)
 }
 
 func (s *server) coveragePage(c echo.Context) (views.InsightPage, error) {

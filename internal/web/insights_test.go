@@ -42,8 +42,12 @@ func TestInsightPages(t *testing.T) {
 	if code != 200 || !strings.Contains(doc.Find("[data-testid=rendite-loesungen]").Text(), "nicht bezifferbar (Entwicklungskosten fehlen)") {
 		t.Errorf("savings page = %d; seed solutions carry no costs and must say so", code)
 	}
-	if doc.Find("[data-testid=method] li").Length() < 5 || doc.Find("svg title").Length() == 0 {
-		t.Error("savings page lacks the method or the chart title")
+	if doc.Find("[data-testid=method] li").Length() < 5 {
+		t.Error("savings page lacks the method")
+	}
+	// Nothing is quantifiable in the seed: the headline says so instead of "0 €", and no chart of zeros.
+	if fig := doc.Find("[data-testid=key-figures] dd").First().Text(); fig != "nicht bezifferbar" || doc.Find("[data-testid=chart-diagramm-rendite]").Length() != 0 {
+		t.Errorf("headline = %q with %d charts", fig, doc.Find("[data-testid=chart-diagramm-rendite]").Length())
 	}
 	doc, code, _ = get("/einblicke/luecken")
 	stats, _ := st.Stats(context.Background())
