@@ -73,7 +73,7 @@ func RequestPage(p Page, f RequestForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FormField(Field{Name: "q", Label: "Name, Gemeindeschlüssel (AGS) oder Postleitzahl", Value: f.Query, Hint: "Zum Beispiel „Flensburg“, „01001000“ oder „24937“.", Errors: f.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = FormField(Field{Name: "q", Label: "Name, Gemeindeschlüssel (AGS) oder Postleitzahl", Value: f.Query, Required: true, Hint: "Zum Beispiel „Flensburg“, „01001000“ oder „24937“.", Errors: f.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
