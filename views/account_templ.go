@@ -296,13 +296,19 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if d.Coordinates || d.Admin {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
+			if d.Admin {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li><a class=\"kern-link\" href=\"/verwaltung/webhooks\">Webhooks des Änderungsfeeds verwalten</a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</ul></section><section aria-labelledby=\"abmelden\"><h2 id=\"abmelden\" class=\"kern-heading-medium\">Abmelden oder Konto löschen</h2><form method=\"post\" action=\"/abmelden\" class=\"inline-form\">")
+			if d.Coordinates || d.Admin {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</ul></section><section aria-labelledby=\"abmelden\"><h2 id=\"abmelden\" class=\"kern-heading-medium\">Abmelden oder Konto löschen</h2><form method=\"post\" action=\"/abmelden\" class=\"inline-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -310,7 +316,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<button type=\"submit\" class=\"kern-btn kern-btn--secondary\"><span class=\"kern-label\">Abmelden</span></button></form><form method=\"post\" action=\"/konto/loeschen\" class=\"inline-form\" data-testid=\"konto-loeschen\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<button type=\"submit\" class=\"kern-btn kern-btn--secondary\"><span class=\"kern-label\">Abmelden</span></button></form><form method=\"post\" action=\"/konto/loeschen\" class=\"inline-form\" data-testid=\"konto-loeschen\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -318,7 +324,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"kern-form-check\"><input class=\"kern-form-check__checkbox\" type=\"checkbox\" id=\"bestaetigung\" name=\"bestaetigung\" value=\"ja\" required> <label class=\"kern-label\" for=\"bestaetigung\">Ich möchte mein Konto mit allen Rollen und API-Tokens endgültig löschen.</label></div><button type=\"submit\" class=\"kern-btn kern-btn--tertiary\"><span class=\"kern-label\">Konto löschen</span></button></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"kern-form-check\"><input class=\"kern-form-check__checkbox\" type=\"checkbox\" id=\"bestaetigung\" name=\"bestaetigung\" value=\"ja\" required> <label class=\"kern-label\" for=\"bestaetigung\">Ich möchte mein Konto mit allen Rollen und API-Tokens endgültig löschen.</label></div><button type=\"submit\" class=\"kern-btn kern-btn--tertiary\"><span class=\"kern-label\">Konto löschen</span></button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -241,6 +241,9 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "account", method: "GET", target: "/konto", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "tokens", method: "GET", target: "/konto/tokens", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "requests list", method: "GET", target: "/verwaltung/antraege", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "webhooks", method: "GET", target: "/verwaltung/webhooks", want: row(seeO, forb, forb, forb, forb, forb, ok)},
+		{name: "bulk import form", method: "GET", target: "/verwaltung/import", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "edit SH solution", method: "GET", target: "/loesungen/wohngeld-online/bearbeiten", want: row(seeO, forb, forb, ok, ok, forb, ok)},
 		{name: "adoption form", method: "GET", target: "/loesungen/wohngeld-online/nachnutzung", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "register adoption for Gemeinde A", method: "POST", target: "/loesungen/wohngeld-online/nachnutzung", form: flensburgLive,
 			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
@@ -803,5 +806,43 @@ func TestRateLimitSparesValidTokens(t *testing.T) {
 	}
 	if want := []int{200, 200, 429, 429, 200, 200, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token never)", codes, want)
+	}
+}
+
+func TestWebhookAdminPage(t *testing.T) {
+	env := newEnv(t, web.AuthConfig{})
+	if rec := env.as(t, "koordination-sh").do("GET", "/verwaltung/webhooks", nil, nil); rec.Code != http.StatusForbidden {
+		t.Errorf("coordinator = %d, want 403", rec.Code)
+	}
+	if rec := env.as(t, "anonym").do("GET", "/verwaltung/webhooks", nil, nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("anonymous = %d, want redirect to login", rec.Code)
+	}
+	admin := env.as(t, "admin")
+	rec := admin.do("POST", "/verwaltung/webhooks", url.Values{"url": {"ftp://portal.example.de"}}, nil)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "https://") {
+		t.Errorf("bad URL = %d", rec.Code)
+	}
+	rec = admin.do("POST", "/verwaltung/webhooks", url.Values{"url": {"https://portal.example.de/efa"}}, nil)
+	doc, _ := goquery.NewDocumentFromReader(rec.Body)
+	secret := strings.TrimSpace(doc.Find("[data-testid=neues-geheimnis] code").Text())
+	if rec.Code != http.StatusCreated || len(secret) != 64 || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("add = %d, secret %q", rec.Code, secret)
+	}
+	hooks, _ := env.store.Webhooks(context.Background())
+	if len(hooks) != 1 || hooks[0].Secret != secret || hooks[0].URL != "https://portal.example.de/efa" {
+		t.Fatalf("stored webhooks = %+v", hooks)
+	}
+	page := admin.do("GET", "/verwaltung/webhooks", nil, nil).Body.String()
+	if !strings.Contains(page, "https://portal.example.de/efa") || strings.Contains(page, secret) {
+		t.Error("list lacks the webhook or shows the secret again")
+	}
+	if rec := admin.do("POST", "/verwaltung/webhooks", url.Values{"url": {"https://portal.example.de/efa"}, "secret": {"ein-langes-geheimnis-123"}}, nil); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("duplicate URL = %d", rec.Code)
+	}
+	if rec := admin.do("POST", fmt.Sprintf("/verwaltung/webhooks/%d/loeschen", hooks[0].ID), url.Values{}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("remove = %d", rec.Code)
+	}
+	if hooks, _ := env.store.Webhooks(context.Background()); len(hooks) != 0 {
+		t.Errorf("after remove: %d webhooks", len(hooks))
 	}
 }

@@ -62,6 +62,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/konto/antrag/:token", s.handleRequestStatus)
 	e.GET("/verwaltung/antraege", s.handleRequests, requireLogin)
 	e.POST("/verwaltung/antraege/:id", s.handleRequestDecide, requireLogin)
+	e.GET("/verwaltung/webhooks", s.handleWebhooks, requireLogin, requireAdmin)
+	e.POST("/verwaltung/webhooks", s.handleWebhookAdd, requireLogin, requireAdmin)
+	e.POST("/verwaltung/webhooks/:id/loeschen", s.handleWebhookRemove, requireLogin, requireAdmin)
 	e.GET("/verwaltung/import", s.handleImportForm, requireLogin)
 	e.POST("/verwaltung/import", s.handleImport, requireLogin)
 
