@@ -210,7 +210,7 @@ func TestImportReferenceDataCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Neu: 1\n  10997 Neue Leistung") || !strings.Contains(out, "Geändert: 1\n  10001 Vaterschaftsanerkennung (name)") {
 		t.Errorf("ozg: %v\n%s", err, out)
 	}
-	if _, _, err := e.run("import", "ozg", e.file("leer.csv", "ozg_id,bezeichnung\n")); err == nil || !strings.Contains(err.Error(), "Es fehlen die Spalten: themenfeld.") {
+	if _, _, err := e.run("import", "ozg", e.file("leer.csv", "ozg_id,bezeichnung\n")); err == nil || !strings.Contains(err.Error(), "Der Datei fehlen die Spalten: themenfeld.") {
 		t.Errorf("missing column: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -10,9 +9,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 )
 
 // Reference-data refresh: newer extracts of the Destatis Gemeindeverzeichnis
@@ -133,35 +132,17 @@ type csvTable struct {
 // readTable reads a UTF-8 CSV (comma or semicolon separated, optional BOM)
 // and checks that the required columns are there.
 func readTable(r io.Reader, required ...string) (*csvTable, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(4096)
-	if !utf8.Valid(head[:len(head)-min(len(head), 3)]) {
-		return nil, &RefreshError{Message: "Die Datei ist nicht in UTF-8 kodiert."}
-	}
-	first, _, _ := strings.Cut(string(head), "\n")
-	cr := csv.NewReader(br)
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	cr, col, err := export.OpenCSV(r, required...)
 	if err != nil {
-		return nil, &RefreshError{Message: "Die Datei ist leer oder keine CSV-Datei."}
+		return nil, &RefreshError{Message: err.Error()}
 	}
 	t := &csvTable{cols: map[string]bool{}}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		header[i] = h
-		t.cols[h] = true
-	}
-	var missing []string
-	for _, c := range required {
-		if !t.cols[c] {
-			missing = append(missing, c)
+	header := make([]string, len(col))
+	for name, i := range col {
+		if i < len(header) {
+			header[i] = name
 		}
-	}
-	if len(missing) > 0 {
-		return nil, &RefreshError{Line: 1, Message: "Es fehlen die Spalten: " + strings.Join(missing, ", ") + "."}
+		t.cols[name] = true
 	}
 	for {
 		rec, err := cr.Read()

@@ -263,7 +263,7 @@ func TestRefreshGemeindenRefusesBadFiles(t *testing.T) {
 		t.Errorf("unknown successor: %v", err)
 	}
 	for _, tc := range []struct{ csv, want string }{
-		{"ars;name\n010010000000;X\n", "Es fehlen die Spalten: land_schluessel, kreis_schluessel."},
+		{"ars;name\n010010000000;X\n", "Der Datei fehlen die Spalten: land_schluessel, kreis_schluessel."},
 		{"ars;name;land_schluessel;kreis_schluessel;einwohner\n010010000000;X;01;01001;viele\n", "Zeile 2: Spalte einwohner: „viele“ ist keine Zahl."},
 		{"ars;name;land_schluessel;kreis_schluessel\n\"0100;X;01;01001\n", "kein gültiges CSV"},
 	} {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -10,11 +9,11 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -46,36 +45,9 @@ type importLine struct {
 // parseImportCSV reads the CSV: a header with the named columns, semicolon
 // or comma separated. It returns the rows or a German error for the whole file.
 func parseImportCSV(r io.Reader) ([]importLine, error) {
-	br := bufio.NewReader(r)
-	head, err := br.Peek(1024)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, errors.New("Die Datei konnte nicht gelesen werden.")
-	}
-	if !utf8.Valid(head[:len(head)-min(len(head), 3)]) {
-		return nil, errors.New("Die Datei ist nicht in UTF-8 kodiert. Bitte speichern Sie sie als „CSV UTF-8“.")
-	}
-	firstLine, _, _ := strings.Cut(string(head), "\n")
-	cr := csv.NewReader(br)
-	if strings.Count(firstLine, ";") > strings.Count(firstLine, ",") {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	cr, col, err := export.OpenCSV(r, "loesung", "schluessel", "status")
 	if err != nil {
-		return nil, errors.New("Die Datei ist leer oder keine CSV-Datei.")
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var missing []string
-	for _, need := range []string{"loesung", "schluessel", "status"} {
-		if _, ok := col[need]; !ok {
-			missing = append(missing, need)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("Der Datei fehlen die Spalten: %s.", strings.Join(missing, ", "))
+		return nil, err
 	}
 	get := func(rec []string, name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
