@@ -60,6 +60,7 @@ type Index struct {
 	// mu guards idx, which Rebuild swaps, and closed.
 	mu     sync.RWMutex
 	idx    bleve.Index
+	cols   *columns // facet columns of idx
 	closed bool
 
 	// applyMu serialises applying events and rebuilding.
@@ -86,7 +87,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 	idx, seq, err := openExisting(dir, lockTimeout)
 	switch {
 	case err == nil:
-		ix.idx = idx
+		ix.idx, ix.cols = idx, newColumns()
 		ix.applied.Store(seq)
 	case errors.Is(err, errLocked):
 		return nil, fmt.Errorf("search: open %s: %w", dir, err)
@@ -115,6 +116,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 			return nil, err
 		}
 	}
+	ix.warmColumns()
 	log.Info("search index ready", "dir", dir, "event_seq", ix.applied.Load(), "took_ms", time.Since(start).Milliseconds())
 	return ix, nil
 }
@@ -287,7 +289,23 @@ func (ix *Index) Rebuild(ctx context.Context, progress func(done, total int)) er
 	if err := ix.rebuildLocked(ctx, progress, true); err != nil {
 		return err
 	}
-	return ix.catchUpLocked(ctx)
+	if err := ix.catchUpLocked(ctx); err != nil {
+		return err
+	}
+	ix.warmColumns()
+	return nil
+}
+
+// warmColumns reads the facet columns of the current snapshot, so that the
+// first search does not pay for it.
+func (ix *Index) warmColumns() {
+	err := ix.withIndex(func(idx bleve.Index) error {
+		_, err := ix.currentView(idx)
+		return err
+	})
+	if err != nil {
+		ix.log.Warn("search: read facet columns", "err", err)
+	}
 }
 
 func (ix *Index) isClosed() bool {
@@ -418,6 +436,7 @@ func (ix *Index) rebuildLocked(ctx context.Context, progress func(done, total in
 	if err != nil {
 		return fmt.Errorf("search: open rebuilt index: %w", err)
 	}
+	ix.cols = newColumns()
 	ix.applied.Store(seq)
 	ix.log.Info("search index built", "documents", done, "event_seq", seq, "took_ms", time.Since(start).Milliseconds())
 	return nil

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
@@ -576,38 +578,17 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 		if err != nil {
 			return err
 		}
-		var text query.Query
-		if !p.empty() {
-			text = textQuery(p, solutionFields, true)
+		if p.empty() {
+			return ix.browse(ctx, idx, q.Sort, filters, from, size, &res)
 		}
-		// The counts of each selected facet without its own selection are
-		// separate searches: run them beside the main search.
-		others := ownFacetCounts(ctx, idx, text, filters)
-		main, err := runSolutionSearch(ctx, idx, q.Sort, text, filters, from, size)
-		counts, cerr := others()
-		if err != nil {
+		if err := ix.match(ctx, idx, textQuery(p, solutionFields, true), q.Sort, filters, from, size, &res); err != nil {
 			return err
 		}
-		if main.Total == 0 && len(p.positions) > 1 {
-			text = textQuery(p, solutionFields, false)
-			if main, err = runSolutionSearch(ctx, idx, q.Sort, text, filters, from, size); err != nil {
+		if res.Total == 0 && len(p.positions) > 1 {
+			if err := ix.match(ctx, idx, textQuery(p, solutionFields, false), q.Sort, filters, from, size, &res); err != nil {
 				return err
 			}
-			res.Relaxed = main.Total > 0
-			counts, cerr = ownFacetCounts(ctx, idx, text, filters)()
-		}
-		if cerr != nil {
-			return cerr
-		}
-		res.Total = int(main.Total)
-		res.Hits = solutionHits(main.Hits)
-		res.Facets = map[string][]FacetValue{}
-		for _, key := range FacetKeys {
-			fr := main.Facets[key]
-			if other, ok := counts[key]; ok {
-				fr = other
-			}
-			res.Facets[key] = ix.facetValues(key, fr, filters[key])
+			res.Relaxed = res.Total > 0
 		}
 		return nil
 	})
@@ -620,65 +601,129 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 	return res, nil
 }
 
-// ownFacetCounts starts, for each facet with a selection, the search that
-// counts it as if its own selection were not made, and returns a function
-// that waits for them.
-func ownFacetCounts(ctx context.Context, idx bleve.Index, text query.Query, filters map[string][]string) func() (map[string]*search.FacetResult, error) {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	out := map[string]*search.FacetResult{}
-	var firstErr error
-	for _, key := range FacetKeys {
-		if len(filters[key]) == 0 {
-			continue
-		}
-		wg.Go(func() {
-			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, key), 0, 0, false)
-			req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
-			r, err := idx.SearchInContext(ctx, req)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			out[key] = r.Facets[key]
-		})
+// browse lists the solutions that pass the filters, without text: all from
+// the columns of the current snapshot, then the page's names from bleve.
+func (ix *Index) browse(ctx context.Context, idx bleve.Index, sortBy string, filters map[string][]string, from, size int, res *Result) error {
+	v, err := ix.currentView(idx)
+	if err != nil {
+		return err
 	}
-	return func() (map[string]*search.FacetResult, error) {
-		wg.Wait()
-		return out, firstErr
-	}
-}
-
-func runSolutionSearch(ctx context.Context, idx bleve.Index, sortBy string, text query.Query, filters map[string][]string, from, size int) (*bleve.SearchResult, error) {
-	req := bleve.NewSearchRequestOptions(filteredQuery(text, kindSolution, filters, ""), size, from, false)
-	req.Fields = []string{fSlug, fName}
-	if sortBy == SortRelevance && text == nil {
+	if sortBy == SortRelevance {
 		sortBy = SortName // without text every score is equal
 	}
-	switch sortBy {
-	case SortAdoptions:
-		req.SortBy([]string{"-" + fAdoptions, fNameSort})
-	case SortName:
-		req.SortBy([]string{fNameSort})
-	case SortUpdated:
-		req.SortBy([]string{"-" + fUpdated, fNameSort})
-	default:
-		// Score alone: a tie-break field would be read and decoded for every
-		// hit, which costs more than the whole query on a large catalogue.
+	matched := v.filter(filters, "")
+	res.Total = int(matched.GetCardinality())
+	counts := map[string]map[string]int{}
+	v.facetCounts(filters, matched, counts)
+	v.ownCounts(filters, v.solutions, counts)
+	res.Facets = ix.facetsOf(counts, filters)
+	res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(matched, sortBy, from, size)), nil)
+	return err
+}
+
+// match runs a text search within the filters. The counts of a selected
+// facet (without its own selection) need the text's matches outside the
+// filters too: with a selection, a second search beside the main one
+// records every match of the text, unscored.
+func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, sortBy string, filters map[string][]string, from, size int, res *Result) error {
+	var all *recordQuery
+	var allErr error
+	var wg sync.WaitGroup
+	if len(filters) > 0 {
+		all = &recordQuery{cols: ix.cols, inner: text}
+		wg.Go(func() {
+			req := bleve.NewSearchRequestOptions(all, 0, 0, false)
+			req.Score = bleve.ScoreNone
+			_, allErr = idx.SearchInContext(ctx, req)
+		})
+	}
+	filter := &bitmapQuery{cols: ix.cols, pick: func(v *facetView) *roaring.Bitmap { return v.filter(filters, "") }}
+	main := &recordQuery{cols: ix.cols, inner: bleve.NewConjunctionQuery(text, filter)}
+	var sr *bleve.SearchResult
+	var err error
+	if sortBy == SortRelevance {
+		// Score alone: a tie-break field would be read and decoded for every hit.
+		req := bleve.NewSearchRequestOptions(main, size, from, false)
+		req.Fields = []string{fSlug, fName}
 		req.SortBy([]string{"-_score"})
+		req.Highlight = highlightRequest()
+		sr, err = idx.SearchInContext(ctx, req)
+	} else {
+		req := bleve.NewSearchRequestOptions(main, 0, 0, false)
+		req.Score = bleve.ScoreNone
+		_, err = idx.SearchInContext(ctx, req)
 	}
+	wg.Wait()
+	if err = errors.Join(err, allErr); err != nil {
+		return err
+	}
+	v := main.view
+	res.Total = int(main.hits.GetCardinality())
+	counts := map[string]map[string]int{}
+	v.facetCounts(filters, main.hits, counts)
+	if all != nil {
+		// Each search counts in the snapshot it read.
+		all.view.ownCounts(filters, all.hits, counts)
+	}
+	res.Facets = ix.facetsOf(counts, filters)
+	if sr != nil {
+		res.Hits = solutionHits(sr.Hits)
+		return nil
+	}
+	res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(main.hits, sortBy, from, size)), text)
+	return err
+}
+
+func highlightRequest() *bleve.HighlightRequest {
+	h := bleve.NewHighlightWithStyle(html.Name)
+	h.Fields = []string{fName, fSummary, fDescription, fServices}
+	return h
+}
+
+// fetchHits reads the names (and, with text, the highlights) of the
+// solutions with the given slugs, in that order. A solution deleted since
+// the page was chosen is left out.
+func fetchHits(ctx context.Context, idx bleve.Index, slugs []string, text query.Query) ([]Hit, error) {
+	if len(slugs) == 0 {
+		return []Hit{}, nil
+	}
+	ids := make([]string, len(slugs))
+	for i, s := range slugs {
+		ids[i] = solutionDocID(s)
+	}
+	var q query.Query = bleve.NewDocIDQuery(ids)
 	if text != nil {
-		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
-		req.Highlight.Fields = []string{fName, fSummary, fDescription, fServices}
+		q = bleve.NewConjunctionQuery(q, text)
 	}
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.Fields = []string{fSlug, fName}
+	if text != nil {
+		req.Highlight = highlightRequest()
+	}
+	sr, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	bySlug := map[string]Hit{}
+	for _, h := range solutionHits(sr.Hits) {
+		bySlug[h.Slug] = h
+	}
+	hits := make([]Hit, 0, len(slugs))
+	for _, s := range slugs {
+		if h, ok := bySlug[s]; ok {
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
+}
+
+// facetsOf labels and orders the counts of every facet.
+func (ix *Index) facetsOf(counts map[string]map[string]int, filters map[string][]string) map[string][]FacetValue {
+	out := make(map[string][]FacetValue, len(FacetKeys))
 	for _, key := range FacetKeys {
-		req.AddFacet(key, bleve.NewFacetRequest(facetField[key], 50))
+		out[key] = ix.facetValues(key, counts[key], filters[key])
 	}
-	return idx.SearchInContext(ctx, req)
+	return out
 }
 
 func fieldString(h *search.DocumentMatch, f string) string {
@@ -746,15 +791,9 @@ func init() {
 	}
 }
 
-// facetValues turns bleve's facet result into labelled values in display
+// facetValues turns the counts of a facet into labelled values in display
 // order; selected values are listed even when nothing matches them.
-func (ix *Index) facetValues(key string, fr *search.FacetResult, selected []string) []FacetValue {
-	counts := map[string]int{}
-	if fr != nil && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			counts[t.Term] = t.Count
-		}
-	}
+func (ix *Index) facetValues(key string, counts map[string]int, selected []string) []FacetValue {
 	for _, s := range selected {
 		if _, ok := counts[s]; !ok {
 			counts[s] = 0
