@@ -479,3 +479,48 @@ func (s *recordSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch,
 func (s *recordSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
 	return s.record(s.Searcher.Advance(ctx, id))
 }
+
+// constQuery matches what its inner query matches, unscored (so that bleve
+// reads no term frequencies), with a constant score of boost.
+type constQuery struct {
+	inner query.Query
+	boost float64
+}
+
+// Searcher implements query.Query.
+func (q *constQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o search.SearcherOptions) (search.Searcher, error) {
+	if o.Score == bleve.ScoreNone {
+		// Unwrapped, so that bleve can merge it with other unscored terms.
+		return q.inner.Searcher(ctx, r, m, o)
+	}
+	o.Score = bleve.ScoreNone
+	s, err := q.inner.Searcher(ctx, r, m, o)
+	if err != nil {
+		return nil, err
+	}
+	return &constSearcher{Searcher: s, boost: q.boost, score: q.boost}, nil
+}
+
+// constSearcher scores every match with boost, normalised like a term.
+type constSearcher struct {
+	search.Searcher
+	boost, score float64
+}
+
+func (s *constSearcher) Weight() float64           { return s.boost * s.boost }
+func (s *constSearcher) SetQueryNorm(norm float64) { s.score = s.boost * norm }
+
+func (s *constSearcher) scored(dm *search.DocumentMatch, err error) (*search.DocumentMatch, error) {
+	if dm != nil {
+		dm.Score = s.score
+	}
+	return dm, err
+}
+
+func (s *constSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	return s.scored(s.Searcher.Next(ctx))
+}
+
+func (s *constSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	return s.scored(s.Searcher.Advance(ctx, id))
+}

@@ -166,6 +166,7 @@ type planPos struct {
 	prefix string   // folded prefix of the word being typed ("" when none)
 	ozgID  bool     // the word is a 5-digit OZG-ID
 	fuzzy  bool     // the word is not in the index: match it with typos
+	known  bool     // the word is in the index as typed
 }
 
 var rePhrase = regexp.MustCompile(`"([^"]+)"`)
@@ -285,21 +286,17 @@ func planFor(ctx context.Context, idx bleve.Index, text string) (textPlan, error
 	defer r.Close()
 	for i := range p.positions {
 		pp := &p.positions[i]
-		if fuzziness(pp.whole) == 0 {
-			continue
-		}
-		known := false
 		for _, f := range []string{fAll, fLeika, fLeikaNames} {
 			n, err := termCount(ctx, r, f, pp.whole)
 			if err != nil {
 				return p, err
 			}
 			if n > 0 {
-				known = true
+				pp.known = true
 				break
 			}
 		}
-		pp.fuzzy = !known
+		pp.fuzzy = !pp.known && fuzziness(pp.whole) > 0
 	}
 	return p, nil
 }
@@ -382,7 +379,15 @@ func positionQuery(pp planPos, fields []fieldBoost) query.Query {
 			q := bleve.NewPrefixQuery(pp.prefix)
 			q.SetField(f.field)
 			q.SetBoost(f.boost)
-			qs = append(qs, q)
+			if pp.known {
+				// The word as typed is scored by its own terms; its
+				// continuations ("Antrag" -> "Antragsteller") only add a
+				// constant, which spares reading the frequencies of every
+				// one of them (the costliest part of a search of a common word).
+				qs = append(qs, &constQuery{inner: q, boost: f.boost})
+			} else {
+				qs = append(qs, q)
+			}
 		}
 	}
 	return bleve.NewDisjunctionQuery(qs...)
@@ -642,11 +647,11 @@ func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, s
 	var sr *bleve.SearchResult
 	var err error
 	if sortBy == SortRelevance {
-		// Score alone: a tie-break field would be read and decoded for every hit.
+		// Score alone: a tie-break field would be read and decoded for every
+		// hit. No highlights: they need the term positions of every match;
+		// the page's are fetched afterwards.
 		req := bleve.NewSearchRequestOptions(main, size, from, false)
-		req.Fields = []string{fSlug, fName}
 		req.SortBy([]string{"-_score"})
-		req.Highlight = highlightRequest()
 		sr, err = idx.SearchInContext(ctx, req)
 	} else {
 		req := bleve.NewSearchRequestOptions(main, 0, 0, false)
@@ -666,12 +671,24 @@ func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, s
 		all.view.ownCounts(filters, all.hits, counts)
 	}
 	res.Facets = ix.facetsOf(counts, filters)
-	if sr != nil {
-		res.Hits = solutionHits(sr.Hits)
-		return nil
+	if sr == nil {
+		res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(main.hits, sortBy, from, size)), text)
+		return err
 	}
-	res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(main.hits, sortBy, from, size)), text)
-	return err
+	slugs := make([]string, 0, len(sr.Hits))
+	score := map[string]float64{}
+	for _, h := range sr.Hits {
+		slug := strings.TrimPrefix(h.ID, solutionDocID(""))
+		slugs = append(slugs, slug)
+		score[slug] = finite(h.Score)
+	}
+	if res.Hits, err = fetchHits(ctx, idx, slugs, text); err != nil {
+		return err
+	}
+	for i := range res.Hits {
+		res.Hits[i].Score = score[res.Hits[i].Slug]
+	}
+	return nil
 }
 
 func highlightRequest() *bleve.HighlightRequest {
