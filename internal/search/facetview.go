@@ -179,6 +179,11 @@ func (cs *columns) viewOf(r index.IndexReader) (*facetView, error) {
 	if e := cs.last.Load(); e != nil && e.snap == key {
 		return e.view, nil
 	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if e := cs.last.Load(); e != nil && e.snap == key {
+		return e.view, nil // built while this search waited
+	}
 	v, err := cs.buildView(snap)
 	if err != nil {
 		return nil, err
@@ -187,9 +192,8 @@ func (cs *columns) viewOf(r index.IndexReader) (*facetView, error) {
 	return v, nil
 }
 
+// buildView puts the view of snap together; the caller holds cs.mu.
 func (cs *columns) buildView(snap *scorch.IndexSnapshot) (*facetView, error) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
 	v := &facetView{values: map[string]map[string]*roaring.Bitmap{}}
 	for _, k := range FacetKeys {
 		v.values[k] = map[string]*roaring.Bitmap{}

@@ -586,11 +586,11 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 		if p.empty() {
 			return ix.browse(ctx, idx, q.Sort, filters, from, size, &res)
 		}
-		if err := ix.match(ctx, idx, textQuery(p, solutionFields, true), q.Sort, filters, from, size, &res); err != nil {
+		if err := ix.match(ctx, idx, p, true, q.Sort, filters, from, size, &res); err != nil {
 			return err
 		}
 		if res.Total == 0 && len(p.positions) > 1 {
-			if err := ix.match(ctx, idx, textQuery(p, solutionFields, false), q.Sort, filters, from, size, &res); err != nil {
+			if err := ix.match(ctx, idx, p, false, q.Sort, filters, from, size, &res); err != nil {
 				return err
 			}
 			res.Relaxed = res.Total > 0
@@ -630,7 +630,14 @@ func (ix *Index) browse(ctx context.Context, idx bleve.Index, sortBy string, fil
 // facet (without its own selection) need the text's matches outside the
 // filters too: with a selection, a second search beside the main one
 // records every match of the text, unscored.
-func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, sortBy string, filters map[string][]string, from, size int, res *Result) error {
+//
+// Highlights need the term positions of every match the search visits, so
+// the page's highlights are fetched by a second small search instead, except
+// for a text with typos: its fuzzy automaton, the costliest part then, would
+// be built twice.
+func (ix *Index) match(ctx context.Context, idx bleve.Index, p textPlan, strict bool, sortBy string, filters map[string][]string, from, size int, res *Result) error {
+	text := textQuery(p, solutionFields, strict)
+	highlightHere := slices.ContainsFunc(p.positions, func(pp planPos) bool { return pp.fuzzy })
 	var all *recordQuery
 	var allErr error
 	var wg sync.WaitGroup
@@ -647,11 +654,13 @@ func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, s
 	var sr *bleve.SearchResult
 	var err error
 	if sortBy == SortRelevance {
-		// Score alone: a tie-break field would be read and decoded for every
-		// hit. No highlights: they need the term positions of every match;
-		// the page's are fetched afterwards.
+		// Score alone: a tie-break field would be read and decoded for every hit.
 		req := bleve.NewSearchRequestOptions(main, size, from, false)
 		req.SortBy([]string{"-_score"})
+		if highlightHere {
+			req.Fields = []string{fSlug, fName}
+			req.Highlight = highlightRequest()
+		}
 		sr, err = idx.SearchInContext(ctx, req)
 	} else {
 		req := bleve.NewSearchRequestOptions(main, 0, 0, false)
@@ -671,9 +680,13 @@ func (ix *Index) match(ctx context.Context, idx bleve.Index, text query.Query, s
 		all.view.ownCounts(filters, all.hits, counts)
 	}
 	res.Facets = ix.facetsOf(counts, filters)
-	if sr == nil {
+	switch {
+	case sr == nil:
 		res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(main.hits, sortBy, from, size)), text)
 		return err
+	case highlightHere:
+		res.Hits = solutionHits(sr.Hits)
+		return nil
 	}
 	slugs := make([]string, 0, len(sr.Hits))
 	score := map[string]float64{}
