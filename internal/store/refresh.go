@@ -395,17 +395,7 @@ func (s *Store) RefreshGemeinden(ctx context.Context, actor string, rows []Gemei
 		}
 		return t.retireGemeinden(gemeinden, liveByARS, scope, succ, opt, &rep)
 	})
-	if opt.DryRun && errors.Is(err, errDryRun) {
-		err = nil
-	}
-	if err != nil {
-		var re *RefreshError
-		if errors.As(err, &re) {
-			return rep, re
-		}
-		return rep, translate(err, "refresh Gemeinden")
-	}
-	return rep, nil
+	return rep, refreshResult(err, opt, "refresh Gemeinden")
 }
 
 // addKreise creates the Kreise the extract names that the register lacks.
@@ -746,17 +736,7 @@ func (s *Store) RefreshServices(ctx context.Context, actor string, rows []Servic
 		}
 		return nil
 	})
-	if opt.DryRun && errors.Is(err, errDryRun) {
-		err = nil
-	}
-	if err != nil {
-		var re *RefreshError
-		if errors.As(err, &re) {
-			return rep, re
-		}
-		return rep, translate(err, "refresh services")
-	}
-	return rep, nil
+	return rep, refreshResult(err, opt, "refresh services")
 }
 
 // RetiredOrganisations returns the retired organisations with their successors' keys.
@@ -764,4 +744,17 @@ func (s *Store) RetiredOrganisations(ctx context.Context) ([]catalog.Organisatio
 	var out []catalog.Organisation
 	err := s.r.WithContext(ctx).Where("retired_at IS NOT NULL").Order("kind").Order("key").Find(&out).Error
 	return out, translate(err, "retired organisations")
+}
+
+// refreshResult is the error a refresh returns: none for a finished dry run,
+// a RefreshError as it is, anything else translated.
+func refreshResult(err error, opt RefreshOptions, what string) error {
+	var re *RefreshError
+	switch {
+	case err == nil, opt.DryRun && errors.Is(err, errDryRun):
+		return nil
+	case errors.As(err, &re):
+		return re
+	}
+	return translate(err, what)
 }
