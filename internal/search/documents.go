@@ -38,6 +38,7 @@ const (
 	fAdoptions   = "adoptions"
 	fUpdated     = "updated"
 	fNameSort    = "nameSort"
+	fTitle       = "title" // the name as it is, for the facet columns (a page of a browse needs no stored document)
 
 	kindSolution = "solution"
 	kindService  = "service"
@@ -45,7 +46,7 @@ const (
 
 // mappingVersion changes whenever the mapping or the analysis changes; an
 // index of another version is rebuilt on open.
-const mappingVersion = "efa-search-6"
+const mappingVersion = "efa-search-7"
 
 // newMapping returns the index mapping with dict as the decompounding dictionary.
 func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
@@ -110,6 +111,7 @@ func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
 	add(fAdoptedIn, kw(false))
 	add(fOpenSource, kw(false))
 	add(fNameSort, kw(false))
+	add(fTitle, kw(false))
 	add(fAdoptions, num())
 	add(fUpdated, num())
 	m.DefaultMapping = doc
@@ -274,6 +276,7 @@ func solutionDoc(s store.SearchSolution, r *refData) map[string]any {
 		fAdoptions:  float64(s.AdoptionCount),
 		fUpdated:    float64(s.UpdatedAt.Unix()),
 		fNameSort:   sortKey(s.Name),
+		fTitle:      s.Name,
 	}
 	if topicID != "" {
 		d[fTopicField] = topicID

@@ -37,13 +37,14 @@ type segColumns struct {
 	solutions *roaring.Bitmap
 	values    map[string]map[string]*roaring.Bitmap // facet key -> value -> documents
 	slug      []string
+	name      []string
 	nameSort  []string
 	adoptions []float64
 	updated   []float64
 }
 
 // columnFields are the doc-value fields the columns are read from.
-var columnFields = []string{fKind, fSlug, fNameSort, fAdoptions, fUpdated,
+var columnFields = []string{fKind, fSlug, fTitle, fNameSort, fAdoptions, fUpdated,
 	fTopicField, fProvider, fStatus, fMaturity, fAdoptedIn, fOpenSource}
 
 // fieldFacet maps the facet fields back to their facet keys.
@@ -66,6 +67,7 @@ func buildSegColumns(seg segment.Segment) (*segColumns, error) {
 		solutions: roaring.New(),
 		values:    map[string]map[string]*roaring.Bitmap{},
 		slug:      make([]string, n),
+		name:      make([]string, n),
 		nameSort:  make([]string, n),
 		adoptions: make([]float64, n),
 		updated:   make([]float64, n),
@@ -82,6 +84,8 @@ func buildSegColumns(seg segment.Segment) (*segColumns, error) {
 			}
 		case fSlug:
 			c.slug[doc] = string(term)
+		case fTitle:
+			c.name[doc] = string(term)
 		case fNameSort:
 			c.nameSort[doc] = string(term)
 		case fAdoptions, fUpdated:
@@ -255,21 +259,31 @@ func (v *facetView) seg(doc uint32) (*segColumns, uint32) {
 
 // filter is the solutions that pass every facet filter except skip's.
 func (v *facetView) filter(filters map[string][]string, skip string) *roaring.Bitmap {
-	out := v.solutions.Clone()
+	parts := []*roaring.Bitmap{v.solutions}
 	for _, key := range FacetKeys {
 		vals := filters[key]
 		if key == skip || len(vals) == 0 {
 			continue
 		}
-		any := make([]*roaring.Bitmap, 0, len(vals))
+		var any []*roaring.Bitmap
 		for _, val := range vals {
 			if bm := v.values[key][val]; bm != nil {
 				any = append(any, bm)
 			}
 		}
-		out.And(roaring.FastOr(any...))
+		switch len(any) {
+		case 0:
+			return roaring.New()
+		case 1:
+			parts = append(parts, any[0])
+		default:
+			parts = append(parts, roaring.FastOr(any...))
+		}
 	}
-	return out
+	if len(parts) == 1 {
+		return v.solutions // never changed by the callers
+	}
+	return roaring.FastAnd(parts...)
 }
 
 // counts counts every value of facet key among docs.
@@ -385,6 +399,16 @@ func (v *facetView) slugs(docs []uint32) []string {
 	for _, d := range docs {
 		c, l := v.seg(d)
 		out = append(out, c.slug[l])
+	}
+	return out
+}
+
+// hits returns slug and name of documents, unscored.
+func (v *facetView) hits(docs []uint32) []Hit {
+	out := make([]Hit, 0, len(docs))
+	for _, d := range docs {
+		c, l := v.seg(d)
+		out = append(out, Hit{Slug: c.slug[l], Name: c.name[l]})
 	}
 	return out
 }

@@ -584,7 +584,7 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 			return err
 		}
 		if p.empty() {
-			return ix.browse(ctx, idx, q.Sort, filters, from, size, &res)
+			return ix.browse(idx, q.Sort, filters, from, size, &res)
 		}
 		if err := ix.match(ctx, idx, p, true, q.Sort, filters, from, size, &res); err != nil {
 			return err
@@ -607,8 +607,8 @@ func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (
 }
 
 // browse lists the solutions that pass the filters, without text: all from
-// the columns of the current snapshot, then the page's names from bleve.
-func (ix *Index) browse(ctx context.Context, idx bleve.Index, sortBy string, filters map[string][]string, from, size int, res *Result) error {
+// the columns of the current snapshot.
+func (ix *Index) browse(idx bleve.Index, sortBy string, filters map[string][]string, from, size int, res *Result) error {
 	v, err := ix.currentView(idx)
 	if err != nil {
 		return err
@@ -622,8 +622,8 @@ func (ix *Index) browse(ctx context.Context, idx bleve.Index, sortBy string, fil
 	v.facetCounts(filters, matched, counts)
 	v.ownCounts(filters, v.solutions, counts)
 	res.Facets = ix.facetsOf(counts, filters)
-	res.Hits, err = fetchHits(ctx, idx, v.slugs(v.top(matched, sortBy, from, size)), nil)
-	return err
+	res.Hits = v.hits(v.top(matched, sortBy, from, size))
+	return nil
 }
 
 // match runs a text search within the filters. The counts of a selected
@@ -710,9 +710,9 @@ func highlightRequest() *bleve.HighlightRequest {
 	return h
 }
 
-// fetchHits reads the names (and, with text, the highlights) of the
-// solutions with the given slugs, in that order. A solution deleted since
-// the page was chosen is left out.
+// fetchHits reads the names and highlights of the solutions with the given
+// slugs, in that order. A solution deleted or changed since the page was
+// chosen so that the text no longer matches is left out.
 func fetchHits(ctx context.Context, idx bleve.Index, slugs []string, text query.Query) ([]Hit, error) {
 	if len(slugs) == 0 {
 		return []Hit{}, nil
@@ -721,15 +721,9 @@ func fetchHits(ctx context.Context, idx bleve.Index, slugs []string, text query.
 	for i, s := range slugs {
 		ids[i] = solutionDocID(s)
 	}
-	var q query.Query = bleve.NewDocIDQuery(ids)
-	if text != nil {
-		q = bleve.NewConjunctionQuery(q, text)
-	}
-	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), text), len(ids), 0, false)
 	req.Fields = []string{fSlug, fName}
-	if text != nil {
-		req.Highlight = highlightRequest()
-	}
+	req.Highlight = highlightRequest()
 	sr, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
@@ -831,8 +825,11 @@ func (ix *Index) facetValues(key string, counts map[string]int, selected []strin
 	}
 	r := ix.ref.Load()
 	out := make([]FacetValue, 0, len(counts))
+	keys := make(map[string]string, len(counts))
 	for v, n := range counts {
-		out = append(out, FacetValue{Value: v, Label: facetLabel(r, key, v), Count: n, Selected: slices.Contains(selected, v)})
+		label := facetLabel(r, key, v)
+		keys[v] = collate(label)
+		out = append(out, FacetValue{Value: v, Label: label, Count: n, Selected: slices.Contains(selected, v)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -848,7 +845,7 @@ func (ix *Index) facetValues(key string, counts map[string]int, selected []strin
 				return a.Value == catalog.BundKey // the Bund before the Länder
 			}
 		}
-		return collate(a.Label) < collate(b.Label)
+		return keys[a.Value] < keys[b.Value]
 	})
 	return out
 }
