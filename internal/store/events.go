@@ -46,6 +46,7 @@ func (s *Store) write(ctx context.Context, actor string, fn func(t *tx) error) e
 
 // notify signals every follower of the event log without blocking.
 func (s *Store) notify() {
+	s.writes.Add(1)
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
 	for _, ch := range append([]chan struct{}{s.changed}, s.subs...) {
@@ -55,6 +56,13 @@ func (s *Store) notify() {
 		}
 	}
 }
+
+// Writes counts the committed writes of this process that appended events;
+// it is counted before the write returns and before the followers are
+// signalled. A reader that finds the count unchanged knows no write of this
+// process committed in between, at the cost of one atomic load (the web
+// layer asks on every request whether its cached answers are current).
+func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // Subscribe returns a new channel that is signalled (without blocking)
 // after every committed write, for one more follower of the event log.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -35,6 +36,8 @@ type Store struct {
 	changed       chan struct{}
 	subMu         sync.Mutex
 	subs          []chan struct{}
+	// writes counts the committed writes that appended events (see Writes).
+	writes atomic.Uint64
 }
 
 // Open opens (creating if needed) the SQLite database at path, checks the

@@ -65,19 +65,36 @@ func TestExportIsBuiltOncePerChange(t *testing.T) {
 		t.Errorf("gzip form %d bytes of %d", len(second.gz), len(second.body))
 	}
 	if runtime.GOOS == "linux" {
-		// The large body lives in a memfd for sendfile; the replaced one is retired.
-		if f := first.file.open(); f != nil {
+		// The large body lives in a file for sendfile; the replaced one is retired.
+		if f := first.file.take(); f != nil {
 			f.Close()
 			t.Error("the replaced export's file can still be opened")
 		}
-		f := second.file.open()
-		if f == nil {
-			t.Fatal("the current export has no file")
+		// Descriptions are reused, rewound, and never shared by two answers.
+		for range 3 {
+			f, g := second.file.take(), second.file.take()
+			if f == nil || g == nil || f == g {
+				t.Fatalf("descriptions %p and %p for two answers at once", f, g)
+			}
+			got, err := io.ReadAll(f)
+			if err != nil || !bytes.Equal(got, second.body) {
+				t.Errorf("the file holds %d bytes, the body %d (%v)", len(got), len(second.body), err)
+			}
+			second.file.put(f)
+			second.file.put(g)
 		}
-		defer f.Close()
-		got, err := io.ReadAll(f)
-		if err != nil || !bytes.Equal(got, second.body) {
-			t.Errorf("the file holds %d bytes, the body %d (%v)", len(got), len(second.body), err)
+		if n := len(second.file.free); n != 2 {
+			t.Errorf("%d descriptions kept for reuse, want 2", n)
+		}
+		// Retiring closes the kept ones and those given back later.
+		held := second.file.take()
+		second.file.retire()
+		second.file.put(held)
+		if _, err := held.Stat(); err == nil {
+			t.Error("a description given back after retire stays open")
+		}
+		if second.file.take() != nil || len(second.file.free) != 0 {
+			t.Error("a retired file still hands out descriptions")
 		}
 	}
 }

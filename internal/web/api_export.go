@@ -68,7 +68,7 @@ func (s *server) exportDoc(ctx context.Context) (*cachedBody, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.api.export.get(head, "", s.api.now(), func() (*cachedBody, error) { return s.buildExport(ctx, head) })
+	return s.api.export.get(head, "", s.api.now, func() (*cachedBody, error) { return s.buildExport(ctx, head) })
 }
 
 // handleAPIExport answers GET /api/v1/export.

@@ -79,7 +79,7 @@ func (s *server) serveNewsFeed(c echo.Context, cache *docCache, contentType stri
 		return err
 	}
 	base := s.baseURL(c)
-	cb, err := cache.get(head, base, s.api.now(), func() (*cachedBody, error) {
+	cb, err := cache.get(head, base, s.api.now, func() (*cachedBody, error) {
 		items, err := s.feedItemsNow(ctx)
 		if err != nil {
 			return nil, err

@@ -33,12 +33,13 @@ import (
 // per change of the register and kept with their gzip form.
 //
 // Whether anything changed is known without asking the database on every
-// request: the store signals each committed write of this process, and a
-// request that finds the signal reads the newest event sequence number (one
+// request: the store counts each committed write of this process before
+// the write returns (Store.Writes, one atomic load), and a request that
+// finds the count changed reads the newest event sequence number (one
 // prepared SELECT) before it answers, so an answer never predates a write
 // that returned before the request began. Writes by another process (efa
-// seed, efa webhook, an import) have no signal; they are noticed by reading
-// the sequence number at least every headRecheck.
+// seed, efa webhook, an import) are not counted; they are noticed by
+// reading the sequence number at least every headRecheck.
 
 // Cache-Control values.
 const (
@@ -54,15 +55,8 @@ const headRecheck = 500 * time.Millisecond
 
 // apiState is what the API handlers share: the head of the event log and the caches.
 type apiState struct {
-	st  *store.Store
-	now func() time.Time
-	// changed is the store's signal after each committed write; drainMu
-	// makes "take the signal and count it" one step, so a request that
-	// finds the channel empty because another one just took the signal
-	// still sees the new generation.
-	changed   <-chan struct{}
-	drainMu   sync.Mutex
-	gen       atomic.Uint64
+	st        *store.Store
+	now       func() time.Time
 	headMu    sync.Mutex
 	headOnce  sync.Once
 	head      *store.HeadReader
@@ -77,7 +71,7 @@ type apiState struct {
 }
 
 // headStamp is the newest event and its time, as read at checked while the
-// write generation was gen.
+// store's write count was gen.
 type headStamp struct {
 	seq     uint64
 	at      time.Time
@@ -86,38 +80,27 @@ type headStamp struct {
 }
 
 func newAPIState(st *store.Store) *apiState {
-	a := &apiState{st: st, now: time.Now}
-	if st != nil {
-		a.changed = st.Subscribe()
-	}
-	return a
+	return &apiState{st: st, now: time.Now}
 }
 
 // current returns the newest committed event sequence number and its time.
 func (a *apiState) current(ctx context.Context) (uint64, time.Time, error) {
-	a.drainMu.Lock()
-	select {
-	case <-a.changed:
-		a.gen.Add(1)
-	default:
-	}
-	a.drainMu.Unlock()
-	gen, now := a.gen.Load(), time.Now()
+	gen, now := a.st.Writes(), requestStart(ctx)
 	if h := a.stamp.Load(); h != nil && h.gen == gen && now.Sub(h.checked) < headRecheck {
 		return h.seq, h.at, nil
 	}
 	a.headMu.Lock()
 	defer a.headMu.Unlock()
-	if h := a.stamp.Load(); h != nil && h.gen == a.gen.Load() && now.Sub(h.checked) < headRecheck && !h.checked.Before(now) {
+	if h := a.stamp.Load(); h != nil && h.gen == a.st.Writes() && now.Sub(h.checked) < headRecheck && !h.checked.Before(now) {
 		return h.seq, h.at, nil
 	}
 	a.headOnce.Do(func() { a.head, a.headErr = a.st.NewHeadReader(context.Background()) })
 	if a.headErr != nil {
 		return 0, time.Time{}, a.headErr
 	}
-	// The generation is read before the database: a write signalled while
+	// The write count is read before the database: a write counted while
 	// we read makes the next request read again.
-	gen = a.gen.Load()
+	gen = a.st.Writes()
 	seq, err := a.head.Head(ctx)
 	if err != nil {
 		return 0, time.Time{}, err
@@ -193,10 +176,11 @@ type docCache struct {
 const unsettledReuse = time.Second
 
 // get returns the document for head (and variant), building it at most once
-// per change: concurrent requests wait for the one build.
-func (d *docCache) get(head uint64, variant string, now time.Time, build func() (*cachedBody, error)) (*cachedBody, error) {
+// per change: concurrent requests wait for the one build. The clock is read
+// only for a document that is not settled (or a build), not per request.
+func (d *docCache) get(head uint64, variant string, clock func() time.Time, build func() (*cachedBody, error)) (*cachedBody, error) {
 	fresh := func(cb *cachedBody) bool {
-		return cb != nil && cb.head == head && cb.variant == variant && (cb.settled || now.Sub(cb.builtAt) < unsettledReuse)
+		return cb != nil && cb.head == head && cb.variant == variant && (cb.settled || clock().Sub(cb.builtAt) < unsettledReuse)
 	}
 	if cb := d.cur.Load(); fresh(cb) {
 		return cb, nil
@@ -207,11 +191,12 @@ func (d *docCache) get(head uint64, variant string, now time.Time, build func() 
 		return cb, nil
 	}
 	d.builds.Add(1)
+	builtAt := clock()
 	cb, err := build()
 	if err != nil {
 		return nil, err
 	}
-	cb.head, cb.variant, cb.builtAt = head, variant, now
+	cb.head, cb.variant, cb.builtAt = head, variant, builtAt
 	if old := d.cur.Swap(cb); old != nil && old != cb {
 		old.file.retire()
 	}
@@ -240,16 +225,18 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// opaqueTag strips the weak prefix and the gzip suffix, so the identity and
-// gzip variants of one state compare equal (If-None-Match uses weak comparison).
+// opaqueTag strips the weak prefix, the closing quote and the gzip suffix,
+// so the identity and gzip variants of one state compare equal
+// (If-None-Match uses weak comparison). It returns part of t: comparing tags
+// allocates nothing.
 func opaqueTag(t string) string {
 	t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-	return strings.TrimSuffix(strings.TrimSuffix(t, `"`), "-gz") + `"`
+	return strings.TrimSuffix(strings.TrimSuffix(t, `"`), "-gz")
 }
 
 // notModified evaluates If-None-Match, or else If-Modified-Since (RFC 9110 13.2.2).
 func notModified(r *http.Request, etag string, lastModified time.Time) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
+	if inm := firstValue(r.Header, "If-None-Match"); inm != "" {
 		if inm == etag {
 			return true
 		}
@@ -261,12 +248,21 @@ func notModified(r *http.Request, etag string, lastModified time.Time) bool {
 		}
 		return false
 	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !lastModified.IsZero() {
+	if ims := firstValue(r.Header, "If-Modified-Since"); ims != "" && !lastModified.IsZero() {
 		if t, err := http.ParseTime(ims); err == nil {
 			return !lastModified.Truncate(time.Second).After(t)
 		}
 	}
 	return false
+}
+
+// firstValue is h.Get(key) for a key in canonical form, without
+// canonicalising it on every request.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // Canonical header keys, for direct map access.
@@ -296,7 +292,7 @@ func serveCached(c echo.Context, cb *cachedBody, cacheControl string) error {
 	if gz {
 		etag, hdrETagValue = cb.etagGz, cb.hdrETagGz
 	}
-	h[hdrVary] = varyAcceptEncoding
+	addVary(h, echo.HeaderAcceptEncoding)
 	h[hdrETag] = hdrETagValue
 	if cc, ok := cacheHeaders[cacheControl]; ok {
 		h[hdrCacheControl] = cc
@@ -325,11 +321,11 @@ func serveCached(c echo.Context, cb *cachedBody, cacheControl string) error {
 	}
 	var f *os.File
 	if !gz {
-		f = cb.file.open()
+		f = cb.file.take()
 	}
 	if f != nil {
 		// The net/http writer takes an *os.File with ReadFrom and sendfile(2).
-		defer f.Close()
+		defer cb.file.put(f)
 		res := c.Response()
 		res.WriteHeader(http.StatusOK)
 		defer cork(c.Request().Context())()
@@ -351,7 +347,7 @@ func serveBytes(c echo.Context, contentType string, body []byte, lastModified ti
 	if gz {
 		etag = strings.TrimSuffix(etag, `"`) + `-gz"`
 	}
-	h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	addVary(h, echo.HeaderAcceptEncoding)
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", cacheRevalidate)
 	if !lastModified.IsZero() {
@@ -409,13 +405,75 @@ func (s *server) serveJSON(c echo.Context, v any) error {
 
 // apiCORS lets browser code on any origin read the API and the feeds. Only
 // safe methods are offered: writes need a token and are not for browsers of
-// other sites. Credentials are never included.
+// other sites. Credentials are never included. Requests without Origin that
+// are no preflight (machine clients such as the portal) take a short path
+// with the same outcome as Echo's CORS middleware: Vary: Origin, nothing else.
 func apiCORS() echo.MiddlewareFunc {
-	return middleware.CORSWithConfig(middleware.CORSConfig{
+	full := middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  []string{"*"},
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 		AllowHeaders:  []string{"If-None-Match", "If-Modified-Since", echo.HeaderAuthorization},
 		ExposeHeaders: []string{"ETag", echo.HeaderLastModified, "Link", "Retry-After", echo.HeaderXRequestID},
 		MaxAge:        86400,
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !corsRequest(c.Request()) {
+				addVary(c.Response().Header(), "Origin")
+				return next(c)
+			}
+			return full(next)(c)
+		}
+	}
+}
+
+// apiMiddleware is the middleware of the /api/v1 group: apiCORS, then
+// apiErrors. It is one step, since Echo applies middleware per request.
+func apiMiddleware() echo.MiddlewareFunc {
+	cors := apiCORS()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !corsRequest(c.Request()) {
+				addVary(c.Response().Header(), "Origin")
+				return paramProblem(c, next(c))
+			}
+			return cors(apiErrors(next))(c)
+		}
+	}
+}
+
+// corsRequest reports whether the CORS middleware has more to do than add
+// Vary: Origin: a preflight, or a request of browser code that names its origin.
+func corsRequest(r *http.Request) bool {
+	return r.Method == http.MethodOptions || len(r.Header["Origin"]) > 0
+}
+
+// Vary values made once (see headerField for the sharing rule).
+var (
+	varyOrigin               = []string{"Origin"}
+	varyOriginAcceptEncoding = []string{"Origin, Accept-Encoding"}
+)
+
+// addVary adds a field name to Vary without dropping the ones already
+// there (CORS varies on Origin, the API documents on Accept-Encoding), and
+// without allocating in the common cases.
+func addVary(h http.Header, name string) {
+	v := h[hdrVary]
+	switch {
+	case len(v) == 0 && name == "Origin":
+		h[hdrVary] = varyOrigin
+	case len(v) == 0 && name == echo.HeaderAcceptEncoding:
+		h[hdrVary] = varyAcceptEncoding
+	case len(v) == 1 && v[0] == "Origin" && name == echo.HeaderAcceptEncoding:
+		h[hdrVary] = varyOriginAcceptEncoding
+	default:
+		for _, line := range v {
+			for have := range strings.SplitSeq(line, ",") {
+				if strings.EqualFold(strings.TrimSpace(have), name) {
+					return
+				}
+			}
+		}
+		h[hdrVary] = append(v[:len(v):len(v)], name)
+	}
 }

@@ -37,13 +37,16 @@ func writeParamProblem(c echo.Context, pe *paramError) error {
 // apiErrors turns paramErrors returned by API handlers into 400 problems;
 // every other error goes on to the common error handler.
 func apiErrors(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if pe, ok := err.(*paramError); ok {
-			return writeParamProblem(c, pe)
-		}
-		return err
+	return func(c echo.Context) error { return paramProblem(c, next(c)) }
+}
+
+// paramProblem answers a paramError as a 400 problem and passes every
+// other error on.
+func paramProblem(c echo.Context, err error) error {
+	if pe, ok := err.(*paramError); ok {
+		return writeParamProblem(c, pe)
 	}
+	return err
 }
 
 // queryValue returns the single value of a query parameter; a repeated

@@ -7,13 +7,15 @@ import (
 	"os"
 )
 
-// bodyFile is only used on Linux (memfd and sendfile); elsewhere large
-// documents are answered from memory.
+// bodyFile is only used on Linux (sendfile from a file without a name);
+// elsewhere large documents are answered from memory.
 type bodyFile struct{}
 
 func newBodyFile([]byte) *bodyFile { return nil }
 
-func (b *bodyFile) open() *os.File { return nil }
+func (b *bodyFile) take() *os.File { return nil }
+
+func (b *bodyFile) put(*os.File) {}
 
 func (b *bodyFile) retire() {}
 

@@ -217,19 +217,33 @@ func (s *server) handleLogout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// pagesOnly applies mw to the HTML pages only: the API authenticates by
-// token, and assets and probes need no session.
-func pagesOnly(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+// pagesOnly applies mws (in order) to the HTML pages only: the API
+// authenticates by token, and assets and probes need no session. The chain
+// is put together only for a page: Echo applies middleware on every
+// request, and the API should not pay for what it skips.
+func pagesOnly(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		withMW := mw(next)
 		return func(c echo.Context) error {
-			p := c.Request().URL.Path
-			for _, prefix := range []string{"/api/", "/static/", "/healthz", "/readyz", "/metrics", "/feed."} {
-				if strings.HasPrefix(p, prefix) {
-					return next(c)
-				}
+			if !isPage(c.Request().URL.Path) {
+				return next(c)
 			}
-			return withMW(c)
+			h := next
+			for i := len(mws) - 1; i >= 0; i-- {
+				h = mws[i](h)
+			}
+			return h(c)
 		}
 	}
+}
+
+// notPages are the path prefixes that are not HTML pages.
+var notPages = []string{"/api/", "/static/", "/healthz", "/readyz", "/metrics", "/feed."}
+
+func isPage(p string) bool {
+	for _, prefix := range notPages {
+		if strings.HasPrefix(p, prefix) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,17 +6,16 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// headAsGet answers HEAD requests with the headers of the GET route and no
-// body (Echo's router knows only the methods registered).
-func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Request().Method != http.MethodHead {
-			return next(c)
-		}
-		c.Request().Method = http.MethodGet
-		c.Response().Writer = headWriter{c.Response().Writer}
-		return next(c)
+// serveHeadAsGet turns a HEAD request into a GET whose body is dropped, so
+// it gets the headers of the GET route (Echo's router knows only the
+// methods registered). The operational middleware calls it first, before
+// anything copies the request.
+func serveHeadAsGet(c echo.Context) {
+	if c.Request().Method != http.MethodHead {
+		return
 	}
+	c.Request().Method = http.MethodGet
+	c.Response().Writer = headWriter{c.Response().Writer}
 }
 
 // headWriter drops the body of a response.

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"efa-register/internal/store"
 )
@@ -19,11 +22,15 @@ import (
 // registry (no global state), so tests can run several side by side.
 type metrics struct {
 	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
+	// inFlight is the concurrency limit's semaphore (useOps), whose length
+	// is the number of requests being served: counting them again would cost
+	// every request two more atomic operations on a shared counter.
+	inFlight atomic.Pointer[chan struct{}]
 	rejected *prometheus.CounterVec
 	handler  http.Handler
+	// series are the request series resolved per method, route and status.
+	series seriesCache
 }
 
 // knownMethods bounds the method label; anything else is "OTHER".
@@ -34,18 +41,19 @@ var knownMethods = map[string]bool{
 
 func newMetrics(s *server) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "efa_http_requests_total",
-		Help: "HTTP requests served, by method, route template and status code.",
-	}, []string{"method", "route", "status"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "efa_http_request_duration_seconds",
 		Help:    "Time from receiving a request to the end of its response, by method, route template and status code.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"method", "route", "status"})
-	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "efa_http_requests_in_flight",
 		Help: "Requests being served right now.",
+	}, func() float64 {
+		if sem := m.inFlight.Load(); sem != nil {
+			return float64(len(*sem))
+		}
+		return 0
 	})
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "efa_http_rejected_total",
@@ -60,7 +68,7 @@ func newMetrics(s *server) *metrics {
 		ConstLabels: prometheus.Labels{"version": s.Version, "sqlite_version": s.Store.SQLiteVersion()},
 	})
 	build.Set(1)
-	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.rejected, build, &stateCollector{s: s},
+	m.reg.MustRegister(requestCounter{m.duration}, m.duration, inFlight, m.rejected, build, &stateCollector{s: s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 	return m
@@ -71,9 +79,105 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	if !knownMethods[method] {
 		method = "OTHER"
 	}
-	code := strconv.Itoa(status)
-	m.requests.WithLabelValues(method, route, code).Inc()
-	m.duration.WithLabelValues(method, route, code).Observe(d.Seconds())
+	k := seriesKey{method, route, status}
+	rs, ok := m.series.get(k)
+	if !ok {
+		rs = m.series.put(k, requestSeries{duration: m.duration.WithLabelValues(method, route, strconv.Itoa(status))})
+	}
+	rs.duration.Observe(d.Seconds())
+}
+
+// descRequests is the request counter, by method, route template and status.
+var descRequests = prometheus.NewDesc("efa_http_requests_total",
+	"HTTP requests served, by method, route template and status code.", []string{"method", "route", "status"}, nil)
+
+// requestCounter reports efa_http_requests_total from the sample counts of
+// the duration histogram, which counts the same requests under the same
+// labels: one counter less to bump on every request.
+type requestCounter struct{ duration *prometheus.HistogramVec }
+
+func (rc requestCounter) Describe(ch chan<- *prometheus.Desc) { ch <- descRequests }
+
+func (rc requestCounter) Collect(ch chan<- prometheus.Metric) {
+	hists := make(chan prometheus.Metric)
+	go func() {
+		rc.duration.Collect(hists)
+		close(hists)
+	}()
+	for h := range hists {
+		var d dto.Metric
+		if err := h.Write(&d); err != nil || d.Histogram == nil {
+			continue
+		}
+		var method, route, status string
+		for _, l := range d.GetLabel() {
+			switch l.GetName() {
+			case "method":
+				method = l.GetValue()
+			case "route":
+				route = l.GetValue()
+			case "status":
+				status = l.GetValue()
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(d.Histogram.GetSampleCount()), method, route, status)
+	}
+}
+
+// seriesKey names the series of one kind of request; methods and routes are
+// bounded sets, and so are the status codes the application answers with.
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+// requestSeries are the resolved series of one seriesKey.
+type requestSeries struct {
+	duration prometheus.Observer
+}
+
+// seriesCache maps seriesKeys to their resolved series. Looking a series up
+// in the vectors hashes the label values on every request; here a request
+// reads an immutable map without locking or allocating, and the rare new
+// kind of request copies the map.
+type seriesCache struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[seriesKey]requestSeries]
+}
+
+func (c *seriesCache) get(k seriesKey) (requestSeries, bool) {
+	if m := c.m.Load(); m != nil {
+		rs, ok := (*m)[k]
+		return rs, ok
+	}
+	return requestSeries{}, false
+}
+
+func (c *seriesCache) put(k seriesKey, rs requestSeries) requestSeries {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m.Load()
+	if old != nil {
+		if have, ok := (*old)[k]; ok {
+			return have
+		}
+	}
+	next := make(map[seriesKey]requestSeries, 1+mapLen(old))
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[k] = rs
+	c.m.Store(&next)
+	return rs
+}
+
+func mapLen(m *map[seriesKey]requestSeries) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 // handleMetrics serves the Prometheus text format.

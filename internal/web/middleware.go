@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,11 +13,15 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 // Ops configures the operational middleware that wraps every request:
@@ -76,83 +81,318 @@ const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 
 // useOps registers the operational middleware. It runs before routing (Pre),
 // so redirects, 404s and static files get the same headers, limits and logs.
+//
+// It is one middleware, not a chain: Echo applies middleware anew on every
+// request (a closure per middleware and request), and the 304 path of the
+// API, which a portal polls, should cost little more than a bare handler.
+// The steps, outermost first: HEAD is served as GET (before the request is
+// copied); request id, metrics and access log (so errors are rendered and
+// the status is known); security headers; the concurrency limit; the
+// per-client rate limit; the body size limit; panics become 500 answers;
+// a path with a trailing slash is redirected to the one without.
 func (s *server) useOps(e *echo.Echo) {
 	e.IPExtractor = clientIPExtractor(s.Ops.TrustedProxies)
-	e.Pre(s.observe, securityHeaders(s.Ops.HSTS), s.limitInFlight(), s.rateLimit(), s.limitBody)
+	ops := s.newOpsChain()
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { return ops.serve(c, next) }
+	})
 }
 
-type requestIDKey struct{}
+// opsChain holds what the operational middleware needs, resolved once.
+type opsChain struct {
+	s        *server
+	security []headerField // about content
+	hsts     bool
+	inFlight chan struct{}
+	wait     time.Duration
+	limiter  *limiters // nil when rate limiting is off
+	// validTokens spares token holders a database look-up per request.
+	validTokens *tokenCache
+	// trailingSlash redirects /pfad/ to /pfad (301), applied only to such paths.
+	trailingSlash echo.MiddlewareFunc
+}
+
+func (s *server) newOpsChain() *opsChain {
+	o := &opsChain{s: s, security: securityHeaderFields(), hsts: s.Ops.HSTS, inFlight: make(chan struct{}, s.Ops.MaxInFlight), wait: s.Ops.QueueWait,
+		validTokens:   newTokenCache(),
+		trailingSlash: middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently})}
+	if s.Ops.RateLimit > 0 {
+		o.limiter = newLimiters(s.Ops.RateLimit, s.Ops.RateBurst)
+	}
+	s.metrics.inFlight.Store(&o.inFlight)
+	return o
+}
+
+// serve runs one request through the operational steps and then next.
+func (o *opsChain) serve(c echo.Context, next echo.HandlerFunc) error {
+	serveHeadAsGet(c)
+	start := time.Now()
+	req, res := c.Request(), c.Response()
+	var id string
+	if h := req.Header[hdrXRequestID]; len(h) > 0 {
+		id = requestID(h[0])
+	} else {
+		id = newRequestID()
+	}
+	ri := &requestInfo{Context: req.Context(), start: start}
+	ri.id[0] = id
+	res.Header()[hdrXRequestID] = ri.id[:]
+	ctx := context.Context(ri)
+	c.SetRequest(req.WithContext(ctx))
+
+	if err := o.guard(c, next, start); err != nil {
+		c.Error(err)
+	}
+	if !res.Committed {
+		// Nothing was written (net/http sends an empty 200): the security
+		// headers a conditional request has not got yet must still go out.
+		o.securityUnlessNotModified(res)
+	}
+	o.s.finish(c, req, ctx, start)
+	return nil
+}
+
+// guard sets the security headers and applies the limits before next; now
+// is when the request arrived.
+func (o *opsChain) guard(c echo.Context, next echo.HandlerFunc, now time.Time) (err error) {
+	req := c.Request()
+	if o.hsts {
+		c.Response().Header()[hstsField.key] = hstsField.value
+	}
+	if conditional(req) {
+		// It may be answered 304, which carries none of the security
+		// headers about content (see securityUnlessNotModified); the status
+		// is known only when the answer is written.
+		res := c.Response()
+		res.Before(func() { o.securityUnlessNotModified(res) })
+	} else {
+		setHeaderFields(c.Response().Header(), o.security)
+	}
+	path := req.URL.Path
+	if !exemptFromLimits(path) {
+		if ok, err := o.acquire(c); !ok {
+			return err
+		}
+		defer func() { <-o.inFlight }()
+		if err := o.checkRate(c, path, now); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = o.recovered(c, r)
+		}
+	}()
+	if len(path) > 1 && path[len(path)-1] == '/' {
+		next = o.trailingSlash(next)
+	}
+	return o.s.limitBody(c, next)
+}
+
+// recovered turns a panic of a handler into an error answered with 500,
+// logged with its stack. http.ErrAbortHandler keeps its meaning (abort the
+// answer without a log).
+func (o *opsChain) recovered(c echo.Context, r any) error {
+	if r == http.ErrAbortHandler {
+		panic(r)
+	}
+	err, ok := r.(error)
+	if !ok {
+		err = fmt.Errorf("%v", r)
+	}
+	stack := make([]byte, 16<<10)
+	stack = stack[:runtime.Stack(stack, false)]
+	o.s.Log.ErrorContext(c.Request().Context(), "panic in handler", "err", err, "stack", string(stack))
+	return fmt.Errorf("panic: %w", err)
+}
+
+// conditional reports whether r may be answered 304 Not Modified.
+func conditional(r *http.Request) bool {
+	return len(r.Header["If-None-Match"]) > 0 || len(r.Header["If-Modified-Since"]) > 0
+}
+
+// securityUnlessNotModified adds the security headers (those a handler has
+// not set itself) unless the answer is 304 Not Modified. A 304 has no
+// content: the client goes on using its stored answer, and the header
+// fields of that stored answer, the security headers among them, stay in
+// force (RFC 9111 4.3.4 replaces only the fields the 304 carries). RFC 9110
+// 15.4.5 asks a 304 to carry little beyond the validators, Cache-Control
+// and Vary. Every field costs on the path the portal polls.
+func (o *opsChain) securityUnlessNotModified(res *echo.Response) {
+	if res.Status == http.StatusNotModified {
+		return
+	}
+	h := res.Header()
+	for _, f := range o.security {
+		if _, set := h[f.key]; !set {
+			h[f.key] = f.value
+		}
+	}
+}
+
+type requestInfoKey struct{}
+
+// requestInfo is the context of a request below the operational
+// middleware: the parent context with the request id and the time the
+// request arrived. It is one allocation where context.WithValue, the
+// boxed id and the header value took three; id doubles as the
+// X-Request-ID header value (one element, never modified).
+type requestInfo struct {
+	context.Context
+	id    [1]string
+	start time.Time
+}
+
+// Value answers requestInfoKey with the requestInfo and asks the parent
+// for every other key.
+func (ri *requestInfo) Value(key any) any {
+	if key == (requestInfoKey{}) {
+		return ri
+	}
+	return ri.Context.Value(key)
+}
 
 // RequestID returns the id of the request ctx belongs to ("" outside a request).
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri.id[0]
+	}
+	return ""
 }
 
-var reRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+// requestStart returns when the request of ctx arrived, or now outside a
+// request: the arrival is as good as the present for deciding whether a
+// cached answer is fresh, and it was read already.
+func requestStart(ctx context.Context) time.Time {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri.start
+	}
+	return time.Now()
+}
+
+// validRequestID reports whether an incoming X-Request-ID is kept: 1 to 64
+// of A-Z, a-z, 0-9 and ._:- (FuzzRequestID holds it to that pattern).
+func validRequestID(h string) bool {
+	if len(h) == 0 || len(h) > 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		switch b := h[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '.', b == '_', b == ':', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // requestID takes the caller's X-Request-ID when it is a plain token (so a
 // proxy's id carries through) and makes a new one otherwise; anything else
 // could smuggle line breaks or secrets into the logs.
 func requestID(h string) string {
-	if reRequestID.MatchString(h) {
+	if validRequestID(h) {
 		return h
 	}
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return newRequestID()
 }
 
-// quietPaths are logged at debug level: probes and scrapes every few seconds.
-var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+// Request ids are 24 hex digits: 32 random bits chosen at start, so the ids
+// of two processes (or of a restart) do not meet, then a counter passed
+// through a keyed bijection of 64 bits, so the ids of one process never
+// repeat yet do not reveal how many requests it served. That costs a few
+// nanoseconds, where reading 96 random bits from the kernel per request cost
+// far more on the path a polling portal takes.
+var (
+	idPrefix  [8]byte
+	idKey     [2]uint64
+	idCounter atomic.Uint64
+)
 
-// observe is the outermost middleware: it assigns the request id, renders
-// errors (so the status is known), records metrics and writes the access log.
-func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		req := c.Request()
-		id := requestID(req.Header.Get(echo.HeaderXRequestID))
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		ctx := context.WithValue(req.Context(), requestIDKey{}, id)
-		c.SetRequest(req.WithContext(ctx))
-		s.metrics.inFlight.Inc()
-		defer s.metrics.inFlight.Dec()
-
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		res := c.Response()
-		route := routeLabel(c)
-		elapsed := time.Since(start)
-		s.metrics.observe(req.Method, route, res.Status, elapsed)
-
-		level := slog.LevelInfo
-		if quietPaths[req.URL.Path] {
-			level = slog.LevelDebug
-		}
-		if !s.Log.Enabled(ctx, level) {
-			return nil
-		}
-		attrs := []slog.Attr{
-			slog.String("method", req.Method),
-			slog.String("route", route),
-			slog.String("path", logPath(c)),
-			slog.Int("status", res.Status),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.Int64("bytes", res.Size),
-			slog.String("client", c.RealIP()),
-		}
-		if q := redactQuery(req.URL.RawQuery); q != "" {
-			attrs = append(attrs, slog.String("query", q))
-		}
-		if ua := req.UserAgent(); ua != "" {
-			attrs = append(attrs, slog.String("user_agent", truncate(ua, 200)))
-		}
-		s.Log.LogAttrs(ctx, level, "request", attrs...)
-		return nil
+func init() {
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
 	}
+	hex.Encode(idPrefix[:], b[:4])
+	idKey[0], idKey[1] = binary.LittleEndian.Uint64(b[4:]), binary.LittleEndian.Uint64(b[12:])
+}
+
+// idBlock is a range of counter values [next, end) that one goroutine at a
+// time draws ids from: the shared counter is touched once per idBlockSize
+// ids, not on every request by every core.
+type idBlock struct{ next, end uint64 }
+
+const idBlockSize = 256
+
+var idBlocks = sync.Pool{New: func() any { return new(idBlock) }}
+
+// nextIDCounter returns a counter value no other call returns.
+func nextIDCounter() uint64 {
+	b := idBlocks.Get().(*idBlock)
+	if b.next == b.end {
+		b.end = idCounter.Add(idBlockSize)
+		b.next = b.end - idBlockSize
+	}
+	n := b.next
+	b.next++
+	idBlocks.Put(b)
+	return n
+}
+
+// newRequestID returns a fresh request id.
+func newRequestID() string {
+	x := nextIDCounter() + idKey[0]
+	// The finaliser of splitmix64: xor-shifts and odd multiplications are
+	// invertible, so distinct counters give distinct ids.
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	x ^= idKey[1]
+	var b [24]byte
+	copy(b[:8], idPrefix[:])
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], x)
+	hex.Encode(b[8:], n[:])
+	return string(b[:])
+}
+
+// quietPath reports the paths logged at debug level: probes and scrapes
+// every few seconds.
+func quietPath(p string) bool { return p == "/healthz" || p == "/readyz" || p == "/metrics" }
+
+// finish records metrics and writes the access log of a served request; req
+// is the request as it arrived, ctx carries its id.
+func (s *server) finish(c echo.Context, req *http.Request, ctx context.Context, start time.Time) {
+	res := c.Response()
+	route := routeLabel(c)
+	elapsed := time.Since(start)
+	s.metrics.observe(req.Method, route, res.Status, elapsed)
+
+	level := slog.LevelInfo
+	if quietPath(req.URL.Path) {
+		level = slog.LevelDebug
+	}
+	if !s.Log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", req.Method),
+		slog.String("route", route),
+		slog.String("path", logPath(c)),
+		slog.Int("status", res.Status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.Int64("bytes", res.Size),
+		slog.String("client", c.RealIP()),
+	}
+	if q := redactQuery(req.URL.RawQuery); q != "" {
+		attrs = append(attrs, slog.String("query", q))
+	}
+	if ua := req.UserAgent(); ua != "" {
+		attrs = append(attrs, slog.String("user_agent", truncate(ua, 200)))
+	}
+	s.Log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // routeLabel is the route template of the request (bounded cardinality for
@@ -344,60 +584,67 @@ func redactHeader(h http.Header) http.Header {
 	return out
 }
 
-// securityHeaders sets the security headers on every response.
-func securityHeaders(hsts bool) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			h := c.Response().Header()
-			h.Set("Content-Security-Policy", ContentSecurityPolicy)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-			if hsts {
-				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-			}
-			return next(c)
-		}
+// headerField is a response header with its value, made once: the key is
+// in canonical form and the value slice is shared by every response, so
+// setting it allocates nothing. Nobody may modify such a slice in place
+// (Header.Set and Add replace or grow it, which is safe).
+type headerField struct {
+	key   string
+	value []string
+}
+
+// hdrXRequestID is X-Request-ID in canonical form, for direct map access.
+const hdrXRequestID = "X-Request-Id"
+
+// securityHeaderFields are the security headers about content, sent with
+// every response that has content (not with 304, see
+// securityUnlessNotModified).
+func securityHeaderFields() []headerField {
+	return []headerField{
+		{"Content-Security-Policy", []string{ContentSecurityPolicy}},
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Referrer-Policy", []string{"same-origin"}},
+		{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+		{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=(), payment=()"}},
+	}
+}
+
+// hstsField is Strict-Transport-Security, about the connection rather than
+// the content: with Ops.HSTS it goes with every response, 304 included.
+var hstsField = headerField{"Strict-Transport-Security", []string{"max-age=31536000; includeSubDomains"}}
+
+func setHeaderFields(h http.Header, fields []headerField) {
+	for _, f := range fields {
+		h[f.key] = f.value
 	}
 }
 
 // exemptFromLimits are served even under overload, so that probes tell the
 // truth and the operator can watch what is happening.
-func exemptFromLimits(path string) bool { return quietPaths[path] }
+func exemptFromLimits(path string) bool { return quietPath(path) }
 
-// limitInFlight bounds the requests served at once. A request that finds no
-// free slot within QueueWait is answered 503 at once instead of piling up
-// until clients time out.
-func (s *server) limitInFlight() echo.MiddlewareFunc {
-	sem := make(chan struct{}, s.Ops.MaxInFlight)
-	wait := s.Ops.QueueWait
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if exemptFromLimits(c.Request().URL.Path) {
-				return next(c)
-			}
-			select {
-			case sem <- struct{}{}:
-			default:
-				t := time.NewTimer(wait)
-				select {
-				case sem <- struct{}{}:
-					t.Stop()
-				case <-t.C:
-					s.metrics.rejected.WithLabelValues("overload").Inc()
-					c.Response().Header().Set("Retry-After", "1")
-					return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet.")
-				case <-c.Request().Context().Done():
-					// The client gave up while waiting: nothing to log as a fault.
-					t.Stop()
-					return c.NoContent(http.StatusServiceUnavailable)
-				}
-			}
-			defer func() { <-sem }()
-			return next(c)
-		}
+// acquire takes a slot of the concurrency limit; with ok the caller gives
+// it back to o.inFlight. A request that finds no free slot within QueueWait
+// is answered 503 at once instead of piling up until clients time out.
+func (o *opsChain) acquire(c echo.Context) (ok bool, err error) {
+	select {
+	case o.inFlight <- struct{}{}:
+		return true, nil
+	default:
+	}
+	t := time.NewTimer(o.wait)
+	defer t.Stop()
+	select {
+	case o.inFlight <- struct{}{}:
+		return true, nil
+	case <-t.C:
+		o.s.metrics.rejected.WithLabelValues("overload").Inc()
+		c.Response().Header().Set("Retry-After", "1")
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet.")
+	case <-c.Request().Context().Done():
+		// The client gave up while waiting: nothing to log as a fault.
+		return false, c.NoContent(http.StatusServiceUnavailable)
 	}
 }
 
@@ -424,30 +671,28 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // limitBody enforces MaxBodyBytes while the body is read: a declared
 // Content-Length over the limit is refused before reading, a longer chunked
 // body fails at the limit.
-func (s *server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) limitBody(c echo.Context, next echo.HandlerFunc) error {
 	limit := s.Ops.MaxBodyBytes
-	return func(c echo.Context) error {
-		req := c.Request()
-		if req.ContentLength > limit {
-			s.metrics.rejected.WithLabelValues("body_too_large").Inc()
-			return errBodyTooLarge
-		}
-		if req.Body == nil || req.Body == http.NoBody {
-			return next(c)
-		}
-		lb := &limitedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, limit)}
-		req.Body = lb
-		err := next(c)
-		var mbe *http.MaxBytesError
-		if lb.hit || err != nil && errors.As(err, &mbe) {
-			s.metrics.rejected.WithLabelValues("body_too_large").Inc()
-			if c.Response().Committed {
-				return err
-			}
-			return errBodyTooLarge
-		}
-		return err
+	req := c.Request()
+	if req.ContentLength > limit {
+		s.metrics.rejected.WithLabelValues("body_too_large").Inc()
+		return errBodyTooLarge
 	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return next(c)
+	}
+	lb := &limitedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, limit)}
+	req.Body = lb
+	err := next(c)
+	var mbe *http.MaxBytesError
+	if lb.hit || err != nil && errors.As(err, &mbe) {
+		s.metrics.rejected.WithLabelValues("body_too_large").Inc()
+		if c.Response().Committed {
+			return err
+		}
+		return errBodyTooLarge
+	}
+	return err
 }
 
 // retryAfter renders a wait as whole seconds for the Retry-After header.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,9 @@ func FuzzRedactQuery(f *testing.F) {
 	})
 }
 
+// reRequestID is what an incoming X-Request-ID must look like to be kept.
+var reRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
 // FuzzRequestID: the id that reaches logs and headers is always a plain
 // token, and a caller's plain token is kept.
 func FuzzRequestID(f *testing.F) {
@@ -50,6 +54,9 @@ func FuzzRequestID(f *testing.F) {
 		}
 		if reRequestID.MatchString(h) && id != h {
 			t.Fatalf("plain id %q replaced by %q", h, id)
+		}
+		if validRequestID(h) != reRequestID.MatchString(h) {
+			t.Fatalf("validRequestID(%q) = %v disagrees with the pattern", h, validRequestID(h))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/http"
 	"net/netip"
@@ -184,40 +185,106 @@ func (l *limiters) sweep(now time.Time) {
 	}
 }
 
-// rateLimit answers 429 with Retry-After to a client that exceeds its rate.
-// Probes and the metrics endpoint are exempt, and so are static assets,
-// which a page load fetches several of at once and which cost nothing.
-func (s *server) rateLimit() echo.MiddlewareFunc {
-	if s.Ops.RateLimit <= 0 {
-		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+// checkRate answers 429 with Retry-After to a client that exceeds its rate
+// (no limiter: no limit). Probes and the metrics endpoint are exempt (the
+// caller checks those), and so are static assets, which a page load fetches
+// several of at once and which cost nothing.
+//
+// A client with a valid API token is never throttled, and once its token
+// is known valid it no longer uses up the budget of anonymous clients
+// behind the same address. A token
+// is looked up in the database only when the limit would apply, so floods
+// of invalid tokens cost no more than any other request; a token found
+// valid is then believed for tokenTrust without asking again (a machine
+// client that polls many times a second is above the anonymous rate all
+// the time, and a query per request would cost more than the answer). This
+// decides only about throttling: routes that need a token check it
+// themselves on every request.
+func (o *opsChain) checkRate(c echo.Context, path string, now time.Time) error {
+	l := o.limiter
+	if l == nil || strings.HasPrefix(path, "/static/") {
+		return nil
 	}
-	l := newLimiters(s.Ops.RateLimit, s.Ops.RateBurst)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			p := c.Request().URL.Path
-			if exemptFromLimits(p) || strings.HasPrefix(p, "/static/") {
-				return next(c)
-			}
-			a := ClientAddr(c.Request(), s.Ops.TrustedProxies)
-			// A client with a valid API token is never throttled; the token is
-			// looked up only when the limit would apply, so floods of invalid
-			// tokens cost no more than any other request.
-			if wait := l.reserve(rateKey(a), time.Now()); wait > 0 && !s.hasValidToken(c) {
-				s.metrics.rejected.WithLabelValues("rate_limit").Inc()
-				c.Response().Header().Set("Retry-After", retryAfter(wait))
-				return echo.NewHTTPError(http.StatusTooManyRequests)
-			}
-			return next(c)
+	secret, hasToken := bearerToken(c.Request())
+	var key uint64
+	if hasToken {
+		key = maphash.String(o.validTokens.seed, secret)
+		if o.validTokens.trusted(key, now) {
+			return nil
 		}
 	}
+	a := ClientAddr(c.Request(), o.s.Ops.TrustedProxies)
+	wait := l.reserve(rateKey(a), now)
+	if wait == 0 || hasToken && o.validToken(c, secret, key, now) {
+		return nil
+	}
+	o.s.metrics.rejected.WithLabelValues("rate_limit").Inc()
+	c.Response().Header().Set("Retry-After", retryAfter(wait))
+	return echo.NewHTTPError(http.StatusTooManyRequests)
 }
 
-// hasValidToken reports whether the request carries an active API token.
-func (s *server) hasValidToken(c echo.Context) bool {
-	secret, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(secret) == "" {
+// bearerToken is the secret of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header["Authorization"] // canonical key: no canonicalising per request
+	if len(h) == 0 {
+		return "", false
+	}
+	secret, ok := strings.CutPrefix(h[0], "Bearer ")
+	secret = strings.TrimSpace(secret)
+	return secret, ok && secret != ""
+}
+
+// validToken asks the database whether secret is an active API token and
+// remembers the answer yes under key.
+func (o *opsChain) validToken(c echo.Context, secret string, key uint64, now time.Time) bool {
+	if _, err := o.s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(secret), now); err != nil {
 		return false
 	}
-	_, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(strings.TrimSpace(secret)), time.Now())
-	return err == nil
+	o.validTokens.remember(key, now)
+	return true
+}
+
+// tokenTrust is how long a token found valid spares the rate limit without
+// another look-up: a revoked or expired token is throttled again after at
+// most this long.
+const tokenTrust = 5 * time.Second
+
+// maxTrustedTokens bounds the memory of valid tokens.
+const maxTrustedTokens = 10_000
+
+// tokenCache remembers recently validated tokens until a deadline. It keeps
+// no secret: the key is a hash of the token under a random seed of this
+// process (a stranger's token that met a valid one's key would only escape
+// the rate limit, never gain access).
+type tokenCache struct {
+	seed  maphash.Seed
+	mu    sync.RWMutex
+	until map[uint64]time.Time
+}
+
+func newTokenCache() *tokenCache {
+	return &tokenCache{seed: maphash.MakeSeed(), until: map[uint64]time.Time{}}
+}
+
+func (t *tokenCache) trusted(key uint64, now time.Time) bool {
+	t.mu.RLock()
+	until, ok := t.until[key]
+	t.mu.RUnlock()
+	return ok && now.Before(until)
+}
+
+func (t *tokenCache) remember(key uint64, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.until) >= maxTrustedTokens {
+		for k, until := range t.until {
+			if !now.Before(until) {
+				delete(t.until, k)
+			}
+		}
+		if len(t.until) >= maxTrustedTokens {
+			clear(t.until)
+		}
+	}
+	t.until[key] = now.Add(tokenTrust)
 }

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"efa-register/internal/catalog"
 	"efa-register/static"
@@ -12,12 +9,11 @@ import (
 
 // routes registers every route of the application, in one place.
 func (s *server) routes(e *echo.Echo) {
-	// First, before any middleware copies the request: HEAD is served as GET without a body.
-	e.Pre(headAsGet)
+	// Operational middleware (middleware.go): HEAD as GET, request ids, logs,
+	// metrics, security headers, limits, panics as 500, trailing slashes
+	// redirected; in one step, as Echo applies middleware per request.
 	s.useOps(e)
-	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover())
-	e.Use(pagesOnly(s.withSession()), pagesOnly(s.csrf()))
+	e.Use(pagesOnly(s.withSession(), s.csrf()))
 
 	// Operations
 	e.GET("/healthz", s.handleHealthz)
@@ -96,7 +92,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/gemeinden/:ars/historie", s.handleOrganisationHistory(catalog.KindGemeinde, "ars"))
 
 	// JSON API (CORS for reads and 400 problems naming bad parameters for the whole group: api_http.go, api_params.go)
-	api := e.Group("/api/v1", apiCORS(), apiErrors)
+	api := e.Group("/api/v1", apiMiddleware())
 	api.GET("/stats", s.handleAPIStats)
 	// Read API, export, change feed, OpenAPI document (api_*.go) and the news feeds
 	api.GET("/openapi.json", s.handleOpenAPI)
