@@ -224,11 +224,14 @@ func (t *tx) deleteAdoption(a *catalog.Adoption) error {
 
 func (s *Store) adoptions(ctx context.Context, what string, where func(*gorm.DB) *gorm.DB) ([]catalog.Adoption, error) {
 	var out []catalog.Adoption
-	q := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+	db := s.r.WithContext(ctx)
+	q := db.Model(&catalog.Adoption{}).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
-		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
-		Preload("Organisation").Preload("Solution").Preload("Solution.Provider")
+		Joins("JOIN solutions ON solutions.id = adoptions.solution_id")
 	err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Find(&out).Error
+	if err == nil {
+		err = attachAdoptionRefs(db, out)
+	}
 	return out, translate(err, "adoptions "+what)
 }
 

@@ -22,3 +22,11 @@ func (s *Store) RenameOrganisationForTest(ctx context.Context, actor string, kin
 		return t.db.Model(&o).Update("name", name).Error
 	})
 }
+
+// SetBatchRowsForTest sets how many rows one batched statement reads; it
+// returns a function that restores it. Tests only.
+func SetBatchRowsForTest(n int) (restore func()) {
+	old := batchRows
+	batchRows = n
+	return func() { batchRows = old }
+}

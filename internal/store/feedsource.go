@@ -178,7 +178,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, knownCatalogueSeq uin
 			return err
 		}
 		if x.CatalogueSeq != 0 && x.CatalogueSeq == knownCatalogueSeq {
-			if x.Solutions, err = loadSolutions(db.Order("slug")); err != nil {
+			if x.Solutions, err = findSolutions(db); err != nil {
 				return err
 			}
 			x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
@@ -193,7 +193,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, knownCatalogueSeq uin
 		if x.Services, err = loadServices(db, nil); err != nil {
 			return err
 		}
-		if x.Solutions, err = loadSolutions(db.Order("slug")); err != nil {
+		if x.Solutions, err = findSolutions(db); err != nil {
 			return err
 		}
 		x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
@@ -210,13 +210,6 @@ func loadServices(db *gorm.DB, ids []string) ([]catalog.Service, error) {
 	}
 	var out []catalog.Service
 	return out, q.Find(&out).Error
-}
-
-// loadSolutions returns the solutions q selects, with provider and services.
-func loadSolutions(q *gorm.DB) ([]catalog.Solution, error) {
-	var out []catalog.Solution
-	err := q.Preload("Provider").Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).Find(&out).Error
-	return out, err
 }
 
 // loadAdoptions returns the adoptions q selects with their adopter and the
@@ -400,7 +393,7 @@ func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
 
 	solutions := map[string]*catalog.Solution{}
 	if len(slugs) > 0 {
-		list, err := loadSolutions(db.Where("slug IN ?", slugs))
+		list, err := findSolutions(db.Where("slug IN ?", slugs))
 		if err != nil {
 			return nil, err
 		}
@@ -559,7 +552,7 @@ func dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.Solution, m
 		if res.RowsAffected == 0 {
 			continue
 		}
-		list, err := loadSolutions(db.Where("provider_id = ?", org.ID).Order("slug"))
+		list, err := findSolutions(db.Where("provider_id = ?", org.ID))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -616,7 +609,7 @@ func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, erro
 			}
 			adopted := map[uint]*catalog.Solution{}
 			if len(solIDs) > 0 {
-				list, err := loadSolutions(db.Where("id IN ?", solIDs))
+				list, err := findSolutions(db.Where("id IN ?", solIDs))
 				if err != nil {
 					return err
 				}

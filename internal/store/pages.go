@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -167,9 +168,20 @@ func (s *Store) AdoptionCounts(ctx context.Context, solutionIDs []uint) (map[uin
 		SolutionID  uint
 		Total, Live int64
 	}
-	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
-		Select("solution_id, count(*) AS total, sum(CASE WHEN status = ? THEN 1 ELSE 0 END) AS live", catalog.AdoptionLive).
-		Where("solution_id IN ?", solutionIDs).Group("solution_id").Scan(&rows).Error
+	var err error
+	for chunk := range slices.Chunk(solutionIDs, batchRows) {
+		var part []struct {
+			SolutionID  uint
+			Total, Live int64
+		}
+		err = s.r.WithContext(ctx).Model(&catalog.Adoption{}).
+			Select("solution_id, count(*) AS total, sum(CASE WHEN status = ? THEN 1 ELSE 0 END) AS live", catalog.AdoptionLive).
+			Where("solution_id IN ?", chunk).Group("solution_id").Scan(&part).Error
+		if err != nil {
+			break
+		}
+		rows = append(rows, part...)
+	}
 	for _, r := range rows {
 		out[r.SolutionID] = AdoptionCount{Total: r.Total, Live: r.Live}
 	}

@@ -95,10 +95,8 @@ func (s *Store) FindSolutions(ctx context.Context, f SolutionFilter) (SolutionPa
 
 // AllSolutions returns every solution with provider and services, by name.
 func (s *Store) AllSolutions(ctx context.Context) ([]catalog.Solution, error) {
-	var out []catalog.Solution
-	err := s.r.WithContext(ctx).Preload("Provider").
-		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
-		Order("name").Find(&out).Error
+	out, err := findSolutions(s.r.WithContext(ctx))
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, translate(err, "all solutions")
 }
 
