@@ -303,7 +303,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 				}
 			}
 			if d.Coordinates || d.Admin {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/benutzer\">Benutzerkonten verwalten (Rollen, API-Tokens, Konten)</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -1,6 +1,10 @@
 package catalog
 
-import "strconv"
+import (
+	"fmt"
+	"slices"
+	"strconv"
+)
 
 // Grant is one membership of a principal, with what the permission rules
 // need to know about the organisation.
@@ -95,3 +99,71 @@ func (p Principal) Coordinates() []string {
 	}
 	return out
 }
+
+// ErrLastAdmin refuses a write that would leave the platform without an
+// admin. It matches ErrConflict with errors.Is.
+var ErrLastAdmin = fmt.Errorf("the last platform admin cannot be removed: %w", ErrConflict)
+
+// ErrOwnAccount refuses an administrative change of the acting user's own
+// account (deleting or demoting oneself, removing one's own roles): a person
+// must not lock themselves out by accident. It matches ErrForbidden.
+var ErrOwnAccount = fmt.Errorf("administrative change of the own account: %w", ErrForbidden)
+
+// ManagesUsers reports whether the principal may open the user
+// administration: platform admins and Land coordinators, never an API token.
+func (p Principal) ManagesUsers() bool {
+	return p.TokenID == 0 && p.UserID != 0 && (p.Admin || len(p.Coordinates()) > 0)
+}
+
+// CanManageMembership reports whether the principal may see and remove
+// memberships in the organisation: admins everywhere, a Land coordinator in
+// the organisations of their Land (the Land, its Kreise and Gemeinden).
+func (p Principal) CanManageMembership(o Organisation) bool {
+	if p.TokenID != 0 || p.UserID == 0 {
+		return false
+	}
+	if p.Admin {
+		return true
+	}
+	return o.LandKey != "" && slices.Contains(p.Coordinates(), o.LandKey)
+}
+
+// CanRemoveMembership reports whether the principal may take the membership
+// away from user u. Nobody removes their own roles here.
+func (p Principal) CanRemoveMembership(u User, m Membership) bool {
+	return m.Organisation != nil && m.UserID == u.ID && u.ID != p.UserID && p.CanManageMembership(*m.Organisation)
+}
+
+// CanRevokeTokensOf reports whether the principal may revoke all API tokens
+// of user u: admins for anyone else; a coordinator only for a user who is not
+// a platform admin and whose every membership is in the coordinator's Land
+// (tokens of a person who also works elsewhere are not theirs to end).
+func (p Principal) CanRevokeTokensOf(u User) bool {
+	if u.ID == p.UserID || p.TokenID != 0 || p.UserID == 0 {
+		return false
+	}
+	if p.Admin {
+		return true
+	}
+	if u.Admin || len(u.Memberships) == 0 {
+		return false
+	}
+	for _, m := range u.Memberships {
+		if m.Organisation == nil || !p.CanManageMembership(*m.Organisation) {
+			return false
+		}
+	}
+	return true
+}
+
+// CanDeleteUser reports whether the principal may delete user u: platform
+// admins only, and never their own account here (that is done on the
+// account page). The store also refuses to delete the last admin.
+func (p Principal) CanDeleteUser(u User) bool {
+	return p.Admin && p.TokenID == 0 && p.UserID != 0 && u.ID != p.UserID
+}
+
+// CanRevokeAdmin reports whether the principal may take the platform admin
+// role away from user u: another platform admin. The store also refuses to
+// demote the last admin.
+func (p Principal) CanRevokeAdmin(u User) bool { return u.Admin && p.CanDeleteUser(u) }

@@ -143,27 +143,41 @@ func (s *Store) RecordLogin(ctx context.Context, userID uint, at time.Time) erro
 	return translate(err, "record login")
 }
 
-// DeleteUser deletes a user with memberships, tokens and account requests.
+// DeleteUser deletes a user with memberships, tokens and account requests
+// (a person deleting their own account). The last platform admin is never
+// deleted (catalog.ErrLastAdmin).
 func (s *Store) DeleteUser(ctx context.Context, actor string, id uint) error {
 	err := s.write(ctx, actor, func(t *tx) error {
 		var u catalog.User
 		if err := t.db.First(&u, id).Error; err != nil {
 			return err
 		}
-		for _, q := range []*gorm.DB{
-			t.db.Where("user_id = ?", id).Delete(&catalog.APIToken{}),
-			t.db.Where("user_id = ?", id).Delete(&catalog.Membership{}),
-			t.db.Where("email = ?", u.Email).Delete(&catalog.AccountRequest{}),
-			t.db.Delete(&catalog.User{}, id),
-		} {
-			if q.Error != nil {
-				return q.Error
-			}
-		}
-		_, err := t.event(catalog.EntityUser, userEntityID(id), catalog.ActionDelete, map[string]any{"admin": u.Admin}, nil)
-		return err
+		return t.deleteUser(u)
 	})
 	return translate(err, "delete user")
+}
+
+// deleteUser deletes u with memberships, tokens and account requests, unless
+// u is the last platform admin.
+func (t *tx) deleteUser(u catalog.User) error {
+	if last, err := t.lastAdmin(u); err != nil || last {
+		if err == nil {
+			err = fmt.Errorf("store: delete user %d: %w", u.ID, catalog.ErrLastAdmin)
+		}
+		return err
+	}
+	for _, q := range []*gorm.DB{
+		t.db.Where("user_id = ?", u.ID).Delete(&catalog.APIToken{}),
+		t.db.Where("user_id = ?", u.ID).Delete(&catalog.Membership{}),
+		t.db.Where("email = ?", u.Email).Delete(&catalog.AccountRequest{}),
+		t.db.Delete(&catalog.User{}, u.ID),
+	} {
+		if q.Error != nil {
+			return q.Error
+		}
+	}
+	_, err := t.event(catalog.EntityUser, userEntityID(u.ID), catalog.ActionDelete, map[string]any{"admin": u.Admin}, nil)
+	return err
 }
 
 // Principal builds the acting principal of a user.

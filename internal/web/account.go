@@ -49,7 +49,8 @@ func (s *server) handleAccountDelete(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := principal(c)
 	if err := s.Store.DeleteUser(ctx, p.Actor(), p.UserID); err != nil {
-		return err
+		// The last platform admin is refused with a message saying why.
+		return userActionError(err)
 	}
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err

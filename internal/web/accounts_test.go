@@ -261,6 +261,19 @@ func TestAccessMatrix(t *testing.T) {
 			want: row(unau, none, forb, forb, forb, forb, unau)},
 		{name: "API delete unknown adoption", method: "DELETE", target: "/api/v1/adoptions/999999", api: true,
 			want: row(unau, notf, notf, notf, notf, notf, unau)},
+		// User administration ({A} is the user id of Gemeinde A's editor, {mA} its membership, {B} Gemeinde B's editor);
+		// the writes come last, in an order where each still finds what it changes.
+		{name: "user administration", method: "GET", target: "/verwaltung/benutzer", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "confirm removing A's role", method: "GET", target: "/verwaltung/benutzer/{A}/rollen/{mA}/entfernen", want: row(seeO, forb, forb, forb, ok, forb, ok)},
+		{name: "confirm revoking A's tokens", method: "GET", target: "/verwaltung/benutzer/{A}/tokens/widerrufen", want: row(seeO, forb, forb, forb, ok, forb, ok)},
+		{name: "confirm deleting B", method: "GET", target: "/verwaltung/benutzer/{B}/loeschen", want: row(seeO, forb, forb, forb, forb, forb, ok)},
+		{name: "confirm deleting unknown user", method: "GET", target: "/verwaltung/benutzer/999999/loeschen", want: row(seeO, forb, forb, forb, notf, notf, notf)},
+		{name: "revoke A's tokens", method: "POST", target: "/verwaltung/benutzer/{A}/tokens/widerrufen", form: url.Values{},
+			want: row(unau, forb, forb, forb, seeO, forb, seeO)},
+		{name: "remove A's role", method: "POST", target: "/verwaltung/benutzer/{A}/rollen/{mA}/entfernen", form: url.Values{},
+			want: row(unau, forb, forb, forb, seeO, forb, seeO)},
+		{name: "delete B", method: "POST", target: "/verwaltung/benutzer/{B}/loeschen", form: url.Values{},
+			want: row(unau, forb, forb, forb, forb, forb, seeO)},
 	}
 	for _, role := range roles {
 		t.Run(role, func(t *testing.T) {
@@ -270,8 +283,10 @@ func TestAccessMatrix(t *testing.T) {
 			if role != "anonym" {
 				tok = env.token(t, role)
 			}
+			userA, userB := env.user(t, "redaktion-a"), env.user(t, "redaktion-b")
+			ids := strings.NewReplacer("{A}", fmt.Sprint(userA.ID), "{mA}", fmt.Sprint(userA.Memberships[0].ID), "{B}", fmt.Sprint(userB.ID))
 			for _, k := range cases {
-				target := k.target
+				target := ids.Replace(k.target)
 				if strings.Contains(target, "%d") {
 					target = fmt.Sprintf(target, env.adoptionOf(t, "wohngeld-online", gemeindeA))
 				}

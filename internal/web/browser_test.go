@@ -104,6 +104,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("CompareChosenSolutions", b.compare)
 	t.Run("AxeOnEveryPageType", b.axeEverywhere)
 	t.Run("RegisterAdoptionAsEditor", b.registerAdoption)
+	t.Run("UserAdministrationAsAdmin", b.userAdministration)
 	t.Run("NarrowScreen320", b.narrow)
 	t.Run("PrintStyles", b.print)
 }

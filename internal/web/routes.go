@@ -64,6 +64,17 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/verwaltung/import", s.handleImportForm, requireLogin)
 	e.POST("/verwaltung/import", s.handleImport, requireLogin)
 
+	// User administration: admins (all accounts) and Land coordinators (accounts in their Land) (users_admin.go)
+	e.GET("/verwaltung/benutzer", s.handleUsers, requireLogin, requireUserAdmin)
+	e.GET("/verwaltung/benutzer/:id/rollen/:mid/entfernen", s.handleMembershipRemoveConfirm, requireLogin, requireUserAdmin)
+	e.POST("/verwaltung/benutzer/:id/rollen/:mid/entfernen", s.handleMembershipRemove, requireLogin, requireUserAdmin)
+	e.GET("/verwaltung/benutzer/:id/tokens/widerrufen", s.handleTokensRevokeConfirm, requireLogin, requireUserAdmin)
+	e.POST("/verwaltung/benutzer/:id/tokens/widerrufen", s.handleTokensRevoke, requireLogin, requireUserAdmin)
+	e.GET("/verwaltung/benutzer/:id/adminrecht/entziehen", s.handleAdminRevokeConfirm, requireLogin, requireUserAdmin)
+	e.POST("/verwaltung/benutzer/:id/adminrecht/entziehen", s.handleAdminRevoke, requireLogin, requireUserAdmin)
+	e.GET("/verwaltung/benutzer/:id/loeschen", s.handleUserDeleteConfirm, requireLogin, requireUserAdmin)
+	e.POST("/verwaltung/benutzer/:id/loeschen", s.handleUserDelete, requireLogin, requireUserAdmin)
+
 	// Registration: solutions (static paths win over /loesungen/:slug)
 	e.GET("/loesungen/neu", s.handleSolutionNew, requireLogin)
 	e.POST("/loesungen/neu", s.handleSolutionSave, requireLogin)
