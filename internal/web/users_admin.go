@@ -235,6 +235,25 @@ func refusal(p catalog.Principal, u catalog.User, msg string) error {
 	return echo.NewHTTPError(http.StatusForbidden, msg)
 }
 
+// userFor returns the acting principal and the :id account when allowed
+// lets the principal act on it, or the refusal why gives.
+func (s *server) userFor(c echo.Context, allowed func(catalog.Principal, catalog.User) bool, why func(catalog.Principal, catalog.User) string) (catalog.Principal, catalog.User, error) {
+	p := principal(c)
+	u, err := s.managedUser(c)
+	if err != nil {
+		return p, u, err
+	}
+	if !allowed(p, u) {
+		return p, u, refusal(p, u, why(p, u))
+	}
+	return p, u, nil
+}
+
+// because is a refusal that reads the same for everyone.
+func because(msg string) func(catalog.Principal, catalog.User) string {
+	return func(catalog.Principal, catalog.User) string { return msg }
+}
+
 // endSessionsOf ends every session of the user, so a changed account logs
 // in afresh. Access itself is re-read from the database on each request;
 // this also ends what the session carries (a pending notice, the login).
@@ -334,13 +353,9 @@ func (s *server) activeTokens(ctx context.Context, userID uint, now time.Time) (
 
 // handleTokensRevokeConfirm asks before all tokens of a user are revoked, or explains why not.
 func (s *server) handleTokensRevokeConfirm(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	_, u, err := s.userFor(c, catalog.Principal.CanRevokeTokensOf, tokensRefusal)
 	if err != nil {
 		return err
-	}
-	if !p.CanRevokeTokensOf(u) {
-		return refusal(p, u, tokensRefusal(p, u))
 	}
 	n, err := s.activeTokens(c.Request().Context(), u.ID, time.Now())
 	if err != nil {
@@ -354,13 +369,9 @@ func (s *server) handleTokensRevokeConfirm(c echo.Context) error {
 
 // handleTokensRevoke revokes all active tokens of a user.
 func (s *server) handleTokensRevoke(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	p, u, err := s.userFor(c, catalog.Principal.CanRevokeTokensOf, tokensRefusal)
 	if err != nil {
 		return err
-	}
-	if !p.CanRevokeTokensOf(u) {
-		return refusal(p, u, tokensRefusal(p, u))
 	}
 	n, err := s.Store.RevokeAllTokens(c.Request().Context(), p, u.ID, time.Now())
 	if err != nil {
@@ -375,13 +386,9 @@ func (s *server) handleTokensRevoke(c echo.Context) error {
 
 // handleUserDeleteConfirm asks before an account is deleted.
 func (s *server) handleUserDeleteConfirm(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	_, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, because("Konten löscht nur die Plattformverwaltung."))
 	if err != nil {
 		return err
-	}
-	if !p.CanDeleteUser(u) {
-		return refusal(p, u, "Konten löscht nur die Plattformverwaltung.")
 	}
 	d := views.UserConfirmData{Heading: "Konto löschen", Question: "Soll das Konto von " + u.Name + " (" + u.Email + ") endgültig gelöscht werden?",
 		Consequences: []string{"Alle Rollen und API-Tokens des Kontos werden gelöscht; laufende Sitzungen enden.",
@@ -395,13 +402,9 @@ func (s *server) handleUserDeleteConfirm(c echo.Context) error {
 
 // handleUserDelete deletes an account.
 func (s *server) handleUserDelete(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	p, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, because("Konten löscht nur die Plattformverwaltung."))
 	if err != nil {
 		return err
-	}
-	if !p.CanDeleteUser(u) {
-		return refusal(p, u, "Konten löscht nur die Plattformverwaltung.")
 	}
 	if err := s.Store.DeleteUserAs(c.Request().Context(), p, u.ID); err != nil {
 		return userActionError(err)
@@ -411,13 +414,9 @@ func (s *server) handleUserDelete(c echo.Context) error {
 
 // handleAdminRevokeConfirm asks before the platform admin role is taken away.
 func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	_, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung."))
 	if err != nil {
 		return err
-	}
-	if !p.CanRevokeAdmin(u) {
-		return refusal(p, u, "Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung.")
 	}
 	d := views.UserConfirmData{Heading: "Plattformverwaltung entziehen", Question: "Soll " + u.Name + " nicht mehr zur Plattformverwaltung gehören?",
 		Consequences: []string{"Die Rollen für Organisationen bleiben bestehen.", "Laufende Sitzungen von " + u.Name + " werden beendet."},
@@ -430,13 +429,9 @@ func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
 
 // handleAdminRevoke takes the platform admin role away.
 func (s *server) handleAdminRevoke(c echo.Context) error {
-	p := principal(c)
-	u, err := s.managedUser(c)
+	p, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung."))
 	if err != nil {
 		return err
-	}
-	if !p.CanRevokeAdmin(u) {
-		return refusal(p, u, "Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung.")
 	}
 	if err := s.Store.RevokeAdmin(c.Request().Context(), p, u.ID); err != nil {
 		return userActionError(err)
