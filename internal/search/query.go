@@ -513,9 +513,9 @@ func (q Query) filterValues() map[string][]string {
 // HasFilters reports whether any facet filter is set.
 func (q Query) HasFilters() bool { return len(q.filterValues()) > 0 }
 
-// filteredQuery combines the text query with the kind and facet filters,
-// leaving out the facet skip (for its own counts).
-func filteredQuery(text query.Query, kind string, filters map[string][]string, skip string) query.Query {
+// filteredQuery combines the text query with the kind and facet filters
+// (the OZG-Leistungen's search; the solutions' filters are bitmaps).
+func filteredQuery(text query.Query, kind string, filters map[string][]string) query.Query {
 	// The filters are terms of one conjunction with the text, weighing
 	// nothing: a conjunction leaps over documents a selective filter
 	// excludes, where a post-filter would score every text match first.
@@ -530,7 +530,7 @@ func filteredQuery(text query.Query, kind string, filters map[string][]string, s
 	conj = append(conj, termQ(fKind, kind, w))
 	for _, key := range FacetKeys {
 		vals := filters[key]
-		if key == skip || len(vals) == 0 {
+		if len(vals) == 0 {
 			continue
 		}
 		alts := make([]query.Query, 0, len(vals))

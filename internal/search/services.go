@@ -84,7 +84,7 @@ func (ix *Index) searchServices(ctx context.Context, q ServiceQuery, from, size 
 			return err
 		}
 		run := func(text query.Query) (*bleve.SearchResult, error) {
-			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters, ""), size, from, false)
+			req := bleve.NewSearchRequestOptions(filteredQuery(text, kindService, filters), size, from, false)
 			req.Fields = []string{fOZG, fName}
 			if text == nil || q.Sort == SortName {
 				req.SortBy([]string{fNameSort})
