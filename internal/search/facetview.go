@@ -413,20 +413,20 @@ func (v *facetView) hits(docs []uint32) []Hit {
 	return out
 }
 
-// bitmapQuery matches the documents of a bitmap computed from the view of
-// the snapshot the search reads, scoring nothing.
-type bitmapQuery struct {
-	cols *columns
-	pick func(v *facetView) *roaring.Bitmap
+// filterQuery matches the solutions that pass the facet filters, in the
+// view of the snapshot the search reads, scoring nothing.
+type filterQuery struct {
+	cols    *columns
+	filters map[string][]string
 }
 
 // Searcher implements query.Query.
-func (q *bitmapQuery) Searcher(_ context.Context, r index.IndexReader, _ mapping.IndexMapping, _ search.SearcherOptions) (search.Searcher, error) {
+func (q *filterQuery) Searcher(_ context.Context, r index.IndexReader, _ mapping.IndexMapping, _ search.SearcherOptions) (search.Searcher, error) {
 	v, err := q.cols.viewOf(r)
 	if err != nil {
 		return nil, err
 	}
-	bm := q.pick(v)
+	bm := v.filter(q.filters, "")
 	return &bitmapSearcher{bm: bm, it: bm.Iterator()}, nil
 }
 

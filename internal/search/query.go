@@ -14,7 +14,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
@@ -649,7 +648,7 @@ func (ix *Index) match(ctx context.Context, idx bleve.Index, p textPlan, strict 
 			_, allErr = idx.SearchInContext(ctx, req)
 		})
 	}
-	filter := &bitmapQuery{cols: ix.cols, pick: func(v *facetView) *roaring.Bitmap { return v.filter(filters, "") }}
+	filter := &filterQuery{cols: ix.cols, filters: filters}
 	main := &recordQuery{cols: ix.cols, inner: bleve.NewConjunctionQuery(text, filter)}
 	var sr *bleve.SearchResult
 	var err error
