@@ -50,6 +50,17 @@ type MapView struct {
 	Legend  []LegendEntry
 	// PointLabel explains the point markers in the legend; "" when there are none.
 	PointLabel string
+	// PointR is the radius of the point markers in map units ("" for the
+	// default); a zoomed map draws them smaller so they keep their size on screen.
+	PointR string
+}
+
+// pointR is the radius attribute of a map's points.
+func (m MapView) pointR() string {
+	if m.PointR == "" {
+		return "4.5"
+	}
+	return m.PointR
 }
 
 // MapRegion is one Land on a map.

@@ -32,7 +32,39 @@ type Region struct {
 	Path string
 	// CX and CY are the centre of the Land's bounding box in map coordinates.
 	CX, CY float64
+	// Box is the Land's bounding box in map coordinates.
+	Box Box
 }
+
+// Box is a rectangle in map coordinates.
+type Box struct{ X0, Y0, X1, Y1 float64 }
+
+// Add returns b grown to hold the point (x, y); the zero Box holds nothing.
+func (b Box) Add(x, y float64) Box {
+	if b == (Box{}) {
+		return Box{x, y, x, y}
+	}
+	return Box{math.Min(b.X0, x), math.Min(b.Y0, y), math.Max(b.X1, x), math.Max(b.Y1, y)}
+}
+
+// Around returns b padded by a share of its size, at least min wide and
+// high and not narrower than three quarters of its height (nor flatter), so
+// a zoomed map of a few points keeps a readable shape.
+func (b Box) Around(share, min float64) Box {
+	w, h := b.X1-b.X0, b.Y1-b.Y0
+	w, h = math.Max(w*(1+2*share), min), math.Max(h*(1+2*share), min)
+	w, h = math.Max(w, h*0.75), math.Max(h, w*0.75)
+	cx, cy := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
+	return Box{cx - w/2, cy - h/2, cx + w/2, cy + h/2}
+}
+
+// ViewBox is the SVG viewBox attribute value showing b.
+func (b Box) ViewBox() string {
+	return num(b.X0) + " " + num(b.Y0) + " " + num(b.X1-b.X0) + " " + num(b.Y1-b.Y0)
+}
+
+// Zoom is how much larger b shows things than the whole map does.
+func (m *Map) Zoom(b Box) float64 { return m.Width / (b.X1 - b.X0) }
 
 // Map is Germany projected onto a plane Width wide and Height high.
 type Map struct {
@@ -162,6 +194,7 @@ func Load(fsys fs.FS, name string) (*Map, error) {
 		}
 		r.Path = b.String()
 		r.CX, r.CY = round1((x0+x1)/2), round1((y0+y1)/2)
+		r.Box = Box{x0, y0, x1, y1}
 		m.Regions = append(m.Regions, r)
 	}
 	sort.Slice(m.Regions, func(i, j int) bool { return m.Regions[i].Key < m.Regions[j].Key })

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,4 +124,37 @@ func parse(path string) [][][2]float64 {
 		}
 	}
 	return rings
+}
+
+func TestBoxAround(t *testing.T) {
+	var b Box
+	b = b.Add(10, 20).Add(30, 25)
+	if b != (Box{10, 20, 30, 25}) {
+		t.Fatalf("Add: %+v", b)
+	}
+	// 20 wide, 5 high: padded by 10 % each side to 24 × 6, then at least
+	// three quarters as high as wide (18), around the same centre.
+	got := b.Around(0.1, 8)
+	if want := (Box{8, 13.5, 32, 31.5}); math.Abs(got.X0-want.X0)+math.Abs(got.Y0-want.Y0)+math.Abs(got.X1-want.X1)+math.Abs(got.Y1-want.Y1) > 1e-9 {
+		t.Errorf("Around: %+v, want %+v", got, want)
+	}
+	if vb := got.ViewBox(); vb != "8 13.5 24 18" {
+		t.Errorf("ViewBox %q", vb)
+	}
+	// One point: the minimum size, square.
+	if one := (Box{}).Add(5, 5).Around(0.15, 24); one != (Box{-7, -7, 17, 17}) {
+		t.Errorf("one point: %+v", one)
+	}
+	m, err := Germany()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := m.Zoom(Box{0, 0, m.Width / 4, 10}); z != 4 {
+		t.Errorf("Zoom of a quarter width: %v", z)
+	}
+	for _, r := range m.Regions {
+		if r.Box.X0 >= r.Box.X1 || r.Box.Y0 >= r.Box.Y1 || r.CX < r.Box.X0 || r.CX > r.Box.X1 {
+			t.Errorf("%s: box %+v, centre %v", r.Name, r.Box, r.CX)
+		}
+	}
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -258,4 +260,104 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Point classes of the map of a Kreis's Gemeinden.
+const (
+	pointAdopted = "map-point--adopted"
+	pointNone    = "map-point--none"
+	pointSelf    = "map-point--self"
+)
+
+// kreisMap draws the Gemeinden of a Kreis, zoomed to them, inside their
+// Land and its neighbours: a Gemeinde with an own adoption (perOrg counts
+// them) is filled, one without is open, and self (when not zero) is the
+// Gemeinde the page is about.
+func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []catalog.Organisation, perOrg map[uint]int64, self uint) (views.MapView, error) {
+	m, err := geo.Germany()
+	if err != nil {
+		return views.MapView{}, err
+	}
+	type placed struct {
+		x, y  float64
+		g     *catalog.Organisation
+		class string
+	}
+	var pts []placed
+	for i := range gemeinden {
+		g := &gemeinden[i]
+		if g.Lat == 0 && g.Lon == 0 {
+			continue
+		}
+		x, y := m.Project(g.Lat, g.Lon)
+		class := pointNone
+		switch {
+		case g.ID == self:
+			class = pointSelf
+		case perOrg[g.ID] > 0:
+			class = pointAdopted
+		}
+		pts = append(pts, placed{x, y, g, class})
+	}
+	// The view holds the Gemeinden near the middle of the Kreis: a far
+	// island (Helgoland in Pinneberg) would shrink the others to a dot. It
+	// is still drawn where it lies, and listed in the table.
+	var box geo.Box
+	if len(pts) > 0 {
+		xs, ys := make([]float64, len(pts)), make([]float64, len(pts))
+		for i, p := range pts {
+			xs[i], ys[i] = p.x, p.y
+		}
+		cx, cy := median(xs), median(ys)
+		dist := make([]float64, len(pts))
+		for i, p := range pts {
+			dist[i] = math.Hypot(p.x-cx, p.y-cy)
+		}
+		limit := max(4*median(slices.Clone(dist)), 8)
+		for i, p := range pts {
+			if dist[i] <= limit || p.g.ID == self {
+				box = box.Add(p.x, p.y)
+			}
+		}
+	} else if r, ok := m.Region(land.Key); ok {
+		box = r.Box
+	}
+	// Open points first, then filled ones, the page's own Gemeinde on top.
+	rank := map[string]int{pointNone: 0, pointAdopted: 1, pointSelf: 2}
+	slices.SortStableFunc(pts, func(a, b placed) int { return rank[a.class] - rank[b.class] })
+	view := box.Around(0.15, 24)
+	zoom := m.Zoom(view)
+	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: view.ViewBox(), PointR: geo.Num(max(4.5/zoom, 0.6)),
+		Legend: []views.LegendEntry{{Class: "map-n1", Label: land.Name}, {Class: mapOther, Label: "andere Länder"}}}
+	for _, r := range m.Regions {
+		class := mapOther
+		if r.Key == land.Key {
+			class = "map-n1"
+		}
+		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: class, Title: r.Name})
+	}
+	if self != 0 {
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: "map__swatch--point " + pointSelf, Label: "diese Gemeinde"})
+	}
+	mv.Legend = append(mv.Legend,
+		views.LegendEntry{Class: "map__swatch--point " + pointAdopted, Label: "Gemeinde mit eigener Nachnutzung"},
+		views.LegendEntry{Class: "map__swatch--point " + pointNone, Label: "Gemeinde ohne eigene Nachnutzung"})
+	for _, p := range pts {
+		n := perOrg[p.g.ID]
+		title := p.g.Name + ": keine eigene Nachnutzung"
+		if n > 0 {
+			title = p.g.Name + ": " + views.FormatInt(n) + " eigene Nachnutzung"
+			if n > 1 {
+				title += "en"
+			}
+		}
+		mv.Points = append(mv.Points, views.MapPoint{X: geo.Num(p.x), Y: geo.Num(p.y), Class: p.class, Title: title})
+	}
+	return mv, nil
+}
+
+// median returns the middle value of v (which it sorts).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }

@@ -49,6 +49,13 @@ func (s *server) handleKreisShow(c echo.Context) error {
 		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g)}, {Text: g.Type},
 			{Text: views.FormatInt(g.Population)}, {Text: g.Postcode}, {Text: views.FormatInt(perOrg[g.ID])}})
 	}
+	mv, err := kreisMap("karte-kreis", "Gemeinden in "+kreis.Name+" mit und ohne eigene Nachnutzung",
+		"Karte von "+kreis.Name+" in "+d.Land.Name+"; jeder Punkt ist eine Gemeinde, gefüllt mit, offen ohne eigene Nachnutzung. Die Tabelle daneben enthält dieselben Angaben.",
+		d.Land, gemeinden, perOrg, 0)
+	if err != nil {
+		return err
+	}
+	d.Map = &mv
 	return renderOK(c, views.OrgPage(page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
 		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
 		views.Crumb{Label: kreis.Name}), d))
@@ -86,12 +93,37 @@ func (s *server) handleGemeindeShow(c echo.Context) error {
 	if d.Own, err = s.Store.AdoptionsByOrganisation(ctx, catalog.KindGemeinde, g.Key); err != nil {
 		return err
 	}
+	if d.Map, err = s.gemeindeMap(ctx, g, kreis, d); err != nil {
+		return err
+	}
 	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Länder", URL: "/laender"}, {Label: d.Land.Name, URL: views.LandURL(d.Land.Key)}}
 	if kreis != nil && kreis.Name != g.Name {
 		crumbs = append(crumbs, views.Crumb{Label: kreis.Name, URL: views.OrgURL(kreis)})
 	}
 	crumbs = append(crumbs, views.Crumb{Label: g.Name})
 	return renderOK(c, views.OrgPage(page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
+}
+
+// gemeindeMap shows a Gemeinde among the Gemeinden of its Kreis (alone
+// when it belongs to none).
+func (s *server) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *catalog.Organisation, d views.OrgData) (*views.MapView, error) {
+	gemeinden := []catalog.Organisation{g}
+	perOrg := map[uint]int64{g.ID: int64(len(d.Own))}
+	where := d.Land.Name
+	if kreis != nil {
+		var err error
+		if gemeinden, err = s.Store.GemeindenInKreis(ctx, kreis.Key); err != nil {
+			return nil, err
+		}
+		if perOrg, err = s.Store.AdoptionCountsInKreis(ctx, kreis.Key); err != nil {
+			return nil, err
+		}
+		where = kreis.Name
+	}
+	mv, err := kreisMap("karte-gemeinde", "Lage von "+g.Name+" in "+where,
+		"Karte von "+where+"; "+g.Name+" ist hervorgehoben, die anderen Punkte sind die Gemeinden in "+where+", gefüllt mit, offen ohne eigene Nachnutzung.",
+		d.Land, gemeinden, perOrg, g.ID)
+	return &mv, err
 }
 
 // orgContext loads the Land (and Kreis) of an organisation with what they adopted themselves.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -378,6 +379,63 @@ func TestOrganisationPages(t *testing.T) {
 	}
 	for _, bad := range []string{"/gemeinden/999999999999", "/gemeinden/abc", "/gemeinden/99999999", "/kreise/99999", "/kreise/1"} {
 		getDoc(t, app, bad, http.StatusNotFound)
+	}
+}
+
+// The Kreis and Gemeinde pages draw the Gemeinden of the Kreis, zoomed to
+// them: filled with an own adoption, open without, the page's own on top.
+func TestOrganisationMaps(t *testing.T) {
+	app, _ := sharedApp(t)
+	type point struct{ class, title string }
+	mapOf := func(path string, zoomed bool) (string, []point) {
+		t.Helper()
+		doc, _ := getDoc(t, app, path, http.StatusOK)
+		svg := doc.Find(tid("map") + " svg")
+		if svg.Length() != 1 {
+			t.Fatalf("%s: %d maps", path, svg.Length())
+		}
+		var pts []point
+		svg.Find(tid("map-point")).Each(func(_ int, p *goquery.Selection) {
+			class, _ := p.Attr("class")
+			if r, _ := p.Attr("r"); zoomed && r == "4.5" {
+				t.Errorf("%s: point radius not scaled to the zoom", path)
+			}
+			pts = append(pts, point{strings.TrimPrefix(class, "map__point "), text(p.Find("title"))})
+		})
+		vb, _ := svg.Attr("viewBox")
+		return vb, pts
+	}
+	germany, _ := mapOf("/laender/05", false)
+
+	vb, pts := mapOf("/kreise/01056", true) // Pinneberg: 49 Gemeinden, Helgoland far out at sea
+	if vb == germany || len(pts) != 49 {
+		t.Fatalf("Pinneberg: viewBox %q (Germany %q), %d points", vb, germany, len(pts))
+	}
+	var adopted []string
+	for _, p := range pts {
+		if p.class == "map-point--adopted" {
+			adopted = append(adopted, p.title)
+		} else if p.class != "map-point--none" || !strings.HasSuffix(p.title, ": keine eigene Nachnutzung") {
+			t.Errorf("Pinneberg point %+v", p)
+		}
+	}
+	if !cmp.Equal(adopted, []string{"Pinneberg, Stadt: 1 eigene Nachnutzung"}) {
+		t.Errorf("Pinneberg adopting Gemeinden: %q", adopted)
+	}
+	var x0, y0, w, h float64
+	if n, err := fmt.Sscanf(vb, "%f %f %f %f", &x0, &y0, &w, &h); n != 4 || err != nil {
+		t.Fatalf("Pinneberg viewBox %q: %v", vb, err)
+	}
+	if w > 60 {
+		t.Errorf("Pinneberg's view is %.1f wide: Helgoland should not widen it", w)
+	}
+
+	_, pts = mapOf("/gemeinden/064360007007", true) // Hofheim among the 12 Gemeinden of the Main-Taunus-Kreis
+	if len(pts) != 12 {
+		t.Fatalf("Main-Taunus-Kreis: %d points", len(pts))
+	}
+	if last := pts[len(pts)-1]; last != (point{"map-point--self", "Hofheim am Taunus, Kreisstadt: 1 eigene Nachnutzung"}) {
+		t.Errorf("the page's own Gemeinde, drawn last: %+v", last)
 	}
 }
 
