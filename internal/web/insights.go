@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 	"efa-register/internal/insights"
 	"efa-register/views"
 )
@@ -112,7 +113,7 @@ func (s *server) handleScoreboard(c echo.Context) error {
 	if err := sortScoreboard(rows, col, dir == "auf" || (dir == "" && (col == "" || col == "name"))); err != nil {
 		return err
 	}
-	d := views.ScoreboardData{CSV: "/laender.csv"}
+	d := views.ScoreboardData{CSV: "/laender.csv", XLSX: "/laender.xlsx"}
 	for _, sc := range scoreColumns {
 		next, sorted := "ab", ""
 		if sc.key == col {
@@ -141,23 +142,27 @@ func (s *server) handleScoreboard(c echo.Context) error {
 	return renderOK(c, views.ScoreboardPage(page(c, "Länder im Vergleich", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
 }
 
-// handleScoreboardCSV serves the scoreboard as CSV.
-func (s *server) handleScoreboardCSV(c echo.Context) error {
+// handleScoreboardTable answers GET /laender.csv and /laender.xlsx: the
+// scoreboard with every figure and rank, numbers as numbers.
+func (s *server) handleScoreboardTable(c echo.Context) error {
 	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	rows := e.Scoreboard()
-	head := []string{"Länderschlüssel", "Land", "Einwohner", "Bereitgestellt", "Rang", "Nachnutzung durch andere", "Nachnutzung im eigenen Land",
-		"Rang", "Eigene Nachnutzungen", "davon in Betrieb", "Rang", "je 100.000 Einwohner", "Rang", "Reichweite", "erreichte OZG-Leistungen", "Rang"}
-	out := [][]string{head}
-	for _, r := range rows {
-		out = append(out, []string{r.LandKey, r.Name, strconv.FormatInt(r.Population, 10), strconv.Itoa(r.Provided), strconv.Itoa(r.Ranks[insights.ColProvided]),
-			strconv.Itoa(r.ReceivedExternal), strconv.Itoa(r.ReceivedInternal), strconv.Itoa(r.Ranks[insights.ColReceivedExternal]),
-			strconv.Itoa(r.Made), strconv.Itoa(r.MadeLive), strconv.Itoa(r.Ranks[insights.ColMade]), fmtFloat(r.MadePer100k, 2),
-			strconv.Itoa(r.Ranks[insights.ColMadePer100k]), fmtFloat(r.Coverage*100, 2), strconv.Itoa(r.ServicesCovered), strconv.Itoa(r.Ranks[insights.ColCoverage])})
+	t := export.Table{Name: "Ländervergleich"}
+	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner", "Bereitgestellt", "Rang", "Nachnutzung durch andere", "Nachnutzung im eigenen Land",
+		"Rang", "Eigene Nachnutzungen", "davon in Betrieb", "Rang", "je 100.000 Einwohner", "Rang", "Reichweite (%)", "erreichte OZG-Leistungen", "Rang"} {
+		t.Columns = append(t.Columns, export.Column{Header: h})
 	}
-	return sendCSV(c, "laendervergleich.csv", out)
+	t.Columns[1].Width = 24
+	round := func(v float64) float64 { return math.Round(v*100) / 100 }
+	for _, r := range e.Scoreboard() {
+		t.Rows = append(t.Rows, []any{r.LandKey, r.Name, r.Population, r.Provided, r.Ranks[insights.ColProvided],
+			r.ReceivedExternal, r.ReceivedInternal, r.Ranks[insights.ColReceivedExternal],
+			r.Made, r.MadeLive, r.Ranks[insights.ColMade], round(r.MadePer100k),
+			r.Ranks[insights.ColMadePer100k], round(r.Coverage * 100), r.ServicesCovered, r.Ranks[insights.ColCoverage]})
+	}
+	return sendTable(c, t, "laendervergleich", exportFormat(c))
 }
 
 // sendCSV answers with a semicolon-separated UTF-8 CSV with byte order mark,

@@ -1,14 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/xuri/excelize/v2"
 
 	"efa-register/internal/insights"
 	"efa-register/internal/store"
@@ -91,6 +94,48 @@ func TestInsightCSVDownloads(t *testing.T) {
 		if rec.Code != 200 || !strings.HasPrefix(body, "\ufeff") || !strings.Contains(body, want) ||
 			!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
 			t.Errorf("%s = %d %q: %.200q", target, rec.Code, rec.Header().Get("Content-Type"), body)
+		}
+	}
+}
+
+// The scoreboard as an Excel file holds the same rows as the API, numbers as numbers.
+func TestScoreboardXLSX(t *testing.T) {
+	app, _ := newInsightsApp(t)
+	rec := do(t, app, "GET", "/laender.xlsx", nil)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+		!strings.Contains(rec.Header().Get("Content-Disposition"), `filename="laendervergleich.xlsx"`) {
+		t.Fatalf("/laender.xlsx = %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Disposition"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Ländervergleich")
+	if err != nil || len(rows) != 17 {
+		t.Fatalf("sheet Ländervergleich: %d rows, %v", len(rows), err)
+	}
+	if rows[0][1] != "Land" || rows[0][2] != "Einwohner" {
+		t.Errorf("header %q", rows[0])
+	}
+	var sb struct {
+		States []struct {
+			LandKey    string `json:"landKey"`
+			Made       int    `json:"made"`
+			Population int64  `json:"population"`
+		} `json:"states"`
+	}
+	if err := json.Unmarshal(do(t, app, "GET", "/api/v1/scoreboard", nil).Body.Bytes(), &sb); err != nil || len(sb.States) != 16 {
+		t.Fatalf("scoreboard: %v", err)
+	}
+	for i, st := range sb.States {
+		row := rows[i+1]
+		if row[0] != st.LandKey || row[8] != strconv.Itoa(st.Made) {
+			t.Errorf("row %d: %q, API %+v", i+1, row[:9], st)
+		}
+		typ, err := f.GetCellType("Ländervergleich", "C"+strconv.Itoa(i+2))
+		if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+			t.Errorf("population of %s is stored as %v (%v), want a number", st.LandKey, typ, err)
 		}
 	}
 }

@@ -90,7 +90,8 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/nachnutzungen/:id/loeschen", s.handleAdoptionDelete, requireLogin)
 
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
-	e.GET("/laender.csv", s.handleScoreboardCSV)
+	e.GET("/laender.csv", s.handleScoreboardTable)
+	e.GET("/laender.xlsx", s.handleScoreboardTable)
 	e.GET("/laender/:code/luecken", s.handleLandGaps)
 	e.GET("/laender/:code/luecken.csv", s.handleLandGaps)
 	e.GET("/einblicke/:seite", s.handleInsight)
