@@ -34,6 +34,12 @@ func loadOps(getenv func(string) string) (web.Ops, error) {
 			return ops, fmt.Errorf("EFA_HSTS=%q: want true or false: %w", v, errUsage)
 		}
 	}
+	if v := getenv("EFA_METRICS_TOKEN"); v != "" {
+		if len(v) < 16 {
+			return ops, fmt.Errorf("EFA_METRICS_TOKEN: want at least 16 characters: %w", errUsage)
+		}
+		ops.MetricsToken = v
+	}
 	if v := getenv("EFA_RATE_LIMIT"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,6 +184,13 @@ func mapLen(m *map[seriesKey]requestSeries) int {
 
 // handleMetrics serves the Prometheus text format.
 func (s *server) handleMetrics(c echo.Context) error {
+	if want := s.Ops.MetricsToken; want != "" {
+		got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "Die Metriken verlangen das Token aus EFA_METRICS_TOKEN.")
+		}
+	}
 	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -227,3 +227,24 @@ func TestMetricsReportWebhookDeliveryState(t *testing.T) {
 		t.Errorf("efa_webhooks_registered = %v, want 1", m)
 	}
 }
+
+// With EFA_METRICS_TOKEN set, /metrics answers only to that bearer token.
+func TestMetricsToken(t *testing.T) {
+	const token = "scrape-0123456789abcdef"
+	app, _ := newOpsApp(t, web.Ops{MetricsToken: token})
+	for name, auth := range map[string]string{"none": "", "wrong": "Bearer scrape-0123456789abcdeX", "basic": "Basic " + token, "prefix": "Bearer " + token[:10]} {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := serve(app, req)
+		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != `Bearer realm="metrics"` || strings.Contains(rec.Body.String(), "efa_http") {
+			t.Errorf("%s: %d %q %.80q", name, rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body.String())
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if rec := serve(app, req); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "efa_http_request_duration_seconds") {
+		t.Errorf("with the token: %d %.80q", rec.Code, rec.Body.String())
+	}
+}

@@ -48,6 +48,9 @@ type Ops struct {
 	MaxInFlight int
 	// QueueWait is how long a request waits for a free slot (default 100 ms).
 	QueueWait time.Duration
+	// MetricsToken, when set, is the bearer token /metrics asks for;
+	// without it /metrics is open (keep it behind the proxy then).
+	MetricsToken string
 }
 
 // Default values of Ops.
