@@ -249,6 +249,12 @@ func (s *server) userFor(c echo.Context, allowed func(catalog.Principal, catalog
 	return p, u, nil
 }
 
+// Refusals of the admin-only actions.
+var (
+	onlyAdminsDelete = because("Konten löscht nur die Plattformverwaltung.")
+	onlyAdminsDemote = because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung.")
+)
+
 // because is a refusal that reads the same for everyone.
 func because(msg string) func(catalog.Principal, catalog.User) string {
 	return func(catalog.Principal, catalog.User) string { return msg }
@@ -386,7 +392,7 @@ func (s *server) handleTokensRevoke(c echo.Context) error {
 
 // handleUserDeleteConfirm asks before an account is deleted.
 func (s *server) handleUserDeleteConfirm(c echo.Context) error {
-	_, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, because("Konten löscht nur die Plattformverwaltung."))
+	_, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, onlyAdminsDelete)
 	if err != nil {
 		return err
 	}
@@ -402,7 +408,7 @@ func (s *server) handleUserDeleteConfirm(c echo.Context) error {
 
 // handleUserDelete deletes an account.
 func (s *server) handleUserDelete(c echo.Context) error {
-	p, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, because("Konten löscht nur die Plattformverwaltung."))
+	p, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, onlyAdminsDelete)
 	if err != nil {
 		return err
 	}
@@ -414,7 +420,7 @@ func (s *server) handleUserDelete(c echo.Context) error {
 
 // handleAdminRevokeConfirm asks before the platform admin role is taken away.
 func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
-	_, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung."))
+	_, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, onlyAdminsDemote)
 	if err != nil {
 		return err
 	}
@@ -429,7 +435,7 @@ func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
 
 // handleAdminRevoke takes the platform admin role away.
 func (s *server) handleAdminRevoke(c echo.Context) error {
-	p, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung."))
+	p, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, onlyAdminsDemote)
 	if err != nil {
 		return err
 	}
