@@ -197,7 +197,7 @@ func (s *Store) SolutionsBySlugs(ctx context.Context, slugs []string) (map[strin
 	}
 	var list []catalog.Solution
 	err := s.r.WithContext(ctx).Preload("Provider").
-		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Preload("Services", orderServices).
 		Where("slug IN ?", slugs).Find(&list).Error
 	for _, sol := range list {
 		out[sol.Slug] = sol

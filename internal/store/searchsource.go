@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 
-	"gorm.io/gorm"
-
 	"efa-register/internal/catalog"
 )
 
@@ -34,7 +32,7 @@ func (s *Store) SolutionsForSearch(ctx context.Context, slugs []string) ([]Searc
 		end := min(start+500, len(slugs))
 		var sols []catalog.Solution
 		err := s.r.WithContext(ctx).Preload("Provider").
-			Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+			Preload("Services", orderServices).
 			Where("slug IN ?", slugs[start:end]).Order("id").Find(&sols).Error
 		if err != nil {
 			return nil, translate(err, "solutions for search")
@@ -59,7 +57,7 @@ func (s *Store) EachSolutionForSearch(ctx context.Context, batch int, fn func([]
 	for {
 		var sols []catalog.Solution
 		err := s.r.WithContext(ctx).Preload("Provider").
-			Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+			Preload("Services", orderServices).
 			Where("id > ?", lastID).Order("id").Limit(batch).Find(&sols).Error
 		if err != nil {
 			return translate(err, "solutions for search")

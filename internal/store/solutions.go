@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"efa-register/internal/catalog"
 )
 
@@ -88,7 +86,7 @@ func (s *Store) FindSolutions(ctx context.Context, f SolutionFilter) (SolutionPa
 	default:
 		q = q.Order("solutions.name")
 	}
-	err := q.Preload("Provider").Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+	err := q.Preload("Provider").Preload("Services", orderServices).
 		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&page.Items).Error
 	return page, translate(err, "find solutions")
 }
@@ -104,7 +102,7 @@ func (s *Store) AllSolutions(ctx context.Context) ([]catalog.Solution, error) {
 func (s *Store) SolutionBySlug(ctx context.Context, slug string) (catalog.Solution, error) {
 	var sol catalog.Solution
 	err := s.r.WithContext(ctx).Preload("Provider").
-		Preload("Services", func(db *gorm.DB) *gorm.DB { return db.Order("services.id") }).
+		Preload("Services", orderServices).
 		Where("slug = ?", slug).First(&sol).Error
 	return sol, translate(err, fmt.Sprintf("solution %q", slug))
 }
