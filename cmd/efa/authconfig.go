@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 // loadAuth reads the login and session settings:
@@ -19,8 +19,8 @@ import (
 //	EFA_SESSION_LIFETIME   absolute lifetime of a session (default 12h)
 //	EFA_OIDC_ISSUER, EFA_OIDC_CLIENT_ID, EFA_OIDC_CLIENT_SECRET, EFA_OIDC_REDIRECT_URL
 //	                       login through a Land's identity provider (all four, or none)
-func loadAuth(getenv func(string) string) (web.AuthConfig, error) {
-	a := web.AuthConfig{CookieSecure: true, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour}
+func loadAuth(getenv func(string) string) (server.AuthConfig, error) {
+	a := server.AuthConfig{CookieSecure: true, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour}
 	if v := getenv("EFA_COOKIE_SECURE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -40,7 +40,7 @@ func loadAuth(getenv func(string) string) (web.AuthConfig, error) {
 	if a.IdleTimeout > a.Lifetime {
 		return a, fmt.Errorf("EFA_SESSION_IDLE must not exceed EFA_SESSION_LIFETIME: %w", errUsage)
 	}
-	a.OIDC = web.OIDCConfig{Issuer: getenv("EFA_OIDC_ISSUER"), ClientID: getenv("EFA_OIDC_CLIENT_ID"),
+	a.OIDC = server.OIDCConfig{Issuer: getenv("EFA_OIDC_ISSUER"), ClientID: getenv("EFA_OIDC_CLIENT_ID"),
 		ClientSecret: getenv("EFA_OIDC_CLIENT_SECRET"), RedirectURL: getenv("EFA_OIDC_REDIRECT_URL")}
 	set := 0
 	for _, v := range []string{a.OIDC.Issuer, a.OIDC.ClientID, a.OIDC.ClientSecret, a.OIDC.RedirectURL} {

@@ -9,16 +9,16 @@ import (
 	"syscall"
 	"time"
 
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // loadOps reads the operational settings of the web layer from the
 // environment: trusted proxies, body limit, HSTS, rate and concurrency limits.
-func loadOps(getenv func(string) string) (web.Ops, error) {
-	ops := web.Ops{RateLimit: 20, MaxBodyBytes: web.DefaultMaxBodyBytes, MaxInFlight: web.DefaultMaxInFlight, QueueWait: web.DefaultQueueWait}
+func loadOps(getenv func(string) string) (server.Ops, error) {
+	ops := server.Ops{RateLimit: 20, MaxBodyBytes: server.DefaultMaxBodyBytes, MaxInFlight: server.DefaultMaxInFlight, QueueWait: server.DefaultQueueWait}
 	var err error
 	if v := getenv("EFA_TRUSTED_PROXIES"); v != "" {
-		if ops.TrustedProxies, err = web.ParseTrustedProxies(v); err != nil {
+		if ops.TrustedProxies, err = server.ParseTrustedProxies(v); err != nil {
 			return ops, fmt.Errorf("EFA_TRUSTED_PROXIES: %v: %w", err, errUsage)
 		}
 	}

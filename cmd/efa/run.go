@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 	"efa-register/seed"
 	"efa-register/views"
 )
@@ -42,9 +42,9 @@ type config struct {
 	DataDir  string
 	LogLevel slog.Level
 	// Ops are the limits, proxies and headers of the web layer (ops.go).
-	Ops web.Ops
+	Ops server.Ops
 	// Auth configures sessions and OIDC login (authconfig.go).
-	Auth web.AuthConfig
+	Auth server.AuthConfig
 	// Savings are the assumptions of the Digitalisierungsrendite.
 	Savings insights.SavingsConfig
 	// PublicURL is the register's public address for absolute links in the feeds (EFA_PUBLIC_URL).
@@ -187,7 +187,7 @@ func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
-	return slog.New(web.RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	return slog.New(server.RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})))
 }
 
 func buildVersion() string {

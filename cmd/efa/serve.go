@@ -11,9 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"efa-register/internal/api"
 	"efa-register/internal/insights"
 	"efa-register/internal/search"
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
@@ -74,9 +75,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
-	go func() { defer close(hooksDone); web.NewWebhookDispatcher(st, log).Run(hookCtx) }()
+	go func() { defer close(hooksDone); api.NewWebhookDispatcher(st, log).Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }()
-	handler := web.New(web.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng,
+	handler := server.New(server.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng,
 		PublicURL: cfg.PublicURL, Operator: cfg.Operator, PubliccodeFetcher: publiccodeFetcher(cfg)})
 	srv := &http.Server{
 		Handler:           handler,
@@ -86,7 +87,7 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		// Large API answers tune their socket while they are sent (TCP_CORK).
-		ConnContext: web.ConnContext,
+		ConnContext: api.ConnContext,
 		// net/http's own complaints (TLS handshakes, panics) as JSON too.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

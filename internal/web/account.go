@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
@@ -21,16 +22,16 @@ func orgURL(kind, key string) string {
 	return "/loesungen?anbieter=DE"
 }
 
-// handleAccount shows the user's own data and roles.
-func (s *server) handleAccount(c echo.Context) error {
+// HandleAccount shows the user's own data and roles.
+func (s *Site) HandleAccount(c echo.Context) error {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	u, err := s.Store.UserByID(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
 	d := views.AccountData{Name: u.Name, Email: u.Email, Admin: u.Admin, Coordinates: len(p.Coordinates()) > 0,
-		Notice: s.sessions.PopString(ctx, "notice")}
+		Notice: s.Sessions.PopString(ctx, "notice")}
 	for _, m := range u.Memberships {
 		if m.Organisation == nil {
 			continue
@@ -38,27 +39,27 @@ func (s *server) handleAccount(c echo.Context) error {
 		d.Memberships = append(d.Memberships, views.MembershipRow{OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.Label(),
 			OrgURL: orgURL(string(m.Organisation.Kind), m.Organisation.Key), Role: m.Role})
 	}
-	return renderOK(c, views.AccountPage(page(c, "Mein Konto", "/konto"), d))
+	return httpx.RenderOK(c, views.AccountPage(httpx.Page(c, "Mein Konto", "/konto"), d))
 }
 
-// handleAccountDelete deletes the user's own account after confirmation.
-func (s *server) handleAccountDelete(c echo.Context) error {
+// HandleAccountDelete deletes the user's own account after confirmation.
+func (s *Site) HandleAccountDelete(c echo.Context) error {
 	if c.FormValue("bestaetigung") != "ja" {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten.")
 	}
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	if err := s.Store.DeleteUser(ctx, p.Actor(), p.UserID); err != nil {
 		// The last platform admin is refused with a message saying why.
 		return userActionError(err)
 	}
-	if err := s.sessions.Destroy(ctx); err != nil {
+	if err := s.Sessions.Destroy(ctx); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
 // flash stores a notice shown on the next page.
-func (s *server) flash(c echo.Context, text string) {
-	s.sessions.Put(c.Request().Context(), "notice", text)
+func (s *Site) flash(c echo.Context, text string) {
+	s.Sessions.Put(c.Request().Context(), "notice", text)
 }

@@ -23,9 +23,9 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 const (
@@ -59,10 +59,10 @@ type testEnv struct {
 	store *store.Store
 }
 
-func newEnv(t testing.TB, cfg web.AuthConfig) *testEnv { return newEnvWith(t, cfg, false) }
+func newEnv(t testing.TB, cfg server.AuthConfig) *testEnv { return newEnvWith(t, cfg, false) }
 
 // newEnvWith builds the environment, with its own search index when withSearch is set.
-func newEnvWith(t testing.TB, cfg web.AuthConfig, withSearch bool) *testEnv {
+func newEnvWith(t testing.TB, cfg server.AuthConfig, withSearch bool) *testEnv {
 	t.Helper()
 	st := storetest.Seeded(t)
 	ctx := context.Background()
@@ -82,7 +82,7 @@ func newEnvWith(t testing.TB, cfg web.AuthConfig, withSearch bool) *testEnv {
 		}
 	}
 	cfg.CookieSecure = true
-	deps := web.Deps{Store: st, Version: "test", Auth: cfg, Log: testLog}
+	deps := server.Deps{Store: st, Version: "test", Auth: cfg, Log: testLog}
 	if withSearch {
 		ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), st, nil)
 		if err != nil {
@@ -91,7 +91,7 @@ func newEnvWith(t testing.TB, cfg web.AuthConfig, withSearch bool) *testEnv {
 		t.Cleanup(func() { ix.Close() })
 		deps.Search = ix
 	}
-	return &testEnv{app: web.New(deps), store: st}
+	return &testEnv{app: server.New(deps), store: st}
 }
 
 // client is a browser-like client: it keeps cookies and sends the fetch
@@ -277,7 +277,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	for _, role := range roles {
 		t.Run(role, func(t *testing.T) {
-			env := newEnv(t, web.AuthConfig{})
+			env := newEnv(t, server.AuthConfig{})
 			c := env.as(t, role)
 			tok := ""
 			if role != "anonym" {
@@ -313,7 +313,7 @@ func TestAccessMatrix(t *testing.T) {
 }
 
 func TestEditorBCannotTouchAdoptionsOfA(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	ctx := context.Background()
 	id := env.adoptionOf(t, "wohngeld-online", gemeindeA)
 	before, _ := env.store.LastEventSeq(ctx)
@@ -352,7 +352,7 @@ func TestEditorBCannotTouchAdoptionsOfA(t *testing.T) {
 }
 
 func TestSessionLifecycle(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{IdleTimeout: time.Second})
+	env := newEnv(t, server.AuthConfig{IdleTimeout: time.Second})
 	c := env.client(t)
 	// A session exists before login (the login page keeps no state, so make one with a failed login).
 	c.do("GET", "/anmelden", nil, nil)
@@ -395,7 +395,7 @@ func TestSessionLifecycle(t *testing.T) {
 }
 
 func TestLoginThrottleAndErrors(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	c := env.client(t)
 	for i := 0; i < 5; i++ {
 		rec := c.do("POST", "/anmelden", url.Values{"email": {"redaktion-a@example.de"}, "password": {"falsch-falsch-falsch"}}, nil)
@@ -421,7 +421,7 @@ func TestLoginThrottleAndErrors(t *testing.T) {
 }
 
 func TestCrossSitePostsAreRejected(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	c := env.as(t, "redaktion-a")
 	form := url.Values{"organisation": {"gemeinde:" + gemeindeA}, "status": {"ended"}}
 	for name, h := range map[string]map[string]string{
@@ -441,7 +441,7 @@ func TestCrossSitePostsAreRejected(t *testing.T) {
 }
 
 func TestAdoptionWritesAreAuditedWithActor(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	ctx := context.Background()
 	editor := env.as(t, "redaktion-b")
 	provider := env.as(t, "anbieter")
@@ -471,7 +471,7 @@ func TestAdoptionWritesAreAuditedWithActor(t *testing.T) {
 }
 
 func TestAPITokenLifecycle(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	c := env.as(t, "redaktion-b")
 	page := c.do("GET", "/konto/tokens", nil, nil)
 	if page.Code != 200 {
@@ -535,7 +535,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 }
 
 func TestAccountRequestFlow(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	anon := env.client(t)
 	// Search by AGS, then request.
 	rec := anon.do("POST", "/konto/beantragen", url.Values{"q": {"01001000"}, "aktion": {"suchen"}}, nil)
@@ -588,7 +588,7 @@ func TestAccountRequestFlow(t *testing.T) {
 }
 
 func TestHistoryPagesShowChangesWithoutPersons(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	b := env.as(t, "redaktion-b")
 	if rec := b.do("POST", "/loesungen/i-kfz/nachnutzung", url.Values{"organisation": {"gemeinde:" + gemeindeB}, "status": {"interested"}, "note": {"Erstkontakt"}}, nil); rec.Code != http.StatusSeeOther {
 		t.Fatalf("register = %d", rec.Code)
@@ -615,7 +615,7 @@ func TestHistoryPagesShowChangesWithoutPersons(t *testing.T) {
 }
 
 func TestSolutionRegistrationForm(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	ctx := context.Background()
 	prov := env.as(t, "anbieter")
 	if rec := prov.do("GET", "/loesungen/neu", nil, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Schleswig-Holstein (Land)") {
@@ -694,7 +694,7 @@ func (c *client) upload(csvText string, allOrNothing bool) *httptest.ResponseRec
 }
 
 func TestBulkImport(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	ctx := context.Background()
 	csvText := "loesung;schluessel;status;seit;vertragsart;notiz\n" +
 		"i-kfz;01001000;interessiert;2026-11;;Flensburg per AGS\n" +
@@ -743,7 +743,7 @@ func TestBulkImport(t *testing.T) {
 var testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
 func TestSolutionPageAdoptionActions(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	page := func(c *client) *goquery.Document {
 		rec := c.do("GET", "/loesungen/wohngeld-online", nil, nil)
 		if rec.Code != 200 {
@@ -804,7 +804,7 @@ func TestRateLimitSparesValidTokens(t *testing.T) {
 		Prefix: secret[:10], ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	app := web.New(web.Deps{Store: st, Version: "test", Ops: web.Ops{RateLimit: 0.001, RateBurst: 2}})
+	app := server.New(server.Deps{Store: st, Version: "test", Ops: server.Ops{RateLimit: 0.001, RateBurst: 2}})
 	get := func(token string) int {
 		req := httptest.NewRequest("GET", "/api/v1/stats", nil)
 		req.RemoteAddr = "203.0.113.9:1000"
@@ -825,7 +825,7 @@ func TestRateLimitSparesValidTokens(t *testing.T) {
 }
 
 func TestWebhookAdminPage(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	if rec := env.as(t, "koordination-sh").do("GET", "/verwaltung/webhooks", nil, nil); rec.Code != http.StatusForbidden {
 		t.Errorf("coordinator = %d, want 403", rec.Code)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"efa-register/internal/catalog"
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // BenchmarkAPIAdoptionWrites measures adoption registrations per second
@@ -21,7 +21,7 @@ import (
 // real write: Flensburg's editor registers or updates (with a new note) its
 // adoption of one of the 50 seeded solutions.
 func BenchmarkAPIAdoptionWrites(b *testing.B) {
-	env := newEnv(b, web.AuthConfig{})
+	env := newEnv(b, server.AuthConfig{})
 	srv := httptest.NewServer(env.app)
 	defer srv.Close()
 	tok := env.token(b, "redaktion-a")

@@ -10,12 +10,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
 
 // actingOrgs returns the organisations the principal acts for directly (its grants).
-func (s *server) actingOrgs(ctx context.Context, p catalog.Principal) ([]catalog.Organisation, error) {
+func (s *Site) actingOrgs(ctx context.Context, p catalog.Principal) ([]catalog.Organisation, error) {
 	var out []catalog.Organisation
 	for _, g := range p.Grants {
 		o, err := s.Store.OrganisationByKey(ctx, g.Kind, g.Key)
@@ -30,9 +31,9 @@ func (s *server) actingOrgs(ctx context.Context, p catalog.Principal) ([]catalog
 func orgRef(o catalog.Organisation) string { return string(o.Kind) + ":" + o.Key }
 
 // adoptionForm fills the form data for a solution.
-func (s *server) adoptionForm(c echo.Context, sol catalog.Solution) (views.AdoptionFormData, error) {
+func (s *Site) adoptionForm(c echo.Context, sol catalog.Solution) (views.AdoptionFormData, error) {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	d := views.AdoptionFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Status: string(catalog.AdoptionInterested),
 		AllowOther: p.Admin || len(p.Coordinates()) > 0}
 	orgs, err := s.actingOrgs(ctx, p)
@@ -67,12 +68,12 @@ func (s *server) adoptionForm(c echo.Context, sol catalog.Solution) (views.Adopt
 }
 
 func adoptionPage(c echo.Context, sol catalog.Solution) views.Page {
-	return page(c, "Nachnutzung eintragen", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
+	return httpx.Page(c, "Nachnutzung eintragen", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
 		views.Crumb{Label: sol.Name, URL: "/loesungen/" + sol.Slug}, views.Crumb{Label: "Nachnutzung eintragen"})
 }
 
-// handleAdoptionForm shows the adoption form of a solution.
-func (s *server) handleAdoptionForm(c echo.Context) error {
+// HandleAdoptionForm shows the adoption form of a solution.
+func (s *Site) HandleAdoptionForm(c echo.Context) error {
 	sol, err := s.Store.SolutionBySlug(c.Request().Context(), c.Param("slug"))
 	if err != nil {
 		return err
@@ -84,12 +85,12 @@ func (s *server) handleAdoptionForm(c echo.Context) error {
 	if len(d.Orgs) == 0 && !d.AllowOther {
 		return echo.NewHTTPError(http.StatusForbidden, "Sie handeln für keine Organisation und können daher keine Nachnutzung eintragen.")
 	}
-	return renderOK(c, views.AdoptionFormPage(adoptionPage(c, sol), d))
+	return httpx.RenderOK(c, views.AdoptionFormPage(adoptionPage(c, sol), d))
 }
 
 // resolveAdopter finds the organisation named in the form: the chosen one
 // of the user's, or (for coordinators and admins) one given by key.
-func (s *server) resolveAdopter(ctx context.Context, chosen, other string) (catalog.Organisation, error) {
+func (s *Site) resolveAdopter(ctx context.Context, chosen, other string) (catalog.Organisation, error) {
 	other = strings.TrimSpace(other)
 	if other != "" {
 		var o catalog.Organisation
@@ -126,8 +127,8 @@ func (s *server) resolveAdopter(ctx context.Context, chosen, other string) (cata
 	return o, nil
 }
 
-// handleAdoptionSubmit registers or updates the adoption and returns to the solution page.
-func (s *server) handleAdoptionSubmit(c echo.Context) error {
+// HandleAdoptionSubmit registers or updates the adoption and returns to the solution page.
+func (s *Site) HandleAdoptionSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
 	if err != nil {
@@ -139,20 +140,20 @@ func (s *server) handleAdoptionSubmit(c echo.Context) error {
 	}
 	d.Org, d.OtherOrg = c.FormValue("organisation"), c.FormValue("andere")
 	d.Status, d.Since, d.ContractType, d.Note = c.FormValue("status"), c.FormValue("since"), c.FormValue("contractType"), c.FormValue("note")
-	p := principal(c)
+	p := httpx.Principal(c)
 	org, err := s.resolveAdopter(ctx, d.Org, d.OtherOrg)
 	if err == nil {
-		_, err = s.registerAdoption(ctx, p, store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: org.Kind, AdopterKey: org.Key,
+		_, err = s.Store.RegisterAdoptionAs(ctx, p, store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: org.Kind, AdopterKey: org.Key,
 			Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(d.Status), Since: d.Since, ContractType: d.ContractType, Note: d.Note}})
 	}
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		d.Errors = ve.Fields
-		return render(c, http.StatusUnprocessableEntity, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
 	case errors.Is(err, catalog.ErrForbidden):
 		d.Errors = views.FormErrors{"organisation": fmt.Sprintf("Sie dürfen für „%s“ keine Nachnutzung eintragen.", org.Name)}
-		return render(c, http.StatusForbidden, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
+		return httpx.Render(c, http.StatusForbidden, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
 	case err != nil:
 		return err
 	}
@@ -160,9 +161,9 @@ func (s *server) handleAdoptionSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/loesungen/"+sol.Slug+"#nachnutzer")
 }
 
-// handleAdoptionConfirm records the provider's confirmation or dispute.
-func (s *server) handleAdoptionConfirm(c echo.Context) error {
-	id, err := pathID(c, "id")
+// HandleAdoptionConfirm records the provider's confirmation or dispute.
+func (s *Site) HandleAdoptionConfirm(c echo.Context) error {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func (s *server) handleAdoptionConfirm(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
 	}
-	a, err := s.confirmAdoption(c.Request().Context(), principal(c), id, conf)
+	a, err := s.Store.ConfirmAdoptionAs(c.Request().Context(), httpx.Principal(c), id, conf)
 	if err != nil {
 		return err
 	}
@@ -183,15 +184,15 @@ func (s *server) handleAdoptionConfirm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/loesungen/"+a.Solution.Slug+"#nachnutzer")
 }
 
-// handleAdoptionDelete deletes an adoption through the form on the solution page.
-func (s *server) handleAdoptionDelete(c echo.Context) error {
-	id, err := pathID(c, "id")
+// HandleAdoptionDelete deletes an adoption through the form on the solution page.
+func (s *Site) HandleAdoptionDelete(c echo.Context) error {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	p := principal(c)
-	a, err := s.adoptionForEdit(ctx, p, id)
+	p := httpx.Principal(c)
+	a, err := s.Store.AdoptionForEdit(ctx, p, id)
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/server"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // BenchmarkExport measures GET /api/v1/export in process (the full router
 // with every middleware), the 200 and the 304 path, next to an Echo
 // hello-world handler. bench/api measures the same over loopback.
 func BenchmarkExport(b *testing.B) {
-	app := web.New(web.Deps{Store: storetest.Seeded(b), Version: "bench"})
+	app := server.New(server.Deps{Store: storetest.Seeded(b), Version: "bench"})
 	first := httptest.NewRecorder()
 	app.ServeHTTP(first, httptest.NewRequest(http.MethodGet, "/api/v1/export", nil))
 	etag := first.Header().Get("ETag")

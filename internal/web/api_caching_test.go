@@ -16,9 +16,9 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 func newSolutionInput(slug, name string) store.SolutionInput {
@@ -33,7 +33,7 @@ func newSolutionInput(slug, name string) store.SolutionInput {
 func TestConditionalRequests(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
-	api := newClient(t, web.New(web.Deps{Store: st, Version: "test"}))
+	cl := newClient(t, server.New(server.Deps{Store: st, Version: "test"}))
 	head, err := st.LastEventSeq(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestConditionalRequests(t *testing.T) {
 	type seen struct{ etag, etagGz, lastModified string }
 	before := map[string]seen{}
 	for _, target := range targets {
-		first := api.get(target)
+		first := cl.get(target)
 		etag, lm := first.Header().Get("ETag"), first.Header().Get("Last-Modified")
 		if first.Code != 200 || !strings.HasPrefix(etag, `"`) || lm == "" || first.Header().Get("Cache-Control") != "public, no-cache" {
 			t.Fatalf("%s: %d, ETag %q, Last-Modified %q, Cache-Control %q", target, first.Code, etag, lm, first.Header().Get("Cache-Control"))
@@ -55,29 +55,29 @@ func TestConditionalRequests(t *testing.T) {
 		if _, err := http.ParseTime(lm); err != nil {
 			t.Errorf("%s: Last-Modified %q: %v", target, lm, err)
 		}
-		again := api.get(target, "If-None-Match", etag)
+		again := cl.get(target, "If-None-Match", etag)
 		if again.Code != http.StatusNotModified || again.Body.Len() != 0 || again.Header().Get("ETag") != etag {
 			t.Errorf("%s with If-None-Match: %d, %d bytes, ETag %q", target, again.Code, again.Body.Len(), again.Header().Get("ETag"))
 		}
-		if other := api.get(target, "If-None-Match", `"something-else", W/`+etag); other.Code != http.StatusNotModified {
+		if other := cl.get(target, "If-None-Match", `"something-else", W/`+etag); other.Code != http.StatusNotModified {
 			t.Errorf("%s: a weak form of the tag in a list must match too: %d", target, other.Code)
 		}
-		if ims := api.get(target, "If-Modified-Since", lm); ims.Code != http.StatusNotModified || ims.Body.Len() != 0 {
+		if ims := cl.get(target, "If-Modified-Since", lm); ims.Code != http.StatusNotModified || ims.Body.Len() != 0 {
 			t.Errorf("%s with If-Modified-Since: %d", target, ims.Code)
 		}
-		if old := api.get(target, "If-Modified-Since", "Mon, 02 Jan 2006 15:04:05 GMT"); old.Code != 200 {
+		if old := cl.get(target, "If-Modified-Since", "Mon, 02 Jan 2006 15:04:05 GMT"); old.Code != 200 {
 			t.Errorf("%s modified since 2006: %d", target, old.Code)
 		}
-		if stale := api.get(target, "If-None-Match", `"0000"`, "If-Modified-Since", lm); stale.Code != 200 {
+		if stale := cl.get(target, "If-None-Match", `"0000"`, "If-Modified-Since", lm); stale.Code != 200 {
 			t.Errorf("%s: If-None-Match decides over If-Modified-Since: %d", target, stale.Code)
 		}
-		gz := api.get(target, "Accept-Encoding", "gzip")
+		gz := cl.get(target, "Accept-Encoding", "gzip")
 		etagGz := gz.Header().Get("ETag")
 		if gz.Header().Get("Content-Encoding") == "gzip" {
 			if etagGz == etag {
 				t.Errorf("%s: gzip variant shares the ETag", target)
 			}
-			if r := api.get(target, "Accept-Encoding", "gzip", "If-None-Match", etagGz); r.Code != http.StatusNotModified {
+			if r := cl.get(target, "Accept-Encoding", "gzip", "If-None-Match", etagGz); r.Code != http.StatusNotModified {
 				t.Errorf("%s: gzip revalidation = %d", target, r.Code)
 			}
 		}
@@ -88,7 +88,7 @@ func TestConditionalRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, target := range targets {
-		rec := api.get(target, "If-None-Match", before[target].etag)
+		rec := cl.get(target, "If-None-Match", before[target].etag)
 		if !changedByWrite[target] {
 			if rec.Code != http.StatusNotModified {
 				t.Errorf("%s did not change, yet revalidation gives %d", target, rec.Code)
@@ -101,12 +101,12 @@ func TestConditionalRequests(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), "etag-probe") && !strings.Contains(rec.Body.String(), "ETag-Probe") && target != "/api/v1/states" {
 			t.Errorf("%s after the write does not show it", target)
 		}
-		if r := api.get(target, "Accept-Encoding", "gzip", "If-None-Match", before[target].etagGz); r.Code != 200 {
+		if r := cl.get(target, "Accept-Encoding", "gzip", "If-None-Match", before[target].etagGz); r.Code != 200 {
 			t.Errorf("%s: old gzip tag after a write = %d", target, r.Code)
 		}
 	}
 	var x struct{ Cursor string }
-	api.json("/api/v1/export", 200, &x)
+	cl.json("/api/v1/export", 200, &x)
 	if x.Cursor != feed.Cursor(head+1) {
 		t.Errorf("export cursor after one write = %s, want %d", x.Cursor, head+1)
 	}
@@ -117,7 +117,7 @@ func TestConditionalRequests(t *testing.T) {
 func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
-	api := newClient(t, web.New(web.Deps{Store: st, Version: "test", PublicURL: "https://efa.example.de/"}))
+	cl := newClient(t, server.New(server.Deps{Store: st, Version: "test", PublicURL: "https://efa.example.de/"}))
 	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("feed-probe", "Feed-Probe")); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 	for _, c := range []struct {
 		target, contentType, feedType string
 	}{{"/feed.json", "application/feed+json", "json"}, {"/feed.atom", "application/atom+xml; charset=utf-8", "atom"}} {
-		rec := api.get(c.target)
+		rec := cl.get(c.target)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != c.contentType {
 			t.Fatalf("%s: %d %q", c.target, rec.Code, rec.Header().Get("Content-Type"))
 		}
@@ -159,7 +159,7 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 		}
 	}
 	// Without a configured public address the links follow the request.
-	local := newClient(t, web.New(web.Deps{Store: st, Version: "test"}))
+	local := newClient(t, server.New(server.Deps{Store: st, Version: "test"}))
 	var jf struct {
 		HomePageURL string `json:"home_page_url"`
 		Items       []struct {
@@ -177,7 +177,7 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 // TestHeadOfTheExport: HEAD gets the headers of GET (length, validators) and no body.
 func TestHeadOfTheExport(t *testing.T) {
 	st := storetest.Seeded(t)
-	app := web.New(web.Deps{Store: st, Version: "test"})
+	app := server.New(server.Deps{Store: st, Version: "test"})
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 	// The same document through a recorder (written from memory, not by sendfile).
@@ -236,34 +236,34 @@ func TestAPIWritesConform(t *testing.T) {
 		t.Fatal(err)
 	}
 	head, _ := st.LastEventSeq(ctx)
-	api := newClient(t, web.New(web.Deps{Store: st, Version: "test"}))
+	cl := newClient(t, server.New(server.Deps{Store: st, Version: "test"}))
 	bearer := []string{"Authorization", "Bearer " + secret}
 
-	rec := api.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"`+all[0].Slug+`","adopterKind":"gemeinde","adopterKey":"010010000000","status":"interested"}`, bearer...)
+	rec := cl.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"`+all[0].Slug+`","adopterKind":"gemeinde","adopterKey":"010010000000","status":"interested"}`, bearer...)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("POST = %d %s", rec.Code, rec.Body.String())
 	}
 	var created feed.Adoption
 	json.Unmarshal(rec.Body.Bytes(), &created)
 	id := created.ID
-	if rec := api.send(http.MethodPatch, "/api/v1/adoptions/"+id, `{"status":"live","since":"2025-02"}`, bearer...); rec.Code != http.StatusOK {
+	if rec := cl.send(http.MethodPatch, "/api/v1/adoptions/"+id, `{"status":"live","since":"2025-02"}`, bearer...); rec.Code != http.StatusOK {
 		t.Fatalf("PATCH = %d %s", rec.Code, rec.Body.String())
 	}
 	var one feed.Adoption
-	api.json("/api/v1/adoptions/"+id, http.StatusOK, &one)
+	cl.json("/api/v1/adoptions/"+id, http.StatusOK, &one)
 	if one.Status != "live" || one.Since != "2025-02" || one.Adopter.ID != "gemeinde:010010000000" {
 		t.Errorf("after PATCH: %+v", one)
 	}
-	if rec := api.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"x"}`); rec.Code != http.StatusUnauthorized {
+	if rec := cl.send(http.MethodPost, "/api/v1/adoptions", `{"solution":"x"}`); rec.Code != http.StatusUnauthorized {
 		t.Errorf("POST without token = %d", rec.Code)
 	}
-	if rec := api.send(http.MethodDelete, "/api/v1/adoptions/"+id, "", bearer...); rec.Code != http.StatusNoContent {
+	if rec := cl.send(http.MethodDelete, "/api/v1/adoptions/"+id, "", bearer...); rec.Code != http.StatusNoContent {
 		t.Fatalf("DELETE = %d %s", rec.Code, rec.Body.String())
 	}
 	var page struct {
 		Changes []struct{ Type, Entity, ID string } `json:"changes"`
 	}
-	api.json("/api/v1/changes?after="+feed.Cursor(head), http.StatusOK, &page)
+	cl.json("/api/v1/changes?after="+feed.Cursor(head), http.StatusOK, &page)
 	var types []string
 	for _, c := range page.Changes {
 		if c.Entity == "adoption" && c.ID == id {

@@ -17,7 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"efa-register/internal/web"
+	"efa-register/internal/api"
 )
 
 // The contract harness: every request the API tests make and every answer
@@ -44,7 +44,7 @@ func spec(t testing.TB) (*openapi3.T, routers.Router) {
 		// Spreadsheets are binary; their schema is a string with a media type.
 		openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
-		specDoc, specErr = loader.LoadFromData(web.OpenAPI)
+		specDoc, specErr = loader.LoadFromData(api.OpenAPI)
 		if specErr != nil {
 			return
 		}

@@ -11,9 +11,9 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // discardWriter is the least a server does per answer: a fresh header map
@@ -52,7 +52,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 func BenchmarkExport304(b *testing.B) {
 	st := storetest.Seeded(b)
 	token := benchToken(b, st)
-	app := web.New(web.Deps{Store: st, Version: "bench", Ops: web.Ops{RateLimit: 20}})
+	app := server.New(server.Deps{Store: st, Version: "bench", Ops: server.Ops{RateLimit: 20}})
 	first := httptest.NewRecorder()
 	app.ServeHTTP(first, httptest.NewRequest(http.MethodGet, "/api/v1/export", nil))
 	etag := first.Header().Get("ETag")

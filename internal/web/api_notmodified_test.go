@@ -14,9 +14,9 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // contentSecurityHeaders are the security headers about content.
@@ -28,7 +28,7 @@ var contentSecurityHeaders = []string{"Content-Security-Policy", "X-Content-Type
 // headers about content (the client keeps those of its stored answer); an
 // answer with content to the same conditional request carries them all.
 func TestNotModifiedCarriesOnlyWhatItNeeds(t *testing.T) {
-	app := web.New(web.Deps{Store: storetest.Seeded(t), Version: "test", Ops: web.Ops{HSTS: true}})
+	app := server.New(server.Deps{Store: storetest.Seeded(t), Version: "test", Ops: server.Ops{HSTS: true}})
 	written := func(method, target string, header ...string) (int, http.Header) {
 		rec := httpDo(app, method, target, header...)
 		// Result has the header as it was when the status line was written.
@@ -108,7 +108,7 @@ func TestNotModifiedCarriesOnlyWhatItNeeds(t *testing.T) {
 // kind with every security header, the stack goes to the log, and the next
 // request is served as usual.
 func TestPanicsAreAnswered500(t *testing.T) {
-	app, buf := newOpsApp(t, web.Ops{})
+	app, buf := newOpsApp(t, server.Ops{})
 	app.GET("/kaputt", func(echoContext) error { panic("kaputt im Handler") })
 	app.GET("/api/v1/kaputt", func(echoContext) error { panic(errKaputt) })
 	app.GET("/abbruch", func(echoContext) error { panic(http.ErrAbortHandler) })
@@ -164,7 +164,7 @@ func TestTrustedTokenSparesOnlyTheRateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := web.New(web.Deps{Store: st, Version: "test", Ops: web.Ops{RateLimit: 0.001, RateBurst: 2}})
+	app := server.New(server.Deps{Store: st, Version: "test", Ops: server.Ops{RateLimit: 0.001, RateBurst: 2}})
 	do := func(method, target, token string) int {
 		req := httptest.NewRequest(method, target, strings.NewReader(`{}`))
 		req.RemoteAddr = "198.51.100.7:4711"

@@ -16,11 +16,12 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/insights"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 // TestOpenAPIDocumentCoversEveryRoute: the document is valid OpenAPI 3.1,
@@ -79,7 +80,7 @@ type listOf[T any] struct {
 
 func TestAPISolutions(t *testing.T) {
 	app, st := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	ctx := context.Background()
 	all, err := st.AllSolutions(ctx)
 	if err != nil {
@@ -87,20 +88,20 @@ func TestAPISolutions(t *testing.T) {
 	}
 
 	var p listOf[feed.Solution]
-	api.json("/api/v1/solutions?sort=name", http.StatusOK, &p)
+	cl.json("/api/v1/solutions?sort=name", http.StatusOK, &p)
 	if p.Total != len(all) || p.Page != 1 || p.Limit != 20 || len(p.Items) != 20 {
 		t.Fatalf("first page: total %d page %d limit %d items %d", p.Total, p.Page, p.Limit, len(p.Items))
 	}
 	// The last page holds the rest.
 	var last listOf[feed.Solution]
-	api.json("/api/v1/solutions?sort=name&page=3", http.StatusOK, &last)
+	cl.json("/api/v1/solutions?sort=name&page=3", http.StatusOK, &last)
 	if len(last.Items) != len(all)-40 {
 		t.Errorf("page 3 has %d items, want %d", len(last.Items), len(all)-40)
 	}
 
 	// Without q and sort: by name.
 	var byDefault listOf[feed.Solution]
-	api.json("/api/v1/solutions?limit=100", http.StatusOK, &byDefault)
+	cl.json("/api/v1/solutions?limit=100", http.StatusOK, &byDefault)
 	names := make([]string, len(byDefault.Items))
 	for i, s := range byDefault.Items {
 		names[i] = s.Name
@@ -117,7 +118,7 @@ func TestAPISolutions(t *testing.T) {
 		}
 	}
 	var hessen listOf[feed.Solution]
-	api.json("/api/v1/solutions?provider=06&limit=100", http.StatusOK, &hessen)
+	cl.json("/api/v1/solutions?provider=06&limit=100", http.StatusOK, &hessen)
 	if hessen.Total != len(want) || len(hessen.Items) != len(want) || len(want) == 0 {
 		t.Errorf("provider=06: %d solutions, want %d", hessen.Total, len(want))
 	}
@@ -130,11 +131,11 @@ func TestAPISolutions(t *testing.T) {
 	// One solution: the same facts the database holds.
 	sol := all[0]
 	var one feed.Solution
-	api.json("/api/v1/solutions/"+sol.Slug, http.StatusOK, &one)
+	cl.json("/api/v1/solutions/"+sol.Slug, http.StatusOK, &one)
 	if one.Slug != sol.Slug || one.Name != sol.Name || one.Verified != string(sol.Verified) || len(one.OZGIDs) != len(sol.Services) {
 		t.Errorf("solution %s = %+v", sol.Slug, one)
 	}
-	api.json("/api/v1/solutions/gibt-es-nicht", http.StatusNotFound, nil)
+	cl.json("/api/v1/solutions/gibt-es-nicht", http.StatusNotFound, nil)
 
 	// Its adoptions.
 	adoptions, _, err := st.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: sol.Slug})
@@ -142,25 +143,25 @@ func TestAPISolutions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ap listOf[feed.Adoption]
-	api.json("/api/v1/solutions/"+sol.Slug+"/adoptions", http.StatusOK, &ap)
+	cl.json("/api/v1/solutions/"+sol.Slug+"/adoptions", http.StatusOK, &ap)
 	if ap.Total != len(adoptions) || len(ap.Items) != len(adoptions) {
 		t.Errorf("%s has %d adoptions in the API, %d in the database", sol.Slug, ap.Total, len(adoptions))
 	}
-	api.json("/api/v1/solutions/gibt-es-nicht/adoptions", http.StatusNotFound, nil)
+	cl.json("/api/v1/solutions/gibt-es-nicht/adoptions", http.StatusNotFound, nil)
 
 	// Malformed parameters are named.
-	api.badParam("/api/v1/solutions?limit=0", "limit")
-	api.badParam("/api/v1/solutions?limit=abc", "limit")
-	api.badParam("/api/v1/solutions?provider=17", "provider")
-	api.badParam("/api/v1/solutions?maturity=5", "maturity")
-	api.badParam("/api/v1/solutions?sort=beliebt", "sort")
-	api.badParam("/api/v1/solutions/Kein_Slug", "slug")
-	api.badParam("/api/v1/solutions/x/adoptions?page=0", "page")
+	cl.badParam("/api/v1/solutions?limit=0", "limit")
+	cl.badParam("/api/v1/solutions?limit=abc", "limit")
+	cl.badParam("/api/v1/solutions?provider=17", "provider")
+	cl.badParam("/api/v1/solutions?maturity=5", "maturity")
+	cl.badParam("/api/v1/solutions?sort=beliebt", "sort")
+	cl.badParam("/api/v1/solutions/Kein_Slug", "slug")
+	cl.badParam("/api/v1/solutions/x/adoptions?page=0", "page")
 }
 
 func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 	app, st := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	ctx := context.Background()
 	x, err := st.Export(ctx, timeNow(), 0)
 	if err != nil {
@@ -168,16 +169,16 @@ func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 	}
 	first := x.Adoptions[0]
 	var one feed.Adoption
-	api.json("/api/v1/adoptions/"+feed.AdoptionID(first.ID), http.StatusOK, &one)
+	cl.json("/api/v1/adoptions/"+feed.AdoptionID(first.ID), http.StatusOK, &one)
 	if one.Solution != first.Solution.Slug || one.Adopter.Key != first.Organisation.Key || one.Status != string(first.Status) {
 		t.Errorf("adoption %d = %+v", first.ID, one)
 	}
-	api.json("/api/v1/adoptions/999999", http.StatusNotFound, nil)
-	api.badParam("/api/v1/adoptions/abc", "id")
+	cl.json("/api/v1/adoptions/999999", http.StatusNotFound, nil)
+	cl.badParam("/api/v1/adoptions/abc", "id")
 
 	org := first.Organisation
 	var byOrg listOf[feed.Adoption]
-	api.json("/api/v1/organisations/"+string(org.Kind)+"/"+org.Key+"/adoptions", http.StatusOK, &byOrg)
+	cl.json("/api/v1/organisations/"+string(org.Kind)+"/"+org.Key+"/adoptions", http.StatusOK, &byOrg)
 	n := 0
 	for _, a := range x.Adoptions {
 		if a.OrganisationID == first.OrganisationID {
@@ -200,7 +201,7 @@ func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 		}
 	}
 	var byLand listOf[feed.Adoption]
-	api.json("/api/v1/states/"+land+"/adoptions?limit=2", http.StatusOK, &byLand)
+	cl.json("/api/v1/states/"+land+"/adoptions?limit=2", http.StatusOK, &byLand)
 	if byLand.Total != perLand[land] || len(byLand.Items) != min(2, perLand[land]) || byLand.Limit != 2 {
 		t.Errorf("adoptions in Land %s: total %d items %d, want %d", land, byLand.Total, len(byLand.Items), perLand[land])
 	}
@@ -209,20 +210,20 @@ func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 			t.Errorf("adoption %s of %s listed under Land %s", a.ID, a.Adopter.ID, land)
 		}
 	}
-	api.badParam("/api/v1/states/17/adoptions", "key")
-	api.badParam("/api/v1/states/06/adoptions?limit=5000", "limit")
+	cl.badParam("/api/v1/states/17/adoptions", "key")
+	cl.badParam("/api/v1/states/06/adoptions?limit=5000", "limit")
 }
 
 func TestAPICatalogue(t *testing.T) {
 	app, st := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	ctx := context.Background()
 
 	var wohngeld struct {
 		feed.Service
 		Solutions []struct{ Slug, Name string } `json:"solutions"`
 	}
-	api.json("/api/v1/services/10092", http.StatusOK, &wohngeld)
+	cl.json("/api/v1/services/10092", http.StatusOK, &wohngeld)
 	if wohngeld.Name != "Wohngeld" || len(wohngeld.Leika) == 0 {
 		t.Fatalf("10092 = %+v", wohngeld.Service)
 	}
@@ -238,8 +239,8 @@ func TestAPICatalogue(t *testing.T) {
 	if len(wohngeld.Solutions) != len(covering) || len(covering) == 0 {
 		t.Errorf("Wohngeld is covered by %d solutions in the API, %d in the database", len(wohngeld.Solutions), len(covering))
 	}
-	api.json("/api/v1/services/99999", http.StatusNotFound, nil)
-	api.badParam("/api/v1/services/123", "ozgId")
+	cl.json("/api/v1/services/99999", http.StatusNotFound, nil)
+	cl.badParam("/api/v1/services/123", "ozgId")
 
 	services, err := st.Services(ctx, false)
 	if err != nil {
@@ -253,19 +254,19 @@ func TestAPICatalogue(t *testing.T) {
 		}
 	}
 	var sp listOf[feed.Service]
-	api.json("/api/v1/services?topicField="+itoa(int(topic))+"&limit=100", http.StatusOK, &sp)
+	cl.json("/api/v1/services?topicField="+itoa(int(topic))+"&limit=100", http.StatusOK, &sp)
 	if sp.Total != n || len(sp.Items) != min(n, 100) {
 		t.Errorf("services of Themenfeld %d: %d, want %d", topic, sp.Total, n)
 	}
 	var all listOf[feed.Service]
-	api.json("/api/v1/services", http.StatusOK, &all)
+	cl.json("/api/v1/services", http.StatusOK, &all)
 	if all.Total != 557 || len(all.Items) != 20 || all.Items[0].OZGID >= all.Items[1].OZGID {
 		t.Errorf("services: total %d, %d items", all.Total, len(all.Items))
 	}
-	api.badParam("/api/v1/services?topicField=x", "topicField")
+	cl.badParam("/api/v1/services?topicField=x", "topicField")
 
 	var topics listOf[feed.TopicField]
-	api.json("/api/v1/topic-fields", http.StatusOK, &topics)
+	cl.json("/api/v1/topic-fields", http.StatusOK, &topics)
 	if topics.Total != 14 || len(topics.Items) != 14 {
 		t.Errorf("topic fields: %d", topics.Total)
 	}
@@ -273,38 +274,38 @@ func TestAPICatalogue(t *testing.T) {
 
 func TestAPIOrganisationsAndStates(t *testing.T) {
 	app, st := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	ctx := context.Background()
 
 	var kreise listOf[feed.Organisation]
-	api.json("/api/v1/organisations?kind=kreis&land=06&limit=5", http.StatusOK, &kreise)
+	cl.json("/api/v1/organisations?kind=kreis&land=06&limit=5", http.StatusOK, &kreise)
 	if kreise.Total != 26 || len(kreise.Items) != 5 || kreise.Items[0].Key != "06411" || kreise.Items[0].URN != catalog.ARSURNPrefix+"064110000000" {
 		t.Errorf("Kreise of Hessen: %+v", kreise)
 	}
 	var byAGS listOf[feed.Organisation]
-	api.json("/api/v1/organisations?ags=01001000", http.StatusOK, &byAGS)
+	cl.json("/api/v1/organisations?ags=01001000", http.StatusOK, &byAGS)
 	if byAGS.Total != 1 || byAGS.Items[0].ID != "gemeinde:010010000000" || !strings.HasPrefix(byAGS.Items[0].Name, "Flensburg") {
 		t.Errorf("AGS 01001000: %+v", byAGS)
 	}
 	var flensburg feed.Organisation
-	api.json("/api/v1/organisations/gemeinde/010010000000", http.StatusOK, &flensburg)
+	cl.json("/api/v1/organisations/gemeinde/010010000000", http.StatusOK, &flensburg)
 	if flensburg.AGS != "01001000" || flensburg.Population <= 0 || flensburg.URN != catalog.ARSURNPrefix+"010010000000" || flensburg.Postcode == "" {
 		t.Errorf("Flensburg = %+v", flensburg)
 	}
-	api.json("/api/v1/organisations/gemeinde/019999999999", http.StatusNotFound, nil)
-	api.badParam("/api/v1/organisations?kind=dorf", "kind")
-	api.badParam("/api/v1/organisations?ars=123", "ars")
-	api.badParam("/api/v1/organisations?ags=0100100", "ags")
-	api.badParam("/api/v1/organisations?land=00", "land")
-	api.badParam("/api/v1/organisations/land/17", "key")
-	api.badParam("/api/v1/organisations/stadt/x", "kind")
+	cl.json("/api/v1/organisations/gemeinde/019999999999", http.StatusNotFound, nil)
+	cl.badParam("/api/v1/organisations?kind=dorf", "kind")
+	cl.badParam("/api/v1/organisations?ars=123", "ars")
+	cl.badParam("/api/v1/organisations?ags=0100100", "ags")
+	cl.badParam("/api/v1/organisations?land=00", "land")
+	cl.badParam("/api/v1/organisations/land/17", "key")
+	cl.badParam("/api/v1/organisations/stadt/x", "kind")
 
 	counts, err := st.CountsPerLand(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var states listOf[feed.LandStats]
-	api.json("/api/v1/states", http.StatusOK, &states)
+	cl.json("/api/v1/states", http.StatusOK, &states)
 	if len(states.Items) != 16 {
 		t.Fatalf("%d Länder", len(states.Items))
 	}
@@ -318,7 +319,7 @@ func TestAPIOrganisationsAndStates(t *testing.T) {
 	}
 
 	var stats map[string]int
-	api.json("/api/v1/stats", http.StatusOK, &stats)
+	cl.json("/api/v1/stats", http.StatusOK, &stats)
 	if stats["solutions"] != 50 || stats["states"] != 16 {
 		t.Errorf("stats = %v", stats)
 	}
@@ -328,18 +329,18 @@ func TestAPIOrganisationsAndStates(t *testing.T) {
 // the document this file's tests hold every endpoint to.
 func TestAPISearchEndpointsConform(t *testing.T) {
 	app, _ := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	var res struct {
 		Total int `json:"total"`
 		Hits  []struct {
 			Type, ID string
 		} `json:"hits"`
 	}
-	api.json("/api/v1/search?q=Wohngeld", http.StatusOK, &res)
+	cl.json("/api/v1/search?q=Wohngeld", http.StatusOK, &res)
 	if res.Total == 0 || len(res.Hits) == 0 {
 		t.Errorf("search Wohngeld: %+v", res)
 	}
-	api.json("/api/v1/search?q=Wohngeld&type=service&limit=5", http.StatusOK, &res)
+	cl.json("/api/v1/search?q=Wohngeld&type=service&limit=5", http.StatusOK, &res)
 	if len(res.Hits) == 0 || res.Hits[0].Type != "service" {
 		t.Errorf("service search: %+v", res)
 	}
@@ -349,19 +350,19 @@ func TestAPISearchEndpointsConform(t *testing.T) {
 			URN  string `json:"urn"`
 		} `json:"hits"`
 	}
-	api.json("/api/v1/organisations/lookup?q=Flensburg", http.StatusOK, &lookup)
+	cl.json("/api/v1/organisations/lookup?q=Flensburg", http.StatusOK, &lookup)
 	if len(lookup.Hits) == 0 || !strings.HasPrefix(lookup.Hits[0].Name, "Flensburg") {
 		t.Errorf("lookup Flensburg: %+v", lookup)
 	}
-	api.badParam("/api/v1/search?q=x&type=alles", "type")
-	api.badParam("/api/v1/organisations/lookup?q=", "q")
+	cl.badParam("/api/v1/search?q=x&type=alles", "type")
+	cl.badParam("/api/v1/organisations/lookup?q=", "q")
 }
 
 func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 	app, st := sharedApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 
-	plain := api.get("/api/v1/export")
+	plain := cl.get("/api/v1/export")
 	if plain.Code != 200 || plain.Header().Get("Content-Encoding") != "" {
 		t.Fatalf("export = %d %v", plain.Code, plain.Header())
 	}
@@ -379,7 +380,7 @@ func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 		t.Errorf("export: cursor %s (head %d), %d solutions, %d adoptions, %d services", x.Cursor, head, len(x.Solutions), len(x.Adoptions), len(x.Services))
 	}
 
-	zipped := api.get("/api/v1/export", "Accept-Encoding", "br, gzip;q=0.8")
+	zipped := cl.get("/api/v1/export", "Accept-Encoding", "br, gzip;q=0.8")
 	if zipped.Header().Get("Content-Encoding") != "gzip" || zipped.Body.Len() >= plain.Body.Len()/3 {
 		t.Fatalf("gzip export: %s, %d bytes vs %d", zipped.Header().Get("Content-Encoding"), zipped.Body.Len(), plain.Body.Len())
 	}
@@ -394,17 +395,17 @@ func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 	if zipped.Header().Get("ETag") == plain.Header().Get("ETag") || !strings.Contains(zipped.Header().Get("Vary"), "Accept-Encoding") {
 		t.Errorf("the gzip variant needs its own ETag and Vary: %v / %v", zipped.Header(), plain.Header())
 	}
-	if no := api.get("/api/v1/export", "Accept-Encoding", "gzip;q=0"); no.Header().Get("Content-Encoding") != "" {
+	if no := cl.get("/api/v1/export", "Accept-Encoding", "gzip;q=0"); no.Header().Get("Content-Encoding") != "" {
 		t.Error("gzip;q=0 must not get gzip")
 	}
 
 	// CORS: any origin may read; a preflight offers only safe methods.
-	cors := api.get("/api/v1/states", "Origin", "https://portal.example.org")
+	cors := cl.get("/api/v1/states", "Origin", "https://portal.example.org")
 	if cors.Header().Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(cors.Header().Get("Access-Control-Expose-Headers"), "Etag") &&
 		!strings.Contains(cors.Header().Get("Access-Control-Expose-Headers"), "ETag") {
 		t.Errorf("CORS headers: %v", cors.Header())
 	}
-	if f := api.get("/feed.json", "Origin", "https://portal.example.org"); f.Header().Get("Access-Control-Allow-Origin") != "*" {
+	if f := cl.get("/feed.json", "Origin", "https://portal.example.org"); f.Header().Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("feed CORS: %v", f.Header())
 	}
 	pre := httpDo(app, http.MethodOptions, "/api/v1/export", "Origin", "https://portal.example.org",
@@ -415,26 +416,26 @@ func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 	}
 
 	// The change feed refuses cursors it never handed out.
-	api.badParam("/api/v1/changes?after=abc", "after")
-	api.badParam("/api/v1/changes?after=-1", "after")
-	api.badParam("/api/v1/changes?after=999999999", "after")
-	api.badParam("/api/v1/changes?limit=1001", "limit")
+	cl.badParam("/api/v1/changes?after=abc", "after")
+	cl.badParam("/api/v1/changes?after=-1", "after")
+	cl.badParam("/api/v1/changes?after=999999999", "after")
+	cl.badParam("/api/v1/changes?limit=1001", "limit")
 	var cp struct {
 		Changes []json.RawMessage `json:"changes"`
 		Next    string            `json:"next"`
 		More    bool              `json:"more"`
 	}
-	api.json("/api/v1/changes?after="+x.Cursor, http.StatusOK, &cp)
+	cl.json("/api/v1/changes?after="+x.Cursor, http.StatusOK, &cp)
 	if len(cp.Changes) != 0 || cp.Next != x.Cursor || cp.More {
 		t.Errorf("changes after the export's cursor on an unchanged register: %+v", cp)
 	}
 
 	// The document itself, cacheable.
-	docRec := api.get("/api/v1/openapi.json")
-	if docRec.Code != 200 || !bytes.Equal(docRec.Body.Bytes(), web.OpenAPI) {
+	docRec := cl.get("/api/v1/openapi.json")
+	if docRec.Code != 200 || !bytes.Equal(docRec.Body.Bytes(), api.OpenAPI) {
 		t.Fatalf("openapi.json = %d", docRec.Code)
 	}
-	if again := api.get("/api/v1/openapi.json", "If-None-Match", docRec.Header().Get("ETag")); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+	if again := cl.get("/api/v1/openapi.json", "If-None-Match", docRec.Header().Get("ETag")); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
 		t.Errorf("openapi.json revalidation = %d, %d bytes", again.Code, again.Body.Len())
 	}
 }
@@ -499,7 +500,7 @@ func TestAPIInsightsAndFilesConform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := newClient(t, web.New(web.Deps{Store: st, Insights: eng, Version: "test"}))
+	cl := newClient(t, server.New(server.Deps{Store: st, Insights: eng, Version: "test"}))
 
 	var board struct {
 		Laender []struct {
@@ -507,15 +508,15 @@ func TestAPIInsightsAndFilesConform(t *testing.T) {
 			Provided int    `json:"provided"`
 		} `json:"states"`
 	}
-	api.json("/api/v1/scoreboard", http.StatusOK, &board)
+	cl.json("/api/v1/scoreboard", http.StatusOK, &board)
 	if len(board.Laender) != 16 {
 		t.Errorf("scoreboard has %d Länder", len(board.Laender))
 	}
-	api.json("/api/v1/savings", http.StatusOK, nil)
+	cl.json("/api/v1/savings", http.StatusOK, nil)
 	var cov struct {
 		OZGID string `json:"ozgId"`
 	}
-	api.json("/api/v1/coverage/services/10092", http.StatusOK, &cov)
+	cl.json("/api/v1/coverage/services/10092", http.StatusOK, &cov)
 	if cov.OZGID != "10092" {
 		t.Errorf("coverage = %+v", cov)
 	}
@@ -525,24 +526,24 @@ func TestAPIInsightsAndFilesConform(t *testing.T) {
 			OZGID string `json:"ozgId"`
 		} `json:"services"`
 	}
-	api.json("/api/v1/white-spots", http.StatusOK, &spots)
+	cl.json("/api/v1/white-spots", http.StatusOK, &spots)
 	if spots.Total == 0 || spots.Total != len(spots.Services) || spots.Total >= 557 {
 		t.Errorf("white spots: %d of %d listed", spots.Total, len(spots.Services))
 	}
-	api.json("/api/v1/demand?days=7", http.StatusOK, nil)
+	cl.json("/api/v1/demand?days=7", http.StatusOK, nil)
 
 	for _, target := range []string{"/api/v1/export/solutions.csv", "/api/v1/export/solutions.xlsx",
 		"/api/v1/export/adoptions.csv?land=05", "/api/v1/export/adoptions.xlsx"} {
-		if rec := api.get(target); rec.Code != http.StatusOK || rec.Body.Len() < 100 {
+		if rec := cl.get(target); rec.Code != http.StatusOK || rec.Body.Len() < 100 {
 			t.Errorf("%s = %d, %d bytes", target, rec.Code, rec.Body.Len())
 		}
 	}
-	api.badParam("/api/v1/export/adoptions.csv?land=99", "land")
+	cl.badParam("/api/v1/export/adoptions.csv?land=99", "land")
 	all, err := st.AllSolutions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec := api.get("/api/v1/solutions/" + all[0].Slug + "/publiccode.yml"); rec.Code != http.StatusOK ||
+	if rec := cl.get("/api/v1/solutions/" + all[0].Slug + "/publiccode.yml"); rec.Code != http.StatusOK ||
 		!strings.Contains(rec.Body.String(), "publiccodeYmlVersion") {
 		t.Errorf("publiccode.yml = %d %.200s", rec.Code, rec.Body.String())
 	}

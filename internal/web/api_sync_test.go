@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // mirror is a consumer's copy of the register: objects as raw JSON by entity and id.
@@ -203,7 +203,7 @@ func (w *writer) step(ctx context.Context, n int) error {
 func TestSyncPropertyUnderConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
-	srv := httptest.NewServer(validating(t, web.New(web.Deps{Store: st, Version: "test"})))
+	srv := httptest.NewServer(validating(t, server.New(server.Deps{Store: st, Version: "test"})))
 	defer srv.Close()
 
 	const writers, opsPerWriter = 4, 40

@@ -14,11 +14,11 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 const hookSecret = "ein-geheimnis-fuer-die-tests-0123"
@@ -45,9 +45,9 @@ type delivery struct {
 
 func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	d := delivery{batch: r.Header.Get(web.HeaderDelivery), timestamp: r.Header.Get(web.HeaderTimestamp), raw: body}
+	d := delivery{batch: r.Header.Get(api.HeaderDelivery), timestamp: r.Header.Get(api.HeaderTimestamp), raw: body}
 	d.validSignature = r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
-		web.VerifyWebhook(rv.secret, d.timestamp, r.Header.Get(web.HeaderSignature), body)
+		api.VerifyWebhook(rv.secret, d.timestamp, r.Header.Get(api.HeaderSignature), body)
 	var p struct {
 		Changes []struct{ Cursor, Type, Entity, ID string }
 		Next    string
@@ -103,7 +103,7 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 	last, _ := st.LastEventSeq(ctx)
 
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	d := web.NewWebhookDispatcher(st, nil)
+	d := api.NewWebhookDispatcher(st, nil)
 	d.Now = func() time.Time { return now }
 	d.Backoff = func(failures int) time.Duration { return time.Duration(failures) * 30 * time.Second }
 
@@ -168,7 +168,7 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 	}
 
 	// A receiver checking with another secret rejects the batch; the signature matters.
-	if web.VerifyWebhook("anderes-geheimnis-0123456789", got[1].timestamp, web.SignWebhook(hookSecret, got[1].timestamp, []byte("x")), []byte("x")) {
+	if api.VerifyWebhook("anderes-geheimnis-0123456789", got[1].timestamp, api.SignWebhook(hookSecret, got[1].timestamp, []byte("x")), []byte("x")) {
 		t.Error("a signature made with another secret was accepted")
 	}
 }
@@ -198,7 +198,7 @@ func TestWebhookGoesOnlyToTheRegisteredURL(t *testing.T) {
 	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("umleitung", "Umleitung")); err != nil {
 		t.Fatal(err)
 	}
-	d := web.NewWebhookDispatcher(st, nil)
+	d := api.NewWebhookDispatcher(st, nil)
 	if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 		t.Fatalf("delivered %d, %v", n, err)
 	}
@@ -266,7 +266,7 @@ func TestWebhookDispatcherRunDelivers(t *testing.T) {
 	if _, err := st.AddWebhook(ctx, "test", srv.URL, hookSecret, head); err != nil {
 		t.Fatal(err)
 	}
-	d := web.NewWebhookDispatcher(st, nil)
+	d := api.NewWebhookDispatcher(st, nil)
 	d.Interval = 20 * time.Millisecond
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()

@@ -7,14 +7,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // registerAdoption logs in as the editor of Kiel in the shared browser,
 // registers an adoption on a solution page, and finds it in the adopter list
 // and on the map. It runs against its own database, since it writes.
 func (b *browser) registerAdoption(t *testing.T) {
-	env := newEnvWith(t, web.AuthConfig{}, true)
+	env := newEnvWith(t, server.AuthConfig{}, true)
 	srv := httptest.NewServer(env.app)
 	defer srv.Close()
 	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // userAdministration logs in as platform admin in the shared browser,
@@ -15,7 +15,7 @@ import (
 // (plain links and forms, no JavaScript needed) and checks every page with
 // axe-core. It runs against its own database, since it writes.
 func (b *browser) userAdministration(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	srv := httptest.NewServer(env.app)
 	defer srv.Close()
 	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}

@@ -14,6 +14,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -100,24 +101,24 @@ func parseImportCSV(r io.Reader) ([]importLine, error) {
 	}
 }
 
-func (s *server) importPage(c echo.Context, status int, d views.ImportData) error {
-	return render(c, status, views.ImportPage(page(c, "Nachnutzungen per CSV-Datei eintragen", "/konto",
+func (s *Site) importPage(c echo.Context, status int, d views.ImportData) error {
+	return httpx.Render(c, status, views.ImportPage(httpx.Page(c, "Nachnutzungen per CSV-Datei eintragen", "/konto",
 		views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "CSV-Import"}), d), nil)
 }
 
 func coordinatesOrAdmin(p catalog.Principal) bool { return p.Admin || len(p.Coordinates()) > 0 }
 
-// handleImportForm shows the upload form to coordinators and admins.
-func (s *server) handleImportForm(c echo.Context) error {
-	if !coordinatesOrAdmin(principal(c)) {
+// HandleImportForm shows the upload form to coordinators and admins.
+func (s *Site) HandleImportForm(c echo.Context) error {
+	if !coordinatesOrAdmin(httpx.Principal(c)) {
 		return echo.NewHTTPError(http.StatusForbidden, "Den CSV-Import nutzen Landeskoordinationen.")
 	}
 	return s.importPage(c, http.StatusOK, views.ImportData{AllOrNothing: true})
 }
 
-// handleImport registers the adoptions of an uploaded CSV and reports every row.
-func (s *server) handleImport(c echo.Context) error {
-	p := principal(c)
+// HandleImport registers the adoptions of an uploaded CSV and reports every row.
+func (s *Site) HandleImport(c echo.Context) error {
+	p := httpx.Principal(c)
 	if !coordinatesOrAdmin(p) {
 		return echo.NewHTTPError(http.StatusForbidden, "Den CSV-Import nutzen Landeskoordinationen.")
 	}
@@ -160,7 +161,7 @@ func (s *server) handleImport(c echo.Context) error {
 
 // applyImport resolves the rows, checks the Land of each adopter and writes
 // the valid rows in one transaction (or none when allOrNothing and a row fails).
-func (s *server) applyImport(ctx context.Context, p catalog.Principal, lines []importLine, allOrNothing bool) ([]views.ImportRow, bool, error) {
+func (s *Site) applyImport(ctx context.Context, p catalog.Principal, lines []importLine, allOrNothing bool) ([]views.ImportRow, bool, error) {
 	rows := make([]views.ImportRow, len(lines))
 	var inputs []store.AdoptionInput
 	var idx []int

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/search"
 	"efa-register/views"
 )
@@ -272,10 +273,10 @@ func openSourceParam(v string) string {
 	return "nein"
 }
 
-// handleCatalogue renders the solution catalogue: search, facets with
+// HandleCatalogue renders the solution catalogue: search, facets with
 // counts, filter chips, sort and pagination. htmx requests get the result
 // region only, and the canonical URL to push into the history.
-func (s *server) handleCatalogue(c echo.Context) error {
+func (s *Site) HandleCatalogue(c echo.Context) error {
 	if s.Search == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche steht gerade nicht zur Verfügung.")
 	}
@@ -354,7 +355,7 @@ func (s *server) handleCatalogue(c echo.Context) error {
 		return next.URL()
 	}}
 	status := http.StatusOK
-	if isHTMX(c) {
+	if httpx.IsHTMX(c) {
 		// htmx swaps only 2xx answers; the notice is in the fragment either way.
 		c.Response().Header().Set("HX-Push-Url", d.URL)
 	} else if len(problems) > 0 {
@@ -364,6 +365,6 @@ func (s *server) handleCatalogue(c echo.Context) error {
 	if st.Q != "" {
 		title = "Suche „" + clip(st.Q, 60) + "“ – Lösungen"
 	}
-	return render(c, status, views.CataloguePage(page(c, title, "/loesungen",
+	return httpx.Render(c, status, views.CataloguePage(httpx.Page(c, title, "/loesungen",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen"}), d), views.CatalogueResults(d, true))
 }

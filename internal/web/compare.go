@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
@@ -33,9 +34,9 @@ func parseCompareSlugs(values []string) []string {
 	return out
 }
 
-// handleCompare renders two to four solutions side by side. Unknown or
+// HandleCompare renders two to four solutions side by side. Unknown or
 // surplus solutions are named in a notice (status 400), never a 500.
-func (s *server) handleCompare(c echo.Context) error {
+func (s *Site) HandleCompare(c echo.Context) error {
 	ctx := c.Request().Context()
 	slugs := parseCompareSlugs(c.QueryParams()["l"])
 	var d views.CompareData
@@ -115,7 +116,7 @@ func (s *server) handleCompare(c echo.Context) error {
 	if len(d.Problems) > 0 {
 		status = http.StatusBadRequest
 	}
-	return render(c, status, views.ComparePage(page(c, title, "/vergleich",
+	return httpx.Render(c, status, views.ComparePage(httpx.Page(c, title, "/vergleich",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Vergleich"}), d), nil)
 }
 

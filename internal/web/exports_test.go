@@ -14,8 +14,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 // readCSV parses a CSV export: UTF-8 with byte order mark and semicolons.
@@ -186,7 +186,7 @@ func TestExportAdoptions(t *testing.T) {
 // TestExportDefusesFormulas: text that a spreadsheet would run as a formula
 // stays text in both formats.
 func TestExportDefusesFormulas(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	note := `=HYPERLINK("http://evil.example","Klick")`
 	if _, err := env.store.RegisterAdoption(context.Background(), "test", store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
 		AdopterKey: gemeindeB, Adoption: catalog.Adoption{Status: catalog.AdoptionInterested, Note: note}}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
@@ -16,7 +17,7 @@ const historyLimit = 500
 
 // actorLabel names who acted without naming the person: the roles and
 // organisations of the account, the API, or the seed import.
-func (s *server) actorLabel(ctx context.Context, actor string, cache map[string]string) string {
+func (s *Site) actorLabel(ctx context.Context, actor string, cache map[string]string) string {
 	if l, ok := cache[actor]; ok {
 		return l
 	}
@@ -46,7 +47,7 @@ func (s *server) actorLabel(ctx context.Context, actor string, cache map[string]
 }
 
 // historyPage turns events into entries naming each adoption's solution or adopter.
-func (s *server) historyPage(c echo.Context, evs []catalog.Event, subject views.Link, crumbs ...views.Crumb) error {
+func (s *Site) historyPage(c echo.Context, evs []catalog.Event, subject views.Link, crumbs ...views.Crumb) error {
 	ctx := c.Request().Context()
 	var ids []string
 	for _, ev := range evs {
@@ -89,12 +90,12 @@ func (s *server) historyPage(c echo.Context, evs []catalog.Event, subject views.
 			entries[i].Action = what + " " + entries[i].Action
 		}
 	}
-	p := page(c, "Änderungsverlauf: "+subject.Label, "", crumbs...)
-	return renderOK(c, views.HistoryPage(p, subject, entries))
+	p := httpx.Page(c, "Änderungsverlauf: "+subject.Label, "", crumbs...)
+	return httpx.RenderOK(c, views.HistoryPage(p, subject, entries))
 }
 
-// handleSolutionHistory shows the history of a solution and its adoptions.
-func (s *server) handleSolutionHistory(c echo.Context) error {
+// HandleSolutionHistory shows the history of a solution and its adoptions.
+func (s *Site) HandleSolutionHistory(c echo.Context) error {
 	ctx := c.Request().Context()
 	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
 	if err != nil {
@@ -109,8 +110,8 @@ func (s *server) handleSolutionHistory(c echo.Context) error {
 		views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
 }
 
-// handleOrganisationHistory shows the history of a Land, Kreis or Gemeinde and its adoptions.
-func (s *server) handleOrganisationHistory(kind catalog.OrgKind, param string) echo.HandlerFunc {
+// HandleOrganisationHistory shows the history of a Land, Kreis or Gemeinde and its adoptions.
+func (s *Site) HandleOrganisationHistory(kind catalog.OrgKind, param string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		o, err := s.Store.OrganisationByKey(ctx, kind, c.Param(param))

@@ -7,23 +7,24 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
 
-// handleHome renders the start page. Its figures aggregate the whole
+// HandleHome renders the start page. Its figures aggregate the whole
 // register, so they are computed once per data version.
-func (s *server) handleHome(c echo.Context) error {
+func (s *Site) HandleHome(c echo.Context) error {
 	ctx := c.Request().Context()
 	d, err := storeCached(ctx, s, "home", func() (views.HomeData, error) { return s.homeData(ctx) })
 	if err != nil {
 		return err
 	}
-	return renderOK(c, views.Home(page(c, "Start", "/"), d))
+	return httpx.RenderOK(c, views.Home(httpx.Page(c, "Start", "/"), d))
 }
 
 // homeData gathers the key figures, the map, the latest changes and the Themenfelder.
-func (s *server) homeData(ctx context.Context) (views.HomeData, error) {
+func (s *Site) homeData(ctx context.Context) (views.HomeData, error) {
 	var d views.HomeData
 	topics, err := s.Store.TopicFieldSummaries(ctx)
 	if err != nil {
@@ -66,7 +67,7 @@ func (s *server) homeData(ctx context.Context) (views.HomeData, error) {
 }
 
 // countsPerLand returns the per-Land figures, computed once per data version.
-func (s *server) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
+func (s *Site) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
 	if s.Insights != nil && s.Insights.Loaded() {
 		// The insight engine keeps these counters up to date per write; SQL
 		// over a million adoptions would take seconds after every write.
@@ -91,7 +92,7 @@ func (s *server) countsPerLand(ctx context.Context) ([]store.LandCounts, error) 
 }
 
 // latestChanges describes the newest solution and adoption events in words.
-func (s *server) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, error) {
+func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, error) {
 	evs, err := s.Store.LatestEvents(ctx, []string{catalog.EntitySolution, catalog.EntityAdoption}, n)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
+	"efa-register/internal/httpx"
 	"efa-register/internal/insights"
 	"efa-register/views"
 )
@@ -26,7 +27,7 @@ import (
 
 var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
 
-func (s *server) engine() (*insights.Engine, error) {
+func (s *Site) engine() (*insights.Engine, error) {
 	if s.Insights == nil || !s.Insights.Loaded() {
 		return nil, errNoInsights
 	}
@@ -99,8 +100,8 @@ func sortScoreboard(rows []insights.Row, col string, asc bool) error {
 	return nil
 }
 
-// handleScoreboard renders the coopetition scoreboard at /laender.
-func (s *server) handleScoreboard(c echo.Context) error {
+// HandleScoreboard renders the coopetition scoreboard at /laender.
+func (s *Site) HandleScoreboard(c echo.Context) error {
 	e, err := s.engine()
 	if err != nil {
 		return err
@@ -139,12 +140,12 @@ func (s *server) handleScoreboard(c echo.Context) error {
 		"Nachnutzungen", counts); err != nil {
 		return err
 	}
-	return renderOK(c, views.ScoreboardPage(page(c, "Länder im Vergleich", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
+	return httpx.RenderOK(c, views.ScoreboardPage(httpx.Page(c, "Länder im Vergleich", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
 }
 
-// handleScoreboardTable answers GET /laender.csv and /laender.xlsx: the
+// HandleScoreboardTable answers GET /laender.csv and /laender.xlsx: the
 // scoreboard with every figure and rank, numbers as numbers.
-func (s *server) handleScoreboardTable(c echo.Context) error {
+func (s *Site) HandleScoreboardTable(c echo.Context) error {
 	e, err := s.engine()
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func (s *server) handleScoreboardTable(c echo.Context) error {
 			r.Made, r.MadeLive, r.Ranks[insights.ColMade], round(r.MadePer100k),
 			r.Ranks[insights.ColMadePer100k], round(r.Coverage * 100), r.ServicesCovered, r.Ranks[insights.ColCoverage]})
 	}
-	return sendTable(c, t, "laendervergleich", exportFormat(c))
+	return httpx.SendTable(c, t, "laendervergleich", httpx.ExportFormat(c))
 }
 
 // sendCSV answers with a semicolon-separated UTF-8 CSV with byte order mark,
@@ -195,7 +196,7 @@ func tableCSV(t views.Table) [][]string {
 }
 
 // insightPages builds each /einblicke page; the same data serves its CSV tables.
-func (s *server) insightPages() map[string]func(echo.Context) (views.InsightPage, error) {
+func (s *Site) insightPages() map[string]func(echo.Context) (views.InsightPage, error) {
 	return map[string]func(echo.Context) (views.InsightPage, error){
 		"rendite":   s.savingsPage,
 		"abdeckung": s.coveragePage,
@@ -212,8 +213,8 @@ var insightNav = []views.Link{
 	{Label: "Nachfrage-Radar", URL: "/einblicke/nachfrage"},
 }
 
-// handleInsight renders one /einblicke page.
-func (s *server) handleInsight(c echo.Context) error {
+// HandleInsight renders one /einblicke page.
+func (s *Site) HandleInsight(c echo.Context) error {
 	build, ok := s.insightPages()[c.Param("seite")]
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound)
@@ -223,11 +224,11 @@ func (s *server) handleInsight(c echo.Context) error {
 		return err
 	}
 	d.Nav = insightNav
-	return renderOK(c, views.InsightsPage(page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Heading}), d))
+	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Heading}), d))
 }
 
-// handleInsightCSV serves one table of an /einblicke page as CSV: /einblicke/{seite}/{tabelle}.csv.
-func (s *server) handleInsightCSV(c echo.Context) error {
+// HandleInsightCSV serves one table of an /einblicke page as CSV: /einblicke/{seite}/{tabelle}.csv.
+func (s *Site) HandleInsightCSV(c echo.Context) error {
 	build, ok := s.insightPages()[c.Param("seite")]
 	name, isCSV := strings.CutSuffix(c.Param("tabelle"), ".csv")
 	if !ok || !isCSV {
@@ -247,7 +248,7 @@ func (s *server) handleInsightCSV(c echo.Context) error {
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
 
-func (s *server) savingsPage(c echo.Context) (views.InsightPage, error) {
+func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	e, err := s.engine()
 	if err != nil {
 		return views.InsightPage{}, err
@@ -310,7 +311,7 @@ func totalSaving(sv insights.Savings) string {
 	return fmtEuro(sv.Total)
 }
 
-func (s *server) coveragePage(c echo.Context) (views.InsightPage, error) {
+func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {
 	e, err := s.engine()
 	if err != nil {
 		return views.InsightPage{}, err
@@ -350,7 +351,7 @@ func (s *server) coveragePage(c echo.Context) (views.InsightPage, error) {
 	return d, nil
 }
 
-func (s *server) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
+func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 	e, err := s.engine()
 	if err != nil {
 		return views.InsightPage{}, err
@@ -376,7 +377,7 @@ func (s *server) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 	return d, nil
 }
 
-func (s *server) demandPage(c echo.Context) (views.InsightPage, error) {
+func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 	ctx := c.Request().Context()
 	d := views.InsightPage{Heading: "Nachfrage-Radar",
 		Intro: "Wonach im Register gesucht wird, ohne dass es eine Lösung gibt: Hinweise darauf, was Verwaltungen brauchen und noch niemand anbietet.",
@@ -402,9 +403,9 @@ func (s *server) demandPage(c echo.Context) (views.InsightPage, error) {
 	return d, nil
 }
 
-// handleLandGaps lists the OZG-Leistungen a Land's population is not yet
+// HandleLandGaps lists the OZG-Leistungen a Land's population is not yet
 // fully reached by, with the solutions its municipalities could adopt.
-func (s *server) handleLandGaps(c echo.Context) error {
+func (s *Site) HandleLandGaps(c echo.Context) error {
 	e, err := s.engine()
 	if err != nil {
 		return err
@@ -434,6 +435,6 @@ func (s *server) handleLandGaps(c echo.Context) error {
 		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
 		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken", Table: t, CSV: "/laender/" + land.Key + "/luecken.csv"}},
 		Nav:      insightNav}
-	return renderOK(c, views.InsightsPage(page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},
+	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},
 		views.Crumb{Label: land.Name, URL: "/laender/" + land.Key}, views.Crumb{Label: "Lücken"}), d))
 }

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // BenchmarkScoreboardHTTP measures GET /laender and GET /api/v1/scoreboard
@@ -40,7 +40,7 @@ func BenchmarkScoreboardHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("insights loaded and history replayed in %v", time.Since(start))
-	app := web.New(web.Deps{Store: st, Insights: eng, Version: "bench"})
+	app := server.New(server.Deps{Store: st, Insights: eng, Version: "bench"})
 	for _, target := range []string{"/laender", "/api/v1/scoreboard", "/laender/05"} {
 		b.Run(target, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)

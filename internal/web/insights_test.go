@@ -14,9 +14,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 func newInsightsApp(t *testing.T) (http.Handler, *store.Store) {
@@ -31,7 +31,7 @@ func newInsightsApp(t *testing.T) (http.Handler, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return web.New(web.Deps{Store: st, Insights: e, Version: "test"}), st
+	return server.New(server.Deps{Store: st, Insights: e, Version: "test"}), st
 }
 
 func TestInsightPages(t *testing.T) {

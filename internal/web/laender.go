@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -20,9 +21,9 @@ const (
 	landSolutionLimit = 20
 )
 
-// handleLandShow renders one Land. It accepts the Länderschlüssel ("06")
+// HandleLandShow renders one Land. It accepts the Länderschlüssel ("06")
 // and redirects the abbreviation ("he", "HE") to it.
-func (s *server) handleLandShow(c echo.Context) error {
+func (s *Site) HandleLandShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	code := c.Param("code")
 	if !catalog.ValidLandKey(code) {
@@ -102,12 +103,12 @@ func (s *server) handleLandShow(c echo.Context) error {
 			{Text: views.FormatInt(k.Population)}, {Text: views.FormatInt(perKreis[k.Key])}})
 	}
 	d.Ranks = s.rankTable(land)
-	return renderOK(c, views.LandPage(page(c, land.Name, "/laender",
+	return httpx.RenderOK(c, views.LandPage(httpx.Page(c, land.Name, "/laender",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name}), d))
 }
 
 // rankTable shows the Land's ranks month by month from the insight figures.
-func (s *server) rankTable(land catalog.Organisation) views.Table {
+func (s *Site) rankTable(land catalog.Organisation) views.Table {
 	t := views.Table{Caption: "Rang von " + land.Name + " je Monat", TestID: "land-ranks", Head: []string{"Monat"}, NumericCols: map[int]bool{}}
 	if s.Insights == nil || !s.Insights.Loaded() {
 		return t

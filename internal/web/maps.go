@@ -89,7 +89,7 @@ func adoptionStates(providerLands map[string]bool, adoptions []catalog.Adoption)
 
 // stateMap draws the Länder coloured by state, with the adopting Kreise and
 // Gemeinden as points, and the table of the same facts.
-func (s *server) stateMap(ctx context.Context, id, title, desc string, states map[string]landState, adoptions []catalog.Adoption) (views.MapView, views.Table, error) {
+func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[string]landState, adoptions []catalog.Adoption) (views.MapView, views.Table, error) {
 	m, err := geo.Germany()
 	if err != nil {
 		return views.MapView{}, views.Table{}, err
@@ -121,7 +121,7 @@ func (s *server) stateMap(ctx context.Context, id, title, desc string, states ma
 // adopting Kreis at the mean position of its Gemeinden, one point per
 // organisation, optionally only within one Land. It also counts the
 // organisations with points per Land.
-func (s *server) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string) ([]views.MapPoint, map[string]int, error) {
+func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string) ([]views.MapPoint, map[string]int, error) {
 	type agg struct {
 		org   *catalog.Organisation
 		names []string
@@ -225,7 +225,7 @@ func countMap(id, title, desc, noun string, counts map[string]int64) (views.MapV
 }
 
 // landMap highlights one Land and shows its adopting Kreise and Gemeinden.
-func (s *server) landMap(ctx context.Context, land catalog.Organisation, adoptions []catalog.Adoption) (views.MapView, error) {
+func (s *Site) landMap(ctx context.Context, land catalog.Organisation, adoptions []catalog.Adoption) (views.MapView, error) {
 	m, err := geo.Germany()
 	if err != nil {
 		return views.MapView{}, err

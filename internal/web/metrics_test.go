@@ -17,9 +17,9 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // scrape fetches /metrics and parses it.
@@ -60,7 +60,7 @@ next:
 }
 
 func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
-	app, _ := newOpsApp(t, web.Ops{})
+	app, _ := newOpsApp(t, server.Ops{})
 	for range 3 {
 		serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
 	}
@@ -124,7 +124,7 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	app := web.New(web.Deps{Store: st, Search: ix, Version: "test"})
+	app := server.New(server.Deps{Store: st, Search: ix, Version: "test"})
 	gauge := func(fams map[string]*dto.MetricFamily, name string) float64 {
 		t.Helper()
 		m := series(fams, name, nil)
@@ -184,7 +184,7 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 func TestMetricsReportWebhookDeliveryState(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
-	app := web.New(web.Deps{Store: st, Version: "test"})
+	app := server.New(server.Deps{Store: st, Version: "test"})
 	if m := series(scrape(t, app), "efa_webhooks_registered", nil); m == nil || m.GetGauge().GetValue() != 0 {
 		t.Errorf("no webhooks: efa_webhooks_registered = %v", m)
 	}
@@ -231,7 +231,7 @@ func TestMetricsReportWebhookDeliveryState(t *testing.T) {
 // With EFA_METRICS_TOKEN set, /metrics answers only to that bearer token.
 func TestMetricsToken(t *testing.T) {
 	const token = "scrape-0123456789abcdef"
-	app, _ := newOpsApp(t, web.Ops{MetricsToken: token})
+	app, _ := newOpsApp(t, server.Ops{MetricsToken: token})
 	for name, auth := range map[string]string{"none": "", "wrong": "Bearer scrape-0123456789abcdeX", "basic": "Basic " + token, "prefix": "Bearer " + token[:10]} {
 		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		if auth != "" {

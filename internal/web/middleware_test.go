@@ -16,17 +16,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/server"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // newOpsApp returns the real router with the given operational settings and
 // a logger that writes JSON at debug level into the returned buffer.
-func newOpsApp(t *testing.T, ops web.Ops) (*echo.Echo, *syncBuffer) {
+func newOpsApp(t *testing.T, ops server.Ops) (*echo.Echo, *syncBuffer) {
 	t.Helper()
 	buf := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return web.New(web.Deps{Store: storetest.Seeded(t), Log: log, Version: "test", Ops: ops}), buf
+	return server.New(server.Deps{Store: storetest.Seeded(t), Log: log, Version: "test", Ops: ops}), buf
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent requests of a test.
@@ -73,7 +73,7 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	app, _ := newOpsApp(t, web.Ops{})
+	app, _ := newOpsApp(t, server.Ops{})
 	want := map[string]string{
 		"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 		"X-Content-Type-Options":  "nosniff",
@@ -111,7 +111,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			t.Errorf("%s: CSP allows unsafe-inline", tc.target)
 		}
 	}
-	hsts, _ := newOpsApp(t, web.Ops{HSTS: true})
+	hsts, _ := newOpsApp(t, server.Ops{HSTS: true})
 	rec := serve(hsts, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
 	if got := rec.Header().Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
 		t.Errorf("HSTS with Ops.HSTS = %q", got)
@@ -119,7 +119,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 }
 
 func TestRequestIDIsKeptOrMadeAndLogged(t *testing.T) {
-	app, buf := newOpsApp(t, web.Ops{})
+	app, buf := newOpsApp(t, server.Ops{})
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)
 	req.Header.Set("X-Request-ID", "proxy-4711.a")
 	if got := serve(app, req).Header().Get("X-Request-ID"); got != "proxy-4711.a" {
@@ -157,7 +157,7 @@ func TestRequestIDIsKeptOrMadeAndLogged(t *testing.T) {
 // cookies every way a client can, and logs them the ways code might; none
 // may reach the output.
 func TestLogsNeverContainSecrets(t *testing.T) {
-	app, buf := newOpsApp(t, web.Ops{})
+	app, buf := newOpsApp(t, server.Ops{})
 	secrets := []string{"S3cr3tPasswort", "tok_9f8e7d6c5b4a", "sess-0123456789abcdef", "cookieval-ABCDEF", "BearerCred-XYZ123", "basicCred-QWERTZ"}
 	reqs := []*http.Request{
 		httptest.NewRequest(http.MethodGet, "/?token=tok_9f8e7d6c5b4a&password=S3cr3tPasswort&q=Wohngeld", nil),
@@ -175,7 +175,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		serve(app, req)
 	}
 	// Code that logs carelessly is caught by the redacting handler too.
-	log := slog.New(web.RedactingHandler(slog.NewJSONHandler(buf, nil)))
+	log := slog.New(server.RedactingHandler(slog.NewJSONHandler(buf, nil)))
 	log.Info("login failed", "email", "a@b.de", "password", "S3cr3tPasswort")
 	log.Error("upstream", "err", errors.New("401 for Authorization: Bearer BearerCred-XYZ123"))
 	log.Warn("headers seen", "header", http.Header{"Cookie": {"other=cookieval-ABCDEF"}, "Set-Cookie": {"efa_session=sess-0123456789abcdef"}, "Accept": {"text/html"}})
@@ -200,7 +200,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 }
 
 func TestClientAddr(t *testing.T) {
-	proxies, err := web.ParseTrustedProxies("10.0.0.0/8, 192.168.1.7 ,fd00::/8")
+	proxies, err := server.ParseTrustedProxies("10.0.0.0/8, 192.168.1.7 ,fd00::/8")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,19 +223,19 @@ func TestClientAddr(t *testing.T) {
 		if tc.xff != "" {
 			req.Header.Set("X-Forwarded-For", tc.xff)
 		}
-		if got := web.ClientAddr(req, proxies).String(); got != tc.want {
+		if got := server.ClientAddr(req, proxies).String(); got != tc.want {
 			t.Errorf("%s: ClientAddr = %s, want %s", tc.name, got, tc.want)
 		}
 	}
 	for _, bad := range []string{"10.0.0.0/33", "nonsense", "10.0.0.1/8/8"} {
-		if _, err := web.ParseTrustedProxies(bad); err == nil {
+		if _, err := server.ParseTrustedProxies(bad); err == nil {
 			t.Errorf("ParseTrustedProxies(%q) accepted", bad)
 		}
 	}
 }
 
 func TestRateLimitByRealClientAddress(t *testing.T) {
-	app, _ := newOpsApp(t, web.Ops{RateLimit: 0.001, RateBurst: 2, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	app, _ := newOpsApp(t, server.Ops{RateLimit: 0.001, RateBurst: 2, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
 	get := func(remote, xff, target string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, target, nil)
 		req.RemoteAddr = remote
@@ -285,7 +285,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestOverloadIsAnswered503(t *testing.T) {
-	app, _ := newOpsApp(t, web.Ops{MaxInFlight: 2})
+	app, _ := newOpsApp(t, server.Ops{MaxInFlight: 2})
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	app.GET("/test/langsam", func(c echo.Context) error {
@@ -327,7 +327,7 @@ type chunked struct{ r io.Reader }
 func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func TestBodyLimitIsEnforcedWhileReading(t *testing.T) {
-	app, _ := newOpsApp(t, web.Ops{MaxBodyBytes: 1024})
+	app, _ := newOpsApp(t, server.Ops{MaxBodyBytes: 1024})
 	app.POST("/api/v1/test/echo", func(c echo.Context) error {
 		b, err := io.ReadAll(c.Request().Body)
 		if err != nil {
@@ -389,7 +389,7 @@ func grepLines(s, sub string) string {
 }
 
 func TestFailedRequestLogCarriesRequestID(t *testing.T) {
-	app, buf := newOpsApp(t, web.Ops{})
+	app, buf := newOpsApp(t, server.Ops{})
 	app.GET("/test/kaputt", func(c echo.Context) error {
 		return errors.New("database gone while checking password=Geheim123")
 	})

@@ -15,8 +15,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 // startMockIDP runs an offline OIDC provider on loopback. When forgeAudience
@@ -73,7 +73,7 @@ func TestOIDCLogin(t *testing.T) {
 	var forge atomic.Bool
 	m := startMockIDP(t, &forge)
 	cfg := m.Config()
-	env := newEnv(t, web.AuthConfig{OIDC: web.OIDCConfig{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+	env := newEnv(t, server.AuthConfig{OIDC: server.OIDCConfig{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: "http://efa.example/anmelden/oidc/rueckruf"}})
 	// The IdP's default user has a verified address; give it an account.
 	if _, err := env.store.CreateUser(context.Background(), "test", store.NewUser{Name: "Jane", Email: "jane.doe@example.com",

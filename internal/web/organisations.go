@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
@@ -17,8 +18,8 @@ var reKreisKey = regexp.MustCompile(`^[0-9]{5}$`)
 // Gemeinden); the synthetic catalogue has thousands per Kreis.
 const orgAdoptionLimit = 500
 
-// handleKreisShow renders the page of a Kreis or kreisfreie Stadt.
-func (s *server) handleKreisShow(c echo.Context) error {
+// HandleKreisShow renders the page of a Kreis or kreisfreie Stadt.
+func (s *Site) HandleKreisShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	key := c.Param("key")
 	if !reKreisKey.MatchString(key) {
@@ -56,14 +57,14 @@ func (s *server) handleKreisShow(c echo.Context) error {
 		return err
 	}
 	d.Map = &mv
-	return renderOK(c, views.OrgPage(page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
+	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
 		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
 		views.Crumb{Label: kreis.Name}), d))
 }
 
-// handleGemeindeShow renders the page of a Gemeinde by its ARS; an AGS
+// HandleGemeindeShow renders the page of a Gemeinde by its ARS; an AGS
 // (8 digits) redirects to the ARS address.
-func (s *server) handleGemeindeShow(c echo.Context) error {
+func (s *Site) HandleGemeindeShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	key := c.Param("ars")
 	if catalog.ValidAGS(key) {
@@ -101,12 +102,12 @@ func (s *server) handleGemeindeShow(c echo.Context) error {
 		crumbs = append(crumbs, views.Crumb{Label: kreis.Name, URL: views.OrgURL(kreis)})
 	}
 	crumbs = append(crumbs, views.Crumb{Label: g.Name})
-	return renderOK(c, views.OrgPage(page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
+	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
 }
 
 // gemeindeMap shows a Gemeinde among the Gemeinden of its Kreis (alone
 // when it belongs to none).
-func (s *server) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *catalog.Organisation, d views.OrgData) (*views.MapView, error) {
+func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *catalog.Organisation, d views.OrgData) (*views.MapView, error) {
 	gemeinden := []catalog.Organisation{g}
 	perOrg := map[uint]int64{g.ID: int64(len(d.Own))}
 	where := d.Land.Name
@@ -127,7 +128,7 @@ func (s *server) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis 
 }
 
 // orgContext loads the Land (and Kreis) of an organisation with what they adopted themselves.
-func (s *server) orgContext(ctx context.Context, org catalog.Organisation, kreis *catalog.Organisation) (views.OrgData, error) {
+func (s *Site) orgContext(ctx context.Context, org catalog.Organisation, kreis *catalog.Organisation) (views.OrgData, error) {
 	d := views.OrgData{Org: org, Kreis: kreis}
 	if org.SuccessorID != nil {
 		if succ, err := s.Store.OrganisationByID(ctx, *org.SuccessorID); err == nil {

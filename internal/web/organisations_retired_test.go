@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // A Gemeinde merged by a reference-data refresh says so on its page and
@@ -34,7 +34,7 @@ func TestRetiredGemeindePage(t *testing.T) {
 	if _, err := st.RefreshGemeinden(ctx, "system:import", rows, map[string]string{merged: successor}, store.RefreshOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	app := web.New(web.Deps{Store: st, Version: "test"})
+	app := server.New(server.Deps{Store: st, Version: "test"})
 	rec := do(t, app, http.MethodGet, "/gemeinden/"+merged, nil)
 	body := rec.Body.String()
 	if rec.Code != 200 || !strings.Contains(body, `data-testid="org-retired"`) || !strings.Contains(body, "Nachfolger:") || !strings.Contains(body, "Flensburg") {

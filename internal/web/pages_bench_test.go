@@ -14,8 +14,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 // The page benchmarks render through the real router on the seed data and,
@@ -35,7 +35,7 @@ type benchSet struct {
 
 // fresh returns a new app over the same data: its page caches are empty.
 func (bs *benchSet) fresh() *echo.Echo {
-	return web.New(web.Deps{Store: bs.st, Search: bs.ix, Version: "bench"})
+	return server.New(server.Deps{Store: bs.st, Search: bs.ix, Version: "bench"})
 }
 
 var benchSets = map[string]*benchSet{}

@@ -15,9 +15,9 @@ import (
 
 	"efa-register/internal/insights"
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // pagesFixture is one seeded database with its search index, shared by the
@@ -59,7 +59,7 @@ func sharedApp(t testing.TB) (*echo.Echo, *store.Store) {
 		if eng, f.err = insights.Open(context.Background(), f.st, insights.DefaultSavingsConfig, nil); f.err != nil {
 			return
 		}
-		f.app = web.New(web.Deps{Store: f.st, Search: f.ix, Insights: eng, Version: "test"})
+		f.app = server.New(server.Deps{Store: f.st, Search: f.ix, Insights: eng, Version: "test"})
 	})
 	if f.err != nil {
 		t.Fatalf("shared pages fixture: %v", f.err)

@@ -15,9 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 	"efa-register/views"
 )
 
@@ -158,7 +158,7 @@ func TestSolutionPage(t *testing.T) {
 func TestSolutionPageShowsConfirmation(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
-	app := web.New(web.Deps{Store: st, Version: "test"})
+	app := server.New(server.Deps{Store: st, Version: "test"})
 	adoptions, err := st.AdoptionsBySolution(ctx, "wohngeld-online")
 	if err != nil {
 		t.Fatal(err)
@@ -534,7 +534,7 @@ func TestLegalPages(t *testing.T) {
 	if doc.Find(tid("operator-missing")).Length() != 1 || doc.Find(tid("operator")).Length() != 0 {
 		t.Error("unconfigured operator not flagged")
 	}
-	configured := web.New(web.Deps{Store: storetest.Seeded(t), Version: "1.2.3",
+	configured := server.New(server.Deps{Store: storetest.Seeded(t), Version: "1.2.3",
 		Operator: views.Operator{Name: "Landesamt für Digitales", Address: "Musterweg 1\n12345 Musterstadt", Email: "efa@land.example"}})
 	for _, path := range []string{"/impressum", "/datenschutz", "/barrierefreiheit"} {
 		doc, _ := getDoc(t, configured, path, http.StatusOK)
@@ -675,7 +675,7 @@ func TestCatalogueBadParameters(t *testing.T) {
 		t.Errorf("long query notice = %q", got)
 	}
 	// Search unavailable: a 503 page in the layout, not a crash.
-	noSearch := web.New(web.Deps{Store: storetest.Seeded(t), Version: "test"})
+	noSearch := server.New(server.Deps{Store: storetest.Seeded(t), Version: "test"})
 	doc, _ = getDoc(t, noSearch, "/loesungen", http.StatusServiceUnavailable)
 	if doc.Find("main h1").Length() != 1 {
 		t.Error("503 without layout")

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/publiccode"
 	"efa-register/views"
 )
@@ -30,15 +31,15 @@ const (
 	sessPubliccodeName  = "publiccodeDraftName"
 )
 
-func (s *server) publiccodePage(c echo.Context, status int, d views.PubliccodeImportData) error {
+func (s *Site) publiccodePage(c echo.Context, status int, d views.PubliccodeImportData) error {
 	d.FetchEnabled = s.PubliccodeFetcher != nil
-	return render(c, status, views.PubliccodeImportPage(page(c, "Lösung aus publiccode.yml übernehmen", "/loesungen",
+	return httpx.Render(c, status, views.PubliccodeImportPage(httpx.Page(c, "Lösung aus publiccode.yml übernehmen", "/loesungen",
 		views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: "Import aus publiccode.yml"}), d), nil)
 }
 
 // importProviders are the organisations the user may register solutions for; none means no access.
-func (s *server) importProviders(c echo.Context) ([]views.Option, error) {
-	opts, err := s.providerOptions(c.Request().Context(), principal(c))
+func (s *Site) importProviders(c echo.Context) ([]views.Option, error) {
+	opts, err := s.providerOptions(c.Request().Context(), httpx.Principal(c))
 	if err != nil {
 		return nil, err
 	}
@@ -48,17 +49,17 @@ func (s *server) importProviders(c echo.Context) ([]views.Option, error) {
 	return opts, nil
 }
 
-// handlePubliccodeForm shows the upload form.
-func (s *server) handlePubliccodeForm(c echo.Context) error {
+// HandlePubliccodeForm shows the upload form.
+func (s *Site) HandlePubliccodeForm(c echo.Context) error {
 	if _, err := s.importProviders(c); err != nil {
 		return err
 	}
 	return s.publiccodePage(c, http.StatusOK, views.PubliccodeImportData{})
 }
 
-// handlePubliccodeImport reads an uploaded (or fetched) file and shows the
+// HandlePubliccodeImport reads an uploaded (or fetched) file and shows the
 // preview, or saves the previewed draft (aktion=speichern).
-func (s *server) handlePubliccodeImport(c echo.Context) error {
+func (s *Site) HandlePubliccodeImport(c echo.Context) error {
 	providers, err := s.importProviders(c)
 	if err != nil {
 		return err
@@ -87,14 +88,14 @@ func (s *server) handlePubliccodeImport(c echo.Context) error {
 		return err
 	}
 	d.Token = hex.EncodeToString(token)
-	s.sessions.Put(ctx, sessPubliccodeData, data)
-	s.sessions.Put(ctx, sessPubliccodeToken, d.Token)
-	s.sessions.Put(ctx, sessPubliccodeName, name)
+	s.Sessions.Put(ctx, sessPubliccodeData, data)
+	s.Sessions.Put(ctx, sessPubliccodeToken, d.Token)
+	s.Sessions.Put(ctx, sessPubliccodeName, name)
 	return s.publiccodePage(c, status, d)
 }
 
 // publiccodeUpload returns the file of the request, or a German message for the user.
-func (s *server) publiccodeUpload(c echo.Context) (data []byte, name, msg string, err error) {
+func (s *Site) publiccodeUpload(c echo.Context) (data []byte, name, msg string, err error) {
 	fh, ferr := c.FormFile("datei")
 	switch {
 	case ferr == nil && fh.Size > 0:
@@ -132,7 +133,7 @@ func (s *server) publiccodeUpload(c echo.Context) (data []byte, name, msg string
 
 // publiccodePreview maps the file and fills the preview; a file that
 // cannot be imported gives the error list and status 422.
-func (s *server) publiccodePreview(c echo.Context, data []byte, name string, providers []views.Option) (views.PubliccodeImportData, *publiccode.Draft, int, error) {
+func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, providers []views.Option) (views.PubliccodeImportData, *publiccode.Draft, int, error) {
 	ctx := c.Request().Context()
 	d := views.PubliccodeImportData{FileName: name, Providers: providers}
 	draft, err := publiccode.Import(ctx, data, s.Store)
@@ -209,16 +210,16 @@ func issueViews(list []publiccode.Issue) []views.PubliccodeIssue {
 
 // savePubliccode saves the draft kept in the session with the provider,
 // slug and usedBy choices of the preview form.
-func (s *server) savePubliccode(c echo.Context, providers []views.Option) error {
+func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 	ctx := c.Request().Context()
-	p := principal(c)
-	token := s.sessions.GetString(ctx, sessPubliccodeToken)
-	data := s.sessions.GetBytes(ctx, sessPubliccodeData)
+	p := httpx.Principal(c)
+	token := s.Sessions.GetString(ctx, sessPubliccodeToken)
+	data := s.Sessions.GetBytes(ctx, sessPubliccodeData)
 	if token == "" || len(data) == 0 || c.FormValue("entwurf") != token {
 		return s.publiccodePage(c, http.StatusConflict, views.PubliccodeImportData{
 			Error: "Die Vorschau ist nicht mehr aktuell (abgelaufene Sitzung oder eine neuere Datei in einem anderen Fenster). Bitte laden Sie die Datei erneut hoch."})
 	}
-	name := s.sessions.GetString(ctx, sessPubliccodeName)
+	name := s.Sessions.GetString(ctx, sessPubliccodeName)
 	d, draft, status, err := s.publiccodePreview(c, data, name, providers)
 	if err != nil {
 		return err
@@ -282,9 +283,9 @@ func (s *server) savePubliccode(c echo.Context, providers []views.Option) error 
 		case err != nil:
 			return err
 		default:
-			s.sessions.Remove(ctx, sessPubliccodeData)
-			s.sessions.Remove(ctx, sessPubliccodeToken)
-			s.sessions.Remove(ctx, sessPubliccodeName)
+			s.Sessions.Remove(ctx, sessPubliccodeData)
+			s.Sessions.Remove(ctx, sessPubliccodeToken)
+			s.Sessions.Remove(ctx, sessPubliccodeName)
 			msg := fmt.Sprintf("Die Lösung ist aus der publiccode.yml übernommen, mit %d unbestätigten Nachnutzungen aus usedBy.", len(res.Adopted))
 			if len(res.Rejected) > 0 {
 				msg += " Nicht eingetragen: " + strings.Join(res.Rejected, "; ")
@@ -295,21 +296,4 @@ func (s *server) savePubliccode(c echo.Context, providers []views.Option) error 
 	}
 	d.FormErrors = v.Fields
 	return s.publiccodePage(c, http.StatusUnprocessableEntity, d)
-}
-
-// handlePubliccodeExport answers GET /loesungen/:slug/publiccode.yml and
-// GET /api/v1/solutions/:slug/publiccode.yml.
-func (s *server) handlePubliccodeExport(c echo.Context) error {
-	slug := c.Param("slug")
-	if !catalog.ValidSlug(slug) {
-		return fmt.Errorf("solution %q: %w", slug, catalog.ErrNotFound)
-	}
-	out, err := publiccode.ExportSolution(c.Request().Context(), s.Store, slug, s.baseURL(c)+"/loesungen/"+slug)
-	if err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Disposition", `attachment; filename="publiccode.yml"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", out)
 }

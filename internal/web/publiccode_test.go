@@ -18,7 +18,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // uploadPubliccode posts a file (and form fields) to the publiccode.yml import.
@@ -74,12 +74,12 @@ func withSearch(t *testing.T, env *testEnv, fetcher *publiccode.Fetcher) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	env.app = web.New(web.Deps{Store: env.store, Search: ix, Version: "test", Auth: web.AuthConfig{CookieSecure: true}, Log: testLog,
+	env.app = server.New(server.Deps{Store: env.store, Search: ix, Version: "test", Auth: server.AuthConfig{CookieSecure: true}, Log: testLog,
 		PubliccodeFetcher: fetcher})
 }
 
 func TestPubliccodeImportPreviewAndSave(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	withSearch(t, env, nil)
 	ctx := context.Background()
 	if rec := env.as(t, "anonym").do("GET", "/loesungen/import", nil, nil); rec.Code != http.StatusSeeOther ||
@@ -226,7 +226,7 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 }
 
 func TestPubliccodeImportFetchRefusesInternalAddresses(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	withSearch(t, env, publiccode.NewFetcher(2*time.Second, 0))
 	hits := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))

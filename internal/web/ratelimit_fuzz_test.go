@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"efa-register/internal/web"
+	"efa-register/internal/server"
 )
 
 // FuzzClientAddr: whatever a client sends, an untrusted peer is rate limited
@@ -21,7 +21,7 @@ func FuzzClientAddr(f *testing.F) {
 	f.Add("10.0.0.1", "")
 	f.Add("garbage", "1.1.1.1")
 	f.Add("10.1.2.3:80", ",,,")
-	proxies, err := web.ParseTrustedProxies("10.0.0.0/8, fd00::/8")
+	proxies, err := server.ParseTrustedProxies("10.0.0.0/8, fd00::/8")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func FuzzClientAddr(f *testing.F) {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.RemoteAddr = remote
 		req.Header.Set("X-Forwarded-For", xff)
-		got := web.ClientAddr(req, proxies)
+		got := server.ClientAddr(req, proxies)
 		var peer netip.Addr
 		if ap, err := netip.ParseAddrPort(remote); err == nil {
 			peer = ap.Addr()
@@ -73,7 +73,7 @@ func FuzzParseTrustedProxies(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ps, err := web.ParseTrustedProxies(s)
+		ps, err := server.ParseTrustedProxies(s)
 		if err != nil {
 			return
 		}
@@ -84,7 +84,7 @@ func FuzzParseTrustedProxies(f *testing.F) {
 			}
 			parts = append(parts, p.String())
 		}
-		again, err := web.ParseTrustedProxies(strings.Join(parts, ","))
+		again, err := server.ParseTrustedProxies(strings.Join(parts, ","))
 		if err != nil || len(again) != len(ps) {
 			t.Fatalf("%q: %v does not parse back: %v %v", s, ps, again, err)
 		}

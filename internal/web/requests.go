@@ -11,11 +11,12 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
 // lookupOrgs finds Länder, Kreise and Gemeinden by name prefix, AGS, ARS or postcode.
-func (s *server) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Organisation, error) {
+func (s *Site) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Organisation, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
@@ -37,7 +38,7 @@ func (s *server) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Org
 	return out, nil
 }
 
-func (s *server) orgChoices(ctx context.Context, orgs []catalog.Organisation) []views.OrgChoice {
+func (s *Site) orgChoices(ctx context.Context, orgs []catalog.Organisation) []views.OrgChoice {
 	names := s.landNames(ctx)
 	out := make([]views.OrgChoice, 0, len(orgs))
 	for _, o := range orgs {
@@ -51,7 +52,7 @@ func (s *server) orgChoices(ctx context.Context, orgs []catalog.Organisation) []
 }
 
 // landNames maps Länderschlüssel to names.
-func (s *server) landNames(ctx context.Context) map[string]string {
+func (s *Site) landNames(ctx context.Context) map[string]string {
 	m := map[string]string{}
 	if ls, err := s.Store.Laender(ctx); err == nil {
 		for _, l := range ls {
@@ -62,16 +63,16 @@ func (s *server) landNames(ctx context.Context) map[string]string {
 }
 
 func requestPage(c echo.Context) views.Page {
-	return page(c, "Konto beantragen", "", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Konto beantragen"})
+	return httpx.Page(c, "Konto beantragen", "", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Konto beantragen"})
 }
 
-// handleRequestForm shows the account request form.
-func (s *server) handleRequestForm(c echo.Context) error {
-	return renderOK(c, views.RequestPage(requestPage(c), views.RequestForm{}))
+// HandleRequestForm shows the account request form.
+func (s *Site) HandleRequestForm(c echo.Context) error {
+	return httpx.RenderOK(c, views.RequestPage(requestPage(c), views.RequestForm{}))
 }
 
-// handleRequestCreate searches organisations or stores the request.
-func (s *server) handleRequestCreate(c echo.Context) error {
+// HandleRequestCreate searches organisations or stores the request.
+func (s *Site) HandleRequestCreate(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := views.RequestForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Message: c.FormValue("message"),
 		Query: strings.TrimSpace(c.FormValue("q")), Org: c.FormValue("organisation")}
@@ -96,7 +97,7 @@ func (s *server) handleRequestCreate(c echo.Context) error {
 	}
 	f.Choices, f.Searched = s.orgChoices(ctx, orgs), f.Query != ""
 	if c.FormValue("aktion") == "suchen" {
-		return renderOK(c, views.RequestPage(requestPage(c), f))
+		return httpx.RenderOK(c, views.RequestPage(requestPage(c), f))
 	}
 	var v catalog.ValidationError
 	password := c.FormValue("password")
@@ -108,7 +109,7 @@ func (s *server) handleRequestCreate(c echo.Context) error {
 	catalog.ValidateAccount(&v, f.Name, f.Email)
 	if v.Err() != nil {
 		f.Errors = v.Fields
-		return render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *server) handleRequestCreate(c echo.Context) error {
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
 		f.Errors = ve.Fields
-		return render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
 	}
 	if err != nil {
 		return err
@@ -135,10 +136,10 @@ func (s *server) handleRequestCreate(c echo.Context) error {
 		return err
 	}
 	d.Link = c.Scheme() + "://" + c.Request().Host + "/konto/antrag/" + secret
-	return render(c, http.StatusCreated, views.RequestStatusPage(page(c, "Ihr Kontoantrag", ""), d), nil)
+	return httpx.Render(c, http.StatusCreated, views.RequestStatusPage(httpx.Page(c, "Ihr Kontoantrag", ""), d), nil)
 }
 
-func (s *server) requestStatus(ctx context.Context, statusHash string) (views.RequestStatusData, error) {
+func (s *Site) requestStatus(ctx context.Context, statusHash string) (views.RequestStatusData, error) {
 	r, err := s.Store.AccountRequestByStatusHash(ctx, statusHash)
 	if err != nil {
 		return views.RequestStatusData{}, err
@@ -153,20 +154,20 @@ func (s *server) requestStatus(ctx context.Context, statusHash string) (views.Re
 	return d, nil
 }
 
-// handleRequestStatus shows the state behind the requester's secret link.
-func (s *server) handleRequestStatus(c echo.Context) error {
+// HandleRequestStatus shows the state behind the requester's secret link.
+func (s *Site) HandleRequestStatus(c echo.Context) error {
 	d, err := s.requestStatus(c.Request().Context(), auth.HashSecret(c.Param("token")))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return renderOK(c, views.RequestStatusPage(page(c, "Ihr Kontoantrag", ""), d))
+	return httpx.RenderOK(c, views.RequestStatusPage(httpx.Page(c, "Ihr Kontoantrag", ""), d))
 }
 
-// handleRequests lists the requests the coordinator (or admin) decides.
-func (s *server) handleRequests(c echo.Context) error {
+// HandleRequests lists the requests the coordinator (or admin) decides.
+func (s *Site) HandleRequests(c echo.Context) error {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	lands := p.Coordinates()
 	if !p.Admin && len(lands) == 0 {
 		return echo.NewHTTPError(http.StatusForbidden)
@@ -188,13 +189,13 @@ func (s *server) handleRequests(c echo.Context) error {
 		}
 		rows = append(rows, row)
 	}
-	return renderOK(c, views.RequestsPage(page(c, "Kontoanträge", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Kontoanträge"}),
-		rows, s.sessions.PopString(ctx, "notice")))
+	return httpx.RenderOK(c, views.RequestsPage(httpx.Page(c, "Kontoanträge", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Kontoanträge"}),
+		rows, s.Sessions.PopString(ctx, "notice")))
 }
 
-// handleRequestDecide approves or rejects a request.
-func (s *server) handleRequestDecide(c echo.Context) error {
-	id, err := pathID(c, "id")
+// HandleRequestDecide approves or rejects a request.
+func (s *Site) HandleRequestDecide(c echo.Context) error {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -210,7 +211,7 @@ func (s *server) handleRequestDecide(c echo.Context) error {
 	if len([]rune(reason)) > 500 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Die Begründung darf höchstens 500 Zeichen lang sein.")
 	}
-	if err := s.Store.DecideAccountRequest(c.Request().Context(), principal(c), id, approve, reason); err != nil {
+	if err := s.Store.DecideAccountRequest(c.Request().Context(), httpx.Principal(c), id, approve, reason); err != nil {
 		return err
 	}
 	if approve {

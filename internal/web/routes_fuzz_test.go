@@ -18,9 +18,9 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/insights"
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // fuzzApp is the real router over a seeded database with a real search
@@ -37,7 +37,7 @@ func fuzzApp(f *testing.F) (*echo.Echo, *store.Store) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	return web.New(web.Deps{Store: st, Search: ix, Insights: eng, Version: "fuzz"}), st
+	return server.New(server.Deps{Store: st, Search: ix, Insights: eng, Version: "fuzz"}), st
 }
 
 // getRoutes lists the GET route templates of the app, sorted, so a fuzz

@@ -18,9 +18,9 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // newSearchApp returns the real router with a search index over a freshly
@@ -33,7 +33,7 @@ func newSearchApp(t testing.TB) (http.Handler, *search.Index, *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	return web.New(web.Deps{Store: st, Search: ix, Version: "test"}), ix, st
+	return server.New(server.Deps{Store: st, Search: ix, Version: "test"}), ix, st
 }
 
 type searchBody struct {
@@ -66,10 +66,10 @@ func (b searchBody) ids() []string {
 
 func TestAPISearch(t *testing.T) {
 	app, _, _ := newSearchApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 
 	var b searchBody
-	api.json("/api/v1/search?q=Wohngeld&type=solution", http.StatusOK, &b)
+	cl.json("/api/v1/search?q=Wohngeld&type=solution", http.StatusOK, &b)
 	if b.Total != 2 || len(b.Hits) != 2 || b.Hits[0].ID != "wohngeld-online" || b.Hits[0].Type != "solution" ||
 		b.Hits[0].Score <= b.Hits[1].Score || b.Page != 1 || b.Limit != 20 {
 		t.Errorf("q=Wohngeld&type=solution: %+v", b)
@@ -85,7 +85,7 @@ func TestAPISearch(t *testing.T) {
 
 	// Without type: solutions and OZG-Leistungen merged by score.
 	b = searchBody{}
-	api.json("/api/v1/search?q=Wohngeld", http.StatusOK, &b)
+	cl.json("/api/v1/search?q=Wohngeld", http.StatusOK, &b)
 	if ids := b.ids(); !slices.Contains(ids, "service:10092") || !slices.Contains(ids, "solution:wohngeld-online") {
 		t.Errorf("q=Wohngeld: %v", ids)
 	}
@@ -97,15 +97,15 @@ func TestAPISearch(t *testing.T) {
 
 	// Services only, by OZG-ID and by LeiKa text.
 	b = searchBody{}
-	api.json("/api/v1/search?q=10092&type=service", http.StatusOK, &b)
+	cl.json("/api/v1/search?q=10092&type=service", http.StatusOK, &b)
 	if len(b.Hits) == 0 || b.Hits[0].ID != "10092" || b.Hits[0].Name != "Wohngeld" {
 		t.Errorf("q=10092&type=service: %+v", b.Hits)
 	}
 
 	// Facet filters, repeated or comma-separated, and paging.
 	var one, two searchBody
-	api.json("/api/v1/search?type=solution&provider=02&provider=04&limit=3", http.StatusOK, &one)
-	api.json("/api/v1/search?type=solution&provider=02,04&limit=3&page=2", http.StatusOK, &two)
+	cl.json("/api/v1/search?type=solution&provider=02&provider=04&limit=3", http.StatusOK, &one)
+	cl.json("/api/v1/search?type=solution&provider=02,04&limit=3&page=2", http.StatusOK, &two)
 	if one.Total < 4 || one.Total != two.Total || len(one.Hits) != 3 || slices.Contains(one.ids(), two.ids()[0]) {
 		t.Errorf("provider=02,04 pages: %d %v / %d %v", one.Total, one.ids(), two.Total, two.ids())
 	}
@@ -121,14 +121,14 @@ func TestAPISearch(t *testing.T) {
 
 	// Sorted by adoptions: the counts only go down.
 	b = searchBody{}
-	api.json("/api/v1/search?sort=adoptions&limit=5", http.StatusOK, &b)
+	cl.json("/api/v1/search?sort=adoptions&limit=5", http.StatusOK, &b)
 	if len(b.Hits) != 5 || b.Hits[0].Type != "solution" {
 		t.Errorf("sort=adoptions: %v", b.ids())
 	}
 
 	// Nothing found is a 200 with no hits.
 	b = searchBody{}
-	api.json("/api/v1/search?q=Raketenstartrampe", http.StatusOK, &b)
+	cl.json("/api/v1/search?q=Raketenstartrampe", http.StatusOK, &b)
 	if b.Total != 0 || len(b.Hits) != 0 || b.Hits == nil {
 		t.Errorf("nothing found: %+v", b)
 	}
@@ -151,36 +151,36 @@ func TestAPISearch(t *testing.T) {
 		"/api/v1/organisations/lookup?q=Kiel&limit=51":   "limit",
 		"/api/v1/organisations/lookup?q=Kiel&limit=zehn": "limit",
 	} {
-		api.badParam(target, param)
+		cl.badParam(target, param)
 	}
 }
 
 func TestAPIOrganisationLookup(t *testing.T) {
 	app, _, _ := newSearchApp(t)
-	api := newClient(t, app)
+	cl := newClient(t, app)
 	var b struct {
 		Hits []struct {
 			Kind, Key, Name, LandKey, LandName, AGS, ARS, Postcode, URN string
 			Population                                                  int64
 		} `json:"hits"`
 	}
-	api.json("/api/v1/organisations/lookup?q=Muenster&limit=3", http.StatusOK, &b)
+	cl.json("/api/v1/organisations/lookup?q=Muenster&limit=3", http.StatusOK, &b)
 	if len(b.Hits) == 0 || b.Hits[0].Name != "Münster, Stadt" || b.Hits[0].LandName != "Nordrhein-Westfalen" ||
 		b.Hits[0].URN != "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:055150000000" {
 		t.Errorf("Muenster: %+v", b.Hits)
 	}
-	api.json("/api/v1/organisations/lookup?q=10115", http.StatusOK, &b)
+	cl.json("/api/v1/organisations/lookup?q=10115", http.StatusOK, &b)
 	if len(b.Hits) == 0 || b.Hits[0].Name != "Berlin, Stadt" {
 		t.Errorf("10115: %+v", b.Hits)
 	}
-	api.json("/api/v1/organisations/lookup?q=01001000", http.StatusOK, &b)
+	cl.json("/api/v1/organisations/lookup?q=01001000", http.StatusOK, &b)
 	if len(b.Hits) == 0 || b.Hits[0].Name != "Flensburg, Stadt" || b.Hits[0].AGS != "01001000" {
 		t.Errorf("01001000: %+v", b.Hits)
 	}
 }
 
 func TestSearchWithoutIndexAnswers503(t *testing.T) {
-	app := web.New(web.Deps{Store: storetest.Seeded(t), Version: "test"})
+	app := server.New(server.Deps{Store: storetest.Seeded(t), Version: "test"})
 	for _, target := range []string{"/api/v1/search?q=Wohngeld", "/api/v1/organisations/lookup?q=Kiel"} {
 		rec := httptest.NewRecorder()
 		app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
@@ -224,7 +224,7 @@ func benchApp(b *testing.B) (http.Handler, *search.Index, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ix.Close() })
-	return web.New(web.Deps{Store: st, Search: ix, Version: "bench"}), ix, "synthetic"
+	return server.New(server.Deps{Store: st, Search: ix, Version: "bench"}), ix, "synthetic"
 }
 
 // BenchmarkSearchHTTPvsInProcess measures requests per second of

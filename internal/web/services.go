@@ -5,11 +5,12 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
-// handleServiceShow renders the page of one OZG-Leistung.
-func (s *server) handleServiceShow(c echo.Context) error {
+// HandleServiceShow renders the page of one OZG-Leistung.
+func (s *Site) HandleServiceShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
 	if !catalog.ValidOZGID(id) {
@@ -74,5 +75,5 @@ func (s *server) handleServiceShow(c echo.Context) error {
 		}
 	}
 	d.Municipalities = len(munis)
-	return renderOK(c, views.ServicePage(page(c, svc.Name+" (OZG-Leistung "+svc.ID+")", "/themenfelder", crumbs...), d))
+	return httpx.RenderOK(c, views.ServicePage(httpx.Page(c, svc.Name+" (OZG-Leistung "+svc.ID+")", "/themenfelder", crumbs...), d))
 }

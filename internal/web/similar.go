@@ -11,7 +11,7 @@ import (
 
 // similarSolutions returns solutions like the given one from the search
 // index ("more like this"), with a note explaining an empty result.
-func (s *server) similarSolutions(ctx context.Context, slug string, n int) ([]views.SolutionItem, string, error) {
+func (s *Site) similarSolutions(ctx context.Context, slug string, n int) ([]views.SolutionItem, string, error) {
 	if s.Search == nil {
 		return nil, "Ähnliche Lösungen ermittelt der Suchindex; er steht gerade nicht zur Verfügung.", nil
 	}
@@ -31,7 +31,7 @@ func (s *server) similarSolutions(ctx context.Context, slug string, n int) ([]vi
 
 // itemsBySlugs loads solutions in the given order as list items, with the
 // search snippets where given; slugs the store no longer has are skipped.
-func (s *server) itemsBySlugs(ctx context.Context, slugs []string, snippets map[string]string) ([]views.SolutionItem, error) {
+func (s *Site) itemsBySlugs(ctx context.Context, slugs []string, snippets map[string]string) ([]views.SolutionItem, error) {
 	found, err := s.Store.SolutionsBySlugs(ctx, slugs)
 	if err != nil {
 		return nil, err

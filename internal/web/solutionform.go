@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -22,7 +23,7 @@ var solutionFields = []string{"name", "slug", "summary", "description", "provide
 	"buildCostEur", "yearlyCostEur", "costSharing", "contactEmail"}
 
 // providerOptions are the organisations the principal may register solutions for.
-func (s *server) providerOptions(ctx context.Context, p catalog.Principal) ([]views.Option, error) {
+func (s *Site) providerOptions(ctx context.Context, p catalog.Principal) ([]views.Option, error) {
 	var orgs []catalog.Organisation
 	if p.Admin {
 		bund, err := s.Store.OrganisationByKey(ctx, catalog.KindBund, catalog.BundKey)
@@ -47,7 +48,7 @@ func (s *server) providerOptions(ctx context.Context, p catalog.Principal) ([]vi
 	return out, nil
 }
 
-func (s *server) topicOptions(ctx context.Context) ([]views.Option, error) {
+func (s *Site) topicOptions(ctx context.Context) ([]views.Option, error) {
 	tfs, err := s.Store.TopicFields(ctx)
 	if err != nil {
 		return nil, err
@@ -60,14 +61,14 @@ func (s *server) topicOptions(ctx context.Context) ([]views.Option, error) {
 }
 
 // newSolutionForm prepares the form frame with its select options.
-func (s *server) newSolutionForm(c echo.Context, slug string) (views.SolutionFormData, error) {
+func (s *Site) newSolutionForm(c echo.Context, slug string) (views.SolutionFormData, error) {
 	ctx := c.Request().Context()
 	d := views.SolutionFormData{Slug: slug, Values: map[string]string{"status": string(catalog.SolutionLive)}, Heading: "Lösung registrieren", Action: "/loesungen/neu"}
 	if slug != "" {
 		d.Heading, d.Action = "Lösung bearbeiten", "/loesungen/"+slug+"/bearbeiten"
 	}
 	var err error
-	if d.Providers, err = s.providerOptions(ctx, principal(c)); err != nil {
+	if d.Providers, err = s.providerOptions(ctx, httpx.Principal(c)); err != nil {
 		return d, err
 	}
 	d.Topics, err = s.topicOptions(ctx)
@@ -173,7 +174,7 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 }
 
 // serviceChoices returns the chosen services with names, and the search results for the query.
-func (s *server) serviceChoices(ctx context.Context, chosen []string, query string) (picked, found []views.ServiceChoice) {
+func (s *Site) serviceChoices(ctx context.Context, chosen []string, query string) (picked, found []views.ServiceChoice) {
 	seen := map[string]bool{}
 	for _, id := range chosen {
 		if seen[id] || !catalog.ValidOZGID(id) {
@@ -206,7 +207,7 @@ func (s *server) serviceChoices(ctx context.Context, chosen []string, query stri
 }
 
 // draftSimilar finds existing solutions like the draft ("Gibt es schon?").
-func (s *server) draftSimilar(ctx context.Context, name, description string, ozgIDs []string, without string) []views.SolutionItem {
+func (s *Site) draftSimilar(ctx context.Context, name, description string, ozgIDs []string, without string) []views.SolutionItem {
 	if s.Search == nil || strings.TrimSpace(name+description) == "" && len(ozgIDs) == 0 {
 		return nil
 	}
@@ -229,11 +230,11 @@ func solutionFormPage(c echo.Context, d views.SolutionFormData) views.Page {
 	if d.Slug != "" {
 		crumbs = append(crumbs, views.Crumb{Label: d.Values["name"], URL: "/loesungen/" + d.Slug})
 	}
-	return page(c, d.Heading, "/loesungen", append(crumbs, views.Crumb{Label: d.Heading})...)
+	return httpx.Page(c, d.Heading, "/loesungen", append(crumbs, views.Crumb{Label: d.Heading})...)
 }
 
-// handleSolutionNew shows the empty registration form.
-func (s *server) handleSolutionNew(c echo.Context) error {
+// HandleSolutionNew shows the empty registration form.
+func (s *Site) HandleSolutionNew(c echo.Context) error {
 	d, err := s.newSolutionForm(c, "")
 	if err != nil {
 		return err
@@ -241,17 +242,17 @@ func (s *server) handleSolutionNew(c echo.Context) error {
 	if len(d.Providers) <= 1 {
 		return echo.NewHTTPError(http.StatusForbidden, "Lösungen registrieren Redaktionen von Anbietern. Sie handeln für keine Organisation.")
 	}
-	return renderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
+	return httpx.RenderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
 }
 
-// handleSolutionEdit shows the form with the stored solution.
-func (s *server) handleSolutionEdit(c echo.Context) error {
+// HandleSolutionEdit shows the form with the stored solution.
+func (s *Site) HandleSolutionEdit(c echo.Context) error {
 	ctx := c.Request().Context()
 	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	if !principal(c).CanEditSolution(sol) {
+	if !httpx.Principal(c).CanEditSolution(sol) {
 		return fmt.Errorf("edit solution %s: %w", sol.Slug, catalog.ErrForbidden)
 	}
 	d, err := s.newSolutionForm(c, sol.Slug)
@@ -261,14 +262,14 @@ func (s *server) handleSolutionEdit(c echo.Context) error {
 	d.Values = solutionValues(sol)
 	d.Services, _ = s.serviceChoices(ctx, sol.OZGIDs(), "")
 	d.Similar, d.SimilarChecked = s.draftSimilar(ctx, sol.Name, sol.Description, sol.OZGIDs(), sol.Slug), true
-	return renderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
+	return httpx.RenderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
 }
 
-// handleSolutionSave creates (no slug parameter) or updates a solution, or
+// HandleSolutionSave creates (no slug parameter) or updates a solution, or
 // re-renders the form for the service search and the similarity check.
-func (s *server) handleSolutionSave(c echo.Context) error {
+func (s *Site) HandleSolutionSave(c echo.Context) error {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	slug := c.Param("slug")
 	var existing catalog.Solution
 	if slug != "" {
@@ -293,7 +294,7 @@ func (s *server) handleSolutionSave(c echo.Context) error {
 	d.Searched = strings.TrimSpace(d.ServiceQuery) != ""
 	d.Similar, d.SimilarChecked = s.draftSimilar(ctx, in.Solution.Name, in.Solution.Description, in.OZGIDs, slug), true
 	if c.FormValue("aktion") != "speichern" {
-		return renderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
+		return httpx.RenderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
 	}
 	if v.Err() == nil {
 		provider, err := s.Store.OrganisationByKey(ctx, in.ProviderKind, in.ProviderKey)
@@ -326,28 +327,28 @@ func (s *server) handleSolutionSave(c echo.Context) error {
 		}
 	}
 	d.Errors = v.Fields
-	return render(c, http.StatusUnprocessableEntity, views.SolutionFormPage(solutionFormPage(c, d), d), nil)
+	return httpx.Render(c, http.StatusUnprocessableEntity, views.SolutionFormPage(solutionFormPage(c, d), d), nil)
 }
 
-// handleDraftSimilar answers the live "Gibt es schon?" panel (htmx fragment).
-func (s *server) handleDraftSimilar(c echo.Context) error {
+// HandleDraftSimilar answers the live "Gibt es schon?" panel (htmx fragment).
+func (s *Site) HandleDraftSimilar(c echo.Context) error {
 	q := c.QueryParams()
 	name, desc := q.Get("name"), q.Get("description")
 	if len(name) > 300 || len(desc) > 10000 || len(q["ozg"]) > 50 {
 		return echo.NewHTTPError(http.StatusBadRequest, "Die Angaben sind zu lang für die Ähnlichkeitsprüfung.")
 	}
 	items := s.draftSimilar(c.Request().Context(), name, desc, q["ozg"], q.Get("ohne"))
-	return render(c, http.StatusOK, views.SimilarPanel(items, true), nil)
+	return httpx.Render(c, http.StatusOK, views.SimilarPanel(items, true), nil)
 }
 
-// handleSolutionDelete deletes a solution with its adoptions (provider or admin).
-func (s *server) handleSolutionDelete(c echo.Context) error {
+// HandleSolutionDelete deletes a solution with its adoptions (provider or admin).
+func (s *Site) HandleSolutionDelete(c echo.Context) error {
 	ctx := c.Request().Context()
 	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	p := principal(c)
+	p := httpx.Principal(c)
 	if !p.CanEditSolution(sol) {
 		return fmt.Errorf("delete solution %s: %w", sol.Slug, catalog.ErrForbidden)
 	}

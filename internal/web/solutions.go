@@ -7,12 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
 
-// handleSolutionShow renders the page of one solution.
-func (s *server) handleSolutionShow(c echo.Context) error {
+// HandleSolutionShow renders the page of one solution.
+func (s *Site) HandleSolutionShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	slug := c.Param("slug")
 	if !catalog.ValidSlug(slug) {
@@ -26,20 +27,20 @@ func (s *server) handleSolutionShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := principal(c); !p.Anonymous() {
+	if p := httpx.Principal(c); !p.Anonymous() {
 		csrf, _ := c.Get("csrf").(string)
-		d.Notice = s.sessions.PopString(ctx, "notice")
+		d.Notice = s.Sessions.PopString(ctx, "notice")
 		d.CanEdit = p.CanEditSolution(sol)
 		d.Manage = func(a catalog.Adoption) templ.Component {
 			return views.AdoptionManage(a, csrf, d.CanEdit, a.Organisation != nil && p.CanEditAdoptionsOf(*a.Organisation))
 		}
 	}
-	return renderOK(c, views.SolutionPage(page(c, sol.Name, "/loesungen",
+	return httpx.RenderOK(c, views.SolutionPage(httpx.Page(c, sol.Name, "/loesungen",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name}), d))
 }
 
 // solutionData gathers everything the solution page shows.
-func (s *server) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
+func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
 	d := views.SolutionData{S: sol}
 	if sol.TopicFieldID != nil {
 		tf, err := s.Store.TopicFieldByID(ctx, *sol.TopicFieldID)
@@ -85,7 +86,7 @@ func (s *server) solutionData(ctx context.Context, sol catalog.Solution) (views.
 }
 
 // laenderByKey returns the 16 Länder by key.
-func (s *server) laenderByKey(ctx context.Context) (map[string]catalog.Organisation, error) {
+func (s *Site) laenderByKey(ctx context.Context) (map[string]catalog.Organisation, error) {
 	list, err := s.Store.Laender(ctx)
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func historyEntries(evs []catalog.Event) []views.HistoryEntry {
 }
 
 // solutionItems turns solutions into list items with their adoption counts.
-func (s *server) solutionItems(ctx context.Context, sols []catalog.Solution) ([]views.SolutionItem, error) {
+func (s *Site) solutionItems(ctx context.Context, sols []catalog.Solution) ([]views.SolutionItem, error) {
 	ids := make([]uint, len(sols))
 	for i, sol := range sols {
 		ids[i] = sol.ID

@@ -11,15 +11,16 @@ import (
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
 const dateDE = "02.01.2006"
 
 // tokensData lists the user's tokens and the organisations they may create tokens for.
-func (s *server) tokensData(c echo.Context) (views.TokensData, error) {
+func (s *Site) tokensData(c echo.Context) (views.TokensData, error) {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	var d views.TokensData
 	toks, err := s.Store.TokensByUser(ctx, p.UserID)
 	if err != nil {
@@ -56,19 +57,19 @@ func (s *server) tokensData(c echo.Context) (views.TokensData, error) {
 	return d, nil
 }
 
-// handleTokens shows the token page.
-func (s *server) handleTokens(c echo.Context) error {
+// HandleTokens shows the token page.
+func (s *Site) HandleTokens(c echo.Context) error {
 	d, err := s.tokensData(c)
 	if err != nil {
 		return err
 	}
-	return renderOK(c, views.TokensPage(page(c, "API-Tokens", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "API-Tokens"}), d))
+	return httpx.RenderOK(c, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "API-Tokens"}), d))
 }
 
-// handleTokenCreate creates a token for one of the user's organisations and shows its secret once.
-func (s *server) handleTokenCreate(c echo.Context) error {
+// HandleTokenCreate creates a token for one of the user's organisations and shows its secret once.
+func (s *Site) HandleTokenCreate(c echo.Context) error {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	d, err := s.tokensData(c)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func (s *server) handleTokenCreate(c echo.Context) error {
 	}
 	if v.Err() != nil {
 		d.Errors = v.Fields
-		return render(c, http.StatusUnprocessableEntity, views.TokensPage(page(c, "API-Tokens", "/konto"), d), nil)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto"), d), nil)
 	}
 	d, err = s.tokensData(c)
 	if err != nil {
@@ -116,16 +117,16 @@ func (s *server) handleTokenCreate(c echo.Context) error {
 	d.NewSecret = secret
 	// The secret is in this response only: never cache it.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusCreated, views.TokensPage(page(c, "API-Tokens", "/konto"), d), nil)
+	return httpx.Render(c, http.StatusCreated, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto"), d), nil)
 }
 
-// handleTokenRevoke revokes one of the user's tokens.
-func (s *server) handleTokenRevoke(c echo.Context) error {
-	id, err := pathID(c, "id")
+// HandleTokenRevoke revokes one of the user's tokens.
+func (s *Site) HandleTokenRevoke(c echo.Context) error {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	p := principal(c)
+	p := httpx.Principal(c)
 	if err := s.Store.RevokeToken(c.Request().Context(), p.Actor(), p.UserID, id); err != nil {
 		return err
 	}

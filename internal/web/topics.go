@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -14,8 +15,8 @@ import (
 // catalogue link shows all of them.
 const topicSolutionLimit = 20
 
-// handleTopicList renders the overview of the Themenfelder.
-func (s *server) handleTopicList(c echo.Context) error {
+// HandleTopicList renders the overview of the Themenfelder.
+func (s *Site) HandleTopicList(c echo.Context) error {
 	topics, err := s.Store.TopicFieldSummaries(c.Request().Context())
 	if err != nil {
 		return err
@@ -24,12 +25,12 @@ func (s *server) handleTopicList(c echo.Context) error {
 	for _, t := range topics {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
 	}
-	return renderOK(c, views.TopicListPage(page(c, "OZG-Themenfelder", "/themenfelder",
+	return httpx.RenderOK(c, views.TopicListPage(httpx.Page(c, "OZG-Themenfelder", "/themenfelder",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Themenfelder"}), d))
 }
 
-// handleTopicShow renders one Themenfeld.
-func (s *server) handleTopicShow(c echo.Context) error {
+// HandleTopicShow renders one Themenfeld.
+func (s *Site) HandleTopicShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err != nil || id == 0 {
@@ -65,6 +66,6 @@ func (s *server) handleTopicShow(c echo.Context) error {
 		d.Services.Rows = append(d.Services.Rows, []views.Cell{{Text: sv.Name, URL: views.ServiceURL(sv.ID)}, {Text: sv.ID},
 			{Text: strconv.FormatInt(n, 10)}})
 	}
-	return renderOK(c, views.TopicPage(page(c, tf.Name+" (Themenfeld)", "/themenfelder",
+	return httpx.RenderOK(c, views.TopicPage(httpx.Page(c, tf.Name+" (Themenfeld)", "/themenfelder",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Themenfelder", URL: "/themenfelder"}, views.Crumb{Label: tf.Name}), d))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -28,10 +29,10 @@ const (
 	usersPageSize = 50
 )
 
-// requireUserAdmin lets admins and Land coordinators through and answers 403 to everyone else.
-func requireUserAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+// RequireUserAdmin lets admins and Land coordinators through and answers 403 to everyone else.
+func RequireUserAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !principal(c).ManagesUsers() {
+		if !httpx.Principal(c).ManagesUsers() {
 			return echo.NewHTTPError(http.StatusForbidden, "Diese Seite ist der Plattformverwaltung und den Landeskoordinationen vorbehalten.")
 		}
 		return next(c)
@@ -46,7 +47,7 @@ var userSortLabels = []views.Option{
 }
 
 // userScope returns the Länder whose accounts p sees (nil: all) and the sentence saying so.
-func (s *server) userScope(ctx context.Context, p catalog.Principal) ([]string, string) {
+func (s *Site) userScope(ctx context.Context, p catalog.Principal) ([]string, string) {
 	if p.Admin {
 		return nil, "Sie sehen als Plattformverwaltung alle Benutzerkonten."
 	}
@@ -65,7 +66,7 @@ func usersPageMeta(c echo.Context, title string, crumbs ...views.Crumb) views.Pa
 	if len(crumbs) == 0 {
 		all[1].URL = ""
 	}
-	return page(c, title, "/konto", all...)
+	return httpx.Page(c, title, "/konto", all...)
 }
 
 // loginKind names how a user logs in.
@@ -104,13 +105,13 @@ func backTo(c echo.Context) string {
 	if b != usersPath && !strings.HasPrefix(b, usersPath+"?") {
 		return usersPath
 	}
-	return safeNext(b, usersPath)
+	return httpx.SafeNext(b, usersPath)
 }
 
-// handleUsers lists the accounts the admin or coordinator manages.
-func (s *server) handleUsers(c echo.Context) error {
+// HandleUsers lists the accounts the admin or coordinator manages.
+func (s *Site) HandleUsers(c echo.Context) error {
 	ctx := c.Request().Context()
-	p := principal(c)
+	p := httpx.Principal(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if len([]rune(q)) > 100 {
 		return echo.NewHTTPError(http.StatusBadRequest, "Der Suchtext darf höchstens 100 Zeichen lang sein.")
@@ -159,7 +160,7 @@ func (s *server) handleUsers(c echo.Context) error {
 	}
 	back := listURL(pageNo)
 	d := views.UsersData{Scope: scope, Query: q, Sort: sort, Sorts: userSortLabels, Total: total, IsAdmin: p.Admin,
-		Notice: s.sessions.PopString(ctx, "notice"),
+		Notice: s.Sessions.PopString(ctx, "notice"),
 		Pager:  views.Pager{Page: pageNo, Pages: int((total + usersPageSize - 1) / usersPageSize), URL: listURL}}
 	if len(list) > 0 {
 		d.First = (pageNo-1)*usersPageSize + 1
@@ -202,12 +203,12 @@ func (s *server) handleUsers(c echo.Context) error {
 		d.Rows = append(d.Rows, row)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return renderOK(c, views.UsersPage(usersPageMeta(c, "Benutzerverwaltung"), d))
+	return httpx.RenderOK(c, views.UsersPage(usersPageMeta(c, "Benutzerverwaltung"), d))
 }
 
 // managedUser loads the user of the :id path parameter.
-func (s *server) managedUser(c echo.Context) (catalog.User, error) {
-	id, err := pathID(c, "id")
+func (s *Site) managedUser(c echo.Context) (catalog.User, error) {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return catalog.User{}, err
 	}
@@ -237,8 +238,8 @@ func refusal(p catalog.Principal, u catalog.User, msg string) error {
 
 // userFor returns the acting principal and the :id account when allowed
 // lets the principal act on it, or the refusal why gives.
-func (s *server) userFor(c echo.Context, allowed func(catalog.Principal, catalog.User) bool, why func(catalog.Principal, catalog.User) string) (catalog.Principal, catalog.User, error) {
-	p := principal(c)
+func (s *Site) userFor(c echo.Context, allowed func(catalog.Principal, catalog.User) bool, why func(catalog.Principal, catalog.User) string) (catalog.Principal, catalog.User, error) {
+	p := httpx.Principal(c)
 	u, err := s.managedUser(c)
 	if err != nil {
 		return p, u, err
@@ -263,17 +264,17 @@ func because(msg string) func(catalog.Principal, catalog.User) string {
 // endSessionsOf ends every session of the user, so a changed account logs
 // in afresh. Access itself is re-read from the database on each request;
 // this also ends what the session carries (a pending notice, the login).
-func (s *server) endSessionsOf(ctx context.Context, userID uint) error {
-	return s.sessions.Iterate(ctx, func(sctx context.Context) error {
-		if s.sessions.GetInt(sctx, sessUserID) == int(userID) {
-			return s.sessions.Destroy(sctx)
+func (s *Site) endSessionsOf(ctx context.Context, userID uint) error {
+	return s.Sessions.Iterate(ctx, func(sctx context.Context) error {
+		if s.Sessions.GetInt(sctx, httpx.SessionUserID) == int(userID) {
+			return s.Sessions.Destroy(sctx)
 		}
 		return nil
 	})
 }
 
 // afterUserChange ends the user's sessions, leaves a notice and returns to the list.
-func (s *server) afterUserChange(c echo.Context, userID uint, notice string) error {
+func (s *Site) afterUserChange(c echo.Context, userID uint, notice string) error {
 	ctx := c.Request().Context()
 	if err := s.endSessionsOf(ctx, userID); err != nil {
 		// The change is committed and access is re-read on every request;
@@ -286,7 +287,7 @@ func (s *server) afterUserChange(c echo.Context, userID uint, notice string) err
 
 // membershipOf finds the :mid membership of u that p may remove.
 func membershipOf(c echo.Context, p catalog.Principal, u catalog.User) (catalog.Membership, error) {
-	mid, err := pathID(c, "mid")
+	mid, err := httpx.PathID(c, "mid")
 	if err != nil {
 		return catalog.Membership{}, err
 	}
@@ -302,9 +303,9 @@ func membershipOf(c echo.Context, p catalog.Principal, u catalog.User) (catalog.
 	return catalog.Membership{}, fmt.Errorf("membership %d of user %d: %w", mid, u.ID, catalog.ErrNotFound)
 }
 
-// handleMembershipRemoveConfirm asks before a role is taken away.
-func (s *server) handleMembershipRemoveConfirm(c echo.Context) error {
-	p := principal(c)
+// HandleMembershipRemoveConfirm asks before a role is taken away.
+func (s *Site) HandleMembershipRemoveConfirm(c echo.Context) error {
+	p := httpx.Principal(c)
 	u, err := s.managedUser(c)
 	if err != nil {
 		return err
@@ -323,9 +324,9 @@ func (s *server) handleMembershipRemoveConfirm(c echo.Context) error {
 	return renderConfirm(c, "Rolle entfernen", d)
 }
 
-// handleMembershipRemove takes a role away.
-func (s *server) handleMembershipRemove(c echo.Context) error {
-	p := principal(c)
+// HandleMembershipRemove takes a role away.
+func (s *Site) HandleMembershipRemove(c echo.Context) error {
+	p := httpx.Principal(c)
 	u, err := s.managedUser(c)
 	if err != nil {
 		return err
@@ -346,7 +347,7 @@ func (s *server) handleMembershipRemove(c echo.Context) error {
 }
 
 // activeTokens counts the user's active tokens.
-func (s *server) activeTokens(ctx context.Context, userID uint, now time.Time) (int, error) {
+func (s *Site) activeTokens(ctx context.Context, userID uint, now time.Time) (int, error) {
 	toks, err := s.Store.TokensByUser(ctx, userID)
 	n := 0
 	for _, t := range toks {
@@ -357,8 +358,8 @@ func (s *server) activeTokens(ctx context.Context, userID uint, now time.Time) (
 	return n, err
 }
 
-// handleTokensRevokeConfirm asks before all tokens of a user are revoked, or explains why not.
-func (s *server) handleTokensRevokeConfirm(c echo.Context) error {
+// HandleTokensRevokeConfirm asks before all tokens of a user are revoked, or explains why not.
+func (s *Site) HandleTokensRevokeConfirm(c echo.Context) error {
 	_, u, err := s.userFor(c, catalog.Principal.CanRevokeTokensOf, tokensRefusal)
 	if err != nil {
 		return err
@@ -373,8 +374,8 @@ func (s *server) handleTokensRevokeConfirm(c echo.Context) error {
 	return renderConfirm(c, "API-Tokens widerrufen", d)
 }
 
-// handleTokensRevoke revokes all active tokens of a user.
-func (s *server) handleTokensRevoke(c echo.Context) error {
+// HandleTokensRevoke revokes all active tokens of a user.
+func (s *Site) HandleTokensRevoke(c echo.Context) error {
 	p, u, err := s.userFor(c, catalog.Principal.CanRevokeTokensOf, tokensRefusal)
 	if err != nil {
 		return err
@@ -390,8 +391,8 @@ func (s *server) handleTokensRevoke(c echo.Context) error {
 	return s.afterUserChange(c, u.ID, notice)
 }
 
-// handleUserDeleteConfirm asks before an account is deleted.
-func (s *server) handleUserDeleteConfirm(c echo.Context) error {
+// HandleUserDeleteConfirm asks before an account is deleted.
+func (s *Site) HandleUserDeleteConfirm(c echo.Context) error {
 	_, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, onlyAdminsDelete)
 	if err != nil {
 		return err
@@ -406,8 +407,8 @@ func (s *server) handleUserDeleteConfirm(c echo.Context) error {
 	return renderConfirm(c, "Konto löschen", d)
 }
 
-// handleUserDelete deletes an account.
-func (s *server) handleUserDelete(c echo.Context) error {
+// HandleUserDelete deletes an account.
+func (s *Site) HandleUserDelete(c echo.Context) error {
 	p, u, err := s.userFor(c, catalog.Principal.CanDeleteUser, onlyAdminsDelete)
 	if err != nil {
 		return err
@@ -418,8 +419,8 @@ func (s *server) handleUserDelete(c echo.Context) error {
 	return s.afterUserChange(c, u.ID, "Das Konto von "+u.Name+" wurde gelöscht.")
 }
 
-// handleAdminRevokeConfirm asks before the platform admin role is taken away.
-func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
+// HandleAdminRevokeConfirm asks before the platform admin role is taken away.
+func (s *Site) HandleAdminRevokeConfirm(c echo.Context) error {
 	_, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, onlyAdminsDemote)
 	if err != nil {
 		return err
@@ -433,8 +434,8 @@ func (s *server) handleAdminRevokeConfirm(c echo.Context) error {
 	return renderConfirm(c, "Plattformverwaltung entziehen", d)
 }
 
-// handleAdminRevoke takes the platform admin role away.
-func (s *server) handleAdminRevoke(c echo.Context) error {
+// HandleAdminRevoke takes the platform admin role away.
+func (s *Site) HandleAdminRevoke(c echo.Context) error {
 	p, u, err := s.userFor(c, catalog.Principal.CanRevokeAdmin, onlyAdminsDemote)
 	if err != nil {
 		return err
@@ -448,5 +449,5 @@ func (s *server) handleAdminRevoke(c echo.Context) error {
 // renderConfirm shows a confirmation step; it names a person, so it is not cached.
 func renderConfirm(c echo.Context, title string, d views.UserConfirmData) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return renderOK(c, views.UserConfirmPage(usersPageMeta(c, title, views.Crumb{Label: title}), d))
+	return httpx.RenderOK(c, views.UserConfirmPage(usersPageMeta(c, title, views.Crumb{Label: title}), d))
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/store"
-	"efa-register/internal/web"
 )
 
 const gemeindeKoeln = "053150000000" // Köln (NW)
@@ -112,7 +112,7 @@ func rowOf(t *testing.T, rows []usersRow, name string) usersRow {
 }
 
 func TestUserAdministrationListPerRole(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	env.addUser(t, "zwischen", "Test zwischen", editorOf(gemeindeA), editorOf(gemeindeKoeln))
 	env.addUser(t, "koeln", "Test köln", editorOf(gemeindeKoeln))
 	env.token(t, "redaktion-a")
@@ -200,7 +200,7 @@ func TestUserAdministrationListPerRole(t *testing.T) {
 }
 
 func TestUserAdministrationFilterSortAndPages(t *testing.T) {
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	admin := env.as(t, "admin")
 	doc, rows := readUsers(t, admin.do("GET", "/verwaltung/benutzer?q=REDAKTION", nil, nil))
 	if got := names(rows); !slices.Equal(got, []string{"Test redaktion-a", "Test redaktion-b"}) {
@@ -277,7 +277,7 @@ func confirmForm(t *testing.T, rec *httptest.ResponseRecorder) (string, string, 
 
 func TestUserAdministrationActions(t *testing.T) {
 	ctx := context.Background()
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	zw := env.addUser(t, "zwischen", "Test zwischen", editorOf(gemeindeA), editorOf(gemeindeKoeln))
 	env.token(t, "zwischen")
 	env.token(t, "redaktion-a")
@@ -397,7 +397,7 @@ func TestUserAdministrationActions(t *testing.T) {
 
 func TestUserAdministrationDeleteDemoteAndLastAdmin(t *testing.T) {
 	ctx := context.Background()
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	admin := env.as(t, "admin")
 	editorB := env.as(t, "redaktion-b")
 	userB := env.user(t, "redaktion-b")
@@ -467,7 +467,7 @@ func TestUserAdministrationDeleteDemoteAndLastAdmin(t *testing.T) {
 // editor already acts without it, because the principal is read per request.
 func TestRemovedMembershipTakesEffectOnNextRequest(t *testing.T) {
 	ctx := context.Background()
-	env := newEnv(t, web.AuthConfig{})
+	env := newEnv(t, server.AuthConfig{})
 	editorA := env.as(t, "redaktion-a")
 	userA := env.user(t, "redaktion-a")
 	form := url.Values{"organisation": {"gemeinde:" + gemeindeA}, "status": {"live"}}

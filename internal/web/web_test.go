@@ -10,14 +10,14 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/server"
 	"efa-register/internal/store/storetest"
-	"efa-register/internal/web"
 )
 
 // newApp returns the real router over a freshly seeded SQLite file.
 func newApp(t *testing.T) *echo.Echo {
 	t.Helper()
-	return web.New(web.Deps{Store: storetest.Seeded(t), Version: "test"})
+	return server.New(server.Deps{Store: storetest.Seeded(t), Version: "test"})
 }
 
 func do(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {

@@ -12,13 +12,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
 	"efa-register/views"
 )
 
-// requireAdmin lets platform admins through and answers 403 to everyone else.
-func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+// RequireAdmin lets platform admins through and answers 403 to everyone else.
+func RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if !principal(c).Admin {
+		if !httpx.Principal(c).Admin {
 			return echo.NewHTTPError(http.StatusForbidden, "Diese Seite ist der Plattformverwaltung vorbehalten.")
 		}
 		return next(c)
@@ -26,7 +27,7 @@ func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // webhooksData lists the webhooks with their last deliveries.
-func (s *server) webhooksData(c echo.Context) (views.WebhooksData, error) {
+func (s *Site) webhooksData(c echo.Context) (views.WebhooksData, error) {
 	ctx := c.Request().Context()
 	var d views.WebhooksData
 	hooks, err := s.Store.Webhooks(ctx)
@@ -57,21 +58,21 @@ func (s *server) webhooksData(c echo.Context) (views.WebhooksData, error) {
 }
 
 func webhooksPage(c echo.Context) views.Page {
-	return page(c, "Webhooks", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Webhooks"})
+	return httpx.Page(c, "Webhooks", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Webhooks"})
 }
 
-// handleWebhooks shows the registered receivers.
-func (s *server) handleWebhooks(c echo.Context) error {
+// HandleWebhooks shows the registered receivers.
+func (s *Site) HandleWebhooks(c echo.Context) error {
 	d, err := s.webhooksData(c)
 	if err != nil {
 		return err
 	}
-	d.Notice = s.sessions.PopString(c.Request().Context(), "notice")
-	return renderOK(c, views.WebhooksPage(webhooksPage(c), d))
+	d.Notice = s.Sessions.PopString(c.Request().Context(), "notice")
+	return httpx.RenderOK(c, views.WebhooksPage(webhooksPage(c), d))
 }
 
-// handleWebhookAdd registers a receiver; a generated secret is shown once.
-func (s *server) handleWebhookAdd(c echo.Context) error {
+// HandleWebhookAdd registers a receiver; a generated secret is shown once.
+func (s *Site) HandleWebhookAdd(c echo.Context) error {
 	ctx := c.Request().Context()
 	url, secret := strings.TrimSpace(c.FormValue("url")), c.FormValue("secret")
 	generated := secret == ""
@@ -89,7 +90,7 @@ func (s *server) handleWebhookAdd(c echo.Context) error {
 			return err
 		}
 	}
-	_, err := s.Store.AddWebhook(ctx, principal(c).Actor(), url, secret, cursor)
+	_, err := s.Store.AddWebhook(ctx, httpx.Principal(c).Actor(), url, secret, cursor)
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) || errors.Is(err, catalog.ErrConflict) {
 		d, derr := s.webhooksData(c)
@@ -102,7 +103,7 @@ func (s *server) handleWebhookAdd(c echo.Context) error {
 		} else {
 			d.Errors["url"] = "Für diese Adresse ist bereits ein Webhook registriert."
 		}
-		return render(c, http.StatusUnprocessableEntity, views.WebhooksPage(webhooksPage(c), d), nil)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.WebhooksPage(webhooksPage(c), d), nil)
 	}
 	if err != nil {
 		return err
@@ -116,16 +117,16 @@ func (s *server) handleWebhookAdd(c echo.Context) error {
 		d.NewSecret = secret
 		c.Response().Header().Set("Cache-Control", "no-store")
 	}
-	return render(c, http.StatusCreated, views.WebhooksPage(webhooksPage(c), d), nil)
+	return httpx.Render(c, http.StatusCreated, views.WebhooksPage(webhooksPage(c), d), nil)
 }
 
-// handleWebhookRemove removes a receiver.
-func (s *server) handleWebhookRemove(c echo.Context) error {
-	id, err := pathID(c, "id")
+// HandleWebhookRemove removes a receiver.
+func (s *Site) HandleWebhookRemove(c echo.Context) error {
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.Store.RemoveWebhook(c.Request().Context(), principal(c).Actor(), id); err != nil {
+	if err := s.Store.RemoveWebhook(c.Request().Context(), httpx.Principal(c).Actor(), id); err != nil {
 		return err
 	}
 	s.flash(c, "Der Webhook wurde entfernt.")

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"efa-register/internal/auth"
+	"efa-register/internal/catalog"
+	"efa-register/internal/httpx"
+	"efa-register/views"
+)
+
+// AuthConfig configures logins and sessions.
+type AuthConfig struct {
+	// CookieSecure sets the Secure flag on session and CSRF cookies (default on; off only for plain-HTTP development).
+	CookieSecure bool
+	// IdleTimeout ends a session after this long without a request; Lifetime ends it in any case.
+	IdleTimeout, Lifetime time.Duration
+	// OIDC configures login through a Land's identity provider; empty Issuer disables it.
+	OIDC OIDCConfig
+}
+
+const sessAuthAt = "authAt"
+
+// newSessions returns the session manager over the database-backed store.
+func (s *server) newSessions() *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = s.Store.Sessions()
+	sm.Lifetime = s.Auth.Lifetime
+	sm.IdleTimeout = s.Auth.IdleTimeout
+	sm.Cookie.Name = "efa_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.Secure = s.Auth.CookieSecure
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.Log.ErrorContext(r.Context(), "session", "err", err)
+		http.Error(w, "Sitzung konnte nicht geladen werden.", http.StatusInternalServerError)
+	}
+	return sm
+}
+
+// withSession loads the session and the principal of the logged-in user.
+func (s *server) withSession() echo.MiddlewareFunc {
+	load := echo.WrapMiddleware(s.sessions.LoadAndSave)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return load(func(c echo.Context) error {
+			ctx := c.Request().Context()
+			if id := s.sessions.GetInt(ctx, httpx.SessionUserID); id > 0 {
+				p, err := s.Store.Principal(ctx, uint(id))
+				if errors.Is(err, catalog.ErrNotFound) {
+					// The account was deleted: end the session.
+					_ = s.sessions.Destroy(ctx)
+				} else if err != nil {
+					return err
+				} else {
+					httpx.SetPrincipal(c, p)
+				}
+			}
+			return next(c)
+		})
+	}
+}
+
+// csrf protects every unsafe request of the HTML pages: browsers that send
+// Sec-Fetch-Site are checked by it (cross-site is rejected), others by a
+// token in a cookie that the form or the htmx header must repeat.
+func (s *server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     "efa_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.Auth.CookieSecure,
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     httpx.CtxCSRF,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "Die Anfrage wurde aus Sicherheitsgründen abgelehnt (ungültiges oder fehlendes Formular-Token). Bitte laden Sie die Seite neu und versuchen Sie es erneut.")
+		},
+	})
+}
+
+// requireLogin sends anonymous visitors to the login page and back afterwards.
+func requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if httpx.Principal(c).UserID == 0 {
+			if c.Request().Method != http.MethodGet {
+				return echo.NewHTTPError(http.StatusUnauthorized, "Bitte melden Sie sich an.")
+			}
+			return c.Redirect(http.StatusSeeOther, "/anmelden?weiter="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}
+
+// requireToken authenticates API writes by "Authorization: Bearer <token>".
+func (s *server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get("Authorization")
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "Für Schreibzugriffe ist ein API-Token nötig (Authorization: Bearer).")
+		}
+		p, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(strings.TrimSpace(secret)), time.Now())
+		if errors.Is(err, catalog.ErrNotFound) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register", error="invalid_token"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "Das API-Token ist ungültig, abgelaufen oder widerrufen.")
+		}
+		if err != nil {
+			return err
+		}
+		httpx.SetPrincipal(c, p)
+		return next(c)
+	}
+}
+
+// handleLoginForm shows the login form.
+func (s *server) handleLoginForm(c echo.Context) error {
+	if httpx.Principal(c).UserID != 0 {
+		return c.Redirect(http.StatusSeeOther, httpx.SafeNext(c.QueryParam("weiter"), "/konto"))
+	}
+	return httpx.RenderOK(c, views.LoginPage(httpx.Page(c, "Anmelden", ""), views.LoginForm{Next: c.QueryParam("weiter"), OIDC: s.oidc != nil}))
+}
+
+// handleLogin checks the password, throttles failures per account and per
+// client, and starts a session with a new id.
+func (s *server) handleLogin(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.LoginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: c.FormValue("weiter"), OIDC: s.oidc != nil}
+	password := c.FormValue("password")
+	fail := func(status int, msg string) error {
+		form.Error = msg
+		return httpx.Render(c, status, views.LoginPage(httpx.Page(c, "Anmelden", ""), form), nil)
+	}
+	accountKey, clientKey := "account:"+strings.ToLower(form.Email), "client:"+c.RealIP()
+	for _, k := range []string{accountKey, clientKey} {
+		if blocked, until := s.loginThrottle.Blocked(k); blocked {
+			c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(until).Seconds())+1))
+			return fail(http.StatusTooManyRequests, "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten.")
+		}
+	}
+	if form.Email == "" || password == "" {
+		return fail(http.StatusUnprocessableEntity, "Bitte geben Sie E-Mail-Adresse und Passwort ein.")
+	}
+	u, err := s.Store.UserByEmail(ctx, form.Email)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		auth.CheckNoUser(password)
+	case err != nil:
+		return err
+	case u.PasswordHash == "":
+		auth.CheckNoUser(password)
+		err = catalog.ErrNotFound
+	default:
+		err = auth.CheckPassword(u.PasswordHash, password)
+	}
+	if err != nil {
+		s.loginThrottle.Fail(accountKey)
+		s.loginThrottle.Fail(clientKey)
+		s.Log.InfoContext(c.Request().Context(), "login failed", "client", c.RealIP())
+		return fail(http.StatusUnauthorized, "E-Mail-Adresse oder Passwort sind falsch.")
+	}
+	s.loginThrottle.Reset(accountKey)
+	if err := s.startSession(ctx, u.ID); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, httpx.SafeNext(form.Next, "/konto"))
+}
+
+// startSession logs a user in with a fresh session id (against fixation).
+func (s *server) startSession(ctx context.Context, userID uint) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, httpx.SessionUserID, int(userID))
+	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
+	return s.Store.RecordLogin(ctx, userID, time.Now().UTC())
+}
+
+// handleLogout ends the session.
+func (s *server) handleLogout(c echo.Context) error {
+	if err := s.sessions.Destroy(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// pagesOnly applies mws (in order) to the HTML pages only: the API
+// authenticates by token, and assets and probes need no session. The chain
+// is put together only for a page: Echo applies middleware on every
+// request, and the API should not pay for what it skips.
+func pagesOnly(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !isPage(c.Request().URL.Path) {
+				return next(c)
+			}
+			h := next
+			for i := len(mws) - 1; i >= 0; i-- {
+				h = mws[i](h)
+			}
+			return h(c)
+		}
+	}
+}
+
+// notPages are the path prefixes that are not HTML pages.
+var notPages = []string{"/api/", "/static/", "/healthz", "/readyz", "/metrics", "/feed."}
+
+func isPage(p string) bool {
+	for _, prefix := range notPages {
+		if strings.HasPrefix(p, prefix) {
+			return false
+		}
+	}
+	return true
+}
