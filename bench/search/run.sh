@@ -35,5 +35,5 @@ EFA_SYNTHETIC_DIR="$SYN" go test -run '^$' -bench 'SearchLatency|LookupLatency|S
   grep -E '^(Benchmark|ok|FAIL)'
 
 echo "== GET /api/v1/search against the same queries in process"
-env -u EFA_SYNTHETIC_DIR go test -run '^$' -bench SearchHTTPvsInProcess -benchtime "$((N * 4))x" ./internal/web/ | grep -E 'Benchmark|data:'
-EFA_SYNTHETIC_DIR="$SYN" go test -run '^$' -bench SearchHTTPvsInProcess -benchtime "$((N * 2))x" ./internal/web/ | grep -E 'Benchmark|data:'
+env -u EFA_SYNTHETIC_DIR go test -run '^$' -bench SearchHTTPvsInProcess -benchtime "$((N * 4))x" ./internal/api/ | grep -E 'Benchmark|data:'
+EFA_SYNTHETIC_DIR="$SYN" go test -run '^$' -bench SearchHTTPvsInProcess -benchtime "$((N * 2))x" ./internal/api/ | grep -E 'Benchmark|data:'

@@ -8,21 +8,22 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 )
 
 // registerAdoption logs in as the editor of Kiel in the shared browser,
 // registers an adoption on a solution page, and finds it in the adopter list
 // and on the map. It runs against its own database, since it writes.
 func (b *browser) registerAdoption(t *testing.T) {
-	env := newEnvWith(t, server.AuthConfig{}, true)
-	srv := httptest.NewServer(env.app)
+	env := servertest.NewEnvWith(t, server.AuthConfig{}, true)
+	srv := httptest.NewServer(env.App)
 	defer srv.Close()
 	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}
 
 	own.open(t, "/anmelden")
 	own.checkPage(t, "login page")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "redaktion-b@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), testPassword),
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('[data-testid=kontodaten]')")
 	own.checkPage(t, "account page")

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 )
 
@@ -80,7 +81,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 )
 
 // userAdministration logs in as platform admin in the shared browser,
@@ -15,14 +16,14 @@ import (
 // (plain links and forms, no JavaScript needed) and checks every page with
 // axe-core. It runs against its own database, since it writes.
 func (b *browser) userAdministration(t *testing.T) {
-	env := newEnv(t, server.AuthConfig{})
-	srv := httptest.NewServer(env.app)
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	srv := httptest.NewServer(env.App)
 	defer srv.Close()
 	own := &browser{ctx: b.ctx, base: srv.URL, axe: b.axe}
 
 	own.open(t, "/anmelden")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "admin@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), testPassword),
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('a[href=\"/verwaltung/benutzer\"]')")
 

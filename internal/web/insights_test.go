@@ -15,6 +15,7 @@ import (
 
 	"efa-register/internal/insights"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -37,7 +38,7 @@ func newInsightsApp(t *testing.T) (http.Handler, *store.Store) {
 func TestInsightPages(t *testing.T) {
 	app, st := newInsightsApp(t)
 	get := func(target string) (*goquery.Document, int, string) {
-		rec := do(t, app, "GET", target, nil)
+		rec := servertest.Do(t, app, "GET", target, nil)
 		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
 		return doc, rec.Code, rec.Body.String()
 	}
@@ -89,7 +90,7 @@ func TestInsightCSVDownloads(t *testing.T) {
 		"/einblicke/nachfrage/tage-90.csv":  "hundesteuer;7;1",
 		"/laender/01/luecken.csv":           "erreicht",
 	} {
-		rec := do(t, app, "GET", target, nil)
+		rec := servertest.Do(t, app, "GET", target, nil)
 		body := rec.Body.String()
 		if rec.Code != 200 || !strings.HasPrefix(body, "\ufeff") || !strings.Contains(body, want) ||
 			!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
@@ -101,7 +102,7 @@ func TestInsightCSVDownloads(t *testing.T) {
 // The scoreboard as an Excel file holds the same rows as the API, numbers as numbers.
 func TestScoreboardXLSX(t *testing.T) {
 	app, _ := newInsightsApp(t)
-	rec := do(t, app, "GET", "/laender.xlsx", nil)
+	rec := servertest.Do(t, app, "GET", "/laender.xlsx", nil)
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
 		!strings.Contains(rec.Header().Get("Content-Disposition"), `filename="laendervergleich.xlsx"`) {
 		t.Fatalf("/laender.xlsx = %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Disposition"))
@@ -125,7 +126,7 @@ func TestScoreboardXLSX(t *testing.T) {
 			Population int64  `json:"population"`
 		} `json:"states"`
 	}
-	if err := json.Unmarshal(do(t, app, "GET", "/api/v1/scoreboard", nil).Body.Bytes(), &sb); err != nil || len(sb.States) != 16 {
+	if err := json.Unmarshal(servertest.Do(t, app, "GET", "/api/v1/scoreboard", nil).Body.Bytes(), &sb); err != nil || len(sb.States) != 16 {
 		t.Fatalf("scoreboard: %v", err)
 	}
 	for i, st := range sb.States {
@@ -149,7 +150,7 @@ func TestInsightsAPI(t *testing.T) {
 			Ranks   map[string]int `json:"ranks"`
 		} `json:"states"`
 	}
-	rec := do(t, app, "GET", "/api/v1/scoreboard", nil)
+	rec := servertest.Do(t, app, "GET", "/api/v1/scoreboard", nil)
 	if err := json.Unmarshal(rec.Body.Bytes(), &sb); err != nil || len(sb.Laender) != 16 {
 		t.Fatalf("scoreboard = %d %v", rec.Code, err)
 	}
@@ -166,7 +167,7 @@ func TestInsightsAPI(t *testing.T) {
 			Share   float64 `json:"share"`
 		} `json:"states"`
 	}
-	rec = do(t, app, "GET", "/api/v1/coverage/services/10092", nil)
+	rec = servertest.Do(t, app, "GET", "/api/v1/coverage/services/10092", nil)
 	json.Unmarshal(rec.Body.Bytes(), &cov)
 	if rec.Code != 200 || cov.Name != "Wohngeld" || cov.Laender[4].Share < 0.999 || cov.Laender[0].Share <= 0 {
 		t.Errorf("Wohngeld coverage = %d %+v", rec.Code, cov)
@@ -179,14 +180,14 @@ func TestInsightsAPI(t *testing.T) {
 			Reason    string   `json:"notQuantifiableReason"`
 		} `json:"solutions"`
 	}
-	rec = do(t, app, "GET", "/api/v1/savings", nil)
+	rec = servertest.Do(t, app, "GET", "/api/v1/savings", nil)
 	json.Unmarshal(rec.Body.Bytes(), &sv)
 	if sv.NotQuantifiable == 0 || sv.TotalEur != 0 || len(sv.Solutions) == 0 || sv.Solutions[0].SavingEUR != nil || sv.Solutions[0].Reason == "" {
 		t.Errorf("savings = %s", rec.Body.String())
 	}
 	for target, code := range map[string]int{"/api/v1/coverage/services/abc": 400, "/api/v1/coverage/services/99999": 404,
 		"/api/v1/demand?days=0": 400, "/api/v1/demand?days=90": 200, "/api/v1/white-spots": 200} {
-		rec := do(t, app, "GET", target, nil)
+		rec := servertest.Do(t, app, "GET", target, nil)
 		if rec.Code != code {
 			t.Errorf("%s = %d, want %d", target, rec.Code, code)
 		}
@@ -205,7 +206,7 @@ func TestScoreboardPage(t *testing.T) {
 			best, most = c.Land.Name, c.AdoptionsMade
 		}
 	}
-	rec := do(t, app, "GET", "/laender?sortierung=made&richtung=ab", nil)
+	rec := servertest.Do(t, app, "GET", "/laender?sortierung=made&richtung=ab", nil)
 	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
 	rows := doc.Find("[data-testid=scoreboard-row]")
 	if rec.Code != 200 || rows.Length() != 16 {
@@ -222,11 +223,11 @@ func TestScoreboardPage(t *testing.T) {
 		t.Error("scoreboard lacks the map or the chart")
 	}
 	for _, bad := range []string{"/laender?sortierung=beliebt", "/laender?richtung=seitwaerts"} {
-		if rec := do(t, app, "GET", bad, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<main") {
+		if rec := servertest.Do(t, app, "GET", bad, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<main") {
 			t.Errorf("%s = %d, want a 400 page", bad, rec.Code)
 		}
 	}
-	rec = do(t, app, "GET", "/laender/05", nil)
+	rec = servertest.Do(t, app, "GET", "/laender/05", nil)
 	doc, _ = goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
 	if n := doc.Find("[data-testid=land-ranks] tbody tr").Length(); n < 1 {
 		t.Errorf("Land page rank history rows = %d", n)

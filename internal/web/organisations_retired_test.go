@@ -8,6 +8,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -35,12 +36,12 @@ func TestRetiredGemeindePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := server.New(server.Deps{Store: st, Version: "test"})
-	rec := do(t, app, http.MethodGet, "/gemeinden/"+merged, nil)
+	rec := servertest.Do(t, app, http.MethodGet, "/gemeinden/"+merged, nil)
 	body := rec.Body.String()
 	if rec.Code != 200 || !strings.Contains(body, `data-testid="org-retired"`) || !strings.Contains(body, "Nachfolger:") || !strings.Contains(body, "Flensburg") {
 		t.Errorf("retired Gemeinde page = %d", rec.Code)
 	}
-	if rec := do(t, app, http.MethodGet, "/gemeinden/"+successor, nil); strings.Contains(rec.Body.String(), `data-testid="org-retired"`) {
+	if rec := servertest.Do(t, app, http.MethodGet, "/gemeinden/"+successor, nil); strings.Contains(rec.Body.String(), `data-testid="org-retired"`) {
 		t.Error("the successor is shown as retired")
 	}
 	orgs, _ := st.LookupOrganisations(ctx, "Reinbek", 10)

@@ -15,6 +15,7 @@ import (
 
 	"efa-register/internal/search"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 )
 
@@ -49,8 +50,8 @@ func benchData(b *testing.B, set string) *benchSet {
 	var bs *benchSet
 	switch set {
 	case "seed":
-		app, st := sharedApp(b)
-		bs = &benchSet{st: st, ix: pagesFixture.ix, app: app, slug: "einmalzahlung-200"}
+		app, st := servertest.Shared(b)
+		bs = &benchSet{st: st, ix: servertest.SharedIndex(b), app: app, slug: "einmalzahlung-200"}
 	case "synthetic":
 		dir := os.Getenv("EFA_SYNTHETIC_DIR")
 		if dir == "" {

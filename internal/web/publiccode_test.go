@@ -1,106 +1,43 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"efa-register/internal/catalog"
 	"efa-register/internal/publiccode"
-	"efa-register/internal/search"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 )
 
-// uploadPubliccode posts a file (and form fields) to the publiccode.yml import.
-func (c *client) uploadPubliccode(name string, content []byte, fields map[string]string) *httptest.ResponseRecorder {
-	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	if content != nil {
-		fw, _ := mw.CreateFormFile("datei", name)
-		fw.Write(content)
-	}
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	mw.Close()
-	req := httptest.NewRequest("POST", "/loesungen/import", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	for _, ck := range c.cookies {
-		req.AddCookie(ck)
-	}
-	rec := httptest.NewRecorder()
-	c.h.ServeHTTP(rec, req)
-	for _, ck := range rec.Result().Cookies() {
-		c.cookies[ck.Name] = ck
-	}
-	return rec
-}
-
-func publiccodeFixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "publiccode", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// withSearch gives the test environment a search index, for the "Gibt es schon?" check.
-func withSearch(t *testing.T, env *testEnv, fetcher *publiccode.Fetcher) {
-	t.Helper()
-	ix, err := search.Open(context.Background(), filepath.Join(t.TempDir(), "index"), env.store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	env.app = server.New(server.Deps{Store: env.store, Search: ix, Version: "test", Auth: server.AuthConfig{CookieSecure: true}, Log: testLog,
-		PubliccodeFetcher: fetcher})
-}
-
 func TestPubliccodeImportPreviewAndSave(t *testing.T) {
-	env := newEnv(t, server.AuthConfig{})
-	withSearch(t, env, nil)
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	servertest.WithSearch(t, env, nil)
 	ctx := context.Background()
-	if rec := env.as(t, "anonym").do("GET", "/loesungen/import", nil, nil); rec.Code != http.StatusSeeOther ||
+	if rec := env.As(t, "anonym").Do("GET", "/loesungen/import", nil, nil); rec.Code != http.StatusSeeOther ||
 		!strings.HasPrefix(rec.Header().Get("Location"), "/anmelden") {
 		t.Errorf("anonymous form = %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	prov := env.as(t, "anbieter")
-	rec := prov.do("GET", "/loesungen/import", nil, nil)
-	if rec.Code != 200 || doc(t, rec).Find(`[data-testid=publiccodeformular] input[type=file][name=datei]`).Length() != 1 {
+	prov := env.As(t, "anbieter")
+	rec := prov.Do("GET", "/loesungen/import", nil, nil)
+	if rec.Code != 200 || servertest.Doc(t, rec).Find(`[data-testid=publiccodeformular] input[type=file][name=datei]`).Length() != 1 {
 		t.Fatalf("form = %d", rec.Code)
 	}
 	if strings.Contains(rec.Body.String(), `name="adresse"`) {
 		t.Error("URL field shown although fetching is off")
 	}
 
-	before, _ := env.store.Stats(ctx)
-	rec = prov.uploadPubliccode("publiccode.yml", publiccodeFixture(t, "full.yml"), map[string]string{"aktion": "vorschau"})
+	before, _ := env.Store.Stats(ctx)
+	rec = prov.UploadPubliccode("publiccode.yml", servertest.PubliccodeFixture(t, "full.yml"), map[string]string{"aktion": "vorschau"})
 	if rec.Code != 200 {
 		t.Fatalf("preview = %d: %s", rec.Code, rec.Body.String())
 	}
-	page := doc(t, rec)
+	page := servertest.Doc(t, rec)
 	preview := page.Find(`[data-testid=vorschau]`).Text()
 	for _, want := range []string{"Wohngeld digital beantragen", "description.de.localisedName", "EUPL-1.2", "wohngeld-ozg@sh.example", "in Betrieb"} {
 		if !strings.Contains(preview, want) {
@@ -131,7 +68,7 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 	}
 	token, _ := page.Find(`input[name=entwurf]`).Attr("value")
 	neustadt, _ := page.Find(`select[name=nachnutzer_4] option`).First().Attr("value")
-	if after, _ := env.store.Stats(ctx); after.Solutions != before.Solutions {
+	if after, _ := env.Store.Stats(ctx); after.Solutions != before.Solutions {
 		t.Fatal("the preview saved something")
 	}
 
@@ -146,7 +83,7 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 	}
 	bad.Set("nachnutzer_0", "gemeinde:051240000000")
 	bad.Set("provider", "land:05")
-	rec = prov.do("POST", "/loesungen/import", bad, nil)
+	rec = prov.Do("POST", "/loesungen/import", bad, nil)
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Bitte wählen Sie eine der angebotenen Organisationen.") ||
 		!strings.Contains(rec.Body.String(), "nur Lösungen Ihrer eigenen Organisation") {
 		t.Errorf("tampered save = %d", rec.Code)
@@ -156,24 +93,24 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 		bad[k] = v
 	}
 	bad.Set("slug", "wohngeld-online")
-	if rec := prov.do("POST", "/loesungen/import", bad, nil); rec.Code != http.StatusUnprocessableEntity ||
+	if rec := prov.Do("POST", "/loesungen/import", bad, nil); rec.Code != http.StatusUnprocessableEntity ||
 		!strings.Contains(rec.Body.String(), "Diese Kurzbezeichnung ist bereits vergeben.") {
 		t.Errorf("taken slug = %d", rec.Code)
 	}
-	if after, _ := env.store.Stats(ctx); after.Solutions != before.Solutions || after.Adoptions != before.Adoptions {
+	if after, _ := env.Store.Stats(ctx); after.Solutions != before.Solutions || after.Adoptions != before.Adoptions {
 		t.Fatal("a refused save wrote something")
 	}
 
-	rec = prov.do("POST", "/loesungen/import", form, nil)
+	rec = prov.Do("POST", "/loesungen/import", form, nil)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/loesungen/wohngeld-sh-import" {
 		t.Fatalf("save = %d %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body.String())
 	}
-	sol, err := env.store.SolutionBySlug(ctx, "wohngeld-sh-import")
+	sol, err := env.Store.SolutionBySlug(ctx, "wohngeld-sh-import")
 	if err != nil || sol.Name != "Wohngeld digital beantragen" || sol.Provider.Key != "01" || len(sol.Services) != 1 ||
 		sol.Verified != catalog.VerifiedPartial || sol.ContactEmail != "wohngeld-ozg@sh.example" {
 		t.Fatalf("saved %+v %v", sol, err)
 	}
-	list, _ := env.store.AdoptionsBySolution(ctx, sol.Slug)
+	list, _ := env.Store.AdoptionsBySolution(ctx, sol.Slug)
 	got := map[string]catalog.AdoptionStatus{}
 	for _, a := range list {
 		if a.Source != publiccode.UsedBySource || a.Confirmation != catalog.ConfirmationNone || !strings.HasPrefix(a.RegisteredBy, "user:") {
@@ -191,51 +128,51 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 		}
 	}
 	// The draft is gone: the same form again is stale, not a second solution.
-	if rec := prov.do("POST", "/loesungen/import", form, nil); rec.Code != http.StatusConflict {
+	if rec := prov.Do("POST", "/loesungen/import", form, nil); rec.Code != http.StatusConflict {
 		t.Errorf("second save = %d", rec.Code)
 	}
 
 	// Broken and missing files get the error list, and nothing else happens.
-	rec = prov.uploadPubliccode("publiccode.yml", publiccodeFixture(t, "broken.yml"), map[string]string{"aktion": "vorschau"})
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(doc(t, rec).Find(`[data-testid=fehlerliste]`).Text(), "Zeile 5:") {
+	rec = prov.UploadPubliccode("publiccode.yml", servertest.PubliccodeFixture(t, "broken.yml"), map[string]string{"aktion": "vorschau"})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(servertest.Doc(t, rec).Find(`[data-testid=fehlerliste]`).Text(), "Zeile 5:") {
 		t.Errorf("broken = %d", rec.Code)
 	}
-	rec = prov.uploadPubliccode("", nil, map[string]string{"aktion": "vorschau"})
+	rec = prov.UploadPubliccode("", nil, map[string]string{"aktion": "vorschau"})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Bitte wählen Sie eine publiccode.yml-Datei aus.") {
 		t.Errorf("no file = %d", rec.Code)
 	}
 	// A cross-site post is refused.
-	if rec := prov.do("POST", "/loesungen/import", form, map[string]string{"Sec-Fetch-Site": "cross-site"}); rec.Code != http.StatusForbidden {
+	if rec := prov.Do("POST", "/loesungen/import", form, map[string]string{"Sec-Fetch-Site": "cross-site"}); rec.Code != http.StatusForbidden {
 		t.Errorf("cross-site post = %d", rec.Code)
 	}
 
 	// The export of the saved solution, in the UI and the API.
-	rec = prov.do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml", nil, nil)
+	rec = prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/yaml") ||
 		rec.Header().Get("Content-Disposition") != `attachment; filename="publiccode.yml"` || !strings.Contains(rec.Body.String(), "name: Wohngeld digital beantragen") {
 		t.Errorf("export = %d %v", rec.Code, rec.Header())
 	}
-	api := prov.do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml", nil, nil)
+	api := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if api.Code != 200 || api.Body.String() != rec.Body.String() {
 		t.Errorf("API export = %d differs from the page's", api.Code)
 	}
-	if rec := prov.do("GET", "/api/v1/solutions/gibt-es-nicht/publiccode.yml", nil, nil); rec.Code != 404 ||
+	if rec := prov.Do("GET", "/api/v1/solutions/gibt-es-nicht/publiccode.yml", nil, nil); rec.Code != 404 ||
 		!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
 		t.Errorf("unknown export = %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
 }
 
 func TestPubliccodeImportFetchRefusesInternalAddresses(t *testing.T) {
-	env := newEnv(t, server.AuthConfig{})
-	withSearch(t, env, publiccode.NewFetcher(2*time.Second, 0))
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	servertest.WithSearch(t, env, publiccode.NewFetcher(2*time.Second, 0))
 	hits := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
 	defer srv.Close()
-	prov := env.as(t, "anbieter")
-	if rec := prov.do("GET", "/loesungen/import", nil, nil); !strings.Contains(rec.Body.String(), `name="adresse"`) {
+	prov := env.As(t, "anbieter")
+	if rec := prov.Do("GET", "/loesungen/import", nil, nil); !strings.Contains(rec.Body.String(), `name="adresse"`) {
 		t.Error("URL field missing although fetching is on")
 	}
-	rec := prov.uploadPubliccode("", nil, map[string]string{"aktion": "vorschau", "adresse": srv.URL + "/publiccode.yml"})
+	rec := prov.UploadPubliccode("", nil, map[string]string{"aktion": "vorschau", "adresse": srv.URL + "/publiccode.yml"})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "internes Netz") || hits != 0 {
 		t.Errorf("loopback fetch = %d, %d hits", rec.Code, hits)
 	}

@@ -1,7 +1,6 @@
-package web_test
+package server_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,63 +16,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/server"
-	"efa-register/internal/store/storetest"
+	"efa-register/internal/server/servertest"
 )
 
-// newOpsApp returns the real router with the given operational settings and
-// a logger that writes JSON at debug level into the returned buffer.
-func newOpsApp(t *testing.T, ops server.Ops) (*echo.Echo, *syncBuffer) {
-	t.Helper()
-	buf := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return server.New(server.Deps{Store: storetest.Seeded(t), Log: log, Version: "test", Ops: ops}), buf
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent requests of a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// logLines decodes the JSON log lines with the given message.
-func logLines(t *testing.T, buf *syncBuffer, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	app, _ := newOpsApp(t, server.Ops{})
+	app, _ := servertest.NewOpsApp(t, server.Ops{})
 	want := map[string]string{
 		"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 		"X-Content-Type-Options":  "nosniff",
@@ -95,7 +42,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{http.MethodGet, "/metrics", 200},
 	}
 	for _, tc := range cases {
-		rec := serve(app, httptest.NewRequest(tc.method, tc.target, nil))
+		rec := servertest.Serve(app, httptest.NewRequest(tc.method, tc.target, nil))
 		if tc.status != 0 && rec.Code != tc.status {
 			t.Errorf("%s %s = %d, want %d", tc.method, tc.target, rec.Code, tc.status)
 		}
@@ -111,32 +58,32 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			t.Errorf("%s: CSP allows unsafe-inline", tc.target)
 		}
 	}
-	hsts, _ := newOpsApp(t, server.Ops{HSTS: true})
-	rec := serve(hsts, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
+	hsts, _ := servertest.NewOpsApp(t, server.Ops{HSTS: true})
+	rec := servertest.Serve(hsts, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
 	if got := rec.Header().Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
 		t.Errorf("HSTS with Ops.HSTS = %q", got)
 	}
 }
 
 func TestRequestIDIsKeptOrMadeAndLogged(t *testing.T) {
-	app, buf := newOpsApp(t, server.Ops{})
+	app, buf := servertest.NewOpsApp(t, server.Ops{})
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)
 	req.Header.Set("X-Request-ID", "proxy-4711.a")
-	if got := serve(app, req).Header().Get("X-Request-ID"); got != "proxy-4711.a" {
+	if got := servertest.Serve(app, req).Header().Get("X-Request-ID"); got != "proxy-4711.a" {
 		t.Errorf("a valid incoming id is not kept: %q", got)
 	}
 	hex := regexp.MustCompile(`^[0-9a-f]{24}$`)
 	req = httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)
 	req.Header.Set("X-Request-ID", "evil\",\"status\":200 injected")
-	made := serve(app, req).Header().Get("X-Request-ID")
+	made := servertest.Serve(app, req).Header().Get("X-Request-ID")
 	if !hex.MatchString(made) {
 		t.Errorf("an unsafe incoming id must be replaced, got %q", made)
 	}
-	fresh := serve(app, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil)).Header().Get("X-Request-ID")
+	fresh := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil)).Header().Get("X-Request-ID")
 	if !hex.MatchString(fresh) || fresh == made {
 		t.Errorf("missing id: got %q (previous %q)", fresh, made)
 	}
-	lines := logLines(t, buf, "request")
+	lines := servertest.LogLines(t, buf, "request")
 	if len(lines) != 3 {
 		t.Fatalf("want 3 access log lines, got %d: %s", len(lines), buf.String())
 	}
@@ -157,7 +104,7 @@ func TestRequestIDIsKeptOrMadeAndLogged(t *testing.T) {
 // cookies every way a client can, and logs them the ways code might; none
 // may reach the output.
 func TestLogsNeverContainSecrets(t *testing.T) {
-	app, buf := newOpsApp(t, server.Ops{})
+	app, buf := servertest.NewOpsApp(t, server.Ops{})
 	secrets := []string{"S3cr3tPasswort", "tok_9f8e7d6c5b4a", "sess-0123456789abcdef", "cookieval-ABCDEF", "BearerCred-XYZ123", "basicCred-QWERTZ"}
 	reqs := []*http.Request{
 		httptest.NewRequest(http.MethodGet, "/?token=tok_9f8e7d6c5b4a&password=S3cr3tPasswort&q=Wohngeld", nil),
@@ -172,7 +119,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		req.Header.Set("Cookie", "efa_session=sess-0123456789abcdef; other=cookieval-ABCDEF")
 		req.Header.Set("Proxy-Authorization", "Basic basicCred-QWERTZ")
 		req.Header.Set("User-Agent", "test-agent")
-		serve(app, req)
+		servertest.Serve(app, req)
 	}
 	// Code that logs carelessly is caught by the redacting handler too.
 	log := slog.New(server.RedactingHandler(slog.NewJSONHandler(buf, nil)))
@@ -194,7 +141,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 			t.Errorf("log output lacks %s:\n%s", keep, out)
 		}
 	}
-	if n := len(logLines(t, buf, "request")); n != len(reqs) {
+	if n := len(servertest.LogLines(t, buf, "request")); n != len(reqs) {
 		t.Errorf("%d access log lines for %d requests", n, len(reqs))
 	}
 }
@@ -235,14 +182,14 @@ func TestClientAddr(t *testing.T) {
 }
 
 func TestRateLimitByRealClientAddress(t *testing.T) {
-	app, _ := newOpsApp(t, server.Ops{RateLimit: 0.001, RateBurst: 2, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	app, _ := servertest.NewOpsApp(t, server.Ops{RateLimit: 0.001, RateBurst: 2, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
 	get := func(remote, xff, target string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, target, nil)
 		req.RemoteAddr = remote
 		if xff != "" {
 			req.Header.Set("X-Forwarded-For", xff)
 		}
-		return serve(app, req)
+		return servertest.Serve(app, req)
 	}
 	// An untrusted client rotating X-Forwarded-For is still one client.
 	codes := []int{}
@@ -285,7 +232,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestOverloadIsAnswered503(t *testing.T) {
-	app, _ := newOpsApp(t, server.Ops{MaxInFlight: 2})
+	app, _ := servertest.NewOpsApp(t, server.Ops{MaxInFlight: 2})
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	app.GET("/test/langsam", func(c echo.Context) error {
@@ -296,15 +243,17 @@ func TestOverloadIsAnswered503(t *testing.T) {
 	var wg sync.WaitGroup
 	slow := make([]int, 2)
 	for i := range slow {
-		wg.Go(func() { slow[i] = serve(app, httptest.NewRequest(http.MethodGet, "/test/langsam", nil)).Code })
+		wg.Go(func() {
+			slow[i] = servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/test/langsam", nil)).Code
+		})
 		<-entered
 	}
-	rec := serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
+	rec := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" ||
 		!strings.Contains(rec.Body.String(), "nicht verfügbar") {
 		t.Errorf("request over the limit: %d %v %q", rec.Code, rec.Header(), rec.Body.String())
 	}
-	if code := serve(app, httptest.NewRequest(http.MethodGet, "/readyz", nil)).Code; code != http.StatusOK {
+	if code := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/readyz", nil)).Code; code != http.StatusOK {
 		t.Errorf("/readyz under overload = %d", code)
 	}
 	close(release)
@@ -312,12 +261,12 @@ func TestOverloadIsAnswered503(t *testing.T) {
 	if slow[0] != 200 || slow[1] != 200 {
 		t.Errorf("in-flight requests = %v", slow)
 	}
-	if code := serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)).Code; code != http.StatusOK {
+	if code := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)).Code; code != http.StatusOK {
 		t.Errorf("after the load: %d", code)
 	}
-	metrics := serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String()
+	metrics := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String()
 	if !strings.Contains(metrics, `efa_http_rejected_total{reason="overload"} 1`) {
-		t.Errorf("overload not counted:\n%s", grepLines(metrics, "efa_http_rejected"))
+		t.Errorf("overload not counted:\n%s", servertest.GrepLines(metrics, "efa_http_rejected"))
 	}
 }
 
@@ -327,7 +276,7 @@ type chunked struct{ r io.Reader }
 func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func TestBodyLimitIsEnforcedWhileReading(t *testing.T) {
-	app, _ := newOpsApp(t, server.Ops{MaxBodyBytes: 1024})
+	app, _ := servertest.NewOpsApp(t, server.Ops{MaxBodyBytes: 1024})
 	app.POST("/api/v1/test/echo", func(c echo.Context) error {
 		b, err := io.ReadAll(c.Request().Body)
 		if err != nil {
@@ -346,7 +295,7 @@ func TestBodyLimitIsEnforcedWhileReading(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, target, body)
 		req.Header.Set("Content-Type", "application/json")
 		req.ContentLength = length
-		return serve(app, req)
+		return servertest.Serve(app, req)
 	}
 	small := `{"a":"` + strings.Repeat("x", 900) + `"}`
 	big := `{"a":"` + strings.Repeat("x", 5000) + `"}`
@@ -378,34 +327,24 @@ func TestBodyLimitIsEnforcedWhileReading(t *testing.T) {
 	}
 }
 
-func grepLines(s, sub string) string {
-	var out []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 func TestFailedRequestLogCarriesRequestID(t *testing.T) {
-	app, buf := newOpsApp(t, server.Ops{})
+	app, buf := servertest.NewOpsApp(t, server.Ops{})
 	app.GET("/test/kaputt", func(c echo.Context) error {
 		return errors.New("database gone while checking password=Geheim123")
 	})
-	rec := serve(app, httptest.NewRequest(http.MethodGet, "/test/kaputt", nil))
+	rec := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/test/kaputt", nil))
 	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "database gone") {
 		t.Fatalf("internal error answered %d %q", rec.Code, rec.Body.String())
 	}
 	id := rec.Header().Get("X-Request-ID")
-	failed := logLines(t, buf, "request failed")
+	failed := servertest.LogLines(t, buf, "request failed")
 	if len(failed) != 1 || failed[0]["request_id"] != id || failed[0]["level"] != "ERROR" {
 		t.Fatalf("error log lines %v, want one with request_id %s", failed, id)
 	}
 	if err, _ := failed[0]["err"].(string); !strings.Contains(err, "database gone") || strings.Contains(err, "Geheim123") {
 		t.Errorf("logged error %q: want the cause without the password", err)
 	}
-	if access := logLines(t, buf, "request"); len(access) != 1 || access[0]["status"] != float64(500) || access[0]["request_id"] != id {
+	if access := servertest.LogLines(t, buf, "request"); len(access) != 1 || access[0]["status"] != float64(500) || access[0]["request_id"] != id {
 		t.Errorf("access log %v", access)
 	}
 }

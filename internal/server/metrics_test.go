@@ -1,4 +1,4 @@
-package web_test
+package server_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -25,7 +26,7 @@ import (
 // scrape fetches /metrics and parses it.
 func scrape(t *testing.T, h http.Handler) map[string]*dto.MetricFamily {
 	t.Helper()
-	rec := serve(h, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	rec := servertest.Serve(h, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("/metrics = %d", rec.Code)
 	}
@@ -60,13 +61,13 @@ next:
 }
 
 func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
-	app, _ := newOpsApp(t, server.Ops{})
+	app, _ := servertest.NewOpsApp(t, server.Ops{})
 	for range 3 {
-		serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
+		servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil))
 	}
-	serve(app, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
-	serve(app, httptest.NewRequest(http.MethodGet, "/noch-eine-falsche-seite", nil))
-	serve(app, httptest.NewRequest("BREW", "/api/v1/stats", nil))
+	servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/gibt-es-nicht", nil))
+	servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/noch-eine-falsche-seite", nil))
+	servertest.Serve(app, httptest.NewRequest("BREW", "/api/v1/stats", nil))
 	fams := scrape(t, app)
 
 	stats := series(fams, "efa_http_requests_total", map[string]string{"method": "GET", "route": "/api/v1/stats", "status": "200"})
@@ -134,7 +135,7 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 		return m.GetGauge().GetValue()
 	}
 	readyz := func() (int, map[string]any) {
-		rec := serve(app, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		rec := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		var body map[string]any
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 			t.Fatal(err)
@@ -148,7 +149,7 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 	fams := scrape(t, app)
 	if gauge(fams, "efa_index_lag_events") != 0 || gauge(fams, "efa_index_up") != 1 ||
 		gauge(fams, "efa_index_applied_event_seq") != float64(last) || gauge(fams, "efa_index_documents") < 600 {
-		t.Errorf("index metrics after open: %s", grepLines(serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String(), "efa_index"))
+		t.Errorf("index metrics after open: %s", servertest.GrepLines(servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String(), "efa_index"))
 	}
 	code, body := readyz()
 	if code != 200 || body["eventSeq"] != float64(last) || body["searchEventSeq"] != float64(last) ||
@@ -201,7 +202,7 @@ func TestMetricsReportWebhookDeliveryState(t *testing.T) {
 		Records: 4, Attempt: 1, At: time.Now(), Outcome: store.DeliveryFailed, HTTPStatus: 500, NextAttempt: &next}); err != nil {
 		t.Fatal(err)
 	}
-	rec := serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	rec := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if strings.Contains(rec.Body.String(), "portal.example") || strings.Contains(rec.Body.String(), "nicht-in-metriken") {
 		t.Error("a webhook URL reached the metrics")
 	}
@@ -231,20 +232,20 @@ func TestMetricsReportWebhookDeliveryState(t *testing.T) {
 // With EFA_METRICS_TOKEN set, /metrics answers only to that bearer token.
 func TestMetricsToken(t *testing.T) {
 	const token = "scrape-0123456789abcdef"
-	app, _ := newOpsApp(t, server.Ops{MetricsToken: token})
+	app, _ := servertest.NewOpsApp(t, server.Ops{MetricsToken: token})
 	for name, auth := range map[string]string{"none": "", "wrong": "Bearer scrape-0123456789abcdeX", "basic": "Basic " + token, "prefix": "Bearer " + token[:10]} {
 		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		rec := serve(app, req)
+		rec := servertest.Serve(app, req)
 		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != `Bearer realm="metrics"` || strings.Contains(rec.Body.String(), "efa_http") {
 			t.Errorf("%s: %d %q %.80q", name, rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body.String())
 		}
 	}
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	if rec := serve(app, req); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "efa_http_request_duration_seconds") {
+	if rec := servertest.Serve(app, req); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "efa_http_request_duration_seconds") {
 		t.Errorf("with the token: %d %.80q", rec.Code, rec.Body.String())
 	}
 }

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"efa-register/internal/feed"
 	"efa-register/internal/insights"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 )
 
@@ -32,7 +33,7 @@ func TestOpenAPIDocumentCoversEveryRoute(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
-	app, _ := sharedApp(t)
+	app, _ := servertest.Shared(t)
 	documented := map[string]bool{}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
@@ -79,7 +80,7 @@ type listOf[T any] struct {
 }
 
 func TestAPISolutions(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	cl := newClient(t, app)
 	ctx := context.Background()
 	all, err := st.AllSolutions(ctx)
@@ -160,7 +161,7 @@ func TestAPISolutions(t *testing.T) {
 }
 
 func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	cl := newClient(t, app)
 	ctx := context.Background()
 	x, err := st.Export(ctx, timeNow(), 0)
@@ -215,7 +216,7 @@ func TestAPIAdoptionsByOrganisationAndLand(t *testing.T) {
 }
 
 func TestAPICatalogue(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	cl := newClient(t, app)
 	ctx := context.Background()
 
@@ -273,7 +274,7 @@ func TestAPICatalogue(t *testing.T) {
 }
 
 func TestAPIOrganisationsAndStates(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	cl := newClient(t, app)
 	ctx := context.Background()
 
@@ -328,7 +329,7 @@ func TestAPIOrganisationsAndStates(t *testing.T) {
 // TestAPISearchEndpointsConform checks the search helper's endpoints against
 // the document this file's tests hold every endpoint to.
 func TestAPISearchEndpointsConform(t *testing.T) {
-	app, _ := sharedApp(t)
+	app, _ := servertest.Shared(t)
 	cl := newClient(t, app)
 	var res struct {
 		Total int `json:"total"`
@@ -359,7 +360,7 @@ func TestAPISearchEndpointsConform(t *testing.T) {
 }
 
 func TestAPIExportGzipCORSAndDocument(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	cl := newClient(t, app)
 
 	plain := cl.get("/api/v1/export")
@@ -441,13 +442,13 @@ func TestAPIExportGzipCORSAndDocument(t *testing.T) {
 }
 
 func TestAPIPageListsEveryOperation(t *testing.T) {
-	app, _ := sharedApp(t)
+	app, _ := servertest.Shared(t)
 	doc, _ := spec(t)
 	ops := 0
 	for _, item := range doc.Paths.Map() {
 		ops += len(item.Operations())
 	}
-	d, rec := getDoc(t, app, "/api", http.StatusOK)
+	d, rec := servertest.GetDoc(t, app, "/api", http.StatusOK)
 	if got := d.Find("#endpunkte ~ div table tbody tr").Length(); got != ops {
 		t.Errorf("API page lists %d operations, the document has %d", got, ops)
 	}
@@ -495,7 +496,7 @@ func httpDo(h http.Handler, method, target string, header ...string) *httptest.R
 // the document either.
 func TestAPIInsightsAndFilesConform(t *testing.T) {
 	ctx := context.Background()
-	_, st := sharedApp(t)
+	_, st := servertest.Shared(t)
 	eng, err := insights.Open(ctx, st, insights.DefaultSavingsConfig, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 )
 
 // BenchmarkAPIAdoptionWrites measures adoption registrations per second
@@ -21,17 +22,17 @@ import (
 // real write: Flensburg's editor registers or updates (with a new note) its
 // adoption of one of the 50 seeded solutions.
 func BenchmarkAPIAdoptionWrites(b *testing.B) {
-	env := newEnv(b, server.AuthConfig{})
-	srv := httptest.NewServer(env.app)
+	env := servertest.NewEnv(b, server.AuthConfig{})
+	srv := httptest.NewServer(env.App)
 	defer srv.Close()
-	tok := env.token(b, "redaktion-a")
-	all, err := env.store.AllSolutions(context.Background())
+	tok := env.Token(b, "redaktion-a")
+	all, err := env.Store.AllSolutions(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
 	// Leave out the solutions Flensburg already runs: going back to
 	// "interested" is not allowed.
-	existing, _ := env.store.AdoptionsByOrganisation(context.Background(), "gemeinde", gemeindeA)
+	existing, _ := env.Store.AdoptionsByOrganisation(context.Background(), "gemeinde", servertest.GemeindeA)
 	taken := map[uint]bool{}
 	for _, a := range existing {
 		taken[a.SolutionID] = true
@@ -55,7 +56,7 @@ func BenchmarkAPIAdoptionWrites(b *testing.B) {
 					defer wg.Done()
 					for i := range next {
 						body := fmt.Sprintf(`{"solution":%q,"adopterKind":"gemeinde","adopterKey":%q,"status":"interested","note":"Lauf %d"}`,
-							sols[i%len(sols)].Slug, gemeindeA, i)
+							sols[i%len(sols)].Slug, servertest.GemeindeA, i)
 						req, _ := http.NewRequest("POST", srv.URL+"/api/v1/adoptions", bytes.NewBufferString(body))
 						req.Header.Set("Content-Type", "application/json")
 						req.Header.Set("Authorization", "Bearer "+tok)

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -108,28 +109,28 @@ func TestNotModifiedCarriesOnlyWhatItNeeds(t *testing.T) {
 // kind with every security header, the stack goes to the log, and the next
 // request is served as usual.
 func TestPanicsAreAnswered500(t *testing.T) {
-	app, buf := newOpsApp(t, server.Ops{})
+	app, buf := servertest.NewOpsApp(t, server.Ops{})
 	app.GET("/kaputt", func(echoContext) error { panic("kaputt im Handler") })
 	app.GET("/api/v1/kaputt", func(echoContext) error { panic(errKaputt) })
 	app.GET("/abbruch", func(echoContext) error { panic(http.ErrAbortHandler) })
 
-	page := serve(app, httptest.NewRequest(http.MethodGet, "/kaputt", nil))
+	page := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/kaputt", nil))
 	if page.Code != 500 || !strings.Contains(page.Header().Get("Content-Type"), "text/html") || page.Header().Get("Content-Security-Policy") == "" {
 		t.Errorf("panicking page = %d %q, CSP %q", page.Code, page.Header().Get("Content-Type"), page.Header().Get("Content-Security-Policy"))
 	}
 	if strings.Contains(page.Body.String(), "kaputt im Handler") {
 		t.Error("the panic's text reached the visitor")
 	}
-	api := serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/kaputt", nil))
+	api := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/kaputt", nil))
 	if api.Code != 500 || api.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("panicking API route = %d %q", api.Code, api.Header().Get("Content-Type"))
 	}
-	panics := logLines(t, buf, "panic in handler")
+	panics := servertest.LogLines(t, buf, "panic in handler")
 	if len(panics) != 2 || !strings.Contains(panics[0]["stack"].(string), "TestPanicsAreAnswered500") ||
 		panics[1]["request_id"] == nil {
 		t.Errorf("panic log lines = %v", panics)
 	}
-	if ok := serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)); ok.Code != 200 {
+	if ok := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)); ok.Code != 200 {
 		t.Errorf("after the panics: %d", ok.Code)
 	}
 	func() {
@@ -138,7 +139,7 @@ func TestPanicsAreAnswered500(t *testing.T) {
 				t.Errorf("http.ErrAbortHandler must reach net/http, got %v", r)
 			}
 		}()
-		serve(app, httptest.NewRequest(http.MethodGet, "/abbruch", nil))
+		servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/abbruch", nil))
 	}()
 }
 
@@ -153,11 +154,11 @@ func TestTrustedTokenSparesOnlyTheRateLimit(t *testing.T) {
 	st := storetest.Seeded(t)
 	ctx := context.Background()
 	u, err := st.CreateUser(ctx, "test", store.NewUser{Name: "Portal", Email: "portal-trust@example.de",
-		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: gemeindeA, Role: catalog.RoleEditor}}})
+		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: servertest.GemeindeA, Role: catalog.RoleEditor}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, _ := st.OrganisationByKey(ctx, catalog.KindGemeinde, gemeindeA)
+	org, _ := st.OrganisationByKey(ctx, catalog.KindGemeinde, servertest.GemeindeA)
 	secret, hash, _ := auth.NewSecret("efa_")
 	tok, err := st.CreateToken(ctx, "test", catalog.APIToken{OrganisationID: org.ID, UserID: u.ID, Name: "Portal", Hash: hash,
 		Prefix: secret[:10], ExpiresAt: time.Now().Add(time.Hour)})
@@ -172,7 +173,7 @@ func TestTrustedTokenSparesOnlyTheRateLimit(t *testing.T) {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		return serve(app, req).Code
+		return servertest.Serve(app, req).Code
 	}
 	var codes []int
 	for _, tok := range []string{"", "", "", secret, secret, secret, ""} {

@@ -1,4 +1,4 @@
-package web_test
+package server_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 )
 
@@ -73,19 +74,19 @@ func TestOIDCLogin(t *testing.T) {
 	var forge atomic.Bool
 	m := startMockIDP(t, &forge)
 	cfg := m.Config()
-	env := newEnv(t, server.AuthConfig{OIDC: server.OIDCConfig{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+	env := servertest.NewEnv(t, server.AuthConfig{OIDC: server.OIDCConfig{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: "http://efa.example/anmelden/oidc/rueckruf"}})
 	// The IdP's default user has a verified address; give it an account.
-	if _, err := env.store.CreateUser(context.Background(), "test", store.NewUser{Name: "Jane", Email: "jane.doe@example.com",
-		Memberships: []store.NewMembership{{Kind: "gemeinde", Key: gemeindeA, Role: "editor"}}}); err != nil {
+	if _, err := env.Store.CreateUser(context.Background(), "test", store.NewUser{Name: "Jane", Email: "jane.doe@example.com",
+		Memberships: []store.NewMembership{{Kind: "gemeinde", Key: servertest.GemeindeA, Role: "editor"}}}); err != nil {
 		t.Fatal(err)
 	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	// flow runs one login; tamper may change the authorization URL first.
-	flow := func(c *client, tamper func(url.Values)) *httptest.ResponseRecorder {
+	flow := func(c *servertest.Client, tamper func(url.Values)) *httptest.ResponseRecorder {
 		t.Helper()
-		rec := c.do("GET", "/anmelden/oidc?weiter=/konto/tokens", nil, nil)
+		rec := c.Do("GET", "/anmelden/oidc?weiter=/konto/tokens", nil, nil)
 		if rec.Code != http.StatusFound {
 			t.Fatalf("start = %d %s", rec.Code, rec.Body.String())
 		}
@@ -104,44 +105,44 @@ func TestOIDCLogin(t *testing.T) {
 		}
 		res.Body.Close()
 		back, _ := url.Parse(res.Header.Get("Location"))
-		return c.do("GET", "/anmelden/oidc/rueckruf?"+back.RawQuery, nil, nil)
+		return c.Do("GET", "/anmelden/oidc/rueckruf?"+back.RawQuery, nil, nil)
 	}
 
-	c := env.client(t)
+	c := env.Client(t)
 	rec := flow(c, nil)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/konto/tokens" {
 		t.Fatalf("login via OIDC = %d %q %s", rec.Code, rec.Header().Get("Location"), rec.Body.String())
 	}
-	if rec := c.do("GET", "/konto", nil, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "jane.doe@example.com") {
+	if rec := c.Do("GET", "/konto", nil, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "jane.doe@example.com") {
 		t.Errorf("account after OIDC login = %d", rec.Code)
 	}
 
 	// A wrong nonce (replayed or injected token) is refused.
-	c2 := env.client(t)
+	c2 := env.Client(t)
 	if rec := flow(c2, func(q url.Values) { q.Set("nonce", "eine-andere-nonce") }); rec.Code != http.StatusUnauthorized {
 		t.Errorf("wrong nonce = %d", rec.Code)
 	}
-	if rec := c2.do("GET", "/konto", nil, nil); rec.Code != http.StatusSeeOther {
+	if rec := c2.Do("GET", "/konto", nil, nil); rec.Code != http.StatusSeeOther {
 		t.Errorf("logged in despite wrong nonce: %d", rec.Code)
 	}
 
 	// A token for another client (wrong audience), validly signed by the IdP, is refused.
 	forge.Store(true)
-	c3 := env.client(t)
+	c3 := env.Client(t)
 	if rec := flow(c3, nil); rec.Code != http.StatusUnauthorized {
 		t.Errorf("wrong audience = %d", rec.Code)
 	}
 	forge.Store(false)
 
 	// A wrong state (login CSRF) is refused.
-	c4 := env.client(t)
+	c4 := env.Client(t)
 	if rec := flow(c4, func(q url.Values) { q.Set("state", "fremder-state") }); rec.Code != http.StatusUnauthorized {
 		t.Errorf("wrong state = %d", rec.Code)
 	}
 
 	// Someone without an account is asked to request one.
 	m.QueueUser(&mockoidc.MockUser{Subject: "unbekannt", Email: "neu@example.com", EmailVerified: true})
-	c5 := env.client(t)
+	c5 := env.Client(t)
 	if rec := flow(c5, nil); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "beantragen") {
 		t.Errorf("unknown person = %d", rec.Code)
 	}

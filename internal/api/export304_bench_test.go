@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -97,11 +98,11 @@ func BenchmarkExport304(b *testing.B) {
 func benchToken(b *testing.B, st *store.Store) string {
 	ctx := context.Background()
 	u, err := st.CreateUser(ctx, "bench", store.NewUser{Name: "Portal", Email: "portal-bench@example.de",
-		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: gemeindeA, Role: catalog.RoleEditor}}})
+		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: servertest.GemeindeA, Role: catalog.RoleEditor}}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	org, err := st.OrganisationByKey(ctx, catalog.KindGemeinde, gemeindeA)
+	org, err := st.OrganisationByKey(ctx, catalog.KindGemeinde, servertest.GemeindeA)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 )
 
@@ -62,12 +63,12 @@ func column(rows [][]string, name string) int {
 }
 
 func TestExportSolutions(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	ctx := context.Background()
 	all, _ := st.AllSolutions(ctx)
 	adoptions, _ := st.AdoptionsBySolution(ctx, "wohngeld-online")
 
-	rec := do(t, app, "GET", "/api/v1/export/solutions.csv", nil)
+	rec := servertest.Do(t, app, "GET", "/api/v1/export/solutions.csv", nil)
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/csv; charset=utf-8" ||
 		!strings.HasPrefix(rec.Header().Get("Content-Disposition"), `attachment; filename="efa-loesungen-`) ||
 		!strings.HasSuffix(rec.Header().Get("Content-Disposition"), `.csv"`) {
@@ -102,7 +103,7 @@ func TestExportSolutions(t *testing.T) {
 	}
 	check("CSV", rows)
 
-	rec = do(t, app, "GET", "/api/v1/export/solutions.xlsx", nil)
+	rec = servertest.Do(t, app, "GET", "/api/v1/export/solutions.xlsx", nil)
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Fatalf("XLSX = %d %v", rec.Code, rec.Header())
 	}
@@ -122,19 +123,19 @@ func TestExportSolutions(t *testing.T) {
 }
 
 func TestExportAdoptions(t *testing.T) {
-	app, st := sharedApp(t)
+	app, st := servertest.Shared(t)
 	ctx := context.Background()
 	inSH, _ := st.AdoptionsByLand(ctx, "01")
 	all, _ := st.AllAdoptions(ctx)
 	if len(inSH) == 0 || len(all) <= len(inSH) {
 		t.Fatalf("fixture: %d adoptions in SH of %d", len(inSH), len(all))
 	}
-	rec := do(t, app, "GET", "/api/v1/export/adoptions.xlsx", nil)
+	rec := servertest.Do(t, app, "GET", "/api/v1/export/adoptions.xlsx", nil)
 	rows, _ := readXLSX(t, rec, "Nachnutzungen")
 	if rec.Code != 200 || len(rows) != len(all)+1 {
 		t.Fatalf("all adoptions: %d, %d rows, want %d", rec.Code, len(rows), len(all)+1)
 	}
-	rec = do(t, app, "GET", "/api/v1/export/adoptions.xlsx?land=01", nil)
+	rec = servertest.Do(t, app, "GET", "/api/v1/export/adoptions.xlsx?land=01", nil)
 	rows, _ = readXLSX(t, rec, "Nachnutzungen")
 	if len(rows) != len(inSH)+1 {
 		t.Fatalf("SH adoptions: %d rows, want %d", len(rows), len(inSH)+1)
@@ -147,7 +148,7 @@ func TestExportAdoptions(t *testing.T) {
 	if !strings.Contains(rec.Header().Get("Content-Disposition"), `filename="efa-nachnutzungen-land-01-`) {
 		t.Errorf("filename %q", rec.Header().Get("Content-Disposition"))
 	}
-	rec = do(t, app, "GET", "/api/v1/export/adoptions.csv?solution=wohngeld-online&land=01", nil)
+	rec = servertest.Do(t, app, "GET", "/api/v1/export/adoptions.csv?solution=wohngeld-online&land=01", nil)
 	csvRows := readCSV(t, rec)
 	bySol, _ := st.AdoptionsBySolution(ctx, "wohngeld-online")
 	want := 0
@@ -169,7 +170,7 @@ func TestExportAdoptions(t *testing.T) {
 		"/api/v1/export/adoptions.csv?land=01&land=02":  "land",
 		"/api/v1/export/adoptions.xlsx?solution=Nicht!": "solution",
 	} {
-		rec := do(t, app, "GET", target, nil)
+		rec := servertest.Do(t, app, "GET", target, nil)
 		var p struct {
 			Errors map[string]string `json:"errors"`
 		}
@@ -178,7 +179,7 @@ func TestExportAdoptions(t *testing.T) {
 			t.Errorf("%s = %d %s", target, rec.Code, rec.Body.String())
 		}
 	}
-	if rec := do(t, app, "GET", "/api/v1/export/adoptions.csv?solution=gibt-es-nicht", nil); rec.Code != 404 {
+	if rec := servertest.Do(t, app, "GET", "/api/v1/export/adoptions.csv?solution=gibt-es-nicht", nil); rec.Code != 404 {
 		t.Errorf("unknown solution = %d", rec.Code)
 	}
 }
@@ -186,14 +187,14 @@ func TestExportAdoptions(t *testing.T) {
 // TestExportDefusesFormulas: text that a spreadsheet would run as a formula
 // stays text in both formats.
 func TestExportDefusesFormulas(t *testing.T) {
-	env := newEnv(t, server.AuthConfig{})
+	env := servertest.NewEnv(t, server.AuthConfig{})
 	note := `=HYPERLINK("http://evil.example","Klick")`
-	if _, err := env.store.RegisterAdoption(context.Background(), "test", store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
-		AdopterKey: gemeindeB, Adoption: catalog.Adoption{Status: catalog.AdoptionInterested, Note: note}}); err != nil {
+	if _, err := env.Store.RegisterAdoption(context.Background(), "test", store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
+		AdopterKey: servertest.GemeindeB, Adoption: catalog.Adoption{Status: catalog.AdoptionInterested, Note: note}}); err != nil {
 		t.Fatal(err)
 	}
-	c := env.as(t, "anonym")
-	rows := readCSV(t, c.do("GET", "/api/v1/export/adoptions.csv?solution=i-kfz", nil, nil))
+	c := env.As(t, "anonym")
+	rows := readCSV(t, c.Do("GET", "/api/v1/export/adoptions.csv?solution=i-kfz", nil, nil))
 	var found bool
 	for _, r := range rows[1:] {
 		if r[column(rows, "Notiz")] == "'"+note {
@@ -203,7 +204,7 @@ func TestExportDefusesFormulas(t *testing.T) {
 	if !found {
 		t.Errorf("CSV does not defuse the formula: %v", rows)
 	}
-	xrows, f := readXLSX(t, c.do("GET", "/api/v1/export/adoptions.xlsx?solution=i-kfz", nil, nil), "Nachnutzungen")
+	xrows, f := readXLSX(t, c.Do("GET", "/api/v1/export/adoptions.xlsx?solution=i-kfz", nil, nil), "Nachnutzungen")
 	for i, r := range xrows[1:] {
 		cell, _ := excelize.CoordinatesToCellName(column(xrows, "Notiz")+1, i+2)
 		if r[column(xrows, "Notiz")] == note {
@@ -221,13 +222,13 @@ func TestExportDefusesFormulas(t *testing.T) {
 // TestDownloadLinksOnPages: the pages that show the tables offer them as
 // CSV and XLSX, and every link answers with the file.
 func TestDownloadLinksOnPages(t *testing.T) {
-	app, _ := sharedApp(t)
+	app, _ := servertest.Shared(t)
 	for page, want := range map[string][]string{
 		"/loesungen":                 {"/api/v1/export/solutions.csv", "/api/v1/export/solutions.xlsx"},
 		"/laender/01":                {"/api/v1/export/adoptions.csv?land=01", "/api/v1/export/adoptions.xlsx?land=01"},
 		"/loesungen/wohngeld-online": {"/api/v1/export/adoptions.csv?solution=wohngeld-online", "/api/v1/export/adoptions.xlsx?solution=wohngeld-online", "/loesungen/wohngeld-online/publiccode.yml"},
 	} {
-		rec := do(t, app, "GET", page, nil)
+		rec := servertest.Do(t, app, "GET", page, nil)
 		d, err := goquery.NewDocumentFromReader(rec.Body)
 		if err != nil || rec.Code != 200 {
 			t.Fatalf("%s = %d %v", page, rec.Code, err)
@@ -241,7 +242,7 @@ func TestDownloadLinksOnPages(t *testing.T) {
 			t.Errorf("%s links %v, want %v", page, got, want)
 		}
 		for _, href := range got {
-			res := do(t, app, "GET", href, nil)
+			res := servertest.Do(t, app, "GET", href, nil)
 			if res.Code != 200 || !strings.HasPrefix(res.Header().Get("Content-Disposition"), "attachment") || res.Body.Len() < 100 {
 				t.Errorf("%s = %d %v", href, res.Code, res.Header())
 			}

@@ -1,0 +1,285 @@
+package server_test
+
+import (
+	"context"
+	"efa-register/internal/auth"
+	"efa-register/internal/catalog"
+	"efa-register/internal/server"
+	"efa-register/internal/server/servertest"
+	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAccessMatrix checks every account route and write endpoint against every role.
+func TestAccessMatrix(t *testing.T) {
+	type cell = map[string]int
+	// Status codes by role, in the order of roles.
+	row := func(codes ...int) cell {
+		m := cell{}
+		for i, r := range servertest.Roles {
+			m[r] = codes[i]
+		}
+		return m
+	}
+	const (
+		ok   = http.StatusOK
+		seeO = http.StatusSeeOther
+		unau = http.StatusUnauthorized
+		forb = http.StatusForbidden
+		crea = http.StatusCreated
+		none = http.StatusNoContent
+		notf = http.StatusNotFound
+	)
+	type tc struct {
+		name, method, target string
+		form                 url.Values
+		json                 string
+		api                  bool
+		// target may contain %d for the adoption id of Wohngeld in Gemeinde A.
+		want cell
+	}
+	flensburgLive := url.Values{"organisation": {"gemeinde:" + servertest.GemeindeA}, "status": {"live"}, "since": {"2019-12-18"}, "note": {"geprüft"}}
+	cases := []tc{
+		{name: "start page", method: "GET", target: "/", want: row(ok, ok, ok, ok, ok, ok, ok)},
+		{name: "account", method: "GET", target: "/konto", want: row(seeO, ok, ok, ok, ok, ok, ok)},
+		{name: "tokens", method: "GET", target: "/konto/tokens", want: row(seeO, ok, ok, ok, ok, ok, ok)},
+		{name: "requests list", method: "GET", target: "/verwaltung/antraege", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "webhooks", method: "GET", target: "/verwaltung/webhooks", want: row(seeO, forb, forb, forb, forb, forb, ok)},
+		{name: "bulk import form", method: "GET", target: "/verwaltung/import", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "edit SH solution", method: "GET", target: "/loesungen/wohngeld-online/bearbeiten", want: row(seeO, forb, forb, ok, ok, forb, ok)},
+		{name: "adoption form", method: "GET", target: "/loesungen/wohngeld-online/nachnutzung", want: row(seeO, ok, ok, ok, ok, ok, ok)},
+		{name: "register adoption for Gemeinde A", method: "POST", target: "/loesungen/wohngeld-online/nachnutzung", form: flensburgLive,
+			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
+		{name: "confirm adoption of A", method: "POST", target: "/nachnutzungen/%d/rueckmeldung", form: url.Values{"antwort": {"bestaetigen"}},
+			want: row(unau, forb, forb, seeO, seeO, forb, seeO)},
+		{name: "delete adoption of A", method: "POST", target: "/nachnutzungen/%d/loeschen", form: url.Values{},
+			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
+		{name: "API create for A", method: "POST", target: "/api/v1/adoptions", api: true,
+			json: `{"solution":"i-kfz","adopterKind":"gemeinde","adopterKey":"` + servertest.GemeindeA + `","status":"interested"}`,
+			// Tokens act for one organisation: only the token of Gemeinde A's editor may write for A.
+			want: row(unau, crea, forb, forb, forb, forb, unau)},
+		{name: "API patch A's adoption", method: "PATCH", target: "/api/v1/adoptions/%d", api: true, json: `{"note":"neu"}`,
+			want: row(unau, ok, forb, forb, forb, forb, unau)},
+		{name: "API delete A's adoption", method: "DELETE", target: "/api/v1/adoptions/%d", api: true,
+			want: row(unau, none, forb, forb, forb, forb, unau)},
+		{name: "API delete unknown adoption", method: "DELETE", target: "/api/v1/adoptions/999999", api: true,
+			want: row(unau, notf, notf, notf, notf, notf, unau)},
+		// User administration ({A} is the user id of Gemeinde A's editor, {mA} its membership, {B} Gemeinde B's editor);
+		// the writes come last, in an order where each still finds what it changes.
+		{name: "user administration", method: "GET", target: "/verwaltung/benutzer", want: row(seeO, forb, forb, forb, ok, ok, ok)},
+		{name: "confirm removing A's role", method: "GET", target: "/verwaltung/benutzer/{A}/rollen/{mA}/entfernen", want: row(seeO, forb, forb, forb, ok, forb, ok)},
+		{name: "confirm revoking A's tokens", method: "GET", target: "/verwaltung/benutzer/{A}/tokens/widerrufen", want: row(seeO, forb, forb, forb, ok, forb, ok)},
+		{name: "confirm deleting B", method: "GET", target: "/verwaltung/benutzer/{B}/loeschen", want: row(seeO, forb, forb, forb, forb, forb, ok)},
+		{name: "confirm deleting unknown user", method: "GET", target: "/verwaltung/benutzer/999999/loeschen", want: row(seeO, forb, forb, forb, notf, notf, notf)},
+		{name: "revoke A's tokens", method: "POST", target: "/verwaltung/benutzer/{A}/tokens/widerrufen", form: url.Values{},
+			want: row(unau, forb, forb, forb, seeO, forb, seeO)},
+		{name: "remove A's role", method: "POST", target: "/verwaltung/benutzer/{A}/rollen/{mA}/entfernen", form: url.Values{},
+			want: row(unau, forb, forb, forb, seeO, forb, seeO)},
+		{name: "delete B", method: "POST", target: "/verwaltung/benutzer/{B}/loeschen", form: url.Values{},
+			want: row(unau, forb, forb, forb, forb, forb, seeO)},
+	}
+	for _, role := range servertest.Roles {
+		t.Run(role, func(t *testing.T) {
+			env := servertest.NewEnv(t, server.AuthConfig{})
+			c := env.As(t, role)
+			tok := ""
+			if role != "anonym" {
+				tok = env.Token(t, role)
+			}
+			userA, userB := env.User(t, "redaktion-a"), env.User(t, "redaktion-b")
+			ids := strings.NewReplacer("{A}", fmt.Sprint(userA.ID), "{mA}", fmt.Sprint(userA.Memberships[0].ID), "{B}", fmt.Sprint(userB.ID))
+			for _, k := range cases {
+				target := ids.Replace(k.target)
+				if strings.Contains(target, "%d") {
+					target = fmt.Sprintf(target, env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA))
+				}
+				var rec *httptest.ResponseRecorder
+				if k.api {
+					req := httptest.NewRequest(k.method, target, strings.NewReader(k.json))
+					if k.json != "" {
+						req.Header.Set("Content-Type", "application/json")
+					}
+					if tok != "" {
+						req.Header.Set("Authorization", "Bearer "+tok)
+					}
+					rec = httptest.NewRecorder()
+					env.App.ServeHTTP(rec, req)
+				} else {
+					rec = c.Do(k.method, target, k.form, nil)
+				}
+				if rec.Code != k.want[role] {
+					t.Errorf("%s %s as %s = %d, want %d (%.200s)", k.method, target, role, rec.Code, k.want[role], rec.Body.String())
+				}
+			}
+		})
+	}
+}
+
+func TestEditorBCannotTouchAdoptionsOfA(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	ctx := context.Background()
+	id := env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA)
+	before, _ := env.Store.LastEventSeq(ctx)
+	b := env.As(t, "redaktion-b")
+	tok := env.Token(t, "redaktion-b")
+	attempts := []*httptest.ResponseRecorder{
+		b.Do("POST", "/loesungen/wohngeld-online/nachnutzung", url.Values{"organisation": {"gemeinde:" + servertest.GemeindeA}, "status": {"ended"}}, nil),
+		b.Do("POST", "/loesungen/wohngeld-online/nachnutzung", url.Values{"organisation": {"gemeinde:" + servertest.GemeindeB}, "andere": {"01001000"}, "status": {"ended"}}, nil),
+		b.Do("POST", fmt.Sprintf("/nachnutzungen/%d/loeschen", id), url.Values{}, nil),
+		b.Do("POST", fmt.Sprintf("/nachnutzungen/%d/rueckmeldung", id), url.Values{"antwort": {"bestreiten"}}, nil),
+	}
+	for _, body := range []string{`{"status":"ended"}`} {
+		req := httptest.NewRequest("PATCH", fmt.Sprintf("/api/v1/adoptions/%d", id), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		env.App.ServeHTTP(rec, req)
+		attempts = append(attempts, rec)
+	}
+	for i, rec := range attempts {
+		if rec.Code < 400 {
+			t.Errorf("attempt %d by editor B succeeded: %d", i, rec.Code)
+		}
+	}
+	// Token bookkeeping aside, nothing about the adoption changed.
+	evs, _ := env.Store.Events(ctx, before, 100)
+	for _, ev := range evs {
+		if ev.EntityType == catalog.EntityAdoption {
+			t.Errorf("editor B changed an adoption: %+v", ev)
+		}
+	}
+	a, err := env.Store.AdoptionByID(ctx, id)
+	if err != nil || a.Status != catalog.AdoptionLive || a.Confirmation != catalog.ConfirmationNone {
+		t.Errorf("adoption of A after B's attempts: %+v %v", a, err)
+	}
+}
+
+func TestSessionLifecycle(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{IdleTimeout: time.Second})
+	c := env.Client(t)
+	// A session exists before login (the login page keeps no state, so make one with a failed login).
+	c.Do("GET", "/anmelden", nil, nil)
+	rec := c.Do("POST", "/anmelden", url.Values{"email": {"redaktion-a@example.de"}, "password": {servertest.TestPassword}}, nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/konto" {
+		t.Fatalf("login = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	var sess *http.Cookie
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == "efa_session" {
+			sess = ck
+		}
+	}
+	if sess == nil {
+		t.Fatal("no session cookie after login")
+	}
+	if !sess.HttpOnly || !sess.Secure || sess.SameSite != http.SameSiteLaxMode || sess.Path != "/" {
+		t.Errorf("session cookie flags: HttpOnly=%v Secure=%v SameSite=%v Path=%q", sess.HttpOnly, sess.Secure, sess.SameSite, sess.Path)
+	}
+	first := sess.Value
+	if rec := c.Do("GET", "/konto", nil, nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "redaktion-a@example.de") {
+		t.Fatalf("account page after login = %d", rec.Code)
+	}
+	// Logging in again (e.g. as someone else) gives a new session id.
+	c.Login("redaktion-b@example.de")
+	if c.Cookies["efa_session"].Value == first {
+		t.Error("session id did not change at login")
+	}
+	// Idle timeout: after more than a second without a request the session is gone.
+	time.Sleep(1200 * time.Millisecond)
+	if rec := c.Do("GET", "/konto", nil, nil); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/anmelden") {
+		t.Errorf("account page after idle timeout = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	// Logout ends the session.
+	c.Login("redaktion-a@example.de")
+	c.Do("POST", "/abmelden", url.Values{}, nil)
+	if rec := c.Do("GET", "/konto", nil, nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("account page after logout = %d", rec.Code)
+	}
+}
+
+func TestLoginThrottleAndErrors(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	c := env.Client(t)
+	for i := 0; i < 5; i++ {
+		rec := c.Do("POST", "/anmelden", url.Values{"email": {"redaktion-a@example.de"}, "password": {"falsch-falsch-falsch"}}, nil)
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "E-Mail-Adresse oder Passwort sind falsch.") {
+			t.Fatalf("failure %d = %d", i, rec.Code)
+		}
+	}
+	rec := c.Do("POST", "/anmelden", url.Values{"email": {"redaktion-a@example.de"}, "password": {servertest.TestPassword}}, nil)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("6th attempt with the right password = %d, want 429 with Retry-After", rec.Code)
+	}
+	// Another account from another client is not affected.
+	other := env.Client(t)
+	other.Remote = "192.0.2.7:4711"
+	if rec := other.Do("POST", "/anmelden", url.Values{"email": {"redaktion-b@example.de"}, "password": {servertest.TestPassword}}, nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("other account = %d", rec.Code)
+	}
+	// An open redirect through "weiter" is refused.
+	rec = other.Do("POST", "/anmelden", url.Values{"email": {"redaktion-b@example.de"}, "password": {servertest.TestPassword}, "weiter": {"//evil.example/"}}, nil)
+	if loc := rec.Header().Get("Location"); loc != "/konto" {
+		t.Errorf("redirect to %q, want /konto", loc)
+	}
+}
+
+func TestCrossSitePostsAreRejected(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	c := env.As(t, "redaktion-a")
+	form := url.Values{"organisation": {"gemeinde:" + servertest.GemeindeA}, "status": {"ended"}}
+	for name, h := range map[string]map[string]string{
+		"Sec-Fetch-Site cross-site":   {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+		"no fetch metadata, no token": {"Sec-Fetch-Site": "", "Origin": "https://evil.example"},
+	} {
+		rec := c.Do("POST", "/loesungen/wohngeld-online/nachnutzung", form, h)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, rec.Code)
+		}
+	}
+	id := env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA)
+	a, _ := env.Store.AdoptionByID(context.Background(), id)
+	if a.Status != catalog.AdoptionLive {
+		t.Errorf("cross-site post changed the adoption to %s", a.Status)
+	}
+}
+
+func TestRateLimitSparesValidTokens(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, "test", store.NewUser{Name: "Portal", Email: "portal@example.de",
+		Memberships: []store.NewMembership{{Kind: catalog.KindGemeinde, Key: servertest.GemeindeA, Role: catalog.RoleEditor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganisationByKey(ctx, catalog.KindGemeinde, servertest.GemeindeA)
+	secret, hash, _ := auth.NewSecret("efa_")
+	if _, err := st.CreateToken(ctx, "test", catalog.APIToken{OrganisationID: org.ID, UserID: u.ID, Name: "Portal", Hash: hash,
+		Prefix: secret[:10], ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	app := server.New(server.Deps{Store: st, Version: "test", Ops: server.Ops{RateLimit: 0.001, RateBurst: 2}})
+	get := func(token string) int {
+		req := httptest.NewRequest("GET", "/api/v1/stats", nil)
+		req.RemoteAddr = "203.0.113.9:1000"
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	var codes []int
+	for _, tok := range []string{"", "", "", "efa_falsch", secret, secret, secret} {
+		codes = append(codes, get(tok))
+	}
+	if want := []int{200, 200, 429, 429, 200, 200, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
+		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token never)", codes, want)
+	}
+}
