@@ -630,6 +630,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Pitfall: behind Echo's BodyLimit a handler that turns the read error into its own (400 "JSON fehlerhaft") hides the 413.
 // limitBody enforces MaxBodyBytes while the body is read: a declared
 // Content-Length over the limit is refused before reading, a longer chunked
 // body fails at the limit.

@@ -99,6 +99,7 @@ func ClientAddr(r *http.Request, proxies []netip.Prefix) netip.Addr {
 }
 
 // clientIPExtractor makes Echo's c.RealIP() return ClientAddr.
+// Pitfall: without an IPExtractor, Echo's RealIP believes X-Forwarded-For from any peer.
 func clientIPExtractor(proxies []netip.Prefix) echo.IPExtractor {
 	return func(r *http.Request) string {
 		a := ClientAddr(r, proxies)
