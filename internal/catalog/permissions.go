@@ -129,9 +129,29 @@ func (p Principal) CanManageMembership(o Organisation) bool {
 }
 
 // CanRemoveMembership reports whether the principal may take the membership
-// away from user u. Nobody removes their own roles here.
+// away from user u. Nobody removes their own roles here. Admins remove any
+// other user's role; a Land coordinator removes only editor roles in their
+// Land, and never a role of a platform admin or of a user who coordinates a
+// Land (a peer coordinator): those are for a platform admin to take away.
+// u must come with all of its memberships.
 func (p Principal) CanRemoveMembership(u User, m Membership) bool {
-	return m.Organisation != nil && m.UserID == u.ID && u.ID != p.UserID && p.CanManageMembership(*m.Organisation)
+	if m.Organisation == nil || m.UserID != u.ID || u.ID == p.UserID || !p.CanManageMembership(*m.Organisation) {
+		return false
+	}
+	if p.Admin {
+		return true
+	}
+	return m.Role == RoleEditor && !u.Admin && !u.Coordinates()
+}
+
+// Coordinates reports whether the user holds the coordinator role of any Land.
+func (u User) Coordinates() bool {
+	for _, m := range u.Memberships {
+		if m.Role == RoleCoordinator {
+			return true
+		}
+	}
+	return false
 }
 
 // CanRevokeTokensOf reports whether the principal may revoke all API tokens
