@@ -118,12 +118,11 @@ func (a *Adoption) Validate() error {
 	if a.Since != "" && !ValidPartialDate(a.Since) {
 		v.Add("since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.")
 	}
-	if len([]rune(a.Note)) > 1000 {
-		v.Add("note", "Die Notiz darf höchstens 1.000 Zeichen lang sein.")
-	}
-	if len([]rune(a.ContractType)) > 100 {
-		v.Add("contractType", "Die Vertragsart darf höchstens 100 Zeichen lang sein.")
-	}
+	a.Source = strings.TrimSpace(a.Source)
+	checkText(&v, "note", "Notiz", a.Note, MaxAdoptionNote)
+	checkText(&v, "contractType", "Vertragsart", a.ContractType, MaxContractType)
+	checkText(&v, "source", "Quelle", a.Source, MaxAdoptionSource)
+	checkText(&v, "registeredBy", "Eingetragen von", a.RegisteredBy, MaxRegisteredBy)
 	switch a.Confirmation {
 	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed:
 	default:
