@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Grant is one membership of a principal, with what the permission rules
@@ -16,7 +17,8 @@ type Grant struct {
 	Role           Role
 }
 
-// Principal is who acts: a logged-in user or an API token. The zero value is anonymous.
+// Principal is who acts: a logged-in user, an API token, or the register
+// itself (SystemPrincipal). The zero value is anonymous.
 type Principal struct {
 	UserID uint
 	Name   string
@@ -24,14 +26,33 @@ type Principal struct {
 	Grants []Grant
 	// TokenID is set when the principal is an API token (scoped to one organisation).
 	TokenID uint
+	// system is the actor of a SystemPrincipal; only SystemPrincipal sets it.
+	system string
 }
 
+// SystemPrincipal is the register itself writing without a person: the seed
+// loader, bulk loads of generated data, imports the operator runs on the
+// command line. It may do what a platform admin may do in the write paths
+// (never the user administration, which needs a person). actor names it in
+// the event log; it is given the prefix "system:" unless it has it.
+func SystemPrincipal(actor string) Principal {
+	if actor != ActorSystem && !strings.HasPrefix(actor, ActorSystem+":") {
+		actor = ActorSystem + ":" + actor
+	}
+	return Principal{Admin: true, Name: actor, system: actor}
+}
+
+// System reports whether the principal is the register itself (SystemPrincipal).
+func (p Principal) System() bool { return p.system != "" }
+
 // Anonymous reports whether nobody is logged in.
-func (p Principal) Anonymous() bool { return p.UserID == 0 && p.TokenID == 0 }
+func (p Principal) Anonymous() bool { return p.UserID == 0 && p.TokenID == 0 && p.system == "" }
 
 // Actor is the name written into the event log.
 func (p Principal) Actor() string {
 	switch {
+	case p.system != "":
+		return p.system
 	case p.TokenID != 0:
 		return "token:" + itoa(p.TokenID) + " (user:" + itoa(p.UserID) + ")"
 	case p.UserID != 0:
