@@ -176,3 +176,21 @@ func TestUserAdministrationErrors(t *testing.T) {
 		t.Error("ErrOwnAccount must be forbidden")
 	}
 }
+
+func TestSystemPrincipal(t *testing.T) {
+	p := SystemPrincipal(ActorSeed)
+	if p.Actor() != ActorSeed || !p.System() || p.Anonymous() || !p.CanEditAdoptionsOf(orgKoeln) {
+		t.Errorf("seed principal %+v: actor %q", p, p.Actor())
+	}
+	if got := SystemPrincipal("gen-synthetic").Actor(); got != "system:gen-synthetic" {
+		t.Errorf("actor %q", got)
+	}
+	// The system is no person: no user administration.
+	if p.ManagesUsers() || p.CanManageMembership(orgFlens) || p.CanDeleteUser(user(5, false)) || p.CanRevokeTokensOf(user(5, false, orgFlens)) {
+		t.Error("system principal administers users")
+	}
+	// A principal built field by field is never the system.
+	if (Principal{Admin: true, Name: ActorSeed}).System() {
+		t.Error("System() without SystemPrincipal")
+	}
+}
