@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a user may do for an organisation.
@@ -121,10 +122,10 @@ type AccountRequest struct {
 func ValidateAccount(v *ValidationError, name, email string) {
 	if strings.TrimSpace(name) == "" {
 		v.Add("name", "Bitte geben Sie Ihren Namen an.")
-	} else if len([]rune(name)) > 200 {
-		v.Add("name", "Der Name darf höchstens 200 Zeichen lang sein.")
+	} else {
+		checkText(v, "name", "Name", name, MaxPersonName)
 	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != strings.TrimSpace(email) || len(email) > 200 {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != strings.TrimSpace(email) || len(email) > MaxEmail || !ValidText(email, MaxEmail) {
 		v.Add("email", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@gemeinde.de).")
 	}
 }
@@ -134,7 +135,28 @@ func ValidatePassword(v *ValidationError, password string) {
 	switch n := len([]rune(password)); {
 	case n < 12:
 		v.Add("password", "Das Passwort muss mindestens 12 Zeichen lang sein.")
-	case n > 200:
+	case n > MaxPassword:
 		v.Add("password", "Das Passwort darf höchstens 200 Zeichen lang sein.")
+	case !utf8.ValidString(password):
+		v.Add("password", "Das Passwort enthält ungültige Zeichen (kein gültiges UTF-8).")
 	}
+}
+
+// ValidateRequestMessage checks the message of an account request.
+func ValidateRequestMessage(v *ValidationError, message string) {
+	checkText(v, "message", "Nachricht", message, MaxRequestMessage)
+}
+
+// ValidateDecisionReason checks the reason given when an account request is decided.
+func ValidateDecisionReason(v *ValidationError, reason string) {
+	checkText(v, "reason", "Begründung", reason, MaxDecisionReason)
+}
+
+// ValidateTokenName checks the name of an API token.
+func ValidateTokenName(v *ValidationError, name string) {
+	if strings.TrimSpace(name) == "" {
+		v.Add("name", "Bitte geben Sie eine Bezeichnung an (höchstens 100 Zeichen).")
+		return
+	}
+	checkText(v, "name", "Bezeichnung", name, MaxTokenName)
 }

@@ -64,15 +64,39 @@ func CanTransition(from, to AdoptionStatus) bool {
 	return to.rank() >= from.rank()
 }
 
-// Confirmation is the provider's answer to a registered adoption.
+// Confirmation is the provider's answer to an adoption the adopter
+// registered, or marks an adoption the provider claimed for the adopter.
 type Confirmation string
 
-// The provider's answers; empty means not yet answered.
+// The provider's answers; empty means not yet answered. ConfirmationClaimed
+// is the other way round: the provider (in a publiccode.yml usedBy list)
+// reported the adoption for an organisation it may not act for. Such a claim
+// is shown, marked „vom Anbieter gemeldet“, but counts nowhere (scoreboard,
+// coverage, savings, counts, maps, search facets) until the adopter accepts
+// it (it becomes confirmed) or registers the adoption itself.
 const (
 	ConfirmationNone      Confirmation = ""
 	ConfirmationConfirmed Confirmation = "confirmed"
 	ConfirmationDisputed  Confirmation = "disputed"
+	ConfirmationClaimed   Confirmation = "claimed"
 )
+
+// Label is the German name of the confirmation state.
+func (c Confirmation) Label() string {
+	switch c {
+	case ConfirmationConfirmed:
+		return "bestätigt"
+	case ConfirmationDisputed:
+		return "bestritten"
+	case ConfirmationClaimed:
+		return "vom Anbieter gemeldet"
+	}
+	return "offen"
+}
+
+// Claimed reports whether the adoption is a provider's claim the adopter has
+// not accepted yet; it counts in no figure.
+func (a Adoption) Claimed() bool { return a.Confirmation == ConfirmationClaimed }
 
 // Adoption records that an organisation adopted (or plans to adopt) a
 // solution. There is one record per solution and organisation.
@@ -118,14 +142,13 @@ func (a *Adoption) Validate() error {
 	if a.Since != "" && !ValidPartialDate(a.Since) {
 		v.Add("since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.")
 	}
-	if len([]rune(a.Note)) > 1000 {
-		v.Add("note", "Die Notiz darf höchstens 1.000 Zeichen lang sein.")
-	}
-	if len([]rune(a.ContractType)) > 100 {
-		v.Add("contractType", "Die Vertragsart darf höchstens 100 Zeichen lang sein.")
-	}
+	a.Source = strings.TrimSpace(a.Source)
+	checkText(&v, "note", "Notiz", a.Note, MaxAdoptionNote)
+	checkText(&v, "contractType", "Vertragsart", a.ContractType, MaxContractType)
+	checkText(&v, "source", "Quelle", a.Source, MaxAdoptionSource)
+	checkText(&v, "registeredBy", "Eingetragen von", a.RegisteredBy, MaxRegisteredBy)
 	switch a.Confirmation {
-	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed:
+	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed, ConfirmationClaimed:
 	default:
 		v.Add("confirmation", "Unbekannte Rückmeldung des Anbieters.")
 	}

@@ -113,6 +113,9 @@ func (o *Organisation) Validate() error {
 	if o.Name == "" {
 		v.Add("name", "Bitte geben Sie einen Namen an.")
 	}
+	checkText(&v, "name", "Name", o.Name, MaxOrganisationName)
+	checkText(&v, "shortName", "Kurzname", o.ShortName, MaxShortName)
+	checkText(&v, "type", "Art", o.Type, MaxOrganisationType)
 	if !o.Kind.Valid() {
 		v.Add("kind", "Unbekannte Art der Organisation.")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Grant is one membership of a principal, with what the permission rules
@@ -16,7 +17,8 @@ type Grant struct {
 	Role           Role
 }
 
-// Principal is who acts: a logged-in user or an API token. The zero value is anonymous.
+// Principal is who acts: a logged-in user, an API token, or the register
+// itself (SystemPrincipal). The zero value is anonymous.
 type Principal struct {
 	UserID uint
 	Name   string
@@ -24,14 +26,33 @@ type Principal struct {
 	Grants []Grant
 	// TokenID is set when the principal is an API token (scoped to one organisation).
 	TokenID uint
+	// system is the actor of a SystemPrincipal; only SystemPrincipal sets it.
+	system string
 }
 
+// SystemPrincipal is the register itself writing without a person: the seed
+// loader, bulk loads of generated data, imports the operator runs on the
+// command line. It may do what a platform admin may do in the write paths
+// (never the user administration, which needs a person). actor names it in
+// the event log; it is given the prefix "system:" unless it has it.
+func SystemPrincipal(actor string) Principal {
+	if actor != ActorSystem && !strings.HasPrefix(actor, ActorSystem+":") {
+		actor = ActorSystem + ":" + actor
+	}
+	return Principal{Admin: true, Name: actor, system: actor}
+}
+
+// System reports whether the principal is the register itself (SystemPrincipal).
+func (p Principal) System() bool { return p.system != "" }
+
 // Anonymous reports whether nobody is logged in.
-func (p Principal) Anonymous() bool { return p.UserID == 0 && p.TokenID == 0 }
+func (p Principal) Anonymous() bool { return p.UserID == 0 && p.TokenID == 0 && p.system == "" }
 
 // Actor is the name written into the event log.
 func (p Principal) Actor() string {
 	switch {
+	case p.system != "":
+		return p.system
 	case p.TokenID != 0:
 		return "token:" + itoa(p.TokenID) + " (user:" + itoa(p.UserID) + ")"
 	case p.UserID != 0:
@@ -129,9 +150,29 @@ func (p Principal) CanManageMembership(o Organisation) bool {
 }
 
 // CanRemoveMembership reports whether the principal may take the membership
-// away from user u. Nobody removes their own roles here.
+// away from user u. Nobody removes their own roles here. Admins remove any
+// other user's role; a Land coordinator removes only editor roles in their
+// Land, and never a role of a platform admin or of a user who coordinates a
+// Land (a peer coordinator): those are for a platform admin to take away.
+// u must come with all of its memberships.
 func (p Principal) CanRemoveMembership(u User, m Membership) bool {
-	return m.Organisation != nil && m.UserID == u.ID && u.ID != p.UserID && p.CanManageMembership(*m.Organisation)
+	if m.Organisation == nil || m.UserID != u.ID || u.ID == p.UserID || !p.CanManageMembership(*m.Organisation) {
+		return false
+	}
+	if p.Admin {
+		return true
+	}
+	return m.Role == RoleEditor && !u.Admin && !u.Coordinates()
+}
+
+// Coordinates reports whether the user holds the coordinator role of any Land.
+func (u User) Coordinates() bool {
+	for _, m := range u.Memberships {
+		if m.Role == RoleCoordinator {
+			return true
+		}
+	}
+	return false
 }
 
 // CanRevokeTokensOf reports whether the principal may revoke all API tokens

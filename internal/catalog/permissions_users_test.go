@@ -82,6 +82,9 @@ func TestCanManageMembership(t *testing.T) {
 func TestCanRemoveMembership(t *testing.T) {
 	flens := user(200, false, orgFlens, orgKoeln)
 	self := user(101, false, orgSH) // the coordinator's own account
+	peer := user(201, false, orgSH, orgFlens)
+	peer.Memberships[0].Role = RoleCoordinator // a second coordinator of SH, also editor in Flensburg
+	adminSH := user(202, true, orgFlens)       // a platform admin with an editor role in SH
 	cases := []struct {
 		name string
 		p    Principal
@@ -97,6 +100,14 @@ func TestCanRemoveMembership(t *testing.T) {
 		{"editor removes a role", editorSH, flens, flens.Memberships[0], false},
 		{"membership of another user", adminP, user(300, false), flens.Memberships[0], false},
 		{"membership without organisation", adminP, flens, Membership{ID: 1, UserID: 200}, false},
+		// Issue 15, row 5: a coordinator took a peer coordinator's role and
+		// a platform admin's role in their Land.
+		{"coordinator SH removes peer coordinator's role", coordSH, peer, peer.Memberships[0], false},
+		{"coordinator SH removes peer coordinator's editor role", coordSH, peer, peer.Memberships[1], false},
+		{"coordinator SH removes admin's role in SH", coordSH, adminSH, adminSH.Memberships[0], false},
+		{"admin removes peer coordinator's role", adminP, peer, peer.Memberships[0], true},
+		{"admin removes other admin's role", adminP, adminSH, adminSH.Memberships[0], true},
+		{"coordinator's token removes Flensburg role", tokenSH, flens, flens.Memberships[0], false},
 	}
 	for _, c := range cases {
 		if got := c.p.CanRemoveMembership(c.u, c.m); got != c.want {
@@ -163,5 +174,23 @@ func TestUserAdministrationErrors(t *testing.T) {
 	}
 	if !errors.Is(ErrOwnAccount, ErrForbidden) || errors.Is(ErrOwnAccount, ErrConflict) {
 		t.Error("ErrOwnAccount must be forbidden")
+	}
+}
+
+func TestSystemPrincipal(t *testing.T) {
+	p := SystemPrincipal(ActorSeed)
+	if p.Actor() != ActorSeed || !p.System() || p.Anonymous() || !p.CanEditAdoptionsOf(orgKoeln) {
+		t.Errorf("seed principal %+v: actor %q", p, p.Actor())
+	}
+	if got := SystemPrincipal("gen-synthetic").Actor(); got != "system:gen-synthetic" {
+		t.Errorf("actor %q", got)
+	}
+	// The system is no person: no user administration.
+	if p.ManagesUsers() || p.CanManageMembership(orgFlens) || p.CanDeleteUser(user(5, false)) || p.CanRevokeTokensOf(user(5, false, orgFlens)) {
+		t.Error("system principal administers users")
+	}
+	// A principal built field by field is never the system.
+	if (Principal{Admin: true, Name: ActorSeed}).System() {
+		t.Error("System() without SystemPrincipal")
 	}
 }

@@ -189,17 +189,12 @@ func (s *Solution) Validate() error {
 	var v ValidationError
 	if s.Name == "" {
 		v.Add("name", "Bitte geben Sie einen Namen an.")
-	} else if len([]rune(s.Name)) > 300 {
-		v.Add("name", "Der Name darf höchstens 300 Zeichen lang sein.")
 	}
 	if !ValidSlug(s.Slug) {
 		v.Add("slug", "Die Kurzbezeichnung darf nur Kleinbuchstaben, Ziffern und einzelne Bindestriche enthalten (höchstens 80 Zeichen).")
 	}
-	if len([]rune(s.Summary)) > 600 {
-		v.Add("summary", "Die Kurzbeschreibung darf höchstens 600 Zeichen lang sein.")
-	}
-	if len([]rune(s.Description)) > 10000 {
-		v.Add("description", "Die Beschreibung darf höchstens 10.000 Zeichen lang sein.")
+	for _, f := range s.textFields() {
+		checkText(&v, f.field, f.label, *f.value, f.max)
 	}
 	if !s.Status.Valid() {
 		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
@@ -207,22 +202,22 @@ func (s *Solution) Validate() error {
 	if s.Maturity != nil && (*s.Maturity < 0 || *s.Maturity > 4) {
 		v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
 	}
-	if s.AccessChannel != "" {
+	if s.AccessChannel != "" && v.Fields["accessChannel"] == "" {
 		if _, ok := AccessChannels[s.AccessChannel]; !ok {
 			v.Add("accessChannel", "Bitte wählen Sie einen gültigen Bezugsweg.")
 		}
 	}
-	if s.CostSharing != "" {
+	if s.CostSharing != "" && v.Fields["costSharing"] == "" {
 		if _, ok := CostSharingKeys[s.CostSharing]; !ok {
 			v.Add("costSharing", "Bitte wählen Sie einen gültigen Kostenschlüssel.")
 		}
 	}
 	for field, u := range map[string]string{"accessUrl": s.AccessURL, "repositoryUrl": s.RepositoryURL} {
-		if u != "" && !validHTTPURL(u) {
+		if u != "" && v.Fields[field] == "" && !validHTTPURL(u) {
 			v.Add(field, "Bitte geben Sie eine vollständige Adresse mit https:// an.")
 		}
 	}
-	if s.ContactEmail != "" {
+	if s.ContactEmail != "" && v.Fields["contactEmail"] == "" {
 		if a, err := mail.ParseAddress(s.ContactEmail); err != nil || a.Address != s.ContactEmail {
 			v.Add("contactEmail", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@land.de).")
 		}
@@ -239,6 +234,38 @@ func (s *Solution) Validate() error {
 		v.Add("verified", "Unbekannter Prüfstatus.")
 	}
 	return v.Err()
+}
+
+// textField is one stored text field of a solution with its limit.
+type textField struct {
+	field, label string
+	value        *string
+	max          int
+}
+
+// textFields lists every stored text field of the solution with its German
+// label and length limit: the one place a new field must be added to.
+func (s *Solution) textFields() []textField {
+	return []textField{
+		{"name", "Name", &s.Name, MaxSolutionName},
+		{"summary", "Kurzbeschreibung", &s.Summary, MaxSolutionSummary},
+		{"description", "Beschreibung", &s.Description, MaxSolutionDescription},
+		{"providerNote", "Hinweis zum Anbieter", &s.ProviderNote, MaxProviderNote},
+		{"partners", "Allianzpartner", &s.Partners, MaxPartners},
+		{"operator", "Betreiber", &s.Operator, MaxOperator},
+		{"statusNote", "Hinweis zum Status", &s.StatusNote, MaxStatusNote},
+		{"accessChannel", "Bezugsweg", &s.AccessChannel, MaxAccessChannel},
+		{"accessUrl", "Bezugsadresse", &s.AccessURL, MaxSolutionURL},
+		{"licence", "Lizenz", &s.Licence, MaxLicence},
+		{"repositoryUrl", "Quellcode-Adresse", &s.RepositoryURL, MaxSolutionURL},
+		{"standards", "Standards und Schnittstellen", &s.Standards, MaxStandards},
+		{"costs", "Kosten", &s.Costs, MaxCosts},
+		{"costSharing", "Kostenschlüssel", &s.CostSharing, MaxCostSharing},
+		{"contactEmail", "Kontakt", &s.ContactEmail, MaxContactEmail},
+		{"knownAdoptersText", "Bekannte Nachnutzer", &s.KnownAdopters, MaxKnownAdopters},
+		{"verifiedNote", "Hinweis zur Prüfung", &s.VerifiedNote, MaxVerifiedNote},
+		{"source", "Quelle", &s.Source, MaxSolutionSource},
+	}
 }
 
 func validHTTPURL(s string) bool {

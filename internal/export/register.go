@@ -53,16 +53,9 @@ func SolutionsTable(sols []catalog.Solution, counts map[uint]Counts, topics map[
 	return t
 }
 
-// ConfirmationLabel is the German word for the provider's answer.
-func ConfirmationLabel(c catalog.Confirmation) string {
-	switch c {
-	case catalog.ConfirmationConfirmed:
-		return "bestätigt"
-	case catalog.ConfirmationDisputed:
-		return "bestritten"
-	}
-	return "offen"
-}
+// ConfirmationLabel is the German word for the provider's answer, or
+// „vom Anbieter gemeldet“ for a provider's claim.
+func ConfirmationLabel(c catalog.Confirmation) string { return c.Label() }
 
 // AdoptionsTable lists adoptions (with Organisation, Solution and its
 // Provider loaded): one row per adoption, with the provider's confirmation.

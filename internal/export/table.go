@@ -10,8 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Column is one column of a table.
@@ -37,7 +40,7 @@ func csvText(v any) string {
 	case nil:
 		return ""
 	case string:
-		return defuse(x)
+		return Defuse(strings.ToValidUTF8(x, "\uFFFD"))
 	case int:
 		return strconv.Itoa(x)
 	case int64:
@@ -52,17 +55,54 @@ func csvText(v any) string {
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05")
 	}
-	return defuse(fmt.Sprint(v))
+	return Defuse(strings.ToValidUTF8(fmt.Sprint(v), "\uFFFD"))
 }
 
-// defuse keeps spreadsheet programs from reading text as a formula: text
-// that starts with =, +, -, @, tab or carriage return gets a leading
-// apostrophe, as OWASP recommends against CSV injection.
-func defuse(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+// Defuse keeps spreadsheet programs from reading text as a formula (CSV
+// injection, OWASP): text gets a leading apostrophe when it starts with a tab,
+// carriage return or line feed, or when its first character after leading
+// white space and invisible format characters is one a spreadsheet starts a
+// formula with (= + - @) in any of its Unicode forms: the full-width and
+// small forms (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫), super- and subscripts, the minus sign
+// (U+2212), heavy plus and minus and the dashes, as NFKC normalisation (which
+// spreadsheets and import pipelines may apply) would turn them into one.
+// Every text cell of a CSV must pass through it.
+func Defuse(s string) string {
+	if needsDefusing(s) {
 		return "'" + s
 	}
 	return s
+}
+
+func needsDefusing(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '\t', '\r', '\n':
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsControl(r) {
+			continue
+		}
+		if r >= utf8.RuneSelf || r == '=' || r == '+' || r == '-' || r == '@' {
+			// Normalise the one character: formula starts are single characters.
+			n, _ := utf8.DecodeRuneInString(norm.NFKC.String(string(r)))
+			return formulaStart(n)
+		}
+		return false
+	}
+	return false
+}
+
+// formulaStart reports whether r (NFKC-normalised) starts a formula.
+func formulaStart(r rune) bool {
+	switch r {
+	case '=', '+', '-', '@', '\u2212' /* minus sign */, '\u2795' /* heavy plus */, '\u2796' /* heavy minus */ :
+		return true
+	}
+	return unicode.Is(unicode.Pd, r) // hyphens and dashes
 }
 
 // WriteCSV writes the table as UTF-8 CSV with byte order mark, semicolons
@@ -157,7 +197,7 @@ func WriteXLSX(w io.Writer, t Table) error {
 			switch x := row[i].(type) {
 			case string:
 				// A string cell: excelize writes it as inline text, so "=…" stays text.
-				cells[i] = excelize.Cell{Value: x}
+				cells[i] = excelize.Cell{Value: strings.ToValidUTF8(x, "\uFFFD")}
 			case time.Time:
 				cells[i] = excelize.Cell{StyleID: dateStyle, Value: x.UTC()}
 			case bool:

@@ -79,3 +79,75 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("tables %+v %v", tables, err)
 	}
 }
+
+// TestDefuse is the attack of issue 15, row 13: cells that a spreadsheet
+// reads as a formula after normalisation must get the apostrophe.
+func TestDefuse(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		defused bool
+	}{
+		{"", false},
+		{"Wohngeld", false},
+		{"Stadt Köln", false},
+		{"2024-05", false},
+		{"E-Mail", false},
+		{"ja", false},
+		{"'schon markiert", false},
+		{"=HYPERLINK(\"http://x\")", true},
+		{"+49 30 1234", true},
+		{"-1", true},
+		{"@SUM(A1)", true},
+		{"\t=1", true},
+		{"\tText", true},
+		{"\rText", true},
+		{"\nText", true},
+		{" =1+1", true},
+		{"   +1", true},
+		{"\u00a0=1", true},        // no-break space
+		{"\u3000=1", true},        // ideographic space
+		{"\u200b=1", true},        // zero-width space
+		{"\ufeff=1", true},        // byte order mark
+		{" Text", false},          // white space before ordinary text
+		{"\uff1dSUMME(A1)", true}, // FULLWIDTH EQUALS SIGN
+		{"\ufe66 1", true},        // SMALL EQUALS SIGN
+		{"\u207c1", true},         // SUPERSCRIPT EQUALS SIGN
+		{"\uff0b1", true},         // FULLWIDTH PLUS SIGN
+		{"\ufe621", true},         // SMALL PLUS SIGN
+		{"\u207a1", true},         // SUPERSCRIPT PLUS SIGN
+		{"\u208a1", true},         // SUBSCRIPT PLUS SIGN
+		{"\ufe631", true},         // SMALL HYPHEN-MINUS
+		{"\uff0d1", true},         // FULLWIDTH HYPHEN-MINUS
+		{"\u22121", true},         // MINUS SIGN
+		{"\u207b1", true},         // SUPERSCRIPT MINUS
+		{"\u2796 1", true},        // HEAVY MINUS SIGN
+		{"\u2013 Hinweis", true},  // EN DASH
+		{"\uff20SUM(A1)", true},   // FULLWIDTH COMMERCIAL AT
+		{"\ufe6bSUM(A1)", true},   // SMALL COMMERCIAL AT
+		{"\u3000\uff1d1", true},   // full-width space, then full-width equals
+		{"\uff21", false},         // FULLWIDTH LATIN A
+		{"\xff=1", false},         // invalid UTF-8 is text, not a formula
+	} {
+		got := export.Defuse(c.in)
+		want := c.in
+		if c.defused {
+			want = "'" + c.in
+		}
+		if got != want {
+			t.Errorf("Defuse(%q) = %q, want %q", c.in, got, want)
+		}
+	}
+}
+
+// TestCSVReplacesInvalidUTF8: bytes stored before validation existed are
+// written as U+FFFD, never raw.
+func TestCSVReplacesInvalidUTF8(t *testing.T) {
+	var buf bytes.Buffer
+	tab := export.Table{Name: "x", Columns: []export.Column{{Header: "Text"}}, Rows: [][]any{{"a\xffb"}, {"\xff=1"}}}
+	if err := export.WriteCSV(&buf, tab); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\ufeffText\r\na\ufffdb\r\n\ufffd=1\r\n"; buf.String() != want {
+		t.Errorf("CSV %q, want %q", buf.String(), want)
+	}
+}

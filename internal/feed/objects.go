@@ -134,7 +134,10 @@ type Adoption struct {
 	ContractType string `json:"contractType,omitempty"`
 	Note         string `json:"note,omitempty"`
 	Source       string `json:"source,omitempty"`
-	// ProviderConfirmation is "pending" until the provider confirms or disputes it.
+	// ProviderConfirmation is "pending" until the provider confirms or
+	// disputes it ("confirmed", "disputed"). "claimed" marks an adoption the
+	// provider reported for the adopter (publiccode.yml usedBy) that the
+	// adopter has not accepted yet: shown, but not to be counted.
 	ProviderConfirmation string    `json:"providerConfirmation"`
 	CreatedAt            time.Time `json:"createdAt"`
 	UpdatedAt            time.Time `json:"updatedAt"`

@@ -64,7 +64,7 @@ func newFixture(t *testing.T) (*store.Store, *insights.Engine) {
 	sol("alpha", "01", []string{"10001", "10002"}, ptr[int64](1000000), ptr[int64](100000), "koenigstein")
 	sol("beta", "02", []string{"10003"}, nil, nil, "")
 	adopt := func(slug string, kind catalog.OrgKind, key string, status catalog.AdoptionStatus) {
-		if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: slug, AdopterKind: kind, AdopterKey: key,
+		if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: slug, AdopterKind: kind, AdopterKey: key,
 			Adoption: catalog.Adoption{Status: status}}); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestCoverageFollowsWrites(t *testing.T) {
 		t.Fatalf("10003 coverage = %+v", cov)
 	}
 	// The Südkreis adopts beta live: B1 and B2 (3000) are covered, B1 still once.
-	if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "beta", AdopterKind: catalog.KindKreis, AdopterKey: "02001",
+	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "beta", AdopterKind: catalog.KindKreis, AdopterKey: "02001",
 		Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestCoverageFollowsWrites(t *testing.T) {
 		t.Errorf("after Kreis adoption: %+v", c)
 	}
 	// Ending B1's own adoption keeps B1 covered through its Kreis.
-	if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "beta", AdopterKind: catalog.KindGemeinde, AdopterKey: "020010001001",
+	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "beta", AdopterKind: catalog.KindGemeinde, AdopterKey: "020010001001",
 		Adoption: catalog.Adoption{Status: catalog.AdoptionEnded}}); err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 	out := SolutionSavings{Slug: sol.slug, Name: sol.name}
 	var live []*adoption
 	for id := range s.bySolution[sol.slug] {
-		if a := s.adoptions[id]; a != nil && a.status == string(catalog.AdoptionLive) && s.orgs[a.adopter] != nil {
+		if a := s.adoptions[id]; a != nil && !a.claimed && a.status == string(catalog.AdoptionLive) && s.orgs[a.adopter] != nil {
 			live = append(live, a)
 		}
 	}

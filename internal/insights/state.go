@@ -36,6 +36,9 @@ type adoption struct {
 	id                string
 	solution, adopter string
 	status            string
+	// claimed marks a provider's claim the adopter has not accepted: it
+	// counts in no figure (scoreboard, coverage, savings).
+	claimed bool
 }
 
 // state is the register as far as the insights need it, plus the counters.
@@ -268,6 +271,8 @@ func (s *state) applyAdoption(ev catalog.Event, cur map[string]any) {
 			a.adopter = asString(v)
 		case "status":
 			a.status = asString(v)
+		case "confirmation":
+			a.claimed = asString(v) == string(catalog.ConfirmationClaimed)
 		}
 	}
 	if s.bySolution[a.solution] == nil {
@@ -292,7 +297,7 @@ func (s *state) covered(o *org) []*org {
 
 // adoptionContrib adds (sign +1) or removes (-1) one adoption from every counter.
 func (s *state) adoptionContrib(a *adoption, sign int) {
-	if a == nil {
+	if a == nil || a.claimed {
 		return
 	}
 	o, sol := s.orgs[a.adopter], s.solutions[a.solution]
@@ -386,7 +391,8 @@ func (s *state) load(src store.InsightSource) {
 		s.solutionContrib(sol, +1)
 	}
 	for _, ia := range src.Adoptions {
-		a := &adoption{id: strconv.FormatUint(uint64(ia.ID), 10), solution: ia.Solution, adopter: ia.Adopter, status: ia.Status}
+		a := &adoption{id: strconv.FormatUint(uint64(ia.ID), 10), solution: ia.Solution, adopter: ia.Adopter, status: ia.Status,
+			claimed: ia.Confirmation == string(catalog.ConfirmationClaimed)}
 		s.adoptions[a.id] = a
 		if s.bySolution[a.solution] == nil {
 			s.bySolution[a.solution] = map[string]bool{}

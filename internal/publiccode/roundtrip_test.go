@@ -73,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 		kind catalog.OrgKind
 		key  string
 	}{{catalog.KindKreis, "01051"}, {catalog.KindLand, "02"}, {catalog.KindGemeinde, "084355007059"}} {
-		if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: r.kind, AdopterKey: r.key,
+		if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: r.kind, AdopterKey: r.key,
 			Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func TestRoundTrip(t *testing.T) {
 	list, _ := st.AdoptionsBySolution(ctx, "wohngeld-online")
 	for _, a := range list {
 		if a.Organisation.Key == "084355007059" {
-			if _, err := st.ConfirmAdoption(ctx, "test", a.ID, catalog.ConfirmationDisputed); err != nil {
+			if _, err := st.ConfirmAdoption(ctx, catalog.SystemPrincipal("test"), a.ID, catalog.ConfirmationDisputed); err != nil {
 				t.Fatal(err)
 			}
 		}

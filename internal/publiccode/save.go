@@ -14,7 +14,7 @@ const UsedBySource = "publiccode.yml usedBy"
 // Saver is what Save writes through; *store.Store has it.
 type Saver interface {
 	CreateSolution(ctx context.Context, actor string, in store.SolutionInput) (catalog.Solution, error)
-	RegisterAdoptions(ctx context.Context, actor string, inputs []store.AdoptionInput, allow func(catalog.Organisation) error, mode store.BatchMode) ([]store.BatchRow, bool, error)
+	ClaimAdoptions(ctx context.Context, p catalog.Principal, inputs []store.AdoptionInput, mode store.BatchMode) ([]store.BatchRow, bool, error)
 }
 
 // Chosen is a usedBy entry the provider accepted, with the organisation and status.
@@ -28,20 +28,27 @@ type Chosen struct {
 // SaveResult is what Save wrote.
 type SaveResult struct {
 	Solution catalog.Solution
-	// Adopted are the usedBy entries registered as adoptions; Rejected the
-	// ones the register refused, with the reason.
+	// Adopted are the usedBy entries written; Claimed those of them stored
+	// as the provider's claims („vom Anbieter gemeldet“, counted nowhere
+	// until the adopter accepts), the others were registered for adopters
+	// the uploader acts for. Rejected are the ones the register refused,
+	// with the reason.
 	Adopted  []Chosen
+	Claimed  []Chosen
 	Rejected []string
 }
 
-// Save creates the draft's solution for the provider and registers the
-// chosen usedBy entries as adoptions: unconfirmed (the provider's claim, not
-// the adopter's), with Source "publiccode.yml usedBy". The solution is one
-// transaction and the adoptions another; a refused adoption is reported,
-// never silently left out.
-func Save(ctx context.Context, sv Saver, actor string, d *Draft, providerKind catalog.OrgKind, providerKey string, adopters []Chosen) (SaveResult, error) {
+// Save creates the draft's solution for the provider and records the chosen
+// usedBy entries, for p, through the store's claim path
+// (store.ClaimAdoptions): for an organisation p may not act for, the entry
+// is the provider's claim („vom Anbieter gemeldet“), which counts in no
+// figure until the organisation accepts it; it never changes an adoption the
+// organisation registered itself. Source is "publiccode.yml usedBy". The
+// solution is one transaction and the adoptions another; a refused adoption
+// is reported, never silently left out.
+func Save(ctx context.Context, sv Saver, p catalog.Principal, d *Draft, providerKind catalog.OrgKind, providerKey string, adopters []Chosen) (SaveResult, error) {
 	var res SaveResult
-	sol, err := sv.CreateSolution(ctx, actor, store.SolutionInput{Solution: d.Solution, ProviderKind: providerKind, ProviderKey: providerKey, OZGIDs: d.OZGIDs})
+	sol, err := sv.CreateSolution(ctx, p.Actor(), store.SolutionInput{Solution: d.Solution, ProviderKind: providerKind, ProviderKey: providerKey, OZGIDs: d.OZGIDs})
 	if err != nil {
 		return res, err
 	}
@@ -55,7 +62,7 @@ func Save(ctx context.Context, sv Saver, actor string, d *Draft, providerKind ca
 			Adoption: catalog.Adoption{Status: a.Status, Source: UsedBySource,
 				Note: fmt.Sprintf("Laut publiccode.yml des Anbieters (usedBy: „%s“); von der Organisation nicht bestätigt.", a.Name)}}
 	}
-	rows, _, err := sv.RegisterAdoptions(ctx, actor, inputs, nil, store.ApplyValid)
+	rows, _, err := sv.ClaimAdoptions(ctx, p, inputs, store.ApplyValid)
 	if err != nil {
 		return res, fmt.Errorf("publiccode: register usedBy of %s: %w", sol.Slug, err)
 	}
@@ -65,6 +72,9 @@ func Save(ctx context.Context, sv Saver, actor string, d *Draft, providerKind ca
 			continue
 		}
 		res.Adopted = append(res.Adopted, adopters[i])
+		if r.Adoption.Claimed() {
+			res.Claimed = append(res.Claimed, adopters[i])
+		}
 	}
 	return res, nil
 }

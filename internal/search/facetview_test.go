@@ -45,7 +45,7 @@ func TestColumnsFollowWritesAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, land := range []string{"01", "02", "03", "04", "05", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16"} {
-		if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "spaltentest",
+		if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "spaltentest",
 			AdopterKind: catalog.KindLand, AdopterKey: land, Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 			t.Fatal(err)
 		}

@@ -236,7 +236,7 @@ func TestFollowAppliesEachCommit(t *testing.T) {
 	waitFor("readiness", func() bool { return ix.Ready(context.Background()) == nil })
 
 	// An adoption in Bayern puts the solution under adoptedIn=09.
-	if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "schornsteinfeger-online",
+	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "schornsteinfeger-online",
 		AdopterKind: catalog.KindLand, AdopterKey: "09", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}}); err != nil {
 		t.Fatal(err)
 	}

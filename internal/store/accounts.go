@@ -201,9 +201,7 @@ func (s *Store) Principal(ctx context.Context, userID uint) (catalog.Principal, 
 func (s *Store) CreateToken(ctx context.Context, actor string, tok catalog.APIToken) (catalog.APIToken, error) {
 	var v catalog.ValidationError
 	tok.Name = strings.TrimSpace(tok.Name)
-	if tok.Name == "" || len([]rune(tok.Name)) > 100 {
-		v.Add("name", "Bitte geben Sie eine Bezeichnung an (höchstens 100 Zeichen).")
-	}
+	catalog.ValidateTokenName(&v, tok.Name)
 	now := time.Now()
 	if !tok.ExpiresAt.After(now) {
 		v.Add("expiresAt", "Das Ablaufdatum muss in der Zukunft liegen.")
@@ -288,9 +286,7 @@ func (s *Store) CreateAccountRequest(ctx context.Context, req catalog.AccountReq
 	req.Name = strings.TrimSpace(req.Name)
 	req.Message = strings.TrimSpace(req.Message)
 	catalog.ValidateAccount(&v, req.Name, req.Email)
-	if len([]rune(req.Message)) > 1000 {
-		v.Add("message", "Die Nachricht darf höchstens 1.000 Zeichen lang sein.")
-	}
+	catalog.ValidateRequestMessage(&v, req.Message)
 	if req.OrganisationID == 0 {
 		v.Add("organisation", "Bitte wählen Sie Ihre Organisation aus.")
 	}
@@ -354,6 +350,12 @@ func (s *Store) AccountRequests(ctx context.Context, landKeys []string) ([]catal
 // DecideAccountRequest approves (creating the user with an editor
 // membership) or rejects a pending request.
 func (s *Store) DecideAccountRequest(ctx context.Context, p catalog.Principal, id uint, approve bool, reason string) error {
+	reason = strings.TrimSpace(reason)
+	var v catalog.ValidationError
+	catalog.ValidateDecisionReason(&v, reason)
+	if err := v.Err(); err != nil {
+		return err
+	}
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		var r catalog.AccountRequest
 		if err := t.db.Preload("Organisation").First(&r, id).Error; err != nil {
@@ -386,7 +388,7 @@ func (s *Store) DecideAccountRequest(ctx context.Context, p catalog.Principal, i
 			}
 		}
 		return t.db.Model(&catalog.AccountRequest{}).Where("id = ?", id).Updates(map[string]any{
-			"status": status, "decided_by": p.Actor(), "decided_at": now, "reason": strings.TrimSpace(reason), "password_hash": "",
+			"status": status, "decided_by": p.Actor(), "decided_at": now, "reason": reason, "password_hash": "",
 		}).Error
 	})
 	return translate(err, "decide account request")

@@ -30,32 +30,65 @@ func adoptionRecord(a *catalog.Adoption, slug, adopter string) map[string]any {
 	return m
 }
 
-// RegisterAdoption creates the adoption of a solution by an organisation, or
-// updates it when one exists (one record per pair). The status may only move
-// along the lifecycle. A changed registration resets the provider's confirmation.
-func (s *Store) RegisterAdoption(ctx context.Context, actor string, in AdoptionInput) (catalog.Adoption, error) {
-	var out catalog.Adoption
-	if err := in.Adoption.Validate(); err != nil {
-		return in.Adoption, err
-	}
-	err := s.write(ctx, actor, func(t *tx) error {
-		var err error
-		out, err = t.registerAdoption(in, nil)
-		return err
-	})
-	return out, translate(err, "register adoption")
+// Every write of an adoption goes through this file, and each exported one
+// takes the catalog.Principal it writes for and checks it here: the adopter's
+// own registration needs CanEditAdoptionsOf(adopter), a provider's claim and
+// the provider's answer need CanEditSolution. No feature can write around it.
+
+// adoptionMode says in whose name an adoption is written.
+type adoptionMode int
+
+const (
+	// asAdopter is the adopter's own registration: the principal must edit
+	// the adopting organisation's adoptions.
+	asAdopter adoptionMode = iota
+	// asClaim is a provider's report (a publiccode.yml usedBy list): for an
+	// adopter the principal may edit it is the adopter's own registration,
+	// otherwise, for a solution the principal edits, a claim
+	// (catalog.ConfirmationClaimed) that counts nowhere until the adopter
+	// accepts it, and that never changes an adoption the adopter registered.
+	asClaim
+)
+
+// forbiddenAdopter is the refusal of a write for an organisation the
+// principal may not act for. Its text up to ": forbidden" is German because
+// the bulk import shows it per row.
+func forbiddenAdopter(org catalog.Organisation) error {
+	return fmt.Errorf("Sie dürfen für „%s“ keine Nachnutzung eintragen: %w", org.Name, catalog.ErrForbidden)
 }
 
-// registerAdoption is RegisterAdoption inside a transaction; allow (when not
-// nil) may refuse the adopting organisation.
-func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation) error) (catalog.Adoption, error) {
+// RegisterAdoption creates the adoption of a solution by an organisation on
+// behalf of p, or updates it when one exists (one record per pair). p must
+// be allowed to edit the adopting organisation's adoptions
+// (catalog.Principal.CanEditAdoptionsOf); otherwise the error wraps
+// catalog.ErrForbidden and nothing is written. The status may only move
+// along the lifecycle. A changed status or date resets the provider's
+// confirmation; registering over a provider's claim makes it the adopter's
+// own (confirmed when status and date are the claimed ones).
+func (s *Store) RegisterAdoption(ctx context.Context, p catalog.Principal, in AdoptionInput) (catalog.Adoption, error) {
+	var out catalog.Adoption
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		var err error
+		out, err = t.writeAdoption(p, in, asAdopter)
+		return err
+	})
+	if err != nil {
+		return in.Adoption, translate(err, "register adoption")
+	}
+	return out, nil
+}
+
+// writeAdoption is the one write path of an adoption's fields.
+func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMode) (catalog.Adoption, error) {
 	a := in.Adoption
+	// The confirmation is never the writer's to set.
+	a.Confirmation = catalog.ConfirmationNone
 	if err := a.Validate(); err != nil {
 		return a, err
 	}
 	var v catalog.ValidationError
 	var sol catalog.Solution
-	if err := t.db.Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
+	if err := t.db.Preload("Provider").Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
 		v.Add("solution", "Unbekannte Lösung.")
 	}
 	var org catalog.Organisation
@@ -65,10 +98,13 @@ func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation)
 	if err := v.Err(); err != nil {
 		return a, err
 	}
-	if allow != nil {
-		if err := allow(org); err != nil {
-			return a, err
-		}
+	claim := false
+	switch {
+	case p.CanEditAdoptionsOf(org):
+	case how == asClaim && p.CanEditSolution(sol):
+		claim = true
+	default:
+		return a, forbiddenAdopter(org)
 	}
 	adopter := orgEntityID(&org)
 	var old catalog.Adoption
@@ -76,7 +112,9 @@ func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		a.ID, a.SolutionID, a.OrganisationID, a.RegisteredBy = 0, sol.ID, org.ID, t.actor
-		a.Confirmation = catalog.ConfirmationNone
+		if claim {
+			a.Confirmation = catalog.ConfirmationClaimed
+		}
 		if err := t.db.Create(&a).Error; err != nil {
 			return a, err
 		}
@@ -84,6 +122,10 @@ func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation)
 		return a, err
 	case err != nil:
 		return a, err
+	}
+	if claim && !old.Claimed() {
+		v.Add("adopter", fmt.Sprintf("„%s“ hat diese Nachnutzung selbst eingetragen; die Meldung des Anbieters ändert sie nicht.", org.Name))
+		return old, &v
 	}
 	if !catalog.CanTransition(old.Status, a.Status) {
 		v.Add("status", fmt.Sprintf("Der Status kann nicht von „%s“ zu „%s“ wechseln.", old.Status.Label(), a.Status.Label()))
@@ -94,7 +136,16 @@ func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation)
 	if a.Source != "" {
 		next.Source = a.Source
 	}
-	if next.Status != old.Status || next.Since != old.Since {
+	switch {
+	case claim:
+		// The provider updates its own claim; it stays one.
+	case old.Claimed():
+		// The adopter registers over the claim: from now on it is theirs.
+		next.RegisteredBy, next.Confirmation = t.actor, catalog.ConfirmationNone
+		if next.Status == old.Status && next.Since == old.Since {
+			next.Confirmation = catalog.ConfirmationConfirmed
+		}
+	case next.Status != old.Status || next.Since != old.Since:
 		next.Confirmation = catalog.ConfirmationNone
 	}
 	changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(old.ID), 10), catalog.ActionUpdate,
@@ -102,13 +153,14 @@ func (t *tx) registerAdoption(in AdoptionInput, allow func(catalog.Organisation)
 	if err != nil || !changed {
 		return old, err
 	}
-	return next, t.db.Select("*").Updates(&next).Error
+	return next, t.db.Select("*").Omit("Solution", "Organisation").Updates(&next).Error
 }
 
 // BatchRow is the outcome of one row of a bulk registration.
 type BatchRow struct {
 	Adoption catalog.Adoption
-	// Err is the reason a row was rejected (a *catalog.ValidationError or catalog.ErrForbidden); nil when accepted.
+	// Err is the reason a row was rejected (a *catalog.ValidationError or an
+	// error wrapping catalog.ErrForbidden); nil when accepted.
 	Err error
 }
 
@@ -128,12 +180,31 @@ const (
 // errBatchRejected rolls back a batch that must not be written.
 var errBatchRejected = errors.New("batch rolled back")
 
-// RegisterAdoptions registers many adoptions in one transaction. Each row is
-// tried on its own savepoint; a rejected row leaves no trace. It returns one
-// result per input and whether the accepted rows were written.
-func (s *Store) RegisterAdoptions(ctx context.Context, actor string, inputs []AdoptionInput, allow func(catalog.Organisation) error, mode BatchMode) ([]BatchRow, bool, error) {
+// RegisterAdoptions registers many adoptions for p in one transaction, each
+// row as RegisterAdoption would (a row for an organisation p may not act for
+// is rejected with catalog.ErrForbidden). Each row is tried on its own
+// savepoint; a rejected row leaves no trace. It returns one result per input
+// and whether the accepted rows were written.
+func (s *Store) RegisterAdoptions(ctx context.Context, p catalog.Principal, inputs []AdoptionInput, mode BatchMode) ([]BatchRow, bool, error) {
+	return s.writeAdoptions(ctx, p, inputs, mode, asAdopter, "register adoptions")
+}
+
+// ClaimAdoptions records what a provider reports about who uses its
+// solution (the usedBy list of a publiccode.yml), for p: a row whose adopter
+// p may edit is registered as the adopter's own (as RegisterAdoptions
+// would); any other row, for a solution p edits (catalog.Principal.CanEditSolution),
+// is stored as a claim (catalog.ConfirmationClaimed, „vom Anbieter
+// gemeldet“) that counts in no figure until the adopter accepts it
+// (AnswerAdoptionClaim) or registers it itself. A claim never changes an
+// adoption the adopter registered (the row is rejected); a row for a
+// solution p does not edit is rejected with catalog.ErrForbidden.
+func (s *Store) ClaimAdoptions(ctx context.Context, p catalog.Principal, inputs []AdoptionInput, mode BatchMode) ([]BatchRow, bool, error) {
+	return s.writeAdoptions(ctx, p, inputs, mode, asClaim, "claim adoptions")
+}
+
+func (s *Store) writeAdoptions(ctx context.Context, p catalog.Principal, inputs []AdoptionInput, mode BatchMode, how adoptionMode, what string) ([]BatchRow, bool, error) {
 	rows := make([]BatchRow, len(inputs))
-	err := s.write(ctx, actor, func(t *tx) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		rejected := false
 		for i, in := range inputs {
 			sp := fmt.Sprintf("row%d", i)
@@ -141,7 +212,7 @@ func (s *Store) RegisterAdoptions(ctx context.Context, actor string, inputs []Ad
 				return err
 			}
 			mark := len(t.pending)
-			a, err := t.registerAdoption(in, allow)
+			a, err := t.writeAdoption(p, in, how)
 			if err != nil {
 				if !errors.Is(err, catalog.ErrInvalid) && !errors.Is(err, catalog.ErrForbidden) {
 					return err
@@ -164,42 +235,101 @@ func (s *Store) RegisterAdoptions(ctx context.Context, actor string, inputs []Ad
 		return rows, false, nil
 	}
 	if err != nil {
-		return rows, false, translate(err, "register adoptions")
+		return rows, false, translate(err, what)
 	}
 	return rows, true, nil
 }
 
-// ConfirmAdoption records the provider's answer to an adoption.
-func (s *Store) ConfirmAdoption(ctx context.Context, actor string, id uint, c catalog.Confirmation) (catalog.Adoption, error) {
+// loadAdoption reads an adoption with its organisation and its solution
+// (with provider) inside a write.
+func (t *tx) loadAdoption(id uint) (catalog.Adoption, error) {
+	var a catalog.Adoption
+	err := t.db.Preload("Organisation").Preload("Solution").Preload("Solution.Provider").First(&a, id).Error
+	if err == nil && (a.Organisation == nil || a.Solution == nil) {
+		err = fmt.Errorf("adoption %d without organisation or solution: %w", id, catalog.ErrNotFound)
+	}
+	return a, err
+}
+
+// setConfirmation changes an adoption's confirmation with its event.
+func (t *tx) setConfirmation(a *catalog.Adoption, c catalog.Confirmation) error {
+	old := *a
+	a.Confirmation = c
+	adopter := orgEntityID(a.Organisation)
+	changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionUpdate,
+		adoptionRecord(&old, a.Solution.Slug, adopter), adoptionRecord(a, a.Solution.Slug, adopter))
+	if err != nil || !changed {
+		return err
+	}
+	return t.db.Model(&catalog.Adoption{}).Where("id = ?", a.ID).Updates(map[string]any{"confirmation": c, "updated_at": t.now}).Error
+}
+
+// ConfirmAdoption records the provider's answer (confirmed or disputed) to
+// an adoption, for p, who must edit the solution
+// (catalog.Principal.CanEditSolution). A provider's own claim is not theirs
+// to confirm: only the adopter accepts it (AnswerAdoptionClaim).
+func (s *Store) ConfirmAdoption(ctx context.Context, p catalog.Principal, id uint, c catalog.Confirmation) (catalog.Adoption, error) {
 	var out catalog.Adoption
-	err := s.write(ctx, actor, func(t *tx) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		if c != catalog.ConfirmationConfirmed && c != catalog.ConfirmationDisputed {
 			v := catalog.ValidationError{}
 			v.Add("confirmation", "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
 			return &v
 		}
-		if err := t.db.Preload("Solution").Preload("Organisation").First(&out, id).Error; err != nil {
+		var err error
+		if out, err = t.loadAdoption(id); err != nil {
 			return err
 		}
-		old := out
-		out.Confirmation = c
-		adopter := orgEntityID(out.Organisation)
-		changed, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(id), 10), catalog.ActionUpdate,
-			adoptionRecord(&old, out.Solution.Slug, adopter), adoptionRecord(&out, out.Solution.Slug, adopter))
-		if err != nil || !changed {
-			return err
+		if !p.CanEditSolution(*out.Solution) {
+			return fmt.Errorf("store: confirm adoption %d: %w", id, catalog.ErrForbidden)
 		}
-		return t.db.Model(&catalog.Adoption{}).Where("id = ?", id).Update("confirmation", c).Error
+		if out.Claimed() {
+			v := catalog.ValidationError{}
+			v.Add("confirmation", "Diese Nachnutzung hat der Anbieter gemeldet; bestätigen kann sie nur die nachnutzende Organisation.")
+			return &v
+		}
+		return t.setConfirmation(&out, c)
 	})
 	return out, translate(err, "confirm adoption")
 }
 
-// DeleteAdoption removes one adoption and appends its delete event.
-func (s *Store) DeleteAdoption(ctx context.Context, actor string, id uint) error {
-	err := s.write(ctx, actor, func(t *tx) error {
-		var a catalog.Adoption
-		if err := t.db.First(&a, id).Error; err != nil {
+// AnswerAdoptionClaim is the adopter's answer to a provider's claim, for p,
+// who must edit the adopting organisation's adoptions
+// (catalog.Principal.CanEditAdoptionsOf): accepted, the adoption counts and
+// is confirmed (both sides say so); rejected, it is deleted. An adoption that
+// is no claim is a conflict.
+func (s *Store) AnswerAdoptionClaim(ctx context.Context, p catalog.Principal, id uint, accept bool) (catalog.Adoption, error) {
+	var out catalog.Adoption
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		var err error
+		if out, err = t.loadAdoption(id); err != nil {
 			return err
+		}
+		if !p.CanEditAdoptionsOf(*out.Organisation) {
+			return fmt.Errorf("store: answer claim %d: %w", id, catalog.ErrForbidden)
+		}
+		if !out.Claimed() {
+			return fmt.Errorf("store: adoption %d is no provider's claim: %w", id, catalog.ErrConflict)
+		}
+		if !accept {
+			return t.deleteAdoption(&out)
+		}
+		return t.setConfirmation(&out, catalog.ConfirmationConfirmed)
+	})
+	return out, translate(err, "answer adoption claim")
+}
+
+// DeleteAdoption removes one adoption and appends its delete event, for p,
+// who must edit the adopting organisation's adoptions; a provider may also
+// withdraw its own claim.
+func (s *Store) DeleteAdoption(ctx context.Context, p catalog.Principal, id uint) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		a, err := t.loadAdoption(id)
+		if err != nil {
+			return err
+		}
+		if !p.CanEditAdoptionsOf(*a.Organisation) && !(a.Claimed() && p.CanEditSolution(*a.Solution)) {
+			return fmt.Errorf("store: delete adoption %d: %w", id, catalog.ErrForbidden)
 		}
 		return t.deleteAdoption(&a)
 	})
@@ -264,9 +394,23 @@ func (s *Store) AdoptionByID(ctx context.Context, id uint) (catalog.Adoption, er
 	return a, translate(err, fmt.Sprintf("adoption %d", id))
 }
 
+// counted is the condition (on the adoptions table or its alias) that
+// leaves out providers' claims, which count in no figure until the adopter
+// accepts them. Its one argument is catalog.ConfirmationClaimed.
+func counted(alias string) string { return "COALESCE(" + alias + ".confirmation, '') <> ?" }
+
+// PendingAdoptionClaims returns the providers' claims waiting for the
+// organisation's answer (AnswerAdoptionClaim), by solution name.
+func (s *Store) PendingAdoptionClaims(ctx context.Context, kind catalog.OrgKind, key string) ([]catalog.Adoption, error) {
+	return s.adoptions(ctx, "claims of organisation", func(q *gorm.DB) *gorm.DB {
+		return q.Where("organisations.kind = ? AND organisations.key = ? AND adoptions.confirmation = ?", kind, key, catalog.ConfirmationClaimed)
+	})
+}
+
 // AdoptionFacts returns what the search index must agree with: per
 // Länderschlüssel the slugs of the solutions adopted in the Land (by the Land
-// or one of its Kreise and Gemeinden), and the number of adoptions per slug.
+// or one of its Kreise and Gemeinden), and the number of adoptions per slug;
+// providers' claims are not counted.
 func (s *Store) AdoptionFacts(ctx context.Context) (inLand map[string]map[string]bool, count map[string]int, err error) {
 	all, err := s.AllAdoptions(ctx)
 	if err != nil {
@@ -274,7 +418,7 @@ func (s *Store) AdoptionFacts(ctx context.Context) (inLand map[string]map[string
 	}
 	inLand, count = map[string]map[string]bool{}, map[string]int{}
 	for _, a := range all {
-		if a.Solution == nil || a.Organisation == nil {
+		if a.Solution == nil || a.Organisation == nil || a.Claimed() {
 			continue
 		}
 		count[a.Solution.Slug]++

@@ -70,8 +70,15 @@ func (s *Store) InsertSolutionsBulk(ctx context.Context, actor string, sols []Bu
 }
 
 // InsertAdoptionsBulk creates many adoptions in one transaction, with one
-// create event each. Pairs that already exist make the whole batch fail.
-func (s *Store) InsertAdoptionsBulk(ctx context.Context, actor string, adoptions []BulkAdoption) error {
+// create event each. Pairs that already exist make the whole batch fail. It
+// writes for every organisation at once without looking each up, so p must
+// be the system (catalog.SystemPrincipal) or a platform admin; anyone else
+// gets catalog.ErrForbidden and nothing is written.
+func (s *Store) InsertAdoptionsBulk(ctx context.Context, p catalog.Principal, adoptions []BulkAdoption) error {
+	if !p.Admin {
+		return fmt.Errorf("store: bulk insert adoptions as %s: %w", p.Actor(), catalog.ErrForbidden)
+	}
+	actor := p.Actor()
 	rows := make([]*catalog.Adoption, len(adoptions))
 	for i := range adoptions {
 		a := adoptions[i].Adoption

@@ -74,7 +74,7 @@ func TestChangesMapEventsToCurrentObjects(t *testing.T) {
 	if _, err := s.UpdateSolution(ctx, "test", "feed-eins", in); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "feed-eins", AdopterKind: catalog.KindGemeinde,
+	a, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "feed-eins", AdopterKind: catalog.KindGemeinde,
 		AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestLatestActivity(t *testing.T) {
 	if _, err := s.CreateSolution(ctx, "test", newSolution("aktuell")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "aktuell", AdopterKind: catalog.KindLand,
+	if _, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "aktuell", AdopterKind: catalog.KindLand,
 		AdopterKey: "14", Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 		t.Fatal(err)
 	}

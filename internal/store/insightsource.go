@@ -20,6 +20,9 @@ type InsightAdoption struct {
 	ID                uint
 	Solution, Adopter string // slug and "kind:key"
 	Status            string
+	// Confirmation is catalog.ConfirmationClaimed for a provider's claim,
+	// which the figures leave out until the adopter accepts it.
+	Confirmation string
 }
 
 // InsightSource is the current register in the lean shape the insight
@@ -84,7 +87,7 @@ func (s *Store) LoadInsightSource(ctx context.Context) (InsightSource, error) {
 		}
 		src.Solutions = append(src.Solutions, is)
 	}
-	err = db.Raw(`SELECT a.id, s.slug AS solution, o.kind || ':' || o.key AS adopter, a.status
+	err = db.Raw(`SELECT a.id, s.slug AS solution, o.kind || ':' || o.key AS adopter, a.status, COALESCE(a.confirmation, '') AS confirmation
 		FROM adoptions a JOIN solutions s ON s.id = a.solution_id JOIN organisations o ON o.id = a.organisation_id ORDER BY a.id`).
 		Scan(&src.Adoptions).Error
 	return src, translate(err, "insight adoptions")

@@ -29,7 +29,7 @@ func (s *Store) AdoptionReach(ctx context.Context) (Reach, error) {
 	var r Reach
 	db := s.r.WithContext(ctx)
 	err := db.Raw(`SELECT count(DISTINCT o.land_key) FROM adoptions a
-		JOIN organisations o ON o.id = a.organisation_id WHERE o.land_key <> ''`).Scan(&r.Laender).Error
+		JOIN organisations o ON o.id = a.organisation_id WHERE o.land_key <> '' AND `+counted("a"), catalog.ConfirmationClaimed).Scan(&r.Laender).Error
 	if err != nil {
 		return r, translate(err, "reach of Länder")
 	}
@@ -38,7 +38,7 @@ func (s *Store) AdoptionReach(ctx context.Context) (Reach, error) {
 		kind catalog.OrgKind
 	}{{&r.Kreise, catalog.KindKreis}, {&r.Gemeinden, catalog.KindGemeinde}} {
 		err := db.Raw(`SELECT count(DISTINCT o.id) FROM adoptions a
-			JOIN organisations o ON o.id = a.organisation_id WHERE o.kind = ?`, c.kind).Scan(c.dst).Error
+			JOIN organisations o ON o.id = a.organisation_id WHERE o.kind = ? AND `+counted("a"), c.kind, catalog.ConfirmationClaimed).Scan(c.dst).Error
 		if err != nil {
 			return r, translate(err, "reach of "+string(c.kind))
 		}
@@ -72,7 +72,7 @@ func (s *Store) AdoptionCountsInKreis(ctx context.Context, kreisKey string) (map
 	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 		Select("adoptions.organisation_id, count(*) AS n").
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
-		Where("organisations.kreis_key = ?", kreisKey).
+		Where("organisations.kreis_key = ?", kreisKey).Where(counted("adoptions"), catalog.ConfirmationClaimed).
 		Group("adoptions.organisation_id").Scan(&rows).Error
 	out := make(map[uint]int64, len(rows))
 	for _, r := range rows {
@@ -176,7 +176,7 @@ func (s *Store) AdoptionCounts(ctx context.Context, solutionIDs []uint) (map[uin
 		}
 		err = s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 			Select("solution_id, count(*) AS total, sum(CASE WHEN status = ? THEN 1 ELSE 0 END) AS live", catalog.AdoptionLive).
-			Where("solution_id IN ?", chunk).Group("solution_id").Scan(&part).Error
+			Where("solution_id IN ?", chunk).Where(counted("adoptions"), catalog.ConfirmationClaimed).Group("solution_id").Scan(&part).Error
 		if err != nil {
 			break
 		}
@@ -252,7 +252,7 @@ func (s *Store) AdoptionCountsByKreis(ctx context.Context, landKey string) (map[
 	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 		Select("organisations.kreis_key, count(*) AS n").
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
-		Where("organisations.land_key = ? AND organisations.kreis_key <> ''", landKey).
+		Where("organisations.land_key = ? AND organisations.kreis_key <> ''", landKey).Where(counted("adoptions"), catalog.ConfirmationClaimed).
 		Group("organisations.kreis_key").Scan(&rows).Error
 	out := make(map[string]int64, len(rows))
 	for _, r := range rows {

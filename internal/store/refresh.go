@@ -578,9 +578,17 @@ func (t *tx) moveAdoption(a *catalog.Adoption, from, to *catalog.Organisation) (
 			Updates(map[string]any{"organisation_id": to.ID, "note": a.Note, "updated_at": t.now}).Error
 	}
 	before := existing
-	if rank(a.Status) > rank(existing.Status) && catalog.CanTransition(existing.Status, a.Status) {
+	switch {
+	case existing.Claimed() && !a.Claimed():
+		// The organisation's own adoption outranks a provider's claim.
+		existing.Status, existing.Since, existing.Confirmation, existing.RegisteredBy = a.Status, a.Since, a.Confirmation, a.RegisteredBy
+	case a.Claimed() && !existing.Claimed():
+		// A claim never changes an adoption the organisation registered.
+	case rank(a.Status) > rank(existing.Status) && catalog.CanTransition(existing.Status, a.Status):
 		existing.Status, existing.Since = a.Status, a.Since
-		existing.Confirmation = catalog.ConfirmationNone
+		if !existing.Claimed() {
+			existing.Confirmation = catalog.ConfirmationNone
+		}
 	}
 	existing.Note = joinNote(existing.Note, note)
 	if _, err := t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(existing.ID), 10), catalog.ActionUpdate,

@@ -90,7 +90,7 @@ func shExtract(t *testing.T) []byte {
 
 func refreshAdopt(t *testing.T, st *store.Store, slug, ars string, status catalog.AdoptionStatus) {
 	t.Helper()
-	if _, err := st.RegisterAdoption(context.Background(), "test", store.AdoptionInput{SolutionSlug: slug, AdopterKind: catalog.KindGemeinde,
+	if _, err := st.RegisterAdoption(context.Background(), catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: slug, AdopterKind: catalog.KindGemeinde,
 		AdopterKey: ars, Adoption: catalog.Adoption{Status: status, Since: "2024"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +226,47 @@ func TestRefreshGemeindenMerge(t *testing.T) {
 	}
 	if seq2, _ := st.LastEventSeq(ctx); seq2 != seq {
 		t.Errorf("second run appended %d events", seq2-seq)
+	}
+}
+
+// TestRefreshMergeKeepsOwnOverClaim: when a merged Gemeinde's adoption meets
+// the successor's for the same solution, the organisation's own adoption
+// wins over a provider's claim, and a claim never changes an own adoption.
+func TestRefreshMergeKeepsOwnOverClaim(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, "test", store.NewUser{Name: "SH", Email: "sh@example.de", PasswordHash: "x",
+		Memberships: []store.NewMembership{{Kind: catalog.KindLand, Key: "01", Role: catalog.RoleEditor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := st.Principal(ctx, u.ID) // Land SH provides wohngeld-online
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := func(ars string, status catalog.AdoptionStatus) {
+		t.Helper()
+		rows, _, err := st.ClaimAdoptions(ctx, provider, []store.AdoptionInput{{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
+			AdopterKey: ars, Adoption: catalog.Adoption{Status: status}}}, store.ApplyValid)
+		if err != nil || rows[0].Err != nil || !rows[0].Adoption.Claimed() {
+			t.Fatalf("claim for %s: %+v %v", ars, rows, err)
+		}
+	}
+	// Deichhausen's own interest meets the provider's "live" claim for Wesselburen.
+	refreshAdopt(t, st, "wohngeld-online", arsDeichhausen, catalog.AdoptionInterested)
+	claim(arsWesselburen, catalog.AdoptionLive)
+	rows, err := store.ReadGemeindenCSV(bytes.NewReader(shExtract(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RefreshGemeinden(ctx, "cli:test", rows, nil, store.RefreshOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := st.AdoptionsByOrganisation(ctx, catalog.KindGemeinde, arsWesselburen)
+	for _, a := range list {
+		if a.Solution.Slug == "wohngeld-online" && (a.Claimed() || a.Status != catalog.AdoptionInterested) {
+			t.Errorf("Wesselburen's wohngeld-online after the merge: %+v", a)
+		}
 	}
 }
 

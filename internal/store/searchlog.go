@@ -6,6 +6,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"efa-register/internal/catalog"
 )
 
 // SearchZeroResult counts how often a normalised search query found nothing
@@ -33,7 +35,7 @@ func (s *Store) AddZeroResults(ctx context.Context, counts map[ZeroResultKey]int
 	}
 	rows := make([]SearchZeroResult, 0, len(counts))
 	for k, n := range counts {
-		if k.Day == "" || k.Query == "" || n <= 0 {
+		if k.Day == "" || k.Query == "" || n <= 0 || !catalog.ValidText(k.Query, catalog.MaxSearchQuery) {
 			continue
 		}
 		rows = append(rows, SearchZeroResult{Day: k.Day, Query: k.Query, Count: n})

@@ -97,7 +97,7 @@ func (s *Store) withAdoptionFacts(ctx context.Context, sols []catalog.Solution) 
 	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 		Select("adoptions.solution_id, o.land_key, count(*) AS n").
 		Joins("JOIN organisations o ON o.id = adoptions.organisation_id").
-		Where("adoptions.solution_id IN ?", ids).
+		Where("adoptions.solution_id IN ?", ids).Where(counted("adoptions"), catalog.ConfirmationClaimed).
 		Group("adoptions.solution_id, o.land_key").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "adoption facts for search")

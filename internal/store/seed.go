@@ -408,17 +408,12 @@ func (l *seedLoader) adoptions() error {
 			l.rep.Unchanged++
 			continue
 		}
-		a := catalog.Adoption{SolutionID: sol.ID, OrganisationID: org.ID, Status: catalog.AdoptionStatus(r["status"]),
-			Since: r["seit"], Note: r["hinweis"], Source: r["quelle"], RegisteredBy: catalog.ActorSeed}
-		if err := a.Validate(); err != nil {
+		// The seed writes through the one write path of adoptions, as the system.
+		_, err := l.t.writeAdoption(catalog.SystemPrincipal(catalog.ActorSeed), AdoptionInput{SolutionSlug: sol.Slug,
+			AdopterKind: org.Kind, AdopterKey: org.Key, Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(r["status"]),
+				Since: r["seit"], Note: r["hinweis"], Source: r["quelle"]}}, asAdopter)
+		if err != nil {
 			return fmt.Errorf("nachnutzungen.csv: %s by %s: %w", sol.Slug, orgEntityID(&org), err)
-		}
-		if err := l.t.db.Create(&a).Error; err != nil {
-			return err
-		}
-		if _, err := l.t.event(catalog.EntityAdoption, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionCreate, nil,
-			adoptionRecord(&a, sol.Slug, orgEntityID(&org))); err != nil {
-			return err
 		}
 		l.rep.Created++
 	}

@@ -36,7 +36,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		{&st.Services, &catalog.Service{}, nil},
 		{&st.LeikaServices, &catalog.LeikaService{}, nil},
 		{&st.Solutions, &catalog.Solution{}, nil},
-		{&st.Adoptions, &catalog.Adoption{}, nil},
+		{&st.Adoptions, &catalog.Adoption{}, []any{counted("adoptions"), catalog.ConfirmationClaimed}},
 	}
 	for _, c := range counts {
 		q := db.Model(c.model)
@@ -92,13 +92,14 @@ func (s *Store) CountsPerLand(ctx context.Context) ([]LandCounts, error) {
 	if err != nil {
 		return nil, err
 	}
+	claimed := catalog.ConfirmationClaimed
 	made, err := collect("adoptions per Land", `SELECT o.land_key, count(*) AS n FROM adoptions a
-		JOIN organisations o ON o.id = a.organisation_id GROUP BY o.land_key`)
+		JOIN organisations o ON o.id = a.organisation_id WHERE `+counted("a")+` GROUP BY o.land_key`, claimed)
 	if err != nil {
 		return nil, err
 	}
 	live, err := collect("live adoptions per Land", `SELECT o.land_key, count(*) AS n FROM adoptions a
-		JOIN organisations o ON o.id = a.organisation_id WHERE a.status = ? GROUP BY o.land_key`, catalog.AdoptionLive)
+		JOIN organisations o ON o.id = a.organisation_id WHERE a.status = ? AND `+counted("a")+` GROUP BY o.land_key`, catalog.AdoptionLive, claimed)
 	if err != nil {
 		return nil, err
 	}
@@ -106,12 +107,12 @@ func (s *Store) CountsPerLand(ctx context.Context) ([]LandCounts, error) {
 		JOIN solutions s ON s.id = a.solution_id
 		JOIN organisations p ON p.id = s.provider_id
 		JOIN organisations o ON o.id = a.organisation_id
-		WHERE p.kind = ? AND o.land_key <> p.land_key GROUP BY p.land_key`, catalog.KindLand)
+		WHERE p.kind = ? AND o.land_key <> p.land_key AND `+counted("a")+` GROUP BY p.land_key`, catalog.KindLand, claimed)
 	if err != nil {
 		return nil, err
 	}
 	munis, err := collect("adopting municipalities per Land", `SELECT o.land_key, count(DISTINCT o.id) AS n FROM adoptions a
-		JOIN organisations o ON o.id = a.organisation_id WHERE o.kind = ? GROUP BY o.land_key`, catalog.KindGemeinde)
+		JOIN organisations o ON o.id = a.organisation_id WHERE o.kind = ? AND `+counted("a")+` GROUP BY o.land_key`, catalog.KindGemeinde, claimed)
 	if err != nil {
 		return nil, err
 	}

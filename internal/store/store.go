@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/netguard"
 )
 
 // Store is the register's database. Writes go through one connection in
@@ -38,6 +39,8 @@ type Store struct {
 	subs          []chan struct{}
 	// writes counts the committed writes that appended events (see Writes).
 	writes atomic.Uint64
+	// webhookGuard checks webhook receivers at registration (see SetWebhookGuard).
+	webhookGuard netguard.Guard
 }
 
 // Open opens (creating if needed) the SQLite database at path, checks the

@@ -161,7 +161,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	if n := countEvents(t, s) - start; n != 2 {
 		t.Fatalf("no-op update appended an event (%d)", n)
 	}
-	a, err := s.RegisterAdoption(ctx, "user:test", store.AdoptionInput{SolutionSlug: "test-loesung",
+	a, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("user:test"), store.AdoptionInput{SolutionSlug: "test-loesung",
 		AdopterKind: catalog.KindGemeinde, AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	if n := countEvents(t, s) - start; n != 3 || lastAction() != catalog.ActionCreate {
 		t.Fatalf("adoption create: %d", n)
 	}
-	a2, err := s.RegisterAdoption(ctx, "user:test", store.AdoptionInput{SolutionSlug: "test-loesung",
+	a2, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("user:test"), store.AdoptionInput{SolutionSlug: "test-loesung",
 		AdopterKind: catalog.KindGemeinde, AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionLive, Since: "2026-11"}})
 	if err != nil || a2.ID != a.ID {
 		t.Fatalf("re-register: %v (id %d vs %d)", err, a2.ID, a.ID)
@@ -225,12 +225,12 @@ func TestValidationWritesNothing(t *testing.T) {
 		}},
 		{"invalid status transition", "status", "Der Status kann nicht von „in Betrieb“ zu „interessiert“ wechseln.", func() error {
 			// Flensburg runs Wohngeld live (seed); going back to "interested" is not allowed.
-			_, err := s.RegisterAdoption(ctx, "t", store.AdoptionInput{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
+			_, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("t"), store.AdoptionInput{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
 				AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
 			return err
 		}},
 		{"bad date", "since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.", func() error {
-			_, err := s.RegisterAdoption(ctx, "t", store.AdoptionInput{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
+			_, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("t"), store.AdoptionInput{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
 				AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionLive, Since: "2021-13"}})
 			return err
 		}},

@@ -293,6 +293,52 @@ func TestRemoveMembership(t *testing.T) {
 	}
 }
 
+// TestCoordinatorRemovesOnlyEditorRoles is the attack of issue 15, row 5: a
+// Land coordinator removed a peer coordinator's role and a platform admin's
+// role in their Land. Both must be refused by the store and change nothing.
+func TestCoordinatorRemovesOnlyEditorRoles(t *testing.T) {
+	ctx := context.Background()
+	f := newUserFixture(t)
+	peer, err := f.st.CreateUser(ctx, "test", store.NewUser{Name: "Ida Koordination", Email: "peer@example.de", PasswordHash: "x",
+		Memberships: []store.NewMembership{{Kind: catalog.KindLand, Key: "01", Role: catalog.RoleCoordinator},
+			{Kind: catalog.KindGemeinde, Key: arsFlensburg, Role: catalog.RoleEditor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.AddMembership(ctx, "test", f.ids["admin2"], store.NewMembership{Kind: catalog.KindGemeinde, Key: arsFlensburg, Role: catalog.RoleEditor}); err != nil {
+		t.Fatal(err)
+	}
+	peerU, err := f.st.UserByID(ctx, peer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminU := f.user(t, "admin2")
+	coord := f.principal(t, "koordSH")
+	start := countEvents(t, f.st)
+	for name, c := range map[string]struct{ user, membership uint }{
+		"peer coordinator's coordinator role": {peerU.ID, peerU.Memberships[0].ID},
+		"peer coordinator's editor role":      {peerU.ID, peerU.Memberships[1].ID},
+		"platform admin's role in SH":         {adminU.ID, adminU.Memberships[0].ID},
+	} {
+		if _, err := f.st.RemoveMembership(ctx, coord, c.user, c.membership); !errors.Is(err, catalog.ErrForbidden) {
+			t.Errorf("coordinator SH removes %s: %v, want forbidden", name, err)
+		}
+	}
+	if got := countEvents(t, f.st); got != start {
+		t.Fatalf("refused removals wrote %d events", got-start)
+	}
+	if after, _ := f.st.UserByID(ctx, peer.ID); len(after.Memberships) != 2 {
+		t.Errorf("peer coordinator's memberships after the attack: %+v", after.Memberships)
+	}
+	if after := f.user(t, "admin2"); len(after.Memberships) != 1 {
+		t.Errorf("admin's memberships after the attack: %+v", after.Memberships)
+	}
+	// The platform admin may.
+	if _, err := f.st.RemoveMembership(ctx, f.principal(t, "admin1"), peerU.ID, peerU.Memberships[0].ID); err != nil {
+		t.Errorf("admin removes the coordinator role: %v", err)
+	}
+}
+
 func TestRevokeAllTokens(t *testing.T) {
 	ctx := context.Background()
 	f := newUserFixture(t)

@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/netguard"
 )
 
 // Webhook is a registered receiver of change batches (the IT-Planungsrat
@@ -41,7 +43,8 @@ type WebhookDelivery struct {
 	// Outcome is "delivered" or "failed".
 	Outcome    string `gorm:"size:20;not null"`
 	HTTPStatus int
-	// Error is a short description of a failure (never the secret or the body).
+	// Error is a generic description of a failure (never the secret, the
+	// body or the network cause; see DeliveryFailureText).
 	Error      string `gorm:"size:500"`
 	DurationMS int64
 	// NextAttempt is when a failed batch is tried again.
@@ -54,6 +57,25 @@ const (
 	DeliveryFailed    = "failed"
 )
 
+// DeliveryFailureText is what the delivery log says about an attempt that
+// got no answer. The cause (refused, timed out, refused by the network guard,
+// a name that did not resolve) is never stored or shown: it would tell who
+// registers a receiver which internal addresses and ports exist.
+const DeliveryFailureText = "Zustellung fehlgeschlagen (Verbindung abgelehnt oder Zeitüberschreitung)"
+
+// deliveryErrorText is the delivery log's text for an attempt: nothing for a
+// delivery, the answer's status for a receiver that answered, and
+// DeliveryFailureText otherwise, whatever the dispatcher passed.
+func deliveryErrorText(d WebhookDelivery) string {
+	switch {
+	case d.Outcome == DeliveryDelivered:
+		return ""
+	case d.HTTPStatus > 0:
+		return fmt.Sprintf("Zustellung fehlgeschlagen (Antwort %d statt 2xx)", d.HTTPStatus)
+	}
+	return DeliveryFailureText
+}
+
 // entityWebhook names webhook registrations in the event log (the audit
 // trail); the change feed and the search index ignore them.
 const entityWebhook = "webhook"
@@ -61,13 +83,19 @@ const entityWebhook = "webhook"
 // deliveryLogSize is how many attempts are kept per webhook.
 const deliveryLogSize = 1000
 
-// ValidateWebhookURL checks a receiver address: absolute http(s) with a host,
-// no user information (credentials belong in the secret) and no fragment.
-func ValidateWebhookURL(raw string) error {
+// ValidateWebhookURL checks a receiver address with the production policy:
+// absolute http(s) with a host, no user information (credentials belong in
+// the secret), no fragment, and a host that is no internal address in any
+// spelling (loopback, private, link-local, unspecified, unique local; also
+// 2130706433 or 127.1) and not localhost. What a name resolves to is checked
+// again when a delivery connects (netguard.Guard.Control).
+func ValidateWebhookURL(raw string) error { return validateWebhookURL(netguard.Guard{}, raw) }
+
+func validateWebhookURL(g netguard.Guard, raw string) error {
 	var v catalog.ValidationError
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil || len(raw) > 2000:
+	case err != nil || utf8.RuneCountInString(raw) > catalog.MaxWebhookURL || !utf8.ValidString(raw):
 		v.Add("url", "Bitte geben Sie eine gültige Adresse an (höchstens 2.000 Zeichen).")
 	case u.Scheme != "https" && u.Scheme != "http":
 		v.Add("url", "Die Adresse muss mit https:// (oder http://) beginnen.")
@@ -77,19 +105,28 @@ func ValidateWebhookURL(raw string) error {
 		v.Add("url", "Zugangsdaten gehören nicht in die Adresse; das Geheimnis signiert die Zustellungen.")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		v.Add("url", "Die Adresse darf keinen Anker (#) enthalten.")
+	case g.CheckURL(raw) != nil:
+		v.Add("url", "Die Adresse zeigt auf dieses Register, diesen Rechner oder ein internes Netz (z. B. 127.0.0.1, 10.x, 169.254.x, ::1). Webhooks gehen nur an öffentliche Adressen.")
 	}
 	return v.Err()
 }
 
+// SetWebhookGuard sets the policy webhook receivers are checked with at
+// registration; the zero Guard (the default) is the production policy.
+// cmd/efa adds the register's own host (EFA_PUBLIC_URL) to DenyHosts; the
+// dispatcher must deliver through a client of the same guard
+// (Guard.Client), which checks every connection again.
+func (s *Store) SetWebhookGuard(g netguard.Guard) { s.webhookGuard = g }
+
 // AddWebhook registers a receiver that gets every change after cursor.
 func (s *Store) AddWebhook(ctx context.Context, actor, rawURL, secret string, cursor uint64) (Webhook, error) {
 	h := Webhook{URL: strings.TrimSpace(rawURL), Secret: secret, CreatedBy: actor, Cursor: cursor}
-	if err := ValidateWebhookURL(h.URL); err != nil {
+	if err := validateWebhookURL(s.webhookGuard, h.URL); err != nil {
 		return h, err
 	}
-	if n := len(secret); n < 16 || n > 200 {
+	if n := utf8.RuneCountInString(secret); n < catalog.MinWebhookSecret || n > catalog.MaxWebhookSecret || !catalog.ValidText(secret, catalog.MaxWebhookSecret) {
 		v := catalog.ValidationError{}
-		v.Add("secret", "Das Geheimnis muss 16 bis 200 Zeichen lang sein.")
+		v.Add("secret", "Das Geheimnis muss 16 bis 200 Zeichen lang sein (gültiger Text ohne Steuerzeichen).")
 		return h, &v
 	}
 	err := s.write(ctx, actor, func(t *tx) error {
@@ -157,8 +194,10 @@ func (s *Store) AdvanceWebhook(ctx context.Context, id uint, from, to uint64) er
 // the cursor stays and the next attempt is d.NextAttempt. The log keeps the
 // newest deliveryLogSize attempts per webhook. The cursor only moves if it
 // still is d.FromCursor, so a webhook removed and re-added meanwhile, or a
-// second dispatcher, cannot move it backwards or twice.
+// second dispatcher, cannot move it backwards or twice. d.Error is replaced
+// by a generic text (see DeliveryFailureText).
 func (s *Store) RecordDelivery(ctx context.Context, d WebhookDelivery) error {
+	d.Error = deliveryErrorText(d)
 	err := s.write(ctx, catalog.ActorSystem, func(t *tx) error {
 		var h Webhook
 		if err := t.db.First(&h, d.WebhookID).Error; err != nil {
