@@ -116,7 +116,7 @@ func cmdGenSynthetic(ctx context.Context, cfg config, args []string, stdout, std
 			}
 			batch = append(batch, a)
 		}
-		if err := st.InsertAdoptionsBulk(ctx, syntheticActor, batch); err != nil {
+		if err := st.InsertAdoptionsBulk(ctx, catalog.SystemPrincipal(syntheticActor), batch); err != nil {
 			return err
 		}
 		p.update(done+n, *nAdo)

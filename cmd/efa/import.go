@@ -131,7 +131,7 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 		}
 		return nil
 	}
-	res, err := publiccode.Save(ctx, st, importActor, d, kind, key, d.MatchedAdopters())
+	res, err := publiccode.Save(ctx, st, catalog.SystemPrincipal(importActor), d, kind, key, d.MatchedAdopters())
 	if err != nil {
 		return fmt.Errorf("import publiccode: %w", err)
 	}

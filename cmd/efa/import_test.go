@@ -168,7 +168,7 @@ func TestImportReferenceDataCommands(t *testing.T) {
 	e := newImportEnv(t)
 	st := e.open()
 	ctx := context.Background()
-	if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
+	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
 		AdopterKey: "010515178128", Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 		t.Fatal(err)
 	}

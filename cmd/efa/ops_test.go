@@ -243,7 +243,7 @@ func registerAdoptions(ctx context.Context, t *testing.T, dbPath string, acked *
 		if ctx.Err() != nil {
 			return nil
 		}
-		_, err := st.RegisterAdoption(ctx, "ops-test", store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde, AdopterKey: o.Key,
+		_, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("ops-test"), store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde, AdopterKey: o.Key,
 			Adoption: catalog.Adoption{Status: catalog.AdoptionLive, Since: "2026-11"}})
 		if err != nil {
 			if ctx.Err() != nil {

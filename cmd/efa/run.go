@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/netguard"
 	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/seed"
@@ -206,7 +207,18 @@ func buildVersion() string {
 
 // openStore opens the database in the data folder.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
-	return store.Open(ctx, cfg.dbPath(), log)
+	st, err := store.Open(ctx, cfg.dbPath(), log)
+	if err != nil {
+		return nil, err
+	}
+	// Webhook receivers pass the network guard, which also refuses the
+	// register's own host (EFA_PUBLIC_URL).
+	var g netguard.Guard
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+		g.DenyHosts = []string{u.Hostname()}
+	}
+	st.SetWebhookGuard(g)
+	return st, nil
 }
 
 // seedIfEmpty loads the seed data into a database that has no Länder yet.

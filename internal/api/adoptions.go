@@ -76,7 +76,7 @@ func (s *API) HandleAdoptionCreate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	a, err := s.Store.RegisterAdoptionAs(ctx, httpx.Principal(c), store.AdoptionInput{
+	a, err := s.Store.RegisterAdoption(ctx, httpx.Principal(c), store.AdoptionInput{
 		SolutionSlug: str(body.Solution), AdopterKind: catalog.OrgKind(str(body.AdopterKind)), AdopterKey: str(body.AdopterKey),
 		Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(str(body.Status)), Since: str(body.Since),
 			ContractType: str(body.ContractType), Note: str(body.Note)},
@@ -109,7 +109,7 @@ func (s *API) HandleAdoptionPatch(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	p := httpx.Principal(c)
-	a, err := s.Store.AdoptionForEdit(ctx, p, id)
+	a, err := s.Store.AdoptionByID(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *API) HandleAdoptionPatch(c echo.Context) error {
 	if body.Note != nil {
 		next.Note = str(body.Note)
 	}
-	if _, err := s.Store.RegisterAdoptionAs(ctx, p, store.AdoptionInput{SolutionSlug: a.Solution.Slug, AdopterKind: a.Organisation.Kind,
+	if _, err := s.Store.RegisterAdoption(ctx, p, store.AdoptionInput{SolutionSlug: a.Solution.Slug, AdopterKind: a.Organisation.Kind,
 		AdopterKey: a.Organisation.Key, Adoption: next}); err != nil {
 		return err
 	}
@@ -145,10 +145,10 @@ func (s *API) HandleAdoptionDelete(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	p := httpx.Principal(c)
-	if _, err := s.Store.AdoptionForEdit(ctx, p, id); err != nil {
+	if _, err := s.Store.AdoptionByID(ctx, id); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteAdoption(ctx, p.Actor(), id); err != nil {
+	if err := s.Store.DeleteAdoption(ctx, p, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

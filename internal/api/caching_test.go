@@ -121,7 +121,7 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("feed-probe", "Feed-Probe")); err != nil {
 		t.Fatal(err)
 	}
-	a, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "feed-probe", AdopterKind: catalog.KindGemeinde,
+	a, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "feed-probe", AdopterKind: catalog.KindGemeinde,
 		AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionLive}})
 	if err != nil {
 		t.Fatal(err)

@@ -189,7 +189,7 @@ func TestExportAdoptions(t *testing.T) {
 func TestExportDefusesFormulas(t *testing.T) {
 	env := servertest.NewEnv(t, server.AuthConfig{})
 	note := `=HYPERLINK("http://evil.example","Klick")`
-	if _, err := env.Store.RegisterAdoption(context.Background(), "test", store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
+	if _, err := env.Store.RegisterAdoption(context.Background(), catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "i-kfz", AdopterKind: catalog.KindGemeinde,
 		AdopterKey: servertest.GemeindeB, Adoption: catalog.Adoption{Status: catalog.AdoptionInterested, Note: note}}); err != nil {
 		t.Fatal(err)
 	}

@@ -170,20 +170,20 @@ func (w *writer) step(ctx context.Context, n int) error {
 	case r < 8:
 		op = "register adoption"
 		a := adopters[w.rng.IntN(len(adopters))]
-		_, err = w.st.RegisterAdoption(ctx, fmt.Sprintf("writer-%d", w.id), store.AdoptionInput{
+		_, err = w.st.RegisterAdoption(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), store.AdoptionInput{
 			SolutionSlug: w.slugs[w.rng.IntN(len(w.slugs))], AdopterKind: a.kind, AdopterKey: a.key,
 			Adoption: catalog.Adoption{Status: catalog.AdoptionStatuses[w.rng.IntN(len(catalog.AdoptionStatuses))]}})
 	case r < 9:
 		op = "delete adoption"
 		var list []catalog.Adoption
 		if list, _, err = w.st.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: w.slugs[w.rng.IntN(len(w.slugs))]}); err == nil && len(list) > 0 {
-			err = w.st.DeleteAdoption(ctx, fmt.Sprintf("writer-%d", w.id), list[0].ID)
+			err = w.st.DeleteAdoption(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), list[0].ID)
 		}
 	default:
 		op = "confirm adoption"
 		var list []catalog.Adoption
 		if list, _, err = w.st.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: w.slugs[w.rng.IntN(len(w.slugs))]}); err == nil && len(list) > 0 {
-			_, err = w.st.ConfirmAdoption(ctx, fmt.Sprintf("writer-%d", w.id), list[0].ID, catalog.ConfirmationConfirmed)
+			_, err = w.st.ConfirmAdoption(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), list[0].ID, catalog.ConfirmationConfirmed)
 		}
 	}
 	// A status that may not move backwards, or an adoption another writer

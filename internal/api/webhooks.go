@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"efa-register/internal/feed"
+	"efa-register/internal/netguard"
 	"efa-register/internal/store"
 )
 
@@ -79,12 +80,10 @@ func NewWebhookDispatcher(st *store.Store, log *slog.Logger) *WebhookDispatcher 
 	return &WebhookDispatcher{
 		st:  st,
 		log: log,
-		Client: &http.Client{
-			Timeout: 10 * time.Second,
-			// A redirect would send the signed batch to an address nobody
-			// registered: answer it as a failure instead.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		// Every connection passes the network guard (no loopback, private,
+		// link-local or unspecified address); a redirect would send the signed
+		// batch to an address nobody registered: it is answered as a failure.
+		Client:            netguard.Guard{}.Client(10*time.Second, 0),
 		Interval:          2 * time.Second,
 		BatchLimit:        100,
 		Backoff:           DefaultWebhookBackoff,

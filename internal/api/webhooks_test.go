@@ -17,6 +17,7 @@ import (
 	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/netguard"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
@@ -87,6 +88,7 @@ func (rv *receiver) deliveries() []delivery {
 func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
+	st.SetWebhookGuard(netguard.Guard{LoopbackInTests: true})
 	rv := &receiver{secret: hookSecret, fail: 1}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
@@ -104,6 +106,7 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	d := api.NewWebhookDispatcher(st, nil)
+	d.Client = netguard.Guard{LoopbackInTests: true}.Client(10*time.Second, 0)
 	d.Now = func() time.Time { return now }
 	d.Backoff = func(failures int) time.Duration { return time.Duration(failures) * 30 * time.Second }
 
@@ -178,6 +181,7 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 func TestWebhookGoesOnlyToTheRegisteredURL(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
+	st.SetWebhookGuard(netguard.Guard{LoopbackInTests: true})
 	var elsewhere int
 	var mu sync.Mutex
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +203,7 @@ func TestWebhookGoesOnlyToTheRegisteredURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := api.NewWebhookDispatcher(st, nil)
+	d.Client = netguard.Guard{LoopbackInTests: true}.Client(10*time.Second, 0)
 	if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 		t.Fatalf("delivered %d, %v", n, err)
 	}
@@ -219,6 +224,7 @@ func TestWebhookGoesOnlyToTheRegisteredURL(t *testing.T) {
 func TestWebhookRegistrationIsValidated(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
+	st.SetWebhookGuard(netguard.Guard{LoopbackInTests: true})
 	for _, c := range []struct{ url, secret, field string }{
 		{"ftp://portal.example.org/hook", hookSecret, "url"},
 		{"https://nutzer:passwort@portal.example.org/hook", hookSecret, "url"},
@@ -259,6 +265,7 @@ func TestWebhookDispatcherRunDelivers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st := storetest.Seeded(t)
+	st.SetWebhookGuard(netguard.Guard{LoopbackInTests: true})
 	rv := &receiver{secret: hookSecret, received: make(chan struct{}, 1)}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
@@ -267,10 +274,11 @@ func TestWebhookDispatcherRunDelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := api.NewWebhookDispatcher(st, nil)
+	d.Client = netguard.Guard{LoopbackInTests: true}.Client(10*time.Second, 0)
 	d.Interval = 20 * time.Millisecond
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
-	if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "", AdopterKind: catalog.KindLand, AdopterKey: "05"}); err == nil {
+	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "", AdopterKind: catalog.KindLand, AdopterKey: "05"}); err == nil {
 		t.Fatal("an invalid adoption was accepted")
 	}
 	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("lauf", "Lauf")); err != nil {

@@ -159,7 +159,7 @@ func TestMetricsAndReadyzReportIndexLag(t *testing.T) {
 
 	// Two writes the index has not followed yet (nobody runs Follow here).
 	for _, ars := range []string{"031010000000", "031020000000"} {
-		if _, err := st.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde,
+		if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde,
 			AdopterKey: ars, Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 			t.Fatal(err)
 		}

@@ -172,7 +172,7 @@ func FuzzAPIWriteBodies(f *testing.F) {
 		Hash: hash, Prefix: secret[:10], ExpiresAt: time.Now().Add(24 * time.Hour)}); err != nil {
 		f.Fatal(err)
 	}
-	a, err := st.RegisterAdoption(ctx, "fuzz", store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde, AdopterKey: ars,
+	a, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("fuzz"), store.AdoptionInput{SolutionSlug: "elfe", AdopterKind: catalog.KindGemeinde, AdopterKey: ars,
 		Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
 	if err != nil {
 		f.Fatal(err)

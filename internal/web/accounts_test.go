@@ -267,7 +267,7 @@ func TestBulkImport(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(body, "2 Zeilen angenommen, 3 abgelehnt.") || !strings.Contains(body, "Es wurde nichts eingetragen.") {
 		t.Fatalf("all-or-nothing = %d: %s", rec.Code, body)
 	}
-	for _, want := range []string{"Wuppertal, Stadt gehört nicht zu Ihrem Land.", "Unbekannter Status „vielleicht“.", "Unbekannte Lösung."} {
+	for _, want := range []string{"Sie dürfen für „Wuppertal, Stadt“ keine Nachnutzung eintragen.", "Unbekannter Status „vielleicht“.", "Unbekannte Lösung."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report lacks %q", want)
 		}

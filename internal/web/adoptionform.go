@@ -143,7 +143,7 @@ func (s *Site) HandleAdoptionSubmit(c echo.Context) error {
 	p := httpx.Principal(c)
 	org, err := s.resolveAdopter(ctx, d.Org, d.OtherOrg)
 	if err == nil {
-		_, err = s.Store.RegisterAdoptionAs(ctx, p, store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: org.Kind, AdopterKey: org.Key,
+		_, err = s.Store.RegisterAdoption(ctx, p, store.AdoptionInput{SolutionSlug: sol.Slug, AdopterKind: org.Kind, AdopterKey: org.Key,
 			Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(d.Status), Since: d.Since, ContractType: d.ContractType, Note: d.Note}})
 	}
 	var ve *catalog.ValidationError
@@ -176,7 +176,7 @@ func (s *Site) HandleAdoptionConfirm(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
 	}
-	a, err := s.Store.ConfirmAdoptionAs(c.Request().Context(), httpx.Principal(c), id, conf)
+	a, err := s.Store.ConfirmAdoption(c.Request().Context(), httpx.Principal(c), id, conf)
 	if err != nil {
 		return err
 	}
@@ -192,11 +192,11 @@ func (s *Site) HandleAdoptionDelete(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	p := httpx.Principal(c)
-	a, err := s.Store.AdoptionForEdit(ctx, p, id)
+	a, err := s.Store.AdoptionByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteAdoption(ctx, p.Actor(), id); err != nil {
+	if err := s.Store.DeleteAdoption(ctx, p, id); err != nil {
 		return err
 	}
 	s.flash(c, "Die Nachnutzung wurde gelöscht.")

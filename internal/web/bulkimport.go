@@ -182,12 +182,6 @@ func (s *Site) applyImport(ctx context.Context, p catalog.Principal, lines []imp
 		inputs, idx = append(inputs, l.input), append(idx, i)
 	}
 	anyRejected := len(inputs) < len(lines)
-	allow := func(o catalog.Organisation) error {
-		if !p.CanEditAdoptionsOf(o) {
-			return fmt.Errorf("%s gehört nicht zu Ihrem Land: %w", o.Name, catalog.ErrForbidden)
-		}
-		return nil
-	}
 	mode := store.ApplyValid
 	switch {
 	case allOrNothing && anyRejected:
@@ -196,7 +190,7 @@ func (s *Site) applyImport(ctx context.Context, p catalog.Principal, lines []imp
 	case allOrNothing:
 		mode = store.AllOrNothing
 	}
-	results, applied, err := s.Store.RegisterAdoptions(ctx, p.Actor(), inputs, allow, mode)
+	results, applied, err := s.Store.RegisterAdoptions(ctx, p, inputs, mode)
 	if err != nil {
 		return nil, false, err
 	}

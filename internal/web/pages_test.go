@@ -164,10 +164,10 @@ func TestSolutionPageShowsConfirmation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmAdoption(ctx, "test", adoptions[0].ID, catalog.ConfirmationConfirmed); err != nil {
+	if _, err := st.ConfirmAdoption(ctx, catalog.SystemPrincipal("test"), adoptions[0].ID, catalog.ConfirmationConfirmed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmAdoption(ctx, "test", adoptions[1].ID, catalog.ConfirmationDisputed); err != nil {
+	if _, err := st.ConfirmAdoption(ctx, catalog.SystemPrincipal("test"), adoptions[1].ID, catalog.ConfirmationDisputed); err != nil {
 		t.Fatal(err)
 	}
 	doc, _ := servertest.GetDoc(t, app, "/loesungen/wohngeld-online", http.StatusOK)

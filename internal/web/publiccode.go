@@ -266,7 +266,7 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 		chosen = append(chosen, publiccode.Chosen{Name: a.Name, Kind: org.Kind, Key: org.Key, Status: st})
 	}
 	if v.Err() == nil {
-		res, err := publiccode.Save(ctx, s.Store, p.Actor(), draft, catalog.OrgKind(kind), key, chosen)
+		res, err := publiccode.Save(ctx, s.Store, p, draft, catalog.OrgKind(kind), key, chosen)
 		var ve *catalog.ValidationError
 		switch {
 		case errors.As(err, &ve):

@@ -191,7 +191,7 @@ func (e *Env) AdoptionOf(t *testing.T, slug, ars string) uint {
 			return a.ID
 		}
 	}
-	a, err := e.Store.RegisterAdoption(ctx, "test", store.AdoptionInput{SolutionSlug: slug, AdopterKind: catalog.KindGemeinde,
+	a, err := e.Store.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: slug, AdopterKind: catalog.KindGemeinde,
 		AdopterKey: ars, Adoption: catalog.Adoption{Status: catalog.AdoptionLive}})
 	if err != nil {
 		t.Fatal(err)
