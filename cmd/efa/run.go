@@ -117,6 +117,7 @@ Usage:
   efa gen-synthetic     create a SYNTHETIC catalogue for benchmarks in a separate folder
   efa user add [flags]  create an admin, a Land coordinator or an editor
   efa webhook add|list|remove  register receivers of the change feed (see efa webhook)
+  efa unblock EMAIL     forget the failed logins of an account (also while serving)
   efa import publiccode|gemeinden|ozg FILE  import a publiccode.yml, refresh Gemeinden or OZG-Leistungen
   efa version           print the version
   efa <command> --help  show the flags of a command
@@ -165,6 +166,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdImport(ctx, cfg, args, stdout, stderr)
 	case "webhook":
 		return cmdWebhook(ctx, cfg, args, stdout, stderr)
+	case "unblock":
+		return cmdUnblock(ctx, cfg, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "efa", buildVersion())
 		return nil

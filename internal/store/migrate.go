@@ -48,6 +48,8 @@ func models() []any {
 		&catalog.User{}, &catalog.Membership{}, &catalog.APIToken{}, &catalog.AccountRequest{}, &session{},
 		// webhooks: registered receivers and the delivery log (webhooks.go)
 		&Webhook{}, &WebhookDelivery{},
+		// login and account request throttle (throttle.go)
+		&throttleHit{},
 	}
 }
 
