@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -40,34 +39,6 @@ func TestSecret(t *testing.T) {
 	s2, _, _ := NewSecret("efa_")
 	if s2 == s {
 		t.Error("secrets repeat")
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	th := NewThrottle(3, 10*time.Minute)
-	th.SetClock(func() time.Time { return now })
-	for i := 0; i < 3; i++ {
-		if b, _ := th.Blocked("a"); b {
-			t.Fatalf("blocked after %d failures", i)
-		}
-		th.Fail("a")
-	}
-	b, until := th.Blocked("a")
-	if !b || !until.Equal(now.Add(10*time.Minute)) {
-		t.Fatalf("after 3 failures: blocked %v until %v", b, until)
-	}
-	if b, _ := th.Blocked("b"); b {
-		t.Error("other key blocked")
-	}
-	now = now.Add(10*time.Minute + time.Second)
-	if b, _ := th.Blocked("a"); b {
-		t.Error("still blocked after the window")
-	}
-	th.Fail("a")
-	th.Reset("a")
-	if b, _ := th.Blocked("a"); b {
-		t.Error("blocked after reset")
 	}
 }
 

@@ -217,6 +217,13 @@ func TestLoginThrottleAndErrors(t *testing.T) {
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("6th attempt with the right password = %d, want 429 with Retry-After", rec.Code)
 	}
+	// The attack of issue 15 row 3: the guesses above must not keep the
+	// owner out. From another address the right password still logs in.
+	owner := env.Client(t)
+	owner.Remote = "198.51.100.23:5000"
+	if rec := owner.Do("POST", "/anmelden", url.Values{"email": {"redaktion-a@example.de"}, "password": {servertest.TestPassword}}, nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("owner from another address after 5 wrong guesses = %d, want 303 (logged in)", rec.Code)
+	}
 	// Another account from another client is not affected.
 	other := env.Client(t)
 	other.Remote = "192.0.2.7:4711"

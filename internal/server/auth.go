@@ -142,35 +142,54 @@ func (s *server) handleLogin(c echo.Context) error {
 		form.Error = msg
 		return httpx.Render(c, status, views.LoginPage(httpx.Page(c, "Anmelden", ""), form), nil)
 	}
-	accountKey, clientKey := "account:"+strings.ToLower(form.Email), "client:"+c.RealIP()
-	for _, k := range []string{accountKey, clientKey} {
-		if blocked, until := s.loginThrottle.Blocked(k); blocked {
-			c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(until).Seconds())+1))
-			return fail(http.StatusTooManyRequests, "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten.")
-		}
-	}
 	if form.Email == "" || password == "" {
 		return fail(http.StatusUnprocessableEntity, "Bitte geben Sie E-Mail-Adresse und Passwort ein.")
+	}
+	// The attempt is reserved before the hash (so parallel guesses cannot
+	// overtake the count), per account and client pair and per client: an
+	// attacker elsewhere never locks the owner out, only slows the account.
+	client := auth.ClientKey(ClientAddr(c.Request(), s.Ops.TrustedProxies))
+	res, err := s.throttle.ReserveLogin(ctx, form.Email, client, time.Now())
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
+		return fail(http.StatusTooManyRequests, "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten.")
+	}
+	if res.Delay > 0 {
+		select {
+		case <-time.After(res.Delay):
+		case <-ctx.Done():
+			_ = s.throttle.Cancel(ctx, res)
+			return ctx.Err()
+		}
 	}
 	u, err := s.Store.UserByEmail(ctx, form.Email)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		auth.CheckNoUser(password)
+		err = auth.CheckNoUserContext(ctx, password)
 	case err != nil:
-		return err
 	case u.PasswordHash == "":
-		auth.CheckNoUser(password)
-		err = catalog.ErrNotFound
+		err = auth.CheckNoUserContext(ctx, password)
 	default:
-		err = auth.CheckPassword(u.PasswordHash, password)
+		err = auth.CheckPasswordContext(ctx, u.PasswordHash, password)
 	}
-	if err != nil {
-		s.loginThrottle.Fail(accountKey)
-		s.loginThrottle.Fail(clientKey)
-		s.Log.InfoContext(c.Request().Context(), "login failed", "client", c.RealIP())
+	switch {
+	case errors.Is(err, auth.ErrBusy) || ctx.Err() != nil:
+		_ = s.throttle.Cancel(ctx, res)
+		c.Response().Header().Set("Retry-After", "1")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
+	case errors.Is(err, auth.ErrMismatch):
+		s.Log.InfoContext(ctx, "login failed", "client", client)
 		return fail(http.StatusUnauthorized, "E-Mail-Adresse oder Passwort sind falsch.")
+	case err != nil:
+		_ = s.throttle.Cancel(ctx, res)
+		return err
 	}
-	s.loginThrottle.Reset(accountKey)
+	if err := s.throttle.Succeed(ctx, res); err != nil {
+		return err
+	}
 	if err := s.startSession(ctx, u.ID); err != nil {
 		return err
 	}

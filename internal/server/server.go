@@ -16,7 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/api"
-	"efa-register/internal/auth"
 	"efa-register/internal/insights"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
@@ -54,12 +53,13 @@ type Deps struct {
 // server carries the dependencies of the shared steps and the handlers it mounts.
 type server struct {
 	Deps
-	sessions      *scs.SessionManager
-	loginThrottle *auth.Throttle
-	oidc          *oidcLogin
-	metrics       *metrics
-	api           *api.API
-	site          *web.Site
+	sessions *scs.SessionManager
+	// throttle counts failed logins and account requests in the database.
+	throttle *store.Throttle
+	oidc     *oidcLogin
+	metrics  *metrics
+	api      *api.API
+	site     *web.Site
 }
 
 // New returns the configured Echo instance with every route registered.
@@ -73,7 +73,7 @@ func New(d Deps) *echo.Echo {
 	if d.Auth.Lifetime == 0 {
 		d.Auth.Lifetime = 12 * time.Hour
 	}
-	s := &server{Deps: d, loginThrottle: auth.NewThrottle(5, 15*time.Minute)}
+	s := &server{Deps: d, throttle: store.NewThrottle(d.Store, store.DefaultThrottleLimits)}
 	s.initOps()
 	s.sessions = s.newSessions()
 	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL})
