@@ -78,7 +78,7 @@ func New(d Deps) *echo.Echo {
 	s.sessions = s.newSessions()
 	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL})
 	s.site = web.New(web.Deps{Store: d.Store, Log: d.Log, Version: d.Version, Insights: d.Insights, Search: d.Search,
-		Sessions: s.sessions, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher})
+		Sessions: s.sessions, Throttle: s.throttle, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher})
 	if d.Auth.OIDC.Issuer != "" {
 		s.oidc = newOIDCLogin(d.Auth.OIDC)
 	}

@@ -383,3 +383,38 @@ func TestWebhookAdminPage(t *testing.T) {
 		t.Errorf("after remove: %d webhooks", len(hooks))
 	}
 }
+
+// TestAccountRequestFloodIsThrottledPerClient is the attack of issue 15
+// row 2: one address sending account requests as fast as the rate limit
+// allows. Past its budget the requests are refused before the password is
+// hashed, and nothing is stored; another address still gets through.
+func TestAccountRequestFloodIsThrottledPerClient(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	ctx := context.Background()
+	flensburg, _ := env.Store.OrganisationByAGS(ctx, "01001000")
+	post := func(c *servertest.Client, i int) int {
+		return c.Do("POST", "/konto/beantragen", url.Values{"organisation": {fmt.Sprint(flensburg.ID)}, "name": {"Flut"},
+			"email": {fmt.Sprintf("flut-%d@example.de", i)}, "password": {servertest.TestPassword}, "aktion": {"beantragen"}}, nil).Code
+	}
+	flood := env.Client(t)
+	flood.Remote = "203.0.113.9:1000"
+	var codes []int
+	for i := range 7 {
+		codes = append(codes, post(flood, i))
+	}
+	if fmt.Sprint(codes) != fmt.Sprint([]int{201, 201, 201, 201, 201, 429, 429}) {
+		t.Errorf("codes = %v, want five 201 then 429", codes)
+	}
+	reqs, err := env.Store.AccountRequests(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 5 {
+		t.Errorf("%d account requests stored, want 5", len(reqs))
+	}
+	other := env.Client(t)
+	other.Remote = "198.51.100.4:1000"
+	if code := post(other, 99); code != http.StatusCreated {
+		t.Errorf("another address = %d, want 201", code)
+	}
+}

@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -111,8 +114,24 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 		f.Errors = v.Fields
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
 	}
-	hash, err := auth.HashPassword(password)
+	// Cheap checks first; then a per-client budget of requests before the
+	// expensive hash, which runs under the global semaphore.
+	addr, _ := netip.ParseAddr(c.RealIP())
+	res, err := s.Throttle.ReserveAccountRequest(ctx, auth.ClientKey(addr), time.Now())
 	if err != nil {
+		return err
+	}
+	if !res.OK {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
+		return echo.NewHTTPError(http.StatusTooManyRequests)
+	}
+	hash, err := auth.HashPasswordContext(ctx, password)
+	if err != nil {
+		_ = s.Throttle.Cancel(ctx, res)
+		if errors.Is(err, auth.ErrBusy) {
+			c.Response().Header().Set("Retry-After", "1")
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
+		}
 		return err
 	}
 	secret, statusHash, err := auth.NewSecret("")

@@ -29,6 +29,8 @@ type Deps struct {
 	Insights *insights.Engine
 	// Search is the full-text index (nil in tests that do not need it).
 	Search *search.Index
+	// Throttle bounds the account requests per client (shared with the login).
+	Throttle *store.Throttle
 	// Sessions carry notices between a form and the page after it, and the
 	// publiccode.yml draft between preview and save.
 	Sessions *scs.SessionManager
