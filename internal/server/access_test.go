@@ -9,9 +9,11 @@ import (
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,7 +174,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	var sess *http.Cookie
 	for _, ck := range rec.Result().Cookies() {
-		if ck.Name == "efa_session" {
+		if ck.Name == "__Host-efa_session" {
 			sess = ck
 		}
 	}
@@ -188,7 +190,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	// Logging in again (e.g. as someone else) gives a new session id.
 	c.Login("redaktion-b@example.de")
-	if c.Cookies["efa_session"].Value == first {
+	if c.Cookies["__Host-efa_session"].Value == first {
 		t.Error("session id did not change at login")
 	}
 	// Idle timeout: after more than a second without a request the session is gone.
@@ -288,5 +290,75 @@ func TestRateLimitSparesValidTokens(t *testing.T) {
 	}
 	if want := []int{200, 200, 429, 429, 200, 200, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token never)", codes, want)
+	}
+}
+
+// pageCSRF is the form token a page hands to htmx (hx-headers on <body>).
+func pageCSRF(t *testing.T, body string) string {
+	t.Helper()
+	m := regexp.MustCompile(`X-CSRF-Token[^A-Za-z0-9_-]+([A-Za-z0-9_-]{43})`).FindStringSubmatch(html.UnescapeString(body))
+	if m == nil {
+		t.Fatal("page carries no CSRF token")
+	}
+	return m[1]
+}
+
+// The attack of issue 15 row 8: a token that is not bound to the session
+// (or rides in the query string) must not let a forged request through.
+func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	c := env.Client(t)
+	noMeta := map[string]string{"Sec-Fetch-Site": "", "Origin": ""}
+
+	rec := c.Do("GET", "/anmelden", nil, nil)
+	anon := pageCSRF(t, rec.Body.String())
+	ck := c.Cookies["__Host-efa_csrf"]
+	if ck == nil || ck.Value != anon || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" {
+		t.Fatalf("pre-login token cookie = %+v, want __Host-efa_csrf (Secure, HttpOnly, Path=/) holding %q", ck, anon)
+	}
+	// Without fetch metadata the token must come in the body or header.
+	login := url.Values{"email": {"redaktion-a@example.de"}, "password": {servertest.TestPassword}}
+	if rec := c.Do("POST", "/anmelden?_csrf="+anon, login, noMeta); rec.Code != http.StatusForbidden ||
+		!strings.Contains(rec.Body.String(), "Formular-Token") {
+		t.Fatalf("login with the token in the query string = %d, want 403 naming the token", rec.Code)
+	}
+	login.Set("_csrf", anon)
+	if rec := c.Do("POST", "/anmelden", login, noMeta); rec.Code != http.StatusSeeOther {
+		t.Fatalf("login with the body token = %d", rec.Code)
+	}
+
+	// Logged in, the session's own token counts, not the pre-login one.
+	t1 := pageCSRF(t, c.Do("GET", "/konto", nil, nil).Body.String())
+	if t1 == anon {
+		t.Fatal("token not replaced at login")
+	}
+	if rec := c.Do("POST", "/abmelden", url.Values{"_csrf": {anon}}, noMeta); rec.Code != http.StatusForbidden {
+		t.Errorf("logout with the pre-login token = %d, want 403", rec.Code)
+	}
+	if rec := c.Do("GET", "/konto", nil, nil); rec.Code != http.StatusOK {
+		t.Fatalf("refused logout ended the session anyway: /konto = %d", rec.Code)
+	}
+	// Another browser's session token does not work in this session.
+	other := env.As(t, "redaktion-b")
+	t2 := pageCSRF(t, other.Do("GET", "/konto", nil, nil).Body.String())
+	if rec := c.Do("POST", "/abmelden", nil, map[string]string{"Sec-Fetch-Site": "", "Origin": "", "X-CSRF-Token": t2}); rec.Code != http.StatusForbidden {
+		t.Errorf("logout with another session's token = %d, want 403", rec.Code)
+	}
+	if rec := c.Do("POST", "/abmelden", nil, map[string]string{"Sec-Fetch-Site": "", "Origin": "", "X-CSRF-Token": t1}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("logout with the session token in the header = %d", rec.Code)
+	}
+	// Logout replaces the pre-login token too.
+	if after := c.Cookies["__Host-efa_csrf"]; after == nil || after.Value == anon {
+		t.Errorf("pre-login token not replaced at logout: %+v", after)
+	}
+	// A new login gets a new session token.
+	c.Login("redaktion-a@example.de")
+	if t3 := pageCSRF(t, c.Do("GET", "/konto", nil, nil).Body.String()); t3 == t1 {
+		t.Error("second login kept the old session token")
+	}
+	// The cross-site refusal is German.
+	rec = c.Do("POST", "/abmelden", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "anderen Website") {
+		t.Errorf("cross-site logout = %d %q", rec.Code, rec.Body.String())
 	}
 }

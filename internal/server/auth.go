@@ -11,7 +11,6 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
@@ -37,7 +36,7 @@ func (s *server) newSessions() *scs.SessionManager {
 	sm.Store = s.Store.Sessions()
 	sm.Lifetime = s.Auth.Lifetime
 	sm.IdleTimeout = s.Auth.IdleTimeout
-	sm.Cookie.Name = "efa_session"
+	sm.Cookie.Name = s.cookieName("efa_session")
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.Secure = s.Auth.CookieSecure
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -69,24 +68,6 @@ func (s *server) withSession() echo.MiddlewareFunc {
 			return next(c)
 		})
 	}
-}
-
-// csrf protects every unsafe request of the HTML pages: browsers that send
-// Sec-Fetch-Site are checked by it (cross-site is rejected), others by a
-// token in a cookie that the form or the htmx header must repeat.
-func (s *server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     "efa_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.Auth.CookieSecure,
-		CookieSameSite: http.SameSiteLaxMode,
-		ContextKey:     httpx.CtxCSRF,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "Die Anfrage wurde aus Sicherheitsgründen abgelehnt (ungültiges oder fehlendes Formular-Token). Bitte laden Sie die Seite neu und versuchen Sie es erneut.")
-		},
-	})
 }
 
 // requireLogin sends anonymous visitors to the login page and back afterwards.
@@ -202,6 +183,7 @@ func (s *server) startSession(ctx context.Context, userID uint) error {
 		return err
 	}
 	s.sessions.Put(ctx, httpx.SessionUserID, int(userID))
+	s.bindCSRF(ctx)
 	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
 	return s.Store.RecordLogin(ctx, userID, time.Now().UTC())
 }
@@ -211,6 +193,7 @@ func (s *server) handleLogout(c echo.Context) error {
 	if err := s.sessions.Destroy(c.Request().Context()); err != nil {
 		return err
 	}
+	s.rotateCSRFCookie(c)
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
