@@ -54,6 +54,16 @@ func loadOps(getenv func(string) string) (server.Ops, error) {
 		}
 		ops.RateBurst = n
 	}
+	if v := getenv("EFA_TOKEN_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return ops, fmt.Errorf("EFA_TOKEN_RATE_LIMIT=%q: erwartet Anfragen pro Sekunde je API-Token (0 = ohne Grenze): %w", v, errUsage)
+		}
+		ops.TokenRateLimit = f
+		if f == 0 {
+			ops.TokenRateLimit = -1 // off
+		}
+	}
 	if v := getenv("EFA_MAX_IN_FLIGHT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

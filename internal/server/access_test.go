@@ -289,7 +289,7 @@ func TestRateLimitSparesValidTokens(t *testing.T) {
 		codes = append(codes, get(tok))
 	}
 	if want := []int{200, 200, 429, 429, 200, 200, 200}; fmt.Sprint(codes) != fmt.Sprint(want) {
-		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token never)", codes, want)
+		t.Errorf("codes = %v, want %v (anonymous limited, invalid token limited, valid token on its own budget)", codes, want)
 	}
 }
 

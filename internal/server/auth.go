@@ -86,13 +86,12 @@ func requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 // requireToken authenticates API writes by "Authorization: Bearer <token>".
 func (s *server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header.Get("Authorization")
-		secret, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(secret) == "" {
+		secret, ok := bearerToken(c.Request())
+		if !ok {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register"`)
 			return echo.NewHTTPError(http.StatusUnauthorized, "Für Schreibzugriffe ist ein API-Token nötig (Authorization: Bearer).")
 		}
-		p, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(strings.TrimSpace(secret)), time.Now())
+		p, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(secret), time.Now())
 		if errors.Is(err, catalog.ErrNotFound) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register", error="invalid_token"`)
 			return echo.NewHTTPError(http.StatusUnauthorized, "Das API-Token ist ungültig, abgelaufen oder widerrufen.")

@@ -1,9 +1,15 @@
 package server
 
 import (
+	"context"
+	"io/fs"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"efa-register/static"
 )
 
 // handleHealthz answers 200 while the process lives.
@@ -11,34 +17,96 @@ func (s *server) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
-// handleReadyz answers 200 only when the database is open and migrated and
-// the search index (when configured) has applied every event.
+// handleReadyz answers 200 when the database is open and migrated and the
+// search index (when configured) trails the event log by no more than
+// Ops.MaxIndexLagEvents events and Ops.MaxIndexLagAge; the body reports the
+// state and the lag. The state is computed at most once a second, or when
+// a write or the index moved on, so a flood of probes costs no queries.
 func (s *server) handleReadyz(c echo.Context) error {
-	ctx := c.Request().Context()
+	code, state := s.ready.get(c.Request().Context(), s)
+	return c.JSON(code, state)
+}
+
+// readiness caches the answer of /readyz.
+type readiness struct {
+	mu      sync.Mutex
+	at      time.Time
+	writes  uint64 // Store.Writes() when computed
+	applied uint64 // the index's applied event when computed
+	code    int
+	state   map[string]any
+}
+
+const readinessTTL = time.Second
+
+func (r *readiness) get(ctx context.Context, s *server) (int, map[string]any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var applied uint64
+	if s.Search != nil {
+		applied = s.Search.AppliedSeq()
+	}
+	now := time.Now()
+	if r.state == nil || now.Sub(r.at) >= readinessTTL || s.Store.Writes() != r.writes || applied != r.applied {
+		r.at, r.writes, r.applied = now, s.Store.Writes(), applied
+		r.code, r.state = s.readiness(ctx, now)
+	}
+	return r.code, r.state
+}
+
+// readiness computes the state /readyz reports.
+func (s *server) readiness(ctx context.Context, now time.Time) (int, map[string]any) {
 	if err := s.Store.Ping(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht erreichbar"})
+		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht erreichbar"}
 	}
 	v, err := s.Store.SchemaVersion(ctx)
 	if err != nil || v == 0 {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "nicht migriert"})
+		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht migriert"}
 	}
 	// The state of database and index, for operators and the crash harness.
 	state := map[string]any{"status": "ready", "schemaVersion": v, "sqliteVersion": s.Store.SQLiteVersion()}
-	if seq, err := s.Store.LastEventSeq(ctx); err == nil {
-		state["eventSeq"] = seq
+	last, err := s.Store.LastEventSeq(ctx)
+	if err != nil {
+		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht lesbar"}
 	}
-	if s.Search != nil {
-		state["search"] = "aktuell"
-		state["searchEventSeq"] = s.Search.AppliedSeq()
-		if n, err := s.Search.DocCount(); err == nil {
-			state["searchDocuments"] = n
-		}
-		// The search index follows the event log; until it has applied every
-		// event, searches would miss the newest changes.
-		if err := s.Search.Ready(ctx); err != nil {
-			state["status"], state["search"] = "unavailable", "Suchindex nicht aktuell"
-			return c.JSON(http.StatusServiceUnavailable, state)
-		}
+	state["eventSeq"] = last
+	if s.Search == nil {
+		return http.StatusOK, state
 	}
-	return c.JSON(http.StatusOK, state)
+	applied := s.Search.AppliedSeq()
+	state["search"] = "aktuell"
+	state["searchEventSeq"] = applied
+	if n, err := s.Search.DocCount(); err == nil {
+		state["searchDocuments"] = n
+	}
+	// The index follows the event log; a short lag (a burst of writes) is
+	// normal, a long one means searches miss changes.
+	var lagEvents uint64
+	var lagAge time.Duration
+	if applied < last {
+		lagEvents = last - applied
+		if at, ok, err := s.Store.FirstEventAfter(ctx, applied); err == nil && ok {
+			lagAge = max(0, now.Sub(at))
+		}
+		state["search"] = "folgt"
+	}
+	state["searchLagEvents"] = lagEvents
+	state["searchLagSeconds"] = lagAge.Seconds()
+	if lagEvents > s.Ops.MaxIndexLagEvents || lagAge > s.Ops.MaxIndexLagAge {
+		state["status"], state["search"] = "unavailable", "Suchindex nicht aktuell"
+		return http.StatusServiceUnavailable, state
+	}
+	return http.StatusOK, state
+}
+
+// handleStatic serves the embedded files under /static/. Directories are
+// not served (no listing, and no redirect between /dir and /dir/ that the
+// trailing-slash rule would turn into a loop).
+func handleStatic(c echo.Context) error {
+	name := c.Param("*")
+	if fi, err := fs.Stat(static.FS, name); err != nil || fi.IsDir() {
+		return echo.ErrNotFound
+	}
+	http.ServeFileFS(c.Response(), c.Request(), static.FS, name)
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,16 +181,22 @@ func mapLen(m *map[seriesKey]requestSeries) int {
 	return len(*m)
 }
 
-// handleMetrics serves the Prometheus text format.
+// handleMetrics serves the Prometheus text format: with MetricsToken set to
+// whoever sends it, else only to a loopback client that came through no
+// proxy (a scraper on the same host). The per-route counters name admin
+// pages and failed logins: nothing for the public.
 func (s *server) handleMetrics(c echo.Context) error {
+	r := c.Request()
 	if want := s.Ops.MetricsToken; want != "" {
-		got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		got, ok := bearerToken(r)
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
 			return echo.NewHTTPError(http.StatusUnauthorized, "Die Metriken verlangen das Token aus EFA_METRICS_TOKEN.")
 		}
+	} else if peer, ok := peerAddr(r); !ok || !peer.IsLoopback() || r.Header.Get(echo.HeaderXForwardedFor) != "" || r.Header.Get("Forwarded") != "" {
+		return echo.NewHTTPError(http.StatusForbidden, "Die Metriken sind nur von dieser Maschine aus abrufbar, oder mit dem Token aus EFA_METRICS_TOKEN.")
 	}
-	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	s.metrics.handler.ServeHTTP(c.Response(), r)
 	return nil
 }
 

@@ -44,13 +44,27 @@ type Ops struct {
 	// RateBurst is how many requests a client may make at once (default
 	// 4 × RateLimit, at least 20).
 	RateBurst int
+	// TokenRateLimit is the sustained number of requests per second one
+	// valid API token may make, in a budget of its own (default 10 ×
+	// RateLimit); negative switches the token limit off. TokenRateBurst is
+	// its burst (default 4 × TokenRateLimit).
+	TokenRateLimit float64
+	TokenRateBurst int
+	// MaxIndexLag is how far the search index may trail the database while
+	// /readyz still answers 200: at most MaxIndexLagEvents events (default
+	// 1,000) and MaxIndexLagAge behind the oldest event not yet applied
+	// (default 5 s). A few parallel writes must not take an instance out of
+	// its load balancer; an index that stopped following must.
+	MaxIndexLagEvents uint64
+	MaxIndexLagAge    time.Duration
 	// MaxInFlight is how many requests are served at the same time (default
 	// 64); further ones wait up to QueueWait and are then answered with 503.
 	MaxInFlight int
 	// QueueWait is how long a request waits for a free slot (default 100 ms).
 	QueueWait time.Duration
 	// MetricsToken, when set, is the bearer token /metrics asks for;
-	// without it /metrics is open (keep it behind the proxy then).
+	// without it /metrics answers only requests from a loopback address
+	// that came through no proxy.
 	MetricsToken string
 }
 
@@ -59,6 +73,9 @@ const (
 	DefaultMaxBodyBytes = 2 << 20
 	DefaultMaxInFlight  = 64
 	DefaultQueueWait    = 100 * time.Millisecond
+
+	DefaultMaxIndexLagEvents = 1000
+	DefaultMaxIndexLagAge    = 5 * time.Second
 )
 
 func (o Ops) withDefaults() Ops {
@@ -73,6 +90,18 @@ func (o Ops) withDefaults() Ops {
 	}
 	if o.RateLimit > 0 && o.RateBurst <= 0 {
 		o.RateBurst = max(20, int(4*o.RateLimit))
+	}
+	if o.TokenRateLimit == 0 {
+		o.TokenRateLimit = 10 * o.RateLimit
+	}
+	if o.TokenRateLimit > 0 && o.TokenRateBurst <= 0 {
+		o.TokenRateBurst = max(20, int(4*o.TokenRateLimit))
+	}
+	if o.MaxIndexLagEvents == 0 {
+		o.MaxIndexLagEvents = DefaultMaxIndexLagEvents
+	}
+	if o.MaxIndexLagAge <= 0 {
+		o.MaxIndexLagAge = DefaultMaxIndexLagAge
 	}
 	return o
 }
@@ -97,6 +126,7 @@ const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 func (s *server) useOps(e *echo.Echo) {
 	e.IPExtractor = clientIPExtractor(s.Ops.TrustedProxies)
 	ops := s.newOpsChain()
+	ops.router = e.Router()
 	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { return ops.serve(c, next) }
 	})
@@ -109,7 +139,15 @@ type opsChain struct {
 	hsts     bool
 	inFlight chan struct{}
 	wait     time.Duration
-	limiter  *limiters // nil when rate limiting is off
+	limiter  *limiters[netip.Addr] // nil when rate limiting is off
+	// tokenLimiter is the budget per valid API token (nil: none).
+	tokenLimiter *limiters[uint64]
+	// probes is the small budget of /healthz, /readyz and /metrics, apart
+	// from the limits of the pages so that probes answer under overload.
+	probes *limiters[netip.Addr]
+	// router finds the route of a request refused before routing, for its
+	// metrics and log label.
+	router *echo.Router
 	// validTokens spares token holders a database look-up per request.
 	validTokens *tokenCache
 	// trailingSlash redirects /pfad/ to /pfad (301), applied only to such paths.
@@ -121,8 +159,12 @@ func (s *server) newOpsChain() *opsChain {
 		validTokens:   newTokenCache(),
 		trailingSlash: middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently})}
 	if s.Ops.RateLimit > 0 {
-		o.limiter = newLimiters(s.Ops.RateLimit, s.Ops.RateBurst)
+		o.limiter = newLimiters[netip.Addr](s.Ops.RateLimit, s.Ops.RateBurst)
 	}
+	if s.Ops.RateLimit > 0 && s.Ops.TokenRateLimit > 0 {
+		o.tokenLimiter = newLimiters[uint64](s.Ops.TokenRateLimit, s.Ops.TokenRateBurst)
+	}
+	o.probes = newLimiters[netip.Addr](probeRate, probeBurst)
 	s.metrics.inFlight.Store(&o.inFlight)
 	return o
 }
@@ -143,6 +185,10 @@ func (o *opsChain) serve(c echo.Context, next echo.HandlerFunc) error {
 	c.SetRequest(req.WithContext(ctx))
 
 	if err := o.guard(c, next, start); err != nil {
+		if c.Path() == "" {
+			// Refused before routing (a limit): label it with its route all the same.
+			o.router.Find(req.Method, echo.GetPath(req), c)
+		}
 		c.Error(err)
 	}
 	if !res.Committed {
@@ -170,8 +216,17 @@ func (o *opsChain) guard(c echo.Context, next echo.HandlerFunc, now time.Time) (
 	} else {
 		setHeaderFields(c.Response().Header(), o.security)
 	}
+	if q := req.URL.RawQuery; q != "" && strings.ContainsAny(q, ";%") {
+		if err := checkQuery(q); err != nil {
+			return err
+		}
+	}
 	path := req.URL.Path
-	if !exemptFromLimits(path) {
+	if quietPath(path) {
+		if err := o.checkProbe(c, now); err != nil {
+			return err
+		}
+	} else {
 		if ok, err := o.acquire(c); !ok {
 			return err
 		}
@@ -361,7 +416,7 @@ func (s *server) finish(c echo.Context, req *http.Request, ctx context.Context, 
 // metrics); requests that matched no route share one label.
 func routeLabel(c echo.Context) string {
 	p := c.Path()
-	if p == "" || c.Response().Status == http.StatusNotFound && (p == "/*" || strings.HasSuffix(p, "/*") && p != "/static*") {
+	if p == "" || c.Response().Status == http.StatusNotFound && (p == "/*" || strings.HasSuffix(p, "/*") && p != "/static/*") {
 		return "unmatched"
 	}
 	return p
@@ -582,9 +637,35 @@ func setHeaderFields(h http.Header, fields []headerField) {
 	}
 }
 
-// exemptFromLimits are served even under overload, so that probes tell the
-// truth and the operator can watch what is happening.
-func exemptFromLimits(path string) bool { return quietPath(path) }
+// Probes and scrapes are served even under overload, so that they tell the
+// truth and the operator can watch what is happening; they have a small
+// budget of their own per client instead, and answer from cached state.
+const (
+	probeRate  = 5  // per second and client
+	probeBurst = 20 // at once
+)
+
+func (o *opsChain) checkProbe(c echo.Context, now time.Time) error {
+	a := ClientAddr(c.Request(), o.s.Ops.TrustedProxies)
+	if wait := o.probes.reserve(rateKey(a), now); wait > 0 {
+		return o.tooMany(c, "probe_limit", wait)
+	}
+	return nil
+}
+
+// checkQuery refuses a query string that the handlers would read only in
+// part: Go drops pairs with ";" separators and bad escapes silently.
+func checkQuery(q string) error {
+	_, err := url.ParseQuery(q)
+	switch {
+	case err == nil:
+		return nil
+	case strings.Contains(err.Error(), "semicolon"):
+		return echo.NewHTTPError(http.StatusBadRequest, "Der Query-String ist fehlerhaft: „;“ trennt keine Parameter, bitte „&“ verwenden.")
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Der Query-String ist fehlerhaft: ungültige Prozent-Kodierung.")
+	}
+}
 
 // acquire takes a slot of the concurrency limit; with ok the caller gives
 // it back to o.inFlight. A request that finds no free slot within QueueWait

@@ -39,7 +39,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{http.MethodGet, "/api/v1/stats/", 301},
 		{http.MethodDelete, "/api/v1/stats", 0}, // 404 or 405: either way with headers
 		{http.MethodGet, "/healthz", 200},
-		{http.MethodGet, "/metrics", 200},
+		{http.MethodGet, "/metrics", 403}, // closed to remote clients by default
 	}
 	for _, tc := range cases {
 		rec := servertest.Serve(app, httptest.NewRequest(tc.method, tc.target, nil))
@@ -264,7 +264,7 @@ func TestOverloadIsAnswered503(t *testing.T) {
 	if code := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/api/v1/stats", nil)).Code; code != http.StatusOK {
 		t.Errorf("after the load: %d", code)
 	}
-	metrics := servertest.Serve(app, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String()
+	metrics := servertest.Serve(app, servertest.Local(httptest.NewRequest(http.MethodGet, "/metrics", nil))).Body.String()
 	if !strings.Contains(metrics, `efa_http_rejected_total{reason="overload"} 1`) {
 		t.Errorf("overload not counted:\n%s", servertest.GrepLines(metrics, "efa_http_rejected"))
 	}

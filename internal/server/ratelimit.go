@@ -120,13 +120,14 @@ func rateKey(a netip.Addr) netip.Addr {
 	return a
 }
 
-// limiters holds one token bucket per client address. Buckets unused for
-// idleAfter are swept, and the map never grows beyond maxClients.
-type limiters struct {
+// limiters holds one token bucket per key: a client address, or an API
+// token (by its hash). Buckets unused for idleAfter are swept, and the map
+// never grows beyond maxClients.
+type limiters[K comparable] struct {
 	mu        sync.Mutex
 	rate      rate.Limit
 	burst     int
-	clients   map[netip.Addr]*client
+	clients   map[K]*client
 	lastSweep time.Time
 }
 
@@ -140,13 +141,13 @@ const (
 	maxClients = 100_000
 )
 
-func newLimiters(perSecond float64, burst int) *limiters {
-	return &limiters{rate: rate.Limit(perSecond), burst: burst, clients: map[netip.Addr]*client{}, lastSweep: time.Now()}
+func newLimiters[K comparable](perSecond float64, burst int) *limiters[K] {
+	return &limiters[K]{rate: rate.Limit(perSecond), burst: burst, clients: map[K]*client{}, lastSweep: time.Now()}
 }
 
 // reserve takes one token for a and returns how long to wait when none is
 // left (0 means allowed).
-func (l *limiters) reserve(a netip.Addr, now time.Time) time.Duration {
+func (l *limiters[K]) reserve(a K, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.lastSweep) > time.Minute {
@@ -156,7 +157,8 @@ func (l *limiters) reserve(a netip.Addr, now time.Time) time.Duration {
 	if !ok && len(l.clients) >= maxClients {
 		// Under a flood of addresses the newcomers share one bucket until
 		// the next sweep makes room.
-		a = netip.Addr{}
+		var shared K
+		a = shared
 		c, ok = l.clients[a]
 	}
 	if !ok {
@@ -173,7 +175,7 @@ func (l *limiters) reserve(a netip.Addr, now time.Time) time.Duration {
 	return max(d, time.Millisecond)
 }
 
-func (l *limiters) sweep(now time.Time) {
+func (l *limiters[K]) sweep(now time.Time) {
 	l.lastSweep = now
 	cutoff := idleAfter
 	if len(l.clients) >= maxClients {
@@ -188,20 +190,20 @@ func (l *limiters) sweep(now time.Time) {
 }
 
 // checkRate answers 429 with Retry-After to a client that exceeds its rate
-// (no limiter: no limit). Probes and the metrics endpoint are exempt (the
-// caller checks those), and so are static assets, which a page load fetches
-// several of at once and which cost nothing.
+// (no limiter: no limit). Probes and the metrics endpoint have their own
+// limit (checkProbe), and static assets, which a page load fetches several
+// of at once and which cost nothing, have none.
 //
-// A client with a valid API token is never throttled, and once its token
-// is known valid it no longer uses up the budget of anonymous clients
-// behind the same address. A token
-// is looked up in the database only when the limit would apply, so floods
-// of invalid tokens cost no more than any other request; a token found
-// valid is then believed for tokenTrust without asking again (a machine
-// client that polls many times a second is above the anonymous rate all
-// the time, and a query per request would cost more than the answer). This
-// decides only about throttling: routes that need a token check it
-// themselves on every request.
+// A client with a valid API token has a budget of its own per token
+// (TokenRateLimit, higher than the anonymous one), so it neither uses up
+// nor depends on the budget of anonymous clients behind the same address.
+// A token is looked up in the database only when the anonymous limit would
+// apply, so floods of invalid tokens cost no more than any other request; a
+// token found valid is then believed for tokenTrust without asking again (a
+// machine client that polls many times a second is above the anonymous
+// rate all the time, and a query per request would cost more than the
+// answer). This decides only about throttling: routes that need a token
+// check it themselves on every request.
 func (o *opsChain) checkRate(c echo.Context, path string, now time.Time) error {
 	l := o.limiter
 	if l == nil || strings.HasPrefix(path, "/static/") {
@@ -212,28 +214,47 @@ func (o *opsChain) checkRate(c echo.Context, path string, now time.Time) error {
 	if hasToken {
 		key = maphash.String(o.validTokens.seed, secret)
 		if o.validTokens.trusted(key, now) {
-			return nil
+			return o.checkTokenRate(c, key, now)
 		}
 	}
 	a := ClientAddr(c.Request(), o.s.Ops.TrustedProxies)
 	wait := l.reserve(rateKey(a), now)
-	if wait == 0 || hasToken && o.validToken(c, secret, key, now) {
+	if wait == 0 {
 		return nil
 	}
-	o.s.metrics.rejected.WithLabelValues("rate_limit").Inc()
+	if hasToken && o.validToken(c, secret, key, now) {
+		return o.checkTokenRate(c, key, now)
+	}
+	return o.tooMany(c, "rate_limit", wait)
+}
+
+// checkTokenRate applies the budget of one valid API token.
+func (o *opsChain) checkTokenRate(c echo.Context, key uint64, now time.Time) error {
+	if o.tokenLimiter == nil {
+		return nil
+	}
+	if wait := o.tokenLimiter.reserve(key, now); wait > 0 {
+		return o.tooMany(c, "token_rate_limit", wait)
+	}
+	return nil
+}
+
+// tooMany answers 429 with Retry-After and counts the refusal.
+func (o *opsChain) tooMany(c echo.Context, reason string, wait time.Duration) error {
+	o.s.metrics.rejected.WithLabelValues(reason).Inc()
 	c.Response().Header().Set("Retry-After", retryAfter(wait))
 	return echo.NewHTTPError(http.StatusTooManyRequests)
 }
 
-// bearerToken is the secret of an "Authorization: Bearer" header.
+// bearerToken is the secret of an "Authorization: Bearer" header; the
+// scheme is case-insensitive (RFC 9110 11.1).
 func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header["Authorization"] // canonical key: no canonicalising per request
-	if len(h) == 0 {
+	if len(h) == 0 || len(h[0]) < len("Bearer ") || !strings.EqualFold(h[0][:len("Bearer ")], "Bearer ") {
 		return "", false
 	}
-	secret, ok := strings.CutPrefix(h[0], "Bearer ")
-	secret = strings.TrimSpace(secret)
-	return secret, ok && secret != ""
+	secret := strings.TrimSpace(h[0][len("Bearer "):])
+	return secret, secret != ""
 }
 
 // validToken asks the database whether secret is an active API token and

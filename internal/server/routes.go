@@ -6,7 +6,6 @@ import (
 	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/web"
-	"efa-register/static"
 )
 
 // routes registers every route of the application, in one place: the
@@ -26,7 +25,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/metrics", s.handleMetrics)
 
 	// Static assets (embedded)
-	e.StaticFS("/static", static.FS)
+	e.GET("/static/*", handleStatic)
 
 	// Pages
 	e.GET("/", w.HandleHome)

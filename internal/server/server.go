@@ -60,6 +60,7 @@ type server struct {
 	metrics  *metrics
 	api      *api.API
 	site     *web.Site
+	ready    readiness
 }
 
 // New returns the configured Echo instance with every route registered.

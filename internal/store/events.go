@@ -151,6 +151,17 @@ func (s *Store) LatestEvents(ctx context.Context, types []string, limit int) ([]
 	return evs, translate(err, "latest events")
 }
 
+// FirstEventAfter is when the first event after seq was written: how long
+// a follower at seq has been behind. ok is false when there is none.
+func (s *Store) FirstEventAfter(ctx context.Context, seq uint64) (at time.Time, ok bool, err error) {
+	var evs []catalog.Event
+	err = s.r.WithContext(ctx).Select("seq", "at").Where("seq > ?", seq).Order("seq").Limit(1).Find(&evs).Error
+	if err != nil || len(evs) == 0 {
+		return time.Time{}, false, translate(err, "event time")
+	}
+	return evs[0].At, true, nil
+}
+
 // LastEventSeq is the highest sequence number in the log (0 when empty).
 func (s *Store) LastEventSeq(ctx context.Context) (uint64, error) {
 	var seq uint64

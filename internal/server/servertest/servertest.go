@@ -517,3 +517,9 @@ func CloseShared() {
 		os.RemoveAll(f.dir)
 	}
 }
+
+// Local makes r come from a loopback address, as a scraper on the same host.
+func Local(r *http.Request) *http.Request {
+	r.RemoteAddr = "127.0.0.1:40000"
+	return r
+}
