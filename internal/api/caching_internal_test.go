@@ -54,7 +54,7 @@ func TestExportIsBuiltOncePerChange(t *testing.T) {
 	if again := fetch(); again != first || s.api.export.builds.Load() != 1 {
 		t.Fatalf("unchanged state rebuilt: %d builds", s.api.export.builds.Load())
 	}
-	if _, err := st.CreateSolution(ctx, "test", store.SolutionInput{Solution: catalog.Solution{Slug: "einmal", Name: "Einmal",
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), store.SolutionInput{Solution: catalog.Solution{Slug: "einmal", Name: "Einmal",
 		Status: catalog.SolutionLive, Verified: catalog.VerifiedNo}}); err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestConditionalRequests(t *testing.T) {
 		before[target] = seen{etag, etagGz, lm}
 	}
 
-	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("etag-probe", "ETag-Probe")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolutionInput("etag-probe", "ETag-Probe")); err != nil {
 		t.Fatal(err)
 	}
 	for _, target := range targets {
@@ -118,7 +118,7 @@ func TestNewsFeedsParseAndShowTheLatestChange(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
 	cl := newClient(t, server.New(server.Deps{Store: st, Version: "test", PublicURL: "https://efa.example.de/"}))
-	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("feed-probe", "Feed-Probe")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolutionInput("feed-probe", "Feed-Probe")); err != nil {
 		t.Fatal(err)
 	}
 	a, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "feed-probe", AdopterKind: catalog.KindGemeinde,

@@ -152,7 +152,7 @@ func (w *writer) step(ctx context.Context, n int) error {
 		in := newSolutionInput(slug, fmt.Sprintf("Sync %d/%d", w.id, n))
 		in.Solution.Maturity = new(int)
 		*in.Solution.Maturity = w.rng.IntN(5)
-		if _, err = w.st.CreateSolution(ctx, fmt.Sprintf("writer-%d", w.id), in); err == nil {
+		if _, err = w.st.CreateSolution(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), in); err == nil {
 			w.slugs = append(w.slugs, slug)
 		}
 	case r < 5:
@@ -161,11 +161,11 @@ func (w *writer) step(ctx context.Context, n int) error {
 		in := newSolutionInput(slug, fmt.Sprintf("Sync %s, Stand %d", slug, n))
 		in.Solution.Status = catalog.SolutionStatuses[w.rng.IntN(len(catalog.SolutionStatuses))]
 		in.ProviderKey = []string{"06", "05", "14"}[w.rng.IntN(3)]
-		_, err = w.st.UpdateSolution(ctx, fmt.Sprintf("writer-%d", w.id), slug, in)
+		_, err = w.st.UpdateSolution(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), slug, in)
 	case r < 6:
 		op = "delete solution"
 		i := w.rng.IntN(len(w.slugs))
-		err = w.st.DeleteSolution(ctx, fmt.Sprintf("writer-%d", w.id), w.slugs[i])
+		err = w.st.DeleteSolution(ctx, catalog.SystemPrincipal(fmt.Sprintf("writer-%d", w.id)), w.slugs[i])
 		w.slugs = append(w.slugs[:i], w.slugs[i+1:]...)
 	case r < 8:
 		op = "register adoption"

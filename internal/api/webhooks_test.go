@@ -98,7 +98,7 @@ func TestWebhookSignsRetriesAndLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("hook-probe", "Hook-Probe")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolutionInput("hook-probe", "Hook-Probe")); err != nil {
 		t.Fatal(err)
 	}
 	// The registration itself is an event (the audit trail) without a record.
@@ -199,7 +199,7 @@ func TestWebhookGoesOnlyToTheRegisteredURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("umleitung", "Umleitung")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolutionInput("umleitung", "Umleitung")); err != nil {
 		t.Fatal(err)
 	}
 	d := api.NewWebhookDispatcher(st, nil)
@@ -281,7 +281,7 @@ func TestWebhookDispatcherRunDelivers(t *testing.T) {
 	if _, err := st.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "", AdopterKind: catalog.KindLand, AdopterKey: "05"}); err == nil {
 		t.Fatal("an invalid adoption was accepted")
 	}
-	if _, err := st.CreateSolution(ctx, "test", newSolutionInput("lauf", "Lauf")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolutionInput("lauf", "Lauf")); err != nil {
 		t.Fatal(err)
 	}
 	select {

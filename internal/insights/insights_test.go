@@ -55,7 +55,7 @@ func newFixture(t *testing.T) (*store.Store, *insights.Engine) {
 		t.Fatal(err)
 	}
 	sol := func(slug, land string, ids []string, build, yearly *int64, key string) {
-		_, err := st.CreateSolution(ctx, "test", store.SolutionInput{Solution: catalog.Solution{Slug: slug, Name: slug, Status: catalog.SolutionLive,
+		_, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), store.SolutionInput{Solution: catalog.Solution{Slug: slug, Name: slug, Status: catalog.SolutionLive,
 			Verified: catalog.VerifiedNo, BuildCostEUR: build, YearlyCostEUR: yearly, CostSharing: key}, ProviderKind: catalog.KindLand, ProviderKey: land, OZGIDs: ids})
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestCoverageFollowsWrites(t *testing.T) {
 		t.Errorf("Südland after writes = %+v", rows[1])
 	}
 	// Deleting alpha removes its adoptions from every counter.
-	if err := st.DeleteSolution(ctx, "test", "alpha"); err != nil {
+	if err := st.DeleteSolution(ctx, catalog.SystemPrincipal("test"), "alpha"); err != nil {
 		t.Fatal(err)
 	}
 	e.CatchUp(ctx)
@@ -179,7 +179,7 @@ func TestSavingsByCostSharingKey(t *testing.T) {
 		{"equal", 1500000 - 100000 - 500000.0/3, 1500000 - 100000 - 500000.0/3},
 	}
 	for _, c := range cases {
-		if _, err := st.UpdateSolution(ctx, "test", "alpha", store.SolutionInput{Solution: catalog.Solution{Name: "alpha", Status: catalog.SolutionLive,
+		if _, err := st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), "alpha", store.SolutionInput{Solution: catalog.Solution{Name: "alpha", Status: catalog.SolutionLive,
 			Verified: catalog.VerifiedNo, BuildCostEUR: ptr[int64](1000000), YearlyCostEUR: ptr[int64](100000), CostSharing: c.key},
 			ProviderKind: catalog.KindLand, ProviderKey: "01", OZGIDs: []string{"10001", "10002"}}); err != nil {
 			t.Fatal(err)
@@ -199,7 +199,7 @@ func TestSavingsByCostSharingKey(t *testing.T) {
 		}
 	}
 	// Without yearly costs alpha is not quantifiable either.
-	st.UpdateSolution(ctx, "test", "alpha", store.SolutionInput{Solution: catalog.Solution{Name: "alpha", Status: catalog.SolutionLive,
+	st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), "alpha", store.SolutionInput{Solution: catalog.Solution{Name: "alpha", Status: catalog.SolutionLive,
 		Verified: catalog.VerifiedNo, BuildCostEUR: ptr[int64](1000000), CostSharing: "equal"}, ProviderKind: catalog.KindLand, ProviderKey: "01", OZGIDs: []string{"10001"}})
 	e.CatchUp(ctx)
 	if sv := e.Savings(); sv.Quantified != 0 || sv.NotQuantifiable != 3 || sv.Total != 0 {

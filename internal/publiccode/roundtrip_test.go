@@ -65,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 	in.Solution.RepositoryURL = "https://gitlab.opencode.de/ozg/wohngeld.git"
 	in.Solution.AccessURL = "https://wohngeld.example/antrag?land=nw#start"
 	in.Solution.ContactEmail = "wohngeld@mhkbd.nrw.example"
-	if _, err := st.UpdateSolution(ctx, "test", sol.Slug, in); err != nil {
+	if _, err := st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), sol.Slug, in); err != nil {
 		t.Fatal(err)
 	}
 	// A Kreis and a Land as adopters, and one adopter whose claim the provider disputed.
@@ -80,7 +80,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	other, _ := st.SolutionBySlug(ctx, "i-kfz")
 	other.Status = catalog.SolutionUnknown
-	if _, err := st.UpdateSolution(ctx, "test", other.Slug, store.SolutionInput{Solution: other, ProviderKind: other.Provider.Kind,
+	if _, err := st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), other.Slug, store.SolutionInput{Solution: other, ProviderKind: other.Provider.Kind,
 		ProviderKey: other.Provider.Key, OZGIDs: other.OZGIDs()}); err != nil {
 		t.Fatal(err)
 	}

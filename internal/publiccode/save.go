@@ -13,7 +13,7 @@ const UsedBySource = "publiccode.yml usedBy"
 
 // Saver is what Save writes through; *store.Store has it.
 type Saver interface {
-	CreateSolution(ctx context.Context, actor string, in store.SolutionInput) (catalog.Solution, error)
+	CreateSolution(ctx context.Context, p catalog.Principal, in store.SolutionInput) (catalog.Solution, error)
 	ClaimAdoptions(ctx context.Context, p catalog.Principal, inputs []store.AdoptionInput, mode store.BatchMode) ([]store.BatchRow, bool, error)
 }
 
@@ -48,7 +48,7 @@ type SaveResult struct {
 // is reported, never silently left out.
 func Save(ctx context.Context, sv Saver, p catalog.Principal, d *Draft, providerKind catalog.OrgKind, providerKey string, adopters []Chosen) (SaveResult, error) {
 	var res SaveResult
-	sol, err := sv.CreateSolution(ctx, p.Actor(), store.SolutionInput{Solution: d.Solution, ProviderKind: providerKind, ProviderKey: providerKey, OZGIDs: d.OZGIDs})
+	sol, err := sv.CreateSolution(ctx, p, store.SolutionInput{Solution: d.Solution, ProviderKind: providerKind, ProviderKey: providerKey, OZGIDs: d.OZGIDs})
 	if err != nil {
 		return res, err
 	}

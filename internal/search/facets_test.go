@@ -209,7 +209,7 @@ func TestFacetsFollowEdits(t *testing.T) {
 		if sol.Provider != nil {
 			in.ProviderKind, in.ProviderKey = sol.Provider.Kind, sol.Provider.Key
 		}
-		if _, err := st.UpdateSolution(ctx, "test", slug, in); err != nil {
+		if _, err := st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), slug, in); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -41,7 +41,7 @@ func TestColumnsFollowWritesAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := st.CreateSolution(ctx, "test", newSolution("spaltentest", "Zählsonde Spaltentest", "Prüft die Facettenspalten", "10160")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("spaltentest", "Zählsonde Spaltentest", "Prüft die Facettenspalten", "10160")); err != nil {
 		t.Fatal(err)
 	}
 	for _, land := range []string{"01", "02", "03", "04", "05", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16"} {
@@ -50,7 +50,7 @@ func TestColumnsFollowWritesAndDeletes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := st.DeleteSolution(ctx, "test", "elster"); err != nil {
+	if err := st.DeleteSolution(ctx, catalog.SystemPrincipal("test"), "elster"); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.CatchUp(ctx); err != nil {

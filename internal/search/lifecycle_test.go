@@ -187,7 +187,7 @@ func TestWriteWhileClosedIsSearchableAfterStart(t *testing.T) {
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSolution(ctx, "test", newSolution("hundesteuer-online", "Hundesteuer online anmelden", "Anmeldung und Abmeldung der Hundesteuer", "10160")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("hundesteuer-online", "Hundesteuer online anmelden", "Anmeldung und Abmeldung der Hundesteuer", "10160")); err != nil {
 		t.Fatal(err)
 	}
 	ix = reopen(t, dir, st)
@@ -229,7 +229,7 @@ func TestFollowAppliesEachCommit(t *testing.T) {
 		return res
 	}
 
-	if _, err := st.CreateSolution(ctx, "test", newSolution("schornsteinfeger-online", "Schornsteinfegerbescheid digital", "Feuerstättenschau online", "10160")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("schornsteinfeger-online", "Schornsteinfegerbescheid digital", "Feuerstättenschau online", "10160")); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("the new solution", func() bool { return find(search.Query{Text: "Schornsteinfeger"}).Total == 1 })
@@ -246,7 +246,7 @@ func TestFollowAppliesEachCommit(t *testing.T) {
 
 	// An update changes what is found.
 	in := newSolution("schornsteinfeger-online", "Kehrbuch digital", "Feuerstättenschau online", "10160")
-	if _, err := st.UpdateSolution(ctx, "test", "schornsteinfeger-online", in); err != nil {
+	if _, err := st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), "schornsteinfeger-online", in); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("the update", func() bool { return find(search.Query{Text: "Kehrbuch"}).Total == 1 })
@@ -254,7 +254,7 @@ func TestFollowAppliesEachCommit(t *testing.T) {
 		t.Errorf("old name still found %d times", n)
 	}
 
-	if err := st.DeleteSolution(ctx, "test", "schornsteinfeger-online"); err != nil {
+	if err := st.DeleteSolution(ctx, catalog.SystemPrincipal("test"), "schornsteinfeger-online"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("the deletion", func() bool { return find(search.Query{Text: "Kehrbuch"}).Total == 0 })
@@ -269,7 +269,7 @@ func TestReadyOnlyWhenCaughtUp(t *testing.T) {
 		t.Fatalf("fresh index not ready: %v", err)
 	}
 	// Nobody follows: the index lags behind this write.
-	if _, err := st.CreateSolution(ctx, "test", newSolution("laermschutz", "Lärmschutzantrag", "")); err != nil {
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("laermschutz", "Lärmschutzantrag", "")); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Ready(ctx); err == nil {

@@ -66,12 +66,12 @@ func TestChangesMapEventsToCurrentObjects(t *testing.T) {
 	s := storetest.Seeded(t)
 	start := head(t, s)
 
-	if _, err := s.CreateSolution(ctx, "test", newSolution("feed-eins")); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("feed-eins")); err != nil {
 		t.Fatal(err)
 	}
 	in := newSolution("feed-eins")
 	in.Solution.Name = "Feed Eins, umbenannt"
-	if _, err := s.UpdateSolution(ctx, "test", "feed-eins", in); err != nil {
+	if _, err := s.UpdateSolution(ctx, catalog.SystemPrincipal("test"), "feed-eins", in); err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "feed-eins", AdopterKind: catalog.KindGemeinde,
@@ -79,10 +79,10 @@ func TestChangesMapEventsToCurrentObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateSolution(ctx, "test", newSolution("feed-zwei")); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("feed-zwei")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteSolution(ctx, "test", "feed-zwei"); err != nil {
+	if err := s.DeleteSolution(ctx, catalog.SystemPrincipal("test"), "feed-zwei"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -180,17 +180,17 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 func TestLatestActivity(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Seeded(t)
-	if _, err := s.CreateSolution(ctx, "test", newSolution("aktuell")); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("aktuell")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("test"), store.AdoptionInput{SolutionSlug: "aktuell", AdopterKind: catalog.KindLand,
 		AdopterKey: "14", Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateSolution(ctx, "test", newSolution("geloescht")); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("geloescht")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteSolution(ctx, "test", "geloescht"); err != nil {
+	if err := s.DeleteSolution(ctx, catalog.SystemPrincipal("test"), "geloescht"); err != nil {
 		t.Fatal(err)
 	}
 	items, err := s.LatestActivity(ctx, 20)
@@ -281,7 +281,7 @@ func TestHeadReader(t *testing.T) {
 	if err != nil || before != head(t, s) {
 		t.Fatalf("head %d, %v; want %d", before, err, head(t, s))
 	}
-	if _, err := s.CreateSolution(ctx, "test", newSolution("kopf")); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), newSolution("kopf")); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := h.Head(ctx)

@@ -188,11 +188,15 @@ func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
 }
 
 // CreateSolution validates and stores a new solution and appends its event.
-func (s *Store) CreateSolution(ctx context.Context, actor string, in SolutionInput) (catalog.Solution, error) {
+// p must act for the provider (catalog.Principal.CanEditSolution).
+func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in SolutionInput) (catalog.Solution, error) {
 	var out catalog.Solution
-	err := s.write(ctx, actor, func(t *tx) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		sol, err := in.resolve(t)
 		if err != nil {
+			return err
+		}
+		if err := t.mayEditSolution(p, sol); err != nil {
 			return err
 		}
 		var n int64
@@ -223,17 +227,24 @@ func (s *Store) CreateSolution(ctx context.Context, actor string, in SolutionInp
 }
 
 // UpdateSolution replaces the fields of the solution with the given slug
-// (the slug itself stays) and appends an event with what changed.
-func (s *Store) UpdateSolution(ctx context.Context, actor, slug string, in SolutionInput) (catalog.Solution, error) {
+// (the slug itself stays) and appends an event with what changed. p must
+// act for the provider before and after the change.
+func (s *Store) UpdateSolution(ctx context.Context, p catalog.Principal, slug string, in SolutionInput) (catalog.Solution, error) {
 	var out catalog.Solution
-	err := s.write(ctx, actor, func(t *tx) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		var old catalog.Solution
 		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+			return err
+		}
+		if err := t.mayEditSolution(p, old); err != nil {
 			return err
 		}
 		in.Solution.Slug = slug
 		sol, err := in.resolve(t)
 		if err != nil {
+			return err
+		}
+		if err := t.mayEditSolution(p, sol); err != nil {
 			return err
 		}
 		sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
@@ -257,11 +268,14 @@ func (s *Store) UpdateSolution(ctx context.Context, actor, slug string, in Solut
 }
 
 // DeleteSolution removes a solution and its adoptions, appending a delete
-// event for each.
-func (s *Store) DeleteSolution(ctx context.Context, actor, slug string) error {
-	err := s.write(ctx, actor, func(t *tx) error {
+// event for each. p must act for the provider.
+func (s *Store) DeleteSolution(ctx context.Context, p catalog.Principal, slug string) error {
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		var old catalog.Solution
 		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+			return err
+		}
+		if err := t.mayEditSolution(p, old); err != nil {
 			return err
 		}
 		var adoptions []catalog.Adoption
@@ -283,6 +297,23 @@ func (s *Store) DeleteSolution(ctx context.Context, actor, slug string) error {
 		return err
 	})
 	return translate(err, fmt.Sprintf("delete solution %q", slug))
+}
+
+// mayEditSolution is the permission check of every solution write: the
+// principal acts for the solution's provider (admins and the register
+// itself for any).
+func (t *tx) mayEditSolution(p catalog.Principal, sol catalog.Solution) error {
+	if sol.Provider == nil && sol.ProviderID != nil {
+		var prov catalog.Organisation
+		if err := t.db.First(&prov, *sol.ProviderID).Error; err != nil {
+			return err
+		}
+		sol.Provider = &prov
+	}
+	if !p.CanEditSolution(sol) {
+		return fmt.Errorf("solution %q for %s: %w", sol.Slug, p.Actor(), catalog.ErrForbidden)
+	}
+	return nil
 }
 
 // slugUsed reports whether the event log knows the slug: identifiers of

@@ -131,7 +131,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 		Solution:     catalog.Solution{Slug: "test-loesung", Name: "Testlösung", Status: catalog.SolutionPilot, Verified: catalog.VerifiedNo},
 		ProviderKind: catalog.KindLand, ProviderKey: "06", OZGIDs: []string{"10092"},
 	}
-	if _, err := s.CreateSolution(ctx, "user:test", in); err != nil {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("user:test"), in); err != nil {
 		t.Fatal(err)
 	}
 	if n := countEvents(t, s) - start; n != 1 || lastAction() != catalog.ActionCreate {
@@ -139,7 +139,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	}
 	in.Solution.Summary = "Neu"
 	in.OZGIDs = []string{"10092", "10000"}
-	sol, err := s.UpdateSolution(ctx, "user:test", "test-loesung", in)
+	sol, err := s.UpdateSolution(ctx, catalog.SystemPrincipal("user:test"), "test-loesung", in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 		t.Errorf("update changes = %+v, want ozgIds and summary", changes)
 	}
 	// An update without changes writes nothing.
-	if _, err := s.UpdateSolution(ctx, "user:test", "test-loesung", in); err != nil {
+	if _, err := s.UpdateSolution(ctx, catalog.SystemPrincipal("user:test"), "test-loesung", in); err != nil {
 		t.Fatal(err)
 	}
 	if n := countEvents(t, s) - start; n != 2 {
@@ -177,7 +177,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	if n := countEvents(t, s) - start; n != 4 || lastAction() != catalog.ActionUpdate {
 		t.Fatalf("adoption update: %d", n)
 	}
-	if err := s.DeleteSolution(ctx, "user:test", "test-loesung"); err != nil {
+	if err := s.DeleteSolution(ctx, catalog.SystemPrincipal("user:test"), "test-loesung"); err != nil {
 		t.Fatal(err)
 	}
 	// Deleting the solution deletes its adoption first: two delete events.
@@ -189,7 +189,7 @@ func TestWritesAppendOneEventEach(t *testing.T) {
 	}
 	// The slug of a deleted solution is never given out again.
 	var ve *catalog.ValidationError
-	if _, err := s.CreateSolution(ctx, "user:test", in); !errors.As(err, &ve) || !strings.Contains(ve.Fields["slug"], "nicht wiederverwendet") {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("user:test"), in); !errors.As(err, &ve) || !strings.Contains(ve.Fields["slug"], "nicht wiederverwendet") {
 		t.Errorf("reusing a deleted slug: %v", err)
 	}
 }
@@ -210,13 +210,13 @@ func TestValidationWritesNothing(t *testing.T) {
 		{"empty name", "name", "Bitte geben Sie einen Namen an.", func() error {
 			in := valid()
 			in.Solution.Name = "  "
-			_, err := s.CreateSolution(ctx, "t", in)
+			_, err := s.CreateSolution(ctx, catalog.SystemPrincipal("t"), in)
 			return err
 		}},
 		{"unknown OZG-ID", "ozgIds", "Unbekannte OZG-ID 99999.", func() error {
 			in := valid()
 			in.OZGIDs = []string{"99999"}
-			_, err := s.CreateSolution(ctx, "t", in)
+			_, err := s.CreateSolution(ctx, catalog.SystemPrincipal("t"), in)
 			return err
 		}},
 		{"bad ARS", "key", "Der Regionalschlüssel (ARS) muss aus 12 Ziffern bestehen.", func() error {
@@ -260,14 +260,14 @@ func TestRolledBackWriteLeavesNoEvent(t *testing.T) {
 	s := openSeeded(t)
 	start := countEvents(t, s)
 	in := store.SolutionInput{Solution: catalog.Solution{Slug: "elster", Name: "Doppelt", Status: catalog.SolutionLive, Verified: catalog.VerifiedNo}}
-	if _, err := s.CreateSolution(ctx, "t", in); !errors.Is(err, catalog.ErrInvalid) {
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("t"), in); !errors.Is(err, catalog.ErrInvalid) {
 		t.Fatalf("duplicate slug: %v", err)
 	}
 	// Cancelled context: the transaction never commits.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	in.Solution.Slug = "abgebrochen"
-	if _, err := s.CreateSolution(cctx, "t", in); err == nil {
+	if _, err := s.CreateSolution(cctx, catalog.SystemPrincipal("t"), in); err == nil {
 		t.Fatal("write with cancelled context succeeded")
 	}
 	if n := countEvents(t, s); n != start {

@@ -30,16 +30,16 @@ func TestTextLimitsOnWrite(t *testing.T) {
 			t.Errorf("%s: %v, want a message for %s", what, err, field)
 		}
 	}
-	_, err = s.CreateSolution(ctx, "user:test", store.SolutionInput{Solution: sol})
+	_, err = s.CreateSolution(ctx, catalog.SystemPrincipal("user:test"), store.SolutionInput{Solution: sol})
 	refused("create with 1.9 MB partners", "partners", err)
 
 	upd := before
 	upd.Name = "Wohngeld \xff\xfe"
-	_, err = s.UpdateSolution(ctx, "user:test", before.Slug, store.SolutionInput{Solution: upd, OZGIDs: before.OZGIDs()})
+	_, err = s.UpdateSolution(ctx, catalog.SystemPrincipal("user:test"), before.Slug, store.SolutionInput{Solution: upd, OZGIDs: before.OZGIDs()})
 	refused("update with invalid UTF-8 name", "name", err)
 	upd = before
 	upd.Costs = strings.Repeat("€", catalog.MaxCosts+1)
-	_, err = s.UpdateSolution(ctx, "user:test", before.Slug, store.SolutionInput{Solution: upd, OZGIDs: before.OZGIDs()})
+	_, err = s.UpdateSolution(ctx, catalog.SystemPrincipal("user:test"), before.Slug, store.SolutionInput{Solution: upd, OZGIDs: before.OZGIDs()})
 	refused("update with long costs", "costs", err)
 
 	org, err := s.OrganisationByKey(ctx, catalog.KindGemeinde, "010010000000")

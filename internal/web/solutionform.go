@@ -307,11 +307,11 @@ func (s *Site) HandleSolutionSave(c echo.Context) error {
 		if slug == "" {
 			in.Solution.Verified, in.Solution.VerifiedNote = catalog.VerifiedPartial, "Selbstauskunft des Anbieters, nicht redaktionell geprüft"
 			in.Solution.Source = "Registrierung im EfA-Register"
-			sol, err = s.Store.CreateSolution(ctx, p.Actor(), in)
+			sol, err = s.Store.CreateSolution(ctx, p, in)
 		} else {
 			in.Solution.Verified, in.Solution.VerifiedNote, in.Solution.Source = existing.Verified, existing.VerifiedNote, existing.Source
 			in.Solution.KnownAdopters = existing.KnownAdopters
-			sol, err = s.Store.UpdateSolution(ctx, p.Actor(), slug, in)
+			sol, err = s.Store.UpdateSolution(ctx, p, slug, in)
 		}
 		var ve *catalog.ValidationError
 		switch {
@@ -355,7 +355,7 @@ func (s *Site) HandleSolutionDelete(c echo.Context) error {
 	if c.FormValue("bestaetigung") != "ja" {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Bitte bestätigen Sie das Löschen.")
 	}
-	if err := s.Store.DeleteSolution(ctx, p.Actor(), sol.Slug); err != nil {
+	if err := s.Store.DeleteSolution(ctx, p, sol.Slug); err != nil {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("„%s“ wurde gelöscht.", sol.Name))
