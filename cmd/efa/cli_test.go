@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -184,6 +185,19 @@ func TestREADMEListsEveryCommand(t *testing.T) {
 	for _, c := range commands() {
 		if !regexp.MustCompile(`(?m)^efa \[?` + regexp.QuoteMeta(c.name) + `\b`).MatchString(section) {
 			t.Errorf("README's command list lacks efa %s", c.name)
+		}
+	}
+}
+
+func TestBrowsableAddr(t *testing.T) {
+	for addr, want := range map[*net.TCPAddr]string{
+		{IP: net.IPv6unspecified, Port: 8080}:      "localhost:8080",
+		{IP: net.IPv4zero, Port: 8080}:             "localhost:8080",
+		{IP: net.IPv4(127, 0, 0, 1), Port: 9}:      "127.0.0.1:9",
+		{IP: net.ParseIP("2001:db8::1"), Port: 80}: "[2001:db8::1]:80",
+	} {
+		if got := browsableAddr(addr); got != want {
+			t.Errorf("browsableAddr(%v) = %q, want %q", addr, got, want)
 		}
 	}
 }

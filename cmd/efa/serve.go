@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -100,7 +101,7 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return fmt.Errorf("kann nicht auf %s lauschen: %w", cfg.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", buildVersion())
-	fmt.Fprintf(stdout, "EfA-Register läuft auf http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "EfA-Register läuft auf http://%s\n", browsableAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -119,4 +120,13 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	return nil
+}
+
+// browsableAddr is the address to open in a browser: localhost for a
+// listener on all interfaces (":8080" listens on "[::]:8080").
+func browsableAddr(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", strconv.Itoa(t.Port))
+	}
+	return a.String()
 }
