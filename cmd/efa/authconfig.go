@@ -24,7 +24,7 @@ func loadAuth(getenv func(string) string) (server.AuthConfig, error) {
 	if v := getenv("EFA_COOKIE_SECURE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return a, fmt.Errorf("EFA_COOKIE_SECURE=%q: want true or false: %w", v, errUsage)
+			return a, fmt.Errorf("EFA_COOKIE_SECURE=%q: erwartet true oder false: %w", v, errUsage)
 		}
 		a.CookieSecure = b
 	}
@@ -32,13 +32,13 @@ func loadAuth(getenv func(string) string) (server.AuthConfig, error) {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < time.Minute {
-				return a, fmt.Errorf("%s=%q: want a duration of at least 1m, e.g. 30m or 12h: %w", name, v, errUsage)
+				return a, fmt.Errorf("%s=%q: erwartet eine Dauer von mindestens 1m, z. B. 30m oder 12h: %w", name, v, errUsage)
 			}
 			*dst = d
 		}
 	}
 	if a.IdleTimeout > a.Lifetime {
-		return a, fmt.Errorf("EFA_SESSION_IDLE must not exceed EFA_SESSION_LIFETIME: %w", errUsage)
+		return a, fmt.Errorf("EFA_SESSION_IDLE darf nicht länger sein als EFA_SESSION_LIFETIME: %w", errUsage)
 	}
 	a.OIDC = server.OIDCConfig{Issuer: getenv("EFA_OIDC_ISSUER"), ClientID: getenv("EFA_OIDC_CLIENT_ID"),
 		ClientSecret: getenv("EFA_OIDC_CLIENT_SECRET"), RedirectURL: getenv("EFA_OIDC_REDIRECT_URL")}
@@ -49,7 +49,7 @@ func loadAuth(getenv func(string) string) (server.AuthConfig, error) {
 		}
 	}
 	if set != 0 && set != 4 {
-		return a, fmt.Errorf("OIDC needs EFA_OIDC_ISSUER, EFA_OIDC_CLIENT_ID, EFA_OIDC_CLIENT_SECRET and EFA_OIDC_REDIRECT_URL together: %w", errUsage)
+		return a, fmt.Errorf("OIDC braucht EFA_OIDC_ISSUER, EFA_OIDC_CLIENT_ID, EFA_OIDC_CLIENT_SECRET und EFA_OIDC_REDIRECT_URL zusammen: %w", errUsage)
 	}
 	return a, nil
 }
@@ -81,14 +81,14 @@ func loadSavings(getenv func(string) string) (insights.SavingsConfig, error) {
 	if v := getenv("EFA_SAVINGS_YEARS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 30 {
-			return cfg, fmt.Errorf("EFA_SAVINGS_YEARS=%q: want a whole number of years from 1 to 30: %w", v, errUsage)
+			return cfg, fmt.Errorf("EFA_SAVINGS_YEARS=%q: erwartet eine ganze Zahl von Jahren von 1 bis 30: %w", v, errUsage)
 		}
 		cfg.Years = n
 	}
 	if v := getenv("EFA_SAVINGS_ONBOARDING_SHARE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 || f > 1 {
-			return cfg, fmt.Errorf("EFA_SAVINGS_ONBOARDING_SHARE=%q: want a share from 0 to 1, e.g. 0.1: %w", v, errUsage)
+			return cfg, fmt.Errorf("EFA_SAVINGS_ONBOARDING_SHARE=%q: erwartet einen Anteil von 0 bis 1, z. B. 0.1: %w", v, errUsage)
 		}
 		cfg.OnboardingShare = f
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"efa-register/internal/store"
 )
@@ -11,20 +12,27 @@ import (
 // cmdBackup writes a consistent copy of the database while the server keeps
 // running and writing.
 func cmdBackup(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", "Writes a consistent copy of the database to FILE (SQLite VACUUM INTO). Runs while efa serve\n"+
-		"keeps serving and writing; the copy holds every change committed before it started.\n"+
-		"FILE must not exist. Usage: efa backup [flags] FILE", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
+	fs := newFlags("backup", "Schreibt eine konsistente Kopie der Datenbank nach DATEI (SQLite VACUUM INTO), auch während\n"+
+		"efa serve weiter ausliefert und schreibt; die Kopie enthält jede Änderung, die vor ihrem Beginn\n"+
+		"gespeichert war. DATEI darf noch nicht existieren.", stderr)
+	fs.Operands = "DATEI"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return fmt.Errorf("backup needs exactly one FILE: %w", errUsage)
+	switch fs.NArg() {
+	case 0:
+		return fs.fail("DATEI fehlt: wohin soll die Sicherung geschrieben werden?")
+	case 1:
+	default:
+		return fs.fail("nur eine DATEI erwartet, nicht %d Argumente", fs.NArg())
+	}
+	if _, err := os.Stat(fs.Arg(0)); err == nil {
+		return fmt.Errorf("backup: %s gibt es schon; eine Sicherung überschreibt nichts", fs.Arg(0))
 	}
 	rep, err := store.Backup(ctx, cfg.dbPath(), fs.Arg(0))
 	if err != nil {
-		return err
+		return fmt.Errorf("backup: Sicherung fehlgeschlagen: %w", err)
 	}
 	fmt.Fprintf(stdout, "Sicherung %s geschrieben: %.1f MB, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen, integrity_check ok (%.2f s)\n",
 		fs.Arg(0), float64(rep.Bytes)/1e6, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions, rep.Duration.Seconds())

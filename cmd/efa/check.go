@@ -14,38 +14,54 @@ import (
 )
 
 // errCheckFailed means efa check found a problem; main exits with 1.
-var errCheckFailed = errors.New("check failed")
+var errCheckFailed = errors.New("Prüfung nicht bestanden")
 
 // cmdCheck verifies the database (integrity and foreign keys) and the
 // search index against it.
 func cmdCheck(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "Checks the database (PRAGMA integrity_check, foreign_key_check) and the search index\n"+
-		"against it. Exits with status 1 when it finds a problem. Safe while efa serve runs.", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database and search index (EFA_DATA_DIR)")
+	fs := newFlags("check", "Prüft die Datenbank (PRAGMA integrity_check, foreign_key_check) und den Suchindex gegen sie.\n"+
+		"Endet mit Status 1, wenn es ein Problem findet. Darf neben efa serve laufen; dann bleibt der\n"+
+		"Suchindex ungeprüft, weil efa serve ihn offen hält.", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank und des Suchindex (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fs.fail("erwartet keine Argumente")
+	}
 	rep, err := store.Check(ctx, cfg.dbPath())
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	fmt.Fprintf(stdout, "Datenbank %s: %.1f MB, SQLite %s, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen\n",
+		cfg.dbPath(), float64(rep.Bytes)/1e6, rep.SQLiteVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
+	dbProblems := report(stdout, "integrity_check", rep.Integrity) + report(stdout, "foreign_key_check", rep.ForeignKeys)
+	if dbProblems > 0 {
+		fmt.Fprintln(stdout, "Suchindex: nicht geprüft, erst die Datenbank in Ordnung bringen (efa restore einer Sicherung)")
+		return fmt.Errorf("%d Problem(e) in der Datenbank: %w", dbProblems, errCheckFailed)
+	}
+	idx, err := checkIndex(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	problems := 0
-	fmt.Fprintf(stdout, "Datenbank %s: %.1f MB, SQLite %s, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen\n",
-		cfg.dbPath(), float64(rep.Bytes)/1e6, rep.SQLiteVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
-	problems += report(stdout, "integrity_check", rep.Integrity)
-	problems += report(stdout, "foreign_key_check", rep.ForeignKeys)
-	if problems == 0 {
-		idx, err := checkIndex(ctx, cfg, stdout)
-		if err != nil {
-			return err
-		}
-		problems += report(stdout, "Suchindex", idx)
+	if idx.skipped != "" {
+		// Only what was checked is reported as in order.
+		fmt.Fprintf(stdout, "Suchindex: nicht geprüft, %s\n", idx.skipped)
+		fmt.Fprintln(stdout, "Ergebnis: Datenbank in Ordnung; der Suchindex wurde nicht geprüft.")
+		return nil
 	}
-	if problems > 0 {
-		return fmt.Errorf("%d Problem(e) gefunden: %w", problems, errCheckFailed)
+	if n := report(stdout, "Suchindex", idx.problems); n > 0 {
+		return fmt.Errorf("%d Problem(e) im Suchindex: %w", n, errCheckFailed)
 	}
-	fmt.Fprintln(stdout, "Prüfung bestanden.")
+	fmt.Fprintln(stdout, "Ergebnis: Prüfung bestanden, Datenbank und Suchindex in Ordnung.")
 	return nil
+}
+
+// indexCheck is the outcome of the search index check: the problems found,
+// or why the index was not checked.
+type indexCheck struct {
+	problems []string
+	skipped  string
 }
 
 // checkIndex compares the search index with the database. The index is
@@ -53,48 +69,47 @@ func cmdCheck(ctx context.Context, cfg config, args []string, stdout, stderr io.
 // efa serve would (which catches up with the event log; any warning while
 // opening, such as a damaged or stale index, is a problem), and then its
 // documents and adoption facts are compared with the database. With efa serve
-// running the index is locked and this part is skipped.
-func checkIndex(ctx context.Context, cfg config, stdout io.Writer) ([]string, error) {
+// running the index is locked and this part is skipped (a copy taken while
+// the server writes to it could be torn).
+func checkIndex(ctx context.Context, cfg config) (indexCheck, error) {
 	dir := indexDir(cfg)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintln(stdout, "Suchindex: keiner vorhanden (efa serve baut ihn beim Start auf)")
-		return nil, nil
+		return indexCheck{skipped: "es gibt noch keinen (efa serve baut ihn beim Start auf)"}, nil
 	}
 	release, err := lockDataDir(cfg.DataDir)
 	if errors.Is(err, errLocked) {
-		fmt.Fprintln(stdout, "Suchindex: nicht geprüft, efa serve hält ihn offen (Stand: GET /readyz, Metrik efa_index_lag_events)")
-		return nil, nil
+		return indexCheck{skipped: "efa serve läuft und hält ihn offen (seinen Stand zeigen GET /readyz und die Metrik efa_index_lag_events)"}, nil
 	}
 	if err != nil {
-		return nil, err
+		return indexCheck{}, err
 	}
 	defer release()
 	tmp, err := os.MkdirTemp("", "efa-check-index-")
 	if err != nil {
-		return nil, err
+		return indexCheck{}, err
 	}
 	defer os.RemoveAll(tmp)
 	copyDir := filepath.Join(tmp, "index")
 	if err := os.CopyFS(copyDir, os.DirFS(dir)); err != nil {
-		return nil, fmt.Errorf("copy the search index: %w", err)
+		return indexCheck{}, fmt.Errorf("check: Suchindex kopieren: %w", err)
 	}
 	st, err := store.Open(ctx, cfg.dbPath(), nil)
 	if err != nil {
-		return nil, err
+		return indexCheck{}, err
 	}
 	defer st.Close()
 	warnings := &warnCollector{}
 	ix, err := search.Open(ctx, copyDir, st, slog.New(warnings))
 	if err != nil {
-		return []string{"öffnen: " + err.Error()}, nil
+		return indexCheck{problems: []string{"öffnen: " + err.Error()}}, nil
 	}
 	defer ix.Close()
 	problems := warnings.msgs
 	more, err := compareIndex(ctx, st, ix)
 	if err != nil {
-		return nil, err
+		return indexCheck{}, err
 	}
-	return append(problems, more...), nil
+	return indexCheck{problems: append(problems, more...)}, nil
 }
 
 // compareIndex compares the index's documents and adoption facts with the

@@ -25,32 +25,36 @@ const syntheticMarker = "SYNTHETISCH.txt"
 
 // cmdGenSynthetic writes a synthetic catalogue into a separate data folder for benchmarks.
 func cmdGenSynthetic(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("gen-synthetic", "Creates a SYNTHETIC register for benchmarks in a separate data folder: the real\n"+
-		"reference data (Länder, Kreise, Gemeinden, OZG catalogue) plus generated solutions and adoptions\n"+
-		"with German text built from the real catalogue. Every generated solution is labelled\n"+
-		"\"[Synthetisch]\", marked unverified and sourced to this command; the folder gets "+syntheticMarker+".\n"+
-		"It never touches EFA_DATA_DIR: the target folder must not contain a database yet.", stderr)
-	dir := fs.String("data-dir", "./data-synthetic", "folder to create the synthetic database and search index in")
-	nSol := fs.Int("solutions", 50000, "number of synthetic solutions")
-	nAdo := fs.Int("adoptions", 1000000, "number of synthetic adoptions")
-	seedN := fs.Uint64("seed", 1, "random seed (the same seed gives the same data)")
-	noIndex := fs.Bool("no-index", false, "do not build the search index afterwards")
+	fs := newFlags("gen-synthetic", "Erzeugt ein SYNTHETISCHES Register für Lasttests in einem eigenen Datenordner: die echten\n"+
+		"Referenzdaten (Länder, Kreise, Gemeinden, OZG-Katalog) und dazu erzeugte Lösungen und Nachnutzungen\n"+
+		"mit deutschem Text aus dem echten Katalog. Jede erzeugte Lösung heißt „[Synthetisch] …“, ist als\n"+
+		"nicht geprüft markiert und nennt diesen Befehl als Quelle; der Ordner erhält "+syntheticMarker+".\n"+
+		"EFA_DATA_DIR bleibt unberührt: im Zielordner darf noch keine Datenbank liegen.", stderr)
+	dir := fs.String("data-dir", "./data-synthetic", "`Ordner`, in dem die synthetische Datenbank und ihr Suchindex entstehen")
+	nSol := fs.Int("solutions", 50000, "`Anzahl` synthetischer Lösungen (1 bis 1000000)")
+	nAdo := fs.Int("adoptions", 1000000, "`Anzahl` synthetischer Nachnutzungen (0 bis 20000000)")
+	seedN := fs.Uint64("seed", 1, "`Startwert` des Zufalls (derselbe Startwert ergibt dieselben Daten)")
+	noIndex := fs.Bool("no-index", false, "den Suchindex danach nicht aufbauen")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *nSol < 1 || *nAdo < 0 || *nSol > 1000000 || *nAdo > 20000000 {
-		fs.Usage()
-		return fmt.Errorf("gen-synthetic: 1..1000000 solutions, 0..20000000 adoptions, no arguments: %w", errUsage)
+	switch {
+	case fs.NArg() > 0:
+		return fs.fail("erwartet keine Argumente")
+	case *nSol < 1 || *nSol > 1000000:
+		return fs.fail("--solutions %d: erlaubt sind 1 bis 1000000", *nSol)
+	case *nAdo < 0 || *nAdo > 20000000:
+		return fs.fail("--adoptions %d: erlaubt sind 0 bis 20000000", *nAdo)
 	}
 	target := *dir
 	if abs, err := filepath.Abs(target); err == nil {
 		if real, err2 := filepath.Abs(cfg.DataDir); err2 == nil && abs == real {
-			return fmt.Errorf("gen-synthetic: %s is the register's data folder (EFA_DATA_DIR); choose another: %w", target, errUsage)
+			return fmt.Errorf("gen-synthetic: %s ist der Datenordner des Registers (EFA_DATA_DIR); bitte einen anderen wählen: %w", target, errUsage)
 		}
 	}
 	dbPath := filepath.Join(target, "efa.db")
 	if _, err := os.Stat(dbPath); err == nil {
-		return fmt.Errorf("gen-synthetic: %s exists; delete the folder %s first", dbPath, target)
+		return fmt.Errorf("gen-synthetic: %s gibt es schon; erst den Ordner %s löschen", dbPath, target)
 	}
 	if err := os.MkdirAll(target, 0o750); err != nil {
 		return err
@@ -112,7 +116,7 @@ func cmdGenSynthetic(ctx context.Context, cfg config, args []string, stdout, std
 		for len(batch) < n {
 			a, ok := g.adoption(sols, seen)
 			if !ok {
-				return errors.New("gen-synthetic: too many adoptions for the number of solutions and organisations")
+				return errors.New("gen-synthetic: zu viele Nachnutzungen für die Zahl der Lösungen und Organisationen")
 			}
 			batch = append(batch, a)
 		}
@@ -170,7 +174,7 @@ func newGenerator(ctx context.Context, st *store.Store, seedN uint64) (*generato
 		}
 	}
 	if len(g.services) == 0 || len(g.laender) == 0 || g.bund.ID == 0 {
-		return nil, errors.New("gen-synthetic: the reference data is missing")
+		return nil, errors.New("gen-synthetic: die Referenzdaten fehlen")
 	}
 	return g, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,25 +18,32 @@ import (
 // importActor is the actor of every record an import from the command line writes.
 const importActor = catalog.ActorSystem + ":import"
 
-const importUsage = `Usage:
-  efa import publiccode FILE|URL [--provider KIND:KEY] [--dry-run]
-      read a publiccode.yml, print what the register would take from it, and
-      (with --provider, without --dry-run) register it as a new solution with
-      its usedBy entries as unconfirmed adoptions. A URL is fetched only when
+const importUsage = `Aufruf:
+  efa import publiccode DATEI|URL [--provider ART:SCHLÜSSEL] [--dry-run]
+      liest eine publiccode.yml, zeigt, was das Register daraus übernimmt, und
+      trägt sie (ohne --dry-run) als neue Lösung ein, ihre usedBy-Einträge als
+      unbestätigte Nachnutzungen. Den Anbieter nennt --provider oder, wenn sie
+      genau eine Organisation des Registers meinen, legal.repoOwner und
+      legal.mainCopyrightOwner der Datei. Von einer URL nur mit
       EFA_PUBLICCODE_FETCH=true.
-  efa import gemeinden FILE [--nachfolger FILE] [--dry-run] [--force]
-      refresh the Gemeinden from a newer Destatis Gemeindeverzeichnis extract
-      (columns as in seed/gemeinden.csv; see the README).
-  efa import ozg FILE [--dry-run]
-      refresh the OZG-Leistungen from a newer catalogue (columns as in
+  efa import gemeinden DATEI [--nachfolger DATEI] [--dry-run] [--force]
+      aktualisiert die Gemeinden aus einem neueren Auszug des Destatis-
+      Gemeindeverzeichnisses (Spalten wie seed/gemeinden.csv; siehe README).
+  efa import ozg DATEI [--dry-run]
+      aktualisiert die OZG-Leistungen aus einem neueren Katalog (Spalten wie
       seed/ozg_leistungen.csv).
+
+„efa import publiccode --help“ usw. zeigt die Optionen einer Importart.
 `
 
 // cmdImport runs "efa import publiccode|gemeinden|ozg".
 func cmdImport(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
+		return &usageError{msg: "import: was soll importiert werden? publiccode, gemeinden oder ozg", usage: "\n" + importUsage}
+	}
+	if isHelpFlag(args[0]) {
 		fmt.Fprint(stderr, importUsage)
-		return fmt.Errorf("import: want publiccode, gemeinden or ozg: %w", errUsage)
+		return flag.ErrHelp
 	}
 	switch args[0] {
 	case "publiccode":
@@ -45,8 +53,7 @@ func cmdImport(ctx context.Context, cfg config, args []string, stdout, stderr io
 	case "ozg":
 		return cmdImportOZG(ctx, cfg, args[1:], stdout, stderr)
 	}
-	fmt.Fprint(stderr, importUsage)
-	return fmt.Errorf("import: unknown kind %q: %w", args[0], errUsage)
+	return &usageError{msg: fmt.Sprintf("import: unbekannte Importart „%s“", args[0]), usage: "\n" + importUsage}
 }
 
 // fileArg splits "FILE --flags" so the file may come before or after the flags.
@@ -57,26 +64,31 @@ func fileArg(args []string) (string, []string) {
 	return "", args
 }
 
-func requireFile(name, file string, fs interface{ Args() []string }) (string, error) {
-	if file == "" && len(fs.Args()) > 0 {
-		file = fs.Args()[0]
+// requireFile returns the file named before or after the flags.
+func requireFile(file string, fs *flagSet) (string, error) {
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
 	}
 	if file == "" {
-		return "", fmt.Errorf("import %s: FILE is missing: %w", name, errUsage)
+		return "", fs.fail("DATEI fehlt: welche Datei soll importiert werden?")
 	}
 	return file, nil
 }
 
 func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	file, args := fileArg(args)
-	fs := newFlags("import publiccode", "Reads a publiccode.yml (file, or URL when EFA_PUBLICCODE_FETCH=true) and registers it as a solution.", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
-	provider := fs.String("provider", "", "provider of the new solution as KIND:KEY (e.g. land:01); without it nothing is saved")
-	dryRun := fs.Bool("dry-run", false, "only print the report")
+	fs := newFlags("import publiccode", "Liest eine publiccode.yml (Datei, oder URL mit EFA_PUBLICCODE_FETCH=true), zeigt, was das\n"+
+		"Register daraus übernimmt, und trägt sie als neue Lösung ein; ihre usedBy-Einträge werden\n"+
+		"unbestätigte Nachnutzungen. Ohne --provider gilt als Anbieter die Organisation, die\n"+
+		"legal.repoOwner oder legal.mainCopyrightOwner der Datei eindeutig meinen; sonst wird nichts gespeichert.", stderr)
+	fs.Operands = "DATEI|URL"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
+	provider := fs.String("provider", "", "Anbieter der neuen Lösung als `ART:SCHLÜSSEL` (z. B. land:01, gemeinde:010020000000)")
+	dryRun := fs.Bool("dry-run", false, "nur den Bericht ausgeben, nichts speichern")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	file, err := requireFile("publiccode", file, fs)
+	file, err := requireFile(file, fs)
 	if err != nil {
 		return err
 	}
@@ -85,14 +97,14 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 	if *provider != "" {
 		k, v, ok := strings.Cut(*provider, ":")
 		if !ok || !catalog.OrgKind(k).Valid() || v == "" {
-			return fmt.Errorf("import publiccode: --provider %q is not KIND:KEY: %w", *provider, errUsage)
+			return fs.fail("--provider „%s“ hat nicht die Form ART:SCHLÜSSEL (z. B. land:01)", *provider)
 		}
 		kind, key = catalog.OrgKind(k), v
 	}
 	var data []byte
 	if strings.HasPrefix(file, "https://") || strings.HasPrefix(file, "http://") {
 		if !cfg.PubliccodeFetch {
-			return fmt.Errorf("import publiccode: fetching from a URL is off; set EFA_PUBLICCODE_FETCH=true or give a file: %w", errUsage)
+			return fmt.Errorf("import publiccode: Laden von einer URL ist ausgeschaltet; EFA_PUBLICCODE_FETCH=true setzen oder eine Datei angeben: %w", errUsage)
 		}
 		data, err = publiccode.NewFetcher(cfg.PubliccodeFetchTimeout, publiccode.MaxFileBytes).Fetch(ctx, file)
 	} else {
@@ -123,12 +135,23 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 			fmt.Fprintf(stdout, "  %s (%s)\n", s.Name, s.Slug)
 		}
 	}
-	if *dryRun || key == "" {
-		if key == "" && !*dryRun {
-			fmt.Fprintln(stdout, "\nNichts gespeichert: zum Speichern --provider KIND:KEY angeben.")
-		} else {
-			fmt.Fprintln(stdout, "\nProbelauf: nichts gespeichert.")
+	if key == "" {
+		org, from, why, err := providerFromFile(ctx, st, data)
+		if err != nil {
+			return err
 		}
+		switch {
+		case org != nil:
+			kind, key = org.Kind, org.Key
+			fmt.Fprintf(stdout, "\nAnbieter aus der Datei (%s): %s (%s:%s)\n", from, org.Name, org.Kind, org.Key)
+		case *dryRun:
+			fmt.Fprintf(stdout, "\nAnbieter: %s; zum Speichern --provider ART:SCHLÜSSEL angeben.\n", why)
+		default:
+			return fmt.Errorf("import publiccode: nichts gespeichert, der Anbieter ist unklar: %s. Bitte mit --provider ART:SCHLÜSSEL angeben (z. B. --provider land:01): %w", why, errUsage)
+		}
+	}
+	if *dryRun {
+		fmt.Fprintln(stdout, "\nProbelauf: nichts gespeichert.")
 		return nil
 	}
 	res, err := publiccode.Save(ctx, st, catalog.SystemPrincipal(importActor), d, kind, key, d.MatchedAdopters())
@@ -140,6 +163,53 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 		fmt.Fprintf(stdout, "  nicht eingetragen: %s\n", r)
 	}
 	return nil
+}
+
+// providerFromFile finds the provider a publiccode.yml names: the one
+// organisation of the register that legal.repoOwner and
+// legal.mainCopyrightOwner mean (names that mean none or several are left
+// aside; two names meaning different organisations are ambiguous). from says
+// which field named it; without a provider, why says in German why not.
+func providerFromFile(ctx context.Context, st *store.Store, data []byte) (org *catalog.Organisation, from, why string, err error) {
+	f, _, err := publiccode.Parse(data)
+	if err != nil {
+		return nil, "", "", err
+	}
+	owners := []struct{ field, name string }{{"legal.repoOwner", f.RepoOwner}, {"legal.mainCopyrightOwner", f.MainCopyrightOwner}}
+	var matcher *publiccode.Matcher
+	var unclear []string
+	for _, o := range owners {
+		name := strings.TrimSpace(o.name)
+		if name == "" {
+			continue
+		}
+		if matcher == nil {
+			orgs, err := st.AllOrganisations(ctx)
+			if err != nil {
+				return nil, "", "", err
+			}
+			matcher = publiccode.NewMatcher(orgs)
+		}
+		match, candidates := matcher.Match(name)
+		switch {
+		case match == nil && len(candidates) == 0:
+			unclear = append(unclear, fmt.Sprintf("%s „%s“ passt zu keiner Organisation im Register", o.field, name))
+		case match == nil:
+			unclear = append(unclear, fmt.Sprintf("%s „%s“ passt zu mehreren Organisationen", o.field, name))
+		case org == nil:
+			org, from = match, fmt.Sprintf("%s „%s“", o.field, name)
+		case org.Kind != match.Kind || org.Key != match.Key:
+			return nil, "", fmt.Sprintf("%s und %s „%s“ meinen verschiedene Organisationen (%s:%s, %s:%s)",
+				from, o.field, name, org.Kind, org.Key, match.Kind, match.Key), nil
+		}
+	}
+	if org != nil {
+		return org, from, "", nil
+	}
+	if len(unclear) == 0 {
+		return nil, "", "die Datei nennt weder legal.repoOwner noch legal.mainCopyrightOwner", nil
+	}
+	return nil, "", strings.Join(unclear, "; "), nil
 }
 
 // readLimited reads a file of at most limit bytes.
@@ -154,7 +224,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d KiB", path, limit>>10)
+		return nil, fmt.Errorf("%s ist größer als %d KiB", path, limit>>10)
 	}
 	return data, nil
 }
@@ -172,15 +242,17 @@ func progressPrinter(w io.Writer, what string) func(done, total int) {
 
 func cmdImportGemeinden(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	file, args := fileArg(args)
-	fs := newFlags("import gemeinden", "Refreshes the Gemeinden from a newer Gemeindeverzeichnis extract (CSV as seed/gemeinden.csv).", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
-	mappingFile := fs.String("nachfolger", "", "CSV with columns ars;nachfolger_ars naming where retired Gemeinden went")
-	dryRun := fs.Bool("dry-run", false, "print the report and write nothing")
-	force := fs.Bool("force", false, fmt.Sprintf("retire more than %.0f %% of a Land's Gemeinden", store.MaxRetireShare*100))
+	fs := newFlags("import gemeinden", "Aktualisiert die Gemeinden aus einem neueren Auszug des Gemeindeverzeichnisses (CSV wie\n"+
+		"seed/gemeinden.csv). Nachnutzungen stillgelegter Gemeinden gehen an den Nachfolger aus --nachfolger.", stderr)
+	fs.Operands = "DATEI"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
+	mappingFile := fs.String("nachfolger", "", "CSV-`Datei` mit den Spalten ars;nachfolger_ars: wohin stillgelegte Gemeinden gingen")
+	dryRun := fs.Bool("dry-run", false, "nur den Bericht ausgeben, nichts speichern")
+	force := fs.Bool("force", false, fmt.Sprintf("auch mehr als %.0f %% der Gemeinden eines Landes stilllegen", store.MaxRetireShare*100))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	file, err := requireFile("gemeinden", file, fs)
+	file, err := requireFile(file, fs)
 	if err != nil {
 		return err
 	}
@@ -262,13 +334,15 @@ func writeGemeindenReport(w io.Writer, rep store.GemeindenReport) {
 
 func cmdImportOZG(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	file, args := fileArg(args)
-	fs := newFlags("import ozg", "Refreshes the OZG-Leistungen from a newer catalogue (CSV as seed/ozg_leistungen.csv).", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
-	dryRun := fs.Bool("dry-run", false, "print the report and write nothing")
+	fs := newFlags("import ozg", "Aktualisiert die OZG-Leistungen aus einem neueren Katalog (CSV wie seed/ozg_leistungen.csv).\n"+
+		"Leistungen, die im neuen Katalog fehlen, bleiben erhalten und werden genannt.", stderr)
+	fs.Operands = "DATEI"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
+	dryRun := fs.Bool("dry-run", false, "nur den Bericht ausgeben, nichts speichern")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	file, err := requireFile("ozg", file, fs)
+	file, err := requireFile(file, fs)
 	if err != nil {
 		return err
 	}
@@ -311,13 +385,13 @@ func loadPubliccodeFetch(getenv func(string) string) (bool, time.Duration, error
 	case "true", "1", "yes":
 		on = true
 	default:
-		return false, 0, fmt.Errorf("EFA_PUBLICCODE_FETCH=%q: want true or false: %w", v, errUsage)
+		return false, 0, fmt.Errorf("EFA_PUBLICCODE_FETCH=%q: erwartet true oder false: %w", v, errUsage)
 	}
 	timeout := 10 * time.Second
 	if v := getenv("EFA_PUBLICCODE_FETCH_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 || d > 2*time.Minute {
-			return false, 0, fmt.Errorf("EFA_PUBLICCODE_FETCH_TIMEOUT=%q: want a duration up to 2m such as 10s: %w", v, errUsage)
+			return false, 0, fmt.Errorf("EFA_PUBLICCODE_FETCH_TIMEOUT=%q: erwartet eine Dauer bis 2m wie 10s: %w", v, errUsage)
 		}
 		timeout = d
 	}

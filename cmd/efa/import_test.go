@@ -214,3 +214,53 @@ func TestImportReferenceDataCommands(t *testing.T) {
 		t.Errorf("missing column: %v", err)
 	}
 }
+
+// Without --provider the import takes the provider from legal.repoOwner and
+// legal.mainCopyrightOwner when they mean exactly one organisation, and
+// otherwise saves nothing and exits with status 2, asking for --provider.
+func TestImportPubliccodeProviderFromFile(t *testing.T) {
+	e := newImportEnv(t)
+	st := e.open()
+	ctx := context.Background()
+	full, err := os.ReadFile(fixtures + "full.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(name, slugName, repoOwner, copyrightOwner string) string {
+		s := strings.Replace(string(full), "localisedName: Wohngeld digital beantragen", "localisedName: "+slugName, 1)
+		s = strings.Replace(s, "repoOwner: Schleswig-Holstein", "repoOwner: "+repoOwner, 1)
+		s = strings.Replace(s, "mainCopyrightOwner: Land Schleswig-Holstein", "mainCopyrightOwner: "+copyrightOwner, 1)
+		return e.file(name, s)
+	}
+
+	out, _, err := e.run("import", "publiccode", "--dry-run", fixtures+"full.yml")
+	if err != nil || !strings.Contains(out, "Anbieter aus der Datei (legal.repoOwner „Schleswig-Holstein“): Schleswig-Holstein (land:01)") ||
+		!strings.HasSuffix(out, "Probelauf: nichts gespeichert.\n") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+
+	out, _, err = e.run("import", "publiccode", variant("sh.yml", "Wohngeld Nord", "ozg-sh", "Land Schleswig-Holstein"))
+	if err != nil || !strings.Contains(out, "Anbieter aus der Datei (legal.mainCopyrightOwner „Land Schleswig-Holstein“): Schleswig-Holstein (land:01)") ||
+		!strings.Contains(out, "Gespeichert als /loesungen/wohngeld-nord mit 4 unbestätigten Nachnutzungen") {
+		t.Fatalf("provider from mainCopyrightOwner: %v\n%s", err, out)
+	}
+	if sol, err := st.SolutionBySlug(ctx, "wohngeld-nord"); err != nil || sol.Provider.Kind != catalog.KindLand || sol.Provider.Key != "01" {
+		t.Fatalf("saved %+v %v", sol.Provider, err)
+	}
+
+	for _, tc := range []struct{ file, slug, want string }{
+		{variant("zwei.yml", "Wohngeld Zwei", "Freistaat Bayern", "Land Schleswig-Holstein"), "wohngeld-zwei",
+			"legal.repoOwner „Freistaat Bayern“ und legal.mainCopyrightOwner „Land Schleswig-Holstein“ meinen verschiedene Organisationen (land:09, land:01)"},
+		{variant("unklar.yml", "Wohngeld Unklar", "Neustadt", "Niemand GmbH"), "wohngeld-unklar",
+			"legal.repoOwner „Neustadt“ passt zu mehreren Organisationen; legal.mainCopyrightOwner „Niemand GmbH“ passt zu keiner Organisation im Register"},
+		{fixtures + "minimal.yml", "medusa", "die Datei nennt weder legal.repoOwner noch legal.mainCopyrightOwner"},
+	} {
+		code, out, errOut := efaCLI(e.env, "import", "publiccode", tc.file)
+		if code != 2 || !strings.Contains(errOut, "nichts gespeichert, der Anbieter ist unklar: "+tc.want+". Bitte mit --provider ART:SCHLÜSSEL angeben") {
+			t.Errorf("%s: status %d\nstdout:\n%s\nstderr:\n%s", tc.file, code, out, errOut)
+		}
+		if _, err := st.SolutionBySlug(ctx, tc.slug); !errors.Is(err, catalog.ErrNotFound) {
+			t.Errorf("%s: saved without a provider: %v", tc.file, err)
+		}
+	}
+}

@@ -314,7 +314,7 @@ func TestBackupWhileWritingAndRestoreDrill(t *testing.T) {
 	if !strings.Contains(out.String(), "integrity_check ok") || !strings.Contains(out.String(), fmt.Sprintf("%d Nachnutzungen", inBackup)) {
 		t.Errorf("backup output: %q", out.String())
 	}
-	if err := run(context.Background(), []string{"backup", backupFile}, env, &out, io.Discard); err == nil || !strings.Contains(err.Error(), "exists") {
+	if err := run(context.Background(), []string{"backup", backupFile}, env, &out, io.Discard); err == nil || !strings.Contains(err.Error(), "gibt es schon") {
 		t.Errorf("backup over an existing file: %v", err)
 	}
 
@@ -326,10 +326,13 @@ func TestBackupWhileWritingAndRestoreDrill(t *testing.T) {
 	if n := adoptionCount(t, db); n != final {
 		t.Fatalf("refused restore changed the database: %d adoptions, want %d", n, final)
 	}
-	// Check runs beside the server, leaving the locked index alone.
+	// Check runs beside the server, leaving the locked index alone, and
+	// says so: it does not call the unchecked index in order.
 	out.Reset()
 	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "integrity_check: ok") || !strings.Contains(out.String(), "Suchindex: nicht geprüft, efa serve hält ihn offen") {
+		!strings.Contains(out.String(), "integrity_check: ok") || !strings.Contains(out.String(), "Suchindex: nicht geprüft, efa serve läuft und hält ihn offen") ||
+		!strings.HasSuffix(out.String(), "Ergebnis: Datenbank in Ordnung; der Suchindex wurde nicht geprüft.\n") ||
+		strings.Contains(out.String(), "Suchindex: ok") || strings.Contains(out.String(), "bestanden") {
 		t.Errorf("check beside the running server: %v\n%s", err, out.String())
 	}
 	// So does a second server on the same folder.
@@ -369,7 +372,8 @@ func TestBackupWhileWritingAndRestoreDrill(t *testing.T) {
 	}
 	// The index the restored server rebuilt agrees with the database.
 	out.Reset()
-	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil || !strings.Contains(out.String(), "Suchindex: ok") {
+	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil || !strings.Contains(out.String(), "Suchindex: ok") ||
+		!strings.HasSuffix(out.String(), "Ergebnis: Prüfung bestanden, Datenbank und Suchindex in Ordnung.\n") {
 		t.Errorf("check after the restored server ran: %v\n%s", err, out.String())
 	}
 	// A damaged index is reported, and check leaves it as it is.
@@ -395,7 +399,8 @@ func TestCheckReportsDamage(t *testing.T) {
 	if err := run(context.Background(), []string{"check"}, env, &out, io.Discard); err != nil {
 		t.Fatalf("check of the seeded database: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"integrity_check: ok", "foreign_key_check: ok", "50 Lösungen", "Prüfung bestanden."} {
+	for _, want := range []string{"integrity_check: ok", "foreign_key_check: ok", "50 Lösungen",
+		"Suchindex: nicht geprüft, es gibt noch keinen", "Ergebnis: Datenbank in Ordnung; der Suchindex wurde nicht geprüft."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
 		}
@@ -412,8 +417,9 @@ func TestCheckReportsDamage(t *testing.T) {
 	raw.Close()
 	out.Reset()
 	err = run(context.Background(), []string{"check"}, env, &out, io.Discard)
-	if !errors.Is(err, errCheckFailed) || exitCode(err) != 1 ||
-		!strings.Contains(out.String(), "foreign_key_check: 1 Problem(e)") || !strings.Contains(out.String(), "adoptions row") {
+	if !errors.Is(err, errCheckFailed) || exitCode(err) != 1 || !strings.Contains(err.Error(), "1 Problem(e) in der Datenbank") ||
+		!strings.Contains(out.String(), "foreign_key_check: 1 Problem(e)") || !strings.Contains(out.String(), "adoptions row") ||
+		!strings.Contains(out.String(), "Suchindex: nicht geprüft, erst die Datenbank in Ordnung bringen") {
 		t.Errorf("dangling foreign key: %v\n%s", err, out.String())
 	}
 

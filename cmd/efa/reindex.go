@@ -16,16 +16,15 @@ func indexDir(cfg config) string { return filepath.Join(cfg.DataDir, "index") }
 
 // cmdReindex rebuilds the search index from the database.
 func cmdReindex(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("reindex", "Rebuilds the search index (<data-dir>/index) from the database, with a progress display.\n"+
-		"Not needed in normal operation: efa serve builds a missing or broken index itself and\n"+
-		"follows every change. efa serve must be stopped while this runs.", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database and search index (EFA_DATA_DIR)")
+	fs := newFlags("reindex", "Baut den Suchindex (<Datenordner>/index) aus der Datenbank neu auf und zeigt den Fortschritt.\n"+
+		"Im Betrieb nicht nötig: efa serve baut einen fehlenden oder beschädigten Index selbst auf und\n"+
+		"folgt jeder Änderung. efa serve muss währenddessen beendet sein.", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank und des Suchindex (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("reindex takes no arguments: %w", errUsage)
+		return fs.fail("erwartet keine Argumente")
 	}
 	if _, err := os.Stat(cfg.dbPath()); err != nil {
 		return fmt.Errorf("keine Datenbank unter %s: %w", cfg.dbPath(), err)

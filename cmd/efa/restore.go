@@ -16,17 +16,20 @@ import (
 // database as a backup of its own and drops the search index, which the next
 // start rebuilds from the restored database.
 func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("restore", "Replaces the database with the backup FILE (made by efa backup). Stop efa serve first:\n"+
-		"restore refuses to touch the data folder of a running instance. The current database is kept\n"+
-		"as efa.db.before-restore-<time>; the search index is rebuilt on the next start.\n"+
-		"Usage: efa restore [flags] FILE", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database and search index (EFA_DATA_DIR)")
+	fs := newFlags("restore", "Ersetzt die Datenbank durch die Sicherung DATEI (von efa backup). Vorher efa serve beenden:\n"+
+		"restore lässt den Datenordner einer laufenden Instanz unberührt. Die bisherige Datenbank bleibt\n"+
+		"als efa.db.before-restore-<Zeit> erhalten; der Suchindex wird beim nächsten Start neu aufgebaut.", stderr)
+	fs.Operands = "DATEI"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank und des Suchindex (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return fmt.Errorf("restore needs exactly one FILE: %w", errUsage)
+	switch fs.NArg() {
+	case 0:
+		return fs.fail("DATEI fehlt: welche Sicherung soll zurückgespielt werden?")
+	case 1:
+	default:
+		return fs.fail("nur eine DATEI erwartet, nicht %d Argumente", fs.NArg())
 	}
 	src := fs.Arg(0)
 	release, err := lockDataDir(cfg.DataDir)
@@ -49,7 +52,7 @@ func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr i
 	if _, err := os.Stat(dst); err == nil {
 		keep := dst + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
 		if _, err := store.Backup(ctx, dst, keep); err != nil {
-			return fmt.Errorf("keep the current database before the restore: %w", err)
+			return fmt.Errorf("Wiederherstellung abgebrochen: die bisherige Datenbank ließ sich nicht sichern: %w", err)
 		}
 		fmt.Fprintf(stdout, "Bisherige Datenbank gesichert als %s\n", keep)
 	}
@@ -57,12 +60,12 @@ func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr i
 		return err
 	}
 	if err := os.RemoveAll(indexDir(cfg)); err != nil {
-		return fmt.Errorf("remove the old search index: %w", err)
+		return fmt.Errorf("alten Suchindex entfernen: %w", err)
 	}
 	// Opening migrates a backup from an older version and proves it opens.
 	st, err := store.Open(ctx, dst, newLogger(cfg, stderr))
 	if err != nil {
-		return fmt.Errorf("the restored database does not open: %w", err)
+		return fmt.Errorf("die wiederhergestellte Datenbank lässt sich nicht öffnen: %w", err)
 	}
 	if err := st.Close(); err != nil {
 		return err

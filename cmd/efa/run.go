@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/mail"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -25,16 +22,6 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
-
-// errUsage marks a wrong invocation; main exits with status 2 for it.
-var errUsage = errors.New("usage")
-
-func exitCode(err error) int {
-	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-		return 2
-	}
-	return 1
-}
 
 // config is the configuration of every subcommand, read once from the
 // environment and overridden by flags.
@@ -72,12 +59,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if v := getenv("EFA_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			return c, fmt.Errorf("EFA_LOG_LEVEL=%q: want debug, info, warn or error: %w", v, errUsage)
+			return c, fmt.Errorf("EFA_LOG_LEVEL=%q: erwartet debug, info, warn oder error: %w", v, errUsage)
 		}
 	}
 	if v := getenv("EFA_PUBLIC_URL"); v != "" {
 		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return c, fmt.Errorf("EFA_PUBLIC_URL=%q: want an absolute address such as https://efa.example.de: %w", v, errUsage)
+			return c, fmt.Errorf("EFA_PUBLIC_URL=%q: erwartet eine absolute Adresse wie https://efa.example.de: %w", v, errUsage)
 		}
 		c.PublicURL = strings.TrimSuffix(v, "/")
 	}
@@ -86,7 +73,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Email:   strings.TrimSpace(getenv("EFA_OPERATOR_EMAIL"))}
 	if v := c.Operator.Email; v != "" {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-			return c, fmt.Errorf("EFA_OPERATOR_EMAIL=%q: want a plain e-mail address such as efa@land.example: %w", v, errUsage)
+			return c, fmt.Errorf("EFA_OPERATOR_EMAIL=%q: erwartet eine einfache E-Mail-Adresse wie efa@land.example: %w", v, errUsage)
 		}
 	}
 	var err error
@@ -105,92 +92,45 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
-const usage = `efa – EfA-Register: the register of "Einer für Alle" online services
-
-Usage:
-  efa [serve] [flags]   serve the register (default; seeds an empty database)
-  efa seed [flags]      load the embedded reference data (idempotent)
-  efa backup FILE       write a consistent copy of the database (also while serving)
-  efa restore FILE      replace the database with a backup (efa serve must be stopped)
-  efa check             check the database and the search index
-  efa reindex [flags]   rebuild the search index from the database (efa serve stopped)
-  efa gen-synthetic     create a SYNTHETIC catalogue for benchmarks in a separate folder
-  efa user add [flags]  create an admin, a Land coordinator or an editor
-  efa webhook add|list|remove  register receivers of the change feed (see efa webhook)
-  efa unblock EMAIL     forget the failed logins of an account (also while serving)
-  efa import publiccode|gemeinden|ozg FILE  import a publiccode.yml, refresh Gemeinden or OZG-Leistungen
-  efa version           print the version
-  efa <command> --help  show the flags of a command
-
-Environment:
-  EFA_ADDR       listen address (default :8080)
-  EFA_DATA_DIR   folder of the database and search index (default ./data)
-  EFA_LOG_LEVEL  debug, info, warn or error (default info)
-  EFA_PUBLIC_URL public address for the links of /feed.json and /feed.atom
-  EFA_OPERATOR_NAME, EFA_OPERATOR_ADDRESS, EFA_OPERATOR_EMAIL: who runs this
-                 instance (Impressum, Datenschutz, accessibility feedback)
-  EFA_PUBLICCODE_FETCH  true: the publiccode.yml import may fetch from public URLs
-                 (EFA_PUBLICCODE_FETCH_TIMEOUT, default 10s)
-  EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_MAX_IN_FLIGHT,
-  EFA_QUEUE_WAIT, EFA_MAX_BODY_BYTES, EFA_HSTS: see the README
-`
-
-// run is the whole program: main only calls it, so tests can too.
+// run is the whole program: main only calls it, so tests can too. Without
+// a command it serves; "efa --help" and "efa help" print the overview, and
+// "efa CMD --help" (or "efa help CMD") the usage of a command, to stdout.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	} else if wantsHelp(args) {
+		fmt.Fprint(stdout, overview())
+		return nil
+	}
+	c := findCommand(name)
+	if c == nil {
+		return &usageError{msg: fmt.Sprintf("unbekannter Befehl „%s“", name), usage: shortOverview("efa [BEFEHL] [Optionen] [ARGUMENTE]")}
+	}
 	cfg, err := loadConfig(getenv)
+	if wantsHelp(args) {
+		// The help shows the defaults as far as the environment could be read.
+		return showHelp(ctx, cfg, c, args, stdout)
+	}
 	if err != nil {
 		return err
 	}
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return cmdServe(ctx, cfg, args, stdout, stderr)
-	case "seed":
-		return cmdSeed(ctx, cfg, args, stdout, stderr)
-	case "backup":
-		return cmdBackup(ctx, cfg, args, stdout, stderr)
-	case "restore":
-		return cmdRestore(ctx, cfg, args, stdout, stderr)
-	case "check":
-		return cmdCheck(ctx, cfg, args, stdout, stderr)
-	case "reindex":
-		return cmdReindex(ctx, cfg, args, stdout, stderr)
-	case "gen-synthetic":
-		return cmdGenSynthetic(ctx, cfg, args, stdout, stderr)
-	case "user":
-		return cmdUser(ctx, cfg, args, os.Stdin, stdout, stderr)
-	case "import":
-		return cmdImport(ctx, cfg, args, stdout, stderr)
-	case "webhook":
-		return cmdWebhook(ctx, cfg, args, stdout, stderr)
-	case "unblock":
-		return cmdUnblock(ctx, cfg, args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "efa", buildVersion())
-		return nil
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+	return c.run(ctx, cfg, args, stdout, stderr)
 }
 
-// newFlags returns a flag set that prints its usage to stderr.
-func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: efa %s [flags]\n\n%s\n\nFlags:\n", name, summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
+// newLogger is the logger of the one-shot commands (all but efa serve): their
+// output is for people, so they log (JSON lines on w) only at
+// EFA_LOG_LEVEL=debug.
 func newLogger(cfg config, w io.Writer) *slog.Logger {
+	if cfg.LogLevel > slog.LevelDebug {
+		return slog.New(slog.DiscardHandler)
+	}
+	return newServeLogger(cfg, w)
+}
+
+// newServeLogger is the logger of efa serve: JSON lines on w from
+// EFA_LOG_LEVEL up, with secrets redacted.
+func newServeLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(server.RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})))
 }
 

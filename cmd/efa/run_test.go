@@ -80,29 +80,6 @@ func TestProgramSeedsServesAndKeepsData(t *testing.T) {
 	}
 }
 
-func TestSubcommands(t *testing.T) {
-	env := func(string) string { return "" }
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"version"}, env, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "efa ") {
-		t.Errorf("version: %q, %v", out.String(), err)
-	}
-	for _, cmd := range []string{"serve", "seed"} {
-		errOut.Reset()
-		err := run(context.Background(), []string{cmd, "--help"}, env, &out, &errOut)
-		if exitCode(err) != 2 || !strings.Contains(errOut.String(), "Usage: efa "+cmd) {
-			t.Errorf("%s --help: err %v, output %q", cmd, err, errOut.String())
-		}
-	}
-	errOut.Reset()
-	if err := run(context.Background(), []string{"frobnicate"}, env, &out, &errOut); exitCode(err) != 2 || !strings.Contains(errOut.String(), "Usage:") {
-		t.Errorf("unknown command: %v", err)
-	}
-	bad := func(k string) string { return map[string]string{"EFA_LOG_LEVEL": "loud"}[k] }
-	if err := run(context.Background(), []string{"version"}, bad, &out, &errOut); err == nil || !strings.Contains(err.Error(), "EFA_LOG_LEVEL") {
-		t.Errorf("bad log level: %v", err)
-	}
-}
-
 func TestSeedCommandIsIdempotent(t *testing.T) {
 	dir := t.TempDir()
 	env := func(k string) string { return map[string]string{"EFA_DATA_DIR": dir, "EFA_LOG_LEVEL": "error"}[k] }

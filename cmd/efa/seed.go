@@ -10,10 +10,14 @@ import (
 )
 
 func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("seed", "Loads the embedded reference data and known EfA solutions. Running it again changes nothing.", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
+	fs := newFlags("seed", "Lädt die eingebetteten Referenzdaten (Länder, Kreise, Gemeinden, OZG-Katalog) und die bekannten\n"+
+		"EfA-Lösungen. Ein zweiter Lauf ändert nichts. efa serve tut das beim ersten Start von selbst.", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
 	}
 	log := newLogger(cfg, stderr)
 	start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,13 +19,17 @@ import (
 )
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serves the register over HTTP. An empty data folder is seeded with the embedded real data.", stderr)
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (EFA_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database and search index (EFA_DATA_DIR)")
+	fs := newFlags("serve", "Liefert das Register über HTTP aus. Ein leerer Datenordner wird zuerst mit den eingebetteten\n"+
+		"echten Daten befüllt. Protokolliert JSON-Zeilen auf stderr (EFA_LOG_LEVEL); beenden mit Strg+C oder SIGTERM.", stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "`Adresse`, auf der das Register lauscht (EFA_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank und des Suchindex (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	if fs.NArg() > 0 {
+		return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
+	}
+	log := newServeLogger(cfg, stderr)
 	// The lock tells efa restore that this data folder is in use.
 	release, err := lockDataDir(cfg.DataDir)
 	if err != nil {
@@ -93,10 +98,10 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("kann nicht auf %s lauschen: %w", cfg.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", buildVersion())
-	fmt.Fprintf(stdout, "EfA-Register läuft auf http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "EfA-Register läuft auf http://%s\n", browsableAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -109,10 +114,19 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()
-		return fmt.Errorf("shutdown: requests still running after 15 s: %w", err)
+		return fmt.Errorf("Beenden: nach 15 s liefen noch Anfragen: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// browsableAddr is the address to open in a browser: localhost for a
+// listener on all interfaces (":8080" listens on "[::]:8080").
+func browsableAddr(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", strconv.Itoa(t.Port))
+	}
+	return a.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,43 +15,74 @@ import (
 	"efa-register/internal/store"
 )
 
-const webhookUsage = `Usage:
-  efa webhook add --url URL [--secret SECRET] [--from-start]
+const webhookUsage = `Aufruf:
+  efa webhook add --url URL [--secret GEHEIMNIS] [--from-start]
   efa webhook list [-v]
   efa webhook remove ID
 
-Webhooks push every change of the register, in the format of
-GET /api/v1/changes, to a registered receiver (the IT-Planungsrat portal, for
-example), signed with HMAC-SHA256 (header X-EfA-Signature). "efa serve"
-delivers them; failed deliveries are retried with backoff and logged.
-Registration is on the command line until the admin pages exist.
+Webhooks schicken jede Änderung des Registers im Format von
+GET /api/v1/changes an einen eingetragenen Empfänger (etwa das Portal des
+IT-Planungsrats), signiert mit HMAC-SHA256 (Kopfzeile X-EfA-Signature).
+efa serve stellt sie zu; fehlgeschlagene Zustellungen werden mit wachsendem
+Abstand wiederholt und protokolliert. Plattform-Admins verwalten sie auch
+unter /verwaltung/webhooks.
+
+„efa webhook add --help“ usw. zeigt die Optionen eines Unterbefehls.
 `
 
 // cmdWebhook administers webhooks: "efa webhook add|list|remove".
 func cmdWebhook(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, webhookUsage)
-		return fmt.Errorf("webhook: want subcommand add, list or remove: %w", errUsage)
+		return &usageError{msg: "webhook: Unterbefehl fehlt: add, list oder remove", usage: "\n" + webhookUsage}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlags("webhook "+sub, "Administers the webhooks that receive the change feed.", stderr)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
+	if isHelpFlag(sub) {
+		fmt.Fprint(stderr, webhookUsage)
+		return flag.ErrHelp
+	}
+	fs := newFlags("webhook "+sub, "", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
 	var url, secret *string
 	var fromStart, verbose *bool
 	switch sub {
 	case "add":
-		url = fs.String("url", "", "address the batches are POSTed to (https://…), required")
-		secret = fs.String("secret", "", "shared secret for the signature, 16 to 200 characters (default: a new random one, printed once)")
-		fromStart = fs.Bool("from-start", false, "deliver the whole change log from its beginning (default: only changes from now on)")
+		fs.summary = "Trägt einen Empfänger des Änderungs-Feeds ein. Ohne --secret wird ein zufälliges Geheimnis\nerzeugt und einmal ausgegeben."
+		url = fs.String("url", "", "`Adresse`, an die die Stapel gesendet werden (https://…), Pflicht")
+		secret = fs.String("secret", "", "gemeinsames `Geheimnis` für die Signatur, 16 bis 200 Zeichen (sonst ein neues zufälliges)")
+		fromStart = fs.Bool("from-start", false, "das ganze Änderungsprotokoll von Anfang an zustellen (sonst nur Änderungen ab jetzt)")
 	case "list":
-		verbose = fs.Bool("v", false, "also show the last 20 delivery attempts of each webhook")
+		fs.summary = "Listet die Webhooks mit Cursor, Stand und letztem Zustellversuch."
+		verbose = fs.Bool("v", false, "auch die letzten 20 Zustellversuche jedes Webhooks zeigen")
 	case "remove":
+		fs.summary = "Entfernt den Webhook mit der Nummer ID (aus efa webhook list)."
+		fs.Operands = "ID"
 	default:
-		fmt.Fprint(stderr, webhookUsage)
-		return fmt.Errorf("webhook: unknown subcommand %q: %w", sub, errUsage)
+		return &usageError{msg: fmt.Sprintf("webhook: unbekannter Unterbefehl „%s“", sub), usage: "\n" + webhookUsage}
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var id uint64
+	switch sub {
+	case "add":
+		if *url == "" {
+			return fs.fail("--url fehlt: an welche Adresse sollen die Änderungen gehen?")
+		}
+		if fs.NArg() != 0 {
+			return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
+		}
+	case "list":
+		if fs.NArg() != 0 {
+			return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
+		}
+	case "remove":
+		if fs.NArg() != 1 {
+			return fs.fail("ID fehlt: welcher Webhook soll entfernt werden?")
+		}
+		var err error
+		if id, err = strconv.ParseUint(fs.Arg(0), 10, 32); err != nil || id == 0 {
+			return fs.fail("„%s“ ist keine Webhook-Nummer", fs.Arg(0))
+		}
 	}
 	log := newLogger(cfg, stderr)
 	st, err := openStore(ctx, cfg, log)
@@ -62,10 +94,6 @@ func cmdWebhook(ctx context.Context, cfg config, args []string, stdout, stderr i
 
 	switch sub {
 	case "add":
-		if *url == "" || fs.NArg() != 0 {
-			fs.Usage()
-			return fmt.Errorf("webhook add: --url is required: %w", errUsage)
-		}
 		generated := *secret == ""
 		if generated {
 			b := make([]byte, 32)
@@ -90,14 +118,6 @@ func cmdWebhook(ctx context.Context, cfg config, args []string, stdout, stderr i
 		}
 		return nil
 	case "remove":
-		if fs.NArg() != 1 {
-			fmt.Fprint(stderr, webhookUsage)
-			return fmt.Errorf("webhook remove: want one ID: %w", errUsage)
-		}
-		id, err := strconv.ParseUint(fs.Arg(0), 10, 32)
-		if err != nil || id == 0 {
-			return fmt.Errorf("webhook remove: %q is not a webhook number: %w", fs.Arg(0), errUsage)
-		}
 		if err := st.RemoveWebhook(ctx, actor, uint(id)); err != nil {
 			return fmt.Errorf("webhook remove: %w", err)
 		}

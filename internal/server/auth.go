@@ -216,7 +216,7 @@ func pagesOnly(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 }
 
 // notPages are the path prefixes that are not HTML pages.
-var notPages = []string{"/api/", "/static/", "/healthz", "/readyz", "/metrics", "/feed."}
+var notPages = []string{"/api/", "/static/", "/healthz", "/readyz", "/metrics", "/feed.", "/favicon.ico"}
 
 func isPage(p string) bool {
 	for _, prefix := range notPages {

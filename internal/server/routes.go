@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/api"
@@ -26,6 +28,8 @@ func (s *server) routes(e *echo.Echo) {
 
 	// Static assets (embedded)
 	e.GET("/static/*", handleStatic)
+	// Browsers ask for /favicon.ico where a page names no icon (JSON, feeds).
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg") })
 
 	// Pages
 	e.GET("/", w.HandleHome)
