@@ -302,8 +302,12 @@ func ActorLabel(actor string) string {
 	switch {
 	case actor == catalog.ActorSeed:
 		return "Datenimport aus öffentlichen Quellen"
+	case actor == catalog.ActorSystem+":import":
+		return "Import durch den Betrieb des Registers"
+	case actor == catalog.ActorSystem+":gen-synthetic":
+		return "Erzeugung synthetischer Testdaten"
 	case actor == catalog.ActorSystem || strings.HasPrefix(actor, "system"):
-		return "System"
+		return "Betrieb des Registers"
 	case strings.HasPrefix(actor, "api"), strings.HasPrefix(actor, "token"):
 		return "Schnittstelle (API)"
 	}
@@ -336,6 +340,11 @@ var fieldLabels = map[string]string{
 	"verifiedNote": "Hinweis zur Prüfung", "source": "Quelle", "since": "seit", "contractType": "Vertragsart",
 	"note": "Notiz", "confirmation": "Bestätigung des Anbieters", "registeredBy": "eingetragen von",
 	"solution": "Lösung", "adopter": "Nachnutzer", "id": "Kennung",
+	// Organisations (reference data).
+	"kind": "Art", "key": "Schlüssel", "shortName": "Kurzname", "ars": "Amtlicher Regionalschlüssel",
+	"ags": "Amtlicher Gemeindeschlüssel", "type": "Typ", "landKey": "Land", "kreisKey": "Kreis", "population": "Einwohner",
+	"areaKm2": "Fläche (km²)", "postcode": "Postleitzahl", "lat": "Breitengrad", "lon": "Längengrad",
+	"koenigsteinPercent": "Königsteiner Schlüssel (%)", "retiredAt": "stillgelegt am", "successor": "Nachfolger",
 }
 
 // FieldLabel is the German name of a field of the event log.
@@ -411,4 +420,28 @@ func sourceText(s string) string {
 		return ""
 	}
 	return s
+}
+
+// StatusNote explains a solution status that seems to contradict the
+// statuses of its adoptions: a solution reported as pilot, planned, unknown
+// or retired while adopters run it. It returns "" when nothing needs
+// explaining. live counts the adoptions "in Betrieb".
+func StatusNote(status catalog.SolutionStatus, live int) string {
+	if live == 0 {
+		return ""
+	}
+	n := plural(int64(live), "Nachnutzung ist", "Nachnutzungen sind")
+	switch status {
+	case catalog.SolutionPilot, catalog.SolutionPlanned:
+		return "Die Lösung ist als „" + status.Label() + "“ gemeldet; " + n + " als „in Betrieb“ eingetragen. " +
+			"Das ist kein Widerspruch: „in Betrieb“ heißt bei einer Nachnutzung, dass die Stelle den Dienst ihren Bürgerinnen, " +
+			"Bürgern oder Unternehmen anbietet – auch als Teil eines Pilotbetriebs. Der Status der Lösung stammt aus der Quelle " +
+			"zur Lösung und kann veraltet sein; der Anbieter kann ihn ändern."
+	case catalog.SolutionUnknown:
+		return "Der Status der Lösung ist nicht belegt; " + n + " als „in Betrieb“ eingetragen. Dort wird der Dienst also angeboten."
+	case catalog.SolutionRetired:
+		return "Die Lösung ist als eingestellt gemeldet, " + n + " aber noch als „in Betrieb“ eingetragen. " +
+			"Diese Einträge sind vermutlich veraltet; die Nachnutzenden können sie ändern."
+	}
+	return ""
 }
