@@ -53,6 +53,39 @@ type MapView struct {
 	// PointR is the radius of the point markers in map units ("" for the
 	// default); a zoomed map draws them smaller so they keep their size on screen.
 	PointR string
+	// Labels are the visible names beside the points (placed without
+	// overlap), in a font of LabelSize map units; print and touch need them.
+	Labels    []MapLabel
+	LabelSize string
+	// Locator is a small map of the whole Land showing where the zoomed map lies; nil for none.
+	Locator *MapLocator
+}
+
+// MapLabel is a visible name on a map.
+type MapLabel struct {
+	X, Y, Text string
+	// Anchor is the SVG text-anchor: start, middle or end.
+	Anchor string
+	// Strong marks the label of the page's own organisation.
+	Strong bool
+}
+
+// MapLocator is the outline of a Land with the part a zoomed map shows.
+type MapLocator struct {
+	Title, ViewBox, Path string
+	// WX, WY, WW, WH are the rectangle of the zoomed view.
+	WX, WY, WW, WH string
+	// PX, PY mark the page's own organisation ("" for none); PR is the marker's radius.
+	PX, PY, PR string
+}
+
+// labelHalo is the width of the white outline that keeps a label legible on any fill.
+func (m MapView) labelHalo() string {
+	f, err := strconv.ParseFloat(m.LabelSize, 64)
+	if err != nil {
+		return "3"
+	}
+	return strconv.FormatFloat(f*0.28, 'f', 2, 64)
 }
 
 // pointR is the radius attribute of a map's points.
@@ -76,6 +109,15 @@ type MapPoint struct {
 	X, Y  string
 	Class string
 	Title string
+	// R overrides the map's point radius (the page's own organisation is drawn larger).
+	R string
+}
+
+func (m MapView) radiusOf(p MapPoint) string {
+	if p.R != "" {
+		return p.R
+	}
+	return m.pointR()
 }
 
 // LegendEntry is one colour of a map legend.

@@ -129,6 +129,11 @@ func (n *historyNames) value(entityType, field string, v any) string {
 		return views.FormatValue(v)
 	}
 	switch field {
+	case "source":
+		// Sources are shown whole: a shortened address is no source.
+		if isStr {
+			return str
+		}
 	case "adopter", "provider", "successor":
 		if isStr {
 			return n.org(str)

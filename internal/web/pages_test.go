@@ -435,7 +435,7 @@ func TestOrganisationMaps(t *testing.T) {
 	if len(pts) != 12 {
 		t.Fatalf("Main-Taunus-Kreis: %d points", len(pts))
 	}
-	if last := pts[len(pts)-1]; last != (point{"map-point--self", "Hofheim am Taunus, Kreisstadt: 1 eigene Nachnutzung"}) {
+	if last := pts[len(pts)-1]; last != (point{"map-point--adopted map-point--self", "diese Gemeinde – Hofheim am Taunus, Kreisstadt: 1 eigene Nachnutzung"}) {
 		t.Errorf("the page's own Gemeinde, drawn last: %+v", last)
 	}
 }
