@@ -362,8 +362,8 @@ func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []cat
 	}
 	// Room around the points for the labels at the edge.
 	view := box.Around(0.22, 14)
-	zoom := m.Zoom(view)
-	r := max(4.5/zoom, 0.6)
+	// Points keep one size relative to the view (about 7 px on screen).
+	r := (view.X1 - view.X0) * 0.018
 	size := (view.X1 - view.X0) * labelShare
 	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: view.ViewBox(), PointR: geo.Num(r), LabelSize: geo.Num2(size),
 		Legend: []views.LegendEntry{{Class: "map-n1", Label: land.Name}, {Class: mapOther, Label: "andere Länder"}}}
