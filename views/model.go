@@ -53,6 +53,39 @@ type MapView struct {
 	// PointR is the radius of the point markers in map units ("" for the
 	// default); a zoomed map draws them smaller so they keep their size on screen.
 	PointR string
+	// Labels are the visible names beside the points (placed without
+	// overlap), in a font of LabelSize map units; print and touch need them.
+	Labels    []MapLabel
+	LabelSize string
+	// Locator is a small map of the whole Land showing where the zoomed map lies; nil for none.
+	Locator *MapLocator
+}
+
+// MapLabel is a visible name on a map.
+type MapLabel struct {
+	X, Y, Text string
+	// Anchor is the SVG text-anchor: start, middle or end.
+	Anchor string
+	// Strong marks the label of the page's own organisation.
+	Strong bool
+}
+
+// MapLocator is the outline of a Land with the part a zoomed map shows.
+type MapLocator struct {
+	Title, ViewBox, Path string
+	// WX, WY, WW, WH are the rectangle of the zoomed view.
+	WX, WY, WW, WH string
+	// PX, PY mark the page's own organisation ("" for none); PR is the marker's radius.
+	PX, PY, PR string
+}
+
+// labelHalo is the width of the white outline that keeps a label legible on any fill.
+func (m MapView) labelHalo() string {
+	f, err := strconv.ParseFloat(m.LabelSize, 64)
+	if err != nil {
+		return "3"
+	}
+	return strconv.FormatFloat(f*0.28, 'f', 2, 64)
 }
 
 // pointR is the radius attribute of a map's points.
@@ -76,6 +109,15 @@ type MapPoint struct {
 	X, Y  string
 	Class string
 	Title string
+	// R overrides the map's point radius (the page's own organisation is drawn larger).
+	R string
+}
+
+func (m MapView) radiusOf(p MapPoint) string {
+	if p.R != "" {
+		return p.R
+	}
+	return m.pointR()
 }
 
 // LegendEntry is one colour of a map legend.
@@ -302,8 +344,12 @@ func ActorLabel(actor string) string {
 	switch {
 	case actor == catalog.ActorSeed:
 		return "Datenimport aus öffentlichen Quellen"
+	case actor == catalog.ActorSystem+":import":
+		return "Import durch den Betrieb des Registers"
+	case actor == catalog.ActorSystem+":gen-synthetic":
+		return "Erzeugung synthetischer Testdaten"
 	case actor == catalog.ActorSystem || strings.HasPrefix(actor, "system"):
-		return "System"
+		return "Betrieb des Registers"
 	case strings.HasPrefix(actor, "api"), strings.HasPrefix(actor, "token"):
 		return "Schnittstelle (API)"
 	}
@@ -336,6 +382,11 @@ var fieldLabels = map[string]string{
 	"verifiedNote": "Hinweis zur Prüfung", "source": "Quelle", "since": "seit", "contractType": "Vertragsart",
 	"note": "Notiz", "confirmation": "Bestätigung des Anbieters", "registeredBy": "eingetragen von",
 	"solution": "Lösung", "adopter": "Nachnutzer", "id": "Kennung",
+	// Organisations (reference data).
+	"kind": "Art", "key": "Schlüssel", "shortName": "Kurzname", "ars": "Amtlicher Regionalschlüssel",
+	"ags": "Amtlicher Gemeindeschlüssel", "type": "Typ", "landKey": "Land", "kreisKey": "Kreis", "population": "Einwohner",
+	"areaKm2": "Fläche (km²)", "postcode": "Postleitzahl", "lat": "Breitengrad", "lon": "Längengrad",
+	"koenigsteinPercent": "Königsteiner Schlüssel (%)", "retiredAt": "stillgelegt am", "successor": "Nachfolger",
 }
 
 // FieldLabel is the German name of a field of the event log.
@@ -411,4 +462,28 @@ func sourceText(s string) string {
 		return ""
 	}
 	return s
+}
+
+// StatusNote explains a solution status that seems to contradict the
+// statuses of its adoptions: a solution reported as pilot, planned, unknown
+// or retired while adopters run it. It returns "" when nothing needs
+// explaining. live counts the adoptions "in Betrieb".
+func StatusNote(status catalog.SolutionStatus, live int) string {
+	if live == 0 {
+		return ""
+	}
+	n := plural(int64(live), "Nachnutzung ist", "Nachnutzungen sind")
+	switch status {
+	case catalog.SolutionPilot, catalog.SolutionPlanned:
+		return "Die Lösung ist als „" + status.Label() + "“ gemeldet; " + n + " als „in Betrieb“ eingetragen. " +
+			"Das ist kein Widerspruch: „in Betrieb“ heißt bei einer Nachnutzung, dass die Stelle den Dienst ihren Bürgerinnen, " +
+			"Bürgern oder Unternehmen anbietet – auch als Teil eines Pilotbetriebs. Der Status der Lösung stammt aus der Quelle " +
+			"zur Lösung und kann veraltet sein; der Anbieter kann ihn ändern."
+	case catalog.SolutionUnknown:
+		return "Der Status der Lösung ist nicht belegt; " + n + " als „in Betrieb“ eingetragen. Dort wird der Dienst also angeboten."
+	case catalog.SolutionRetired:
+		return "Die Lösung ist als eingestellt gemeldet, " + n + " aber noch als „in Betrieb“ eingetragen. " +
+			"Diese Einträge sind vermutlich veraltet; die Nachnutzenden können sie ändern."
+	}
+	return ""
 }

@@ -239,3 +239,7 @@ func num(v float64) string { return strconv.FormatFloat(round1(v), 'f', -1, 64) 
 
 // Num formats a map coordinate for an SVG attribute.
 func Num(v float64) string { return num(v) }
+
+// Num2 formats a small length (a radius or font size on a zoomed map) with
+// two decimal places, where one would round it away.
+func Num2(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }

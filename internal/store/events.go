@@ -144,10 +144,12 @@ func (s *Store) EventsFor(ctx context.Context, entityType, entityID string, limi
 	return evs, translate(err, "events for "+entityType)
 }
 
-// LatestEvents returns the newest events of the given entity types, newest first.
+// LatestEvents returns the newest events of the given entity types made in
+// the register, newest first. The seed import is left out: loading the
+// reference data at installation is no news about the solutions.
 func (s *Store) LatestEvents(ctx context.Context, types []string, limit int) ([]catalog.Event, error) {
 	var evs []catalog.Event
-	err := s.r.WithContext(ctx).Where("entity_type IN ?", types).Order("seq desc").Limit(limit).Find(&evs).Error
+	err := s.r.WithContext(ctx).Where("entity_type IN ? AND actor <> ?", types, catalog.ActorSeed).Order("seq desc").Limit(limit).Find(&evs).Error
 	return evs, translate(err, "latest events")
 }
 

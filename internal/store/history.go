@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"efa-register/internal/catalog"
 )
@@ -116,4 +117,35 @@ func (s *Store) AdoptionSubjects(ctx context.Context, ids []string) (map[string]
 		out[ev.EntityID] = [2]string{sol, adopter}
 	}
 	return out, nil
+}
+
+// Provenance says where a record came from, for the page that shows it.
+type Provenance struct {
+	// Imported is true when the seed import created the record (its latest create event).
+	Imported bool
+	// Edited is when anyone but the seed import last changed it; zero when nobody did.
+	Edited time.Time
+}
+
+// Provenance reads from the event log whether the seed import created an
+// entity and when it was last changed by someone else. A seeded record
+// carries no date of its own: the day of the import is not a fact about it.
+func (s *Store) Provenance(ctx context.Context, entityType, entityID string) (Provenance, error) {
+	var p Provenance
+	db := s.r.WithContext(ctx)
+	var created []catalog.Event
+	if err := db.Where("entity_type = ? AND entity_id = ? AND action = ?", entityType, entityID, catalog.ActionCreate).
+		Order("seq desc").Limit(1).Find(&created).Error; err != nil {
+		return p, translate(err, "provenance")
+	}
+	p.Imported = len(created) == 1 && created[0].Actor == catalog.ActorSeed
+	var edited []catalog.Event
+	if err := db.Where("entity_type = ? AND entity_id = ? AND actor <> ?", entityType, entityID, catalog.ActorSeed).
+		Order("seq desc").Limit(1).Find(&edited).Error; err != nil {
+		return p, translate(err, "provenance")
+	}
+	if len(edited) == 1 {
+		p.Edited = edited[0].At
+	}
+	return p, nil
 }

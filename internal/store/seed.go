@@ -344,13 +344,18 @@ func (l *seedLoader) solutions() error {
 	for _, tf := range topics {
 		tfByName[tf.Name] = tf.ID
 	}
+	touched, err := l.touchedBy(catalog.EntitySolution)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
-		var n int64
-		if err := l.t.db.Model(&catalog.Solution{}).Where("slug = ?", r["slug"]).Count(&n).Error; err != nil {
+		var existing []catalog.Solution
+		if err := l.t.db.Preload("Provider").Preload("Services").Where("slug = ?", r["slug"]).Find(&existing).Error; err != nil {
 			return err
 		}
-		if n > 0 || l.t.slugUsed(r["slug"]) {
-			// Present, or deleted in the register: never recreate it.
+		if len(existing) == 0 && l.t.slugUsed(r["slug"]) || touched[r["slug"]] {
+			// Deleted in the register (never recreate it), or edited there
+			// (the register's facts win over the seed's).
 			l.rep.Unchanged++
 			continue
 		}
@@ -370,6 +375,20 @@ func (l *seedLoader) solutions() error {
 		}
 		if r["ozg_ids"] != "" {
 			in.OZGIDs = strings.Split(r["ozg_ids"], ";")
+		}
+		if len(existing) > 0 {
+			// Seeded and untouched since: a corrected seed (new sources,
+			// lowered verification) must reach installed registers too.
+			_, changed, err := l.t.replaceSolution(catalog.SystemPrincipal(catalog.ActorSeed), existing[0], in)
+			if err != nil {
+				return fmt.Errorf("loesungen.csv: %s: %w", r["slug"], err)
+			}
+			if changed {
+				l.rep.Updated++
+			} else {
+				l.rep.Unchanged++
+			}
+			continue
 		}
 		sol, err := in.resolve(l.t)
 		if err != nil {
@@ -393,6 +412,10 @@ func (l *seedLoader) adoptions() error {
 	if err != nil {
 		return err
 	}
+	touched, err := l.touchedBy(catalog.EntityAdoption)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
 		var sol catalog.Solution
 		if err := l.t.db.Where("slug = ?", r["loesung"]).First(&sol).Error; err != nil {
@@ -402,20 +425,31 @@ func (l *seedLoader) adoptions() error {
 		if err := l.t.db.Where("kind = ? AND key = ?", r["art"], r["schluessel"]).First(&org).Error; err != nil {
 			return fmt.Errorf("nachnutzungen.csv: unknown organisation %s:%s: %w", r["art"], r["schluessel"], err)
 		}
-		var n int64
-		l.t.db.Model(&catalog.Adoption{}).Where("solution_id = ? AND organisation_id = ?", sol.ID, org.ID).Count(&n)
-		if n > 0 {
+		var existing []catalog.Adoption
+		if err := l.t.db.Where("solution_id = ? AND organisation_id = ?", sol.ID, org.ID).Find(&existing).Error; err != nil {
+			return err
+		}
+		if len(existing) > 0 && (touched[strconv.FormatUint(uint64(existing[0].ID), 10)] || existing[0].RegisteredBy != catalog.ActorSeed) {
+			// Registered or changed in the register: that record wins.
 			l.rep.Unchanged++
 			continue
 		}
-		// The seed writes through the one write path of adoptions, as the system.
-		_, err := l.t.writeAdoption(catalog.SystemPrincipal(catalog.ActorSeed), AdoptionInput{SolutionSlug: sol.Slug,
+		// The seed writes through the one write path of adoptions, as the
+		// system; a seeded record nobody touched takes the corrected sources.
+		a, err := l.t.writeAdoption(catalog.SystemPrincipal(catalog.ActorSeed), AdoptionInput{SolutionSlug: sol.Slug,
 			AdopterKind: org.Kind, AdopterKey: org.Key, Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(r["status"]),
 				Since: r["seit"], Note: r["hinweis"], Source: r["quelle"]}}, asAdopter)
 		if err != nil {
 			return fmt.Errorf("nachnutzungen.csv: %s by %s: %w", sol.Slug, orgEntityID(&org), err)
 		}
-		l.rep.Created++
+		switch {
+		case len(existing) == 0:
+			l.rep.Created++
+		case a.Source != existing[0].Source || a.Note != existing[0].Note || a.Since != existing[0].Since || a.Status != existing[0].Status:
+			l.rep.Updated++
+		default:
+			l.rep.Unchanged++
+		}
 	}
 	return nil
 }

@@ -240,31 +240,38 @@ func (s *Store) UpdateSolution(ctx context.Context, p catalog.Principal, slug st
 			return err
 		}
 		in.Solution.Slug = slug
-		sol, err := in.resolve(t)
-		if err != nil {
-			return err
-		}
-		if err := t.mayEditSolution(p, sol); err != nil {
-			return err
-		}
-		sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
-		changed, err := t.event(catalog.EntitySolution, slug, catalog.ActionUpdate, solutionRecord(&old), solutionRecord(&sol))
-		if err != nil || !changed {
-			out = old
-			return err
-		}
-		services := sol.Services
-		if err := t.db.Omit("Services", "Provider").Select("*").Updates(&sol).Error; err != nil {
-			return err
-		}
-		if err := t.db.Model(&sol).Omit("Services.*").Association("Services").Replace(services); err != nil {
-			return err
-		}
-		sol.Services = services
-		out = sol
-		return nil
+		var err error
+		out, _, err = t.replaceSolution(p, old, in)
+		return err
 	})
 	return out, translate(err, fmt.Sprintf("update solution %q", slug))
+}
+
+// replaceSolution writes in over old (loaded with provider and services)
+// and appends an update event when anything changed; it reports whether
+// something did. p must act for the new provider too.
+func (t *tx) replaceSolution(p catalog.Principal, old catalog.Solution, in SolutionInput) (catalog.Solution, bool, error) {
+	sol, err := in.resolve(t)
+	if err != nil {
+		return old, false, err
+	}
+	if err := t.mayEditSolution(p, sol); err != nil {
+		return old, false, err
+	}
+	sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
+	changed, err := t.event(catalog.EntitySolution, old.Slug, catalog.ActionUpdate, solutionRecord(&old), solutionRecord(&sol))
+	if err != nil || !changed {
+		return old, false, err
+	}
+	services := sol.Services
+	if err := t.db.Omit("Services", "Provider").Select("*").Updates(&sol).Error; err != nil {
+		return old, false, err
+	}
+	if err := t.db.Model(&sol).Omit("Services.*").Association("Services").Replace(services); err != nil {
+		return old, false, err
+	}
+	sol.Services = services
+	return sol, true, nil
 }
 
 // DeleteSolution removes a solution and its adoptions, appending a delete

@@ -97,8 +97,8 @@ func TestKnownFacts(t *testing.T) {
 		t.Errorf("verified = %q, want ja", sol.Verified)
 	}
 	elster, _ := s.SolutionBySlug(ctx, "elster")
-	if elster.Verified != catalog.VerifiedNo {
-		t.Errorf("ELSTER verified = %q, want nein (from memory in the source)", elster.Verified)
+	if elster.Verified != catalog.VerifiedPartial {
+		t.Errorf("ELSTER verified = %q, want teilweise (as the corrected source list says)", elster.Verified)
 	}
 	adoptions, _ := s.AdoptionsBySolution(ctx, "wohngeld-online")
 	if len(adoptions) != 7 {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -46,9 +48,23 @@ func (s *Site) actorLabel(ctx context.Context, actor string, cache map[string]st
 	return label
 }
 
-// historyPage turns events into entries naming each adoption's solution or adopter.
-func (s *Site) historyPage(c echo.Context, evs []catalog.Event, subject views.Link, crumbs ...views.Crumb) error {
-	ctx := c.Request().Context()
+// historyNames turns the event log into what the public history shows:
+// names instead of keys and account ids, German labels instead of stored
+// values. It caches each lookup for one page.
+type historyNames struct {
+	ctx    context.Context
+	site   *Site
+	orgs   map[string]string
+	sols   map[string]string
+	topics map[uint]string
+	actors map[string]string
+	// subjects maps adoption ids to their solution slug and adopter ref.
+	subjects map[string][2]string
+}
+
+// newHistoryNames prepares the names for evs (it reads which solution and
+// adopter each adoption event is about).
+func (s *Site) newHistoryNames(ctx context.Context, evs []catalog.Event) (*historyNames, error) {
 	var ids []string
 	for _, ev := range evs {
 		if ev.EntityType == catalog.EntityAdoption {
@@ -57,38 +73,182 @@ func (s *Site) historyPage(c echo.Context, evs []catalog.Event, subject views.Li
 	}
 	subjects, err := s.Store.AdoptionSubjects(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	names := map[string]string{}
-	nameOf := func(ref string) string {
-		if n, ok := names[ref]; ok {
-			return n
-		}
-		kind, key, _ := strings.Cut(ref, ":")
-		n := ref
-		if o, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key); err == nil {
-			n = o.Name
-		}
-		names[ref] = n
-		return n
+	return &historyNames{ctx: ctx, site: s, orgs: map[string]string{}, sols: map[string]string{}, topics: map[uint]string{},
+		actors: map[string]string{}, subjects: subjects}, nil
+}
+
+// org names an organisation reference ("gemeinde:010550012012"); one the
+// register no longer has is named by its kind only.
+func (n *historyNames) org(ref string) string {
+	if name, ok := n.orgs[ref]; ok {
+		return name
 	}
-	actors := map[string]string{}
-	entries := historyEntries(evs)
+	kind, key, _ := strings.Cut(ref, ":")
+	name := "eine nicht mehr verzeichnete Organisation"
+	if o, err := n.site.Store.OrganisationByKey(n.ctx, catalog.OrgKind(kind), key); err == nil {
+		name = o.Name
+	} else if l := catalog.OrgKind(kind).Label(); l != kind {
+		name = "ein nicht mehr verzeichneter " + l
+	}
+	n.orgs[ref] = name
+	return name
+}
+
+// solution names a solution by its slug; a deleted one keeps its slug.
+func (n *historyNames) solution(slug string) string {
+	if name, ok := n.sols[slug]; ok {
+		return name
+	}
+	name := slug
+	if sol, err := n.site.Store.SolutionBySlug(n.ctx, slug); err == nil {
+		name = sol.Name
+	}
+	n.sols[slug] = name
+	return name
+}
+
+func (n *historyNames) topic(id uint) string {
+	if name, ok := n.topics[id]; ok {
+		return name
+	}
+	name := "unbekanntes Themenfeld"
+	if tf, err := n.site.Store.TopicFieldByID(n.ctx, id); err == nil {
+		name = tf.Name
+	}
+	n.topics[id] = name
+	return name
+}
+
+// value is the one mapping of a stored value of the event log to its public
+// text: references become names, statuses and codes German labels.
+func (n *historyNames) value(entityType, field string, v any) string {
+	str, isStr := v.(string)
+	if v == nil || isStr && str == "" {
+		return views.FormatValue(v)
+	}
+	switch field {
+	case "source":
+		// Sources are shown whole: a shortened address is no source.
+		if isStr {
+			return str
+		}
+	case "adopter", "provider", "successor":
+		if isStr {
+			return n.org(str)
+		}
+	case "solution":
+		if isStr {
+			return n.solution(str)
+		}
+	case "registeredBy":
+		if isStr {
+			return n.actor(str)
+		}
+	case "status":
+		if isStr && entityType == catalog.EntityAdoption {
+			return catalog.AdoptionStatus(str).Label()
+		}
+		if isStr {
+			return catalog.SolutionStatus(str).Label()
+		}
+	case "verified":
+		if isStr {
+			return "Daten " + catalog.Verification(str).Label()
+		}
+	case "confirmation":
+		if isStr {
+			return catalog.Confirmation(str).Label()
+		}
+	case "kind":
+		if isStr {
+			return catalog.OrgKind(str).Label()
+		}
+	case "since":
+		if isStr {
+			return views.FormatPartialDate(str)
+		}
+	case "accessChannel":
+		if isStr {
+			return views.AccessChannelLabel(str)
+		}
+	case "costSharing":
+		if isStr {
+			return views.CostSharingLabel(str)
+		}
+	case "landKey":
+		if isStr {
+			return n.org(string(catalog.KindLand) + ":" + str)
+		}
+	case "kreisKey":
+		if isStr {
+			return n.org(string(catalog.KindKreis) + ":" + str)
+		}
+	case "topicFieldId":
+		if f, ok := v.(float64); ok {
+			return n.topic(uint(f))
+		}
+	case "efaMinimumMet":
+		if b, ok := v.(bool); ok {
+			return views.BoolLabel(&b)
+		}
+	case "retiredAt":
+		if t, err := time.Parse(time.RFC3339Nano, str); isStr && err == nil {
+			return views.FormatDate(t)
+		}
+	}
+	return views.FormatValue(v)
+}
+
+// actor names who acted without naming the person: the roles and
+// organisations of the account, the API, or the seed import.
+func (n *historyNames) actor(actor string) string {
+	return n.site.actorLabel(n.ctx, actor, n.actors)
+}
+
+// entry maps one event to a line of the public history.
+func (n *historyNames) entry(ev catalog.Event, onSolutionPage bool) views.HistoryEntry {
+	e := views.HistoryEntry{At: ev.At, Actor: n.actor(ev.Actor), Action: views.ActionLabel(ev.Action)}
+	for _, ch := range store.DecodeChanges(ev) {
+		if ch.Field == "id" {
+			continue
+		}
+		e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ch.Field),
+			Old: n.value(ev.EntityType, ch.Field, ch.Old), New: n.value(ev.EntityType, ch.Field, ch.New)})
+	}
+	if ev.EntityType == catalog.EntityAdoption {
+		sub := n.subjects[ev.EntityID]
+		what := "Nachnutzung"
+		switch {
+		case onSolutionPage && sub[1] != "":
+			what = fmt.Sprintf("Nachnutzung durch %s", n.org(sub[1]))
+		case !onSolutionPage && sub[0] != "":
+			what = fmt.Sprintf("Nachnutzung von „%s“", n.solution(sub[0]))
+		}
+		e.Action = what + " " + e.Action
+	}
+	return e
+}
+
+// historyEntries maps events to the lines of a public history.
+func (s *Site) historyEntries(ctx context.Context, evs []catalog.Event, onSolutionPage bool) ([]views.HistoryEntry, error) {
+	n, err := s.newHistoryNames(ctx, evs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.HistoryEntry, len(evs))
 	for i, ev := range evs {
-		entries[i].Actor = s.actorLabel(ctx, ev.Actor, actors)
-		if ev.EntityType == catalog.EntityAdoption {
-			sub := subjects[ev.EntityID]
-			what := "Nachnutzung"
-			if subject.URL != "" && strings.HasPrefix(subject.URL, "/loesungen/") {
-				what = fmt.Sprintf("Nachnutzung durch %s", nameOf(sub[1]))
-			} else if sub[0] != "" {
-				what = fmt.Sprintf("Nachnutzung von „%s“", sub[0])
-				if sol, err := s.Store.SolutionBySlug(ctx, sub[0]); err == nil {
-					what = fmt.Sprintf("Nachnutzung von „%s“", sol.Name)
-				}
-			}
-			entries[i].Action = what + " " + entries[i].Action
-		}
+		out[i] = n.entry(ev, onSolutionPage)
+	}
+	return out, nil
+}
+
+// historyPage renders the full history of a solution or an organisation.
+func (s *Site) historyPage(c echo.Context, evs []catalog.Event, subject views.Link, crumbs ...views.Crumb) error {
+	entries, err := s.historyEntries(c.Request().Context(), evs, strings.HasPrefix(subject.URL, "/loesungen/"))
+	if err != nil {
+		return err
 	}
 	p := httpx.Page(c, "Änderungsverlauf: "+subject.Label, "", crumbs...)
 	return httpx.RenderOK(c, views.HistoryPage(p, subject, entries))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
@@ -100,11 +101,12 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: stateClass[st],
 			Title: r.Name + ": " + stateLabel[st]})
 	}
-	points, perLand, err := s.adopterPoints(ctx, m, adoptions, "")
+	points, cands, perLand, err := s.adopterPoints(ctx, m, adoptions, "")
 	if err != nil {
 		return mv, views.Table{}, err
 	}
 	mv.Points = points
+	labelPoints(&mv, m, cands)
 	if len(points) > 0 {
 		mv.PointLabel = "Kreis oder Gemeinde mit Nachnutzung"
 	}
@@ -121,7 +123,7 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 // adopting Kreis at the mean position of its Gemeinden, one point per
 // organisation, optionally only within one Land. It also counts the
 // organisations with points per Land.
-func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string) ([]views.MapPoint, map[string]int, error) {
+func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
 	type agg struct {
 		org   *catalog.Organisation
 		names []string
@@ -152,10 +154,11 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 	}
 	centres, err := s.Store.KreisCentres(ctx, kreise)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	perLand := map[string]int{}
 	var out []views.MapPoint
+	var cands []geo.LabelCandidate
 	for _, id := range order {
 		g := byOrg[id]
 		lat, lon := g.org.Lat, g.org.Lon
@@ -179,8 +182,16 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 			class = "map-point--kreis"
 		}
 		out = append(out, views.MapPoint{X: geo.Num(x), Y: geo.Num(y), Class: class, Title: title})
+		cands = append(cands, geo.LabelCandidate{X: x, Y: y, Text: labelName(g.org.Name), R: 4.5})
 	}
-	return out, perLand, nil
+	return out, cands, perLand, nil
+}
+
+// labelPoints names the points of a whole-Germany map, as many as fit.
+func labelPoints(mv *views.MapView, m *geo.Map, cands []geo.LabelCandidate) {
+	size := m.Width * labelShare
+	mv.LabelSize = geo.Num2(size)
+	mv.Labels = mapLabels(cands, geo.Box{X1: m.Width, Y1: m.Height}, size, -1)
 }
 
 // countBuckets are the classes of a count choropleth with their legend.
@@ -241,11 +252,12 @@ func (s *Site) landMap(ctx context.Context, land catalog.Organisation, adoptions
 		}
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: class, Title: title})
 	}
-	points, _, err := s.adopterPoints(ctx, m, adoptions, land.Key)
+	points, cands, _, err := s.adopterPoints(ctx, m, adoptions, land.Key)
 	if err != nil {
 		return mv, err
 	}
 	mv.Points = points
+	labelPoints(&mv, m, cands)
 	if len(points) > 0 {
 		mv.PointLabel = "Kreis oder Gemeinde mit Nachnutzung"
 	}
@@ -266,38 +278,59 @@ func sortedKeys[V any](m map[string]V) []string {
 const (
 	pointAdopted = "map-point--adopted"
 	pointNone    = "map-point--none"
-	pointSelf    = "map-point--self"
+	// pointSelf rings the page's own Gemeinde; its fill still says whether it adopted.
+	pointSelf = "map-point--self"
 )
+
+// labelShare is the label font size as a share of the view's width: about
+// 11 px on a phone and 14 px on a desktop.
+const labelShare = 0.032
+
+// labelName is the name a map label shows: the Destatis name without its
+// suffix ("Eutin, Stadt" → "Eutin"); the table and titles keep the full name.
+func labelName(name string) string {
+	if i := strings.Index(name, ", "); i > 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// mapLabels places labels for the candidates inside view and turns them
+// into view labels; strong marks the candidate (by index) of the page's own
+// organisation, -1 for none.
+func mapLabels(cands []geo.LabelCandidate, view geo.Box, size float64, strong int) []views.MapLabel {
+	var out []views.MapLabel
+	for _, l := range geo.PlaceLabels(cands, view, size) {
+		out = append(out, views.MapLabel{X: geo.Num(l.X), Y: geo.Num(l.Y), Text: l.Text, Anchor: l.Anchor, Strong: l.Index == strong})
+	}
+	return out
+}
 
 // kreisMap draws the Gemeinden of a Kreis, zoomed to them, inside their
 // Land and its neighbours: a Gemeinde with an own adoption (perOrg counts
 // them) is filled, one without is open, and self (when not zero) is the
-// Gemeinde the page is about.
+// Gemeinde the page is about, drawn larger with a ring and filled by its
+// own adoption like the others. Names stand beside the points (the page's
+// own first, then the adopters, then the nearest), as many as fit without
+// overlap, and a small map of the whole Land shows where the view lies.
 func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []catalog.Organisation, perOrg map[uint]int64, self uint) (views.MapView, error) {
 	m, err := geo.Germany()
 	if err != nil {
 		return views.MapView{}, err
 	}
 	type placed struct {
-		x, y  float64
-		g     *catalog.Organisation
-		class string
+		x, y float64
+		g    *catalog.Organisation
 	}
 	var pts []placed
+	var own *placed
 	for i := range gemeinden {
 		g := &gemeinden[i]
 		if g.Lat == 0 && g.Lon == 0 {
 			continue
 		}
 		x, y := m.Project(g.Lat, g.Lon)
-		class := pointNone
-		switch {
-		case g.ID == self:
-			class = pointSelf
-		case perOrg[g.ID] > 0:
-			class = pointAdopted
-		}
-		pts = append(pts, placed{x, y, g, class})
+		pts = append(pts, placed{x, y, g})
 	}
 	// The view holds the Gemeinden near the middle of the Kreis: a far
 	// island (Helgoland in Pinneberg) would shrink the others to a dot. It
@@ -322,38 +355,110 @@ func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []cat
 	} else if r, ok := m.Region(land.Key); ok {
 		box = r.Box
 	}
-	// Open points first, then filled ones, the page's own Gemeinde on top.
-	rank := map[string]int{pointNone: 0, pointAdopted: 1, pointSelf: 2}
-	slices.SortStableFunc(pts, func(a, b placed) int { return rank[a.class] - rank[b.class] })
-	view := box.Around(0.15, 24)
-	zoom := m.Zoom(view)
-	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: view.ViewBox(), PointR: geo.Num(max(4.5/zoom, 0.6)),
+	for i := range pts {
+		if pts[i].g.ID == self {
+			own = &pts[i]
+		}
+	}
+	// Room around the points for the labels at the edge.
+	view := box.Around(0.22, 14)
+	// Points keep one size relative to the view (about 7 px on screen).
+	r := (view.X1 - view.X0) * 0.018
+	size := (view.X1 - view.X0) * labelShare
+	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: view.ViewBox(), PointR: geo.Num(r), LabelSize: geo.Num2(size),
 		Legend: []views.LegendEntry{{Class: "map-n1", Label: land.Name}, {Class: mapOther, Label: "andere Länder"}}}
-	for _, r := range m.Regions {
+	for _, rg := range m.Regions {
 		class := mapOther
-		if r.Key == land.Key {
+		if rg.Key == land.Key {
 			class = "map-n1"
 		}
-		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: class, Title: r.Name})
+		mv.Regions = append(mv.Regions, views.MapRegion{Key: rg.Key, Name: rg.Name, Path: rg.Path, Class: class, Title: rg.Name})
 	}
-	if self != 0 {
-		mv.Legend = append(mv.Legend, views.LegendEntry{Class: "map__swatch--point " + pointSelf, Label: "diese Gemeinde"})
+	if own != nil {
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: "map__swatch--point map__swatch--self", Label: "diese Gemeinde (großer Punkt mit Ring; gefüllt, wenn sie selbst nachnutzt)"})
 	}
 	mv.Legend = append(mv.Legend,
 		views.LegendEntry{Class: "map__swatch--point " + pointAdopted, Label: "Gemeinde mit eigener Nachnutzung"},
 		views.LegendEntry{Class: "map__swatch--point " + pointNone, Label: "Gemeinde ohne eigene Nachnutzung"})
+	// Open points first, then filled ones, the page's own Gemeinde on top;
+	// labels go to the own Gemeinde, the adopters, then the nearest (or, on
+	// a Kreis page, the most populous).
+	slices.SortStableFunc(pts, func(a, b placed) int {
+		return boolRank(perOrg[a.g.ID] > 0, a.g.ID == self) - boolRank(perOrg[b.g.ID] > 0, b.g.ID == self)
+	})
+	var cands []geo.LabelCandidate
+	strong := -1
+	order := slices.Clone(pts)
+	slices.SortStableFunc(order, func(a, b placed) int {
+		if ra, rb := boolRank(perOrg[a.g.ID] > 0, a.g.ID == self), boolRank(perOrg[b.g.ID] > 0, b.g.ID == self); ra != rb {
+			return rb - ra
+		}
+		if own != nil {
+			return cmpFloat(math.Hypot(a.x-own.x, a.y-own.y), math.Hypot(b.x-own.x, b.y-own.y))
+		}
+		return int(b.g.Population - a.g.Population)
+	})
+	for _, p := range order {
+		if p.x < view.X0 || p.x > view.X1 || p.y < view.Y0 || p.y > view.Y1 {
+			continue
+		}
+		c := geo.LabelCandidate{X: p.x, Y: p.y, Text: labelName(p.g.Name), R: r}
+		if p.g.ID == self {
+			c.R, c.Must = r*1.7, true
+			strong = len(cands)
+		}
+		cands = append(cands, c)
+	}
+	mv.Labels = mapLabels(cands, view, size, strong)
 	for _, p := range pts {
 		n := perOrg[p.g.ID]
 		title := p.g.Name + ": keine eigene Nachnutzung"
+		class := pointNone
 		if n > 0 {
 			title = p.g.Name + ": " + views.FormatInt(n) + " eigene Nachnutzung"
 			if n > 1 {
 				title += "en"
 			}
+			class = pointAdopted
 		}
-		mv.Points = append(mv.Points, views.MapPoint{X: geo.Num(p.x), Y: geo.Num(p.y), Class: p.class, Title: title})
+		pt := views.MapPoint{X: geo.Num(p.x), Y: geo.Num(p.y), Class: class, Title: title}
+		if p.g.ID == self {
+			pt.Class += " " + pointSelf
+			pt.R = geo.Num2(r * 1.7)
+			pt.Title = "diese Gemeinde – " + title
+		}
+		mv.Points = append(mv.Points, pt)
+	}
+	if rg, ok := m.Region(land.Key); ok {
+		lv := rg.Box.Around(0.06, 0)
+		mv.Locator = &views.MapLocator{Title: "Lage des Kartenausschnitts in " + land.Name, ViewBox: lv.ViewBox(), Path: rg.Path,
+			WX: geo.Num(view.X0), WY: geo.Num(view.Y0), WW: geo.Num(view.X1 - view.X0), WH: geo.Num(view.Y1 - view.Y0)}
+		if own != nil {
+			mv.Locator.PX, mv.Locator.PY, mv.Locator.PR = geo.Num(own.x), geo.Num(own.y), geo.Num2((lv.X1-lv.X0)*0.025)
+		}
 	}
 	return mv, nil
+}
+
+// boolRank orders points: without adoption, with adoption, the own one.
+func boolRank(adopted, self bool) int {
+	switch {
+	case self:
+		return 2
+	case adopted:
+		return 1
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // median returns the middle value of v (which it sorts).

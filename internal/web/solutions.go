@@ -8,7 +8,6 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
-	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -81,7 +80,14 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	if err != nil {
 		return d, err
 	}
-	d.History = historyEntries(evs)
+	if d.History, err = s.historyEntries(ctx, evs, true); err != nil {
+		return d, err
+	}
+	prov, err := s.Store.Provenance(ctx, catalog.EntitySolution, sol.Slug)
+	if err != nil {
+		return d, err
+	}
+	d.Imported, d.Edited = prov.Imported, prov.Edited
 	return d, nil
 }
 
@@ -125,23 +131,6 @@ func groupByLand(adoptions []catalog.Adoption, laender map[string]catalog.Organi
 	}
 	if len(other) > 0 {
 		out = append(out, views.AdopterGroup{Land: views.Link{Label: "Bund und länderübergreifende Stellen"}, Adoptions: other})
-	}
-	return out
-}
-
-// historyEntries formats events for display, hiding who made a change
-// beyond its kind (no personal data on public pages).
-func historyEntries(evs []catalog.Event) []views.HistoryEntry {
-	out := make([]views.HistoryEntry, 0, len(evs))
-	for _, ev := range evs {
-		e := views.HistoryEntry{At: ev.At, Actor: views.ActorLabel(ev.Actor), Action: views.ActionLabel(ev.Action)}
-		for _, ch := range store.DecodeChanges(ev) {
-			if ch.Field == "id" {
-				continue
-			}
-			e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ch.Field), Old: views.FormatValue(ch.Old), New: views.FormatValue(ch.New)})
-		}
-		out = append(out, e)
 	}
 	return out
 }
