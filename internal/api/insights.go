@@ -24,6 +24,7 @@ type scoreboardJSON struct {
 	MadePer100k      float64        `json:"madePer100k"`
 	ServicesCovered  int            `json:"servicesCovered"`
 	Coverage         float64        `json:"coverage"`
+	Reach            float64        `json:"reach"`
 	Ranks            map[string]int `json:"ranks"`
 }
 
@@ -38,7 +39,7 @@ func (s *API) HandleScoreboard(c echo.Context) error {
 	for i, r := range rows {
 		out[i] = scoreboardJSON{LandKey: r.LandKey, Name: r.Name, URN: catalog.ARSURNPrefix + r.LandKey + "0000000000", Population: r.Population,
 			Provided: r.Provided, ReceivedExternal: r.ReceivedExternal, ReceivedInternal: r.ReceivedInternal, Made: r.Made, MadeLive: r.MadeLive,
-			MadePer100k: r.MadePer100k, ServicesCovered: r.ServicesCovered, Coverage: r.Coverage, Ranks: r.Ranks}
+			MadePer100k: r.MadePer100k, ServicesCovered: r.ServicesCovered, Coverage: r.Coverage, Reach: r.Reach, Ranks: r.Ranks}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"states": out})
 }

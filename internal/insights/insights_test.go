@@ -92,18 +92,18 @@ func TestScoreboardHandComputed(t *testing.T) {
 	// Nordland: provides alpha; alpha adopted by Südland (external) and A2 (internal);
 	// A1 and A2 adopted (2); coverage: 10001 and 10002 reach A2 = 400 of 1000.
 	if n.Provided != 1 || n.ReceivedExternal != 1 || n.ReceivedInternal != 1 || n.Made != 2 || n.MadeLive != 1 ||
-		!near(n.MadePer100k, 200) || n.ServicesCovered != 2 || !near(n.Coverage, 0.4) {
+		!near(n.MadePer100k, 200) || n.ServicesCovered != 2 || !near(n.Coverage, 0.4) || !near(n.Reach, 0.8) {
 		t.Errorf("Nordland = %+v", n)
 	}
 	// Südland: provides beta; beta adopted by A1 (external, interested) and B1 (internal);
 	// Südland itself and B1 adopted (2, both live); coverage 10001, 10002: 100 %, 10003: B1 1000 of 3000.
 	if s.Provided != 1 || s.ReceivedExternal != 1 || s.ReceivedInternal != 1 || s.Made != 2 || s.MadeLive != 2 ||
-		!near(s.MadePer100k, 66.667) || s.ServicesCovered != 3 || !near(s.Coverage, (1+1+1.0/3)/3) {
+		!near(s.MadePer100k, 66.667) || s.ServicesCovered != 3 || !near(s.Coverage, (1+1+1.0/3)/3) || !near(s.Reach, 1+1+1.0/3) {
 		t.Errorf("Südland = %+v", s)
 	}
 	wantRanks := map[string][2]int{
 		insights.ColProvided: {1, 1}, insights.ColReceivedExternal: {1, 1}, insights.ColMade: {1, 1},
-		insights.ColMadePer100k: {1, 2}, insights.ColCoverage: {2, 1},
+		insights.ColMadePer100k: {1, 2}, insights.ColReach: {2, 1},
 	}
 	for col, want := range wantRanks {
 		if n.Ranks[col] != want[0] || s.Ranks[col] != want[1] {

@@ -42,13 +42,21 @@ func fmtShare(v float64) string { return views.FormatPercent(v * 100) }
 
 func fmtEuro(v float64) string { return views.FormatEuro(int64(math.Round(v))) }
 
-// scoreColumns are the sortable columns of the scoreboard.
-var scoreColumns = []struct{ key, label string }{
-	{insights.ColProvided, "Bereitgestellt"},
-	{insights.ColReceivedExternal, "Nachnutzung durch andere"},
-	{insights.ColMade, "Eigene Nachnutzungen"},
-	{insights.ColMadePer100k, "je 100.000 Einwohner"},
-	{insights.ColCoverage, "Reichweite"},
+// scoreColumns are the sortable columns of the scoreboard, each with the
+// sentence that defines it on the page.
+var scoreColumns = []struct{ key, label, definition string }{
+	{insights.ColProvided, "Bereitgestellt",
+		"Zahl der Lösungen, deren Anbieter das Land ist."},
+	{insights.ColReceivedExternal, "Nachnutzung durch andere",
+		"Zahl der Nachnutzungen der Lösungen des Landes durch andere Länder und deren Kreise und Gemeinden, in jedem Status."},
+	{insights.ColMade, "Eigene Nachnutzungen",
+		"Zahl der Nachnutzungen durch das Land selbst und seine Kreise und Gemeinden, in jedem Status."},
+	{insights.ColMadePer100k, "Nachnutzungen je 100.000 Einwohner",
+		"Eigene Nachnutzungen geteilt durch die Einwohnerzahl des Landes, mal 100.000."},
+	{insights.ColReach, "Reichweite (Leistungen je Einwohner)",
+		"Wie viele OZG-Leistungen eine Einwohnerin oder ein Einwohner des Landes im Durchschnitt über eine Lösung in Betrieb erreicht: " +
+			"für jede OZG-Leistung der Anteil der Bevölkerung, dessen Gemeinde, Kreis oder Land eine Lösung für sie in Betrieb hat, summiert über alle OZG-Leistungen. " +
+			"Zehn Leistungen im ganzen Land ergeben 10,0, zehn Leistungen für die halbe Bevölkerung 5,0, zwei Leistungen im ganzen Land 2,0."},
 }
 
 func scoreValue(r insights.Row, col string) float64 {
@@ -61,20 +69,20 @@ func scoreValue(r insights.Row, col string) float64 {
 		return float64(r.Made)
 	case insights.ColMadePer100k:
 		return r.MadePer100k
-	case insights.ColCoverage:
-		return r.Coverage
+	case insights.ColReach:
+		return r.Reach
 	}
 	return 0
 }
 
-// scoreCells formats a row's figures in column order.
+// scoreCells formats a row's figures in column order: one figure per column.
 func scoreCells(r insights.Row) []views.ScoreCell {
 	return []views.ScoreCell{
 		{Text: strconv.Itoa(r.Provided), Rank: r.Ranks[insights.ColProvided]},
-		{Text: fmt.Sprintf("%d (%d)", r.ReceivedExternal, r.ReceivedInternal), Rank: r.Ranks[insights.ColReceivedExternal]},
-		{Text: fmt.Sprintf("%d (%d)", r.Made, r.MadeLive), Rank: r.Ranks[insights.ColMade]},
+		{Text: strconv.Itoa(r.ReceivedExternal), Rank: r.Ranks[insights.ColReceivedExternal]},
+		{Text: strconv.Itoa(r.Made), Rank: r.Ranks[insights.ColMade]},
 		{Text: fmtFloat(r.MadePer100k, 2), Rank: r.Ranks[insights.ColMadePer100k]},
-		{Text: fmt.Sprintf("%s (%d)", fmtShare(r.Coverage), r.ServicesCovered), Rank: r.Ranks[insights.ColCoverage]},
+		{Text: fmtFloat(r.Reach, 2), Rank: r.Ranks[insights.ColReach]},
 	}
 }
 
@@ -124,7 +132,7 @@ func (s *Site) HandleScoreboard(c echo.Context) error {
 				sorted, next = "descending", "auf"
 			}
 		}
-		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Sorted: sorted,
+		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Definition: sc.definition, Sorted: sorted,
 			SortURL: "/laender?" + url.Values{"sortierung": {sc.key}, "richtung": {next}}.Encode()})
 	}
 	d.Chart = views.Chart{ID: "diagramm-nachnutzungen", Title: "Eigene Nachnutzungen je 100.000 Einwohner",
@@ -151,17 +159,24 @@ func (s *Site) HandleScoreboardTable(c echo.Context) error {
 		return err
 	}
 	t := export.Table{Name: "Ländervergleich"}
-	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner", "Bereitgestellt", "Rang", "Nachnutzung durch andere", "Nachnutzung im eigenen Land",
-		"Rang", "Eigene Nachnutzungen", "davon in Betrieb", "Rang", "je 100.000 Einwohner", "Rang", "Reichweite (%)", "erreichte OZG-Leistungen", "Rang"} {
+	// Every header is unique, so a spreadsheet or a CSV reader can address each column by name.
+	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner",
+		"Bereitgestellt", "Rang Bereitgestellt",
+		"Nachnutzung durch andere", "Rang Nachnutzung durch andere", "Nachnutzung im eigenen Land",
+		"Eigene Nachnutzungen", "Rang Eigene Nachnutzungen", "Eigene Nachnutzungen in Betrieb",
+		"Nachnutzungen je 100.000 Einwohner", "Rang Nachnutzungen je 100.000 Einwohner",
+		"Reichweite (Leistungen je Einwohner)", "Rang Reichweite", "OZG-Leistungen mit Nachnutzung in Betrieb im Land"} {
 		t.Columns = append(t.Columns, export.Column{Header: h})
 	}
 	t.Columns[1].Width = 24
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
 	for _, r := range e.Scoreboard() {
-		t.Rows = append(t.Rows, []any{r.LandKey, r.Name, r.Population, r.Provided, r.Ranks[insights.ColProvided],
-			r.ReceivedExternal, r.ReceivedInternal, r.Ranks[insights.ColReceivedExternal],
-			r.Made, r.MadeLive, r.Ranks[insights.ColMade], round(r.MadePer100k),
-			r.Ranks[insights.ColMadePer100k], round(r.Coverage * 100), r.ServicesCovered, r.Ranks[insights.ColCoverage]})
+		t.Rows = append(t.Rows, []any{r.LandKey, r.Name, r.Population,
+			r.Provided, r.Ranks[insights.ColProvided],
+			r.ReceivedExternal, r.Ranks[insights.ColReceivedExternal], r.ReceivedInternal,
+			r.Made, r.Ranks[insights.ColMade], r.MadeLive,
+			round(r.MadePer100k), r.Ranks[insights.ColMadePer100k],
+			round(r.Reach), r.Ranks[insights.ColReach], r.ServicesCovered})
 	}
 	return httpx.SendTable(c, t, "laendervergleich", httpx.ExportFormat(c))
 }

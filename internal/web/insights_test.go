@@ -82,7 +82,7 @@ func TestInsightPages(t *testing.T) {
 func TestInsightCSVDownloads(t *testing.T) {
 	app, _ := newInsightsApp(t)
 	for target, want := range map[string]string{
-		"/laender.csv":                      "Nordrhein-Westfalen",
+		"/laender.csv":                      "Rang Reichweite",
 		"/einblicke/rendite/laender.csv":    "Schleswig-Holstein",
 		"/einblicke/rendite/loesungen.csv":  "nicht bezifferbar",
 		"/einblicke/abdeckung/laender.csv":  "Familie & Kind",
@@ -118,6 +118,13 @@ func TestScoreboardXLSX(t *testing.T) {
 	}
 	if rows[0][1] != "Land" || rows[0][2] != "Einwohner" {
 		t.Errorf("header %q", rows[0])
+	}
+	seen := map[string]bool{}
+	for _, h := range rows[0] {
+		if seen[h] {
+			t.Errorf("header %q appears twice in %q", h, rows[0])
+		}
+		seen[h] = true
 	}
 	var sb struct {
 		States []struct {
@@ -222,6 +229,23 @@ func TestScoreboardPage(t *testing.T) {
 	if doc.Find("[data-testid=map-region]").Length() != 16 || doc.Find("[data-testid=chart-diagramm-nachnutzungen] rect").Length() != 16 {
 		t.Error("scoreboard lacks the map or the chart")
 	}
+	// One figure per column, each column defined in a visible sentence.
+	doc.Find("[data-testid=scoreboard-row] td").Each(func(_ int, td *goquery.Selection) {
+		if strings.ContainsAny(td.Text(), "()") {
+			t.Errorf("cell %q holds more than one figure", strings.TrimSpace(td.Text()))
+		}
+	})
+	heads := doc.Find("[data-testid=scoreboard] thead th a")
+	defs := doc.Find("[data-testid=scoreboard-definitions] dt")
+	if heads.Length() != 5 || defs.Length() != heads.Length() {
+		t.Errorf("%d columns, %d definitions", heads.Length(), defs.Length())
+	}
+	heads.Each(func(i int, a *goquery.Selection) {
+		label := strings.TrimSuffix(strings.TrimSpace(a.Text()), ", sortieren")
+		if dt := strings.TrimSpace(defs.Eq(i).Text()); dt != label || len(strings.TrimSpace(defs.Eq(i).Next().Text())) < 30 {
+			t.Errorf("column %q defined as %q: %q", label, dt, defs.Eq(i).Next().Text())
+		}
+	})
 	for _, bad := range []string{"/laender?sortierung=beliebt", "/laender?richtung=seitwaerts"} {
 		if rec := servertest.Do(t, app, "GET", bad, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<main") {
 			t.Errorf("%s = %d, want a 400 page", bad, rec.Code)
