@@ -263,6 +263,23 @@ func (s *Site) HandleInsightCSV(c echo.Context) error {
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
 
+// estimateSources lists the public figures behind the default estimate as links.
+func estimateSources(est *insights.Estimate) []views.SourceLink {
+	if est == nil {
+		return nil
+	}
+	var out []views.SourceLink
+	for _, f := range est.Figures {
+		value := views.FormatInt(int64(math.Round(f.Value)))
+		if f.Unit == "EUR" {
+			value = fmtEuro(f.Value)
+		}
+		out = append(out, views.SourceLink{Text: value + ": " + f.Meaning + ". Quelle: " + f.Source + ", Stand " + views.FormatPartialDate(f.AsOf) + ".",
+			URL: f.URL})
+	}
+	return out
+}
+
 func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	e, err := s.engine()
 	if err != nil {
@@ -270,22 +287,41 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	}
 	sv := e.Savings()
 	cfg := sv.Config
+	estimate := "keine"
+	if cfg.Estimate != nil && cfg.Estimate.BuildCostEUR > 0 {
+		estimate = fmtEuro(cfg.Estimate.BuildCostEUR)
+	}
+	providerFigures := 0
+	for _, ss := range sv.BySolution {
+		if ss.Basis == insights.BasisProvider && ss.Quantified > 0 {
+			providerFigures++
+		}
+	}
 	d := views.InsightPage{Heading: "Digitalisierungsrendite",
-		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart – geschätzt, mit offengelegten Annahmen.",
-		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis", Value: totalSaving(sv)},
-			{Label: "bezifferte Nachnutzungen", Value: strconv.Itoa(sv.Quantified)},
-			{Label: "nicht bezifferbar", Value: strconv.Itoa(sv.NotQuantifiable)}},
+		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart. Alle Beträge sind Schätzungen mit offengelegten Annahmen; " +
+			"wo der Anbieter keine Kosten eingetragen hat, wird mit einem Standardwert aus öffentlichen Zahlen geschätzt.",
+		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis (Schätzung)", Value: totalSaving(sv)},
+			{Label: "davon mit dem Standardwert geschätzt", Value: fmtEuro(sv.EstimatedTotal)},
+			{Label: "gerechnete Nachnutzungen in Betrieb", Value: strconv.Itoa(sv.Quantified)},
+			{Label: "Lösungen mit Kostenangaben des Anbieters", Value: strconv.Itoa(providerFigures)}},
 		Method: []string{
-			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“.",
-			fmt.Sprintf("Vermieden: die Entwicklungskosten der Lösung und ihr Betrieb über %d Jahre, die eine eigene Lösung gekostet hätte.", cfg.Years),
-			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
+			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“; vom Anbieter gemeldete, vom Nachnutzer noch nicht bestätigte Nachnutzungen zählen nicht.",
+			"Vermieden: die Entwicklungskosten einer eigenen Lösung. Hat der Anbieter Betriebskosten und einen Kostenschlüssel eingetragen, " +
+				fmt.Sprintf("zählt auch der eigene Betrieb über %d Jahre, der entfallen ist.", cfg.Years),
+			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und, wenn Betriebskosten eingetragen sind, der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
 			"Den Betrieb teilen sich der Anbieter (außer dem Bund) und alle Nachnutzenden in Betrieb nach dem Kostenschlüssel der Lösung: Königsteiner Schlüssel (2016; Kreise und Gemeinden mit dem Bevölkerungsanteil ihres Landes), Einwohnerzahl oder gleiche Anteile.",
-			"Fehlen Entwicklungskosten, Betriebskosten oder Kostenschlüssel, steht dort „nicht bezifferbar“ statt einer Zahl; solche Nachnutzungen gehen nicht in die Summen ein.",
-			"Die Annahmen (Zeitraum, Anbindungsanteil) stellt der Betrieb mit EFA_SAVINGS_YEARS und EFA_SAVINGS_ONBOARDING_SHARE ein.",
-		}}
+			"Standardwert (Schätzung) für Lösungen ohne Kostenangaben: Entwicklungskosten von " + estimate + " je Lösung, ohne Betriebskosten. " +
+				"Das ist der Durchschnitt der Bundesmittel für EfA-Onlinedienste je EfA-Lösung laut Bundesrechnungshof (Quellen unten). " +
+				"Echte Lösungen kosten weit mehr oder weniger; der Wert zeigt die Größenordnung, nicht den Betrag einer Lösung.",
+		},
+		Sources: estimateSources(cfg.Estimate),
+		Callout: &views.Callout{Title: "Sie stellen eine Lösung bereit?",
+			Text: "Tragen Sie auf der Seite Ihrer Lösung unter „Bearbeiten“ die Entwicklungskosten, die jährlichen Betriebskosten und den Kostenschlüssel ein. " +
+				"Dann rechnet diese Seite für Ihre Lösung mit Ihren Zahlen statt mit dem Standardwert. In der Tabelle „Je Lösung“ führt „Kosten eintragen“ direkt zum Formular.",
+			Link: views.Link{Label: "Anmelden und Kosten eintragen", URL: "/anmelden"}}}
 	laender := views.Table{Caption: "Geschätzte Ersparnis je Land (Nachnutzungen durch das Land und seine Kommunen)", TestID: "rendite-laender",
-		Head: []string{"Land", "Ersparnis", "bezifferte Nachnutzungen", "nicht bezifferbar"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
-	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro",
+		Head: []string{"Land", "Ersparnis (Schätzung)", "davon mit Standardwert", "gerechnete Nachnutzungen"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro (Schätzung)",
 		Desc: "Balkendiagramm der geschätzten Ersparnis durch Nachnutzung je Land."}
 	for _, r := range e.Scoreboard() {
 		value := fmtEuro(sv.ByLand[r.LandKey])
@@ -293,18 +329,29 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 			value = "nicht bezifferbar"
 		}
 		laender.Rows = append(laender.Rows, []views.Cell{{Text: r.Name, URL: "/laender/" + r.LandKey}, {Text: value},
-			{Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.OpenByLand[r.LandKey])}})
+			{Text: fmtEuro(sv.EstimatedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}})
 		chart.Bars = append(chart.Bars, views.Bar{Label: r.Name, Value: sv.ByLand[r.LandKey], Display: value})
 	}
 	sols := views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
-		Head: []string{"Lösung", "in Betrieb", "beziffert", "Ersparnis"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+		Head: []string{"Lösung", "in Betrieb", "Ersparnis (Schätzung)", "Grundlage", "Kosten des Anbieters"}, NumericCols: map[int]bool{1: true, 2: true}}
 	for _, ss := range sv.BySolution {
 		value := fmtEuro(ss.Saving)
 		if ss.Quantified == 0 {
 			value = "nicht bezifferbar (" + ss.Reason + ")"
 		}
+		basis := "Angaben des Anbieters"
+		if ss.Basis == insights.BasisEstimate {
+			basis = "Schätzung mit Standardwert"
+		}
+		if ss.Note != "" {
+			basis += ", " + ss.Note
+		}
+		edit := views.Cell{Text: "Kosten ändern", URL: "/loesungen/" + ss.Slug + "/bearbeiten#feld-buildCostEur"}
+		if ss.Basis == insights.BasisEstimate {
+			edit.Text = "Kosten eintragen"
+		}
 		sols.Rows = append(sols.Rows, []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
-			{Text: strconv.Itoa(ss.Quantified)}, {Text: value}})
+			{Text: value}, {Text: basis}, edit})
 	}
 	// A chart of nothing but zeros says nothing: show it once there are figures.
 	var chartPtr *views.Chart

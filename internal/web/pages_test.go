@@ -530,6 +530,10 @@ func TestLegalPages(t *testing.T) {
 	if n := doc.Find(servertest.TID("sources-table") + " tbody tr").Length(); n != 6 {
 		t.Errorf("sources = %d rows", n)
 	}
+	// The default estimate of the Digitalisierungsrendite is shown with its public sources.
+	if est := doc.Find(servertest.TID("estimate-sources")); !strings.Contains(est.Text(), "2.705.882 €") || est.Find(`a[href^="https://"]`).Length() != 2 {
+		t.Errorf("estimate sources = %q", servertest.Text(est))
+	}
 	// Without operator details the pages say so instead of inventing them.
 	doc, _ = servertest.GetDoc(t, app, "/impressum", http.StatusOK)
 	if doc.Find(servertest.TID("operator-missing")).Length() != 1 || doc.Find(servertest.TID("operator")).Length() != 0 {
