@@ -33,6 +33,8 @@ func (s *server) routes(e *echo.Echo) {
 
 	// Browsing: solutions, OZG-Leistungen, Themenfelder, Länder, Kreise, Gemeinden, comparison, legal pages
 	e.GET("/loesungen", w.HandleCatalogue)
+	e.GET("/loesungen.csv", w.HandleCatalogueExport)
+	e.GET("/loesungen.xlsx", w.HandleCatalogueExport)
 	e.GET("/loesungen/:slug", w.HandleSolutionShow)
 	e.GET("/leistungen/:id", w.HandleServiceShow)
 	e.GET("/themenfelder", w.HandleTopicList)
