@@ -270,7 +270,7 @@ func TestCatalogueRelevanceWhenQuerying(t *testing.T) {
 	}
 	// Clearing the query returns to the name order.
 	doc, _ = servertest.GetDoc(t, app, "/loesungen?q=&sortierung=relevanz&sortierung_vorgabe=relevanz", http.StatusOK)
-	if v := doc.Find(servertest.TID("catalogue-sort") + " option[selected]").AttrOr("value", ""); v != "name" {
+	if v := doc.Find(servertest.TID("catalogue-sort")+" option[selected]").AttrOr("value", ""); v != "name" {
 		t.Errorf("sort after clearing the query = %q", v)
 	}
 }
