@@ -51,10 +51,10 @@ var scoreColumns = []struct{ key, label, definition string }{
 		"Zahl der Nachnutzungen der Lösungen des Landes durch andere Länder und deren Kreise und Gemeinden, in jedem Status."},
 	{insights.ColMade, "Eigene Nachnutzungen",
 		"Zahl der Nachnutzungen durch das Land selbst und seine Kreise und Gemeinden, in jedem Status."},
-	{insights.ColMadePer100k, "Nachnutzungen je 100.000 Einwohner",
+	{insights.ColMadePer100k, "Eigene je 100.000 Einwohner",
 		"Eigene Nachnutzungen geteilt durch die Einwohnerzahl des Landes, mal 100.000."},
-	{insights.ColReach, "Reichweite (Leistungen je Einwohner)",
-		"Wie viele OZG-Leistungen eine Einwohnerin oder ein Einwohner des Landes im Durchschnitt über eine Lösung in Betrieb erreicht: " +
+	{insights.ColReach, "Reichweite",
+		"OZG-Leistungen je Einwohner: wie viele OZG-Leistungen eine Einwohnerin oder ein Einwohner des Landes im Durchschnitt über eine Lösung in Betrieb erreicht: " +
 			"für jede OZG-Leistung der Anteil der Bevölkerung, dessen Gemeinde, Kreis oder Land eine Lösung für sie in Betrieb hat, summiert über alle OZG-Leistungen. " +
 			"Zehn Leistungen im ganzen Land ergeben 10,0, zehn Leistungen für die halbe Bevölkerung 5,0, zwei Leistungen im ganzen Land 2,0."},
 }
