@@ -42,6 +42,15 @@ func fmtShare(v float64) string { return views.FormatPercent(v * 100) }
 
 func fmtEuro(v float64) string { return views.FormatEuro(int64(math.Round(v))) }
 
+// fmtEuroRough is an estimate's headline: "rund 163,2 Mio. €" rather than a
+// precision the estimate does not have; exact below a million.
+func fmtEuroRough(v float64) string {
+	if math.Abs(v) < 1e6 {
+		return fmtEuro(v)
+	}
+	return "rund " + fmtFloat(v/1e6, 1) + " Mio. €"
+}
+
 // scoreColumns are the sortable columns of the scoreboard, each with the
 // sentence that defines it on the page.
 var scoreColumns = []struct{ key, label, definition string }{
@@ -301,7 +310,7 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart. Alle Beträge sind Schätzungen mit offengelegten Annahmen; " +
 			"wo der Anbieter keine Kosten eingetragen hat, wird mit einem Standardwert aus öffentlichen Zahlen geschätzt.",
 		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis (Schätzung)", Value: totalSaving(sv)},
-			{Label: "davon mit dem Standardwert geschätzt", Value: fmtEuro(sv.EstimatedTotal)},
+			{Label: "davon mit dem Standardwert geschätzt", Value: fmtEuroRough(sv.EstimatedTotal)},
 			{Label: "gerechnete Nachnutzungen in Betrieb", Value: strconv.Itoa(sv.Quantified)},
 			{Label: "Lösungen mit Kostenangaben des Anbieters", Value: strconv.Itoa(providerFigures)}},
 		Method: []string{
@@ -370,7 +379,7 @@ func totalSaving(sv insights.Savings) string {
 	if sv.Quantified == 0 {
 		return "nicht bezifferbar"
 	}
-	return fmtEuro(sv.Total)
+	return fmtEuroRough(sv.Total)
 }
 
 func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {
