@@ -300,7 +300,7 @@ func AccessibilityPage(p Page, o Operator) templ.Component {
 }
 
 // SourcesPage lists the data sources and licences with the Destatis attribution.
-func SourcesPage(p Page) templ.Component {
+func SourcesPage(p Page, estimate EstimateSources) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -337,20 +337,28 @@ func SourcesPage(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</section><section aria-labelledby=\"hinweise\"><h2 id=\"hinweise\" class=\"kern-heading-medium\">Hinweise zur Qualität</h2><ul class=\"kern-list kern-list--bullet\"><li>Der OZG-Katalog hat den Stand 2019 mit 557 OZG-Leistungen; spätere Fassungen des Katalogs sind nicht enthalten.</li><li>Lösungen und Nachnutzungen sind von Hand aus öffentlichen Seiten zusammengetragen. Jede Lösung nennt ihre Quelle und ihren Prüfstand. Nachnutzungen sind nur so genau übernommen, wie die Quelle sie nennt: Ein Land bleibt ein Land, eine genannte Stadt wird diese Gemeinde, ungenaue Angaben wie „viele Kommunen“ werden nicht übernommen.</li><li>Die Königsteiner Schlüssel sind die Werte von 2016.</li><li>Die Umrisse der Länder sind stark vereinfacht. Bremen ist nur mit der Stadt Bremen eingezeichnet; Bremerhaven liegt in dieser Auflösung im Umriss von Niedersachsen.</li></ul></section><section aria-labelledby=\"software\"><h2 id=\"software\" class=\"kern-heading-medium\">Software-Bestandteile der Oberfläche</h2><ul class=\"kern-list kern-list--bullet\"><li>KERN-UX (<code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = estimateSourcesSection(estimate).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section aria-labelledby=\"hinweise\"><h2 id=\"hinweise\" class=\"kern-heading-medium\">Hinweise zur Qualität</h2><ul class=\"kern-list kern-list--bullet\"><li>Der OZG-Katalog hat den Stand 2019 mit 557 OZG-Leistungen; spätere Fassungen des Katalogs sind nicht enthalten.</li><li>Lösungen und Nachnutzungen sind von Hand aus öffentlichen Seiten zusammengetragen. Jede Lösung nennt ihre Quelle und ihren Prüfstand. Nachnutzungen sind nur so genau übernommen, wie die Quelle sie nennt: Ein Land bleibt ein Land, eine genannte Stadt wird diese Gemeinde, ungenaue Angaben wie „viele Kommunen“ werden nicht übernommen.</li><li>Die Königsteiner Schlüssel sind die Werte von 2016.</li><li>Die Umrisse der Länder sind stark vereinfacht. Bremen ist nur mit der Stadt Bremen eingezeichnet; Bremerhaven liegt in dieser Auflösung im Umriss von Niedersachsen.</li></ul></section><section aria-labelledby=\"software\"><h2 id=\"software\" class=\"kern-heading-medium\">Software-Bestandteile der Oberfläche</h2><ul class=\"kern-list kern-list--bullet\"><li>KERN-UX (<code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs("@kern-ux/native")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/legal.templ`, Line: 218, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/legal.templ`, Line: 219, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</code> 2.7.2), Designsystem der öffentlichen Verwaltung: European Union Public Licence (EUPL) 1.2.</li><li>Schrift Fira Sans: SIL Open Font License 1.1.</li><li>htmx 2.0.11: Zero-Clause BSD (0BSD).</li></ul></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</code> 2.7.2), Designsystem der öffentlichen Verwaltung: European Union Public Licence (EUPL) 1.2.</li><li>Schrift Fira Sans: SIL Open Font License 1.1.</li><li>htmx 2.0.11: Zero-Clause BSD (0BSD).</li></ul></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -269,7 +269,7 @@ func SolutionFormPage(p Page, d SolutionFormData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FormField(Field{Name: "buildCostEur", Label: "Geschätzte Entwicklungskosten (Euro)", Type: "number", Value: d.v("buildCostEur"), Errors: d.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = FormField(Field{Name: "buildCostEur", Label: "Geschätzte Entwicklungskosten (Euro)", Type: "number", Value: d.v("buildCostEur"), Errors: d.Errors, Hint: "Bleibt das Feld leer, rechnet die Digitalisierungsrendite mit einem Standardwert (Schätzung)."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

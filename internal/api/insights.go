@@ -24,6 +24,7 @@ type scoreboardJSON struct {
 	MadePer100k      float64        `json:"madePer100k"`
 	ServicesCovered  int            `json:"servicesCovered"`
 	Coverage         float64        `json:"coverage"`
+	Reach            float64        `json:"reach"`
 	Ranks            map[string]int `json:"ranks"`
 }
 
@@ -38,13 +39,16 @@ func (s *API) HandleScoreboard(c echo.Context) error {
 	for i, r := range rows {
 		out[i] = scoreboardJSON{LandKey: r.LandKey, Name: r.Name, URN: catalog.ARSURNPrefix + r.LandKey + "0000000000", Population: r.Population,
 			Provided: r.Provided, ReceivedExternal: r.ReceivedExternal, ReceivedInternal: r.ReceivedInternal, Made: r.Made, MadeLive: r.MadeLive,
-			MadePer100k: r.MadePer100k, ServicesCovered: r.ServicesCovered, Coverage: r.Coverage, Ranks: r.Ranks}
+			MadePer100k: r.MadePer100k, ServicesCovered: r.ServicesCovered, Coverage: r.Coverage, Reach: r.Reach, Ranks: r.Ranks}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"states": out})
 }
 
 // HandleSavings returns the Digitalisierungsrendite: GET /api/v1/savings.
-// Amounts not quantifiable are reported with the reason instead of a number.
+// Every amount is an estimate; estimatedEur and basis "estimate" mark the part
+// that rests on the default build cost (with its public sources under
+// assumptions) instead of the provider's own figures. Amounts not
+// quantifiable are reported with the reason instead of a number.
 func (s *API) HandleSavings(c echo.Context) error {
 	e, err := s.engine()
 	if err != nil {
@@ -57,17 +61,20 @@ func (s *API) HandleSavings(c echo.Context) error {
 		Live       int      `json:"live"`
 		Quantified int      `json:"quantified"`
 		SavingEUR  *float64 `json:"savingEur"`
+		Basis      string   `json:"basis"`
+		Note       string   `json:"note,omitempty"`
 		Reason     string   `json:"notQuantifiableReason,omitempty"`
 	}
 	type landJSON struct {
 		LandKey         string   `json:"landKey"`
 		SavingEUR       *float64 `json:"savingEur"`
+		EstimatedEUR    float64  `json:"estimatedEur"`
 		Quantified      int      `json:"quantified"`
 		NotQuantifiable int      `json:"notQuantifiable"`
 	}
 	var sols []solutionJSON
 	for _, ss := range sv.BySolution {
-		j := solutionJSON{Slug: ss.Slug, Name: ss.Name, Live: ss.Live, Quantified: ss.Quantified, Reason: ss.Reason}
+		j := solutionJSON{Slug: ss.Slug, Name: ss.Name, Live: ss.Live, Quantified: ss.Quantified, Basis: ss.Basis, Note: ss.Note, Reason: ss.Reason}
 		if ss.Quantified > 0 {
 			v := ss.Saving
 			j.SavingEUR = &v
@@ -76,16 +83,37 @@ func (s *API) HandleSavings(c echo.Context) error {
 	}
 	var laender []landJSON
 	for _, r := range e.Scoreboard() {
-		j := landJSON{LandKey: r.LandKey, Quantified: sv.QuantifiedByLand[r.LandKey], NotQuantifiable: sv.OpenByLand[r.LandKey]}
+		j := landJSON{LandKey: r.LandKey, Quantified: sv.QuantifiedByLand[r.LandKey], NotQuantifiable: sv.OpenByLand[r.LandKey],
+			EstimatedEUR: sv.EstimatedByLand[r.LandKey]}
 		if j.Quantified > 0 {
 			v := sv.ByLand[r.LandKey]
 			j.SavingEUR = &v
 		}
 		laender = append(laender, j)
 	}
+	type figureJSON struct {
+		Key     string  `json:"key"`
+		Value   float64 `json:"value"`
+		Unit    string  `json:"unit"`
+		Meaning string  `json:"meaning"`
+		Source  string  `json:"source"`
+		URL     string  `json:"url"`
+		AsOf    string  `json:"asOf"`
+	}
+	assumptions := map[string]any{"years": sv.Config.Years, "onboardingShare": sv.Config.OnboardingShare, "defaultBuildCostEur": nil, "defaultSources": []figureJSON{}}
+	if est := sv.Config.Estimate; est != nil && est.BuildCostEUR > 0 {
+		assumptions["defaultBuildCostEur"] = est.BuildCostEUR
+		sources := []figureJSON{}
+		for _, f := range est.Figures {
+			sources = append(sources, figureJSON{Key: f.Key, Value: f.Value, Unit: f.Unit, Meaning: f.Meaning, Source: f.Source, URL: f.URL, AsOf: f.AsOf})
+		}
+		assumptions["defaultSources"] = sources
+	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"assumptions":     map[string]any{"years": sv.Config.Years, "onboardingShare": sv.Config.OnboardingShare},
+		"assumptions":     assumptions,
 		"totalEur":        sv.Total,
+		"estimatedEur":    sv.EstimatedTotal,
+		"estimated":       sv.Estimated,
 		"quantified":      sv.Quantified,
 		"notQuantifiable": sv.NotQuantifiable,
 		"states":          laender,

@@ -44,6 +44,13 @@ func New(st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) 
 	if cfg.OnboardingShare < 0 || cfg.OnboardingShare > 1 {
 		return nil, fmt.Errorf("insights: onboarding share %v must be between 0 and 1", cfg.OnboardingShare)
 	}
+	if cfg.Estimate == nil {
+		est, err := DefaultEstimate()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Estimate = &est
+	}
 	return &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe()}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -92,18 +93,18 @@ func TestScoreboardHandComputed(t *testing.T) {
 	// Nordland: provides alpha; alpha adopted by Südland (external) and A2 (internal);
 	// A1 and A2 adopted (2); coverage: 10001 and 10002 reach A2 = 400 of 1000.
 	if n.Provided != 1 || n.ReceivedExternal != 1 || n.ReceivedInternal != 1 || n.Made != 2 || n.MadeLive != 1 ||
-		!near(n.MadePer100k, 200) || n.ServicesCovered != 2 || !near(n.Coverage, 0.4) {
+		!near(n.MadePer100k, 200) || n.ServicesCovered != 2 || !near(n.Coverage, 0.4) || !near(n.Reach, 0.8) {
 		t.Errorf("Nordland = %+v", n)
 	}
 	// Südland: provides beta; beta adopted by A1 (external, interested) and B1 (internal);
 	// Südland itself and B1 adopted (2, both live); coverage 10001, 10002: 100 %, 10003: B1 1000 of 3000.
 	if s.Provided != 1 || s.ReceivedExternal != 1 || s.ReceivedInternal != 1 || s.Made != 2 || s.MadeLive != 2 ||
-		!near(s.MadePer100k, 66.667) || s.ServicesCovered != 3 || !near(s.Coverage, (1+1+1.0/3)/3) {
+		!near(s.MadePer100k, 66.667) || s.ServicesCovered != 3 || !near(s.Coverage, (1+1+1.0/3)/3) || !near(s.Reach, 1+1+1.0/3) {
 		t.Errorf("Südland = %+v", s)
 	}
 	wantRanks := map[string][2]int{
 		insights.ColProvided: {1, 1}, insights.ColReceivedExternal: {1, 1}, insights.ColMade: {1, 1},
-		insights.ColMadePer100k: {1, 2}, insights.ColCoverage: {2, 1},
+		insights.ColMadePer100k: {1, 2}, insights.ColReach: {2, 1},
 	}
 	for col, want := range wantRanks {
 		if n.Ranks[col] != want[0] || s.Ranks[col] != want[1] {
@@ -164,6 +165,13 @@ func TestCoverageFollowsWrites(t *testing.T) {
 func TestSavingsByCostSharingKey(t *testing.T) {
 	st, e := newFixture(t)
 	ctx := context.Background()
+	est, err := insights.DefaultEstimate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// beta has no costs of its own: its one live adoption (B1, Südland) avoids
+	// the default build cost less 10 % onboarding, without operation.
+	beta := 0.9 * est.BuildCostEUR
 	// Avoided per live adoption of alpha: 1,000,000 build + 5 × 100,000 operation = 1,500,000.
 	// Cost: 10 % onboarding (100,000) + the adopter's share of 5 × 100,000.
 	// Participants: Nordland (provider), Südland, A2.
@@ -186,23 +194,60 @@ func TestSavingsByCostSharingKey(t *testing.T) {
 		}
 		e.CatchUp(ctx)
 		sv := e.Savings()
-		if sv.Quantified != 2 || sv.NotQuantifiable != 1 {
-			t.Fatalf("%s: quantified %d, not quantifiable %d", c.key, sv.Quantified, sv.NotQuantifiable)
+		if sv.Quantified != 3 || sv.NotQuantifiable != 0 || sv.Estimated != 1 || !near(sv.EstimatedTotal, beta) {
+			t.Fatalf("%s: quantified %d, not quantifiable %d, estimated %d (%.2f)", c.key, sv.Quantified, sv.NotQuantifiable, sv.Estimated, sv.EstimatedTotal)
 		}
-		if !near(sv.ByLand["02"], c.suedland) || !near(sv.ByLand["01"], c.gemA2) || !near(sv.Total, c.suedland+c.gemA2) {
-			t.Errorf("%s: Südland %.2f (want %.2f), Nordland %.2f (want %.2f), total %.2f", c.key, sv.ByLand["02"], c.suedland, sv.ByLand["01"], c.gemA2, sv.Total)
+		if !near(sv.ByLand["02"], c.suedland+beta) || !near(sv.ByLand["01"], c.gemA2) || !near(sv.Total, c.suedland+c.gemA2+beta) ||
+			!near(sv.EstimatedByLand["02"], beta) || sv.EstimatedByLand["01"] != 0 {
+			t.Errorf("%s: Südland %.2f (want %.2f), Nordland %.2f (want %.2f), total %.2f", c.key, sv.ByLand["02"], c.suedland+beta, sv.ByLand["01"], c.gemA2, sv.Total)
 		}
 		for _, s := range sv.BySolution {
-			if s.Slug == "beta" && (s.Quantified != 0 || s.Reason != insights.ReasonNoBuildCost) {
-				t.Errorf("beta should be nicht bezifferbar for lack of build cost: %+v", s)
+			if s.Slug == "beta" && (s.Basis != insights.BasisEstimate || s.Quantified != 1 || !near(s.Saving, beta)) {
+				t.Errorf("beta should rest on the default estimate: %+v", s)
+			}
+			if s.Slug == "alpha" && (s.Basis != insights.BasisProvider || s.Note != "") {
+				t.Errorf("alpha should rest on the provider's full figures: %+v", s)
 			}
 		}
 	}
-	// Without yearly costs alpha is not quantifiable either.
+	// Without yearly costs alpha counts its build cost only, and says so.
 	st.UpdateSolution(ctx, catalog.SystemPrincipal("test"), "alpha", store.SolutionInput{Solution: catalog.Solution{Name: "alpha", Status: catalog.SolutionLive,
 		Verified: catalog.VerifiedNo, BuildCostEUR: ptr[int64](1000000), CostSharing: "equal"}, ProviderKind: catalog.KindLand, ProviderKey: "01", OZGIDs: []string{"10001"}})
 	e.CatchUp(ctx)
-	if sv := e.Savings(); sv.Quantified != 0 || sv.NotQuantifiable != 3 || sv.Total != 0 {
+	sv := e.Savings()
+	if sv.Quantified != 3 || !near(sv.Total, 2*900000+beta) {
 		t.Errorf("without yearly costs: %+v", sv)
+	}
+	for _, s := range sv.BySolution {
+		if s.Slug == "alpha" && (s.Note != insights.NoteNoYearlyCost || s.Basis != insights.BasisProvider) {
+			t.Errorf("alpha without yearly costs: %+v", s)
+		}
+	}
+	// With no estimate at all, nothing without the provider's build cost is quantifiable.
+	e2, err := insights.Open(ctx, st, insights.SavingsConfig{Years: 5, OnboardingShare: 0.1, Estimate: &insights.Estimate{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sv := e2.Savings(); sv.Quantified != 2 || sv.NotQuantifiable != 1 {
+		t.Errorf("without an estimate: quantified %d, open %d", sv.Quantified, sv.NotQuantifiable)
+	}
+}
+
+// The default estimate is read from the seed files and carries its sources.
+func TestDefaultEstimate(t *testing.T) {
+	est, err := insights.DefaultEstimate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(est.BuildCostEUR, 828000000.0/306) || len(est.Figures) != 2 {
+		t.Fatalf("estimate = %+v", est)
+	}
+	for _, f := range est.Figures {
+		if f.Source == "" || !strings.HasPrefix(f.URL, "https://") || f.AsOf == "" || f.Meaning == "" {
+			t.Errorf("figure without a complete source: %+v", f)
+		}
+	}
+	if _, err := insights.LoadEstimate(fstest.MapFS{insights.EstimateFile: {Data: []byte("kennzahl,wert,einheit,bedeutung,quelle,adresse,stand\nefa_loesungen,0,Anzahl,x,y,z,2024\n")}}); err == nil {
+		t.Error("a zero figure was accepted")
 	}
 }

@@ -12,6 +12,9 @@ type SavingsConfig struct {
 	Years int
 	// OnboardingShare is the one-off cost of adopting as a share of the build cost (default 0.1).
 	OnboardingShare float64
+	// Estimate is the build cost used for a solution whose provider has
+	// entered none; nil means the estimate of the seed files (DefaultEstimate).
+	Estimate *Estimate
 }
 
 // DefaultSavingsConfig are the documented defaults.
@@ -19,10 +22,23 @@ var DefaultSavingsConfig = SavingsConfig{Years: 5, OnboardingShare: 0.1}
 
 // Reasons why a saving cannot be put in figures.
 const (
-	ReasonNoBuildCost   = "Entwicklungskosten fehlen"
-	ReasonNoYearlyCost  = "Betriebskosten fehlen"
-	ReasonNoCostSharing = "Kostenschlüssel fehlt"
-	ReasonNoWeight      = "Kostenschlüssel für diese Organisation nicht anwendbar"
+	ReasonNoBuildCost = "Entwicklungskosten fehlen"
+)
+
+// Bases of a solution's figures.
+const (
+	// BasisProvider: the provider entered the build cost (and perhaps the
+	// operating costs and cost-sharing key) of the solution.
+	BasisProvider = "provider"
+	// BasisEstimate: the build cost is the default estimate; operating costs are left out.
+	BasisEstimate = "estimate"
+)
+
+// Notes on what a solution's figure leaves out.
+const (
+	NoteNoYearlyCost  = "ohne Betriebskosten (nicht angegeben)"
+	NoteNoCostSharing = "ohne Betriebskosten (Kostenschlüssel fehlt)"
+	NoteNoWeight      = "Betriebskosten nicht für alle Nachnutzenden aufteilbar"
 )
 
 // AdoptionSaving is the estimate for one live adoption.
@@ -31,6 +47,10 @@ type AdoptionSaving struct {
 	// Quantifiable is false when an input is missing; Reason says which.
 	Quantifiable bool
 	Reason       string
+	// Estimated is true when the build cost is the default estimate.
+	Estimated bool
+	// Operation is true when operating costs are part of the figure.
+	Operation bool
 	// Share is the adopter's part of the yearly operating costs.
 	Share float64
 	// Avoided is build cost plus own operation over the period; Cost is
@@ -43,8 +63,10 @@ type SolutionSavings struct {
 	Slug, Name       string
 	Live, Quantified int
 	Saving           float64
-	Reason           string // why nothing is quantifiable, "" when something is
-	Adoptions        []AdoptionSaving
+	// Basis is BasisProvider or BasisEstimate; Note says what the figure leaves out ("" when nothing).
+	Basis, Note string
+	Reason      string // why nothing is quantifiable, "" when something is
+	Adoptions   []AdoptionSaving
 }
 
 // Savings is the Digitalisierungsrendite in total, per Land and per solution.
@@ -54,7 +76,13 @@ type Savings struct {
 	Quantified, NotQuantifiable  int
 	ByLand                       map[string]float64
 	QuantifiedByLand, OpenByLand map[string]int
-	BySolution                   []SolutionSavings
+	// EstimatedTotal and Estimated are the part of Total and Quantified that
+	// rests on the default estimate; the rest rests on the providers' figures.
+	EstimatedTotal float64
+	Estimated      int
+	// EstimatedByLand is the part of ByLand that rests on the default estimate.
+	EstimatedByLand map[string]float64
+	BySolution      []SolutionSavings
 }
 
 // weight is an organisation's weight under a cost-sharing key; ok is false
@@ -79,9 +107,12 @@ func (s *state) weight(o *org, key string) (float64, bool) {
 	return 0, false
 }
 
-// solutionSavings estimates the savings of every live adoption of one solution.
+// solutionSavings estimates the savings of every live adoption of one
+// solution. The provider's build cost is used when entered, else the default
+// estimate; operating costs count only when the provider entered them with
+// a cost-sharing key that applies to the adopter.
 func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSavings {
-	out := SolutionSavings{Slug: sol.slug, Name: sol.name}
+	out := SolutionSavings{Slug: sol.slug, Name: sol.name, Basis: BasisProvider}
 	var live []*adoption
 	for id := range s.bySolution[sol.slug] {
 		if a := s.adoptions[id]; a != nil && !a.claimed && a.status == string(catalog.AdoptionLive) && s.orgs[a.adopter] != nil {
@@ -90,14 +121,24 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 	}
 	sort.Slice(live, func(i, j int) bool { return live[i].id < live[j].id })
 	out.Live = len(live)
-	reason := ""
+	build, reason := 0.0, ""
 	switch {
-	case sol.build == nil:
+	case sol.build != nil:
+		build = *sol.build
+	case cfg.Estimate != nil && cfg.Estimate.BuildCostEUR > 0:
+		build, out.Basis = cfg.Estimate.BuildCostEUR, BasisEstimate
+	default:
 		reason = ReasonNoBuildCost
+	}
+	withOperation := false
+	switch {
+	case out.Basis == BasisEstimate:
 	case sol.yearly == nil:
-		reason = ReasonNoYearlyCost
+		out.Note = NoteNoYearlyCost
 	case sol.sharing == "":
-		reason = ReasonNoCostSharing
+		out.Note = NoteNoCostSharing
+	default:
+		withOperation = true
 	}
 	// The provider (unless it is the Bund) shares the operating costs with the live adopters.
 	participants := map[string]*org{}
@@ -109,7 +150,7 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 	}
 	total := 0.0
 	weights := map[string]float64{}
-	if reason == "" {
+	if withOperation {
 		for ref, o := range participants {
 			if w, ok := s.weight(o, sol.sharing); ok {
 				weights[ref] = w
@@ -117,19 +158,22 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 			}
 		}
 	}
+	years := float64(cfg.Years)
 	for _, a := range live {
 		o := s.orgs[a.adopter]
-		as := AdoptionSaving{AdoptionID: a.id, Adopter: a.adopter, LandKey: o.land, Reason: reason}
-		w, ok := weights[a.adopter]
-		if reason == "" && (!ok || total == 0) {
-			as.Reason = ReasonNoWeight
-		}
+		as := AdoptionSaving{AdoptionID: a.id, Adopter: a.adopter, LandKey: o.land, Reason: reason, Estimated: out.Basis == BasisEstimate}
 		if as.Reason == "" {
-			years := float64(cfg.Years)
 			as.Quantifiable = true
-			as.Share = w / total
-			as.Avoided = *sol.build + *sol.yearly*years
-			as.Cost = cfg.OnboardingShare**sol.build + as.Share**sol.yearly*years
+			as.Avoided = build
+			as.Cost = cfg.OnboardingShare * build
+			if w, ok := weights[a.adopter]; withOperation && ok && total > 0 {
+				as.Operation = true
+				as.Share = w / total
+				as.Avoided += *sol.yearly * years
+				as.Cost += as.Share * *sol.yearly * years
+			} else if withOperation {
+				out.Note = NoteNoWeight
+			}
 			as.Saving = as.Avoided - as.Cost
 			out.Quantified++
 			out.Saving += as.Saving
@@ -138,16 +182,14 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 	}
 	if out.Quantified == 0 && out.Live > 0 {
 		out.Reason = reason
-		if out.Reason == "" {
-			out.Reason = ReasonNoWeight
-		}
 	}
 	return out
 }
 
 // savings computes the Digitalisierungsrendite over every solution.
 func (s *state) savings(cfg SavingsConfig) Savings {
-	out := Savings{Config: cfg, ByLand: map[string]float64{}, QuantifiedByLand: map[string]int{}, OpenByLand: map[string]int{}}
+	out := Savings{Config: cfg, ByLand: map[string]float64{}, QuantifiedByLand: map[string]int{}, OpenByLand: map[string]int{},
+		EstimatedByLand: map[string]float64{}}
 	for _, sol := range s.solutions {
 		ss := s.solutionSavings(sol, cfg)
 		if ss.Live == 0 {
@@ -159,6 +201,11 @@ func (s *state) savings(cfg SavingsConfig) Savings {
 				out.Total += a.Saving
 				out.ByLand[a.LandKey] += a.Saving
 				out.QuantifiedByLand[a.LandKey]++
+				if a.Estimated {
+					out.Estimated++
+					out.EstimatedTotal += a.Saving
+					out.EstimatedByLand[a.LandKey] += a.Saving
+				}
 			} else {
 				out.NotQuantifiable++
 				out.OpenByLand[a.LandKey]++

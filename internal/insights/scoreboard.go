@@ -10,11 +10,11 @@ const (
 	ColReceivedExternal = "receivedExternal"
 	ColMade             = "made"
 	ColMadePer100k      = "madePer100k"
-	ColCoverage         = "coverage"
+	ColReach            = "reach"
 )
 
 // RankedColumns lists the ranked columns in display order.
-var RankedColumns = []string{ColProvided, ColReceivedExternal, ColMade, ColMadePer100k, ColCoverage}
+var RankedColumns = []string{ColProvided, ColReceivedExternal, ColMade, ColMadePer100k, ColReach}
 
 // Row is one Land on the scoreboard.
 type Row struct {
@@ -36,8 +36,18 @@ type Row struct {
 	ServicesCovered int
 	// Coverage is, averaged over those OZG-Leistungen, the share of the Land's
 	// population living in Gemeinden with a live adoption (through the Land,
-	// the Kreis or the Gemeinde itself); 0 when none is covered.
+	// the Kreis or the Gemeinde itself); 0 when none is covered. It is not
+	// ranked: a Land with one Land-wide service has 100 %.
 	Coverage float64
+	// Reach is the sum over all OZG-Leistungen of the share of the Land's
+	// population that a live adoption reaches (through the Land, the Kreis or
+	// the Gemeinde itself): the number of OZG-Leistungen an inhabitant can use
+	// online through the register's solutions, on average. It equals the
+	// people reached per OZG-Leistung, summed over all of them, divided by the
+	// population, so it grows with every service and every person reached:
+	// ten services Land-wide give 10, ten services for half the people 5, two
+	// services Land-wide 2.
+	Reach float64
 	// Ranks by column (1 = best; equal values share a rank).
 	Ranks map[string]int
 }
@@ -52,8 +62,8 @@ func (r Row) value(col string) float64 {
 		return float64(r.Made)
 	case ColMadePer100k:
 		return r.MadePer100k
-	case ColCoverage:
-		return r.Coverage
+	case ColReach:
+		return r.Reach
 	}
 	return 0
 }
@@ -75,6 +85,7 @@ func (s *state) scoreboard() []Row {
 					sum += float64(p) / float64(l.pop)
 				}
 			}
+			r.Reach = sum
 			if r.ServicesCovered > 0 {
 				r.Coverage = sum / float64(r.ServicesCovered)
 			}

@@ -573,6 +573,17 @@ func (ix *Index) SearchSolutions(ctx context.Context, q Query) (Result, error) {
 	return ix.searchSolutions(ctx, q, (q.Page-1)*q.PerPage, q.PerPage)
 }
 
+// AllSolutions returns the hits of a query in its order, up to MaxWindow
+// (Page and PerPage are ignored), for the export of a result list; Total
+// tells whether it was cut.
+func (ix *Index) AllSolutions(ctx context.Context, q Query) (Result, error) {
+	q.Page, q.PerPage = 1, MaxPerPage
+	if err := q.validate(); err != nil {
+		return Result{}, err
+	}
+	return ix.searchSolutions(ctx, q, 0, MaxWindow)
+}
+
 // searchSolutions runs a validated query for the hits from..from+size.
 func (ix *Index) searchSolutions(ctx context.Context, q Query, from, size int) (Result, error) {
 	res := Result{Page: q.Page, PerPage: q.PerPage}

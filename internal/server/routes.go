@@ -36,6 +36,8 @@ func (s *server) routes(e *echo.Echo) {
 
 	// Browsing: solutions, OZG-Leistungen, Themenfelder, Länder, Kreise, Gemeinden, comparison, legal pages
 	e.GET("/loesungen", w.HandleCatalogue)
+	e.GET("/loesungen.csv", w.HandleCatalogueExport)
+	e.GET("/loesungen.xlsx", w.HandleCatalogueExport)
 	e.GET("/loesungen/:slug", w.HandleSolutionShow)
 	e.GET("/leistungen/:id", w.HandleServiceShow)
 	e.GET("/themenfelder", w.HandleTopicList)
@@ -45,6 +47,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/kreise/:key", w.HandleKreisShow)
 	e.GET("/gemeinden/:ars", w.HandleGemeindeShow)
 	e.GET("/vergleich", w.HandleCompare)
+	e.GET("/vergleich.csv", w.HandleCompareExport)
+	e.GET("/vergleich.xlsx", w.HandleCompareExport)
+	e.GET("/vergleich.json", w.HandleCompareExport)
 	e.GET("/impressum", w.HandleImprint)
 	e.GET("/datenschutz", w.HandlePrivacy)
 	e.GET("/barrierefreiheit", w.HandleAccessibility)

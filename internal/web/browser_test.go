@@ -103,6 +103,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("LiveSearchAndChips", b.liveSearch)
 	t.Run("MapHasSixteenRegions", b.mapRegions)
 	t.Run("CompareChosenSolutions", b.compare)
+	t.Run("CIOPages", b.cioPages)
 	t.Run("AxeOnEveryPageType", b.axeEverywhere)
 	t.Run("RegisterAdoptionAsEditor", b.registerAdoption)
 	t.Run("UserAdministrationAsAdmin", b.userAdministration)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 	"efa-register/internal/httpx"
 	"efa-register/internal/search"
 	"efa-register/views"
@@ -29,6 +31,10 @@ const (
 	pOpenSource = "open_source"
 	pSort       = "sortierung"
 	pPage       = "seite"
+	// pSortShown is the sort the page showed as its default when the form
+	// was sent. A sort equal to it was not chosen by the user, so a query
+	// typed since then switches the list to relevance.
+	pSortShown = "sortierung_vorgabe"
 )
 
 const (
@@ -105,6 +111,14 @@ func (st catalogueState) values() url.Values {
 		v.Set(pPage, strconv.Itoa(st.Page))
 	}
 	return v
+}
+
+// exportQuery is the query string of the hit list's download: the state
+// without the page.
+func (st catalogueState) exportQuery() string {
+	all := st
+	all.Page = 1
+	return all.values().Encode()
 }
 
 // URL is the canonical address of the state.
@@ -214,7 +228,7 @@ func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []str
 	default:
 		bad(pOpenSource, os, "keine gültige Angabe (ja oder nein)")
 	}
-	if s := v.Get(pSort); s != "" {
+	if s := v.Get(pSort); s != "" && s != v.Get(pSortShown) {
 		ok := false
 		for _, sp := range sortParams {
 			ok = ok || sp.param == s
@@ -315,7 +329,17 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 		}
 	}
 	d := views.CatalogueData{Q: st.Q, Sort: st.sort(), Total: res.Total, Relaxed: res.Relaxed, Problems: problems,
-		ClearURL: "/loesungen", URL: st.URL()}
+		ClearURL: "/loesungen", URL: st.URL(), HitsCSV: "/loesungen.csv", HitsXLSX: "/loesungen.xlsx",
+		// The sort control is refreshed with the results, except when it sent the request itself (it keeps the focus then).
+		SortOOB: c.Request().Header.Get("HX-Trigger") != "katalog-sortierung"}
+	if q := st.exportQuery(); q != "" {
+		d.HitsCSV += "?" + q
+		d.HitsXLSX += "?" + q
+	}
+	if st.Sort == "" {
+		// The sort shown is the default, not the user's choice: a query typed next switches it.
+		d.SortShown = st.sort()
+	}
 	for _, sp := range sortParams {
 		d.SortOptions = append(d.SortOptions, views.SortOption{Value: sp.param, Label: sp.label})
 	}
@@ -349,6 +373,11 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 	if d.Items, err = s.itemsBySlugs(ctx, slugs, snippets); err != nil {
 		return err
 	}
+	if res.Total == 0 && st.Q != "" {
+		if d.ServiceHints, err = s.serviceHints(ctx, st.Q); err != nil {
+			return err
+		}
+	}
 	d.Pager = views.Pager{Page: st.Page, Pages: pages, HX: true, URL: func(p int) string {
 		next := st
 		next.Page = p
@@ -367,4 +396,81 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 	}
 	return httpx.Render(c, status, views.CataloguePage(httpx.Page(c, title, "/loesungen",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen"}), d), views.CatalogueResults(d, true))
+}
+
+// serviceHintLimit is how many OZG-Leistungen a search without hits suggests.
+const serviceHintLimit = 5
+
+// serviceHints finds the OZG-Leistungen matching a text (their names and
+// LeiKa names, e.g. "Hundesteuer" finds "Hundehaltung") with their number of
+// solutions, for a search that found no solution.
+func (s *Site) serviceHints(ctx context.Context, text string) ([]views.ServiceHint, error) {
+	hits, err := s.Search.SearchServices(ctx, text, serviceHintLimit)
+	if err != nil {
+		return nil, err
+	}
+	var out []views.ServiceHint
+	for _, h := range hits {
+		sols, err := s.Store.SolutionsByService(ctx, h.OZGID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, views.ServiceHint{OZGID: h.OZGID, Name: h.Name, Solutions: len(sols)})
+	}
+	return out, nil
+}
+
+// HandleCatalogueExport answers GET /loesungen.csv and /loesungen.xlsx: the
+// hits of a catalogue search (same parameters as /loesungen) in the order of
+// the list, with the columns of the whole catalogue's export, at most
+// search.MaxWindow rows.
+func (s *Site) HandleCatalogueExport(c echo.Context) error {
+	if s.Search == nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche steht gerade nicht zur Verfügung.")
+	}
+	ctx := c.Request().Context()
+	topics, err := s.Store.TopicFields(ctx)
+	if err != nil {
+		return err
+	}
+	topicNames := map[uint]string{}
+	for _, t := range topics {
+		topicNames[t.ID] = t.Name
+	}
+	st, problems := parseCatalogue(c.QueryParams(), topicNames)
+	if len(problems) > 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, strings.Join(problems, " "))
+	}
+	res, err := s.Search.AllSolutions(ctx, st.query())
+	if err != nil {
+		return err
+	}
+	slugs := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		slugs[i] = h.Slug
+	}
+	found, err := s.Store.SolutionsBySlugs(ctx, slugs)
+	if err != nil {
+		return err
+	}
+	sols := make([]catalog.Solution, 0, len(slugs))
+	ids := make([]uint, 0, len(slugs))
+	for _, slug := range slugs {
+		// A solution deleted since the index was read is left out.
+		if sol, ok := found[slug]; ok {
+			sols = append(sols, sol)
+			ids = append(ids, sol.ID)
+		}
+	}
+	counts, err := s.Store.AdoptionCounts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[uint]export.Counts, len(counts))
+	for id, n := range counts {
+		byID[id] = export.Counts{Total: n.Total, Live: n.Live}
+	}
+	t := export.SolutionsTable(sols, byID, topicNames, httpx.BaseURL(c, s.PublicURL))
+	t.Name = "Trefferliste"
+	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), httpx.ExportFormat(c))
 }

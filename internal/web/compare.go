@@ -1,13 +1,18 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
+	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 	"efa-register/internal/httpx"
 	"efa-register/views"
 )
@@ -34,9 +39,9 @@ func parseCompareSlugs(values []string) []string {
 	return out
 }
 
-// HandleCompare renders two to four solutions side by side. Unknown or
-// surplus solutions are named in a notice (status 400), never a 500.
-func (s *Site) HandleCompare(c echo.Context) error {
+// compareData reads the chosen solutions of /vergleich. Unknown or surplus
+// solutions are named in d.Problems.
+func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 	ctx := c.Request().Context()
 	slugs := parseCompareSlugs(c.QueryParams()["l"])
 	var d views.CompareData
@@ -54,7 +59,7 @@ func (s *Site) HandleCompare(c echo.Context) error {
 	}
 	found, err := s.Store.SolutionsBySlugs(ctx, valid)
 	if err != nil {
-		return err
+		return d, err
 	}
 	var ids []uint
 	for _, slug := range valid {
@@ -66,16 +71,17 @@ func (s *Site) HandleCompare(c echo.Context) error {
 	}
 	counts, err := s.Store.AdoptionCounts(ctx, ids)
 	if err != nil {
-		return err
+		return d, err
 	}
 	topics, err := s.Store.TopicFields(ctx)
 	if err != nil {
-		return err
+		return d, err
 	}
 	topicName := map[uint]string{}
 	for _, t := range topics {
 		topicName[t.ID] = t.Name
 	}
+	q := url.Values{}
 	for _, slug := range valid {
 		sol, ok := found[slug]
 		if !ok {
@@ -87,6 +93,19 @@ func (s *Site) HandleCompare(c echo.Context) error {
 		}
 		d.Columns = append(d.Columns, col)
 		d.Selected = append(d.Selected, slug)
+		q.Add("l", slug)
+	}
+	d.Query = q.Encode()
+	return d, nil
+}
+
+// HandleCompare renders two to four solutions side by side. Unknown or
+// surplus solutions are named in a notice (status 400), never a 500.
+func (s *Site) HandleCompare(c echo.Context) error {
+	ctx := c.Request().Context()
+	d, err := s.compareData(c)
+	if err != nil {
+		return err
 	}
 	for len(d.Selected) < views.MaxCompare {
 		d.Selected = append(d.Selected, "")
@@ -103,6 +122,12 @@ func (s *Site) HandleCompare(c echo.Context) error {
 		for _, n := range names {
 			d.Options = append(d.Options, views.CompareOption{Slug: n.Slug, Name: n.Name})
 		}
+		if len(d.Columns) > 0 {
+			if d.Alternatives, err = s.alternatives(ctx, d.Columns[0].S); err != nil {
+				return err
+			}
+			d.AlternativesFor = d.Columns[0].S.Name
+		}
 	}
 	title := "Lösungen vergleichen"
 	if len(d.Columns) >= 2 {
@@ -118,6 +143,87 @@ func (s *Site) HandleCompare(c echo.Context) error {
 	}
 	return httpx.Render(c, status, views.ComparePage(httpx.Page(c, title, "/vergleich",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Vergleich"}), d), nil)
+}
+
+// alternatives are the other solutions for the OZG-Leistungen of sol, by name.
+func (s *Site) alternatives(ctx context.Context, sol catalog.Solution) ([]views.CompareOption, error) {
+	seen := map[string]bool{sol.Slug: true}
+	var out []views.CompareOption
+	for _, sv := range sol.Services {
+		list, err := s.Store.SolutionsByService(ctx, sv.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, alt := range list {
+			if !seen[alt.Slug] {
+				seen[alt.Slug] = true
+				out = append(out, views.CompareOption{Slug: alt.Slug, Name: alt.Name})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// HandleCompareExport answers GET /vergleich.csv, .xlsx and .json: the
+// comparison of the chosen solutions, one row per property and one column
+// per solution, with whether the values differ. Unusable parameters give 400
+// (a German problem document for JSON), as on the page.
+func (s *Site) HandleCompareExport(c echo.Context) error {
+	d, err := s.compareData(c)
+	if err != nil {
+		return err
+	}
+	format := strings.TrimPrefix(path.Ext(c.Path()), ".")
+	if len(d.Problems) == 0 && len(d.Columns) < 2 {
+		d.Problems = append(d.Problems, "Für einen Vergleich braucht es mindestens zwei Lösungen (Parameter „l“).")
+	}
+	if len(d.Problems) > 0 {
+		detail := strings.Join(d.Problems, " ")
+		if format == "json" {
+			return httpx.WriteProblem(c, http.StatusBadRequest, detail, nil)
+		}
+		return echo.NewHTTPError(http.StatusBadRequest, detail)
+	}
+	fields := views.CompareFields(d.Columns)
+	if format == "json" {
+		type solutionJSON struct {
+			Slug string `json:"slug"`
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		}
+		type fieldJSON struct {
+			Key     string   `json:"key"`
+			Label   string   `json:"label"`
+			Values  []string `json:"values"`
+			Differs bool     `json:"differs"`
+		}
+		out := struct {
+			Solutions []solutionJSON `json:"solutions"`
+			Fields    []fieldJSON    `json:"fields"`
+		}{}
+		for _, col := range d.Columns {
+			out.Solutions = append(out.Solutions, solutionJSON{Slug: col.S.Slug, Name: col.S.Name, URL: views.SolutionURL(col.S.Slug)})
+		}
+		for _, f := range fields {
+			out.Fields = append(out.Fields, fieldJSON{Key: f.Key, Label: f.Label, Values: f.Values, Differs: f.Differs})
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="vergleich.json"`)
+		return c.JSON(http.StatusOK, out)
+	}
+	t := export.Table{Name: "Vergleich", Columns: []export.Column{{Header: "Merkmal", Width: 28}}}
+	for _, col := range d.Columns {
+		t.Columns = append(t.Columns, export.Column{Header: col.S.Name + " (" + col.S.Slug + ")", Width: 40})
+	}
+	t.Columns = append(t.Columns, export.Column{Header: "unterschiedlich"})
+	for _, f := range fields {
+		row := []any{f.Label}
+		for _, v := range f.Values {
+			row = append(row, v)
+		}
+		t.Rows = append(t.Rows, append(row, f.Differs))
+	}
+	return httpx.SendTable(c, t, "vergleich", format)
 }
 
 // clip shortens s to at most n runes for display.

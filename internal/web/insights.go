@@ -42,13 +42,30 @@ func fmtShare(v float64) string { return views.FormatPercent(v * 100) }
 
 func fmtEuro(v float64) string { return views.FormatEuro(int64(math.Round(v))) }
 
-// scoreColumns are the sortable columns of the scoreboard.
-var scoreColumns = []struct{ key, label string }{
-	{insights.ColProvided, "Bereitgestellt"},
-	{insights.ColReceivedExternal, "Nachnutzung durch andere"},
-	{insights.ColMade, "Eigene Nachnutzungen"},
-	{insights.ColMadePer100k, "je 100.000 Einwohner"},
-	{insights.ColCoverage, "Reichweite"},
+// fmtEuroRough is an estimate's headline: "rund 163,2 Mio. €" rather than a
+// precision the estimate does not have; exact below a million.
+func fmtEuroRough(v float64) string {
+	if math.Abs(v) < 1e6 {
+		return fmtEuro(v)
+	}
+	return "rund " + fmtFloat(v/1e6, 1) + " Mio. €"
+}
+
+// scoreColumns are the sortable columns of the scoreboard, each with the
+// sentence that defines it on the page.
+var scoreColumns = []struct{ key, label, definition string }{
+	{insights.ColProvided, "Bereitgestellt",
+		"Zahl der Lösungen, deren Anbieter das Land ist."},
+	{insights.ColReceivedExternal, "Nachnutzung durch andere",
+		"Zahl der Nachnutzungen der Lösungen des Landes durch andere Länder und deren Kreise und Gemeinden, in jedem Status."},
+	{insights.ColMade, "Eigene Nachnutzungen",
+		"Zahl der Nachnutzungen durch das Land selbst und seine Kreise und Gemeinden, in jedem Status."},
+	{insights.ColMadePer100k, "Eigene je 100.000 Einwohner",
+		"Eigene Nachnutzungen geteilt durch die Einwohnerzahl des Landes, mal 100.000."},
+	{insights.ColReach, "Reichweite",
+		"OZG-Leistungen je Einwohner: wie viele OZG-Leistungen eine Einwohnerin oder ein Einwohner des Landes im Durchschnitt über eine Lösung in Betrieb erreicht: " +
+			"für jede OZG-Leistung der Anteil der Bevölkerung, dessen Gemeinde, Kreis oder Land eine Lösung für sie in Betrieb hat, summiert über alle OZG-Leistungen. " +
+			"Zehn Leistungen im ganzen Land ergeben 10,0, zehn Leistungen für die halbe Bevölkerung 5,0, zwei Leistungen im ganzen Land 2,0."},
 }
 
 func scoreValue(r insights.Row, col string) float64 {
@@ -61,20 +78,20 @@ func scoreValue(r insights.Row, col string) float64 {
 		return float64(r.Made)
 	case insights.ColMadePer100k:
 		return r.MadePer100k
-	case insights.ColCoverage:
-		return r.Coverage
+	case insights.ColReach:
+		return r.Reach
 	}
 	return 0
 }
 
-// scoreCells formats a row's figures in column order.
+// scoreCells formats a row's figures in column order: one figure per column.
 func scoreCells(r insights.Row) []views.ScoreCell {
 	return []views.ScoreCell{
 		{Text: strconv.Itoa(r.Provided), Rank: r.Ranks[insights.ColProvided]},
-		{Text: fmt.Sprintf("%d (%d)", r.ReceivedExternal, r.ReceivedInternal), Rank: r.Ranks[insights.ColReceivedExternal]},
-		{Text: fmt.Sprintf("%d (%d)", r.Made, r.MadeLive), Rank: r.Ranks[insights.ColMade]},
+		{Text: strconv.Itoa(r.ReceivedExternal), Rank: r.Ranks[insights.ColReceivedExternal]},
+		{Text: strconv.Itoa(r.Made), Rank: r.Ranks[insights.ColMade]},
 		{Text: fmtFloat(r.MadePer100k, 2), Rank: r.Ranks[insights.ColMadePer100k]},
-		{Text: fmt.Sprintf("%s (%d)", fmtShare(r.Coverage), r.ServicesCovered), Rank: r.Ranks[insights.ColCoverage]},
+		{Text: fmtFloat(r.Reach, 2), Rank: r.Ranks[insights.ColReach]},
 	}
 }
 
@@ -124,7 +141,7 @@ func (s *Site) HandleScoreboard(c echo.Context) error {
 				sorted, next = "descending", "auf"
 			}
 		}
-		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Sorted: sorted,
+		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Definition: sc.definition, Sorted: sorted,
 			SortURL: "/laender?" + url.Values{"sortierung": {sc.key}, "richtung": {next}}.Encode()})
 	}
 	d.Chart = views.Chart{ID: "diagramm-nachnutzungen", Title: "Eigene Nachnutzungen je 100.000 Einwohner",
@@ -151,17 +168,24 @@ func (s *Site) HandleScoreboardTable(c echo.Context) error {
 		return err
 	}
 	t := export.Table{Name: "Ländervergleich"}
-	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner", "Bereitgestellt", "Rang", "Nachnutzung durch andere", "Nachnutzung im eigenen Land",
-		"Rang", "Eigene Nachnutzungen", "davon in Betrieb", "Rang", "je 100.000 Einwohner", "Rang", "Reichweite (%)", "erreichte OZG-Leistungen", "Rang"} {
+	// Every header is unique, so a spreadsheet or a CSV reader can address each column by name.
+	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner",
+		"Bereitgestellt", "Rang Bereitgestellt",
+		"Nachnutzung durch andere", "Rang Nachnutzung durch andere", "Nachnutzung im eigenen Land",
+		"Eigene Nachnutzungen", "Rang Eigene Nachnutzungen", "Eigene Nachnutzungen in Betrieb",
+		"Nachnutzungen je 100.000 Einwohner", "Rang Nachnutzungen je 100.000 Einwohner",
+		"Reichweite (Leistungen je Einwohner)", "Rang Reichweite", "OZG-Leistungen mit Nachnutzung in Betrieb im Land"} {
 		t.Columns = append(t.Columns, export.Column{Header: h})
 	}
 	t.Columns[1].Width = 24
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
 	for _, r := range e.Scoreboard() {
-		t.Rows = append(t.Rows, []any{r.LandKey, r.Name, r.Population, r.Provided, r.Ranks[insights.ColProvided],
-			r.ReceivedExternal, r.ReceivedInternal, r.Ranks[insights.ColReceivedExternal],
-			r.Made, r.MadeLive, r.Ranks[insights.ColMade], round(r.MadePer100k),
-			r.Ranks[insights.ColMadePer100k], round(r.Coverage * 100), r.ServicesCovered, r.Ranks[insights.ColCoverage]})
+		t.Rows = append(t.Rows, []any{r.LandKey, r.Name, r.Population,
+			r.Provided, r.Ranks[insights.ColProvided],
+			r.ReceivedExternal, r.Ranks[insights.ColReceivedExternal], r.ReceivedInternal,
+			r.Made, r.Ranks[insights.ColMade], r.MadeLive,
+			round(r.MadePer100k), r.Ranks[insights.ColMadePer100k],
+			round(r.Reach), r.Ranks[insights.ColReach], r.ServicesCovered})
 	}
 	return httpx.SendTable(c, t, "laendervergleich", httpx.ExportFormat(c))
 }
@@ -248,6 +272,23 @@ func (s *Site) HandleInsightCSV(c echo.Context) error {
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
 
+// estimateSources lists the public figures behind the default estimate as links.
+func estimateSources(est *insights.Estimate) []views.SourceLink {
+	if est == nil {
+		return nil
+	}
+	var out []views.SourceLink
+	for _, f := range est.Figures {
+		value := views.FormatInt(int64(math.Round(f.Value)))
+		if f.Unit == "EUR" {
+			value = fmtEuro(f.Value)
+		}
+		out = append(out, views.SourceLink{Text: value + ": " + f.Meaning + ". Quelle: " + f.Source + ", Stand " + views.FormatPartialDate(f.AsOf) + ".",
+			URL: f.URL})
+	}
+	return out
+}
+
 func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	e, err := s.engine()
 	if err != nil {
@@ -255,22 +296,41 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	}
 	sv := e.Savings()
 	cfg := sv.Config
+	estimate := "keine"
+	if cfg.Estimate != nil && cfg.Estimate.BuildCostEUR > 0 {
+		estimate = fmtEuro(cfg.Estimate.BuildCostEUR)
+	}
+	providerFigures := 0
+	for _, ss := range sv.BySolution {
+		if ss.Basis == insights.BasisProvider && ss.Quantified > 0 {
+			providerFigures++
+		}
+	}
 	d := views.InsightPage{Heading: "Digitalisierungsrendite",
-		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart – geschätzt, mit offengelegten Annahmen.",
-		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis", Value: totalSaving(sv)},
-			{Label: "bezifferte Nachnutzungen", Value: strconv.Itoa(sv.Quantified)},
-			{Label: "nicht bezifferbar", Value: strconv.Itoa(sv.NotQuantifiable)}},
+		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart. Alle Beträge sind Schätzungen mit offengelegten Annahmen; " +
+			"wo der Anbieter keine Kosten eingetragen hat, wird mit einem Standardwert aus öffentlichen Zahlen geschätzt.",
+		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis (Schätzung)", Value: totalSaving(sv)},
+			{Label: "davon mit dem Standardwert geschätzt", Value: fmtEuroRough(sv.EstimatedTotal)},
+			{Label: "gerechnete Nachnutzungen in Betrieb", Value: strconv.Itoa(sv.Quantified)},
+			{Label: "Lösungen mit Kostenangaben des Anbieters", Value: strconv.Itoa(providerFigures)}},
 		Method: []string{
-			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“.",
-			fmt.Sprintf("Vermieden: die Entwicklungskosten der Lösung und ihr Betrieb über %d Jahre, die eine eigene Lösung gekostet hätte.", cfg.Years),
-			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
+			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“; vom Anbieter gemeldete, vom Nachnutzer noch nicht bestätigte Nachnutzungen zählen nicht.",
+			"Vermieden: die Entwicklungskosten einer eigenen Lösung. Hat der Anbieter Betriebskosten und einen Kostenschlüssel eingetragen, " +
+				fmt.Sprintf("zählt auch der eigene Betrieb über %d Jahre, der entfallen ist.", cfg.Years),
+			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und, wenn Betriebskosten eingetragen sind, der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
 			"Den Betrieb teilen sich der Anbieter (außer dem Bund) und alle Nachnutzenden in Betrieb nach dem Kostenschlüssel der Lösung: Königsteiner Schlüssel (2016; Kreise und Gemeinden mit dem Bevölkerungsanteil ihres Landes), Einwohnerzahl oder gleiche Anteile.",
-			"Fehlen Entwicklungskosten, Betriebskosten oder Kostenschlüssel, steht dort „nicht bezifferbar“ statt einer Zahl; solche Nachnutzungen gehen nicht in die Summen ein.",
-			"Die Annahmen (Zeitraum, Anbindungsanteil) stellt der Betrieb mit EFA_SAVINGS_YEARS und EFA_SAVINGS_ONBOARDING_SHARE ein.",
-		}}
+			"Standardwert (Schätzung) für Lösungen ohne Kostenangaben: Entwicklungskosten von " + estimate + " je Lösung, ohne Betriebskosten. " +
+				"Das ist der Durchschnitt der Bundesmittel für EfA-Onlinedienste je EfA-Lösung laut Bundesrechnungshof (Quellen unten). " +
+				"Echte Lösungen kosten weit mehr oder weniger; der Wert zeigt die Größenordnung, nicht den Betrag einer Lösung.",
+		},
+		Sources: estimateSources(cfg.Estimate),
+		Callout: &views.Callout{Title: "Sie stellen eine Lösung bereit?",
+			Text: "Tragen Sie auf der Seite Ihrer Lösung unter „Bearbeiten“ die Entwicklungskosten, die jährlichen Betriebskosten und den Kostenschlüssel ein. " +
+				"Dann rechnet diese Seite für Ihre Lösung mit Ihren Zahlen statt mit dem Standardwert. In der Tabelle „Je Lösung“ führt „Kosten eintragen“ direkt zum Formular.",
+			Link: views.Link{Label: "Anmelden und Kosten eintragen", URL: "/anmelden"}}}
 	laender := views.Table{Caption: "Geschätzte Ersparnis je Land (Nachnutzungen durch das Land und seine Kommunen)", TestID: "rendite-laender",
-		Head: []string{"Land", "Ersparnis", "bezifferte Nachnutzungen", "nicht bezifferbar"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
-	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro",
+		Head: []string{"Land", "Ersparnis (Schätzung)", "davon mit Standardwert", "gerechnete Nachnutzungen"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro (Schätzung)",
 		Desc: "Balkendiagramm der geschätzten Ersparnis durch Nachnutzung je Land."}
 	for _, r := range e.Scoreboard() {
 		value := fmtEuro(sv.ByLand[r.LandKey])
@@ -278,18 +338,29 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 			value = "nicht bezifferbar"
 		}
 		laender.Rows = append(laender.Rows, []views.Cell{{Text: r.Name, URL: "/laender/" + r.LandKey}, {Text: value},
-			{Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.OpenByLand[r.LandKey])}})
+			{Text: fmtEuro(sv.EstimatedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}})
 		chart.Bars = append(chart.Bars, views.Bar{Label: r.Name, Value: sv.ByLand[r.LandKey], Display: value})
 	}
 	sols := views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
-		Head: []string{"Lösung", "in Betrieb", "beziffert", "Ersparnis"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+		Head: []string{"Lösung", "in Betrieb", "Ersparnis (Schätzung)", "Grundlage", "Kosten des Anbieters"}, NumericCols: map[int]bool{1: true, 2: true}}
 	for _, ss := range sv.BySolution {
 		value := fmtEuro(ss.Saving)
 		if ss.Quantified == 0 {
 			value = "nicht bezifferbar (" + ss.Reason + ")"
 		}
+		basis := "Angaben des Anbieters"
+		if ss.Basis == insights.BasisEstimate {
+			basis = "Schätzung mit Standardwert"
+		}
+		if ss.Note != "" {
+			basis += ", " + ss.Note
+		}
+		edit := views.Cell{Text: "Kosten ändern", URL: "/loesungen/" + ss.Slug + "/bearbeiten#feld-buildCostEur"}
+		if ss.Basis == insights.BasisEstimate {
+			edit.Text = "Kosten eintragen"
+		}
 		sols.Rows = append(sols.Rows, []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
-			{Text: strconv.Itoa(ss.Quantified)}, {Text: value}})
+			{Text: value}, {Text: basis}, edit})
 	}
 	// A chart of nothing but zeros says nothing: show it once there are figures.
 	var chartPtr *views.Chart
@@ -308,7 +379,7 @@ func totalSaving(sv insights.Savings) string {
 	if sv.Quantified == 0 {
 		return "nicht bezifferbar"
 	}
-	return fmtEuro(sv.Total)
+	return fmtEuroRough(sv.Total)
 }
 
 func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {

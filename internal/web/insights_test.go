@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,16 +43,36 @@ func TestInsightPages(t *testing.T) {
 		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
 		return doc, rec.Code, rec.Body.String()
 	}
-	doc, code, _ := get("/einblicke/rendite")
-	if code != 200 || !strings.Contains(doc.Find("[data-testid=rendite-loesungen]").Text(), "nicht bezifferbar (Entwicklungskosten fehlen)") {
-		t.Errorf("savings page = %d; seed solutions carry no costs and must say so", code)
+	doc, code, body := get("/einblicke/rendite")
+	// The seed solutions carry no costs: every live adoption is estimated with
+	// the default build cost, labelled as such, with the public sources linked.
+	sols := doc.Find("[data-testid=rendite-loesungen]")
+	if code != 200 || !strings.Contains(sols.Text(), "Schätzung mit Standardwert") || strings.Contains(sols.Text(), "nicht bezifferbar") {
+		t.Errorf("savings page = %d; seed solutions must be estimated with the default value: %.300q", code, sols.Text())
+	}
+	if href, _ := sols.Find("a:contains('Kosten eintragen')").First().Attr("href"); !strings.HasSuffix(href, "/bearbeiten#feld-buildCostEur") {
+		t.Errorf("no invitation to enter costs per solution: %q", href)
 	}
 	if doc.Find("[data-testid=method] li").Length() < 5 {
 		t.Error("savings page lacks the method")
 	}
-	// Nothing is quantifiable in the seed: the headline says so instead of "0 €", and no chart of zeros.
-	if fig := doc.Find("[data-testid=key-figures] dd").First().Text(); fig != "nicht bezifferbar" || doc.Find("[data-testid=chart-diagramm-rendite]").Length() != 0 {
+	if fig := doc.Find("[data-testid=key-figures] dd").First().Text(); !strings.HasPrefix(fig, "rund ") || !strings.HasSuffix(fig, " Mio. €") ||
+		!strings.Contains(doc.Find("[data-testid=key-figures] dt").First().Text(), "Schätzung") ||
+		doc.Find("[data-testid=chart-diagramm-rendite]").Length() != 1 {
 		t.Errorf("headline = %q with %d charts", fig, doc.Find("[data-testid=chart-diagramm-rendite]").Length())
+	}
+	if srcs := doc.Find("[data-testid=method-sources] a"); srcs.Length() != 2 || !strings.HasPrefix(srcs.First().AttrOr("href", ""), "https://www.heise.de/") {
+		t.Errorf("sources of the default estimate: %d links", srcs.Length())
+	}
+	if !strings.Contains(doc.Find("[data-testid=method]").Text(), "2.705.882 €") {
+		t.Errorf("method does not state the default build cost: %q", doc.Find("[data-testid=method]").Text())
+	}
+	if doc.Find("[data-testid=callout]").Length() != 1 || !strings.Contains(doc.Find("[data-testid=callout]").Text(), "Entwicklungskosten") {
+		t.Error("no invitation to providers to enter their costs")
+	}
+	// Public pages name no environment variables (operator hints live in docs/OPERATIONS.md).
+	if strings.Contains(body, "EFA_") {
+		t.Error("the savings page names an environment variable")
 	}
 	doc, code, _ = get("/einblicke/luecken")
 	stats, _ := st.Stats(context.Background())
@@ -82,9 +103,9 @@ func TestInsightPages(t *testing.T) {
 func TestInsightCSVDownloads(t *testing.T) {
 	app, _ := newInsightsApp(t)
 	for target, want := range map[string]string{
-		"/laender.csv":                      "Nordrhein-Westfalen",
+		"/laender.csv":                      "Rang Reichweite",
 		"/einblicke/rendite/laender.csv":    "Schleswig-Holstein",
-		"/einblicke/rendite/loesungen.csv":  "nicht bezifferbar",
+		"/einblicke/rendite/loesungen.csv":  "Schätzung mit Standardwert",
 		"/einblicke/abdeckung/laender.csv":  "Familie & Kind",
 		"/einblicke/luecken/leistungen.csv": "OZG-ID",
 		"/einblicke/nachfrage/tage-90.csv":  "hundesteuer;7;1",
@@ -118,6 +139,13 @@ func TestScoreboardXLSX(t *testing.T) {
 	}
 	if rows[0][1] != "Land" || rows[0][2] != "Einwohner" {
 		t.Errorf("header %q", rows[0])
+	}
+	seen := map[string]bool{}
+	for _, h := range rows[0] {
+		if seen[h] {
+			t.Errorf("header %q appears twice in %q", h, rows[0])
+		}
+		seen[h] = true
 	}
 	var sb struct {
 		States []struct {
@@ -175,15 +203,30 @@ func TestInsightsAPI(t *testing.T) {
 	var sv struct {
 		NotQuantifiable int     `json:"notQuantifiable"`
 		TotalEur        float64 `json:"totalEur"`
-		Solutions       []struct {
+		EstimatedEur    float64 `json:"estimatedEur"`
+		Assumptions     struct {
+			DefaultBuildCostEur float64 `json:"defaultBuildCostEur"`
+			DefaultSources      []struct {
+				URL string `json:"url"`
+			} `json:"defaultSources"`
+		} `json:"assumptions"`
+		Solutions []struct {
 			SavingEUR *float64 `json:"savingEur"`
-			Reason    string   `json:"notQuantifiableReason"`
+			Basis     string   `json:"basis"`
+			Live      int      `json:"live"`
 		} `json:"solutions"`
 	}
 	rec = servertest.Do(t, app, "GET", "/api/v1/savings", nil)
 	json.Unmarshal(rec.Body.Bytes(), &sv)
-	if sv.NotQuantifiable == 0 || sv.TotalEur != 0 || len(sv.Solutions) == 0 || sv.Solutions[0].SavingEUR != nil || sv.Solutions[0].Reason == "" {
-		t.Errorf("savings = %s", rec.Body.String())
+	if sv.NotQuantifiable != 0 || sv.TotalEur <= 0 || sv.EstimatedEur != sv.TotalEur || len(sv.Solutions) == 0 ||
+		sv.Assumptions.DefaultBuildCostEur < 2705882 || sv.Assumptions.DefaultBuildCostEur > 2705883 || len(sv.Assumptions.DefaultSources) != 2 {
+		t.Errorf("savings = %.600s", rec.Body.String())
+	}
+	for _, s := range sv.Solutions {
+		// Every live adoption of a seed solution saves the default build cost less 10 % onboarding.
+		if s.Basis != "estimate" || s.SavingEUR == nil || math.Abs(*s.SavingEUR-float64(s.Live)*0.9*828000000/306) > 0.01 {
+			t.Errorf("solution savings %+v", s)
+		}
 	}
 	for target, code := range map[string]int{"/api/v1/coverage/services/abc": 400, "/api/v1/coverage/services/99999": 404,
 		"/api/v1/demand?days=0": 400, "/api/v1/demand?days=90": 200, "/api/v1/white-spots": 200} {
@@ -222,6 +265,23 @@ func TestScoreboardPage(t *testing.T) {
 	if doc.Find("[data-testid=map-region]").Length() != 16 || doc.Find("[data-testid=chart-diagramm-nachnutzungen] rect").Length() != 16 {
 		t.Error("scoreboard lacks the map or the chart")
 	}
+	// One figure per column, each column defined in a visible sentence.
+	doc.Find("[data-testid=scoreboard-row] td").Each(func(_ int, td *goquery.Selection) {
+		if strings.ContainsAny(td.Text(), "()") {
+			t.Errorf("cell %q holds more than one figure", strings.TrimSpace(td.Text()))
+		}
+	})
+	heads := doc.Find("[data-testid=scoreboard] thead th a")
+	defs := doc.Find("[data-testid=scoreboard-definitions] dt")
+	if heads.Length() != 5 || defs.Length() != heads.Length() {
+		t.Errorf("%d columns, %d definitions", heads.Length(), defs.Length())
+	}
+	heads.Each(func(i int, a *goquery.Selection) {
+		label := strings.TrimSuffix(strings.TrimSpace(a.Text()), ", sortieren")
+		if dt := strings.TrimSpace(defs.Eq(i).Text()); dt != label || len(strings.TrimSpace(defs.Eq(i).Next().Text())) < 30 {
+			t.Errorf("column %q defined as %q: %q", label, dt, defs.Eq(i).Next().Text())
+		}
+	})
 	for _, bad := range []string{"/laender?sortierung=beliebt", "/laender?richtung=seitwaerts"} {
 		if rec := servertest.Do(t, app, "GET", bad, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<main") {
 			t.Errorf("%s = %d, want a 400 page", bad, rec.Code)

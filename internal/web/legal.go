@@ -4,6 +4,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/httpx"
+	"efa-register/internal/insights"
 	"efa-register/views"
 )
 
@@ -29,5 +30,22 @@ func (s *Site) HandleAccessibility(c echo.Context) error {
 
 // HandleSources renders the data sources and licences.
 func (s *Site) HandleSources(c echo.Context) error {
-	return httpx.RenderOK(c, views.SourcesPage(httpx.Page(c, "Datenquellen und Lizenzen", "/datenquellen", legalCrumbs("Datenquellen und Lizenzen")...)))
+	// The estimate in use; the seed files' one when the insights are not wired (tests).
+	var est views.EstimateSources
+	e := s.estimate()
+	if e != nil && e.BuildCostEUR > 0 {
+		est = views.EstimateSources{BuildCost: fmtEuro(e.BuildCostEUR), Sources: estimateSources(e)}
+	}
+	return httpx.RenderOK(c, views.SourcesPage(httpx.Page(c, "Datenquellen und Lizenzen", "/datenquellen", legalCrumbs("Datenquellen und Lizenzen")...), est))
+}
+
+// estimate is the default estimate of the Digitalisierungsrendite in use.
+func (s *Site) estimate() *insights.Estimate {
+	if s.Insights != nil {
+		return s.Insights.Config().Estimate
+	}
+	if e, err := insights.DefaultEstimate(); err == nil {
+		return &e
+	}
+	return nil
 }

@@ -448,23 +448,29 @@ func TestComparePage(t *testing.T) {
 		if !cmp.Equal(head, append([]string{"Merkmal"}, want...)) {
 			t.Errorf("%s: head = %q", target, head)
 		}
-		row := func(label string) []string {
-			var out []string
-			doc.Find(servertest.TID("compare-table") + " tbody tr").Each(func(_ int, r *goquery.Selection) {
-				if servertest.Text(r.Find("th")) == label {
-					out = servertest.Texts(r.Find("td"))
-				}
-			})
-			return out
+		row := func(key string) []string {
+			return servertest.Texts(doc.Find(servertest.TID("compare-table") + ` tbody tr[data-field="` + key + `"] td`))
 		}
-		if got := row("Anbieter"); !cmp.Equal(got, []string{"Bayern", "Schleswig-Holstein"}) {
+		if got := row("provider"); !cmp.Equal(got, []string{"Bayern", "Schleswig-Holstein"}) {
 			t.Errorf("Anbieter row = %q", got)
 		}
-		if got := row("Prüfstand der Daten"); !cmp.Equal(got, []string{"teilweise geprüft", "geprüft"}) {
+		if got := row("verified"); !cmp.Equal(got, []string{"teilweise geprüft", "geprüft"}) {
 			t.Errorf("Prüfstand row = %q", got)
 		}
-		if got := row("Nachnutzungen"); !cmp.Equal(got, []string{"15 (davon 15 in Betrieb)", "7 (davon 7 in Betrieb)"}) {
+		if got := row("adoptions"); !cmp.Equal(got, []string{"15", "7"}) {
 			t.Errorf("Nachnutzungen row = %q", got)
+		}
+		// Rows whose values differ are marked in words, not by colour alone; equal rows are not.
+		doc.Find(servertest.TID("compare-row")).Each(func(_ int, r *goquery.Selection) {
+			vals := servertest.Texts(r.Find("td"))
+			differs := vals[0] != vals[1]
+			_, marked := r.Attr("data-differs")
+			if marked != differs || strings.Contains(r.Find("th").Text(), "unterschiedlich") != differs {
+				t.Errorf("row %s %q: marked %v, differs %v", r.AttrOr("data-field", ""), vals, marked, differs)
+			}
+		})
+		if doc.Find(servertest.TID("compare-table")+" [data-differs]").Length() == 0 || doc.Find(servertest.TID("compare-table")+" tbody tr:not([data-differs])").Length() == 0 {
+			t.Error("expected both differing and equal rows")
 		}
 		if doc.Find(servertest.TID("compare-problems")).Length() != 0 {
 			t.Errorf("unexpected problems: %q", servertest.Text(doc.Find(servertest.TID("compare-problems"))))
@@ -524,6 +530,10 @@ func TestLegalPages(t *testing.T) {
 	}
 	if n := doc.Find(servertest.TID("sources-table") + " tbody tr").Length(); n != 6 {
 		t.Errorf("sources = %d rows", n)
+	}
+	// The default estimate of the Digitalisierungsrendite is shown with its public sources.
+	if est := doc.Find(servertest.TID("estimate-sources")); !strings.Contains(est.Text(), "2.705.882 €") || est.Find(`a[href^="https://"]`).Length() != 2 {
+		t.Errorf("estimate sources = %q", servertest.Text(est))
 	}
 	// Without operator details the pages say so instead of inventing them.
 	doc, _ = servertest.GetDoc(t, app, "/impressum", http.StatusOK)
