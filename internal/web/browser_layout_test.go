@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -123,6 +124,8 @@ type layoutVisit struct {
 // control, controls that overlap, and pages that scroll sideways. It runs
 // against its own database: it adds an account request to decide and a
 // provider's claim to answer, so that those controls are on the pages.
+// With EFA_LAYOUT_SCREENSHOTS set, it saves a screenshot of every visit to
+// $EFA_SCREENSHOT_DIR, to look at.
 func (b *browser) layout(t *testing.T) {
 	env := servertest.NewEnvWith(t, server.AuthConfig{}, true)
 	srv := httptest.NewServer(env.App)
@@ -213,9 +216,16 @@ func (b *browser) layout(t *testing.T) {
 						own.waitFor(t, "the answer to the form", "!window.__layoutBefore && document.readyState === 'complete' && !!document.querySelector('main#inhalt')")
 						label += " after sending the form"
 					}
+					name := fmt.Sprintf("%s-%s-%d", state.role, v.path, width)
+					if v.submit != "" {
+						name += "-sent"
+					}
 					if problems := eval[[]string](t, own, layoutJS); len(problems) > 0 {
 						t.Errorf("%s:\n\t%s", label, strings.Join(problems, "\n\t"))
-						own.screenshotAs(t, fmt.Sprintf("%s-%s-%d", state.role, v.path, width))
+						own.screenshotAs(t, name)
+					} else if os.Getenv("EFA_LAYOUT_SCREENSHOTS") != "" {
+						// To look at every page, not only the broken ones.
+						own.screenshotAs(t, name)
 					}
 				}
 			}
