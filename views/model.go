@@ -25,6 +25,8 @@ type Cell struct {
 	URL  string
 	// Numeric right-aligns the cell.
 	Numeric bool
+	// Context is read to screen readers after the link text (a row of "Bearbeiten" links says which row).
+	Context string
 }
 
 // Table is a data table: the first cell of each row is its row header.
@@ -138,6 +140,18 @@ func FormatPartialDate(s string) string {
 	switch len(s) {
 	case 7:
 		return s[5:7] + "/" + s[:4]
+	case 10:
+		return s[8:10] + "." + s[5:7] + "." + s[:4]
+	}
+	return s
+}
+
+// DateInput shows a stored date (YYYY, YYYY-MM or YYYY-MM-DD) in a form
+// field the way people type it: TT.MM.JJJJ, MM.JJJJ or JJJJ.
+func DateInput(s string) string {
+	switch len(s) {
+	case 7:
+		return s[5:7] + "." + s[:4]
 	case 10:
 		return s[8:10] + "." + s[5:7] + "." + s[:4]
 	}

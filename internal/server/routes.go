@@ -93,6 +93,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/loesungen/:slug/nachnutzung", w.HandleAdoptionSubmit, requireLogin)
 	e.POST("/nachnutzungen/:id/rueckmeldung", w.HandleAdoptionConfirm, requireLogin)
 	e.POST("/nachnutzungen/:id/loeschen", w.HandleAdoptionDelete, requireLogin)
+	e.GET("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionEdit, requireLogin)
+	e.POST("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionUpdate, requireLogin)
+	e.POST("/nachnutzungen/:id/meldung", w.HandleClaimAnswer, requireLogin)
 
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)
