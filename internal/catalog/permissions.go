@@ -103,7 +103,9 @@ func (k OrgKind) ProvidesSolutions() bool {
 // CanProvideFor reports whether the principal may register a solution with
 // the organisation as its provider: it acts for it, and it is a kind of
 // organisation that provides solutions.
-func (p Principal) CanProvideFor(o Organisation) bool { return o.Kind.ProvidesSolutions() && p.ActsFor(o) }
+func (p Principal) CanProvideFor(o Organisation) bool {
+	return o.Kind.ProvidesSolutions() && p.ActsFor(o)
+}
 
 // CanRegisterSolutions reports whether the principal may register new
 // solutions at all: admins, and editors or coordinators of a providing
