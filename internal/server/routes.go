@@ -102,6 +102,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/laender.xlsx", w.HandleScoreboardTable)
 	e.GET("/laender/:code/luecken", w.HandleLandGaps)
 	e.GET("/laender/:code/luecken.csv", w.HandleLandGaps)
+	e.GET("/einblicke", w.HandleInsightsIndex)
 	e.GET("/einblicke/:seite", w.HandleInsight)
 	e.GET("/einblicke/:seite/:tabelle", w.HandleInsightCSV)
 

@@ -42,6 +42,8 @@ const layoutJS = `(() => {
   }
   function rendered(e) {
     if (e.closest('.kern-sr-only, [hidden], [aria-hidden=true]')) return false;
+    // The content of a closed <details> keeps boxes but is not drawn.
+    if (!e.checkVisibility({visibilityProperty: true})) return false;
     const s = getComputedStyle(e);
     if (s.display === 'none' || s.visibility === 'hidden') return false;
     const r = e.getBoundingClientRect();
@@ -116,6 +118,8 @@ type layoutVisit struct {
 	// errors): field id -> value, then a click on the selector in submit.
 	fill   map[string]string
 	submit string
+	// click, when set, is clicked before measuring (a disclosure opened in place).
+	click string
 }
 
 // layout visits every page type in every state (anonymous, the editor of a
@@ -157,14 +161,18 @@ func (b *browser) layout(t *testing.T) {
 		{path: "/kreise/05162"}, {path: "/gemeinden/" + servertest.GemeindeA}, {path: "/gemeinden/064360007007"},
 		{path: "/gemeinden/" + servertest.GemeindeA + "/historie"},
 		{path: "/vergleich"}, {path: "/vergleich?l=elster,wohngeld-online,elfe"},
-		{path: "/einblicke/rendite"}, {path: "/einblicke/abdeckung"}, {path: "/einblicke/luecken"}, {path: "/einblicke/nachfrage"},
+		{path: "/einblicke"}, {path: "/einblicke/rendite"}, {path: "/einblicke/abdeckung"}, {path: "/einblicke/luecken"}, {path: "/einblicke/nachfrage"},
 		{path: "/impressum"}, {path: "/datenschutz"}, {path: "/barrierefreiheit"}, {path: "/datenquellen"}, {path: "/api"}, {path: "/gibt-es-nicht"},
 		{path: "/anmelden"}, {path: "/anmelden", fill: map[string]string{"feld-email": "niemand@example.de", "feld-password": "falsch-falsch-falsch"},
 			submit: "[data-testid=anmeldeformular] button[type=submit]"},
 		{path: "/konto/beantragen"}, {path: "/konto/beantragen", fill: map[string]string{"feld-q": "Flensburg"}, submit: "button[value=suchen]"},
 	}
+	edit := fmt.Sprintf("/nachnutzungen/%d/bearbeiten", env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA))
 	editor := []layoutVisit{
 		{path: "/konto"}, {path: "/konto/tokens"}, {path: "/gemeinden/" + servertest.GemeindeA}, {path: "/loesungen/wohngeld-online"},
+		{path: "/loesungen/wohngeld-online", click: "[data-testid=adoption-edit] summary"},
+		{path: edit}, {path: edit, fill: map[string]string{"nn-" + edit[len("/nachnutzungen/"):len(edit)-len("/bearbeiten")] + "-since": "31.02.2026"},
+			submit: "[data-testid=nachnutzung-bearbeiten] button[type=submit]"},
 		{path: "/loesungen/wohngeld-online/nachnutzung"},
 		{path: "/loesungen/wohngeld-online/nachnutzung", fill: map[string]string{"feld-since": "irgendwann"}, submit: "[data-testid=nachnutzungsformular] button[type=submit]"},
 		{path: "/loesungen/import"},
@@ -181,6 +189,7 @@ func (b *browser) layout(t *testing.T) {
 	admin := []layoutVisit{
 		{path: "/konto"}, {path: "/verwaltung/antraege"}, {path: "/verwaltung/benutzer"}, {path: "/verwaltung/webhooks"},
 		{path: "/verwaltung/import"}, {path: "/loesungen/wohngeld-online"}, {path: "/loesungen/elster/bearbeiten"},
+		{path: "/loesungen/elster", click: "[data-testid=adoption-edit] summary"}, {path: "/laender/01"}, {path: "/einblicke"},
 	}
 	for _, state := range []struct {
 		role   string
@@ -216,9 +225,16 @@ func (b *browser) layout(t *testing.T) {
 						own.waitFor(t, "the answer to the form", "!window.__layoutBefore && document.readyState === 'complete' && !!document.querySelector('main#inhalt')")
 						label += " after sending the form"
 					}
+					if v.click != "" {
+						own.run(t, chromedp.Click(chromedp.CSS(v.click)))
+						label += " after a click on " + v.click
+					}
 					name := fmt.Sprintf("%s-%s-%d", state.role, v.path, width)
 					if v.submit != "" {
 						name += "-sent"
+					}
+					if v.click != "" {
+						name += "-opened"
 					}
 					if problems := eval[[]string](t, own, layoutJS); len(problems) > 0 {
 						t.Errorf("%s:\n\t%s", label, strings.Join(problems, "\n\t"))
