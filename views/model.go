@@ -213,6 +213,9 @@ func ConfirmationLabel(a catalog.Adoption) string {
 		return "vom Anbieter bestätigt"
 	case catalog.ConfirmationDisputed:
 		return "vom Anbieter bestritten"
+	case catalog.ConfirmationClaimed:
+		// The provider reported it; it counts nowhere until the adopter confirms.
+		return catalog.ConfirmationClaimed.Label() + ", von der Organisation noch nicht bestätigt"
 	}
 	if a.RegisteredBy == catalog.ActorSeed {
 		return "aus Quelle übernommen, nicht vom Anbieter bestätigt"
@@ -226,6 +229,8 @@ func confirmationClass(a catalog.Adoption) string {
 		return "kern-badge kern-badge--success"
 	case catalog.ConfirmationDisputed:
 		return "kern-badge kern-badge--danger"
+	case catalog.ConfirmationClaimed:
+		return "kern-badge kern-badge--info"
 	}
 	return "kern-badge kern-badge--warning"
 }

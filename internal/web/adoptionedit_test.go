@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
@@ -264,5 +265,35 @@ func TestOwnPageActions(t *testing.T) {
 	rec := env.As(t, "redaktion-a").Do("GET", "/loesungen/neu", nil, nil)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Gemeinden und Kreise tragen ihre Nachnutzung") {
 		t.Errorf("Gemeinde editor on /loesungen/neu = %d", rec.Code)
+	}
+}
+
+// TestTokenExpiryTypedTheGermanWay: the token form reads its date with the
+// same parser as every date field; it needs the day, and keeps what was typed.
+func TestTokenExpiryTypedTheGermanWay(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	c := env.As(t, "redaktion-b")
+	page := servertest.Doc(t, c.Do("GET", "/konto/tokens", nil, nil))
+	field := page.Find(`input[name=expiresAt]`)
+	if typ, _ := field.Attr("type"); typ != "text" {
+		t.Errorf("expiry field type = %q, want text (typed, not a date picker)", typ)
+	}
+	if v, _ := field.Attr("value"); len(v) != len("02.01.2006") || v[2] != '.' {
+		t.Errorf("default expiry %q is not TT.MM.JJJJ", v)
+	}
+	org, _ := page.Find(`select[name=organisation] option`).Last().Attr("value")
+	month := time.Now().AddDate(0, 2, 0)
+	if rec := c.Do("POST", "/konto/tokens", url.Values{"name": {"Monat"}, "organisation": {org}, "expiresAt": {month.Format("01.2006")}}, nil); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(servertest.Text(servertest.Doc(t, rec).Find(`[data-testid=fehler-expiresAt]`)), "TT.MM.JJJJ") {
+		t.Errorf("month only = %d", rec.Code)
+	} else if v, _ := servertest.Doc(t, rec).Find(`input[name=expiresAt]`).Attr("value"); v != month.Format("01.2006") {
+		t.Errorf("typed value not kept: %q", v)
+	}
+	rec := c.Do("POST", "/konto/tokens", url.Values{"name": {"Tag"}, "organisation": {org}, "expiresAt": {month.Format("2.1.2006")}}, nil)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("German date = %d: %s", rec.Code, servertest.Text(servertest.Doc(t, rec).Find(`.kern-error`)))
+	}
+	if !strings.Contains(rec.Body.String(), month.Format("02.01.2006")) {
+		t.Errorf("the new token's expiry %s is not listed", month.Format("02.01.2006"))
 	}
 }

@@ -167,11 +167,12 @@ func (b *browser) layout(t *testing.T) {
 			submit: "[data-testid=anmeldeformular] button[type=submit]"},
 		{path: "/konto/beantragen"}, {path: "/konto/beantragen", fill: map[string]string{"feld-q": "Flensburg"}, submit: "button[value=suchen]"},
 	}
-	edit := fmt.Sprintf("/nachnutzungen/%d/bearbeiten", env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA))
+	editID := env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA)
+	edit := fmt.Sprintf("/nachnutzungen/%d/bearbeiten", editID)
 	editor := []layoutVisit{
 		{path: "/konto"}, {path: "/konto/tokens"}, {path: "/gemeinden/" + servertest.GemeindeA}, {path: "/loesungen/wohngeld-online"},
 		{path: "/loesungen/wohngeld-online", click: "[data-testid=adoption-edit] summary"},
-		{path: edit}, {path: edit, fill: map[string]string{"nn-" + edit[len("/nachnutzungen/"):len(edit)-len("/bearbeiten")] + "-since": "31.02.2026"},
+		{path: edit}, {path: edit, fill: map[string]string{fmt.Sprintf("nn-%d-since", editID): "31.02.2026"},
 			submit: "[data-testid=nachnutzung-bearbeiten] button[type=submit]"},
 		{path: "/loesungen/wohngeld-online/nachnutzung"},
 		{path: "/loesungen/wohngeld-online/nachnutzung", fill: map[string]string{"feld-since": "irgendwann"}, submit: "[data-testid=nachnutzungsformular] button[type=submit]"},
