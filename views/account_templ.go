@@ -139,6 +139,9 @@ type AccountData struct {
 	// Coordinates is true when the user decides account requests.
 	Coordinates bool
 	Notice      string
+	// CanRegister: the user may register solutions (acts for a provider); Claims wait for the user's answer.
+	CanRegister bool
+	Claims      []catalog.Adoption
 }
 
 // AccountPage shows the user's own data, roles and the actions open to them.
@@ -186,7 +189,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(d.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 59, Col: 59}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 62, Col: 59}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -199,7 +202,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(d.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 63, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 66, Col: 60}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
@@ -237,7 +240,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					var templ_7745c5c3_Var9 string
 					templ_7745c5c3_Var9, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(m.OrgURL)).ResolveURL(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 82, Col: 58}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 85, Col: 58}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var9)
 					if templ_7745c5c3_Err != nil {
@@ -250,7 +253,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					var templ_7745c5c3_Var10 string
 					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(m.OrgName)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 82, Col: 72}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 85, Col: 72}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 					if templ_7745c5c3_Err != nil {
@@ -263,7 +266,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					var templ_7745c5c3_Var11 string
 					templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(m.OrgKind)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 82, Col: 91}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 85, Col: 91}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 					if templ_7745c5c3_Err != nil {
@@ -276,7 +279,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					var templ_7745c5c3_Var12 string
 					templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(m.Role.Label())
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 82, Col: 112}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 85, Col: 112}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 					if templ_7745c5c3_Err != nil {
@@ -292,23 +295,73 @@ func AccountPage(p Page, d AccountData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</section><section aria-labelledby=\"aktionen\"><h2 id=\"aktionen\" class=\"kern-heading-medium\">Aktionen</h2><ul class=\"kern-list\"><li><a class=\"kern-link\" href=\"/loesungen\">Lösung suchen und Nachnutzung eintragen</a></li><li><a class=\"kern-link\" href=\"/loesungen/neu\">Neue Lösung registrieren</a></li><li><a class=\"kern-link\" href=\"/loesungen/import\">Lösung aus einer publiccode.yml übernehmen</a></li><li><a class=\"kern-link\" href=\"/konto/tokens\">API-Tokens verwalten</a></li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = ClaimInbox(d.Claims, p.CSRF, BackAccount, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<section aria-labelledby=\"aktionen\"><h2 id=\"aktionen\" class=\"kern-heading-medium\">Aktionen</h2><ul class=\"kern-list\"><li><a class=\"kern-link\" href=\"/loesungen\">Lösung suchen und Nachnutzung eintragen</a></li>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, m := range d.Memberships {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<li><a class=\"kern-link\" href=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var13 string
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(m.OrgURL + "#nachnutzungen")).ResolveURL(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 97, Col: 79}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var13)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\">Eingetragene Nachnutzungen von ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var14 string
+				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(m.OrgName)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 97, Col: 124}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " ändern</a></li>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			if d.CanRegister {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<li><a class=\"kern-link\" href=\"/loesungen/neu\">Neue Lösung registrieren</a></li><li><a class=\"kern-link\" href=\"/loesungen/import\">Lösung aus einer publiccode.yml übernehmen</a></li>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<li><a class=\"kern-link\" href=\"/konto/tokens\">API-Tokens verwalten</a></li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.Admin {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<li><a class=\"kern-link\" href=\"/verwaltung/webhooks\">Webhooks des Änderungsfeeds verwalten</a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<li><a class=\"kern-link\" href=\"/verwaltung/webhooks\">Webhooks des Änderungsfeeds verwalten</a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if d.Coordinates || d.Admin {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/benutzer\">Benutzerkonten verwalten (Rollen, API-Tokens, Konten)</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<li><a class=\"kern-link\" href=\"/verwaltung/antraege\">Kontoanträge prüfen</a></li><li><a class=\"kern-link\" href=\"/verwaltung/benutzer\">Benutzerkonten verwalten (Rollen, API-Tokens, Konten)</a></li><li><a class=\"kern-link\" href=\"/verwaltung/import\">Nachnutzungen per CSV-Datei eintragen</a></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</ul></section><section aria-labelledby=\"abmelden\"><h2 id=\"abmelden\" class=\"kern-heading-medium\">Abmelden oder Konto löschen</h2><form method=\"post\" action=\"/abmelden\" class=\"inline-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "</ul></section><section aria-labelledby=\"abmelden\"><h2 id=\"abmelden\" class=\"kern-heading-medium\">Abmelden oder Konto löschen</h2><form method=\"post\" action=\"/abmelden\" class=\"inline-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -316,7 +369,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<button type=\"submit\" class=\"kern-btn kern-btn--secondary\"><span class=\"kern-label\">Abmelden</span></button></form><form method=\"post\" action=\"/konto/loeschen\" class=\"inline-form\" data-testid=\"konto-loeschen\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<button type=\"submit\" class=\"kern-btn kern-btn--secondary\"><span class=\"kern-label\">Abmelden</span></button></form><form method=\"post\" action=\"/konto/loeschen\" class=\"inline-form\" data-testid=\"konto-loeschen\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -324,7 +377,7 @@ func AccountPage(p Page, d AccountData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"kern-form-check\"><input class=\"kern-form-check__checkbox\" type=\"checkbox\" id=\"bestaetigung\" name=\"bestaetigung\" value=\"ja\" required> <label class=\"kern-label\" for=\"bestaetigung\">Ich möchte mein Konto mit allen Rollen und API-Tokens endgültig löschen.</label></div><button type=\"submit\" class=\"kern-btn kern-btn--tertiary\"><span class=\"kern-label\">Konto löschen</span></button></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<div class=\"kern-form-check\"><input class=\"kern-form-check__checkbox\" type=\"checkbox\" id=\"bestaetigung\" name=\"bestaetigung\" value=\"ja\" required> <label class=\"kern-label\" for=\"bestaetigung\">Ich möchte mein Konto mit allen Rollen und API-Tokens endgültig löschen.</label></div><button type=\"submit\" class=\"kern-btn kern-btn--tertiary\"><span class=\"kern-label\">Konto löschen</span></button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

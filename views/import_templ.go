@@ -60,7 +60,7 @@ func ImportPage(p Page, d ImportData) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1 class=\"kern-heading-x-large\">Nachnutzungen per CSV-Datei eintragen</h1><p class=\"kern-body\">Landeskoordinationen tragen hier Nachnutzungen der Kreise und Gemeinden ihres Landes auf einmal ein. Die Datei (UTF-8, Trennzeichen Semikolon oder Komma, höchstens 5.000 Zeilen) braucht eine Kopfzeile mit den Spalten <code>loesung</code> (Kurzbezeichnung der Lösung, z. B. <code>wohngeld-online</code>), <code>schluessel</code> (AGS, ARS oder Kreisschlüssel), <code>status</code> (interessiert, Vertrag geschlossen, in Anbindung, in Betrieb, beendet) und optional <code>seit</code> (JJJJ, JJJJ-MM oder JJJJ-MM-TT), <code>vertragsart</code> und <code>notiz</code>.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1 class=\"kern-heading-x-large\">Nachnutzungen per CSV-Datei eintragen</h1><p class=\"kern-body\">Landeskoordinationen tragen hier Nachnutzungen der Kreise und Gemeinden ihres Landes auf einmal ein. Die Datei (UTF-8, Trennzeichen Semikolon oder Komma, höchstens 5.000 Zeilen) braucht eine Kopfzeile mit den Spalten <code>loesung</code> (Kurzbezeichnung der Lösung, z. B. <code>wohngeld-online</code>), <code>schluessel</code> (AGS, ARS oder Kreisschlüssel), <code>status</code> (interessiert, Vertrag geschlossen, in Anbindung, in Betrieb, beendet) und optional <code>seit</code> (TT.MM.JJJJ, MM.JJJJ oder JJJJ, auch JJJJ-MM-TT), <code>vertragsart</code> und <code>notiz</code>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

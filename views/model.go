@@ -25,6 +25,8 @@ type Cell struct {
 	URL  string
 	// Numeric right-aligns the cell.
 	Numeric bool
+	// Context is read to screen readers after the link text (a row of "Bearbeiten" links says which row).
+	Context string
 }
 
 // Table is a data table: the first cell of each row is its row header.
@@ -186,6 +188,18 @@ func FormatPartialDate(s string) string {
 	return s
 }
 
+// DateInput shows a stored date (YYYY, YYYY-MM or YYYY-MM-DD) in a form
+// field the way people type it: TT.MM.JJJJ, MM.JJJJ or JJJJ.
+func DateInput(s string) string {
+	switch len(s) {
+	case 7:
+		return s[5:7] + "." + s[:4]
+	case 10:
+		return s[8:10] + "." + s[5:7] + "." + s[:4]
+	}
+	return s
+}
+
 // FormatPercent formats a share with German decimal comma: 3,39 %.
 func FormatPercent(v float64) string {
 	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", ",", 1) + " %"
@@ -241,6 +255,9 @@ func ConfirmationLabel(a catalog.Adoption) string {
 		return "vom Anbieter bestätigt"
 	case catalog.ConfirmationDisputed:
 		return "vom Anbieter bestritten"
+	case catalog.ConfirmationClaimed:
+		// The provider reported it; it counts nowhere until the adopter confirms.
+		return catalog.ConfirmationClaimed.Label() + ", von der Organisation noch nicht bestätigt"
 	}
 	if a.RegisteredBy == catalog.ActorSeed {
 		return "aus Quelle übernommen, nicht vom Anbieter bestätigt"
@@ -254,6 +271,8 @@ func confirmationClass(a catalog.Adoption) string {
 		return "kern-badge kern-badge--success"
 	case catalog.ConfirmationDisputed:
 		return "kern-badge kern-badge--danger"
+	case catalog.ConfirmationClaimed:
+		return "kern-badge kern-badge--info"
 	}
 	return "kern-badge kern-badge--warning"
 }

@@ -276,7 +276,7 @@ func TokensPage(p Page, d TokensData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = FormField(Field{Name: "expiresAt", Label: "Gültig bis", Type: "date", Value: d.Form.Expires, Required: true, Hint: "Höchstens ein Jahr ab heute.", Errors: d.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = FormField(Field{Name: "expiresAt", Label: "Gültig bis", Value: d.Form.Expires, Required: true, Hint: "Tag als TT.MM.JJJJ (auch JJJJ-MM-TT), höchstens ein Jahr ab heute.", Autocomplete: "off", Errors: d.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -118,7 +118,15 @@ type Adoption struct {
 	UpdatedAt    time.Time    `json:"updatedAt"`
 }
 
-var rePartialDate = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
+var (
+	rePartialDate = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
+	// reGermanDate is TT.MM.JJJJ, MM.JJJJ or MM/JJJJ, with one-digit day and
+	// month allowed and a space after a dot tolerated.
+	reGermanDate = regexp.MustCompile(`^(?:([0-9]{1,2})\. ?)?([0-9]{1,2})(?:\. ?|/)([0-9]{4})$`)
+)
+
+// DateFormatsHint names the date formats ParsePartialDate accepts, for form hints and messages.
+const DateFormatsHint = "TT.MM.JJJJ, MM.JJJJ oder JJJJ (auch JJJJ-MM-TT)"
 
 // ValidPartialDate reports whether s is YYYY, YYYY-MM or YYYY-MM-DD and a real date.
 func ValidPartialDate(s string) bool {
@@ -130,6 +138,33 @@ func ValidPartialDate(s string) bool {
 	return err == nil
 }
 
+// ParsePartialDate reads a date as people type it and returns it in the
+// stored form (YYYY, YYYY-MM or YYYY-MM-DD): German TT.MM.JJJJ, MM.JJJJ
+// (or MM/JJJJ, as the pages show it) and JJJJ, and ISO JJJJ-MM-TT and
+// JJJJ-MM. ok is false for anything else and for dates that do not exist
+// (31.02.2026). Every date field of the register reads its input with it.
+func ParsePartialDate(s string) (iso string, ok bool) {
+	s = strings.TrimSpace(s)
+	if m := reGermanDate.FindStringSubmatch(s); m != nil {
+		iso = m[3] + "-" + pad2(m[2])
+		if m[1] != "" {
+			iso += "-" + pad2(m[1])
+		}
+		s = iso
+	}
+	if !ValidPartialDate(s) {
+		return "", false
+	}
+	return s, true
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
 // Validate checks an adoption's own fields and returns a *ValidationError.
 func (a *Adoption) Validate() error {
 	var v ValidationError
@@ -139,8 +174,12 @@ func (a *Adoption) Validate() error {
 	if !a.Status.Valid() {
 		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
 	}
-	if a.Since != "" && !ValidPartialDate(a.Since) {
-		v.Add("since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.")
+	if a.Since != "" {
+		if iso, ok := ParsePartialDate(a.Since); ok {
+			a.Since = iso
+		} else {
+			v.Add("since", "Bitte geben Sie das Datum als "+DateFormatsHint+" an, z. B. 01.11.2026.")
+		}
 	}
 	a.Source = strings.TrimSpace(a.Source)
 	checkText(&v, "note", "Notiz", a.Note, MaxAdoptionNote)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,56 @@ func TestValidPartialDate(t *testing.T) {
 		if ValidPartialDate(s) != ok {
 			t.Errorf("ValidPartialDate(%q) = %v", s, !ok)
 		}
+	}
+}
+
+func TestParsePartialDate(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"01.11.2026", "2026-11-01", true},
+		{"1.11.2026", "2026-11-01", true},
+		{"1.2.2026", "2026-02-01", true},
+		{"01. 11. 2026", "2026-11-01", true},
+		{" 29.02.2024 ", "2024-02-29", true},
+		{"11.2026", "2026-11", true},
+		{"3.2026", "2026-03", true},
+		{"11/2026", "2026-11", true},
+		{"2026", "2026", true},
+		{"2026-11-01", "2026-11-01", true},
+		{"2026-11", "2026-11", true},
+		{"29.02.2026", "", false}, // no leap year
+		{"31.04.2026", "", false},
+		{"00.11.2026", "", false},
+		{"13.2026", "", false},
+		{"01.11.26", "", false},
+		{"2026-13", "", false},
+		{"2026-1-5", "", false},
+		{"11.2026.01", "", false},
+		{"01.11.2026 ", "2026-11-01", true},
+		{"", "", false},
+		{"morgen", "", false},
+		{"١٢.٢٠٢٦", "", false}, // digits of another script
+	}
+	for _, c := range cases {
+		got, ok := ParsePartialDate(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ParsePartialDate(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestAdoptionSinceNormalised: the adoption keeps the ISO form of what was typed.
+func TestAdoptionSinceNormalised(t *testing.T) {
+	a := Adoption{Status: AdoptionLive, Since: "01.11.2026"}
+	if err := a.Validate(); err != nil || a.Since != "2026-11-01" {
+		t.Errorf("Validate: %v, Since = %q", err, a.Since)
+	}
+	bad := Adoption{Status: AdoptionLive, Since: "31.11.2026"}
+	var v *ValidationError
+	if err := bad.Validate(); !errors.As(err, &v) || !strings.Contains(v.Fields["since"], "TT.MM.JJJJ") {
+		t.Errorf("31.11.2026: %v", err)
 	}
 }
 

@@ -93,6 +93,35 @@ func (p Principal) CanEditSolution(s Solution) bool {
 	return s.Provider != nil && p.ActsFor(*s.Provider)
 }
 
+// ProvidesSolutions reports whether organisations of this kind build and
+// offer EfA solutions: the Bund, the Länder and IT service providers. Kreise
+// and Gemeinden adopt them.
+func (k OrgKind) ProvidesSolutions() bool {
+	return k == KindBund || k == KindLand || k == KindITProvider
+}
+
+// CanProvideFor reports whether the principal may register a solution with
+// the organisation as its provider: it acts for it, and it is a kind of
+// organisation that provides solutions.
+func (p Principal) CanProvideFor(o Organisation) bool {
+	return o.Kind.ProvidesSolutions() && p.ActsFor(o)
+}
+
+// CanRegisterSolutions reports whether the principal may register new
+// solutions at all: admins, and editors or coordinators of a providing
+// organisation (a Gemeinde's or Kreis's editor adopts, it does not provide).
+func (p Principal) CanRegisterSolutions() bool {
+	if p.Admin {
+		return true
+	}
+	for _, g := range p.Grants {
+		if g.Kind.ProvidesSolutions() && (g.Role == RoleEditor || g.Role == RoleCoordinator) {
+			return true
+		}
+	}
+	return false
+}
+
 // CanDecideRequestsOf reports whether the principal may approve or reject
 // account requests of the organisation: admins and the coordinator of its Land.
 func (p Principal) CanDecideRequestsOf(o Organisation) bool {

@@ -194,3 +194,40 @@ func TestSystemPrincipal(t *testing.T) {
 		t.Error("System() without SystemPrincipal")
 	}
 }
+
+// TestCanRegisterSolutions: providers (Bund, Länder, IT service providers)
+// register solutions; a Gemeinde's editor adopts them and is not offered it.
+func TestCanRegisterSolutions(t *testing.T) {
+	for name, c := range map[string]struct {
+		p    Principal
+		want bool
+	}{
+		"anonymous":       {Principal{}, false},
+		"admin":           {adminP, true},
+		"coordinator":     {coordSH, true},
+		"editor of Land":  {editorSH, true},
+		"editor Gemeinde": {editorFlens, false},
+	} {
+		if got := c.p.CanRegisterSolutions(); got != c.want {
+			t.Errorf("%s: CanRegisterSolutions = %v, want %v", name, got, c.want)
+		}
+	}
+	cases := []struct {
+		name string
+		p    Principal
+		o    Organisation
+		want bool
+	}{
+		{"Land editor for its Land", editorSH, orgSH, true},
+		{"Land editor for another Land", editorSH, orgNW, false},
+		{"coordinator for a Gemeinde of the Land", coordSH, orgFlens, false},
+		{"Gemeinde editor for its Gemeinde", editorFlens, orgFlens, false},
+		{"admin for the Bund", adminP, orgBund, true},
+		{"admin for a Kreis", adminP, orgKreisSH, false},
+	}
+	for _, c := range cases {
+		if got := c.p.CanProvideFor(c.o); got != c.want {
+			t.Errorf("%s: CanProvideFor = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

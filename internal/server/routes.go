@@ -101,12 +101,16 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/loesungen/:slug/nachnutzung", w.HandleAdoptionSubmit, requireLogin)
 	e.POST("/nachnutzungen/:id/rueckmeldung", w.HandleAdoptionConfirm, requireLogin)
 	e.POST("/nachnutzungen/:id/loeschen", w.HandleAdoptionDelete, requireLogin)
+	e.GET("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionEdit, requireLogin)
+	e.POST("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionUpdate, requireLogin)
+	e.POST("/nachnutzungen/:id/meldung", w.HandleClaimAnswer, requireLogin)
 
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)
 	e.GET("/laender.xlsx", w.HandleScoreboardTable)
 	e.GET("/laender/:code/luecken", w.HandleLandGaps)
 	e.GET("/laender/:code/luecken.csv", w.HandleLandGaps)
+	e.GET("/einblicke", w.HandleInsightsIndex)
 	e.GET("/einblicke/:seite", w.HandleInsight)
 	e.GET("/einblicke/:seite/:tabelle", w.HandleInsightCSV)
 

@@ -78,6 +78,33 @@ func (s *Store) RegisterAdoption(ctx context.Context, p catalog.Principal, in Ad
 	return out, nil
 }
 
+// UpdateAdoption changes the status, date, contract type and note of the
+// adoption with id, for p, through the same write path and rules as
+// RegisterAdoption: p must edit the adopting organisation's adoptions
+// (otherwise the error wraps catalog.ErrForbidden and nothing is written),
+// the status only moves along the lifecycle, and a changed status or date
+// resets the provider's confirmation. Solution and adopter stay as they are.
+func (s *Store) UpdateAdoption(ctx context.Context, p catalog.Principal, id uint, a catalog.Adoption) (catalog.Adoption, error) {
+	var out catalog.Adoption
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		old, err := t.loadAdoption(id)
+		if err != nil {
+			return err
+		}
+		if !p.CanEditAdoptionsOf(*old.Organisation) {
+			return forbiddenAdopter(*old.Organisation)
+		}
+		a.Source = ""
+		out, err = t.writeAdoption(p, AdoptionInput{SolutionSlug: old.Solution.Slug, AdopterKind: old.Organisation.Kind,
+			AdopterKey: old.Organisation.Key, Adoption: a}, asAdopter)
+		return err
+	})
+	if err != nil {
+		return a, translate(err, "update adoption")
+	}
+	return out, nil
+}
+
 // writeAdoption is the one write path of an adoption's fields.
 func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMode) (catalog.Adoption, error) {
 	a := in.Adoption

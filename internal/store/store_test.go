@@ -229,7 +229,7 @@ func TestValidationWritesNothing(t *testing.T) {
 				AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionInterested}})
 			return err
 		}},
-		{"bad date", "since", "Bitte geben Sie das Datum als JJJJ, JJJJ-MM oder JJJJ-MM-TT an.", func() error {
+		{"bad date", "since", "Bitte geben Sie das Datum als TT.MM.JJJJ, MM.JJJJ oder JJJJ (auch JJJJ-MM-TT) an, z. B. 01.11.2026.", func() error {
 			_, err := s.RegisterAdoption(ctx, catalog.SystemPrincipal("t"), store.AdoptionInput{SolutionSlug: "wohngeld-online", AdopterKind: catalog.KindGemeinde,
 				AdopterKey: "010010000000", Adoption: catalog.Adoption{Status: catalog.AdoptionLive, Since: "2021-13"}})
 			return err

@@ -32,6 +32,14 @@ func (s *Site) HandleAccount(c echo.Context) error {
 	}
 	d := views.AccountData{Name: u.Name, Email: u.Email, Admin: u.Admin, Coordinates: len(p.Coordinates()) > 0,
 		Notice: s.Sessions.PopString(ctx, "notice")}
+	d.CanRegister = p.CanRegisterSolutions()
+	for _, g := range p.Grants {
+		claims, err := s.Store.PendingAdoptionClaims(ctx, g.Kind, g.Key)
+		if err != nil {
+			return err
+		}
+		d.Claims = append(d.Claims, claims...)
+	}
 	for _, m := range u.Memberships {
 		if m.Organisation == nil {
 			continue

@@ -56,11 +56,11 @@ func (s *Site) adoptionForm(c echo.Context, sol catalog.Solution) (views.Adoptio
 		if a.Organisation != nil && mine[a.OrganisationID] {
 			line := a.Organisation.Name + ": " + a.Status.Label()
 			if a.Since != "" {
-				line += " seit " + a.Since
+				line += " seit " + views.FormatPartialDate(a.Since)
 			}
 			d.Current = append(d.Current, line)
 			if d.Org == orgRef(*a.Organisation) {
-				d.Status, d.Since, d.ContractType, d.Note = string(a.Status), a.Since, a.ContractType, a.Note
+				d.Status, d.Since, d.ContractType, d.Note = string(a.Status), views.DateInput(a.Since), a.ContractType, a.Note
 			}
 		}
 	}

@@ -53,14 +53,33 @@ func (b *browser) registerAdoption(t *testing.T) {
 	own.checkPage(t, "solution page as editor")
 
 	// The pages behind the login pass axe too.
-	for _, path := range []string{"/konto/tokens", "/loesungen/neu", "/loesungen/i-kfz/historie"} {
+	for _, path := range []string{"/konto/tokens", "/loesungen/i-kfz/historie"} {
 		own.open(t, path)
 		own.checkPage(t, path)
 	}
-	// The "Gibt es schon?" panel updates while typing (htmx, no full reload).
+	// A Gemeinde adopts solutions; registering one is for providers.
+	own.open(t, "/konto")
+	if eval[bool](t, own, "!!document.querySelector('a[href=\"/loesungen/neu\"]')") {
+		t.Error("the Gemeinde's editor is offered to register a new solution")
+	}
+	own.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	own.waitFor(t, "the start page", "location.pathname === '/'")
+
+	// The provider Land's editor: the "Gibt es schon?" panel updates while typing (htmx, no full reload).
+	own.open(t, "/anmelden")
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "anbieter@example.de"),
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('a[href=\"/loesungen/neu\"]')")
 	own.open(t, "/loesungen/neu")
+	own.checkPage(t, "/loesungen/neu")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-name"), "Wohngeld Antrag online"))
 	own.waitFor(t, "similar solutions while typing",
 		"[...document.querySelectorAll('[data-testid=aehnliche-loesungen] a')].some(a => a.textContent.includes('Wohngeld'))")
 	own.checkPage(t, "solution form with similar solutions")
+
+	// Log out, so the shared browser's later pages are anonymous again.
+	own.open(t, "/konto")
+	own.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	own.waitFor(t, "the start page", "location.pathname === '/'")
 }

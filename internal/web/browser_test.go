@@ -109,6 +109,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("UserAdministrationAsAdmin", b.userAdministration)
 	t.Run("NarrowScreen320", b.narrow)
 	t.Run("PrintStyles", b.print)
+	t.Run("LayoutHolds", b.layout)
 }
 
 // run executes actions with a deadline and fails the test on error.
@@ -187,7 +188,10 @@ func (b *browser) checkPage(t *testing.T, label string) {
 var reUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 // screenshot writes the whole page as PNG for inspection of a failure.
-func (b *browser) screenshot(t *testing.T) {
+func (b *browser) screenshot(t *testing.T) { b.screenshotAs(t, t.Name()) }
+
+// screenshotAs writes the whole page as PNG under the given name.
+func (b *browser) screenshotAs(t *testing.T, name string) {
 	dir := os.Getenv("EFA_SCREENSHOT_DIR")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "efa-browser-screenshots")
@@ -199,7 +203,7 @@ func (b *browser) screenshot(t *testing.T) {
 		t.Logf("screenshot failed: %v", err)
 		return
 	}
-	path := filepath.Join(dir, reUnsafe.ReplaceAllString(t.Name(), "_")+".png")
+	path := filepath.Join(dir, reUnsafe.ReplaceAllString(name, "_")+".png")
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		if err := os.WriteFile(path, png, 0o644); err == nil {
 			t.Logf("screenshot of the failure: %s", path)

@@ -248,7 +248,7 @@ func (s *Site) HandleInsight(c echo.Context) error {
 		return err
 	}
 	d.Nav = insightNav
-	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Heading}), d))
+	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/einblicke", views.Crumb{Label: "Einblicke", URL: "/einblicke"}, views.Crumb{Label: d.Heading}), d))
 }
 
 // HandleInsightCSV serves one table of an /einblicke page as CSV: /einblicke/{seite}/{tabelle}.csv.

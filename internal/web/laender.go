@@ -103,6 +103,13 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 			{Text: views.FormatInt(k.Population)}, {Text: views.FormatInt(perKreis[k.Key])}})
 	}
 	d.Ranks = s.rankTable(land)
+	if d.Actions, err = s.orgActions(c, land); err != nil {
+		return err
+	}
+	if d.Actions.CanEdit {
+		d.Notice = s.Sessions.PopString(ctx, "notice")
+		d.Actions.Editable = editable(httpx.Principal(c), d.Own, d.Municipal)
+	}
 	return httpx.RenderOK(c, views.LandPage(httpx.Page(c, land.Name, "/laender",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name}), d))
 }

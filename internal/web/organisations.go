@@ -57,6 +57,9 @@ func (s *Site) HandleKreisShow(c echo.Context) error {
 		return err
 	}
 	d.Map = &mv
+	if err := s.withActions(c, &d); err != nil {
+		return err
+	}
 	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
 		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
 		views.Crumb{Label: kreis.Name}), d))
@@ -97,6 +100,9 @@ func (s *Site) HandleGemeindeShow(c echo.Context) error {
 	if d.Map, err = s.gemeindeMap(ctx, g, kreis, d); err != nil {
 		return err
 	}
+	if err := s.withActions(c, &d); err != nil {
+		return err
+	}
 	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Länder", URL: "/laender"}, {Label: d.Land.Name, URL: views.LandURL(d.Land.Key)}}
 	if kreis != nil && kreis.Name != g.Name {
 		crumbs = append(crumbs, views.Crumb{Label: kreis.Name, URL: views.OrgURL(kreis)})
@@ -125,6 +131,50 @@ func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *c
 		"Karte von "+where+"; "+g.Name+" ist hervorgehoben, die anderen Punkte sind die Gemeinden in "+where+", gefüllt mit, offen ohne eigene Nachnutzung.",
 		d.Land, gemeinden, perOrg, g.ID)
 	return &mv, err
+}
+
+// orgActions is what the user may do on the organisation's own page: its
+// editors (and its Land's coordinators, the admins) register and change its
+// adoptions, answer the providers' claims waiting for it, and, where the
+// organisation provides solutions, register one. Visitors get nothing.
+func (s *Site) orgActions(c echo.Context, org catalog.Organisation) (views.OrgActionsData, error) {
+	p := httpx.Principal(c)
+	d := views.OrgActionsData{CanEdit: !p.Anonymous() && p.CanEditAdoptionsOf(org)}
+	if !d.CanEdit {
+		return d, nil
+	}
+	d.CanProvide = p.CanProvideFor(org)
+	d.CanImport = p.Admin || len(p.Coordinates()) > 0
+	var err error
+	d.Claims, err = s.Store.PendingAdoptionClaims(c.Request().Context(), org.Kind, org.Key)
+	return d, err
+}
+
+// editable marks the adoptions the user may change (claims are answered, not edited).
+func editable(p catalog.Principal, lists ...[]catalog.Adoption) map[uint]bool {
+	out := map[uint]bool{}
+	for _, list := range lists {
+		for _, a := range list {
+			if a.Organisation != nil && !a.Claimed() && p.CanEditAdoptionsOf(*a.Organisation) {
+				out[a.ID] = true
+			}
+		}
+	}
+	return out
+}
+
+// withActions adds the own editors' actions, their edit links in the
+// adoption table and the notice of their last action to an organisation's page.
+func (s *Site) withActions(c echo.Context, d *views.OrgData) error {
+	var err error
+	if d.Actions, err = s.orgActions(c, d.Org); err != nil {
+		return err
+	}
+	if d.Actions.CanEdit {
+		d.Notice = s.Sessions.PopString(c.Request().Context(), "notice")
+		d.Actions.Editable = editable(httpx.Principal(c), d.Own)
+	}
+	return nil
 }
 
 // orgContext loads the Land (and Kreis) of an organisation with what they adopted themselves.

@@ -44,7 +44,7 @@ func (s *Site) importProviders(c echo.Context) ([]views.Option, error) {
 		return nil, err
 	}
 	if len(opts) <= 1 {
-		return nil, echo.NewHTTPError(http.StatusForbidden, "Lösungen übernehmen Redaktionen von Anbietern. Sie handeln für keine Organisation.")
+		return nil, echo.NewHTTPError(http.StatusForbidden, "Lösungen übernehmen die Redaktionen der Anbieter (Bund, Länder, IT-Dienstleister).")
 	}
 	return opts, nil
 }
@@ -233,7 +233,7 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 	kind, key, ok := strings.Cut(d.Provider, ":")
 	if !ok {
 		v.Add("provider", "Bitte wählen Sie den Anbieter.")
-	} else if org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key); err != nil || !p.ActsFor(org) {
+	} else if org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key); err != nil || !p.CanProvideFor(org) {
 		v.Add("provider", "Sie können nur Lösungen Ihrer eigenen Organisation eintragen.")
 	}
 	d.Slug = strings.TrimSpace(c.FormValue("slug"))

@@ -43,7 +43,9 @@ func (s *Site) providerOptions(ctx context.Context, p catalog.Principal) ([]view
 	}
 	out := []views.Option{{Value: "", Label: "– bitte wählen –"}}
 	for _, o := range orgs {
-		out = append(out, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ")"})
+		if p.CanProvideFor(o) {
+			out = append(out, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ")"})
+		}
 	}
 	return out, nil
 }
@@ -240,7 +242,7 @@ func (s *Site) HandleSolutionNew(c echo.Context) error {
 		return err
 	}
 	if len(d.Providers) <= 1 {
-		return echo.NewHTTPError(http.StatusForbidden, "Lösungen registrieren Redaktionen von Anbietern. Sie handeln für keine Organisation.")
+		return echo.NewHTTPError(http.StatusForbidden, "Lösungen registrieren die Redaktionen der Anbieter (Bund, Länder, IT-Dienstleister). Gemeinden und Kreise tragen ihre Nachnutzung auf der Seite der Lösung ein.")
 	}
 	return httpx.RenderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
 }
@@ -298,7 +300,7 @@ func (s *Site) HandleSolutionSave(c echo.Context) error {
 	}
 	if v.Err() == nil {
 		provider, err := s.Store.OrganisationByKey(ctx, in.ProviderKind, in.ProviderKey)
-		if err != nil || !p.ActsFor(provider) {
+		if err != nil || !p.CanProvideFor(provider) {
 			v.Add("provider", "Sie können nur Lösungen Ihrer eigenen Organisation eintragen.")
 		}
 	}

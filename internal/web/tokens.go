@@ -53,7 +53,7 @@ func (s *Site) tokensData(c echo.Context) (views.TokensData, error) {
 		}
 		d.Orgs = append(d.Orgs, views.Option{Value: strconv.FormatUint(uint64(o.ID), 10), Label: o.Name + " (" + o.Kind.Label() + ")"})
 	}
-	d.Form.Expires = now.AddDate(0, 6, 0).Format("2006-01-02")
+	d.Form.Expires = now.AddDate(0, 6, 0).Format("02.01.2006")
 	return d, nil
 }
 
@@ -86,9 +86,14 @@ func (s *Site) HandleTokenCreate(c echo.Context) error {
 	if !allowed {
 		v.Add("organisation", "Bitte wählen Sie eine Ihrer Organisationen.")
 	}
-	expires, err := time.ParseInLocation("2006-01-02", d.Form.Expires, time.Local)
-	if err != nil {
-		v.Add("expiresAt", "Bitte geben Sie ein Datum an (TT.MM.JJJJ).")
+	// The same date parsing as every date field; a token needs the day.
+	var expires time.Time
+	iso, ok := catalog.ParsePartialDate(d.Form.Expires)
+	if ok && len(iso) == len("2006-01-02") {
+		expires, err = time.ParseInLocation("2006-01-02", iso, time.Local)
+	}
+	if !ok || len(iso) != len("2006-01-02") || err != nil {
+		v.Add("expiresAt", "Bitte geben Sie den Tag als TT.MM.JJJJ an, z. B. 31.12.2026.")
 	}
 	secret, hash, err := auth.NewSecret("efa_")
 	if err != nil {
