@@ -184,6 +184,30 @@ func (t *Throttle) ReserveAccountRequest(ctx context.Context, client string, now
 	return t.reserve(ctx, now, []bucket{{name: "account-request:" + client, max: t.limits.RequestMax, window: t.limits.RequestWindow}}, nil)
 }
 
+// ReservePasswordReset reserves one "Passwort vergessen" request of client
+// for the account named email (known or not, counted alike), before
+// anything is looked up or sent: RequestMax per client and 3 per account
+// within RequestWindow, so nobody floods a mailbox with reset links.
+func (t *Throttle) ReservePasswordReset(ctx context.Context, email, client string, now time.Time) (Reservation, error) {
+	if err := checkClient(client); err != nil {
+		return Reservation{}, err
+	}
+	return t.reserve(ctx, now, []bucket{
+		{name: "password-reset:" + client, max: t.limits.RequestMax, window: t.limits.RequestWindow},
+		{name: "password-reset-account:" + accountKey(email), max: 3, window: t.limits.RequestWindow},
+	}, nil)
+}
+
+// FirstWarning reports whether the owner of the account has not yet been
+// told about failed logins within the last day, and notes that they are
+// now (issue 15, row 3: told once). efa unblock forgets the note with the
+// failures, so a later attack is told again.
+func (t *Throttle) FirstWarning(ctx context.Context, email string, now time.Time) (bool, error) {
+	acct := accountKey(email)
+	r, err := t.reserve(ctx, now, []bucket{{name: "login-warned:" + acct, account: acct, max: 1, window: 24 * time.Hour}}, nil)
+	return r.OK, err
+}
+
 // accountCap is where the account count stops: its delay is at the maximum.
 func (l ThrottleLimits) accountCap() int {
 	n := l.AccountSlowAfter
@@ -323,6 +347,8 @@ func (t *Throttle) Unblock(ctx context.Context, email string, now time.Time) ([]
 			var client string
 			if rest, ok := strings.CutPrefix(h.Bucket, "login-pair:"); ok {
 				client, _, _ = strings.Cut(rest, "|")
+			} else if !strings.HasPrefix(h.Bucket, "login-account:") {
+				continue // the warning note: deleted below, no failure
 			}
 			u := by[client]
 			if u == nil {
