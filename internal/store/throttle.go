@@ -112,6 +112,10 @@ type Reservation struct {
 	// AccountSlowAfter failures: tell the owner (once e-mail exists) if
 	// this attempt fails too.
 	Warn bool
+	// Filled is set when this reservation took the last room of its first
+	// bucket (a login's (account, client) pair): if the attempt fails, that
+	// client is refused for the account until the oldest failure expires.
+	Filled bool
 
 	ids  []uint
 	pair string
@@ -239,10 +243,14 @@ func (t *Throttle) reserve(ctx context.Context, now time.Time, hard []bucket, so
 				return err
 			}
 		}
-		for _, b := range hard {
+		firstCount := 0
+		for i, b := range hard {
 			var untils []int64
 			if err := w.db.Model(&throttleHit{}).Where("bucket = ? AND until > ?", b.name, ms).Order("until").Pluck("until", &untils).Error; err != nil {
 				return err
+			}
+			if i == 0 {
+				firstCount = len(untils)
 			}
 			if len(untils) >= b.max {
 				// Room again once count-max+1 of them have expired.
@@ -255,6 +263,7 @@ func (t *Throttle) reserve(ctx context.Context, now time.Time, hard []bucket, so
 			return nil
 		}
 		r.OK = true
+		r.Filled = len(hard) > 0 && firstCount+1 == hard[0].max
 		rows := make([]throttleHit, 0, len(hard)+1)
 		for _, b := range hard {
 			rows = append(rows, throttleHit{Bucket: b.name, Account: b.account, At: ms, Until: ms + b.window.Milliseconds()})
