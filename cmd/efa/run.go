@@ -57,6 +57,8 @@ type config struct {
 	// each fetch within PubliccodeFetchTimeout (import.go).
 	PubliccodeFetch        bool
 	PubliccodeFetchTimeout time.Duration
+	// SMTP is the mail server of the account e-mails (EFA_SMTP_URL); nil sends none.
+	SMTP *smtpConfig
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -102,6 +104,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.PubliccodeFetch, c.PubliccodeFetchTimeout, err = loadPubliccodeFetch(getenv); err != nil {
 		return c, err
 	}
+	if c.SMTP, err = loadMail(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -131,6 +136,8 @@ Environment:
                  instance (Impressum, Datenschutz, accessibility feedback)
   EFA_PUBLICCODE_FETCH  true: the publiccode.yml import may fetch from public URLs
                  (EFA_PUBLICCODE_FETCH_TIMEOUT, default 10s)
+  EFA_SMTP_URL   mail server for account e-mails, e.g.
+                 smtp://USER:PASSWORD@HOST:587?from=register@land.example (default: none)
   EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_MAX_IN_FLIGHT,
   EFA_QUEUE_WAIT, EFA_MAX_BODY_BYTES, EFA_HSTS: see the README
 `
