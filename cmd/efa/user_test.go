@@ -177,7 +177,9 @@ func TestSMTPURLConfig(t *testing.T) {
 	if err != nil || cfg.SMTP == nil || cfg.SMTP.Host != "mail.land.example" || cfg.SMTP.Password != "geheim" {
 		t.Fatalf("config %+v %v", cfg.SMTP, err)
 	}
-	_, err = loadConfig(func(k string) string { return map[string]string{"EFA_SMTP_URL": "smtp://u:geheim@mail.land.example"}[k] })
+	_, err = loadConfig(func(k string) string {
+		return map[string]string{"EFA_SMTP_URL": "smtp://u:geheim@mail.land.example"}[k]
+	})
 	if exitCode(err) != 2 || strings.Contains(err.Error(), "geheim") || !strings.Contains(err.Error(), "from=") {
 		t.Errorf("no sender: %v", err)
 	}
