@@ -159,7 +159,7 @@ func RequestPage(p Page, f RequestForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FormField(Field{Name: "message", Label: "Nachricht an die Landeskoordination", Type: "textarea", Value: f.Message, Errors: f.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = FormField(Field{Name: "message", Label: "Nachricht zum Antrag", Hint: "Zum Beispiel Ihre Aufgabe in der Organisation; sie hilft bei der Entscheidung.", Type: "textarea", Value: f.Message, Errors: f.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -234,7 +234,8 @@ func (s *server) handleLogin(c echo.Context) error {
 		} else {
 			msg += " Den Stand sehen Sie unter dem Link, den Sie beim Antrag erhalten haben."
 		}
-		return fail(http.StatusForbidden, msg)
+		form.Pending = msg
+		return fail(http.StatusForbidden, "")
 	}
 	if err := s.startSession(ctx, u.ID); err != nil {
 		return err

@@ -235,7 +235,7 @@ func TestLoginBeforeApproval(t *testing.T) {
 	}
 	rec = c.Do("POST", "/anmelden", url.Values{"email": {"Erika@Flensburg.example"}, "password": {servertest.TestPassword}}, nil)
 	want := "Ihr Kontoantrag für Flensburg, Stadt vom " + time.Now().Format("02.01.2006") + " wird noch geprüft. Sie können sich anmelden, sobald er genehmigt ist."
-	if rec.Code != http.StatusForbidden || !strings.Contains(servertest.Text(servertest.Doc(t, rec).Find(servertest.TID("formularfehler"))), want) {
+	if rec.Code != http.StatusForbidden || !strings.Contains(servertest.Text(servertest.Doc(t, rec).Find(servertest.TID("antrag-in-pruefung"))), want) {
 		t.Errorf("right password before approval = %d: %s", rec.Code, rec.Body.String())
 	}
 	if _, ok := c.Cookies["efa_session"]; ok && c.Do("GET", "/konto", nil, nil).Code == http.StatusOK {
