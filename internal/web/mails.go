@@ -49,7 +49,7 @@ func (s *Site) mailRequestReceived(r catalog.AccountRequest, deciders string, st
 		"Den Stand Ihres Antrags sehen Sie jederzeit hier:",
 		statusLink,
 		"",
-		"Wenn Sie kein Konto beantragt haben, können Sie diese Nachricht ignorieren; der Antrag wird dann abgelehnt werden.")
+		"Wenn Sie kein Konto beantragt haben, antworten Sie bitte nicht auf diese Nachricht, sondern wenden Sie sich an die Landeskoordination Ihres Landes.")
 }
 
 // mailRequestWaiting tells the deciders that a request waits for them.
@@ -151,7 +151,7 @@ func (s *Site) NotifyLoginBlocked(ctx context.Context, email, base string, now t
 	}
 	u, err := s.Store.UserByEmail(ctx, email)
 	if err != nil || !first || !s.Mail.Enabled() {
-		return nil //nolint:nilerr // unknown account: nothing to tell
+		return nil // an unknown account, or told already: nothing to send
 	}
 	s.send("login-blocked", []string{u.Email}, "Fehlgeschlagene Anmeldeversuche bei Ihrem Konto – EfA-Register",
 		"Guten Tag "+u.Name+",",
