@@ -109,6 +109,8 @@ Umgebung (Einzelheiten in docs/OPERATIONS.md):
                   wer diese Instanz betreibt (Impressum, Datenschutz, Barrierefreiheit)
   EFA_PUBLICCODE_FETCH  true: der publiccode.yml-Import darf von öffentlichen Adressen laden
                   (Zeitlimit EFA_PUBLICCODE_FETCH_TIMEOUT, Vorgabe 10s)
+  EFA_SMTP_URL    Mailserver für die Konto-E-Mails, z. B.
+                  smtp://NUTZER:PASSWORT@HOST:587?from=register@land.example (Vorgabe: keiner)
   EFA_COOKIE_SECURE, EFA_SESSION_IDLE, EFA_SESSION_LIFETIME, EFA_OIDC_*: Anmeldung
   EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_TOKEN_RATE_LIMIT, EFA_MAX_IN_FLIGHT, EFA_QUEUE_WAIT,
   EFA_MAX_BODY_BYTES, EFA_HSTS, EFA_METRICS_TOKEN: Betrieb hinter einem Proxy, Grenzen

@@ -44,6 +44,8 @@ type config struct {
 	// each fetch within PubliccodeFetchTimeout (import.go).
 	PubliccodeFetch        bool
 	PubliccodeFetchTimeout time.Duration
+	// SMTP is the mail server of the account e-mails (EFA_SMTP_URL); nil sends none.
+	SMTP *smtpConfig
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -87,6 +89,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.PubliccodeFetch, c.PubliccodeFetchTimeout, err = loadPubliccodeFetch(getenv); err != nil {
+		return c, err
+	}
+	if c.SMTP, err = loadMail(getenv); err != nil {
 		return c, err
 	}
 	return c, nil

@@ -82,7 +82,10 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); api.NewWebhookDispatcher(st, log).Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }()
-	handler := server.New(server.Deps{Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng,
+	// Account e-mails are queued after commit and delivered in the background.
+	mailer, closeMail := startMailer(cfg, log)
+	defer closeMail()
+	handler := server.New(server.Deps{Mail: mailer, Store: st, Log: log, Version: buildVersion(), Ops: cfg.Ops, Search: ix, Auth: cfg.Auth, Insights: eng,
 		PublicURL: cfg.PublicURL, Operator: cfg.Operator, PubliccodeFetcher: publiccodeFetcher(cfg)})
 	srv := &http.Server{
 		Handler:           handler,

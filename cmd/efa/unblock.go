@@ -12,29 +12,35 @@ import (
 	"efa-register/internal/store"
 )
 
-const unblockUsage = `Usage: efa unblock [--data-dir DIR] EMAIL
+const unblockUsage = `Aufruf: efa unblock [--data-dir ORDNER] ADRESSE
 
-Forgets the failed logins of the account with that e-mail address, from
-every client, so that a throttled owner can log in again at once. Works
-against a running efa serve (the counts are in the database). The counts
-of the clients themselves (20 failures per client in 15 minutes, whatever
-the account) stay.
+Vergisst die fehlgeschlagenen Anmeldungen des Kontos mit dieser E-Mail-Adresse,
+von allen Clients, damit sich die gesperrte Inhaberin oder der gesperrte
+Inhaber sofort wieder anmelden kann. Wirkt auch, während efa serve läuft (die
+Zähler liegen in der Datenbank). Die Zähler der Clients selbst (20 Fehlversuche
+je Client in 15 Minuten, gleich für welches Konto) bleiben.
 `
 
-// cmdUnblock clears the login throttle of one account: "efa unblock EMAIL".
+// cmdUnblock clears the login throttle of one account: "efa unblock EMAIL"
+// (the same as "efa user unblock EMAIL").
 func cmdUnblock(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("unblock", "Forgets the failed logins of an account (efa unblock EMAIL).", stderr)
+	return runUnblock(ctx, cfg, "unblock", args, stdout, stderr)
+}
+
+// runUnblock is efa unblock and efa user unblock; name is the command as typed.
+func runUnblock(ctx context.Context, cfg config, name string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(name, "Vergisst die fehlgeschlagenen Anmeldungen eines Kontos (efa "+name+" ADRESSE).", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, unblockUsage, "\nFlags:\n")
+		fmt.Fprint(stderr, strings.Replace(unblockUsage, "efa unblock", "efa "+name, 1), "\nOptionen:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the database (EFA_DATA_DIR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "Ordner der Datenbank (EFA_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
 		fs.Usage()
-		return fmt.Errorf("unblock: want one e-mail address: %w", errUsage)
+		return fmt.Errorf("%s: genau eine E-Mail-Adresse erwartet: %w", name, errUsage)
 	}
 	email := strings.TrimSpace(fs.Arg(0))
 	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
@@ -44,10 +50,10 @@ func cmdUnblock(ctx context.Context, cfg config, args []string, stdout, stderr i
 	defer st.Close()
 	cleared, err := store.NewThrottle(st, store.DefaultThrottleLimits).Unblock(ctx, email, time.Now())
 	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("unblock: kein Konto mit der E-Mail-Adresse %q", email)
+		return fmt.Errorf("%s: kein Konto mit der E-Mail-Adresse %q", name, email)
 	}
 	if err != nil {
-		return fmt.Errorf("unblock: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if len(cleared) == 0 {
 		fmt.Fprintf(stdout, "Für %s zählen keine Fehlversuche; nichts zu entsperren.\n", email)

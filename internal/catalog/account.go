@@ -41,9 +41,13 @@ type User struct {
 	OIDCIssuer   string `gorm:"column:oidc_issuer;size:300;index:idx_user_oidc,priority:1"`
 	OIDCSubject  string `gorm:"column:oidc_subject;size:300;index:idx_user_oidc,priority:2"`
 	Admin        bool   `gorm:"not null;default:false"`
-	CreatedAt    time.Time
-	LastLoginAt  *time.Time
-	Memberships  []Membership `gorm:"constraint:OnDelete:CASCADE"`
+	// MustChangePassword is set when the operator set the password (efa
+	// user add, efa user passwd): after login every page leads to the
+	// password form until the user has chosen their own.
+	MustChangePassword bool `gorm:"not null;default:false"`
+	CreatedAt          time.Time
+	LastLoginAt        *time.Time
+	Memberships        []Membership `gorm:"constraint:OnDelete:CASCADE"`
 }
 
 // Membership gives a user a role for one organisation.
@@ -84,12 +88,18 @@ const (
 	RequestPending  RequestStatus = "pending"
 	RequestApproved RequestStatus = "approved"
 	RequestRejected RequestStatus = "rejected"
+	// RequestDuplicate is a request for an address that already has an
+	// account or a pending request. It is stored only so that the
+	// requester's answer and status link look like any other request's
+	// (issue 15, row 7): nobody decides it, the coordinators never see it,
+	// and the owner of the address is told by e-mail.
+	RequestDuplicate RequestStatus = "duplicate"
 )
 
 // Label is the German name of the state.
 func (s RequestStatus) Label() string {
 	switch s {
-	case RequestPending:
+	case RequestPending, RequestDuplicate:
 		return "in Prüfung"
 	case RequestApproved:
 		return "genehmigt"

@@ -26,6 +26,9 @@ type Principal struct {
 	Grants []Grant
 	// TokenID is set when the principal is an API token (scoped to one organisation).
 	TokenID uint
+	// MustChangePassword: the operator set the user's password; the web
+	// pages lead to the password form until the user has chosen their own.
+	MustChangePassword bool
 	// system is the actor of a SystemPrincipal; only SystemPrincipal sets it.
 	system string
 }

@@ -63,11 +63,21 @@ func (s *server) withSession() echo.MiddlewareFunc {
 					return err
 				} else {
 					httpx.SetPrincipal(c, p)
+					// A password the operator set must be replaced first.
+					if p.MustChangePassword && !passwordChangeOpen(c.Request().URL.Path) {
+						return c.Redirect(http.StatusSeeOther, "/konto/passwort")
+					}
 				}
 			}
 			return next(c)
 		})
 	}
+}
+
+// passwordChangeOpen reports whether a user who must change their password
+// may reach the path: the password form and the logout.
+func passwordChangeOpen(path string) bool {
+	return path == "/konto/passwort" || path == "/abmelden"
 }
 
 // requireLogin sends anonymous visitors to the login page and back afterwards.
@@ -109,7 +119,8 @@ func (s *server) handleLoginForm(c echo.Context) error {
 	if httpx.Principal(c).UserID != 0 {
 		return c.Redirect(http.StatusSeeOther, httpx.SafeNext(c.QueryParam("weiter"), "/konto"))
 	}
-	return httpx.RenderOK(c, views.LoginPage(httpx.Page(c, "Anmelden", ""), views.LoginForm{Next: c.QueryParam("weiter"), OIDC: s.oidc != nil}))
+	return httpx.RenderOK(c, views.LoginPage(httpx.Page(c, "Anmelden", ""), views.LoginForm{Next: c.QueryParam("weiter"), OIDC: s.oidc != nil,
+		Notice: s.sessions.PopString(c.Request().Context(), "notice")}))
 }
 
 // handleLogin checks the password, throttles failures per account and per
@@ -145,8 +156,22 @@ func (s *server) handleLogin(c echo.Context) error {
 			return ctx.Err()
 		}
 	}
+	// Exactly one password check runs whether or not the account exists
+	// (against the dummy hash when it does not), so the answer time does
+	// not tell (issue 15, row 7). An address without an account but with a
+	// pending request is checked against the request's password: the
+	// requester is told that the request is still being reviewed, but only
+	// when the password was right.
+	var pending *catalog.AccountRequest
 	u, err := s.Store.UserByEmail(ctx, form.Email)
+	if errors.Is(err, catalog.ErrNotFound) {
+		if r, rerr := s.Store.PendingRequestByEmail(ctx, form.Email); rerr == nil && r.PasswordHash != "" {
+			pending = &r
+		}
+	}
 	switch {
+	case pending != nil:
+		err = auth.CheckPasswordContext(ctx, pending.PasswordHash, password)
 	case errors.Is(err, catalog.ErrNotFound):
 		err = auth.CheckNoUserContext(ctx, password)
 	case err != nil:
@@ -162,6 +187,13 @@ func (s *server) handleLogin(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
 	case errors.Is(err, auth.ErrMismatch):
 		s.Log.InfoContext(ctx, "login failed", "client", client)
+		if res.Warn || res.Filled {
+			// This failure blocks the client for the account or slows the
+			// account: its owner is told once (issue 15, row 3).
+			if err := s.site.NotifyLoginBlocked(ctx, form.Email, httpx.BaseURL(c, s.PublicURL), time.Now()); err != nil {
+				s.Log.ErrorContext(ctx, "notify login blocked", "err", err)
+			}
+		}
 		return fail(http.StatusUnauthorized, "E-Mail-Adresse oder Passwort sind falsch.")
 	case err != nil:
 		_ = s.throttle.Cancel(ctx, res)
@@ -169,6 +201,21 @@ func (s *server) handleLogin(c echo.Context) error {
 	}
 	if err := s.throttle.Succeed(ctx, res); err != nil {
 		return err
+	}
+	if pending != nil {
+		org := "Ihre Organisation"
+		if pending.Organisation != nil {
+			org = pending.Organisation.Name
+		}
+		msg := "Ihr Kontoantrag für " + org + " vom " + pending.CreatedAt.Format("02.01.2006") +
+			" wird noch geprüft. Sie können sich anmelden, sobald er genehmigt ist."
+		if s.Mail.Enabled() {
+			msg += " Sie erhalten dann eine E-Mail."
+		} else {
+			msg += " Den Stand sehen Sie unter dem Link, den Sie beim Antrag erhalten haben."
+		}
+		form.Pending = msg
+		return fail(http.StatusForbidden, "")
 	}
 	if err := s.startSession(ctx, u.ID); err != nil {
 		return err

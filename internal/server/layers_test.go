@@ -21,6 +21,8 @@ var layer = map[string]int{
 	"efa-register/internal/feed":              1,
 	"efa-register/internal/geo":               1,
 	"efa-register/internal/netguard":          1,
+	"efa-register/internal/mail":              1,
+	"efa-register/internal/mail/mailtest":     1,
 	"efa-register/views":                      1,
 	"efa-register/internal/store":             2,
 	"efa-register/internal/store/storetest":   3,

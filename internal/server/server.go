@@ -17,6 +17,7 @@ import (
 
 	"efa-register/internal/api"
 	"efa-register/internal/insights"
+	"efa-register/internal/mail"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
@@ -48,6 +49,8 @@ type Deps struct {
 	// PubliccodeFetcher fetches publiccode.yml files from URLs for the
 	// import (EFA_PUBLICCODE_FETCH=true); nil means upload only.
 	PubliccodeFetcher *publiccode.Fetcher
+	// Mail sends the e-mails of accounts (EFA_SMTP_URL); nil sends none.
+	Mail *mail.Mailer
 }
 
 // server carries the dependencies of the shared steps and the handlers it mounts.
@@ -79,7 +82,7 @@ func New(d Deps) *echo.Echo {
 	s.sessions = s.newSessions()
 	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL})
 	s.site = web.New(web.Deps{Store: d.Store, Log: d.Log, Version: d.Version, Insights: d.Insights, Search: d.Search,
-		Sessions: s.sessions, Throttle: s.throttle, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher})
+		Sessions: s.sessions, Throttle: s.throttle, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher, Mail: d.Mail})
 	if d.Auth.OIDC.Issuer != "" {
 		s.oidc = newOIDCLogin(d.Auth.OIDC)
 	}

@@ -27,10 +27,13 @@ func membershipRecord(userID uint, org *catalog.Organisation, role catalog.Role)
 type NewUser struct {
 	Name, Email  string
 	PasswordHash string
-	Admin        bool
-	OIDCIssuer   string
-	OIDCSubject  string
-	Memberships  []NewMembership
+	// MustChangePassword makes the user choose their own password at the
+	// first login (a password the operator set on the command line).
+	MustChangePassword bool
+	Admin              bool
+	OIDCIssuer         string
+	OIDCSubject        string
+	Memberships        []NewMembership
 }
 
 // NewMembership names an organisation by kind and key with the role to give.
@@ -58,7 +61,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, nu NewUser) (catal
 			return &v
 		}
 		u = catalog.User{Email: nu.Email, Name: nu.Name, PasswordHash: nu.PasswordHash, Admin: nu.Admin,
-			OIDCIssuer: nu.OIDCIssuer, OIDCSubject: nu.OIDCSubject}
+			OIDCIssuer: nu.OIDCIssuer, OIDCSubject: nu.OIDCSubject, MustChangePassword: nu.MustChangePassword && nu.PasswordHash != ""}
 		if err := t.db.Create(&u).Error; err != nil {
 			return err
 		}
@@ -186,7 +189,7 @@ func (s *Store) Principal(ctx context.Context, userID uint) (catalog.Principal, 
 	if err != nil {
 		return catalog.Principal{}, err
 	}
-	p := catalog.Principal{UserID: u.ID, Name: u.Name, Admin: u.Admin}
+	p := catalog.Principal{UserID: u.ID, Name: u.Name, Admin: u.Admin, MustChangePassword: u.MustChangePassword}
 	for _, m := range u.Memberships {
 		if m.Organisation == nil {
 			continue
@@ -304,20 +307,94 @@ func (s *Store) CreateAccountRequest(ctx context.Context, req catalog.AccountReq
 			v.Add("organisation", "Konten für diese Organisation vergibt die Plattformverwaltung.")
 			return &v
 		}
-		var n int64
-		t.db.Model(&catalog.User{}).Where("email = ?", req.Email).Count(&n)
-		if n > 0 {
-			v.Add("email", "Für diese E-Mail-Adresse gibt es bereits ein Konto.")
-			return &v
+		// An address with an account or a pending request gets the same
+		// answer as a new one; the request is kept as a duplicate that
+		// nobody decides (see catalog.RequestDuplicate).
+		var users, pending int64
+		if err := t.db.Model(&catalog.User{}).Where("email = ?", req.Email).Count(&users).Error; err != nil {
+			return err
 		}
-		t.db.Model(&catalog.AccountRequest{}).Where("email = ? AND status = ?", req.Email, catalog.RequestPending).Count(&n)
-		if n > 0 {
-			v.Add("email", "Für diese E-Mail-Adresse liegt bereits ein offener Antrag vor.")
-			return &v
+		if err := t.db.Model(&catalog.AccountRequest{}).Where("email = ? AND status = ?", req.Email, catalog.RequestPending).Count(&pending).Error; err != nil {
+			return err
+		}
+		if users > 0 || pending > 0 {
+			req.Status, req.PasswordHash = catalog.RequestDuplicate, ""
+			// Duplicates only answer their status link; a month is enough.
+			if err := t.db.Where("status = ? AND created_at < ?", catalog.RequestDuplicate, time.Now().AddDate(0, -1, 0)).
+				Delete(&catalog.AccountRequest{}).Error; err != nil {
+				return err
+			}
 		}
 		return t.db.Create(&req).Error
 	})
 	return req, translate(err, "create account request")
+}
+
+// PendingRequestByEmail returns the pending account request of the address
+// (catalog.ErrNotFound when there is none).
+func (s *Store) PendingRequestByEmail(ctx context.Context, email string) (catalog.AccountRequest, error) {
+	var r catalog.AccountRequest
+	err := s.r.WithContext(ctx).Preload("Organisation").
+		Where("email = ? AND status = ?", strings.ToLower(strings.TrimSpace(email)), catalog.RequestPending).
+		Order("id").First(&r).Error
+	return r, translate(err, "pending account request")
+}
+
+// CountPendingRequests counts the pending account requests of
+// organisations in the given Länder (all Länder when landKeys is nil).
+func (s *Store) CountPendingRequests(ctx context.Context, landKeys []string) (int64, error) {
+	if landKeys != nil && len(landKeys) == 0 {
+		return 0, nil
+	}
+	q := s.r.WithContext(ctx).Model(&catalog.AccountRequest{}).Where("account_requests.status = ?", catalog.RequestPending)
+	if landKeys != nil {
+		q = q.Joins("JOIN organisations o ON o.id = account_requests.organisation_id").Where("o.land_key IN ?", landKeys)
+	}
+	var n int64
+	err := q.Count(&n).Error
+	return n, translate(err, "count pending requests")
+}
+
+// Deciders are who decides the account requests of one Land.
+type Deciders struct {
+	// Coordinators is true when the Land has coordinators; otherwise the
+	// platform admins decide.
+	Coordinators bool
+	// Emails are the addresses of the deciders, sorted.
+	Emails []string
+}
+
+// RequestDeciders returns who decides the account requests of the Land:
+// its coordinators, else (no coordinator for that Land) the platform admins.
+func (s *Store) RequestDeciders(ctx context.Context, landKey string) (Deciders, error) {
+	var d Deciders
+	err := s.r.WithContext(ctx).Model(&catalog.User{}).Distinct("users.email").
+		Joins("JOIN memberships m ON m.user_id = users.id").
+		Joins("JOIN organisations o ON o.id = m.organisation_id").
+		Where("m.role = ? AND o.kind = ? AND o.key = ?", catalog.RoleCoordinator, catalog.KindLand, landKey).
+		Order("users.email").Pluck("users.email", &d.Emails).Error
+	if err != nil {
+		return d, translate(err, "request deciders")
+	}
+	if len(d.Emails) > 0 {
+		d.Coordinators = true
+		return d, nil
+	}
+	err = s.r.WithContext(ctx).Model(&catalog.User{}).Where("admin = ?", true).Order("email").Pluck("email", &d.Emails).Error
+	return d, translate(err, "platform admins")
+}
+
+// CoordinatedLands returns the Länderschlüssel that have at least one coordinator.
+func (s *Store) CoordinatedLands(ctx context.Context) (map[string]bool, error) {
+	var keys []string
+	err := s.r.WithContext(ctx).Model(&catalog.Membership{}).Distinct("o.key").
+		Joins("JOIN organisations o ON o.id = memberships.organisation_id").
+		Where("memberships.role = ? AND o.kind = ?", catalog.RoleCoordinator, catalog.KindLand).Pluck("o.key", &keys).Error
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, translate(err, "coordinated Länder")
 }
 
 // AccountRequestByStatusHash returns the request behind a requester's status link.
@@ -342,6 +419,7 @@ func (s *Store) AccountRequests(ctx context.Context, landKeys []string) ([]catal
 	if landKeys != nil {
 		q = q.Where("o.land_key IN ?", landKeys)
 	}
+	q = q.Where("account_requests.status <> ?", catalog.RequestDuplicate)
 	var out []catalog.AccountRequest
 	err := q.Order("account_requests.status = 'pending' desc").Order("account_requests.id desc").Limit(500).Find(&out).Error
 	return out, translate(err, "account requests")

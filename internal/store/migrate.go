@@ -50,6 +50,8 @@ func models() []any {
 		&Webhook{}, &WebhookDelivery{},
 		// login and account request throttle (throttle.go)
 		&throttleHit{},
+		// password reset links (passwords.go)
+		&passwordReset{},
 	}
 }
 

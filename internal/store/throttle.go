@@ -112,6 +112,10 @@ type Reservation struct {
 	// AccountSlowAfter failures: tell the owner (once e-mail exists) if
 	// this attempt fails too.
 	Warn bool
+	// Filled is set when this reservation took the last room of its first
+	// bucket (a login's (account, client) pair): if the attempt fails, that
+	// client is refused for the account until the oldest failure expires.
+	Filled bool
 
 	ids  []uint
 	pair string
@@ -184,6 +188,30 @@ func (t *Throttle) ReserveAccountRequest(ctx context.Context, client string, now
 	return t.reserve(ctx, now, []bucket{{name: "account-request:" + client, max: t.limits.RequestMax, window: t.limits.RequestWindow}}, nil)
 }
 
+// ReservePasswordReset reserves one "Passwort vergessen" request of client
+// for the account named email (known or not, counted alike), before
+// anything is looked up or sent: RequestMax per client and 3 per account
+// within RequestWindow, so nobody floods a mailbox with reset links.
+func (t *Throttle) ReservePasswordReset(ctx context.Context, email, client string, now time.Time) (Reservation, error) {
+	if err := checkClient(client); err != nil {
+		return Reservation{}, err
+	}
+	return t.reserve(ctx, now, []bucket{
+		{name: "password-reset:" + client, max: t.limits.RequestMax, window: t.limits.RequestWindow},
+		{name: "password-reset-account:" + accountKey(email), max: 3, window: t.limits.RequestWindow},
+	}, nil)
+}
+
+// FirstWarning reports whether the owner of the account has not yet been
+// told about failed logins within the last day, and notes that they are
+// now (issue 15, row 3: told once). efa unblock forgets the note with the
+// failures, so a later attack is told again.
+func (t *Throttle) FirstWarning(ctx context.Context, email string, now time.Time) (bool, error) {
+	acct := accountKey(email)
+	r, err := t.reserve(ctx, now, []bucket{{name: "login-warned:" + acct, account: acct, max: 1, window: 24 * time.Hour}}, nil)
+	return r.OK, err
+}
+
 // accountCap is where the account count stops: its delay is at the maximum.
 func (l ThrottleLimits) accountCap() int {
 	n := l.AccountSlowAfter
@@ -215,10 +243,14 @@ func (t *Throttle) reserve(ctx context.Context, now time.Time, hard []bucket, so
 				return err
 			}
 		}
-		for _, b := range hard {
+		firstCount := 0
+		for i, b := range hard {
 			var untils []int64
 			if err := w.db.Model(&throttleHit{}).Where("bucket = ? AND until > ?", b.name, ms).Order("until").Pluck("until", &untils).Error; err != nil {
 				return err
+			}
+			if i == 0 {
+				firstCount = len(untils)
 			}
 			if len(untils) >= b.max {
 				// Room again once count-max+1 of them have expired.
@@ -231,6 +263,7 @@ func (t *Throttle) reserve(ctx context.Context, now time.Time, hard []bucket, so
 			return nil
 		}
 		r.OK = true
+		r.Filled = len(hard) > 0 && firstCount+1 == hard[0].max
 		rows := make([]throttleHit, 0, len(hard)+1)
 		for _, b := range hard {
 			rows = append(rows, throttleHit{Bucket: b.name, Account: b.account, At: ms, Until: ms + b.window.Milliseconds()})
@@ -323,6 +356,8 @@ func (t *Throttle) Unblock(ctx context.Context, email string, now time.Time) ([]
 			var client string
 			if rest, ok := strings.CutPrefix(h.Bucket, "login-pair:"); ok {
 				client, _, _ = strings.Cut(rest, "|")
+			} else if !strings.HasPrefix(h.Bucket, "login-account:") {
+				continue // the warning note: deleted below, no failure
 			}
 			u := by[client]
 			if u == nil {

@@ -31,7 +31,7 @@ func (s *Site) HandleAccount(c echo.Context) error {
 		return err
 	}
 	d := views.AccountData{Name: u.Name, Email: u.Email, Admin: u.Admin, Coordinates: len(p.Coordinates()) > 0,
-		Notice: s.Sessions.PopString(ctx, "notice")}
+		PasswordLogin: u.PasswordHash != "", Notice: s.Sessions.PopString(ctx, "notice")}
 	d.CanRegister = p.CanRegisterSolutions()
 	for _, g := range p.Grants {
 		claims, err := s.Store.PendingAdoptionClaims(ctx, g.Kind, g.Key)
@@ -39,6 +39,15 @@ func (s *Site) HandleAccount(c echo.Context) error {
 			return err
 		}
 		d.Claims = append(d.Claims, claims...)
+	}
+	if d.Admin || d.Coordinates {
+		lands := p.Coordinates()
+		if d.Admin {
+			lands = nil
+		}
+		if d.PendingRequests, err = s.Store.CountPendingRequests(ctx, lands); err != nil {
+			return err
+		}
 	}
 	for _, m := range u.Memberships {
 		if m.Organisation == nil {

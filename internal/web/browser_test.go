@@ -107,6 +107,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("AxeOnEveryPageType", b.axeEverywhere)
 	t.Run("RegisterAdoptionAsEditor", b.registerAdoption)
 	t.Run("UserAdministrationAsAdmin", b.userAdministration)
+	t.Run("AccountJourneysWithMail", b.accountJourneys)
 	t.Run("NarrowScreen320", b.narrow)
 	t.Run("PrintStyles", b.print)
 	t.Run("LayoutHolds", b.layout)

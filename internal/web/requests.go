@@ -43,15 +43,34 @@ func (s *Site) lookupOrgs(ctx context.Context, q string, n int) ([]catalog.Organ
 
 func (s *Site) orgChoices(ctx context.Context, orgs []catalog.Organisation) []views.OrgChoice {
 	names := s.landNames(ctx)
+	coordinated, err := s.Store.CoordinatedLands(ctx)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "coordinated Länder", "err", err)
+	}
 	out := make([]views.OrgChoice, 0, len(orgs))
 	for _, o := range orgs {
 		if o.Kind == catalog.KindBund {
 			continue
 		}
 		out = append(out, views.OrgChoice{ID: strconv.FormatUint(uint64(o.ID), 10), Name: o.Name, Kind: o.Kind.Label(),
-			Land: names[o.LandKey], AGS: o.AGS, PLZ: o.Postcode})
+			Land: names[o.LandKey], AGS: o.AGS, PLZ: o.Postcode, Decider: deciderLabel(coordinated[o.LandKey], names[o.LandKey])})
 	}
 	return out
+}
+
+// deciderLabel names who decides the requests of a Land, as the object of
+// "entscheidet": its coordinators, else the platform admins.
+func deciderLabel(coordinated bool, land string) string {
+	if coordinated {
+		return "die Landeskoordination " + land
+	}
+	return "die Plattformverwaltung (für " + land + " gibt es keine Landeskoordination)"
+}
+
+// clientKey is the throttle's key of the client of the request.
+func clientKey(c echo.Context) string {
+	addr, _ := netip.ParseAddr(c.RealIP())
+	return auth.ClientKey(addr)
 }
 
 // landNames maps Länderschlüssel to names.
@@ -71,14 +90,14 @@ func requestPage(c echo.Context) views.Page {
 
 // HandleRequestForm shows the account request form.
 func (s *Site) HandleRequestForm(c echo.Context) error {
-	return httpx.RenderOK(c, views.RequestPage(requestPage(c), views.RequestForm{}))
+	return httpx.RenderOK(c, views.RequestPage(requestPage(c), views.RequestForm{MailEnabled: s.Mail.Enabled()}))
 }
 
 // HandleRequestCreate searches organisations or stores the request.
 func (s *Site) HandleRequestCreate(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := views.RequestForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Message: c.FormValue("message"),
-		Query: strings.TrimSpace(c.FormValue("q")), Org: c.FormValue("organisation")}
+		Query: strings.TrimSpace(c.FormValue("q")), Org: c.FormValue("organisation"), MailEnabled: s.Mail.Enabled()}
 	if len(f.Query) > 100 {
 		f.Query = f.Query[:100]
 	}
@@ -116,8 +135,7 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 	}
 	// Cheap checks first; then a per-client budget of requests before the
 	// expensive hash, which runs under the global semaphore.
-	addr, _ := netip.ParseAddr(c.RealIP())
-	res, err := s.Throttle.ReserveAccountRequest(ctx, auth.ClientKey(addr), time.Now())
+	res, err := s.Throttle.ReserveAccountRequest(ctx, clientKey(c), time.Now())
 	if err != nil {
 		return err
 	}
@@ -125,6 +143,8 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	}
+	// The hash runs for known addresses too (whose request is kept only as
+	// a duplicate), so the answer takes as long for them.
 	hash, err := auth.HashPasswordContext(ctx, password)
 	if err != nil {
 		_ = s.Throttle.Cancel(ctx, res)
@@ -154,8 +174,41 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Link = c.Scheme() + "://" + c.Request().Host + "/konto/antrag/" + secret
+	base := httpx.BaseURL(c, s.PublicURL)
+	d.Link, d.Email = base+"/konto/antrag/"+secret, req.Email
+	s.mailAfterRequest(ctx, req, d, base)
+	// Whether the address was known shows nowhere in the answer: the
+	// owner learns it by e-mail (issue 15, row 7).
 	return httpx.Render(c, http.StatusCreated, views.RequestStatusPage(httpx.Page(c, "Ihr Kontoantrag", ""), d), nil)
+}
+
+// mailAfterRequest sends the e-mails of a stored request: the confirmation
+// and the deciders' notice, or, for an address already known, a note to its owner.
+func (s *Site) mailAfterRequest(ctx context.Context, req catalog.AccountRequest, d views.RequestStatusData, base string) {
+	if !s.Mail.Enabled() {
+		return
+	}
+	if req.Status == catalog.RequestDuplicate {
+		_, uerr := s.Store.UserByEmail(ctx, req.Email)
+		pending, perr := s.Store.PendingRequestByEmail(ctx, req.Email)
+		if uerr != nil && perr != nil {
+			s.Log.ErrorContext(ctx, "duplicate request without account or pending request", "request", req.ID)
+			return
+		}
+		s.mailRequestKnown(req.Email, uerr == nil, pending, base)
+		return
+	}
+	full, err := s.Store.AccountRequestByID(ctx, req.ID)
+	if err != nil || full.Organisation == nil {
+		s.Log.ErrorContext(ctx, "mail: account request", "request", req.ID, "err", err)
+		return
+	}
+	deciders, err := s.Store.RequestDeciders(ctx, full.Organisation.LandKey)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "mail: request deciders", "request", req.ID, "err", err)
+	}
+	s.mailRequestReceived(full, d.Decider, d.Link)
+	s.mailRequestWaiting(full, deciders.Emails, d.Land, base)
 }
 
 func (s *Site) requestStatus(ctx context.Context, statusHash string) (views.RequestStatusData, error) {
@@ -163,9 +216,16 @@ func (s *Site) requestStatus(ctx context.Context, statusHash string) (views.Requ
 	if err != nil {
 		return views.RequestStatusData{}, err
 	}
-	d := views.RequestStatusData{Status: r.Status.Label(), Reason: r.Reason, Created: r.CreatedAt.Format(dateDE)}
+	d := views.RequestStatusData{Status: r.Status.Label(), Reason: r.Reason, Created: r.CreatedAt.Format(dateDE),
+		Approved: r.Status == catalog.RequestApproved, MailEnabled: s.Mail.Enabled()}
 	if r.Organisation != nil {
 		d.Org = r.Organisation.Name
+		d.Land = s.landNames(ctx)[r.Organisation.LandKey]
+		coordinated, err := s.Store.CoordinatedLands(ctx)
+		if err != nil {
+			return d, err
+		}
+		d.Decider = deciderLabel(coordinated[r.Organisation.LandKey], d.Land)
 	}
 	if r.DecidedAt != nil {
 		d.Decided = r.DecidedAt.Format(dateDE)
@@ -230,8 +290,16 @@ func (s *Site) HandleRequestDecide(c echo.Context) error {
 	if len([]rune(reason)) > 500 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Die Begründung darf höchstens 500 Zeichen lang sein.")
 	}
-	if err := s.Store.DecideAccountRequest(c.Request().Context(), httpx.Principal(c), id, approve, reason); err != nil {
+	ctx := c.Request().Context()
+	if err := s.Store.DecideAccountRequest(ctx, httpx.Principal(c), id, approve, reason); err != nil {
 		return err
+	}
+	if s.Mail.Enabled() {
+		if r, err := s.Store.AccountRequestByID(ctx, id); err == nil {
+			s.mailDecision(r, approve, httpx.BaseURL(c, s.PublicURL))
+		} else {
+			s.Log.ErrorContext(ctx, "mail: decided request", "request", id, "err", err)
+		}
 	}
 	if approve {
 		s.flash(c, "Der Antrag wurde genehmigt; das Konto ist angelegt.")

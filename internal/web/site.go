@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/mail"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
@@ -43,6 +44,9 @@ type Deps struct {
 	// PubliccodeFetcher fetches publiccode.yml files from URLs for the
 	// import (EFA_PUBLICCODE_FETCH=true); nil means upload only.
 	PubliccodeFetcher *publiccode.Fetcher
+	// Mail sends the e-mails of accounts and requests (EFA_SMTP_URL); nil
+	// sends none, and the pages say so.
+	Mail *mail.Mailer
 }
 
 // Site carries the page handlers and the caches of the browsing pages.

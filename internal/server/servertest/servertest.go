@@ -12,6 +12,8 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/insights"
+	"efa-register/internal/mail"
+	"efa-register/internal/mail/mailtest"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/search"
 	"efa-register/internal/server"
@@ -64,13 +66,50 @@ var Roles = []string{"anonym", "redaktion-a", "redaktion-b", "anbieter", "koordi
 type Env struct {
 	App   *echo.Echo
 	Store *store.Store
+	// Mail and SMTP are set by NewEnvWithMail: the register's mailer and
+	// the real SMTP server inside the test that receives its messages.
+	Mail *mail.Mailer
+	SMTP *mailtest.Server
 }
 
 // NewEnv builds the environment without a search index.
 func NewEnv(t testing.TB, cfg server.AuthConfig) *Env { return NewEnvWith(t, cfg, false) }
 
+// NewEnvWithMail builds the environment (without a search index) with
+// e-mail: a real SMTP server runs inside the test, and the register sends
+// to it (EFA_SMTP_URL). Call env.FlushMail before looking at env.SMTP.
+func NewEnvWithMail(t testing.TB, cfg server.AuthConfig) *Env {
+	t.Helper()
+	srv := mailtest.Start(t)
+	mcfg, err := mail.ParseURL(srv.URL("register@efa.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mail.New(mcfg, mail.Options{Log: TestLog, Retries: []time.Duration{10 * time.Millisecond}})
+	t.Cleanup(func() { m.Close(context.Background()) })
+	env := newEnv(t, cfg, false, func(d *server.Deps) { d.Mail = m; d.PublicURL = "https://efa.example" })
+	env.Mail, env.SMTP = m, srv
+	return env
+}
+
+// FlushMail waits until the register has handed every queued e-mail to
+// the SMTP server.
+func (e *Env) FlushMail(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.Mail.Flush(ctx); err != nil {
+		t.Fatalf("mail not delivered: %v", err)
+	}
+}
+
 // NewEnvWith builds the environment, with its own search index when withSearch is set.
 func NewEnvWith(t testing.TB, cfg server.AuthConfig, withSearch bool) *Env {
+	t.Helper()
+	return newEnv(t, cfg, withSearch, nil)
+}
+
+func newEnv(t testing.TB, cfg server.AuthConfig, withSearch bool, with func(*server.Deps)) *Env {
 	t.Helper()
 	st := storetest.Seeded(t)
 	ctx := context.Background()
@@ -98,6 +137,9 @@ func NewEnvWith(t testing.TB, cfg server.AuthConfig, withSearch bool) *Env {
 		}
 		t.Cleanup(func() { ix.Close() })
 		deps.Search = ix
+	}
+	if with != nil {
+		with(&deps)
 	}
 	return &Env{App: server.New(deps), Store: st}
 }
