@@ -60,8 +60,9 @@ func (t Table) each(fn func(row []any) error) error {
 }
 
 // MaxXLSXRows is the most data rows an XLSX sheet holds: Excel's
-// 1,048,576 rows less the header row.
-const MaxXLSXRows = excelize.TotalRows - 1
+// 1,048,576 rows less the header row. (A variable only so that tests can
+// lower it.)
+var MaxXLSXRows int64 = excelize.TotalRows - 1
 
 // ErrTooManyRows is returned by WriteXLSX for a table beyond MaxXLSXRows.
 var ErrTooManyRows = errors.New("export: too many rows for one XLSX sheet")
@@ -225,7 +226,7 @@ func WriteXLSX(w io.Writer, t Table) error {
 	cells := make([]any, len(t.Columns))
 	rows := 0
 	err = t.each(func(row []any) error {
-		if rows >= MaxXLSXRows {
+		if int64(rows) >= MaxXLSXRows {
 			return ErrTooManyRows
 		}
 		for i := range cells {

@@ -30,11 +30,3 @@ func SetBatchRowsForTest(n int) (restore func()) {
 	batchRows = n
 	return func() { batchRows = old }
 }
-
-// SetExportBatchForTest sets how many rows one batch of a streamed export
-// holds; it returns a function that restores it. Tests only.
-func SetExportBatchForTest(n int) (restore func()) {
-	old := exportBatch
-	exportBatch = n
-	return func() { exportBatch = old }
-}
