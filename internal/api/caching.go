@@ -30,8 +30,10 @@ import (
 // has its own tag, as RFC 9110 requires for a different content coding),
 // Last-Modified (the time of the newest change the answer reflects) and
 // Cache-Control "public, no-cache": caches may keep it but must revalidate,
-// which costs a 304 without a body. The export and the feeds are built once
-// per change of the register and kept with their gzip form.
+// which costs a 304 without a body. The feeds are built once per change of
+// the register and kept with their gzip form. The export is too large to
+// keep: it is streamed from the database (export.go), and its ETag names
+// the head of the event log instead of hashing a body.
 //
 // Whether anything changed is known without asking the database on every
 // request: the store counts each committed write of this process before
