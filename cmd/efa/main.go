@@ -113,7 +113,7 @@ Umgebung (Einzelheiten in docs/OPERATIONS.md):
                   smtp://NUTZER:PASSWORT@HOST:587?from=register@land.example (Vorgabe: keiner)
   EFA_COOKIE_SECURE, EFA_SESSION_IDLE, EFA_SESSION_LIFETIME, EFA_OIDC_*: Anmeldung
   EFA_TRUSTED_PROXIES, EFA_RATE_LIMIT, EFA_RATE_BURST, EFA_TOKEN_RATE_LIMIT, EFA_MAX_IN_FLIGHT, EFA_QUEUE_WAIT,
-  EFA_MAX_BODY_BYTES, EFA_HSTS, EFA_METRICS_TOKEN: Betrieb hinter einem Proxy, Grenzen
+  EFA_EXPORT_SLOTS, EFA_MAX_BODY_BYTES, EFA_HSTS, EFA_METRICS_TOKEN: Betrieb hinter einem Proxy, Grenzen
   EFA_SAVINGS_YEARS, EFA_SAVINGS_ONBOARDING_SHARE: Annahmen der Digitalisierungsrendite
 `)
 	return b.String()

@@ -71,6 +71,13 @@ func loadOps(getenv func(string) string) (server.Ops, error) {
 		}
 		ops.MaxInFlight = n
 	}
+	if v := getenv("EFA_EXPORT_SLOTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return ops, fmt.Errorf("EFA_EXPORT_SLOTS=%q: erwartet eine positive Zahl: %w", v, errUsage)
+		}
+		ops.ExportSlots = n
+	}
 	if v := getenv("EFA_QUEUE_WAIT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

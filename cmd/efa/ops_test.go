@@ -452,7 +452,7 @@ func TestOpsConfigFromEnvironment(t *testing.T) {
 	env := map[string]string{
 		"EFA_TRUSTED_PROXIES": "10.0.0.0/8,127.0.0.1", "EFA_MAX_BODY_BYTES": "65536", "EFA_HSTS": "true",
 		"EFA_RATE_LIMIT": "5.5", "EFA_RATE_BURST": "30", "EFA_MAX_IN_FLIGHT": "8", "EFA_QUEUE_WAIT": "250ms",
-		"EFA_METRICS_TOKEN": "scrape-0123456789abcdef", "EFA_TOKEN_RATE_LIMIT": "300",
+		"EFA_METRICS_TOKEN": "scrape-0123456789abcdef", "EFA_TOKEN_RATE_LIMIT": "300", "EFA_EXPORT_SLOTS": "3",
 	}
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
@@ -461,7 +461,7 @@ func TestOpsConfigFromEnvironment(t *testing.T) {
 	o := cfg.Ops
 	if len(o.TrustedProxies) != 2 || o.TrustedProxies[1].String() != "127.0.0.1/32" || o.MaxBodyBytes != 65536 || !o.HSTS ||
 		o.RateLimit != 5.5 || o.RateBurst != 30 || o.MaxInFlight != 8 || o.QueueWait != 250*time.Millisecond ||
-		o.MetricsToken != "scrape-0123456789abcdef" || o.TokenRateLimit != 300 {
+		o.MetricsToken != "scrape-0123456789abcdef" || o.TokenRateLimit != 300 || o.ExportSlots != 3 {
 		t.Errorf("ops = %+v", o)
 	}
 	def, err := loadConfig(func(string) string { return "" })
@@ -470,7 +470,7 @@ func TestOpsConfigFromEnvironment(t *testing.T) {
 	}
 	for k, v := range map[string]string{"EFA_TRUSTED_PROXIES": "10.0.0.0/99", "EFA_MAX_BODY_BYTES": "10", "EFA_HSTS": "vielleicht",
 		"EFA_RATE_LIMIT": "-1", "EFA_RATE_BURST": "0", "EFA_MAX_IN_FLIGHT": "viele", "EFA_QUEUE_WAIT": "1", "EFA_METRICS_TOKEN": "kurz",
-		"EFA_TOKEN_RATE_LIMIT": "viel"} {
+		"EFA_TOKEN_RATE_LIMIT": "viel", "EFA_EXPORT_SLOTS": "0"} {
 		_, err := loadConfig(func(key string) string { return map[string]string{k: v}[key] })
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -29,7 +30,18 @@ type Deps struct {
 	// PublicURL is the register's public address (EFA_PUBLIC_URL) for
 	// absolute links; empty means the address the request came to.
 	PublicURL string
+	// ExportSlots is how many exports are streamed at the same time
+	// (DefaultExportSlots when 0); one more is answered 429.
+	ExportSlots int
 }
+
+// DefaultExportSlots is how many exports stream at the same time unless
+// Deps.ExportSlots says otherwise. Memory per export is flat, so the slots
+// bound the memory and the database cursors that exports hold.
+const DefaultExportSlots = 2
+
+// exportRetryAfter is the Retry-After (seconds) of a refused export.
+const exportRetryAfter = "30"
 
 // API carries the handlers of the JSON API and their caches.
 type API struct {
@@ -42,7 +54,30 @@ func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &API{Deps: d, api: newAPIState(d.Store)}
+	if d.ExportSlots <= 0 {
+		d.ExportSlots = DefaultExportSlots
+	}
+	a := &API{Deps: d, api: newAPIState(d.Store)}
+	a.api.exportSlots = make(chan struct{}, d.ExportSlots)
+	return a
+}
+
+// acquireExport takes one of the export slots without waiting; ok is false
+// when all are taken (answer with refuseExport). release gives the slot back.
+func (s *API) acquireExport() (release func(), ok bool) {
+	select {
+	case s.api.exportSlots <- struct{}{}:
+		return func() { <-s.api.exportSlots }, true
+	default:
+		return nil, false
+	}
+}
+
+// refuseExport answers an export beyond the slots: 429 with Retry-After.
+func (s *API) refuseExport(c echo.Context) error {
+	c.Response().Header().Set("Retry-After", exportRetryAfter)
+	return WriteProblem(c, http.StatusTooManyRequests, fmt.Sprintf(
+		"Gerade werden schon %d Exporte erstellt. Bitte versuchen Sie es in %s Sekunden noch einmal.", cap(s.api.exportSlots), exportRetryAfter), nil)
 }
 
 // HandleStats returns the headline counts as JSON.

@@ -30,8 +30,10 @@ import (
 // has its own tag, as RFC 9110 requires for a different content coding),
 // Last-Modified (the time of the newest change the answer reflects) and
 // Cache-Control "public, no-cache": caches may keep it but must revalidate,
-// which costs a 304 without a body. The export and the feeds are built once
-// per change of the register and kept with their gzip form.
+// which costs a 304 without a body. The feeds are built once per change of
+// the register and kept with their gzip form. The export is too large to
+// keep: it is streamed from the database (export.go), and its ETag names
+// the head of the event log instead of hashing a body.
 //
 // Whether anything changed is known without asking the database on every
 // request: the store counts each committed write of this process before
@@ -56,19 +58,21 @@ const headRecheck = 500 * time.Millisecond
 
 // apiState is what the API handlers share: the head of the event log and the caches.
 type apiState struct {
-	st        *store.Store
-	now       func() time.Time
-	headMu    sync.Mutex
-	headOnce  sync.Once
-	head      *store.HeadReader
-	headErr   error
-	stamp     atomic.Pointer[headStamp]
-	export    docCache
-	catalogue atomic.Pointer[exportCatalogue]
-	jsonFeed  docCache
-	atomFeed  docCache
-	openapiMu sync.Mutex
-	openapi   *cachedBody
+	st         *store.Store
+	now        func() time.Time
+	headMu     sync.Mutex
+	headOnce   sync.Once
+	head       *store.HeadReader
+	headErr    error
+	stamp      atomic.Pointer[headStamp]
+	exportTags atomic.Pointer[exportTags]
+	// exportSlots bounds the exports streamed at the same time (see acquireExport).
+	exportSlots chan struct{}
+	catalogue   atomic.Pointer[exportCatalogue]
+	jsonFeed    docCache
+	atomFeed    docCache
+	openapiMu   sync.Mutex
+	openapi     *cachedBody
 }
 
 // headStamp is the newest event and its time, as read at checked while the
@@ -205,26 +209,7 @@ func (d *docCache) get(head uint64, variant string, clock func() time.Time, buil
 }
 
 // acceptsGzip reports whether the request accepts the gzip content coding.
-func acceptsGzip(r *http.Request) bool {
-	ae := r.Header[echo.HeaderAcceptEncoding]
-	if len(ae) == 0 {
-		return false
-	}
-	for part := range strings.SplitSeq(strings.Join(ae, ","), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "gzip" && name != "x-gzip" && name != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.ReplaceAll(strings.TrimSpace(params), " ", ""), "q="); ok {
-			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
-}
+func acceptsGzip(r *http.Request) bool { return httpx.AcceptsGzip(r) }
 
 // opaqueTag strips the weak prefix, the closing quote and the gzip suffix,
 // so the identity and gzip variants of one state compare equal
@@ -389,6 +374,8 @@ var gzipWriters = sync.Pool{New: func() any {
 
 // mimeJSON is the content type of every JSON answer of the API.
 const mimeJSON = "application/json"
+
+var mimeJSONHeader = []string{mimeJSON}
 
 // serveJSON encodes v and answers with caching validators; lastModified is
 // the time of the newest change of the register.

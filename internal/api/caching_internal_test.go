@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/textproto"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,84 +18,76 @@ import (
 	"efa-register/internal/store/storetest"
 )
 
-// TestExportIsBuiltOncePerChange: many concurrent requests share one build;
-// a write causes exactly one more.
-func TestExportIsBuiltOncePerChange(t *testing.T) {
+// TestExportTagsFollowTheHead: the export's validators are made once per
+// state of the register and change with every write.
+func TestExportTagsFollowTheHead(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Seeded(t)
 	s := New(Deps{Store: st})
-	fetch := func() *cachedBody {
-		var wg sync.WaitGroup
-		docs := make([]*cachedBody, 16)
-		for i := range docs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				cb, err := s.exportDoc(ctx)
-				if err != nil {
-					t.Error(err)
-				}
-				docs[i] = cb
-			}()
+	tags := func() *exportTags {
+		head, at, err := s.api.current(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		wg.Wait()
-		for _, d := range docs[1:] {
-			if d != docs[0] {
-				t.Fatal("concurrent requests got different builds of the same state")
-			}
-		}
-		return docs[0]
+		return s.api.exportTagsFor(head, at)
 	}
-	first := fetch()
-	if n := s.api.export.builds.Load(); n != 1 {
-		t.Fatalf("%d builds for 16 requests of one state", n)
+	first := tags()
+	if again := tags(); again != first {
+		t.Error("unchanged state: validators made again")
 	}
-	if again := fetch(); again != first || s.api.export.builds.Load() != 1 {
-		t.Fatalf("unchanged state rebuilt: %d builds", s.api.export.builds.Load())
+	if first.etagGz == first.etag || opaqueTag(first.etagGz) != opaqueTag(first.etag) || first.hdrLastModified == nil {
+		t.Errorf("validators %q, %q, %v", first.etag, first.etagGz, first.hdrLastModified)
 	}
 	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), store.SolutionInput{Solution: catalog.Solution{Slug: "einmal", Name: "Einmal",
 		Status: catalog.SolutionLive, Verified: catalog.VerifiedNo}}); err != nil {
 		t.Fatal(err)
 	}
-	second := fetch()
-	if second == first || second.etag == first.etag || s.api.export.builds.Load() != 2 {
-		t.Errorf("after a write: %d builds, same doc %v", s.api.export.builds.Load(), second == first)
+	if second := tags(); second.etag == first.etag || second.head != first.head+1 {
+		t.Errorf("after a write: %q (head %d), before %q (head %d)", second.etag, second.head, first.etag, first.head)
 	}
+}
+
+// TestCachedBodyFile: a large cached document (the feeds) lives in a file
+// for sendfile; descriptions are reused, rewound and retired.
+func TestCachedBodyFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("sendfile is used on Linux only")
+	}
+	first := newCachedBody(mimeJSON, bytes.Repeat([]byte(`{"a":1},`), sendfileMinSize/4), time.Now())
+	second := newCachedBody(mimeJSON, bytes.Repeat([]byte(`{"b":2},`), sendfileMinSize/4), time.Now())
 	if len(second.gz) == 0 || len(second.gz) > len(second.body)/3 {
 		t.Errorf("gzip form %d bytes of %d", len(second.gz), len(second.body))
 	}
-	if runtime.GOOS == "linux" {
-		// The large body lives in a file for sendfile; the replaced one is retired.
-		if f := first.file.take(); f != nil {
-			f.Close()
-			t.Error("the replaced export's file can still be opened")
+	first.file.retire()
+	if f := first.file.take(); f != nil {
+		f.Close()
+		t.Error("a retired file can still be opened")
+	}
+	// Descriptions are reused, rewound, and never shared by two answers.
+	for range 3 {
+		f, g := second.file.take(), second.file.take()
+		if f == nil || g == nil || f == g {
+			t.Fatalf("descriptions %p and %p for two answers at once", f, g)
 		}
-		// Descriptions are reused, rewound, and never shared by two answers.
-		for range 3 {
-			f, g := second.file.take(), second.file.take()
-			if f == nil || g == nil || f == g {
-				t.Fatalf("descriptions %p and %p for two answers at once", f, g)
-			}
-			got, err := io.ReadAll(f)
-			if err != nil || !bytes.Equal(got, second.body) {
-				t.Errorf("the file holds %d bytes, the body %d (%v)", len(got), len(second.body), err)
-			}
-			second.file.put(f)
-			second.file.put(g)
+		got, err := io.ReadAll(f)
+		if err != nil || !bytes.Equal(got, second.body) {
+			t.Errorf("the file holds %d bytes, the body %d (%v)", len(got), len(second.body), err)
 		}
-		if n := len(second.file.free); n != 2 {
-			t.Errorf("%d descriptions kept for reuse, want 2", n)
-		}
-		// Retiring closes the kept ones and those given back later.
-		held := second.file.take()
-		second.file.retire()
-		second.file.put(held)
-		if _, err := held.Stat(); err == nil {
-			t.Error("a description given back after retire stays open")
-		}
-		if second.file.take() != nil || len(second.file.free) != 0 {
-			t.Error("a retired file still hands out descriptions")
-		}
+		second.file.put(f)
+		second.file.put(g)
+	}
+	if n := len(second.file.free); n != 2 {
+		t.Errorf("%d descriptions kept for reuse, want 2", n)
+	}
+	// Retiring closes the kept ones and those given back later.
+	held := second.file.take()
+	second.file.retire()
+	second.file.put(held)
+	if _, err := held.Stat(); err == nil {
+		t.Error("a description given back after retire stays open")
+	}
+	if second.file.take() != nil || len(second.file.free) != 0 {
+		t.Error("a retired file still hands out descriptions")
 	}
 }
 
@@ -157,10 +148,11 @@ func newRequest(inm, ims string) *http.Request {
 func BenchmarkExport304Handler(b *testing.B) {
 	st := storetest.Seeded(b)
 	s := New(Deps{Store: st})
-	cb, err := s.exportDoc(context.Background())
+	head, at, err := s.api.current(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
+	cb := s.api.exportTagsFor(head, at)
 	e := echo.New()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

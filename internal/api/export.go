@@ -1,13 +1,20 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 )
 
@@ -16,68 +23,174 @@ import (
 // in one read transaction each, and both encode objects with package feed,
 // so the consumer's copy ends equal to a fresh export.
 
-// buildExport reads and encodes the whole export.
-func (s *API) buildExport(ctx context.Context, head uint64) (*cachedBody, error) {
+// HandleExport answers GET /api/v1/export. The export is streamed from
+// the database while it is read (memory stays flat whatever the size of the
+// register); its validators come from the head of the event log, so a 304
+// costs no database read beyond the head and no encoding.
+func (s *API) HandleExport(c echo.Context) error {
+	head, at, err := s.api.current(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	tags := s.api.exportTagsFor(head, at)
+	gz := acceptsGzip(c.Request())
+	etag, hdrETagValue := tags.etag, tags.hdrETag
+	if gz {
+		etag, hdrETagValue = tags.etagGz, tags.hdrETagGz
+	}
+	h := c.Response().Header()
+	addVary(h, echo.HeaderAcceptEncoding)
+	h[hdrETag] = hdrETagValue
+	h[hdrCacheControl] = cacheHeaders[cacheRevalidate]
+	if tags.hdrLastModified != nil {
+		h[hdrLastModified] = tags.hdrLastModified
+	}
+	if notModified(c.Request(), etag, at) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if httpx.IsHead(c) {
+		h[hdrContentType] = mimeJSONHeader
+		if gz {
+			h[hdrContentEnc] = contentGzip
+		}
+		return c.NoContent(http.StatusOK)
+	}
+	release, ok := s.acquireExport()
+	if !ok {
+		return s.refuseExport(c)
+	}
+	defer release()
+	return s.logStreamError(c, s.streamExport(c, head, gz))
+}
+
+// streamExport writes the export of the current state to the client while
+// reading it, batch by batch, in one read transaction.
+func (s *API) streamExport(c echo.Context, head uint64, gz bool) error {
+	ctx := c.Request().Context()
 	cat := s.api.catalogue.Load()
 	known := uint64(0)
 	if cat != nil {
 		known = cat.seq
 	}
-	x, err := s.Store.Export(ctx, s.api.now(), known)
-	if err != nil {
-		return nil, err
-	}
-	if cat == nil || x.CatalogueSeq != cat.seq {
-		// The catalogue changed (or this is the first export): convert it once.
-		cat = &exportCatalogue{seq: x.CatalogueSeq}
-		topics := make([]feed.TopicField, 0, len(x.TopicFields))
-		for _, t := range x.TopicFields {
-			topics = append(topics, feed.NewTopicField(t))
-		}
-		lifes := make([]feed.LifeSituation, 0, len(x.LifeSituations))
-		for _, l := range x.LifeSituations {
-			lifes = append(lifes, feed.NewLifeSituation(l))
-		}
-		services := make([]feed.Service, 0, len(x.Services))
-		for _, sv := range x.Services {
-			services = append(services, feed.NewService(sv))
-		}
-		if cat.encoded, err = feed.EncodeCatalogue(topics, lifes, services); err != nil {
-			return nil, err
-		}
-		s.api.catalogue.Store(cat)
-	}
-	doc := feed.Export{Cursor: x.Cursor, LastChange: x.LastChange, Catalogue: cat.encoded}
-	doc.Solutions = make([]feed.Solution, 0, len(x.Solutions))
-	for _, sol := range x.Solutions {
-		doc.Solutions = append(doc.Solutions, feed.NewSolution(sol))
-	}
-	doc.Adoptions = adoptionDocs(x.Adoptions)
-	body, err := feed.EncodeExport(doc)
-	if err != nil {
-		return nil, err
-	}
-	cb := newCachedBody(mimeJSON, body, x.LastChange)
-	cb.settled = x.Cursor >= head
-	return cb, nil
-}
-
-// exportDoc returns the export of the current state, built once per change.
-func (s *API) exportDoc(ctx context.Context) (*cachedBody, error) {
-	head, _, err := s.api.current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.api.export.get(head, "", s.api.now, func() (*cachedBody, error) { return s.buildExport(ctx, head) })
-}
-
-// HandleExport answers GET /api/v1/export.
-func (s *API) HandleExport(c echo.Context) error {
-	cb, err := s.exportDoc(c.Request().Context())
+	var xw *feed.ExportWriter
+	var finish func() error
+	var solDocs []feed.Solution
+	err := s.Store.StreamExport(ctx, s.api.now(), known, store.ExportSink{
+		Begin: func(x store.ExportData) error {
+			if cat == nil || x.CatalogueSeq != cat.seq {
+				// The catalogue changed (or this is the first export): convert it once.
+				next, err := encodeCatalogue(x)
+				if err != nil {
+					return err
+				}
+				cat = next
+				s.api.catalogue.Store(cat)
+			}
+			if x.Cursor != head {
+				// Not the state the validators name (a write came in between,
+				// or a sequence gap is still open): no entity tag for it.
+				h := c.Response().Header()
+				delete(h, hdrETag)
+				if x.LastChange.IsZero() {
+					delete(h, hdrLastModified)
+				} else {
+					h.Set(echo.HeaderLastModified, x.LastChange.UTC().Format(http.TimeFormat))
+				}
+			}
+			var w *bufio.Writer
+			w, finish = httpx.Stream(c, mimeJSON, gz)
+			xw = feed.NewExportWriter(w)
+			return xw.Begin(x.Cursor, x.LastChange, cat.encoded)
+		},
+		Solutions: func(batch []catalog.Solution) error {
+			solDocs = solDocs[:0]
+			for _, sol := range batch {
+				solDocs = append(solDocs, feed.NewSolution(sol))
+			}
+			return xw.Solutions(solDocs)
+		},
+		Adoptions: func(batch []catalog.Adoption) error { return xw.Adoptions(adoptionDocs(batch)) },
+	})
 	if err != nil {
 		return err
 	}
-	return serveCached(c, cb, cacheRevalidate)
+	if err := xw.End(); err != nil {
+		return err
+	}
+	return finish()
+}
+
+// encodeCatalogue converts and encodes the catalogue part of the export.
+func encodeCatalogue(x store.ExportData) (*exportCatalogue, error) {
+	cat := &exportCatalogue{seq: x.CatalogueSeq}
+	topics := make([]feed.TopicField, 0, len(x.TopicFields))
+	for _, t := range x.TopicFields {
+		topics = append(topics, feed.NewTopicField(t))
+	}
+	lifes := make([]feed.LifeSituation, 0, len(x.LifeSituations))
+	for _, l := range x.LifeSituations {
+		lifes = append(lifes, feed.NewLifeSituation(l))
+	}
+	services := make([]feed.Service, 0, len(x.Services))
+	for _, sv := range x.Services {
+		services = append(services, feed.NewService(sv))
+	}
+	var err error
+	cat.encoded, err = feed.EncodeCatalogue(topics, lifes, services)
+	return cat, err
+}
+
+// exportTags are the validators of the export at one head of the event
+// log, made once per change so that answering a 304 costs no formatting.
+type exportTags struct {
+	head                                uint64
+	at                                  time.Time
+	etag, etagGz                        string
+	hdrETag, hdrETagGz, hdrLastModified []string
+}
+
+// exportTagsFor returns the validators of the export at head (whose event
+// was written at at). The tag names the head, the time of its event (so a
+// restored older database never repeats a tag with other content) and the
+// build of the program (whose encoding the body is).
+func (a *apiState) exportTagsFor(head uint64, at time.Time) *exportTags {
+	if t := a.exportTags.Load(); t != nil && t.head == head && t.at.Equal(at) {
+		return t
+	}
+	opaque := `"x` + strconv.FormatUint(head, 10) + "-" + strconv.FormatInt(at.UnixNano(), 36) + "-" + buildTag
+	t := &exportTags{head: head, at: at, etag: opaque + `"`, etagGz: opaque + `-gz"`}
+	t.hdrETag, t.hdrETagGz = []string{t.etag}, []string{t.etagGz}
+	if !at.IsZero() {
+		t.hdrLastModified = []string{at.UTC().Format(http.TimeFormat)}
+	}
+	a.exportTags.Store(t)
+	return t
+}
+
+// buildTag identifies the program's build (its module version and VCS
+// revision), so entity tags of documents it encodes change with it.
+var buildTag = func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	id := info.Main.Version
+	for _, kv := range info.Settings {
+		if kv.Key == "vcs.revision" || kv.Key == "vcs.modified" {
+			id += "/" + kv.Value
+		}
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:4])
+}()
+
+// logStreamError logs an error that happened after a streamed answer began
+// (the error handler can no longer answer it) and passes every error on.
+func (s *API) logStreamError(c echo.Context, err error) error {
+	if err != nil && c.Response().Committed && c.Request().Context().Err() == nil {
+		s.Log.ErrorContext(c.Request().Context(), "streamed export failed", "path", c.Request().URL.Path, "err", err)
+	}
+	return err
 }
 
 // changeRecord turns a change of the store into a record of the feed.

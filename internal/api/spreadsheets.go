@@ -6,30 +6,17 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 )
 
 // Spreadsheet exports of the catalogue and of adoptions, as CSV for German
-// Excel and as XLSX. They are public like the pages that show the same tables.
+// Excel and as XLSX. They are public like the pages that show the same
+// tables. The rows are streamed from the database in batches while the file
+// is written, and the exports share the export slots.
 
 // HandleExportSolutions answers GET /api/v1/export/solutions.csv and .xlsx.
 func (s *API) HandleExportSolutions(c echo.Context) error {
 	ctx := c.Request().Context()
-	sols, err := s.Store.AllSolutions(ctx)
-	if err != nil {
-		return err
-	}
-	ids := make([]uint, len(sols))
-	for i, sol := range sols {
-		ids[i] = sol.ID
-	}
-	counts, err := s.Store.AdoptionCounts(ctx, ids)
-	if err != nil {
-		return err
-	}
-	byID := make(map[uint]export.Counts, len(counts))
-	for id, n := range counts {
-		byID[id] = export.Counts{Total: n.Total, Live: n.Live}
-	}
 	tfs, err := s.Store.TopicFields(ctx)
 	if err != nil {
 		return err
@@ -38,7 +25,38 @@ func (s *API) HandleExportSolutions(c echo.Context) error {
 	for _, tf := range tfs {
 		topics[tf.ID] = tf.Name
 	}
-	return httpx.SendTable(c, export.SolutionsTable(sols, byID, topics, httpx.BaseURL(c, s.PublicURL)), "efa-loesungen-"+httpx.Stamp(), httpx.ExportFormat(c))
+	baseURL := httpx.BaseURL(c, s.PublicURL)
+	t := export.SolutionsSheet()
+	if httpx.ExportFormat(c) == "xlsx" {
+		st, err := s.Store.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		t.StreamLen = st.Solutions
+	}
+	t.Stream = func(emit func([]any) error) error {
+		return s.Store.EachSolutionByName(ctx, func(batch []catalog.Solution) error {
+			ids := make([]uint, len(batch))
+			for i, sol := range batch {
+				ids[i] = sol.ID
+			}
+			counts, err := s.Store.AdoptionCounts(ctx, ids)
+			if err != nil {
+				return err
+			}
+			byID := make(map[uint]export.Counts, len(counts))
+			for id, n := range counts {
+				byID[id] = export.Counts{Total: n.Total, Live: n.Live}
+			}
+			for _, sol := range batch {
+				if err := emit(export.SolutionRow(sol, byID, topics, baseURL)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return s.sendTable(c, t, "efa-loesungen-"+httpx.Stamp())
 }
 
 // HandleExportAdoptions answers GET /api/v1/export/adoptions.csv and .xlsx,
@@ -60,35 +78,17 @@ func (s *API) HandleExportAdoptions(c echo.Context) error {
 	if slug != "" && !catalog.ValidSlug(slug) {
 		return badParam("solution", "erwartet wird die Kurzbezeichnung einer Lösung (Kleinbuchstaben, Ziffern, Bindestriche).")
 	}
-	var list []catalog.Adoption
 	name := "efa-nachnutzungen"
-	switch {
-	case slug != "":
+	if slug != "" {
 		if _, err := s.Store.SolutionBySlug(ctx, slug); err != nil {
 			return err
 		}
-		list, err = s.Store.AdoptionsBySolution(ctx, slug)
 		name += "-" + slug
-	case land != "":
-		list, err = s.Store.AdoptionsByLand(ctx, land)
-	default:
-		list, err = s.Store.AllAdoptions(ctx)
-	}
-	if err != nil {
-		return err
 	}
 	if land != "" {
 		name += "-land-" + land
-		if slug != "" {
-			kept := list[:0]
-			for _, a := range list {
-				if a.Organisation != nil && a.Organisation.LandKey == land {
-					kept = append(kept, a)
-				}
-			}
-			list = kept
-		}
 	}
+	sel := store.AdoptionSelection{SolutionSlug: slug, LandKey: land}
 	laender, err := s.Store.Laender(ctx)
 	if err != nil {
 		return err
@@ -97,5 +97,37 @@ func (s *API) HandleExportAdoptions(c echo.Context) error {
 	for _, l := range laender {
 		names[l.Key] = l.Name
 	}
-	return httpx.SendTable(c, export.AdoptionsTable(list, names, httpx.BaseURL(c, s.PublicURL)), name+"-"+httpx.Stamp(), httpx.ExportFormat(c))
+	t := export.AdoptionsSheet()
+	if httpx.ExportFormat(c) == "xlsx" {
+		// Counted first, so a file beyond the XLSX row limit is refused
+		// before anything is sent.
+		if t.StreamLen, err = s.Store.CountAdoptions(ctx, sel); err != nil {
+			return err
+		}
+	}
+	baseURL := httpx.BaseURL(c, s.PublicURL)
+	t.Stream = func(emit func([]any) error) error {
+		return s.Store.EachAdoption(ctx, sel, func(batch []catalog.Adoption) error {
+			for _, a := range batch {
+				if err := emit(export.AdoptionRow(a, names, baseURL)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return s.sendTable(c, t, name+"-"+httpx.Stamp())
+}
+
+// sendTable streams a spreadsheet export in one of the export slots.
+func (s *API) sendTable(c echo.Context, t export.Table, filename string) error {
+	format := httpx.ExportFormat(c)
+	if !httpx.IsHead(c) && (format != "xlsx" || t.Len() <= export.MaxXLSXRows) {
+		release, ok := s.acquireExport()
+		if !ok {
+			return s.refuseExport(c)
+		}
+		defer release()
+	}
+	return s.logStreamError(c, httpx.SendTable(c, t, filename, format))
 }

@@ -3,8 +3,10 @@
 package export
 
 import (
-	"bytes"
+	"archive/zip"
+	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -31,7 +33,39 @@ type Table struct {
 	Name    string
 	Columns []Column
 	Rows    [][]any
+	// Stream, when set, yields further rows after Rows, one call of emit per
+	// row, so a large table is written while it is read and never held in
+	// memory. emit may keep nothing of the row after it returns.
+	Stream func(emit func(row []any) error) error
+	// StreamLen is the number of rows Stream yields, when known in advance
+	// (it lets SendTable refuse an XLSX file that would not fit before
+	// anything is written).
+	StreamLen int64
 }
+
+// Len is the number of rows: those in Rows and those Stream announces.
+func (t Table) Len() int64 { return int64(len(t.Rows)) + t.StreamLen }
+
+// each calls fn with every row: Rows, then Stream's.
+func (t Table) each(fn func(row []any) error) error {
+	for _, row := range t.Rows {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	if t.Stream != nil {
+		return t.Stream(fn)
+	}
+	return nil
+}
+
+// MaxXLSXRows is the most data rows an XLSX sheet holds: Excel's
+// 1,048,576 rows less the header row. (A variable only so that tests can
+// lower it.)
+var MaxXLSXRows int64 = excelize.TotalRows - 1
+
+// ErrTooManyRows is returned by WriteXLSX for a table beyond MaxXLSXRows.
+var ErrTooManyRows = errors.New("export: too many rows for one XLSX sheet")
 
 // csvText renders a cell for CSV: numbers with a German decimal comma,
 // booleans as ja/nein, times as ISO date and time.
@@ -107,10 +141,11 @@ func formulaStart(r rune) bool {
 
 // WriteCSV writes the table as UTF-8 CSV with byte order mark, semicolons
 // and CRLF line ends, which German Excel opens without an import dialogue.
+// Rows are written as they come (through a buffer of its own).
 func WriteCSV(w io.Writer, t Table) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("\ufeff")
+	cw := csv.NewWriter(bw)
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	head := make([]string, len(t.Columns))
@@ -121,23 +156,23 @@ func WriteCSV(w io.Writer, t Table) error {
 		return err
 	}
 	line := make([]string, len(t.Columns))
-	for _, row := range t.Rows {
+	err := t.each(func(row []any) error {
 		for i := range line {
 			line[i] = ""
 			if i < len(row) {
 				line[i] = csvText(row[i])
 			}
 		}
-		if err := cw.Write(line); err != nil {
-			return err
-		}
+		return cw.Write(line)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return bw.Flush()
 }
 
 // WriteXLSX writes the table as an Excel workbook with one sheet: a bold,
@@ -188,9 +223,14 @@ func WriteXLSX(w io.Writer, t Table) error {
 	if err := sw.SetRow("A1", head); err != nil {
 		return err
 	}
-	for r, row := range t.Rows {
-		cells := make([]any, len(t.Columns))
+	cells := make([]any, len(t.Columns))
+	rows := 0
+	err = t.each(func(row []any) error {
+		if int64(rows) >= MaxXLSXRows {
+			return ErrTooManyRows
+		}
 		for i := range cells {
+			cells[i] = nil
 			if i >= len(row) || row[i] == nil {
 				continue
 			}
@@ -201,22 +241,24 @@ func WriteXLSX(w io.Writer, t Table) error {
 			case time.Time:
 				cells[i] = excelize.Cell{StyleID: dateStyle, Value: x.UTC()}
 			case bool:
-				cells[i] = map[bool]string{true: "ja", false: "nein"}[x]
+				cells[i] = yesNo[x]
 			default:
 				cells[i] = x
 			}
 		}
-		cell, err := excelize.CoordinatesToCellName(1, r+2)
+		rows++
+		cell, err := excelize.CoordinatesToCellName(1, rows+1)
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow(cell, cells); err != nil {
-			return err
-		}
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return err
 	}
-	if len(t.Columns) > 0 && len(t.Rows) > 0 {
+	if len(t.Columns) > 0 && rows > 0 {
 		// An Excel table gives every column a filter and sort button.
-		last, err := excelize.CoordinatesToCellName(len(t.Columns), len(t.Rows)+1)
+		last, err := excelize.CoordinatesToCellName(len(t.Columns), rows+1)
 		if err != nil {
 			return err
 		}
@@ -227,5 +269,12 @@ func WriteXLSX(w io.Writer, t Table) error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	return f.Write(w)
+	// excelize would build the whole archive in a buffer before writing it;
+	// its zip writer is pointed at w instead, so the archive streams out (the
+	// sheet itself waits in excelize's temporary file, not in memory). The
+	// buffer excelize then writes out stays empty.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	return f.Write(io.Discard)
 }
+
+var yesNo = map[bool]string{true: "ja", false: "nein"}

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,29 +9,55 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/export"
+	"efa-register/views"
 )
 
 const mimeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// SendTable answers with the table as CSV or XLSX under filename (without extension).
+// SendTable answers with the table as CSV or XLSX under filename (without
+// extension). The rows are written as they come (a streamed table is never
+// held in memory); the CSV is gzip-coded when the client accepts it. An XLSX
+// file beyond Excel's row limit is refused with 422 and a pointer to the CSV.
 func SendTable(c echo.Context, t export.Table, filename, format string) error {
-	var buf bytes.Buffer
 	contentType := "text/csv; charset=utf-8"
-	var err error
 	if format == "xlsx" {
 		contentType = mimeXLSX
-		err = export.WriteXLSX(&buf, t)
-	} else {
-		err = export.WriteCSV(&buf, t)
-	}
-	if err != nil {
-		return fmt.Errorf("export %s.%s: %w", filename, format, err)
+		if n := t.Len(); n > export.MaxXLSXRows {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf(
+				"Die Tabelle hat %s Zeilen; eine XLSX-Datei fasst höchstens %s. Bitte laden Sie sie als CSV-Datei herunter: dieselbe Adresse mit „.csv“ statt „.xlsx“.",
+				views.FormatInt(n), views.FormatInt(export.MaxXLSXRows)))
+		}
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, filename, format))
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	return c.Blob(http.StatusOK, contentType, buf.Bytes())
+	// XLSX is a zip archive already.
+	gz := format != "xlsx" && AcceptsGzip(c.Request())
+	if format != "xlsx" {
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	}
+	if IsHead(c) {
+		h.Set(echo.HeaderContentType, contentType)
+		if gz {
+			h.Set(echo.HeaderContentEncoding, "gzip")
+		}
+		return c.NoContent(http.StatusOK)
+	}
+	w, finish := Stream(c, contentType, gz)
+	var err error
+	if format == "xlsx" {
+		err = export.WriteXLSX(w, t)
+	} else {
+		err = export.WriteCSV(w, t)
+	}
+	if err == nil {
+		err = finish()
+	}
+	if err != nil {
+		return fmt.Errorf("export %s.%s: %w", filename, format, err)
+	}
+	return nil
 }
 
 // ExportFormat maps the route (….csv or ….xlsx) to the file format.

@@ -66,6 +66,10 @@ type Ops struct {
 	// without it /metrics answers only requests from a loopback address
 	// that came through no proxy.
 	MetricsToken string
+	// ExportSlots is how many exports (the JSON export, the CSV and XLSX
+	// tables) are streamed at the same time (default 2); one more is
+	// answered 429 with Retry-After.
+	ExportSlots int
 }
 
 // Default values of Ops.

@@ -165,39 +165,14 @@ var catalogueEntities = []string{catalog.EntityTopicField, catalog.EntityLifeSit
 
 // Export reads the export and its cursor in one read transaction. The OZG
 // catalogue (the bulk of it, and it rarely changes) is read only when its
-// newest event differs from knownCatalogueSeq.
+// newest event differs from knownCatalogueSeq. It holds the whole register
+// in memory: the HTTP export streams with StreamExport instead.
 func (s *Store) Export(ctx context.Context, now time.Time, knownCatalogueSeq uint64) (ExportData, error) {
 	var x ExportData
-	err := s.readTx(ctx, "export", func(db *gorm.DB) error {
-		var err error
-		if x.Cursor, x.LastChange, err = settledCursor(db, now); err != nil {
-			return err
-		}
-		if err := db.Model(&catalog.Event{}).Where("entity_type IN ?", catalogueEntities).
-			Select("coalesce(max(seq), 0)").Scan(&x.CatalogueSeq).Error; err != nil {
-			return err
-		}
-		if x.CatalogueSeq != 0 && x.CatalogueSeq == knownCatalogueSeq {
-			if x.Solutions, err = findSolutions(db); err != nil {
-				return err
-			}
-			x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
-			return err
-		}
-		if err := db.Order("id").Find(&x.TopicFields).Error; err != nil {
-			return err
-		}
-		if err := db.Order("id").Find(&x.LifeSituations).Error; err != nil {
-			return err
-		}
-		if x.Services, err = loadServices(db, nil); err != nil {
-			return err
-		}
-		if x.Solutions, err = findSolutions(db); err != nil {
-			return err
-		}
-		x.Adoptions, err = loadAdoptions(db.Order("adoptions.id"))
-		return err
+	err := s.StreamExport(ctx, now, knownCatalogueSeq, ExportSink{
+		Begin:     func(head ExportData) error { x = head; return nil },
+		Solutions: func(b []catalog.Solution) error { x.Solutions = append(x.Solutions, b...); return nil },
+		Adoptions: func(b []catalog.Adoption) error { x.Adoptions = append(x.Adoptions, b...); return nil },
 	})
 	return x, err
 }
@@ -289,44 +264,44 @@ type ChangeBatch struct {
 	More bool
 }
 
-// maxScan bounds the events one page may look at, so a consumer starting
-// from zero gets many cheap pages instead of one expensive one.
+// maxScan bounds the published events one page may look at, so a consumer
+// starting from zero gets many cheap pages instead of one expensive one.
 const maxScan = 5000
+
+// published selects the events that can become records of the change feed
+// (see resolveChanges): the other events (users, memberships, tokens,
+// webhooks, organisations created by the reference data) are skipped in
+// the query itself, so a page is never empty while later changes exist.
+func published(db *gorm.DB) *gorm.DB {
+	return db.Where("entity_type IN ? OR (entity_type = ? AND action = ?)",
+		[]string{catalog.EntitySolution, catalog.EntityAdoption, catalog.EntityService, catalog.EntityTopicField,
+			catalog.EntityLifeSituation, catalog.EntityLeika},
+		catalog.EntityOrganisation, catalog.ActionUpdate)
+}
 
 // ChangesAfter returns the changes after cursor after: at most limit records
 // (more only when one event alone touches more), never splitting the records
-// of one event across pages, and never passing an unsettled gap. Events and
-// current objects are read in one read transaction.
+// of one event across pages, and never passing an unsettled gap. Events that
+// publish nothing are skipped on the way. Events and current objects are
+// read in one read transaction.
 func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now time.Time) (ChangeBatch, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	b := ChangeBatch{Next: after}
 	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
-		cutoff := now.Add(-GapGrace)
+		// Nothing past an unsettled gap is considered (see "Cursor safety").
+		settled, _, err := settledCursor(db, now)
+		if err != nil || settled <= after {
+			return err
+		}
 		scanned := 0
 		for scanned < maxScan {
 			chunk := min(max(limit, 200), maxScan-scanned)
 			var evs []catalog.Event
-			if err := db.Where("seq > ?", b.Next).Order("seq").Limit(chunk + 1).Find(&evs).Error; err != nil {
+			err := published(db.Where("seq > ? AND seq <= ?", b.Next, settled)).Order("seq").Limit(chunk).Find(&evs).Error
+			if err != nil {
 				return err
-			}
-			more := len(evs) > chunk
-			if more {
-				evs = evs[:chunk]
-			}
-			// Stop before a gap that may still fill.
-			prev := b.Next
-			for i, ev := range evs {
-				if ev.Seq != prev+1 && ev.At.After(cutoff) {
-					evs, more = evs[:i], false
-					break
-				}
-				prev = ev.Seq
-			}
-			if len(evs) == 0 {
-				b.More = false
-				return nil
 			}
 			groups, err := resolveChanges(db, evs)
 			if err != nil {
@@ -341,8 +316,9 @@ func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now t
 				b.Next = evs[i].Seq
 				scanned++
 			}
-			if !more {
-				b.More = false
+			if len(evs) < chunk {
+				// Every event up to the settled cursor is considered.
+				b.Next, b.More = settled, false
 				return nil
 			}
 			b.More = true
