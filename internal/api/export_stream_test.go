@@ -21,6 +21,8 @@ import (
 	"efa-register/internal/server"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // generatedStore copies the seeded database and multiplies it: every
@@ -143,7 +145,14 @@ func TestExportMemoryIsFlat(t *testing.T) {
 			if sizeL < 8*sizeS {
 				t.Fatalf("the larger export (%d bytes) is not about ten times the smaller (%d bytes)", sizeL, sizeS)
 			}
-			if float64(peakL) >= 1.5*float64(peakS) {
+			// excelize keeps up to one chunk of the sheet in memory before it
+			// spills to its temporary file: a constant the smaller export
+			// never reaches, so the bound allows for it.
+			allowance := 0.0
+			if strings.HasSuffix(target, ".xlsx") {
+				allowance = 2 * excelize.StreamChunkSize
+			}
+			if float64(peakL) >= 1.5*float64(peakS)+allowance {
 				t.Errorf("peak heap grew with the rows: %.1f MB for %d bytes, %.1f MB for %d bytes",
 					float64(peakS)/(1<<20), sizeS, float64(peakL)/(1<<20), sizeL)
 			}

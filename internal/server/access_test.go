@@ -174,7 +174,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	var sess *http.Cookie
 	for _, ck := range rec.Result().Cookies() {
-		if ck.Name == "__Host-efa_session" {
+		if ck.Name == servertest.SessionCookie {
 			sess = ck
 		}
 	}
@@ -190,7 +190,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	// Logging in again (e.g. as someone else) gives a new session id.
 	c.Login("redaktion-b@example.de")
-	if c.Cookies["__Host-efa_session"].Value == first {
+	if c.Cookies[servertest.SessionCookie].Value == first {
 		t.Error("session id did not change at login")
 	}
 	// Idle timeout: after more than a second without a request the session is gone.

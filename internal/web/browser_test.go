@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -187,6 +188,19 @@ func (b *browser) checkPage(t *testing.T, label string) {
 }
 
 var reUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// emulateWidth shows the shared tab at the given size and returns what
+// restores the window's own size. chromedp's ResetViewport would leave a
+// zero-sized portrait override behind, on which later clicks miss.
+func (b *browser) emulateWidth(t *testing.T, width, height int64) (reset func()) {
+	t.Helper()
+	b.run(t, chromedp.EmulateViewport(width, height))
+	return func() {
+		if _, err := chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+			t.Fatalf("reset the viewport: %v", err)
+		}
+	}
+}
 
 // screenshot writes the whole page as PNG for inspection of a failure.
 func (b *browser) screenshot(t *testing.T) { b.screenshotAs(t, t.Name()) }
@@ -373,8 +387,7 @@ func (b *browser) axeEverywhere(t *testing.T) {
 }
 
 func (b *browser) narrow(t *testing.T) {
-	b.run(t, chromedp.EmulateViewport(320, 720))
-	defer b.run(t, chromedp.ResetViewport())
+	defer b.emulateWidth(t, 320, 720)()
 	for _, path := range append([]string{"/", "/laender", "/loesungen/wohngeld-online", "/loesungen?q=Wohngeld"}, browserPages...) {
 		b.open(t, path)
 		over := eval[int](t, b, "document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -47,8 +47,7 @@ func (b *browser) cioPages(t *testing.T) {
 	b.waitFor(t, "OZG-Leistungen for a search without hits", "!!document.querySelector('[data-testid=service-hint] a[href=\"/leistungen/10160\"]')")
 	b.checkPage(t, "catalogue without hits (htmx)")
 
-	b.run(t, chromedp.EmulateViewport(390, 800))
-	defer b.run(t, chromedp.ResetViewport())
+	defer b.emulateWidth(t, 390, 800)()
 	for _, path := range []string{"/vergleich?l=wohngeld-online&l=sozialplattform-wohngeld&l=elster", "/laender", "/einblicke/rendite", "/leistungen/10092"} {
 		b.open(t, path)
 		if over := eval[int](t, b, "document.documentElement.scrollWidth - document.documentElement.clientWidth"); over > 0 {

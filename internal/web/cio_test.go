@@ -49,7 +49,7 @@ func TestCompareExports(t *testing.T) {
 		}{f.Values, f.Differs}
 	}
 	for key, want := range map[string][]string{
-		"provider": {"Bayern", "Schleswig-Holstein"}, "verified": {"nicht geprüft", "geprüft"},
+		"provider": {"Bayern", "Schleswig-Holstein"}, "verified": {"teilweise geprüft", "geprüft"},
 		"adoptions": {"15", "7"}, "adoptionsLive": {"15", "7"},
 	} {
 		if got := fields[key]; !cmp.Equal(got.values, want) || !got.differs {

@@ -238,7 +238,7 @@ func TestLoginBeforeApproval(t *testing.T) {
 	if rec.Code != http.StatusForbidden || !strings.Contains(servertest.Text(servertest.Doc(t, rec).Find(servertest.TID("antrag-in-pruefung"))), want) {
 		t.Errorf("right password before approval = %d: %s", rec.Code, rec.Body.String())
 	}
-	if _, ok := c.Cookies["efa_session"]; ok && c.Do("GET", "/konto", nil, nil).Code == http.StatusOK {
+	if _, ok := c.Cookies[servertest.SessionCookie]; ok && c.Do("GET", "/konto", nil, nil).Code == http.StatusOK {
 		t.Error("logged in before approval")
 	}
 }
@@ -275,7 +275,7 @@ func TestPasswordChange(t *testing.T) {
 		}
 	}
 	// Without the form token the change is refused.
-	noToken := &servertest.Client{T: t, H: env.App, Cookies: map[string]*http.Cookie{"efa_session": c.Cookies["efa_session"]}, Header: map[string]string{}}
+	noToken := &servertest.Client{T: t, H: env.App, Cookies: map[string]*http.Cookie{servertest.SessionCookie: c.Cookies[servertest.SessionCookie]}, Header: map[string]string{}}
 	if rec := noToken.Do("POST", "/konto/passwort", url.Values{"current": {servertest.TestPassword}, "password": {newPW}, "repeat": {newPW}}, map[string]string{"Sec-Fetch-Site": ""}); rec.Code != http.StatusForbidden {
 		t.Errorf("without CSRF token = %d", rec.Code)
 	}

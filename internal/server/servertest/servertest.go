@@ -565,3 +565,6 @@ func Local(r *http.Request) *http.Request {
 	r.RemoteAddr = "127.0.0.1:40000"
 	return r
 }
+
+// SessionCookie is the name of the session cookie in the test environment (secure cookies carry the __Host- prefix).
+const SessionCookie = "__Host-efa_session"
