@@ -206,13 +206,17 @@ func sendCSV(c echo.Context, filename string, rows [][]string) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-// tableCSV turns a view table into CSV rows.
+// tableCSV turns a view table into CSV rows. Text cells are defused, so a
+// name a user typed never runs as a spreadsheet formula; numbers stay numbers.
 func tableCSV(t views.Table) [][]string {
 	out := [][]string{t.Head}
 	for _, row := range t.Rows {
 		line := make([]string, len(row))
 		for i, cell := range row {
 			line[i] = cell.Text
+			if !cell.Numeric && !t.NumericCols[i] {
+				line[i] = export.Defuse(cell.Text)
+			}
 		}
 		out = append(out, line)
 	}
