@@ -829,7 +829,7 @@ func RequestsPage(p Page, rows []RequestRow, notice string) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = FormField(Field{Name: "grund", Label: "Begründung (bei Ablehnung)", Value: ""}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = FormField(Field{Name: "grund", ID: "grund-" + uintStr(r.ID), Label: "Begründung (bei Ablehnung)", Value: ""}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -418,3 +418,38 @@ func TestAccountRequestFloodIsThrottledPerClient(t *testing.T) {
 		t.Errorf("another address = %d, want 201", code)
 	}
 }
+
+// Several pending requests on one page: every decision form has its own
+// reason field, and each label points at exactly one element.
+func TestPendingRequestsHaveDistinctFieldIDs(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	anon := env.Client(t)
+	for i, ags := range []string{"01001000", "01002000"} {
+		org, err := env.Store.OrganisationByAGS(context.Background(), ags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"q": {ags}, "organisation": {fmt.Sprint(org.ID)}, "name": {fmt.Sprintf("Person %d", i)},
+			"email": {fmt.Sprintf("person%d@sh.example", i)}, "password": {servertest.TestPassword}, "aktion": {"beantragen"}}
+		if rec := anon.Do("POST", "/konto/beantragen", form, nil); rec.Code != http.StatusCreated {
+			t.Fatalf("request %d = %d", i, rec.Code)
+		}
+	}
+	doc := servertest.Doc(t, env.As(t, "koordination-sh").Do("GET", "/verwaltung/antraege", nil, nil))
+	if n := doc.Find("form.decision-form").Length(); n != 2 {
+		t.Fatalf("decision forms = %d, want 2", n)
+	}
+	seen := map[string]bool{}
+	doc.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+		id, _ := s.Attr("id")
+		if seen[id] {
+			t.Errorf("id %q used twice", id)
+		}
+		seen[id] = true
+	})
+	doc.Find("form.decision-form label[for]").Each(func(_ int, s *goquery.Selection) {
+		if f, _ := s.Attr("for"); doc.Find("#"+f).Length() != 1 {
+			t.Errorf("label for %q points at %d elements", f, doc.Find("#"+f).Length())
+		}
+	})
+}
