@@ -64,7 +64,10 @@ func (s *server) readiness(ctx context.Context, now time.Time) (int, map[string]
 		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht migriert"}
 	}
 	// The state of database and index, for operators and the crash harness.
-	state := map[string]any{"status": "ready", "schemaVersion": v, "sqliteVersion": s.Store.SQLiteVersion()}
+	state := map[string]any{"status": "ready", "schemaVersion": v, "databaseVersion": s.Store.DatabaseVersion()}
+	if sv := s.Store.SQLiteVersion(); sv != "" {
+		state["sqliteVersion"] = sv
+	}
 	last, err := s.Store.LastEventSeq(ctx)
 	if err != nil {
 		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht lesbar"}

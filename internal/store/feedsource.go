@@ -84,9 +84,9 @@ func (s *Store) EventTime(ctx context.Context, seq uint64) (time.Time, error) {
 }
 
 // readTx runs fn in one read transaction: every query in it sees the same
-// committed snapshot (SQLite WAL snapshot isolation).
+// committed snapshot (SQLite WAL snapshot isolation, PostgreSQL REPEATABLE READ).
 func (s *Store) readTx(ctx context.Context, what string, fn func(db *gorm.DB) error) error {
-	return translate(s.r.WithContext(ctx).Transaction(fn), what)
+	return translate(s.r.WithContext(ctx).Transaction(fn, s.readTxOptions()...), what)
 }
 
 // settledCursor is the highest seq c such that no change with seq <= c can

@@ -55,8 +55,14 @@ func models() []any {
 	}
 }
 
+// migrate brings the schema up to date. On PostgreSQL it runs under an
+// advisory lock, so of several instances starting together one migrates and
+// the others then find nothing left to do.
 func (s *Store) migrate(ctx context.Context) error {
-	db := s.w.WithContext(ctx)
+	return s.withSessionLock(ctx, lockMigrate, s.migrateLocked)
+}
+
+func (s *Store) migrateLocked(db *gorm.DB) error {
 	if err := db.AutoMigrate(models()...); err != nil {
 		return fmt.Errorf("store: automigrate: %w", err)
 	}
