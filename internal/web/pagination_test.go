@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -319,4 +320,84 @@ func TestLandGapsNameAFewSolutions(t *testing.T) {
 		t.Errorf("row of 10092 = %q; want five of the %d names and „und %d weitere“", cell, len(all), len(all)-5)
 	}
 	pageDoc(t, app, fmt.Sprintf("/laender/02/luecken?luecken-seite=%d", len(pages)+1), http.StatusNotFound)
+}
+
+// TestSavingsAPIPagination: /api/v1/savings gives the solutions a page at a
+// time (default 100, limit up to 1000) with total, page and limit; the pages
+// together are the whole list once, in order; bad values and a page past
+// the end are problem documents.
+func TestSavingsAPIPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	sols := addSolutions(t, st, "Seitentest API", 230, "10092")
+	adoptAll(t, st, sols, catalog.KindGemeinde, "010010000000", catalog.AdoptionLive)
+	app := newInsightsAppOn(t, st)
+	type savings struct {
+		Total, Page, Limit int
+		TotalEUR           float64 `json:"totalEur"`
+		States             []struct {
+			LandKey string `json:"landKey"`
+		} `json:"states"`
+		Solutions []struct {
+			Slug string `json:"slug"`
+		} `json:"solutions"`
+	}
+	get := func(target string, want int) (savings, string) {
+		t.Helper()
+		rec := servertest.Do(t, app, http.MethodGet, target, nil)
+		var sv savings
+		if rec.Code != want {
+			t.Fatalf("GET %s = %d, want %d: %.300s", target, rec.Code, want, rec.Body.String())
+		}
+		if want == 200 {
+			if err := json.Unmarshal(rec.Body.Bytes(), &sv); err != nil {
+				t.Fatal(err)
+			}
+		} else if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("GET %s: %s, want a problem document", target, ct)
+		}
+		return sv, rec.Body.String()
+	}
+	first, _ := get("/api/v1/savings", 200)
+	if first.Page != 1 || first.Limit != 100 || len(first.Solutions) != 100 || first.Total < 230 || len(first.States) != 16 || first.TotalEUR <= 0 {
+		t.Fatalf("first page: page %d limit %d, %d of %d solutions, %d states, total %.0f €",
+			first.Page, first.Limit, len(first.Solutions), first.Total, len(first.States), first.TotalEUR)
+	}
+	// The whole list in pages of 100 and of 1000 is the same, each once.
+	var small, big []string
+	for page := 1; page <= (first.Total+99)/100; page++ {
+		sv, _ := get(fmt.Sprintf("/api/v1/savings?page=%d", page), 200)
+		if sv.Total != first.Total || sv.TotalEUR != first.TotalEUR || len(sv.States) != 16 {
+			t.Errorf("page %d: total %d, %.0f €, %d states", page, sv.Total, sv.TotalEUR, len(sv.States))
+		}
+		if want := min(100, first.Total-(page-1)*100); len(sv.Solutions) != want {
+			t.Errorf("page %d has %d solutions, want %d", page, len(sv.Solutions), want)
+		}
+		for _, s := range sv.Solutions {
+			small = append(small, s.Slug)
+		}
+	}
+	all, _ := get("/api/v1/savings?limit=1000", 200)
+	for _, s := range all.Solutions {
+		big = append(big, s.Slug)
+	}
+	seen := map[string]bool{}
+	for _, s := range small {
+		if seen[s] {
+			t.Errorf("%s on two pages", s)
+		}
+		seen[s] = true
+	}
+	if len(small) != first.Total || strings.Join(small, ",") != strings.Join(big, ",") {
+		t.Errorf("pages of 100 hold %d solutions, one page of 1000 %d, total %d", len(small), len(big), first.Total)
+	}
+	_, body := get(fmt.Sprintf("/api/v1/savings?page=%d", (first.Total+99)/100+1), 404)
+	if !strings.Contains(body, "gibt es nicht") {
+		t.Errorf("page past the end: %s", body)
+	}
+	for _, q := range []string{"page=0", "page=x", "limit=0", "limit=1001", "limit=-5", "page=1&page=2"} {
+		_, body := get("/api/v1/savings?"+q, 400)
+		if !strings.Contains(body, `"errors"`) {
+			t.Errorf("%s: %s", q, body)
+		}
+	}
 }
