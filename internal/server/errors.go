@@ -32,6 +32,11 @@ func classify(err error) (int, string, map[string]string) {
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
+			// A handler may say what is missing (a page past the end of a list);
+			// the router's own "Not Found" gets the general sentence.
+			if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(he.Code) {
+				return he.Code, msg, nil
+			}
 			return he.Code, "Die angeforderte Seite wurde nicht gefunden.", nil
 		case http.StatusMethodNotAllowed:
 			return he.Code, "Diese Methode ist hier nicht erlaubt.", nil
