@@ -2,7 +2,7 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help generate test lint run build bench fuzz crash load
+.PHONY: help generate test lint run build bench fuzz crash load bench-scale
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -44,3 +44,7 @@ crash: ## crash-safety harness: 100 SIGKILL cycles against the real binary
 
 load: ## load harness: vegeta at rising constant rates against 127.0.0.1
 	$(GO) run ./bench/load
+
+EFA_SYNTHETIC_DIR ?= /tmp/efa-synthetic
+bench-scale: ## every public route, concurrent exports and peak RSS on the synthetic register (BIN=, EFA_SYNTHETIC_DIR=)
+	$(GO) run ./bench/scale $(if $(BIN),-bin $(BIN)) -synthetic $(EFA_SYNTHETIC_DIR) $(BENCH_SCALE_FLAGS)
