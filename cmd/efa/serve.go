@@ -60,6 +60,10 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 			log.Warn("close search index", "err", err)
 		}
 	}()
+	// Writes of other instances on the same database (PostgreSQL), or of
+	// other processes such as efa import, reach the followers through the
+	// store's signals like this instance's own writes.
+	followers.Go(func() { st.FollowDatabase(followCtx) })
 	followers.Go(func() { ix.Follow(followCtx) })
 	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// The insight figures load into memory in the background (seconds on a
