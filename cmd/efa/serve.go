@@ -84,7 +84,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
-	go func() { defer close(hooksDone); api.NewWebhookDispatcher(st, log).Run(hookCtx) }()
+	dispatcher := api.NewWebhookDispatcher(st, log)
+	dispatcher.Client = webhookGuard.Client(10*time.Second, 0)
+	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }()
 	// Account e-mails are queued after commit and delivered in the background.
 	mailer, closeMail := startMailer(cfg, log)

@@ -94,7 +94,7 @@ func TestWebhookDeliveredOnceByTwoInstances(t *testing.T) {
 		}
 		batches[d.batch]++
 		for _, r := range d.records {
-			perRecord[r.Type+" "+r.ID]++
+			perRecord[r.Entity+" "+r.ID]++
 		}
 	}
 	for batch, n := range batches {
