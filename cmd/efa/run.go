@@ -165,6 +165,11 @@ func buildVersion() string {
 // postgres reports whether the register's database is PostgreSQL (EFA_DATABASE_URL).
 func (c config) postgres() bool { return c.DatabaseURL != "" }
 
+// webhookGuard is the network policy for webhook receivers, at registration
+// and at delivery: the production policy. The tests of this package open it
+// for their local receivers (LoopbackInTests, which only a test binary honours).
+var webhookGuard netguard.Guard
+
 // openStore opens the database: the SQLite file in the data folder, or the
 // PostgreSQL database of EFA_DATABASE_URL.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
@@ -174,7 +179,7 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 	}
 	// Webhook receivers pass the network guard, which also refuses the
 	// register's own host (EFA_PUBLIC_URL).
-	var g netguard.Guard
+	g := webhookGuard
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
 		g.DenyHosts = []string{u.Hostname()}
 	}

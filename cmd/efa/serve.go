@@ -60,6 +60,10 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 			log.Warn("close search index", "err", err)
 		}
 	}()
+	// Writes of other instances on the same database (PostgreSQL), or of
+	// other processes such as efa import, reach the followers through the
+	// store's signals like this instance's own writes.
+	followers.Go(func() { st.FollowDatabase(followCtx) })
 	followers.Go(func() { ix.Follow(followCtx) })
 	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// The insight figures load into memory in the background (seconds on a
@@ -80,7 +84,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
-	go func() { defer close(hooksDone); api.NewWebhookDispatcher(st, log).Run(hookCtx) }()
+	dispatcher := api.NewWebhookDispatcher(st, log)
+	dispatcher.Client = webhookGuard.Client(10*time.Second, 0)
+	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }()
 	// Account e-mails are queued after commit and delivered in the background.
 	mailer, closeMail := startMailer(cfg, log)

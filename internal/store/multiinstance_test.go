@@ -6,8 +6,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
 )
 
@@ -76,5 +78,32 @@ func TestEventSequenceFollowsCommitOrderAcrossInstances(t *testing.T) {
 	}
 	if len(seen) != writers*each {
 		t.Fatalf("the reader saw %d events, %d were written", len(seen), writers*each)
+	}
+}
+
+// TestFollowDatabaseSignalsWritesOfAnotherInstance: a write through one
+// store reaches the followers of another store on the same database.
+func TestFollowDatabaseSignalsWritesOfAnotherInstance(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := storetest.Seeded(t)
+	b := storetest.Another(t, a)
+	sub := b.Subscribe()
+	go b.FollowDatabase(ctx)
+	time.Sleep(2 * store.FollowInterval) // the follower has read the head
+	for len(sub) > 0 {
+		<-sub
+	}
+	before := b.Writes()
+	if _, err := a.AddWebhook(ctx, catalog.ActorSystem, "https://folge.example.org/hook", "ein-geheimnis-mit-genug-zeichen", 0); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no signal on the other instance within 2 s of the write")
+	}
+	if b.Writes() == before {
+		t.Error("the other instance's write count did not move, so its caches would not notice the change")
 	}
 }
