@@ -401,3 +401,79 @@ func TestSavingsAPIPagination(t *testing.T) {
 		}
 	}
 }
+
+// historyRows reads the lines of a history page (action and actor, without
+// the time: two changes in one second are still two lines).
+func historyRows(d *goquery.Document) []string {
+	var out []string
+	d.Find(servertest.TID("history") + " > li > p").Each(func(_ int, p *goquery.Selection) {
+		out = append(out, strings.SplitN(servertest.Text(p), ": ", 2)[1])
+	})
+	return out
+}
+
+// TestHistoryPagination: the history of a Gemeinde and of a solution shows
+// 50 changes a page, newest first, every change once across the pages,
+// deleted adoptions included; past the end is a German 404.
+func TestHistoryPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	sols := addSolutions(t, st, "Seitentest Verlauf", 70, "10092")
+	adoptAll(t, st, sols, catalog.KindGemeinde, "010010000000", catalog.AdoptionInterested)
+	// One adoption is deleted again: its creation and deletion stay in the history.
+	gone, _, err := st.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: sols[0].Slug})
+	if err != nil || len(gone) != 1 {
+		t.Fatalf("adoption of %s: %v %v", sols[0].Slug, gone, err)
+	}
+	if err := st.DeleteAdoption(ctx, catalog.SystemPrincipal("test"), gone[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// One solution adopted by the 60 first Gemeinden of Kreis Nordfriesland.
+	gemeinden, err := st.GemeindenInKreis(ctx, "01054")
+	if err != nil || len(gemeinden) < 60 {
+		t.Fatalf("%d Gemeinden: %v", len(gemeinden), err)
+	}
+	for _, g := range gemeinden[:60] {
+		adoptAll(t, st, sols[1:2], catalog.KindGemeinde, g.Key, catalog.AdoptionLive)
+	}
+	app := server.New(server.Deps{Store: st, Version: "test"})
+
+	for _, c := range []struct {
+		first string
+		min   int
+		want  []string
+	}{
+		{"/gemeinden/010010000000/historie", 71, []string{"Nachnutzung von „Seitentest Verlauf 001“ angelegt", "Nachnutzung von „Seitentest Verlauf 001“ gelöscht", "Nachnutzung von „Seitentest Verlauf 070“ angelegt"}},
+		{"/loesungen/" + sols[1].Slug + "/historie", 62, []string{"Nachnutzung durch " + gemeinden[0].Name + " angelegt", "Nachnutzung durch " + gemeinden[59].Name + " angelegt"}},
+	} {
+		doc := pageDoc(t, app, c.first, http.StatusOK)
+		var total int
+		if _, err := fmt.Sscanf(strings.SplitN(servertest.Text(doc.Find(servertest.TID("history-range"))), " von ", 2)[1], "%d", &total); err != nil || total < c.min {
+			t.Fatalf("%s: range %q, want at least %d changes", c.first, servertest.Text(doc.Find(servertest.TID("history-range"))), c.min)
+		}
+		pages, last := walkPages(t, app, c.first, servertest.TID("pagination"), historyRows)
+		checkSizes(t, c.first, pages, 50)
+		rows := flatten(pages)
+		if len(rows) != total || len(pages) != (total+49)/50 {
+			t.Errorf("%s: %d rows on %d pages, total %d", c.first, len(rows), len(pages), total)
+		}
+		joined := strings.Join(rows, "\n")
+		for _, w := range c.want {
+			if !strings.Contains(joined, w) {
+				t.Errorf("%s: no line %q", c.first, w)
+			}
+		}
+		// Newest first: the last line of the last page is the oldest change.
+		if c.first == "/gemeinden/010010000000/historie" && !strings.Contains(rows[0], "gelöscht") {
+			t.Errorf("newest change first: %q", rows[0])
+		}
+		if !strings.Contains(last, "seite=") {
+			t.Errorf("%s: last page %q", c.first, last)
+		}
+		d := pageDoc(t, app, fmt.Sprintf("%s?seite=%d", c.first, len(pages)+1), http.StatusNotFound)
+		if !strings.Contains(d.Find("main").Text(), "gibt es nicht") {
+			t.Errorf("%s: page past the end without a German message", c.first)
+		}
+		pageDoc(t, app, c.first+"?seite=null", http.StatusBadRequest)
+	}
+}
