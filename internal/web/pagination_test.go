@@ -477,3 +477,50 @@ func TestHistoryPagination(t *testing.T) {
 		pageDoc(t, app, c.first+"?seite=null", http.StatusBadRequest)
 	}
 }
+
+// TestNewsFeedsAreBounded: the JSON and Atom feeds carry at most 50 items,
+// newest first, and none of the seed import (reference data is no news).
+func TestNewsFeedsAreBounded(t *testing.T) {
+	st := storetest.Seeded(t)
+	app := server.New(server.Deps{Store: st, Version: "test"})
+	type jsonFeed struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+			URL   string `json:"url"`
+		} `json:"items"`
+	}
+	read := func() jsonFeed {
+		t.Helper()
+		rec := servertest.Do(t, app, http.MethodGet, "/feed.json", nil)
+		var f jsonFeed
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &f) != nil {
+			t.Fatalf("/feed.json = %d: %.200s", rec.Code, rec.Body.String())
+		}
+		return f
+	}
+	// The seed alone is no news.
+	if f := read(); len(f.Items) != 0 {
+		t.Errorf("feed of the seeded register has %d items, first %q", len(f.Items), f.Items[0].Title)
+	}
+	sols := addSolutions(t, st, "Seitentest Nachricht", 40, "10092")
+	adoptAll(t, st, sols[:30], catalog.KindGemeinde, "010010000000", catalog.AdoptionLive)
+	f := read()
+	if len(f.Items) != 50 {
+		t.Fatalf("feed has %d items, want 50", len(f.Items))
+	}
+	// Newest first: the 30 adoptions (the last written first), then the newest 20 solutions.
+	if !strings.Contains(f.Items[0].Title, "Seitentest Nachricht 030") || !strings.Contains(f.Items[30].Title, "Seitentest Nachricht 040") ||
+		!strings.Contains(f.Items[49].Title, "Seitentest Nachricht 021") {
+		t.Errorf("items 0, 30, 49: %q, %q, %q", f.Items[0].Title, f.Items[30].Title, f.Items[49].Title)
+	}
+	for _, it := range f.Items {
+		if !strings.Contains(it.Title, "Seitentest Nachricht") {
+			t.Errorf("item of the seed import or of something else: %q", it.Title)
+		}
+	}
+	rec := servertest.Do(t, app, http.MethodGet, "/feed.atom", nil)
+	if n := strings.Count(rec.Body.String(), "<entry>"); rec.Code != 200 || n != 50 {
+		t.Errorf("/feed.atom = %d with %d entries", rec.Code, n)
+	}
+}
