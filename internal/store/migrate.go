@@ -35,6 +35,9 @@ var migrationSteps = []migrationStep{
 	{3, "index events by entity type and sequence for the newest change of a kind", func(tx *gorm.DB) error {
 		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_seq ON events (entity_type, seq)").Error
 	}},
+	{4, "index events by entity type, action and sequence for the news feeds and the deleted adoptions of a history", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_action_seq ON events (entity_type, action, seq)").Error
+	}},
 }
 
 // models lists every table GORM manages.

@@ -401,3 +401,126 @@ func TestSavingsAPIPagination(t *testing.T) {
 		}
 	}
 }
+
+// historyRows reads the lines of a history page (action and actor, without
+// the time: two changes in one second are still two lines).
+func historyRows(d *goquery.Document) []string {
+	var out []string
+	d.Find(servertest.TID("history") + " > li > p").Each(func(_ int, p *goquery.Selection) {
+		out = append(out, strings.SplitN(servertest.Text(p), ": ", 2)[1])
+	})
+	return out
+}
+
+// TestHistoryPagination: the history of a Gemeinde and of a solution shows
+// 50 changes a page, newest first, every change once across the pages,
+// deleted adoptions included; past the end is a German 404.
+func TestHistoryPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	sols := addSolutions(t, st, "Seitentest Verlauf", 70, "10092")
+	adoptAll(t, st, sols, catalog.KindGemeinde, "010010000000", catalog.AdoptionInterested)
+	// One adoption is deleted again: its creation and deletion stay in the history.
+	gone, _, err := st.FindAdoptions(ctx, store.AdoptionsWhere{SolutionSlug: sols[0].Slug})
+	if err != nil || len(gone) != 1 {
+		t.Fatalf("adoption of %s: %v %v", sols[0].Slug, gone, err)
+	}
+	if err := st.DeleteAdoption(ctx, catalog.SystemPrincipal("test"), gone[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// One solution adopted by the 60 first Gemeinden of Kreis Nordfriesland.
+	gemeinden, err := st.GemeindenInKreis(ctx, "01054")
+	if err != nil || len(gemeinden) < 60 {
+		t.Fatalf("%d Gemeinden: %v", len(gemeinden), err)
+	}
+	for _, g := range gemeinden[:60] {
+		adoptAll(t, st, sols[1:2], catalog.KindGemeinde, g.Key, catalog.AdoptionLive)
+	}
+	app := server.New(server.Deps{Store: st, Version: "test"})
+
+	for _, c := range []struct {
+		first string
+		min   int
+		want  []string
+	}{
+		{"/gemeinden/010010000000/historie", 71, []string{"Nachnutzung von „Seitentest Verlauf 001“ angelegt", "Nachnutzung von „Seitentest Verlauf 001“ gelöscht", "Nachnutzung von „Seitentest Verlauf 070“ angelegt"}},
+		{"/loesungen/" + sols[1].Slug + "/historie", 62, []string{"Nachnutzung durch " + gemeinden[0].Name + " angelegt", "Nachnutzung durch " + gemeinden[59].Name + " angelegt"}},
+	} {
+		doc := pageDoc(t, app, c.first, http.StatusOK)
+		var total int
+		if _, err := fmt.Sscanf(strings.SplitN(servertest.Text(doc.Find(servertest.TID("history-range"))), " von ", 2)[1], "%d", &total); err != nil || total < c.min {
+			t.Fatalf("%s: range %q, want at least %d changes", c.first, servertest.Text(doc.Find(servertest.TID("history-range"))), c.min)
+		}
+		pages, last := walkPages(t, app, c.first, servertest.TID("pagination"), historyRows)
+		checkSizes(t, c.first, pages, 50)
+		rows := flatten(pages)
+		if len(rows) != total || len(pages) != (total+49)/50 {
+			t.Errorf("%s: %d rows on %d pages, total %d", c.first, len(rows), len(pages), total)
+		}
+		joined := strings.Join(rows, "\n")
+		for _, w := range c.want {
+			if !strings.Contains(joined, w) {
+				t.Errorf("%s: no line %q", c.first, w)
+			}
+		}
+		// Newest first: the last line of the last page is the oldest change.
+		if c.first == "/gemeinden/010010000000/historie" && !strings.Contains(rows[0], "gelöscht") {
+			t.Errorf("newest change first: %q", rows[0])
+		}
+		if !strings.Contains(last, "seite=") {
+			t.Errorf("%s: last page %q", c.first, last)
+		}
+		d := pageDoc(t, app, fmt.Sprintf("%s?seite=%d", c.first, len(pages)+1), http.StatusNotFound)
+		if !strings.Contains(d.Find("main").Text(), "gibt es nicht") {
+			t.Errorf("%s: page past the end without a German message", c.first)
+		}
+		pageDoc(t, app, c.first+"?seite=null", http.StatusBadRequest)
+	}
+}
+
+// TestNewsFeedsAreBounded: the JSON and Atom feeds carry at most 50 items,
+// newest first, and none of the seed import (reference data is no news).
+func TestNewsFeedsAreBounded(t *testing.T) {
+	st := storetest.Seeded(t)
+	app := server.New(server.Deps{Store: st, Version: "test"})
+	type jsonFeed struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+			URL   string `json:"url"`
+		} `json:"items"`
+	}
+	read := func() jsonFeed {
+		t.Helper()
+		rec := servertest.Do(t, app, http.MethodGet, "/feed.json", nil)
+		var f jsonFeed
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &f) != nil {
+			t.Fatalf("/feed.json = %d: %.200s", rec.Code, rec.Body.String())
+		}
+		return f
+	}
+	// The seed alone is no news.
+	if f := read(); len(f.Items) != 0 {
+		t.Errorf("feed of the seeded register has %d items, first %q", len(f.Items), f.Items[0].Title)
+	}
+	sols := addSolutions(t, st, "Seitentest Nachricht", 40, "10092")
+	adoptAll(t, st, sols[:30], catalog.KindGemeinde, "010010000000", catalog.AdoptionLive)
+	f := read()
+	if len(f.Items) != 50 {
+		t.Fatalf("feed has %d items, want 50", len(f.Items))
+	}
+	// Newest first: the 30 adoptions (the last written first), then the newest 20 solutions.
+	if !strings.Contains(f.Items[0].Title, "Seitentest Nachricht 030") || !strings.Contains(f.Items[30].Title, "Seitentest Nachricht 040") ||
+		!strings.Contains(f.Items[49].Title, "Seitentest Nachricht 021") {
+		t.Errorf("items 0, 30, 49: %q, %q, %q", f.Items[0].Title, f.Items[30].Title, f.Items[49].Title)
+	}
+	for _, it := range f.Items {
+		if !strings.Contains(it.Title, "Seitentest Nachricht") {
+			t.Errorf("item of the seed import or of something else: %q", it.Title)
+		}
+	}
+	rec := servertest.Do(t, app, http.MethodGet, "/feed.atom", nil)
+	if n := strings.Count(rec.Body.String(), "<entry>"); rec.Code != 200 || n != 50 {
+		t.Errorf("/feed.atom = %d with %d entries", rec.Code, n)
+	}
+}
