@@ -64,7 +64,9 @@ func (e *Engine) Load(ctx context.Context) error {
 		return fmt.Errorf("insights: load: %w", err)
 	}
 	s := newState()
-	s.load(src)
+	if err := s.load(src, func(fn func(store.InsightAdoption)) error { return e.st.EachInsightAdoption(ctx, fn) }); err != nil {
+		return fmt.Errorf("insights: load: %w", err)
+	}
 	start := time.Now().UTC().Format("2006-01")
 	s.month = start
 	e.mu.Lock()
@@ -116,7 +118,7 @@ func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
 			past = append(past, sn)
 		}
 	}
-	if s.month != "" && s.month < e.startMonth && (len(s.adoptions) > 0 || len(s.solutions) > 0) {
+	if s.month != "" && s.month < e.startMonth && s.active() {
 		past = append(past, s.snapshot(s.month))
 	}
 	e.mu.Lock()
