@@ -2,6 +2,7 @@ package insights
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,6 +11,12 @@ import (
 
 	"efa-register/internal/store"
 )
+
+// ErrLoading is returned by the pages and API handlers that need the
+// figures while the engine is still loading them; the server answers it
+// with a notice page (status 200) for HTML pages and 503 with Retry-After
+// for the API and downloads.
+var ErrLoading = errors.New("insights: the figures are still being loaded")
 
 // Engine holds the insight state and follows the event log.
 type Engine struct {
@@ -124,6 +131,14 @@ func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
 	e.mu.Lock()
 	e.past, e.pastDone = past, true
 	e.mu.Unlock()
+}
+
+// HistoryLoaded reports whether the rank history of the months before the
+// start is complete (replayed from the event log or read from the snapshot).
+func (e *Engine) HistoryLoaded() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.pastDone
 }
 
 // WaitHistory blocks until the rank history of past months is replayed (tests).
