@@ -37,6 +37,12 @@ type Engine struct {
 	startMonth string
 	past       []Snapshot
 	pastDone   bool
+
+	// snapPath is the snapshot file (UseSnapshot), "" for none; saved and
+	// savedSeq say that it holds the state up to that event.
+	snapPath string
+	saved    bool
+	savedSeq uint64
 }
 
 // New returns an engine that is not loaded yet: its figures are empty and
@@ -66,6 +72,20 @@ func New(st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) 
 // the background. On a large register (a million adoptions) this takes
 // seconds, so the server calls it in the background.
 func (e *Engine) Load(ctx context.Context) error {
+	if e.snapPath != "" {
+		began := time.Now()
+		ok, why, err := e.loadSnapshot(ctx)
+		switch {
+		case err != nil:
+			e.log.Warn("insights: snapshot not used", "path", e.snapPath, "err", err)
+		case ok:
+			e.loaded.Store(true)
+			e.log.Info("insights: loaded from the snapshot", "path", e.snapPath, "eventSeq", e.Applied(), "seconds", time.Since(began).Seconds())
+			return nil
+		default:
+			e.log.Info("insights: building from the database", "snapshot", why)
+		}
+	}
 	src, err := e.st.LoadInsightSource(ctx)
 	if err != nil {
 		return fmt.Errorf("insights: load: %w", err)
@@ -77,14 +97,22 @@ func (e *Engine) Load(ctx context.Context) error {
 	start := time.Now().UTC().Format("2006-01")
 	s.month = start
 	e.mu.Lock()
-	e.s, e.startMonth = s, start
+	e.s, e.startMonth, e.past, e.pastDone = s, start, nil, false
 	e.mu.Unlock()
 	if err := e.CatchUp(ctx); err != nil {
 		return err
 	}
 	e.loaded.Store(true)
-	// The replay ends with ctx (the server's lifetime).
-	go e.replayPast(ctx, src.Seq)
+	// The replay ends with ctx (the server's lifetime); then the state is
+	// saved for the next start.
+	go func() {
+		if !e.replayPast(ctx, src.Seq) || ctx.Err() != nil {
+			return
+		}
+		if err := e.Save(ctx); err != nil {
+			e.log.Warn("insights: save snapshot", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -101,15 +129,18 @@ func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Log
 func (e *Engine) Loaded() bool { return e.loaded.Load() }
 
 // replayPast replays the events up to seq into a fresh state and keeps the
-// snapshots of the months before the start month.
-func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
+// snapshots of the months before the start month. It reports whether the
+// replay reached seq (else the history stays incomplete until the next start).
+func (e *Engine) replayPast(ctx context.Context, upTo uint64) bool {
 	s := newState()
+	complete := true
 	for s.applied < upTo {
 		evs, err := e.st.Events(ctx, s.applied, 5000)
 		if err != nil || len(evs) == 0 {
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("insights: replay for the rank history failed", "err", err)
 			}
+			complete = false
 			break
 		}
 		for _, ev := range evs {
@@ -131,6 +162,7 @@ func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
 	e.mu.Lock()
 	e.past, e.pastDone = past, true
 	e.mu.Unlock()
+	return complete
 }
 
 // HistoryLoaded reports whether the rank history of the months before the
