@@ -57,6 +57,7 @@ func main() {
 	exports := flag.Int("exports", 4, "concurrent requests of each full export")
 	syncFeed := flag.Bool("sync", true, "also time a full change-feed sync with limit=1000")
 	label := flag.String("label", "", "name of the run, printed above the table")
+	restart := flag.Bool("restart", true, "start the server once, stop it, and measure the second start (with the data the first left behind)")
 	var env envList
 	flag.Var(&env, "env", "extra environment of the server, KEY=value (repeatable)")
 	flag.Parse()
@@ -64,7 +65,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, config{bin: *bin, synth: *synth, work: *work, runs: *runs, budget: *budget, exports: *exports,
-		sync: *syncFeed, label: *label, env: env}); err != nil {
+		sync: *syncFeed, label: *label, env: env, restart: *restart}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/scale:", err)
 		os.Exit(1)
 	}
@@ -78,6 +79,7 @@ type config struct {
 	sync             bool
 	label            string
 	env              []string
+	restart          bool
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -118,6 +120,30 @@ func run(ctx context.Context, cfg config) error {
 	routes := routeTable(p)
 
 	env := append([]string{"EFA_RATE_LIMIT=0"}, cfg.env...)
+	var first *startResult
+	if cfg.restart {
+		// The first start on the copy, as after an upgrade or on a new
+		// machine; whatever it leaves in the data folder the second start uses.
+		srv, err := harness.Launch(ctx, bin, dataDir, env...)
+		if err != nil {
+			return err
+		}
+		r := probeStart(ctx, srv, p)
+		if r.err != nil {
+			srv.Kill()
+			return r.err
+		}
+		// Leave time for background work that follows readiness (none is
+		// expected once /readyz is 200), then stop as an operator would.
+		time.Sleep(2 * time.Second)
+		m, _ := srv.Memory()
+		r.peak = m.Peak
+		if err := srv.Stop(2 * time.Minute); err != nil {
+			return err
+		}
+		first = &r
+		fmt.Fprintf(os.Stderr, "first start: ready after %s, peak RSS %s\n", fmtDur(r.ready), harness.MB(r.peak))
+	}
 	srv, err := harness.Launch(ctx, bin, dataDir, env...)
 	if err != nil {
 		return err
@@ -160,7 +186,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	report(os.Stdout, cfg, p, start, memReady, memRoutes, memEnd, results, syncRes, exportRes)
+	report(os.Stdout, cfg, p, first, start, memReady, memRoutes, memEnd, results, syncRes, exportRes)
 	return nil
 }
 
@@ -310,7 +336,9 @@ type startResult struct {
 	// API while the server was not ready; probes counts all probe requests.
 	pages503, api503, probes int
 	first503                 string
-	err                      error
+	// peak is the process's VmHWM when it was stopped (first start only).
+	peak int64
+	err  error
 }
 
 // probeStart polls /readyz from the moment the listener is open until it
@@ -559,19 +587,31 @@ func fmtBytes(n int64) string {
 	}
 }
 
-func report(w io.Writer, cfg config, p params, start startResult, memReady, memRoutes, memEnd harness.Memory,
+func report(w io.Writer, cfg config, p params, first *startResult, start startResult, memReady, memRoutes, memEnd harness.Memory,
 	results []result, syncRes *result, exports []result) {
 	if cfg.label != "" {
 		fmt.Fprintf(w, "### %s\n\n", cfg.label)
 	}
 	fmt.Fprintf(w, "binary %s, register %s, %d requests per route (fewer above %v), %s\n\n", cfg.bin, cfg.synth, cfg.runs, cfg.budget,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(w, "Start: listener open after %s, /readyz 200 after %s; while loading %d probe requests, %d answers 503 from public pages, %d from the API",
-		fmtDur(start.listen), fmtDur(start.ready), start.probes, start.pages503, start.api503)
-	if start.first503 != "" {
-		fmt.Fprintf(w, " (first: %s)", start.first503)
+	startLine := func(name string, r startResult) {
+		fmt.Fprintf(w, "%s: listener open after %s, /readyz 200 after %s; while loading %d probe requests, %d answers 503 from public pages, %d from the API",
+			name, fmtDur(r.listen), fmtDur(r.ready), r.probes, r.pages503, r.api503)
+		if r.first503 != "" {
+			fmt.Fprintf(w, " (first: %s)", r.first503)
+		}
+		if r.peak > 0 {
+			fmt.Fprintf(w, "; peak RSS of that process %s", harness.MB(r.peak))
+		}
+		fmt.Fprint(w, ".\n\n")
 	}
-	fmt.Fprintf(w, ".\n\nPeak RSS (VmHWM): %s when ready, %s after the routes, **%s at the end** (RSS then %s).\n\n",
+	if first != nil {
+		startLine("First start (fresh copy of the synthetic folder)", *first)
+		startLine("Second start (after stopping the first; the table below is of this process)", start)
+	} else {
+		startLine("Start", start)
+	}
+	fmt.Fprintf(w, "Peak RSS (VmHWM): %s when ready, %s after the routes, **%s at the end** (RSS then %s).\n\n",
 		harness.MB(memReady.Peak), harness.MB(memRoutes.Peak), harness.MB(memEnd.Peak), harness.MB(memEnd.RSS))
 	fmt.Fprintln(w, "| route | status | p50 | p99 | bytes |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")

@@ -10,6 +10,7 @@ import (
 	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/insights"
 	"efa-register/views"
 )
 
@@ -60,6 +61,10 @@ func classify(err error) (int, string, map[string]string) {
 // fragment for htmx requests and a full page otherwise.
 func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, insights.ErrLoading) {
+		s.handleLoading(c)
 		return
 	}
 	code, msg, fields := classify(err)

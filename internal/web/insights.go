@@ -25,11 +25,11 @@ import (
 // coverage, white spots and demand radar (/einblicke/...). Every table is
 // also served as CSV.
 
-var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
-
+// engine returns the insight engine once it has loaded its figures, else
+// insights.ErrLoading (the server shows a notice page with status 200).
 func (s *Site) engine() (*insights.Engine, error) {
 	if s.Insights == nil || !s.Insights.Loaded() {
-		return nil, errNoInsights
+		return nil, insights.ErrLoading
 	}
 	return s.Insights, nil
 }
