@@ -173,4 +173,9 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/adoptions", a.HandleAdoptionCreate, s.requireToken)
 	v1.PATCH("/adoptions/:id", a.HandleAdoptionPatch, s.requireToken)
 	v1.DELETE("/adoptions/:id", a.HandleAdoptionDelete, s.requireToken)
+	v1.POST("/solutions", a.HandleSolutionCreate, s.requireToken)
+	v1.PUT("/solutions/:slug", a.HandleSolutionPut, s.requireToken)
+	v1.PATCH("/solutions/:slug", a.HandleSolutionPatch, s.requireToken)
+	v1.DELETE("/solutions/:slug", a.HandleSolutionDelete, s.requireToken)
+	v1.POST("/solutions/:slug/publiccode", a.HandleSolutionPubliccode, s.requireToken)
 }

@@ -52,6 +52,8 @@ func models() []any {
 		&throttleHit{},
 		// password reset links (passwords.go)
 		&passwordReset{},
+		// answers to API creates with an Idempotency-Key (idempotency.go)
+		&idempotencyKey{},
 	}
 }
 
