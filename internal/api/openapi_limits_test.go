@@ -48,7 +48,9 @@ func TestOpenAPIStatesEveryLengthLimit(t *testing.T) {
 			"contactEmail": catalog.MaxContactEmail,
 		},
 		"AdoptionWrite": {"solution": catalog.MaxSlug, "since": catalog.MaxAdoptionSince, "contractType": catalog.MaxContractType,
-			"note": catalog.MaxAdoptionNote},
+			"note": catalog.MaxAdoptionNote, "release": catalog.MaxReleaseVersion},
+		"ReleaseWrite": {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
+		"Release":      {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
 	}
 	for schema, props := range want {
 		s, ok := doc.Components.Schemas[schema]

@@ -89,6 +89,8 @@ func TestAccessMatrix(t *testing.T) {
 			json: `{"statusNote":"Matrix"}`, header: map[string]string{"If-Match": "*"}, want: row(unau, forb, forb, ok, ok, forb, unau)},
 		{name: "API update SH solution from publiccode.yml", method: "POST", target: "/api/v1/solutions/fischereischein-digital/publiccode", api: true,
 			ct: "application/yaml", json: matrixPubliccode, want: row(unau, forb, forb, ok, ok, forb, unau)},
+		{name: "API record SH release", method: "POST", target: "/api/v1/solutions/wohngeld-online/releases", api: true,
+			json: `{"version":"1.0.0","date":"2026-01-15"}`, want: row(unau, forb, forb, crea, crea, forb, unau)},
 		{name: "API delete SH solution", method: "DELETE", target: "/api/v1/solutions/fischereischein-digital", api: true,
 			header: map[string]string{"If-Match": "*"}, want: row(unau, forb, forb, none, none, forb, unau)},
 		{name: "API delete unknown solution", method: "DELETE", target: "/api/v1/solutions/gibt-es-nicht", api: true,

@@ -152,6 +152,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/solutions/:slug", a.HandleSolution)
 	v1.GET("/solutions/:slug/adoptions", a.HandleSolutionAdoptions)
 	v1.GET("/solutions/:slug/publiccode.yml", a.HandlePubliccodeExport)
+	v1.GET("/solutions/:slug/releases", a.HandleReleases)
 	v1.GET("/adoptions/:id", a.HandleAdoption)
 	v1.GET("/services", a.HandleServices)
 	v1.GET("/services/:ozgId", a.HandleService)
@@ -178,4 +179,5 @@ func (s *server) routes(e *echo.Echo) {
 	v1.PATCH("/solutions/:slug", a.HandleSolutionPatch, s.requireToken)
 	v1.DELETE("/solutions/:slug", a.HandleSolutionDelete, s.requireToken)
 	v1.POST("/solutions/:slug/publiccode", a.HandleSolutionPubliccode, s.requireToken)
+	v1.POST("/solutions/:slug/releases", a.HandleReleaseCreate, s.requireToken)
 }

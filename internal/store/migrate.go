@@ -54,6 +54,8 @@ func models() []any {
 		&passwordReset{},
 		// answers to API creates with an Idempotency-Key (idempotency.go)
 		&idempotencyKey{},
+		// releases of solutions (releases.go)
+		&catalog.Release{},
 	}
 }
 
