@@ -101,6 +101,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/loesungen/:slug/bearbeiten", w.HandleSolutionEdit, requireLogin)
 	e.POST("/loesungen/:slug/bearbeiten", w.HandleSolutionSave, requireLogin)
 	e.POST("/loesungen/:slug/loeschen", w.HandleSolutionDelete, requireLogin)
+	e.GET("/loesungen/:slug/versionen", w.HandleReleases, requireLogin)
+	e.POST("/loesungen/:slug/versionen", w.HandleReleaseAdd, requireLogin)
+	e.POST("/loesungen/:slug/versionen/loeschen", w.HandleReleaseDelete, requireLogin)
 
 	// Registration: adoptions
 	e.GET("/loesungen/:slug/nachnutzung", w.HandleAdoptionForm, requireLogin)

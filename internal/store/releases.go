@@ -92,7 +92,11 @@ func (s *Store) DeleteRelease(ctx context.Context, p catalog.Principal, slug, ve
 		}
 		if n > 0 {
 			v := &catalog.ValidationError{}
-			v.Add("version", fmt.Sprintf("%s Nachnutzer geben die Version „%s“ an; sie bleibt eingetragen.", catalog.FormatCount(int(n)), version))
+			msg := fmt.Sprintf("%s Nachnutzer geben die Version „%s“ an; sie bleibt eingetragen.", catalog.FormatCount(int(n)), version)
+			if n == 1 {
+				msg = fmt.Sprintf("Ein Nachnutzer gibt die Version „%s“ an; sie bleibt eingetragen.", version)
+			}
+			v.Add("version", msg)
 			return v
 		}
 		if err := t.db.Delete(&catalog.Release{}, r.ID).Error; err != nil {
