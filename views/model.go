@@ -413,6 +413,13 @@ func FieldLabel(field string) string {
 	if l, ok := fieldLabels[field]; ok {
 		return l
 	}
+	// A solution's release is stored under "release <version>".
+	if v, ok := strings.CutPrefix(field, "release "); ok {
+		return "Version " + v
+	}
+	if field == "release" {
+		return "betriebene Version"
+	}
 	return field
 }
 

@@ -40,6 +40,8 @@ type adoptionWrite struct {
 	Since        *string `json:"since"`
 	ContractType *string `json:"contractType"`
 	Note         *string `json:"note"`
+	// Release is the version of the solution the adopter runs ("" clears it).
+	Release *string `json:"release"`
 }
 
 func bindJSON(c echo.Context, into any) error {
@@ -80,6 +82,7 @@ func (s *API) HandleAdoptionCreate(c echo.Context) error {
 		SolutionSlug: str(body.Solution), AdopterKind: catalog.OrgKind(str(body.AdopterKind)), AdopterKey: str(body.AdopterKey),
 		Adoption: catalog.Adoption{Status: catalog.AdoptionStatus(str(body.Status)), Since: str(body.Since),
 			ContractType: str(body.ContractType), Note: str(body.Note)},
+		Release: body.Release,
 	})
 	if err != nil {
 		return err
@@ -127,7 +130,7 @@ func (s *API) HandleAdoptionPatch(c echo.Context) error {
 		next.Note = str(body.Note)
 	}
 	if _, err := s.Store.RegisterAdoption(ctx, p, store.AdoptionInput{SolutionSlug: a.Solution.Slug, AdopterKind: a.Organisation.Kind,
-		AdopterKey: a.Organisation.Key, Adoption: next}); err != nil {
+		AdopterKey: a.Organisation.Key, Adoption: next, Release: body.Release}); err != nil {
 		return err
 	}
 	out, err := s.adoptionResponse(ctx, id)

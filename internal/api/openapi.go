@@ -82,7 +82,7 @@ func loadAPIDoc() (views.APIDoc, error) {
 			return strings.Index(string(OpenAPI), `"`+paths[i]+`": {`) < strings.Index(string(OpenAPI), `"`+paths[j]+`": {`)
 		})
 		for _, p := range paths {
-			for _, method := range []string{"get", "post", "patch", "delete"} {
+			for _, method := range []string{"get", "post", "put", "patch", "delete"} {
 				raw, ok := doc.Paths[p][method]
 				if !ok {
 					continue

@@ -39,8 +39,18 @@ func TestOpenAPIStatesEveryLengthLimit(t *testing.T) {
 		},
 		"Adoption": {"solution": catalog.MaxSlug, "contractType": catalog.MaxContractType, "note": catalog.MaxAdoptionNote,
 			"source": catalog.MaxAdoptionSource},
+		"SolutionWrite": {
+			"slug": catalog.MaxSlug, "name": catalog.MaxSolutionName, "summary": catalog.MaxSolutionSummary,
+			"description": catalog.MaxSolutionDescription, "providerNote": catalog.MaxProviderNote, "partners": catalog.MaxPartners,
+			"operator": catalog.MaxOperator, "statusNote": catalog.MaxStatusNote, "accessChannel": catalog.MaxAccessChannel,
+			"accessUrl": catalog.MaxSolutionURL, "repositoryUrl": catalog.MaxSolutionURL, "licence": catalog.MaxLicence,
+			"standards": catalog.MaxStandards, "costs": catalog.MaxCosts, "costSharing": catalog.MaxCostSharing,
+			"contactEmail": catalog.MaxContactEmail,
+		},
 		"AdoptionWrite": {"solution": catalog.MaxSlug, "since": catalog.MaxAdoptionSince, "contractType": catalog.MaxContractType,
-			"note": catalog.MaxAdoptionNote},
+			"note": catalog.MaxAdoptionNote, "release": catalog.MaxReleaseVersion},
+		"ReleaseWrite": {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
+		"Release":      {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
 	}
 	for schema, props := range want {
 		s, ok := doc.Components.Schemas[schema]

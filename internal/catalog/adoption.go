@@ -114,8 +114,11 @@ type Adoption struct {
 	Source       string       `gorm:"size:500" json:"source,omitempty"`
 	RegisteredBy string       `gorm:"size:200" json:"registeredBy,omitempty"`
 	Confirmation Confirmation `gorm:"size:20" json:"confirmation,omitempty"`
-	CreatedAt    time.Time    `json:"createdAt"`
-	UpdatedAt    time.Time    `json:"updatedAt"`
+	// Release is the version of the solution (a Release of it) the adopter
+	// runs; empty when not recorded.
+	Release   string    `gorm:"size:50" json:"release,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 var (
@@ -186,6 +189,10 @@ func (a *Adoption) Validate() error {
 	checkText(&v, "contractType", "Vertragsart", a.ContractType, MaxContractType)
 	checkText(&v, "source", "Quelle", a.Source, MaxAdoptionSource)
 	checkText(&v, "registeredBy", "Eingetragen von", a.RegisteredBy, MaxRegisteredBy)
+	a.Release = strings.TrimSpace(a.Release)
+	if a.Release != "" && !ValidVersion(a.Release) {
+		v.Add("release", "Bitte wählen Sie eine Version der Lösung.")
+	}
 	switch a.Confirmation {
 	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed, ConfirmationClaimed:
 	default:

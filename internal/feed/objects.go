@@ -138,9 +138,11 @@ type Adoption struct {
 	// disputes it ("confirmed", "disputed"). "claimed" marks an adoption the
 	// provider reported for the adopter (publiccode.yml usedBy) that the
 	// adopter has not accepted yet: shown, but not to be counted.
-	ProviderConfirmation string    `json:"providerConfirmation"`
-	CreatedAt            time.Time `json:"createdAt"`
-	UpdatedAt            time.Time `json:"updatedAt"`
+	ProviderConfirmation string `json:"providerConfirmation"`
+	// Release is the version of the solution the adopter runs, when recorded.
+	Release   string    `json:"release,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // AdoptionID is the identifier of an adoption in the API and the change feed.
@@ -155,7 +157,7 @@ func NewAdoption(a catalog.Adoption, solutionSlug string, adopter catalog.Organi
 	}
 	return Adoption{ID: AdoptionID(a.ID), Solution: solutionSlug, Adopter: *NewOrganisationRef(&adopter),
 		Status: string(a.Status), Since: a.Since, ContractType: a.ContractType, Note: a.Note, Source: a.Source,
-		ProviderConfirmation: conf, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		ProviderConfirmation: conf, Release: a.Release, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 }
 
 // Leika is a LeiKa-Leistung with its official URN (absent for the few rows

@@ -53,6 +53,14 @@ func Save(ctx context.Context, sv Saver, p catalog.Principal, d *Draft, provider
 		return res, err
 	}
 	res.Solution = sol
+	return ClaimUsedBy(ctx, sv, p, res, adopters)
+}
+
+// ClaimUsedBy records the chosen usedBy entries of a solution that is
+// already saved (res.Solution), as Save does after the create; the API's
+// create from a publiccode.yml calls it after its own create.
+func ClaimUsedBy(ctx context.Context, sv Saver, p catalog.Principal, res SaveResult, adopters []Chosen) (SaveResult, error) {
+	sol := res.Solution
 	if len(adopters) == 0 {
 		return res, nil
 	}

@@ -44,6 +44,9 @@ func TestAccessMatrix(t *testing.T) {
 		form                 url.Values
 		json                 string
 		api                  bool
+		// ct is the Content-Type of an API body other than JSON; header adds request headers.
+		ct     string
+		header map[string]string
 		// target may contain %d for the adoption id of Wohngeld in Gemeinde A.
 		want cell
 	}
@@ -56,6 +59,9 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "webhooks", method: "GET", target: "/verwaltung/webhooks", want: row(seeO, forb, forb, forb, forb, forb, ok)},
 		{name: "bulk import form", method: "GET", target: "/verwaltung/import", want: row(seeO, forb, forb, forb, ok, ok, ok)},
 		{name: "edit SH solution", method: "GET", target: "/loesungen/wohngeld-online/bearbeiten", want: row(seeO, forb, forb, ok, ok, forb, ok)},
+		{name: "releases of SH solution", method: "GET", target: "/loesungen/wohngeld-online/versionen", want: row(seeO, forb, forb, ok, ok, forb, ok)},
+		{name: "record release of SH solution", method: "POST", target: "/loesungen/wohngeld-online/versionen",
+			form: url.Values{"version": {"0.9.0"}, "date": {"01.02.2024"}}, want: row(unau, forb, forb, seeO, seeO, forb, seeO)},
 		{name: "adoption form", method: "GET", target: "/loesungen/wohngeld-online/nachnutzung", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "register adoption for Gemeinde A", method: "POST", target: "/loesungen/wohngeld-online/nachnutzung", form: flensburgLive,
 			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
@@ -73,6 +79,25 @@ func TestAccessMatrix(t *testing.T) {
 			want: row(unau, none, forb, forb, forb, forb, unau)},
 		{name: "API delete unknown adoption", method: "DELETE", target: "/api/v1/adoptions/999999", api: true,
 			want: row(unau, notf, notf, notf, notf, notf, unau)},
+		// Solution writes: only tokens of the provider (Schleswig-Holstein, land:01) write its solutions.
+		{name: "API create SH solution", method: "POST", target: "/api/v1/solutions", api: true,
+			json: `{"name":"Matrix-Test","provider":{"kind":"land","key":"01"},"status":"planned"}`,
+			want: row(unau, forb, forb, crea, crea, forb, unau)},
+		{name: "API create SH solution from publiccode.yml", method: "POST", target: "/api/v1/solutions?provider=land:01", api: true,
+			ct: "application/yaml", json: matrixPubliccode, want: row(unau, forb, forb, crea, crea, forb, unau)},
+		{name: "API replace SH solution", method: "PUT", target: "/api/v1/solutions/fischereischein-digital", api: true,
+			json: `{"name":"Fischereischein digital","provider":{"kind":"land","key":"01"},"status":"live"}`, header: map[string]string{"If-Match": "*"},
+			want: row(unau, forb, forb, ok, ok, forb, unau)},
+		{name: "API patch SH solution", method: "PATCH", target: "/api/v1/solutions/wohngeld-online", api: true,
+			json: `{"statusNote":"Matrix"}`, header: map[string]string{"If-Match": "*"}, want: row(unau, forb, forb, ok, ok, forb, unau)},
+		{name: "API update SH solution from publiccode.yml", method: "POST", target: "/api/v1/solutions/fischereischein-digital/publiccode", api: true,
+			ct: "application/yaml", json: matrixPubliccode, want: row(unau, forb, forb, ok, ok, forb, unau)},
+		{name: "API record SH release", method: "POST", target: "/api/v1/solutions/wohngeld-online/releases", api: true,
+			json: `{"version":"1.0.0","date":"2026-01-15"}`, want: row(unau, forb, forb, crea, crea, forb, unau)},
+		{name: "API delete SH solution", method: "DELETE", target: "/api/v1/solutions/fischereischein-digital", api: true,
+			header: map[string]string{"If-Match": "*"}, want: row(unau, forb, forb, none, none, forb, unau)},
+		{name: "API delete unknown solution", method: "DELETE", target: "/api/v1/solutions/gibt-es-nicht", api: true,
+			header: map[string]string{"If-Match": "*"}, want: row(unau, notf, notf, notf, notf, notf, unau)},
 		// User administration ({A} is the user id of Gemeinde A's editor, {mA} its membership, {B} Gemeinde B's editor);
 		// the writes come last, in an order where each still finds what it changes.
 		{name: "user administration", method: "GET", target: "/verwaltung/benutzer", want: row(seeO, forb, forb, forb, ok, ok, ok)},
@@ -108,6 +133,12 @@ func TestAccessMatrix(t *testing.T) {
 					if k.json != "" {
 						req.Header.Set("Content-Type", "application/json")
 					}
+					if k.ct != "" {
+						req.Header.Set("Content-Type", k.ct)
+					}
+					for h, v := range k.header {
+						req.Header.Set(h, v)
+					}
 					if tok != "" {
 						req.Header.Set("Authorization", "Bearer "+tok)
 					}
@@ -123,6 +154,19 @@ func TestAccessMatrix(t *testing.T) {
 		})
 	}
 }
+
+// matrixPubliccode is a small valid publiccode.yml for the access matrix.
+const matrixPubliccode = `publiccodeYmlVersion: "0.4"
+name: Matrix-Portal
+url: "https://example.org/matrix-portal"
+developmentStatus: stable
+description:
+  de:
+    shortDescription: Ein Portal für den Test der Berechtigungen.
+    longDescription: Ein Portal, mit dem der Test prüft, wer Lösungen schreiben darf.
+legal:
+  license: MIT
+`
 
 func TestEditorBCannotTouchAdoptionsOfA(t *testing.T) {
 	env := servertest.NewEnv(t, server.AuthConfig{})

@@ -101,6 +101,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/loesungen/:slug/bearbeiten", w.HandleSolutionEdit, requireLogin)
 	e.POST("/loesungen/:slug/bearbeiten", w.HandleSolutionSave, requireLogin)
 	e.POST("/loesungen/:slug/loeschen", w.HandleSolutionDelete, requireLogin)
+	e.GET("/loesungen/:slug/versionen", w.HandleReleases, requireLogin)
+	e.POST("/loesungen/:slug/versionen", w.HandleReleaseAdd, requireLogin)
+	e.POST("/loesungen/:slug/versionen/loeschen", w.HandleReleaseDelete, requireLogin)
 
 	// Registration: adoptions
 	e.GET("/loesungen/:slug/nachnutzung", w.HandleAdoptionForm, requireLogin)
@@ -152,6 +155,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/solutions/:slug", a.HandleSolution)
 	v1.GET("/solutions/:slug/adoptions", a.HandleSolutionAdoptions)
 	v1.GET("/solutions/:slug/publiccode.yml", a.HandlePubliccodeExport)
+	v1.GET("/solutions/:slug/releases", a.HandleReleases)
 	v1.GET("/adoptions/:id", a.HandleAdoption)
 	v1.GET("/services", a.HandleServices)
 	v1.GET("/services/:ozgId", a.HandleService)
@@ -173,4 +177,10 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/adoptions", a.HandleAdoptionCreate, s.requireToken)
 	v1.PATCH("/adoptions/:id", a.HandleAdoptionPatch, s.requireToken)
 	v1.DELETE("/adoptions/:id", a.HandleAdoptionDelete, s.requireToken)
+	v1.POST("/solutions", a.HandleSolutionCreate, s.requireToken)
+	v1.PUT("/solutions/:slug", a.HandleSolutionPut, s.requireToken)
+	v1.PATCH("/solutions/:slug", a.HandleSolutionPatch, s.requireToken)
+	v1.DELETE("/solutions/:slug", a.HandleSolutionDelete, s.requireToken)
+	v1.POST("/solutions/:slug/publiccode", a.HandleSolutionPubliccode, s.requireToken)
+	v1.POST("/solutions/:slug/releases", a.HandleReleaseCreate, s.requireToken)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -17,6 +18,9 @@ type AdoptionInput struct {
 	AdopterKind  catalog.OrgKind
 	AdopterKey   string
 	Adoption     catalog.Adoption // Status, Since, ContractType, Note, Source
+	// Release, when set, is the version of the solution the adopter runs
+	// ("" clears it); nil keeps what is stored (nothing for a new adoption).
+	Release *string
 }
 
 // adoptionRecord is the flat shape of an adoption in the event log.
@@ -122,6 +126,20 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 	if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
 		v.Add("adopter", "Unbekannte Organisation.")
 	}
+	if in.Release != nil {
+		a.Release = strings.TrimSpace(*in.Release)
+		if a.Release != "" && sol.ID != 0 {
+			var n int64
+			if err := t.db.Model(&catalog.Release{}).Where("solution_id = ? AND version = ?", sol.ID, a.Release).Count(&n).Error; err != nil {
+				return a, err
+			}
+			if n == 0 {
+				v.Add("release", fmt.Sprintf("Die Lösung hat keine Version „%s“; der Anbieter trägt ihre Versionen ein.", a.Release))
+			}
+		}
+	} else {
+		a.Release = ""
+	}
 	if err := v.Err(); err != nil {
 		return a, err
 	}
@@ -160,6 +178,9 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 	}
 	next := old
 	next.Status, next.Since, next.ContractType, next.Note = a.Status, a.Since, a.ContractType, a.Note
+	if in.Release != nil {
+		next.Release = a.Release
+	}
 	if a.Source != "" {
 		next.Source = a.Source
 	}

@@ -55,6 +55,10 @@ func models() []any {
 		&throttleHit{},
 		// password reset links (passwords.go)
 		&passwordReset{},
+		// answers to API creates with an Idempotency-Key (idempotency.go)
+		&idempotencyKey{},
+		// releases of solutions (releases.go)
+		&catalog.Release{},
 	}
 }
 

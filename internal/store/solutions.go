@@ -142,6 +142,14 @@ type SolutionInput struct {
 	ProviderKind catalog.OrgKind
 	ProviderKey  string
 	OZGIDs       []string
+	// Precondition, when set, is called inside the write transaction with
+	// the stored solution (provider and services loaded, services by
+	// OZG-ID) before an update or delete; an error from it stops the write.
+	// The API checks If-Match here, so no other write can slip in between.
+	Precondition func(current catalog.Solution) error
+	// Idempotency, when set on a create, records the request under its key
+	// in the same transaction (see Idempotency).
+	Idempotency *Idempotency
 }
 
 // resolve validates the input and loads the provider and services inside tx.
@@ -199,6 +207,9 @@ func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in Solu
 		if err := t.mayEditSolution(p, sol); err != nil {
 			return err
 		}
+		if err := mayProvide(p, sol); err != nil {
+			return err
+		}
 		var n int64
 		t.db.Model(&catalog.Solution{}).Where("slug = ?", sol.Slug).Count(&n)
 		if n > 0 {
@@ -221,6 +232,13 @@ func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in Solu
 			return err
 		}
 		out = sol
+		if in.Idempotency != nil {
+			stored, err := t.loadSolution(sol.Slug)
+			if err != nil {
+				return err
+			}
+			return t.recordIdempotency(p, in.Idempotency, stored)
+		}
 		return nil
 	})
 	return out, translate(err, fmt.Sprintf("create solution %q", in.Solution.Slug))
@@ -232,15 +250,19 @@ func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in Solu
 func (s *Store) UpdateSolution(ctx context.Context, p catalog.Principal, slug string, in SolutionInput) (catalog.Solution, error) {
 	var out catalog.Solution
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
-		var old catalog.Solution
-		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+		old, err := t.loadSolution(slug)
+		if err != nil {
 			return err
 		}
 		if err := t.mayEditSolution(p, old); err != nil {
 			return err
 		}
+		if in.Precondition != nil {
+			if err := in.Precondition(old); err != nil {
+				return err
+			}
+		}
 		in.Solution.Slug = slug
-		var err error
 		out, _, err = t.replaceSolution(p, old, in)
 		return err
 	})
@@ -257,6 +279,11 @@ func (t *tx) replaceSolution(p catalog.Principal, old catalog.Solution, in Solut
 	}
 	if err := t.mayEditSolution(p, sol); err != nil {
 		return old, false, err
+	}
+	if sol.ProviderID != nil && (old.ProviderID == nil || *old.ProviderID != *sol.ProviderID) {
+		if err := mayProvide(p, sol); err != nil {
+			return old, false, err
+		}
 	}
 	sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
 	changed, err := t.event(catalog.EntitySolution, old.Slug, catalog.ActionUpdate, solutionRecord(&old), solutionRecord(&sol))
@@ -277,13 +304,25 @@ func (t *tx) replaceSolution(p catalog.Principal, old catalog.Solution, in Solut
 // DeleteSolution removes a solution and its adoptions, appending a delete
 // event for each. p must act for the provider.
 func (s *Store) DeleteSolution(ctx context.Context, p catalog.Principal, slug string) error {
+	return s.DeleteSolutionIf(ctx, p, slug, nil)
+}
+
+// DeleteSolutionIf is DeleteSolution with a precondition that is checked
+// inside the write transaction on the stored solution (nil: none), after
+// the permission check.
+func (s *Store) DeleteSolutionIf(ctx context.Context, p catalog.Principal, slug string, precondition func(current catalog.Solution) error) error {
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
-		var old catalog.Solution
-		if err := t.db.Preload("Provider").Preload("Services").Where("slug = ?", slug).First(&old).Error; err != nil {
+		old, err := t.loadSolution(slug)
+		if err != nil {
 			return err
 		}
 		if err := t.mayEditSolution(p, old); err != nil {
 			return err
+		}
+		if precondition != nil {
+			if err := precondition(old); err != nil {
+				return err
+			}
 		}
 		var adoptions []catalog.Adoption
 		if err := t.db.Where("solution_id = ?", old.ID).Find(&adoptions).Error; err != nil {
@@ -300,10 +339,30 @@ func (s *Store) DeleteSolution(ctx context.Context, p catalog.Principal, slug st
 		if err := t.db.Delete(&catalog.Solution{}, old.ID).Error; err != nil {
 			return err
 		}
-		_, err := t.event(catalog.EntitySolution, slug, catalog.ActionDelete, solutionRecord(&old), nil)
+		_, err = t.event(catalog.EntitySolution, slug, catalog.ActionDelete, solutionRecord(&old), nil)
 		return err
 	})
 	return translate(err, fmt.Sprintf("delete solution %q", slug))
+}
+
+// loadSolution reads a solution inside the transaction as SolutionBySlug
+// does: with provider and services (by OZG-ID).
+func (t *tx) loadSolution(slug string) (catalog.Solution, error) {
+	var sol catalog.Solution
+	err := t.db.Preload("Provider").Preload("Services", orderServices).Where("slug = ?", slug).First(&sol).Error
+	return sol, err
+}
+
+// mayProvide is the rule of the registration form, kept where every write
+// passes: a solution is created for (or moved to) a provider only by whom
+// acts for it and only when it is a kind of organisation that provides
+// solutions (Bund, Land, IT service provider); a Gemeinde's editor adopts,
+// it does not provide. Admins and the register itself are free.
+func mayProvide(p catalog.Principal, sol catalog.Solution) error {
+	if p.Admin || sol.Provider == nil || p.CanProvideFor(*sol.Provider) {
+		return nil
+	}
+	return fmt.Errorf("solution %q: %s does not provide solutions for %s: %w", sol.Slug, p.Actor(), sol.Provider.Key, catalog.ErrForbidden)
 }
 
 // mayEditSolution is the permission check of every solution write: the

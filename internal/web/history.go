@@ -129,6 +129,16 @@ func (n *historyNames) value(entityType, field string, v any) string {
 	if v == nil || isStr && str == "" {
 		return views.FormatValue(v)
 	}
+	if rel, ok := v.(map[string]any); ok && strings.HasPrefix(field, "release ") {
+		// A release of the solution: its date, notes and link.
+		parts := []string{"veröffentlicht " + views.FormatPartialDate(fmt.Sprint(rel["date"]))}
+		for _, k := range []string{"notes", "url"} {
+			if t, ok := rel[k].(string); ok && t != "" {
+				parts = append(parts, t)
+			}
+		}
+		return views.FormatValue(strings.Join(parts, " – "))
+	}
 	switch field {
 	case "source":
 		// Sources are shown whole: a shortened address is no source.

@@ -88,7 +88,8 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 		return d, err
 	}
 	d.Imported, d.Edited = prov.Imported, prov.Edited
-	return d, nil
+	d.Release, err = s.releaseInfo(ctx, sol.Slug)
+	return d, err
 }
 
 // laenderByKey returns the 16 Länder by key.

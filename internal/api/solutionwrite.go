@@ -1,0 +1,649 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
+	"efa-register/internal/httpx"
+	"efa-register/internal/publiccode"
+	"efa-register/internal/store"
+)
+
+// The solution writes of /api/v1 for providers (issue 19): create, full
+// replace, JSON Merge Patch, delete, and create or update from a
+// publiccode.yml. Each goes through the store's one write path of solutions
+// (validation, permission check, event, history), so it appears in the
+// change feed and the webhooks like a change made in the web form.
+//
+// Optimistic concurrency: every answer carries the ETag a GET of the
+// solution gives (a hash of the solution document), and PUT, PATCH and
+// DELETE need If-Match with it (428 without, 412 when the solution changed
+// since). The check runs inside the write transaction. A POST that creates
+// may carry an Idempotency-Key: a retry with the same key and body gets the
+// first answer again instead of a second solution.
+
+// The editorial fields the register keeps itself: a provider's write
+// neither sets nor changes them (as in the web form).
+const (
+	apiVerifiedNote = "Selbstauskunft des Anbieters, nicht redaktionell geprüft"
+	apiSource       = "Registrierung über die API des EfA-Registers"
+)
+
+// providerDoc is the provider inside a solution write: kind and key name
+// the organisation; id ("kind:key") may stand instead of them and must
+// agree with them when both are given. The other members of the read form
+// are accepted and ignored.
+type providerDoc struct {
+	ID      *string         `json:"id"`
+	Kind    string          `json:"kind"`
+	Key     string          `json:"key"`
+	Name    json.RawMessage `json:"name"`
+	LandKey json.RawMessage `json:"landKey"`
+	ARS     json.RawMessage `json:"ars"`
+	AGS     json.RawMessage `json:"ags"`
+	URN     json.RawMessage `json:"urn"`
+}
+
+// solutionDoc is the body of POST and PUT /api/v1/solutions (and the
+// result of a merge patch): the solution document as GET returns it, so a
+// client may send back what it read. Members the register keeps itself
+// (verified, verifiedNote, source, knownAdoptersText, createdAt, updatedAt)
+// are accepted and ignored; unknown members are refused.
+type solutionDoc struct {
+	Slug          *string         `json:"slug"`
+	Name          string          `json:"name"`
+	Summary       string          `json:"summary"`
+	Description   string          `json:"description"`
+	Provider      *providerDoc    `json:"provider"`
+	ProviderNote  string          `json:"providerNote"`
+	Partners      string          `json:"partners"`
+	Operator      string          `json:"operator"`
+	TopicFieldID  *uint           `json:"topicFieldId"`
+	OZGIDs        []string        `json:"ozgIds"`
+	Status        string          `json:"status"`
+	StatusNote    string          `json:"statusNote"`
+	Maturity      *int            `json:"maturity"`
+	EfAMinimumMet *bool           `json:"efaMinimumMet"`
+	AccessChannel string          `json:"accessChannel"`
+	AccessURL     string          `json:"accessUrl"`
+	Licence       string          `json:"licence"`
+	RepositoryURL string          `json:"repositoryUrl"`
+	Standards     string          `json:"standards"`
+	Costs         string          `json:"costs"`
+	BuildCostEUR  *int64          `json:"buildCostEur"`
+	YearlyCostEUR *int64          `json:"yearlyCostEur"`
+	CostSharing   string          `json:"costSharing"`
+	ContactEmail  string          `json:"contactEmail"`
+	KnownAdopters json.RawMessage `json:"knownAdoptersText"`
+	Verified      json.RawMessage `json:"verified"`
+	VerifiedNote  json.RawMessage `json:"verifiedNote"`
+	Source        json.RawMessage `json:"source"`
+	CreatedAt     json.RawMessage `json:"createdAt"`
+	UpdatedAt     json.RawMessage `json:"updatedAt"`
+}
+
+// invalid returns a validation error with one message.
+func invalid(field, msg string) error {
+	v := &catalog.ValidationError{}
+	v.Add(field, msg)
+	return v
+}
+
+// decodeSolutionDoc reads a solution document strictly: one JSON object,
+// no unknown members, the right types; errors name the member.
+func decodeSolutionDoc(raw []byte) (solutionDoc, error) {
+	var doc solutionDoc
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&doc)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data")
+	}
+	if err == nil {
+		return doc, nil
+	}
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return doc, invalid(te.Field, fmt.Sprintf("Falscher Typ: erwartet wird %s.", jsonTypeName(te.Type.Kind().String())))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return doc, invalid(name, "Unbekanntes Feld.")
+	}
+	return doc, echo.NewHTTPError(http.StatusBadRequest, "Der JSON-Inhalt ist fehlerhaft: erwartet wird ein Objekt.")
+}
+
+// jsonTypeName names a Go kind as the JSON type a client sends.
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "Text"
+	case "int", "int64", "uint", "uint64", "int32", "uint32":
+		return "eine ganze Zahl"
+	case "bool":
+		return "true oder false"
+	case "slice":
+		return "eine Liste"
+	case "struct", "ptr":
+		return "ein Objekt"
+	}
+	return kind
+}
+
+// input turns the document into the store's input; slug is the solution's
+// slug (from the path), or "" on create (then the document's).
+func (d solutionDoc) input(slug string) (store.SolutionInput, error) {
+	var v catalog.ValidationError
+	sol := catalog.Solution{Name: d.Name, Summary: d.Summary, Description: d.Description, ProviderNote: d.ProviderNote,
+		Partners: d.Partners, Operator: d.Operator, TopicFieldID: d.TopicFieldID, Status: catalog.SolutionStatus(d.Status),
+		StatusNote: d.StatusNote, Maturity: d.Maturity, EfAMinimumMet: d.EfAMinimumMet, AccessChannel: d.AccessChannel,
+		AccessURL: d.AccessURL, Licence: d.Licence, RepositoryURL: d.RepositoryURL, Standards: d.Standards, Costs: d.Costs,
+		BuildCostEUR: d.BuildCostEUR, YearlyCostEUR: d.YearlyCostEUR, CostSharing: d.CostSharing, ContactEmail: d.ContactEmail}
+	switch {
+	case slug == "" && (d.Slug == nil || strings.TrimSpace(*d.Slug) == ""):
+		sol.Slug = catalog.Slugify(d.Name, 60)
+	case slug == "":
+		sol.Slug = strings.TrimSpace(*d.Slug)
+	default:
+		if d.Slug != nil && strings.TrimSpace(*d.Slug) != slug {
+			v.Add("slug", "Die Kurzbezeichnung einer Lösung kann nicht geändert werden; sie muss der Adresse entsprechen.")
+		}
+		sol.Slug = slug
+	}
+	if strings.TrimSpace(d.Name) == "" {
+		v.Add("name", "Pflichtfeld fehlt.")
+	}
+	if d.Status == "" {
+		v.Add("status", "Pflichtfeld fehlt (planned, pilot, live, retired oder unknown).")
+	}
+	in := store.SolutionInput{Solution: sol, OZGIDs: d.OZGIDs}
+	if p := d.Provider; p == nil {
+		v.Add("provider", "Pflichtfeld fehlt: der Anbieter mit kind und key.")
+	} else {
+		kind, key := strings.TrimSpace(p.Kind), strings.TrimSpace(p.Key)
+		if p.ID != nil {
+			ik, ikey, ok := strings.Cut(strings.TrimSpace(*p.ID), ":")
+			switch {
+			case !ok:
+				v.Add("provider.id", "Erwartet wird „kind:key“, z. B. „land:01“.")
+			case kind == "" && key == "":
+				kind, key = ik, ikey
+			case ik != kind || ikey != key:
+				v.Add("provider.id", "Passt nicht zu kind und key; lassen Sie id weg oder ändern Sie alle drei.")
+			}
+		}
+		if kind == "" {
+			v.Add("provider.kind", "Pflichtfeld fehlt.")
+		}
+		if key == "" {
+			v.Add("provider.key", "Pflichtfeld fehlt.")
+		}
+		in.ProviderKind, in.ProviderKey = catalog.OrgKind(kind), key
+	}
+	// Let the catalog's own rules speak too, so every message comes at once.
+	check := sol
+	check.Verified = catalog.VerifiedNo
+	var ve *catalog.ValidationError
+	if errors.As(check.Validate(), &ve) {
+		for k, m := range ve.Fields {
+			v.Add(k, m)
+		}
+	}
+	return in, v.Err()
+}
+
+// solutionDocument is the solution as GET returns it, with its ETag.
+func solutionDocument(sol catalog.Solution) ([]byte, string, error) {
+	body, err := feed.Marshal(feed.NewSolution(sol))
+	if err != nil {
+		return nil, "", err
+	}
+	return body, etagOf(body), nil
+}
+
+// errStale answers a write whose If-Match names an older state.
+var errStale = echo.NewHTTPError(http.StatusPreconditionFailed,
+	"Die Lösung wurde inzwischen geändert. Bitte lesen Sie sie neu (GET) und senden Sie die Änderung mit dem neuen ETag in If-Match.")
+
+// errNoIfMatch answers a write without If-Match.
+var errNoIfMatch = echo.NewHTTPError(http.StatusPreconditionRequired,
+	"Bitte senden Sie If-Match mit dem ETag der Lösung (aus GET), damit keine Änderung eines anderen verloren geht.")
+
+// ifMatch returns the store precondition for the request's If-Match
+// header; required makes a missing header an error (428).
+func ifMatch(c echo.Context, required bool) (func(catalog.Solution) error, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		if required {
+			return nil, errNoIfMatch
+		}
+		return nil, nil
+	}
+	return func(cur catalog.Solution) error {
+		_, tag, err := solutionDocument(cur)
+		if err != nil {
+			return err
+		}
+		want := opaqueTag(tag)
+		for t := range strings.SplitSeq(h, ",") {
+			t = strings.TrimSpace(t)
+			// If-Match uses the strong comparison: a weak tag never matches.
+			if t == "*" || (!strings.HasPrefix(t, "W/") && opaqueTag(t) == want) {
+				return nil
+			}
+		}
+		return errStale
+	}, nil
+}
+
+// writeSolution answers with the stored solution, its ETag and status code.
+func (s *API) writeSolution(c echo.Context, code int, slug string) error {
+	sol, err := s.Store.SolutionBySlug(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	body, tag, err := solutionDocument(sol)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "no-store")
+	if code == http.StatusCreated {
+		h.Set(echo.HeaderLocation, "/api/v1/solutions/"+slug)
+	}
+	return c.Blob(code, mimeJSON, body)
+}
+
+// readBody reads the request body (bounded by the body limit of the server).
+func readBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var me *http.MaxBytesError
+		if errors.As(err, &me) {
+			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "Der Inhalt der Anfrage konnte nicht gelesen werden.")
+	}
+	return b, nil
+}
+
+// mediaType is the request's Content-Type without parameters, lower case.
+func mediaType(c echo.Context) string {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(mt)
+}
+
+// isYAML reports whether a media type names YAML (a publiccode.yml).
+func isYAML(mt string) bool {
+	return mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml"
+}
+
+var errNeedJSON = echo.NewHTTPError(http.StatusUnsupportedMediaType,
+	"Bitte senden Sie JSON (Content-Type: application/json) oder eine publiccode.yml (Content-Type: application/yaml).")
+
+// HandleSolutionCreate registers a solution: POST /api/v1/solutions, with a
+// JSON solution document or a publiccode.yml (Content-Type: application/yaml).
+func (s *API) HandleSolutionCreate(c echo.Context) error {
+	mt := mediaType(c)
+	if mt != echo.MIMEApplicationJSON && !isYAML(mt) {
+		return errNeedJSON
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := httpx.Principal(c)
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	var idem *store.Idempotency
+	if key != "" {
+		if len(key) > store.MaxIdempotencyKey || !catalog.ValidText(key, store.MaxIdempotencyKey) || strings.ContainsAny(key, "\t\r\n") {
+			return badParam("Idempotency-Key", "höchstens %d Zeichen ohne Steuerzeichen.", store.MaxIdempotencyKey)
+		}
+		sum := sha256.Sum256([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n" + mt + "\n" + c.QueryString() + "\n" + string(body)))
+		idem = &store.Idempotency{Key: key, RequestHash: hex.EncodeToString(sum[:]), Render: func(sol catalog.Solution) (store.StoredResponse, error) {
+			b, _, err := solutionDocument(sol)
+			return store.StoredResponse{Status: http.StatusCreated, Location: "/api/v1/solutions/" + sol.Slug, Body: b}, err
+		}}
+		if done, err := s.replay(c, p, idem); done || err != nil {
+			return err
+		}
+	}
+	var sol catalog.Solution
+	if isYAML(mt) {
+		sol, err = s.createFromPubliccode(c, body, idem)
+	} else {
+		var doc solutionDoc
+		if doc, err = decodeSolutionDoc(body); err != nil {
+			return err
+		}
+		var in store.SolutionInput
+		if in, err = doc.input(""); err != nil {
+			return err
+		}
+		in.Solution.Verified, in.Solution.VerifiedNote, in.Solution.Source = catalog.VerifiedPartial, apiVerifiedNote, apiSource
+		in.Idempotency = idem
+		sol, err = s.Store.CreateSolution(ctx, p, in)
+	}
+	if err != nil {
+		// A concurrent first try with the same key may have won the race.
+		if idem != nil {
+			if done, rerr := s.replay(c, p, idem); done || rerr != nil {
+				return rerr
+			}
+		}
+		return err
+	}
+	return s.writeSolution(c, http.StatusCreated, sol.Slug)
+}
+
+// replay answers with the stored answer to the principal's idempotency key,
+// when there is one (done): the first answer again for the same request,
+// 422 for another request under the same key.
+func (s *API) replay(c echo.Context, p catalog.Principal, idem *store.Idempotency) (done bool, err error) {
+	resp, hash, found, err := s.Store.IdempotentResponse(c.Request().Context(), p, idem.Key)
+	if err != nil || !found {
+		return false, err
+	}
+	if hash != idem.RequestHash {
+		return true, WriteProblem(c, http.StatusUnprocessableEntity,
+			"Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet. Bitte nehmen Sie für jede neue Anfrage einen neuen Schlüssel.", nil)
+	}
+	h := c.Response().Header()
+	h.Set("Idempotent-Replayed", "true")
+	h.Set("Cache-Control", "no-store")
+	if resp.Location != "" {
+		h.Set(echo.HeaderLocation, resp.Location)
+	}
+	h.Set("ETag", etagOf(resp.Body))
+	return true, c.Blob(resp.Status, mimeJSON, resp.Body)
+}
+
+// publiccodeProblem turns a refused publiccode.yml into a validation error
+// whose fields are the file's key paths with the line.
+func publiccodeProblem(err error) error {
+	var pe *publiccode.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	v := &catalog.ValidationError{}
+	for _, is := range pe.Issues {
+		msg := is.Message
+		if is.Line > 0 {
+			msg = fmt.Sprintf("Zeile %d: %s", is.Line, msg)
+		}
+		path := is.Path
+		if path == "" {
+			path = "publiccode.yml"
+		}
+		v.Add(path, msg)
+	}
+	if len(v.Fields) == 0 {
+		v.Add("publiccode.yml", "Die Datei kann nicht übernommen werden.")
+	}
+	return v
+}
+
+// importPubliccode maps a publiccode.yml body to a draft.
+func (s *API) importPubliccode(ctx context.Context, body []byte) (*publiccode.Draft, error) {
+	if len(body) > publiccode.MaxFileBytes {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	}
+	d, err := publiccode.Import(ctx, body, s.Store)
+	if err != nil {
+		return nil, publiccodeProblem(err)
+	}
+	return d, nil
+}
+
+// publiccodeProvider is the provider of a solution created from a
+// publiccode.yml: the query parameter provider=kind:key, or else the one
+// organisation the principal provides solutions for.
+func (s *API) publiccodeProvider(c echo.Context, p catalog.Principal) (catalog.OrgKind, string, error) {
+	ref, err := queryValue(c, "provider")
+	if err != nil {
+		return "", "", err
+	}
+	if ref != "" {
+		kind, key, ok := strings.Cut(ref, ":")
+		if !ok || kind == "" || key == "" {
+			return "", "", badParam("provider", "erwartet wird „kind:key“, z. B. „land:01“.")
+		}
+		return catalog.OrgKind(kind), key, nil
+	}
+	var found []catalog.Grant
+	for _, g := range p.Grants {
+		if g.Kind.ProvidesSolutions() && (g.Role == catalog.RoleEditor || g.Role == catalog.RoleCoordinator) {
+			found = append(found, g)
+		}
+	}
+	if len(found) != 1 {
+		return "", "", badParam("provider", "bitte geben Sie den Anbieter als „kind:key“ an, z. B. „land:01“.")
+	}
+	return found[0].Kind, found[0].Key, nil
+}
+
+// createFromPubliccode creates a solution from a publiccode.yml through the
+// import mapping, and records its usedBy entries with exactly one matching
+// organisation as the web import and the command line do.
+func (s *API) createFromPubliccode(c echo.Context, body []byte, idem *store.Idempotency) (catalog.Solution, error) {
+	ctx := c.Request().Context()
+	p := httpx.Principal(c)
+	kind, key, err := s.publiccodeProvider(c, p)
+	if err != nil {
+		return catalog.Solution{}, err
+	}
+	d, err := s.importPubliccode(ctx, body)
+	if err != nil {
+		return catalog.Solution{}, err
+	}
+	sol, err := s.Store.CreateSolution(ctx, p, store.SolutionInput{Solution: d.Solution, ProviderKind: kind, ProviderKey: key,
+		OZGIDs: d.OZGIDs, Idempotency: idem})
+	if err != nil {
+		return sol, err
+	}
+	res, err := publiccode.ClaimUsedBy(ctx, s.Store, p, publiccode.SaveResult{Solution: sol}, d.MatchedAdopters())
+	if err != nil {
+		s.Log.WarnContext(ctx, "publiccode usedBy", "slug", sol.Slug, "err", err)
+	}
+	for _, r := range res.Rejected {
+		s.Log.InfoContext(ctx, "publiccode usedBy rejected", "slug", sol.Slug, "entry", r)
+	}
+	return sol, nil
+}
+
+// currentSolution loads the solution of the path.
+func (s *API) currentSolution(c echo.Context) (catalog.Solution, error) {
+	slug, err := pathSlug(c)
+	if err != nil {
+		return catalog.Solution{}, err
+	}
+	return s.Store.SolutionBySlug(c.Request().Context(), slug)
+}
+
+// keepEditorial carries the fields the register keeps itself over to an update.
+func keepEditorial(in *store.SolutionInput, cur catalog.Solution) {
+	in.Solution.Verified, in.Solution.VerifiedNote, in.Solution.Source = cur.Verified, cur.VerifiedNote, cur.Source
+	in.Solution.KnownAdopters = cur.KnownAdopters
+}
+
+// update writes doc over the solution cur with the request's If-Match.
+func (s *API) update(c echo.Context, cur catalog.Solution, doc solutionDoc) error {
+	pre, err := ifMatch(c, true)
+	if err != nil {
+		return err
+	}
+	in, err := doc.input(cur.Slug)
+	if err != nil {
+		return err
+	}
+	keepEditorial(&in, cur)
+	in.Precondition = pre
+	if _, err := s.Store.UpdateSolution(c.Request().Context(), httpx.Principal(c), cur.Slug, in); err != nil {
+		return err
+	}
+	return s.writeSolution(c, http.StatusOK, cur.Slug)
+}
+
+// HandleSolutionPut replaces a solution: PUT /api/v1/solutions/{slug} with
+// the whole solution document and If-Match.
+func (s *API) HandleSolutionPut(c echo.Context) error {
+	if mediaType(c) != echo.MIMEApplicationJSON {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie JSON (Content-Type: application/json).")
+	}
+	cur, err := s.currentSolution(c)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	doc, err := decodeSolutionDoc(body)
+	if err != nil {
+		return err
+	}
+	return s.update(c, cur, doc)
+}
+
+// HandleSolutionPatch changes a solution by a JSON Merge Patch (RFC 7396):
+// PATCH /api/v1/solutions/{slug} with If-Match. null removes a member,
+// objects merge member by member.
+func (s *API) HandleSolutionPatch(c echo.Context) error {
+	if mt := mediaType(c); mt != mimeMergePatch && mt != echo.MIMEApplicationJSON {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie einen JSON Merge Patch (Content-Type: application/merge-patch+json).")
+	}
+	cur, err := s.currentSolution(c)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	// The patch applies to the write form: the provider by kind and key only.
+	base := feed.NewSolution(cur)
+	type provRef struct {
+		Kind string `json:"kind"`
+		Key  string `json:"key"`
+	}
+	var prov *provRef
+	if base.Provider != nil {
+		prov = &provRef{Kind: base.Provider.Kind, Key: base.Provider.Key}
+	}
+	base.Provider = nil
+	raw, err := json.Marshal(base)
+	if err != nil {
+		return err
+	}
+	var t any
+	if err := decodeNumbers(raw, &t); err != nil {
+		return err
+	}
+	m, _ := t.(map[string]any)
+	m["provider"] = prov
+	raw, err = json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	merged, err := applyMergePatch(raw, body)
+	if errors.Is(err, errPatchNotObject) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Ein Merge Patch einer Lösung ist ein JSON-Objekt.")
+	}
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Der JSON-Inhalt ist fehlerhaft.")
+	}
+	doc, err := decodeSolutionDoc(merged)
+	if err != nil {
+		return err
+	}
+	return s.update(c, cur, doc)
+}
+
+// HandleSolutionDelete deletes a solution with its adoptions, by the same
+// rule as the web form (the provider's editors and admins): DELETE
+// /api/v1/solutions/{slug} with If-Match.
+func (s *API) HandleSolutionDelete(c echo.Context) error {
+	cur, err := s.currentSolution(c)
+	if err != nil {
+		return err
+	}
+	pre, err := ifMatch(c, true)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteSolutionIf(c.Request().Context(), httpx.Principal(c), cur.Slug, pre); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// HandleSolutionPubliccode updates a solution from a publiccode.yml: POST
+// /api/v1/solutions/{slug}/publiccode. The fields the file supplies
+// (name, descriptions, licence, addresses, status, contact, and the
+// OZG-Leistungen of the German extension) replace the stored ones; the
+// others stay. If-Match is honoured when sent.
+func (s *API) HandleSolutionPubliccode(c echo.Context) error {
+	if !isYAML(mediaType(c)) {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie eine publiccode.yml (Content-Type: application/yaml).")
+	}
+	cur, err := s.currentSolution(c)
+	if err != nil {
+		return err
+	}
+	pre, err := ifMatch(c, false)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.importPubliccode(c.Request().Context(), body)
+	if err != nil {
+		return err
+	}
+	next := cur
+	f := d.Solution
+	for field, set := range map[string]func(){
+		"name": func() { next.Name = f.Name }, "summary": func() { next.Summary = f.Summary },
+		"description": func() { next.Description = f.Description }, "licence": func() { next.Licence = f.Licence },
+		"repositoryUrl": func() { next.RepositoryURL = f.RepositoryURL }, "accessUrl": func() { next.AccessURL = f.AccessURL },
+		"status": func() { next.Status = f.Status }, "contactEmail": func() { next.ContactEmail = f.ContactEmail },
+	} {
+		if d.Sources[field] != "" {
+			set()
+		}
+	}
+	ids := cur.OZGIDs()
+	if len(d.OZGIDs) > 0 {
+		ids = d.OZGIDs
+	}
+	in := store.SolutionInput{Solution: next, OZGIDs: ids, Precondition: pre}
+	if cur.Provider != nil {
+		in.ProviderKind, in.ProviderKey = cur.Provider.Kind, cur.Provider.Key
+	}
+	in.Solution.Provider, in.Solution.ProviderID, in.Solution.Services = nil, nil, nil
+	keepEditorial(&in, cur)
+	if _, err := s.Store.UpdateSolution(c.Request().Context(), httpx.Principal(c), cur.Slug, in); err != nil {
+		return err
+	}
+	return s.writeSolution(c, http.StatusOK, cur.Slug)
+}
