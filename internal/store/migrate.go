@@ -52,6 +52,8 @@ func models() []any {
 		&throttleHit{},
 		// password reset links (passwords.go)
 		&passwordReset{},
+		// security advisories and the affected organisations' responses (advisories.go)
+		&catalog.Advisory{}, &catalog.AdvisoryResponse{},
 	}
 }
 
