@@ -317,7 +317,7 @@ type RolloutRow struct {
 
 // Rollout is how far the affected organisations have acted on an advisory.
 type Rollout struct {
-	Rows                             []RolloutRow
+	Rows                            []RolloutRow
 	Affected, Acted, Read, NoAnswer int
 }
 
