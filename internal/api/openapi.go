@@ -82,7 +82,7 @@ func loadAPIDoc() (views.APIDoc, error) {
 			return strings.Index(string(OpenAPI), `"`+paths[i]+`": {`) < strings.Index(string(OpenAPI), `"`+paths[j]+`": {`)
 		})
 		for _, p := range paths {
-			for _, method := range []string{"get", "post", "patch", "delete"} {
+			for _, method := range []string{"get", "post", "put", "patch", "delete"} {
 				raw, ok := doc.Paths[p][method]
 				if !ok {
 					continue
@@ -93,7 +93,7 @@ func loadAPIDoc() (views.APIDoc, error) {
 					return
 				}
 				byTag[o.Tags[0]] = append(byTag[o.Tags[0]], views.APIEndpoint{Method: strings.ToUpper(method), Path: p,
-					Summary: o.SummaryDE, Write: len(o.Security) > 0})
+					Summary: o.SummaryDE, Write: method != "get" && len(o.Security) > 0})
 			}
 		}
 		apiDoc.Version = doc.Info.Version

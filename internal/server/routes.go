@@ -173,4 +173,11 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/adoptions", a.HandleAdoptionCreate, s.requireToken)
 	v1.PATCH("/adoptions/:id", a.HandleAdoptionPatch, s.requireToken)
 	v1.DELETE("/adoptions/:id", a.HandleAdoptionDelete, s.requireToken)
+	// Security advisories: reads answer by token (restricted ones only for the affected), writes need one
+	v1.GET("/advisories", a.HandleAdvisories, s.optionalToken)
+	v1.GET("/advisories/:id", a.HandleAdvisory, s.optionalToken)
+	v1.GET("/advisories/:id/rollout", a.HandleAdvisoryRollout, s.requireToken)
+	v1.POST("/solutions/:slug/advisories", a.HandleAdvisoryCreate, s.requireToken)
+	v1.PATCH("/advisories/:id", a.HandleAdvisoryPatch, s.requireToken)
+	v1.PUT("/advisories/:id/responses/:kind/:key", a.HandleAdvisoryResponse, s.requireToken)
 }

@@ -63,6 +63,9 @@ func (s *Store) CreateAdvisory(ctx context.Context, p catalog.Principal, slug st
 		if err := applyAdvisory(&a, in, t.now); err != nil {
 			return err
 		}
+		if a.Status.Open() {
+			a.Revision = 1
+		}
 		if err := t.db.Omit("Solution").Create(&a).Error; err != nil {
 			return err
 		}
