@@ -71,7 +71,7 @@ func TestAdvisoryAPI(t *testing.T) {
 
 	// Bad input: specific problems per field.
 	for body, field := range map[string]string{
-		strings.Replace(advisoryBody, "AV:N", "AV:Q", 1):          "cvssVector",
+		strings.Replace(advisoryBody, "AV:N", "AV:Q", 1):           "cvssVector",
 		strings.Replace(advisoryBody, "CVE-2024-3094", "CVE-1", 1): "cves",
 		strings.Replace(advisoryBody, `"restricted"`, `"tlp"`, 1):  "distribution",
 	} {
