@@ -111,6 +111,16 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionUpdate, requireLogin)
 	e.POST("/nachnutzungen/:id/meldung", w.HandleClaimAnswer, requireLogin)
 
+	// Security advisories: the list and each advisory for everyone who may read it; the provider writes, the affected answer
+	e.GET("/sicherheitshinweise", w.HandleAdvisoryList)
+	e.GET("/sicherheitshinweise/:id", w.HandleAdvisoryShow)
+	e.GET("/sicherheitshinweise/:id/umsetzung.csv", w.HandleAdvisoryRolloutCSV, requireLogin)
+	e.POST("/sicherheitshinweise/:id/rueckmeldung", w.HandleAdvisoryRespond, requireLogin)
+	e.GET("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryEdit, requireLogin)
+	e.POST("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryUpdate, requireLogin)
+	e.GET("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryNew, requireLogin)
+	e.POST("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryCreate, requireLogin)
+
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)
 	e.GET("/laender.xlsx", w.HandleScoreboardTable)
