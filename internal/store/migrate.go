@@ -59,6 +59,8 @@ func models() []any {
 		&idempotencyKey{},
 		// releases of solutions (releases.go)
 		&catalog.Release{},
+		// security advisories and the affected organisations' responses (advisories.go)
+		&catalog.Advisory{}, &catalog.AdvisoryResponse{},
 	}
 }
 
