@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gocsaf/csaf/v3/csaf"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/server"
@@ -143,5 +146,80 @@ func TestAdvisoryAPI(t *testing.T) {
 	}
 	if rec := cl.send(http.MethodPatch, one, `{"title":"x"}`, flensburg...); rec.Code != http.StatusForbidden {
 		t.Errorf("affected Gemeinde patches = %d", rec.Code)
+	}
+}
+
+// CSAF: every advisory as a document valid against the official CSAF 2.0
+// schema; the public ones in the CSAF directory, the restricted one only at
+// the API for the affected, never in the directory.
+func TestAdvisoryCSAF(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	cl := newClient(t, env.App)
+	provider := []string{"Authorization", "Bearer " + env.Token(t, "anbieter")}
+	flensburg := []string{"Authorization", "Bearer " + env.Token(t, "redaktion-a")}
+	create := func(body string) advisoryOut {
+		rec := cl.send(http.MethodPost, "/api/v1/solutions/wohngeld-online/advisories", body, provider...)
+		var a advisoryOut
+		if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &a) != nil {
+			t.Fatalf("create = %d %s", rec.Code, rec.Body.String())
+		}
+		return a
+	}
+	restricted := create(advisoryBody)
+	public := create(strings.Replace(strings.Replace(advisoryBody, `"restricted"`, `"public"`, 1), "Anmeldung umgehbar", "Veraltete Bibliothek", 1))
+	if rec := cl.send(http.MethodPatch, fmt.Sprintf("/api/v1/advisories/%d", public.ID), `{"fixedVersion":"2.4.2"}`, provider...); rec.Code != 200 {
+		t.Fatalf("patch = %d", rec.Code)
+	}
+	valid := func(body []byte) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("%v: %.300s", err, body)
+		}
+		if problems, err := csaf.ValidateCSAF(m); err != nil || len(problems) > 0 {
+			t.Fatalf("CSAF schema: %v %v", err, problems)
+		}
+		return m
+	}
+	rec := cl.get(fmt.Sprintf("/api/v1/advisories/%d/csaf", restricted.ID), flensburg...)
+	if rec.Code != 200 {
+		t.Fatalf("restricted CSAF for the affected = %d", rec.Code)
+	}
+	doc := valid(rec.Body.Bytes())["document"].(map[string]any)
+	if doc["distribution"].(map[string]any)["tlp"].(map[string]any)["label"] != "AMBER" || doc["title"] != restricted.Title {
+		t.Errorf("restricted document: %v", doc)
+	}
+	if rec := cl.get(fmt.Sprintf("/api/v1/advisories/%d/csaf", restricted.ID)); rec.Code != http.StatusNotFound {
+		t.Errorf("restricted CSAF for anonymous = %d", rec.Code)
+	}
+	tr := valid(cl.get(fmt.Sprintf("/api/v1/advisories/%d/csaf", public.ID)).Body.Bytes())["document"].(map[string]any)["tracking"].(map[string]any)
+	if tr["version"] != "2" || len(tr["revision_history"].([]any)) != 2 || tr["status"] != "final" {
+		t.Errorf("tracking of the changed public advisory: %v", tr)
+	}
+
+	// The directory: provider metadata valid, the index names the public document only.
+	pmdRec := cl.get("/.well-known/csaf/provider-metadata.json")
+	var pmd map[string]any
+	if err := json.Unmarshal(pmdRec.Body.Bytes(), &pmd); err != nil || pmdRec.Code != 200 {
+		t.Fatalf("provider metadata = %d %v", pmdRec.Code, err)
+	}
+	if problems, err := csaf.ValidateProviderMetadata(pmd); err != nil || len(problems) > 0 {
+		t.Errorf("provider metadata schema: %v %v", err, problems)
+	}
+	index := cl.get("/.well-known/csaf/white/index.txt").Body.String()
+	year := time.Now().UTC().Year()
+	want := fmt.Sprintf("%d/efa-sa-%d.json\n", year, public.ID)
+	if index != want {
+		t.Errorf("index.txt = %q, want %q", index, want)
+	}
+	if changes := cl.get("/.well-known/csaf/white/changes.csv").Body.String(); !strings.HasPrefix(changes, fmt.Sprintf(`%d/efa-sa-%d.json,`, year, public.ID)) {
+		t.Errorf("changes.csv = %q", changes)
+	}
+	valid(cl.get(fmt.Sprintf("/.well-known/csaf/white/%d/efa-sa-%d.json", year, public.ID)).Body.Bytes())
+	for _, path := range []string{fmt.Sprintf("/.well-known/csaf/white/%d/efa-sa-%d.json", year, restricted.ID),
+		fmt.Sprintf("/.well-known/csaf/white/%d/efa-sa-%d.json", year-1, public.ID), "/.well-known/csaf/white/2026/irgendwas.json"} {
+		if rec := cl.get(path); rec.Code != http.StatusNotFound {
+			t.Errorf("%s = %d", path, rec.Code)
+		}
 	}
 }

@@ -144,6 +144,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/loesungen/import", w.HandlePubliccodeImport, requireLogin)
 	e.GET("/loesungen/:slug/publiccode.yml", a.HandlePubliccodeExport)
 
+	// Public security advisories as a CSAF 2.0 directory (internal/api)
+	e.GET("/.well-known/csaf/provider-metadata.json", a.HandleCSAFProviderMetadata, api.CORS())
+	e.GET("/.well-known/csaf/white/index.txt", a.HandleCSAFIndex, api.CORS())
+	e.GET("/.well-known/csaf/white/changes.csv", a.HandleCSAFIndex, api.CORS())
+	e.GET("/.well-known/csaf/white/:year/:file", a.HandleCSAFFile, api.CORS())
+
 	// The API explained in German, and the news feeds (internal/api)
 	e.GET("/api", a.HandleGuide)
 	e.GET("/feed.json", a.HandleJSONFeed, api.CORS())
@@ -197,6 +203,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/advisories", a.HandleAdvisories, s.optionalToken)
 	v1.GET("/advisories/:id", a.HandleAdvisory, s.optionalToken)
 	v1.GET("/advisories/:id/rollout", a.HandleAdvisoryRollout, s.requireToken)
+	v1.GET("/advisories/:id/csaf", a.HandleAdvisoryCSAF, s.optionalToken)
 	v1.POST("/solutions/:slug/advisories", a.HandleAdvisoryCreate, s.requireToken)
 	v1.PATCH("/advisories/:id", a.HandleAdvisoryPatch, s.requireToken)
 	v1.PUT("/advisories/:id/responses/:kind/:key", a.HandleAdvisoryResponse, s.requireToken)

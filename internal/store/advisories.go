@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 )
 
 // Security advisories (Sicherheitshinweise): a provider warns the adopters of
@@ -381,4 +384,66 @@ func (s *Store) ResponseOf(ctx context.Context, advisoryID, orgID uint) (catalog
 	var r catalog.AdvisoryResponse
 	err := s.r.WithContext(ctx).Where("advisory_id = ? AND organisation_id = ?", advisoryID, orgID).Limit(1).Find(&r).Error
 	return r, translate(err, "advisory response")
+}
+
+// advisoryFieldLabels names an advisory's fields in German for its history.
+var advisoryFieldLabels = map[string]string{"title": "Titel", "summary": "Zusammenfassung", "cvssVector": "CVSS-Vektor", "cves": "CVE",
+	"affectedVersions": "betroffene Versionen", "fixedVersion": "behobene Version", "action": "Maßnahme",
+	"distribution": "Verteilung", "status": "Status"}
+
+// AdvisoryChangeSummary says in German what an event of an advisory changed.
+func AdvisoryChangeSummary(ev catalog.Event) string {
+	if ev.Action == catalog.ActionCreate {
+		return "angelegt"
+	}
+	var changed []string
+	for _, ch := range DecodeChanges(ev) {
+		if l, ok := advisoryFieldLabels[ch.Field]; ok {
+			if ch.Field == "status" {
+				l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Label()
+			}
+			changed = append(changed, l)
+		}
+	}
+	if len(changed) == 0 {
+		return "geändert"
+	}
+	return "geändert: " + strings.Join(changed, ", ")
+}
+
+// AdvisoryRevisions returns the published versions of an advisory, oldest
+// first, from its events: the first publication and every later change.
+func (s *Store) AdvisoryRevisions(ctx context.Context, id uint) ([]feed.CSAFRevision, error) {
+	var evs []catalog.Event
+	err := s.r.WithContext(ctx).Where("entity_type = ? AND entity_id = ?", catalog.EntityAdvisory, strconv.FormatUint(uint64(id), 10)).
+		Order("seq").Find(&evs).Error
+	if err != nil {
+		return nil, translate(err, "advisory revisions")
+	}
+	var out []feed.CSAFRevision
+	for _, ev := range evs {
+		n := 0
+		if ev.Action == catalog.ActionCreate {
+			var m map[string][2]any
+			if json.Unmarshal([]byte(ev.Changes), &m) == nil && catalog.AdvisoryStatus(fmt.Sprint(m["status"][1])).Open() {
+				n = 1
+			}
+		}
+		for _, ch := range DecodeChanges(ev) {
+			if ch.Field == "revision" {
+				if f, ok := ch.New.(float64); ok {
+					n = int(f)
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		summary := AdvisoryChangeSummary(ev)
+		if n == 1 {
+			summary = "Erstveröffentlichung"
+		}
+		out = append(out, feed.CSAFRevision{Number: n, At: ev.At, Summary: summary})
+	}
+	return out, nil
 }

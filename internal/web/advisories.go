@@ -147,7 +147,7 @@ func (s *Site) advisoryData(c echo.Context, failed *views.ResponseFormData) (vie
 		return d, err
 	}
 	for _, ev := range evs {
-		d.History = append(d.History, views.RevisionEntry{When: ev.At.Format("02.01.2006 15:04"), Summary: revisionSummary(ev)})
+		d.History = append(d.History, views.RevisionEntry{When: ev.At.Format("02.01.2006 15:04"), Summary: store.AdvisoryChangeSummary(ev)})
 	}
 	return d, nil
 }
@@ -161,29 +161,6 @@ func responseDetail(r catalog.AdvisoryResponse) string {
 		return r.Reason
 	}
 	return ""
-}
-
-// revisionSummary says in German what a revision changed.
-func revisionSummary(ev catalog.Event) string {
-	if ev.Action == catalog.ActionCreate {
-		return "angelegt"
-	}
-	labels := map[string]string{"title": "Titel", "summary": "Zusammenfassung", "cvssVector": "CVSS-Vektor", "cves": "CVE",
-		"affectedVersions": "betroffene Versionen", "fixedVersion": "behobene Version", "action": "Maßnahme",
-		"distribution": "Verteilung", "status": "Status"}
-	var changed []string
-	for _, ch := range store.DecodeChanges(ev) {
-		if l, ok := labels[ch.Field]; ok {
-			if ch.Field == "status" {
-				l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Label()
-			}
-			changed = append(changed, l)
-		}
-	}
-	if len(changed) == 0 {
-		return "geändert"
-	}
-	return "geändert: " + strings.Join(changed, ", ")
 }
 
 // HandleAdvisoryRolloutCSV: GET /sicherheitshinweise/:id/umsetzung.csv.
