@@ -58,10 +58,11 @@ func Build(ctx context.Context, dir string, race bool) (string, error) {
 	return bin, nil
 }
 
-// Seed creates and seeds the database in dataDir with the binary itself.
-func Seed(ctx context.Context, bin, dataDir string) error {
+// Seed creates and seeds the database in dataDir with the binary itself
+// (or, with env EFA_DATABASE_URL=postgres://…, that database).
+func Seed(ctx context.Context, bin, dataDir string, env ...string) error {
 	cmd := exec.CommandContext(ctx, bin, "seed", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "EFA_LOG_LEVEL=error")
+	cmd.Env = append(append(os.Environ(), "EFA_LOG_LEVEL=error"), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("efa seed: %v\n%s", err, out)
 	}
@@ -96,11 +97,19 @@ type Writer struct {
 	Token string
 }
 
+// OpenDB opens db: a postgres:// URL, or else the path of a SQLite file.
+func OpenDB(ctx context.Context, db string) (*store.Store, error) {
+	if store.IsPostgresURL(db) {
+		return store.OpenURL(ctx, db, "", nil)
+	}
+	return store.Open(ctx, db, nil)
+}
+
 // Writers creates n editors, each for another Gemeinde of the seeded
-// database, with an API token each, the way the accounts pages do it. Run it
-// before the server starts.
-func Writers(ctx context.Context, dbPath string, n int) ([]Writer, error) {
-	st, err := store.Open(ctx, dbPath, nil)
+// database db (a SQLite file or a postgres:// URL), with an API token each,
+// the way the accounts pages do it. Run it before the server starts.
+func Writers(ctx context.Context, db string, n int) ([]Writer, error) {
+	st, err := OpenDB(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +144,10 @@ func Writers(ctx context.Context, dbPath string, n int) ([]Writer, error) {
 	return out, nil
 }
 
-// Solutions returns the slugs of the solutions in the database.
-func Solutions(ctx context.Context, dbPath string) ([]string, error) {
-	st, err := store.Open(ctx, dbPath, nil)
+// Solutions returns the slugs of the solutions in the database db (a SQLite
+// file or a postgres:// URL).
+func Solutions(ctx context.Context, db string) ([]string, error) {
+	st, err := OpenDB(ctx, db)
 	if err != nil {
 		return nil, err
 	}
