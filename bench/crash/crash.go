@@ -19,19 +19,19 @@ import (
 
 // Config is one run of the crash harness.
 type Config struct {
-	Bin      string        // the efa binary
-	Work     string        // folder for the data folder
-	Seeded   string        // a seeded database file to start from (default: efa seed)
+	Bin    string // the efa binary
+	Work   string // folder for the data folder
+	Seeded string // a seeded database file to start from (default: efa seed)
 	// DatabaseURL, when set, runs the server on that PostgreSQL database
 	// (empty, or seeded by an earlier run without writers) instead of SQLite.
 	DatabaseURL string
-	Cycles   int           // start, write, SIGKILL, restart, verify: this many times
-	Clients  int           // concurrent API clients writing
-	Writers  int           // Gemeinden with a token (each writes its own adoptions)
-	MinUp    time.Duration // the kill comes at a random moment between MinUp
-	MaxUp    time.Duration // and MaxUp after the server is ready
-	Seed     uint64        // of the random kill moments and write order
-	Progress io.Writer     // one line per cycle (nil: none)
+	Cycles      int           // start, write, SIGKILL, restart, verify: this many times
+	Clients     int           // concurrent API clients writing
+	Writers     int           // Gemeinden with a token (each writes its own adoptions)
+	MinUp       time.Duration // the kill comes at a random moment between MinUp
+	MaxUp       time.Duration // and MaxUp after the server is ready
+	Seed        uint64        // of the random kill moments and write order
+	Progress    io.Writer     // one line per cycle (nil: none)
 }
 
 // Result is what a run found.
