@@ -158,7 +158,9 @@ func run(ctx context.Context, serverURL string, n int, bin string) error {
 		}
 	}
 	slices.Sort(delays)
-	q := func(p float64) time.Duration { return delays[min(len(delays)-1, int(p*float64(len(delays))))].Round(time.Millisecond) }
+	q := func(p float64) time.Duration {
+		return delays[min(len(delays)-1, int(p*float64(len(delays))))].Round(time.Millisecond)
+	}
 	fmt.Printf("propagation A→B over %d writes (FollowInterval %v): p50 %v, p99 %v, max %v\n", len(delays), store.FollowInterval, q(0.5), q(0.99), delays[len(delays)-1].Round(time.Millisecond))
 	return nil
 }
