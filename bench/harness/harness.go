@@ -6,10 +6,12 @@ package harness
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for NewPostgresDatabase
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
@@ -95,6 +99,32 @@ func CopyDB(src, dataDir string) error {
 type Writer struct {
 	ARS   string
 	Token string
+}
+
+// NewPostgresDatabase creates a new database named prefix_<pid> on the
+// PostgreSQL server of serverURL and returns its URL and a function that
+// drops it.
+func NewPostgresDatabase(ctx context.Context, serverURL, prefix string) (string, func(), error) {
+	admin, err := sql.Open("pgx", serverURL)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}, nil
 }
 
 // OpenDB opens db: a postgres:// URL, or else the path of a SQLite file.
