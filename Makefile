@@ -15,7 +15,7 @@ test: ## run every test (the command CI runs); on PostgreSQL too when EFA_TEST_D
 	@if [ -n "$$EFA_TEST_DATABASE_URL" ]; then \
 		echo "PostgreSQL-Tests gegen $$(echo "$$EFA_TEST_DATABASE_URL" | sed -E "s#:[^:@/]*@#:***@#")"; \
 		$(GO) test -race -count=1 -timeout 25m ./internal/store/... && \
-		$(GO) test -race -count=1 -timeout 25m -run 'OnPostgres|OnOnePostgres|AcrossInstances|ByTwoInstances|ToPostgres' ./cmd/efa ./internal/api; \
+		$(GO) test -race -count=1 -timeout 25m -run 'OnPostgres|OnOnePostgres|AcrossInstances|ByTwoInstances|ToPostgres' ./cmd/efa ./internal/api ./bench/crash; \
 	elif [ -n "$$CI" ]; then \
 		echo "CI: EFA_TEST_DATABASE_URL fehlt, die PostgreSQL-Tests können nicht laufen (.ci/run stellt einen Server bereit)"; exit 1; \
 	else \

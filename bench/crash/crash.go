@@ -19,16 +19,19 @@ import (
 
 // Config is one run of the crash harness.
 type Config struct {
-	Bin      string        // the efa binary
-	Work     string        // folder for the data folder
-	Seeded   string        // a seeded database file to start from (default: efa seed)
-	Cycles   int           // start, write, SIGKILL, restart, verify: this many times
-	Clients  int           // concurrent API clients writing
-	Writers  int           // Gemeinden with a token (each writes its own adoptions)
-	MinUp    time.Duration // the kill comes at a random moment between MinUp
-	MaxUp    time.Duration // and MaxUp after the server is ready
-	Seed     uint64        // of the random kill moments and write order
-	Progress io.Writer     // one line per cycle (nil: none)
+	Bin    string // the efa binary
+	Work   string // folder for the data folder
+	Seeded string // a seeded database file to start from (default: efa seed)
+	// DatabaseURL, when set, runs the server on that PostgreSQL database
+	// (empty, or seeded by an earlier run without writers) instead of SQLite.
+	DatabaseURL string
+	Cycles      int           // start, write, SIGKILL, restart, verify: this many times
+	Clients     int           // concurrent API clients writing
+	Writers     int           // Gemeinden with a token (each writes its own adoptions)
+	MinUp       time.Duration // the kill comes at a random moment between MinUp
+	MaxUp       time.Duration // and MaxUp after the server is ready
+	Seed        uint64        // of the random kill moments and write order
+	Progress    io.Writer     // one line per cycle (nil: none)
 }
 
 // Result is what a run found.
@@ -81,11 +84,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var res Result
 	data := filepath.Join(cfg.Work, "data")
 	db := filepath.Join(data, "efa.db")
-	if cfg.Seeded != "" {
+	env := []string{"EFA_RATE_LIMIT=0"}
+	if cfg.DatabaseURL != "" {
+		db = cfg.DatabaseURL
+		env = append(env, "EFA_DATABASE_URL="+cfg.DatabaseURL)
+	}
+	if cfg.Seeded != "" && cfg.DatabaseURL == "" {
 		if err := harness.CopyDB(cfg.Seeded, data); err != nil {
 			return res, err
 		}
-	} else if err := harness.Seed(ctx, cfg.Bin, data); err != nil {
+	} else if err := harness.Seed(ctx, cfg.Bin, data, env[1:]...); err != nil {
 		return res, err
 	}
 	writers, err := harness.Writers(ctx, db, cfg.Writers)
@@ -112,7 +120,6 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	led := &ledger{acked: map[pairKey]catalog.AdoptionStatus{}}
 	next := 0 // index of the next op; ops the server did not acknowledge are retried
-	env := []string{"EFA_RATE_LIMIT=0"}
 	for cycle := 1; cycle <= cfg.Cycles; cycle++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -239,12 +246,16 @@ func post(ctx context.Context, client *http.Client, base string, w harness.Write
 // and the search index in agreement with the database. It returns the number
 // of lost writes.
 func verify(ctx context.Context, srv *harness.Server, db string, led *ledger) (lost int, indexOK, integrityOK bool, problems []string) {
-	chk, err := store.Check(ctx, db)
+	check := store.Check
+	if store.IsPostgresURL(db) {
+		check = store.CheckPostgres
+	}
+	chk, err := check(ctx, db)
 	integrityOK = err == nil && chk.OK()
 	if !integrityOK {
 		problems = append(problems, fmt.Sprintf("integrity: %v %v %v", err, chk.Integrity, chk.ForeignKeys))
 	}
-	st, err := store.Open(ctx, db, nil)
+	st, err := harness.OpenDB(ctx, db)
 	if err != nil {
 		return 0, false, integrityOK, append(problems, "open: "+err.Error())
 	}

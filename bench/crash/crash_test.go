@@ -15,7 +15,13 @@ import (
 // TestCrashSafety is the shortened crash harness CI runs: a few SIGKILL
 // cycles against the real binary (EFA_CRASH_CYCLES sets how many; the full
 // run is "go run ./bench/crash").
-func TestCrashSafety(t *testing.T) {
+func TestCrashSafety(t *testing.T) { crashSafety(t, "") }
+
+// TestCrashSafetyOnPostgres is the same on PostgreSQL (with
+// EFA_TEST_DATABASE_URL): kill -9 during writes loses no acknowledged write.
+func TestCrashSafetyOnPostgres(t *testing.T) { crashSafety(t, storetest.SeededURL(t)) }
+
+func crashSafety(t *testing.T, databaseURL string) {
 	if testing.Short() {
 		t.Skip("starts and kills the real server")
 	}
@@ -34,7 +40,11 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	res, err := Run(ctx, Config{Bin: bin, Work: work, Seeded: storetest.Path(t), Cycles: cycles, Clients: 3, Writers: 20,
+	seeded := ""
+	if databaseURL == "" {
+		seeded = storetest.Path(t)
+	}
+	res, err := Run(ctx, Config{Bin: bin, Work: work, Seeded: seeded, DatabaseURL: databaseURL, Cycles: cycles, Clients: 3, Writers: 20,
 		MinUp: 200 * time.Millisecond, MaxUp: 800 * time.Millisecond, Seed: uint64(time.Now().UnixNano()), Progress: &log})
 	t.Log("\n" + log.String())
 	if err != nil {

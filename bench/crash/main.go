@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"efa-register/bench/harness"
+	"efa-register/internal/store"
 )
 
 func main() {
@@ -28,6 +29,7 @@ func main() {
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed of kill moments and write order")
 	bin := flag.String("bin", "", "efa binary (default: build ./cmd/efa)")
 	keep := flag.Bool("keep", false, "keep the work folder")
+	dbURL := flag.String("database-url", "", "run on this empty PostgreSQL database (postgres://…) instead of SQLite")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -44,11 +46,15 @@ func main() {
 			fail(err)
 		}
 	}
-	fmt.Printf("crash harness: %d cycles, %d clients, %d writers, kill %v–%v after ready, seed %d, work %s\n",
-		*cycles, *clients, *writers, *minUp, *maxUp, *seed, work)
+	database := "SQLite"
+	if *dbURL != "" {
+		database = store.RedactURL(*dbURL)
+	}
+	fmt.Printf("crash harness: %d cycles, %d clients, %d writers, kill %v–%v after ready, seed %d, work %s, database %s\n",
+		*cycles, *clients, *writers, *minUp, *maxUp, *seed, work, database)
 	start := time.Now()
 	res, err := Run(ctx, Config{Bin: *bin, Work: work, Cycles: *cycles, Clients: *clients, Writers: *writers,
-		MinUp: *minUp, MaxUp: *maxUp, Seed: *seed, Progress: os.Stdout})
+		MinUp: *minUp, MaxUp: *maxUp, Seed: *seed, Progress: os.Stdout, DatabaseURL: *dbURL})
 	if err != nil {
 		fail(err)
 	}

@@ -6,10 +6,12 @@ package harness
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for NewPostgresDatabase
 
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
@@ -58,10 +62,11 @@ func Build(ctx context.Context, dir string, race bool) (string, error) {
 	return bin, nil
 }
 
-// Seed creates and seeds the database in dataDir with the binary itself.
-func Seed(ctx context.Context, bin, dataDir string) error {
+// Seed creates and seeds the database in dataDir with the binary itself
+// (or, with env EFA_DATABASE_URL=postgres://…, that database).
+func Seed(ctx context.Context, bin, dataDir string, env ...string) error {
 	cmd := exec.CommandContext(ctx, bin, "seed", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "EFA_LOG_LEVEL=error")
+	cmd.Env = append(append(os.Environ(), "EFA_LOG_LEVEL=error"), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("efa seed: %v\n%s", err, out)
 	}
@@ -96,11 +101,45 @@ type Writer struct {
 	Token string
 }
 
+// NewPostgresDatabase creates a new database named prefix_<pid> on the
+// PostgreSQL server of serverURL and returns its URL and a function that
+// drops it.
+func NewPostgresDatabase(ctx context.Context, serverURL, prefix string) (string, func(), error) {
+	admin, err := sql.Open("pgx", serverURL)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}, nil
+}
+
+// OpenDB opens db: a postgres:// URL, or else the path of a SQLite file.
+func OpenDB(ctx context.Context, db string) (*store.Store, error) {
+	if store.IsPostgresURL(db) {
+		return store.OpenURL(ctx, db, "", nil)
+	}
+	return store.Open(ctx, db, nil)
+}
+
 // Writers creates n editors, each for another Gemeinde of the seeded
-// database, with an API token each, the way the accounts pages do it. Run it
-// before the server starts.
-func Writers(ctx context.Context, dbPath string, n int) ([]Writer, error) {
-	st, err := store.Open(ctx, dbPath, nil)
+// database db (a SQLite file or a postgres:// URL), with an API token each,
+// the way the accounts pages do it. Run it before the server starts.
+func Writers(ctx context.Context, db string, n int) ([]Writer, error) {
+	st, err := OpenDB(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +174,10 @@ func Writers(ctx context.Context, dbPath string, n int) ([]Writer, error) {
 	return out, nil
 }
 
-// Solutions returns the slugs of the solutions in the database.
-func Solutions(ctx context.Context, dbPath string) ([]string, error) {
-	st, err := store.Open(ctx, dbPath, nil)
+// Solutions returns the slugs of the solutions in the database db (a SQLite
+// file or a postgres:// URL).
+func Solutions(ctx context.Context, db string) ([]string, error) {
+	st, err := OpenDB(ctx, db)
 	if err != nil {
 		return nil, err
 	}

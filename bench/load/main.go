@@ -8,6 +8,12 @@
 //
 //	go run ./bench/load                       # rates 25,50,100,…,3200 for 10 s each
 //	go run ./bench/load -rates 100,200 -duration 5s
+//	go run ./bench/load -database-url postgres://postgres@127.0.0.1:5432/test?sslmode=disable -instances 2
+//
+// With -database-url the servers run on a new PostgreSQL database created on
+// that server (and dropped afterwards); -instances 2 starts two efa serve on
+// it, data folders of their own, and the load client sends its requests to
+// them in turn (round-robin, no balancer in between).
 package main
 
 import (
@@ -34,6 +40,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"efa-register/bench/harness"
+	"efa-register/internal/store"
 )
 
 // goal is the latency bound of the headline figure.
@@ -47,7 +54,12 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed of the request mix")
 	serverEnv := flag.String("env", "", "extra server environment, comma-separated KEY=value (e.g. EFA_MAX_IN_FLIGHT=16)")
 	skip := flag.String("skip", "", "comma-separated words: leave the kinds whose name contains one out of the mix (for analysis)")
+	dbServer := flag.String("database-url", "", "PostgreSQL server (postgres://…): run on a new database there instead of SQLite")
+	instances := flag.Int("instances", 1, "efa serve processes on the one database (more than 1 needs -database-url)")
 	flag.Parse()
+	if *instances < 1 || (*instances > 1 && *dbServer == "") {
+		fail(fmt.Errorf("-instances %d: more than one instance needs -database-url", *instances))
+	}
 	var rates []int
 	for f := range strings.SplitSeq(*ratesFlag, ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
@@ -74,34 +86,61 @@ func main() {
 		}
 	}
 	data := filepath.Join(work, "data")
-	if err := harness.Seed(ctx, *bin, data); err != nil {
-		fail(err)
-	}
-	writers, err := harness.Writers(ctx, filepath.Join(data, "efa.db"), 200)
-	if err != nil {
-		fail(err)
-	}
-	solutions, err := harness.Solutions(ctx, filepath.Join(data, "efa.db"))
-	if err != nil {
-		fail(err)
-	}
+	db := filepath.Join(data, "efa.db")
 	// The rate limit is per client address and every request here comes
 	// from 127.0.0.1, so it is switched off; the concurrency limit stays.
 	env := []string{"EFA_RATE_LIMIT=0"}
+	if *dbServer != "" {
+		dbURL, drop, err := harness.NewPostgresDatabase(ctx, *dbServer, "efa_load")
+		if err != nil {
+			fail(err)
+		}
+		defer drop()
+		db = dbURL
+		env = append(env, "EFA_DATABASE_URL="+dbURL)
+	}
+	if err := harness.Seed(ctx, *bin, data, env[1:]...); err != nil {
+		fail(err)
+	}
+	writers, err := harness.Writers(ctx, db, 200)
+	if err != nil {
+		fail(err)
+	}
+	solutions, err := harness.Solutions(ctx, db)
+	if err != nil {
+		fail(err)
+	}
 	for kv := range strings.SplitSeq(*serverEnv, ",") {
 		if kv = strings.TrimSpace(kv); kv != "" {
 			env = append(env, kv)
 		}
 	}
-	srv, err := harness.Start(ctx, *bin, data, env...)
-	if err != nil {
-		fail(err)
+	var bases []string
+	var srv *harness.Server // the first instance: its memory is reported
+	for i := range *instances {
+		dir := data
+		if i > 0 {
+			dir = filepath.Join(work, fmt.Sprintf("data-%d", i))
+		}
+		s, err := harness.Start(ctx, *bin, dir, env...)
+		if err != nil {
+			fail(err)
+		}
+		defer s.Stop(30 * time.Second)
+		if srv == nil {
+			srv = s
+		}
+		bases = append(bases, s.Base)
 	}
-	defer srv.Stop(30 * time.Second)
 	idle, _ := srv.Memory()
 
-	mix := newMix(srv.Base, solutions, writers, *seed, strings.Split(*skip, ","))
-	fmt.Printf("server %s (pid %d, %s), RSS idle %s\n", srv.Base, srv.Pid(), strings.Join(env, " "), harness.MB(idle.RSS))
+	mix := newMix(bases, solutions, writers, *seed, strings.Split(*skip, ","))
+	database := "SQLite"
+	if *dbServer != "" {
+		database = "PostgreSQL"
+	}
+	fmt.Printf("%d instance(s) on %s, round-robin: %s (first: pid %d, %s), RSS idle %s\n", len(bases), database, strings.Join(bases, " "),
+		srv.Pid(), strings.Join(redactEnv(env), " "), harness.MB(idle.RSS))
 	fmt.Printf("mix (weight of %d, what):\n", mix.total)
 	for _, k := range mix.kinds {
 		fmt.Printf("  %4d  %s\n", k.weight, k.name)
@@ -153,7 +192,7 @@ func main() {
 	}
 	end, _ := srv.Memory()
 	fmt.Printf("RSS: idle %s, after warm-up %s, peak under load %s\n", harness.MB(idle.RSS), harness.MB(idleWarm.RSS), harness.MB(end.Peak))
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && *dbServer == "" {
 		backupWhileWriting(ctx, *bin, data, work, srv, mix)
 	}
 }
@@ -270,10 +309,16 @@ var searchTerms = []string{"Wohngeld", "Kindergeld", "Elterngeld", "Führerschei
 	"Parkausweis", "Ummeldung", "Unterhaltsvorschuss", "BAföG", "Eheschließung", "Wohnsitz", "Schwerbehindertenausweis",
 	"Baugenehmigung", "Fischereischein", "Sozialhilfe", "Einbürgerung", "Waffenschein", "Kita"}
 
-func newMix(base string, solutions []string, writers []harness.Writer, seed uint64, skip []string) *mix {
+func newMix(bases []string, solutions []string, writers []harness.Writer, seed uint64, skip []string) *mix {
 	m := &mix{rng: rand.New(rand.NewPCG(seed, seed+1))}
+	// Requests go to the instances in turn (target runs under m.mu).
+	turn := 0
+	next := func() string {
+		turn++
+		return bases[turn%len(bases)]
+	}
 	get := func(path string) func(*vegeta.Target) {
-		return func(t *vegeta.Target) { t.Method, t.URL = http.MethodGet, base+path }
+		return func(t *vegeta.Target) { t.Method, t.URL = http.MethodGet, next()+path }
 	}
 	pick := func(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
 	candidates := []struct {
@@ -321,7 +366,7 @@ func newMix(base string, solutions []string, writers []harness.Writer, seed uint
 			if r.IntN(2) == 0 {
 				status = "live"
 			}
-			t.Method, t.URL = http.MethodPost, base+"/api/v1/adoptions"
+			t.Method, t.URL = http.MethodPost, next()+"/api/v1/adoptions"
 			t.Body = fmt.Appendf(nil, `{"solution": %q, "adopterKind": "gemeinde", "adopterKey": %q, "status": %q, "since": "2026-11"}`,
 				pick(r, solutions), w.ARS, status)
 			t.Header = http.Header{"Authorization": {"Bearer " + w.Token}, "Content-Type": {"application/json"}}
@@ -336,7 +381,7 @@ next:
 			}
 		}
 		if c.probe != "" {
-			res, err := http.Get(base + c.probe)
+			res, err := http.Get(bases[0] + c.probe)
 			if err == nil {
 				if e := res.Header.Get("ETag"); e != "" && strings.Contains(c.probe, "export") {
 					m.etag.Store(&e)
@@ -502,4 +547,16 @@ func classify(r *vegeta.Result) string {
 		return "export /api/v1/export → 200"
 	}
 	return p
+}
+
+// redactEnv hides the password of EFA_DATABASE_URL.
+func redactEnv(env []string) []string {
+	out := make([]string, len(env))
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "EFA_DATABASE_URL="); ok {
+			kv = "EFA_DATABASE_URL=" + store.RedactURL(v)
+		}
+		out[i] = kv
+	}
+	return out
 }

@@ -19,7 +19,8 @@ var errCheckFailed = errors.New("Prüfung nicht bestanden")
 // cmdCheck verifies the database (integrity and foreign keys) and the
 // search index against it.
 func cmdCheck(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "Prüft die Datenbank (PRAGMA integrity_check, foreign_key_check) und den Suchindex gegen sie.\n"+
+	fs := newFlags("check", "Prüft die Datenbank (SQLite: PRAGMA integrity_check, foreign_key_check; PostgreSQL: Sequenzen\n"+
+		"und Fremdschlüssel) und den Suchindex dieses Datenordners gegen sie.\n"+
 		"Endet mit Status 1, wenn es ein Problem findet. Darf neben efa serve laufen; dann bleibt der\n"+
 		"Suchindex ungeprüft, weil efa serve ihn offen hält.", stderr)
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank und des Suchindex (EFA_DATA_DIR)")
@@ -29,13 +30,28 @@ func cmdCheck(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if fs.NArg() > 0 {
 		return fs.fail("erwartet keine Argumente")
 	}
-	rep, err := store.Check(ctx, cfg.dbPath())
-	if err != nil {
-		return fmt.Errorf("check: %w", err)
+	var rep store.CheckReport
+	var err error
+	if cfg.postgres() {
+		// PostgreSQL checks its pages and foreign keys itself; efa check looks
+		// at what it cannot know (sequences behind the ids, unvalidated keys).
+		if rep, err = store.CheckPostgres(ctx, cfg.DatabaseURL); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		fmt.Fprintf(stdout, "Datenbank %s: %.1f MB, %s, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen\n",
+			store.RedactURL(cfg.DatabaseURL), float64(rep.Bytes)/1e6, rep.DatabaseVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
+	} else {
+		if rep, err = store.Check(ctx, cfg.dbPath()); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		fmt.Fprintf(stdout, "Datenbank %s: %.1f MB, SQLite %s, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen\n",
+			cfg.dbPath(), float64(rep.Bytes)/1e6, rep.SQLiteVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
 	}
-	fmt.Fprintf(stdout, "Datenbank %s: %.1f MB, SQLite %s, Schema %d, letztes Ereignis %d, %d Lösungen, %d Nachnutzungen\n",
-		cfg.dbPath(), float64(rep.Bytes)/1e6, rep.SQLiteVersion, rep.SchemaVersion, rep.LastEventSeq, rep.Solutions, rep.Adoptions)
-	dbProblems := report(stdout, "integrity_check", rep.Integrity) + report(stdout, "foreign_key_check", rep.ForeignKeys)
+	integrity, fks := "integrity_check", "foreign_key_check"
+	if cfg.postgres() {
+		integrity, fks = "Sequenzen", "Fremdschlüssel"
+	}
+	dbProblems := report(stdout, integrity, rep.Integrity) + report(stdout, fks, rep.ForeignKeys)
 	if dbProblems > 0 {
 		fmt.Fprintln(stdout, "Suchindex: nicht geprüft, erst die Datenbank in Ordnung bringen (efa restore einer Sicherung)")
 		return fmt.Errorf("%d Problem(e) in der Datenbank: %w", dbProblems, errCheckFailed)
@@ -93,7 +109,7 @@ func checkIndex(ctx context.Context, cfg config) (indexCheck, error) {
 	if err := os.CopyFS(copyDir, os.DirFS(dir)); err != nil {
 		return indexCheck{}, fmt.Errorf("check: Suchindex kopieren: %w", err)
 	}
-	st, err := store.Open(ctx, cfg.dbPath(), nil)
+	st, err := store.OpenURL(ctx, cfg.DatabaseURL, cfg.dbPath(), nil)
 	if err != nil {
 		return indexCheck{}, err
 	}

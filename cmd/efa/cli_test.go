@@ -48,6 +48,7 @@ var cliCases = map[string]cliCase{
 	"backup":        {help: [][]string{{"backup", "--help"}}, badFlag: []string{"backup", "--bogus", "x.db"}, missing: [][]string{{"backup"}, {"backup", "a.db", "b.db"}}, german: true},
 	"restore":       {help: [][]string{{"restore", "--help"}}, badFlag: []string{"restore", "--bogus", "x.db"}, missing: [][]string{{"restore"}}, german: true},
 	"check":         {help: [][]string{{"check", "--help"}}, badFlag: []string{"check", "--bogus"}, missing: [][]string{{"check", "zuviel"}}, german: true},
+	"migrate-db":    {help: [][]string{{"migrate-db", "--help"}}, badFlag: []string{"migrate-db", "--bogus"}, missing: [][]string{{"migrate-db"}, {"migrate-db", "--to", "mysql://x/y"}}, german: true},
 	"reindex":       {help: [][]string{{"reindex", "--help"}}, badFlag: []string{"reindex", "--bogus"}, missing: [][]string{{"reindex", "zuviel"}}, german: true},
 	"gen-synthetic": {help: [][]string{{"gen-synthetic", "--help"}}, badFlag: []string{"gen-synthetic", "--solutions", "viele"}, missing: [][]string{{"gen-synthetic", "--solutions", "0"}}, german: true},
 	"version":       {help: [][]string{{"version", "--help"}}, badFlag: []string{"version", "--bogus"}, missing: [][]string{{"version", "zuviel"}}, german: true},

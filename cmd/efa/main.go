@@ -65,6 +65,7 @@ func commands() []command {
 			summary: "publiccode.yml übernehmen, Gemeinden oder OZG-Leistungen aktualisieren", run: cmdImport},
 		{name: "backup", operands: "DATEI", summary: "konsistente Kopie der Datenbank schreiben (auch im Betrieb)", run: cmdBackup},
 		{name: "restore", operands: "DATEI", summary: "Datenbank durch eine Sicherung ersetzen (efa serve beendet)", run: cmdRestore},
+		{name: "migrate-db", summary: "SQLite-Register in eine leere PostgreSQL-Datenbank kopieren (--to postgres://…)", run: cmdMigrateDB},
 		{name: "check", summary: "Datenbank und Suchindex prüfen; Status 1 bei einem Problem", run: cmdCheck},
 		{name: "reindex", summary: "Suchindex aus der Datenbank neu aufbauen (efa serve beendet)", run: cmdReindex},
 		{name: "gen-synthetic", summary: "SYNTHETISCHES Register für Lasttests in eigenem Ordner erzeugen", run: cmdGenSynthetic},
@@ -102,6 +103,8 @@ func overview() string {
 Umgebung (Einzelheiten in docs/OPERATIONS.md):
   EFA_ADDR        Adresse, auf der efa serve lauscht (Vorgabe :8080)
   EFA_DATA_DIR    Ordner der Datenbank und des Suchindex (Vorgabe ./data)
+  EFA_DATABASE_URL  leer: SQLite im Datenordner; postgres://…: PostgreSQL (mehrere Instanzen,
+                  jede mit eigenem EFA_DATA_DIR für ihren Suchindex)
   EFA_LOG_LEVEL   debug, info, warn oder error (Vorgabe info); efa serve protokolliert
                   JSON-Zeilen auf stderr, die übrigen Befehle nur bei debug
   EFA_PUBLIC_URL  öffentliche Adresse für die Links in /feed.json und /feed.atom

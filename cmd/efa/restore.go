@@ -31,6 +31,12 @@ func cmdRestore(ctx context.Context, cfg config, args []string, stdout, stderr i
 	default:
 		return fs.fail("nur eine DATEI erwartet, nicht %d Argumente", fs.NArg())
 	}
+	if cfg.postgres() {
+		return fmt.Errorf("Wiederherstellung abgelehnt: efa restore spielt nur SQLite-Sicherungen in den Datenordner zurück; " +
+			"diese Instanz nutzt PostgreSQL (EFA_DATABASE_URL). Dort stellen Sie mit pg_restore wieder her, etwa " +
+			"„pg_restore --clean --if-exists -d DATENBANK SICHERUNG“, während alle efa serve beendet sind, und bauen danach " +
+			"auf jeder Instanz mit efa reindex den Suchindex neu auf")
+	}
 	src := fs.Arg(0)
 	release, err := lockDataDir(cfg.DataDir)
 	if err != nil {

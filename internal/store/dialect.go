@@ -216,3 +216,81 @@ func (s *Store) Exclusive(ctx context.Context, name string, fn func(ctx context.
 	key := lockExclusiveBase + (h & 0xFFFFFF)
 	return s.withSessionLock(ctx, key, func(*gorm.DB) error { return fn(ctx) })
 }
+
+// CheckPostgres runs the consistency checks of efa check on the PostgreSQL
+// database of databaseURL without migrating or writing anything. PostgreSQL
+// checks its pages and enforces foreign keys itself, so the checks are what
+// it cannot know: every id sequence must stand past the highest id of its
+// table (after a copy or a restore with pg_restore it may not, and the next
+// insert would collide), and every foreign key must be validated.
+// Integrity lists the first kind of problem, ForeignKeys the second.
+func CheckPostgres(ctx context.Context, databaseURL string) (CheckReport, error) {
+	var r CheckReport
+	db, err := gorm.Open(postgres.Open(databaseURL), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return r, fmt.Errorf("store: open %s: %w", RedactURL(databaseURL), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return r, err
+	}
+	defer sqlDB.Close()
+	q := db.WithContext(ctx)
+	var v string
+	if err := q.Raw("SELECT current_setting('server_version')").Scan(&v).Error; err != nil {
+		return r, fmt.Errorf("store: PostgreSQL at %s does not answer: %w", RedactURL(databaseURL), err)
+	}
+	r.DatabaseVersion = "PostgreSQL " + strings.Fields(v)[0]
+	if !q.Migrator().HasTable(&schemaMigration{}) || !q.Migrator().HasTable("events") {
+		return r, fmt.Errorf("store: %s is not an EfA-Register database (no schema_migrations or events table)", RedactURL(databaseURL))
+	}
+	err = errors.Join(
+		q.Model(&schemaMigration{}).Select("coalesce(max(version), 0)").Scan(&r.SchemaVersion).Error,
+		q.Table("events").Select("coalesce(max(seq), 0)").Scan(&r.LastEventSeq).Error,
+		q.Table("solutions").Count(&r.Solutions).Error,
+		q.Table("adoptions").Count(&r.Adoptions).Error,
+		q.Raw("SELECT pg_database_size(current_database())").Scan(&r.Bytes).Error,
+	)
+	if err != nil {
+		return r, fmt.Errorf("store: read %s: %w", RedactURL(databaseURL), err)
+	}
+	var serials []struct{ TableName, ColumnName string }
+	if err := q.Raw(`SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%' ORDER BY table_name`).Scan(&serials).Error; err != nil {
+		return r, fmt.Errorf("store: read sequences: %w", err)
+	}
+	for _, c := range serials {
+		var st struct {
+			MaxID    int64
+			Next     int64
+			IsCalled bool
+		}
+		var seqName string
+		if err := q.Raw("SELECT pg_get_serial_sequence(?, ?)", c.TableName, c.ColumnName).Scan(&seqName).Error; err != nil || seqName == "" {
+			r.Integrity = append(r.Integrity, fmt.Sprintf("%s.%s: no sequence found", c.TableName, c.ColumnName))
+			continue
+		}
+		qs := fmt.Sprintf(`SELECT (SELECT coalesce(max("%s"), 0) FROM "%s") AS max_id, last_value AS next, is_called FROM %s`,
+			c.ColumnName, c.TableName, seqName)
+		if err := q.Raw(qs).Scan(&st).Error; err != nil {
+			return r, fmt.Errorf("store: read sequence %s: %w", seqName, err)
+		}
+		next := st.Next
+		if st.IsCalled {
+			next++
+		}
+		if next <= st.MaxID {
+			r.Integrity = append(r.Integrity, fmt.Sprintf("sequence %s hands out %d next, but %s.%s already holds %d",
+				seqName, next, c.TableName, c.ColumnName, st.MaxID))
+		}
+	}
+	var unvalidated []string
+	if err := q.Raw(`SELECT conrelid::regclass::text || ': ' || conname FROM pg_constraint
+		WHERE contype = 'f' AND NOT convalidated AND connamespace = current_schema()::regnamespace`).Scan(&unvalidated).Error; err != nil {
+		return r, fmt.Errorf("store: read foreign keys: %w", err)
+	}
+	for _, u := range unvalidated {
+		r.ForeignKeys = append(r.ForeignKeys, "foreign key not validated: "+u)
+	}
+	return r, nil
+}

@@ -48,11 +48,13 @@ func openFile(path string) (*gorm.DB, func(), error) {
 // FileInfo describes a database file: its schema and event log position.
 type FileInfo struct {
 	SQLiteVersion string
-	SchemaVersion int
-	LastEventSeq  uint64
-	Solutions     int64
-	Adoptions     int64
-	Bytes         int64
+	// DatabaseVersion is set by CheckPostgres ("PostgreSQL 15.20").
+	DatabaseVersion string
+	SchemaVersion   int
+	LastEventSeq    uint64
+	Solutions       int64
+	Adoptions       int64
+	Bytes           int64
 }
 
 func fileInfo(ctx context.Context, db *gorm.DB, path string) (FileInfo, error) {
