@@ -89,6 +89,17 @@ func (s *Store) AdoptionsByService(ctx context.Context, ozgID string) ([]catalog
 	})
 }
 
+// ServiceProviderLands returns the keys of the Länder that provide a
+// solution for an OZG-Leistung.
+func (s *Store) ServiceProviderLands(ctx context.Context, ozgID string) ([]string, error) {
+	var keys []string
+	err := s.r.WithContext(ctx).Model(&catalog.Organisation{}).Distinct("key").
+		Where("kind = ? AND id IN (?)", catalog.KindLand, s.r.Model(&catalog.Solution{}).Select("provider_id").
+			Where("id IN (?)", s.r.Table("solution_services").Select("solution_id").Where("service_id = ?", ozgID))).
+		Order("key").Pluck("key", &keys).Error
+	return keys, translate(err, "provider Länder of service "+ozgID)
+}
+
 // AdoptionsByIDs returns the adoptions with the given ids that still exist,
 // keyed by id, with solution and organisation.
 func (s *Store) AdoptionsByIDs(ctx context.Context, ids []uint) (map[uint]catalog.Adoption, error) {

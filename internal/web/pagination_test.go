@@ -524,3 +524,48 @@ func TestNewsFeedsAreBounded(t *testing.T) {
 		t.Errorf("/feed.atom = %d with %d entries", rec.Code, n)
 	}
 }
+
+// TestServiceSolutionsPagination: the page of an OZG-Leistung lists its
+// solutions 20 a page by name, every one once; the map still counts them all.
+func TestServiceSolutionsPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	seeded, err := st.SolutionsByService(context.Background(), "10092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addSolutions(t, st, "Seitentest Leistungsseite", 45, "10092")
+	app := server.New(server.Deps{Store: st, Version: "test"})
+	total := len(seeded) + 45
+	pages, last := walkPages(t, app, "/leistungen/10092", servertest.TID("pagination"), func(d *goquery.Document) []string {
+		return servertest.Texts(d.Find(servertest.TID("service-solutions") + " h3"))
+	})
+	checkSizes(t, "service solutions", pages, 20)
+	rows := flatten(pages)
+	if len(rows) != total || len(pages) != (total+19)/20 {
+		t.Errorf("%d solutions on %d pages, want %d", len(rows), len(pages), total)
+	}
+	if !sortedByName(rows) {
+		t.Errorf("not by name: %q", rows)
+	}
+	doc := pageDoc(t, app, last, http.StatusOK)
+	if r := servertest.Text(doc.Find(servertest.TID("service-solutions-range"))); !strings.HasSuffix(r, fmt.Sprintf("von %d, nach Namen geordnet", total)) {
+		t.Errorf("range %q", r)
+	}
+	// The map and the coverage still count every solution (Hessen provides the new ones).
+	if !strings.Contains(servertest.Text(doc.Find(servertest.TID("map-table"))), "Hessen") {
+		t.Error("no map table")
+	}
+	pageDoc(t, app, fmt.Sprintf("/leistungen/10092?seite=%d", len(pages)+1), http.StatusNotFound)
+	pageDoc(t, app, "/leistungen/10092?seite=-1", http.StatusBadRequest)
+}
+
+// sortedByName reports whether names are in the order the database sorts
+// them (byte order, as SQLite's default collation).
+func sortedByName(names []string) bool {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] > names[i] {
+			return false
+		}
+	}
+	return true
+}
