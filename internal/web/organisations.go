@@ -14,7 +14,6 @@ import (
 
 var reKreisKey = regexp.MustCompile(`^[0-9]{5}$`)
 
-
 // HandleKreisShow renders the page of a Kreis or kreisfreie Stadt.
 func (s *Site) HandleKreisShow(c echo.Context) error {
 	ctx := c.Request().Context()
