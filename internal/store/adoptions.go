@@ -406,7 +406,8 @@ func (s *Store) adoptions(ctx context.Context, what string, where func(*gorm.DB)
 	q := db.Model(&catalog.Adoption{}).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
 		Joins("JOIN solutions ON solutions.id = adoptions.solution_id")
-	err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Find(&out).Error
+	// The id last: a stable order, so pages cut from it neither repeat nor lose a row.
+	err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Order("adoptions.id").Find(&out).Error
 	if err == nil {
 		err = attachAdoptionRefs(db, out)
 	}
@@ -423,6 +424,21 @@ func (s *Store) AdoptionsByOrganisation(ctx context.Context, kind catalog.OrgKin
 	return s.adoptions(ctx, "by organisation", func(q *gorm.DB) *gorm.DB {
 		return q.Where("organisations.kind = ? AND organisations.key = ?", kind, key)
 	})
+}
+
+// AdoptionsByOrganisationPage returns one page (offset, limit) of the
+// adoptions an organisation made, by solution name, and how many there are.
+func (s *Store) AdoptionsByOrganisationPage(ctx context.Context, kind catalog.OrgKind, key string, offset, limit int) ([]catalog.Adoption, int64, error) {
+	var total int64
+	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).Where("organisation_id IN (?)",
+		s.r.Model(&catalog.Organisation{}).Select("id").Where("kind = ? AND key = ?", kind, key)).Count(&total).Error
+	if err != nil {
+		return nil, 0, translate(err, "count adoptions by organisation")
+	}
+	list, err := s.adoptions(ctx, "by organisation", func(q *gorm.DB) *gorm.DB {
+		return q.Where("organisations.kind = ? AND organisations.key = ?", kind, key).Offset(offset).Limit(limit)
+	})
+	return list, total, err
 }
 
 // AdoptionsByLand returns the adoptions made by a Land and its Kreise and Gemeinden.

@@ -151,10 +151,22 @@ func (s *Store) EventsFor(ctx context.Context, entityType, entityID string, limi
 // LatestEvents returns the newest events of the given entity types made in
 // the register, newest first. The seed import is left out: loading the
 // reference data at installation is no news about the solutions.
+//
+// Each type is read by a backward scan of idx_events_type_seq that stops
+// after limit rows (one query over all types would sort every event of
+// them); the newest limit of the union are kept.
 func (s *Store) LatestEvents(ctx context.Context, types []string, limit int) ([]catalog.Event, error) {
-	var evs []catalog.Event
-	err := s.r.WithContext(ctx).Where("entity_type IN ? AND actor <> ?", types, catalog.ActorSeed).Order("seq desc").Limit(limit).Find(&evs).Error
-	return evs, translate(err, "latest events")
+	var all []catalog.Event
+	for _, t := range types {
+		var evs []catalog.Event
+		err := s.r.WithContext(ctx).Where("entity_type = ? AND actor <> ?", t, catalog.ActorSeed).Order("seq desc").Limit(limit).Find(&evs).Error
+		if err != nil {
+			return nil, translate(err, "latest events")
+		}
+		all = append(all, evs...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Seq > all[j].Seq })
+	return all[:min(limit, len(all))], nil
 }
 
 // FirstEventAfter is when the first event after seq was written: how long

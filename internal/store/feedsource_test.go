@@ -211,7 +211,7 @@ func TestLatestActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The seed import is no news: only the two changes made here remain
+	// The seed import is no news: the new solution and its adoption are all
 	// (the deleted solution is left out).
 	if len(items) != 2 {
 		t.Fatalf("%d items", len(items))

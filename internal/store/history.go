@@ -15,11 +15,21 @@ import (
 // the delete events are read (idx_events_type_action_seq), not every
 // adoption event of the register.
 func (s *Store) deletedAdoptionIDs(ctx context.Context, field, value string) ([]string, error) {
-	var ids []string
+	// No DISTINCT in the query: it would lead the planner to read every
+	// adoption event in entity_id order (idx_event_entity).
+	var all []string
 	err := s.r.WithContext(ctx).Model(&catalog.Event{}).
 		Where("entity_type = ? AND action = ? AND changes LIKE ?", catalog.EntityAdoption, catalog.ActionDelete,
 			"%\""+field+"\":[\""+value+"\",null]%").
-		Distinct("entity_id").Pluck("entity_id", &ids).Error
+		Pluck("entity_id", &all).Error
+	seen := map[string]bool{}
+	ids := all[:0]
+	for _, id := range all {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
 	return ids, translate(err, "deleted adoptions of "+value)
 }
 
@@ -108,11 +118,17 @@ func (s *Store) AdoptionSubjects(ctx context.Context, ids []string) (map[string]
 		return out, nil
 	}
 	var evs []catalog.Event
-	err := s.r.WithContext(ctx).Where("entity_type = ? AND action = ? AND entity_id IN ?", catalog.EntityAdoption, catalog.ActionCreate, ids).Find(&evs).Error
+	// The action is checked here, not in the query: with it the planner may
+	// take idx_events_type_action_seq and read every adoption's create event
+	// instead of the few events of these adoptions (idx_event_entity).
+	err := s.r.WithContext(ctx).Where("entity_type = ? AND entity_id IN ?", catalog.EntityAdoption, ids).Find(&evs).Error
 	if err != nil {
 		return nil, translate(err, "adoption subjects")
 	}
 	for _, ev := range evs {
+		if ev.Action != catalog.ActionCreate {
+			continue
+		}
 		var sol, adopter string
 		for _, ch := range DecodeChanges(ev) {
 			v, _ := ch.New.(string)
@@ -142,12 +158,20 @@ type Provenance struct {
 func (s *Store) Provenance(ctx context.Context, entityType, entityID string) (Provenance, error) {
 	var p Provenance
 	db := s.r.WithContext(ctx)
+	// The entity's events by idx_event_entity; the action is checked here
+	// (in the query it could lead the planner to idx_events_type_action_seq,
+	// which reads every create event of the entity type).
 	var created []catalog.Event
-	if err := db.Where("entity_type = ? AND entity_id = ? AND action = ?", entityType, entityID, catalog.ActionCreate).
-		Order("seq desc").Limit(1).Find(&created).Error; err != nil {
+	if err := db.Select("seq", "actor", "action").Where("entity_type = ? AND entity_id = ?", entityType, entityID).
+		Order("seq desc").Find(&created).Error; err != nil {
 		return p, translate(err, "provenance")
 	}
-	p.Imported = len(created) == 1 && created[0].Actor == catalog.ActorSeed
+	for _, ev := range created {
+		if ev.Action == catalog.ActionCreate {
+			p.Imported = ev.Actor == catalog.ActorSeed
+			break
+		}
+	}
 	var edited []catalog.Event
 	if err := db.Where("entity_type = ? AND entity_id = ? AND actor <> ?", entityType, entityID, catalog.ActorSeed).
 		Order("seq desc").Limit(1).Find(&edited).Error; err != nil {

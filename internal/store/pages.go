@@ -46,9 +46,10 @@ func (s *Store) AdoptionReach(ctx context.Context) (Reach, error) {
 	return r, nil
 }
 
-// AdoptionsByKreis returns up to limit adoptions made by a Kreis and its
-// Gemeinden (by Gemeinde and solution name), and how many there are in all.
-func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string, limit int) ([]catalog.Adoption, int64, error) {
+// AdoptionsByKreis returns one page (offset, limit) of the adoptions made
+// by a Kreis and its Gemeinden (by Gemeinde and solution name, ties by id),
+// and how many there are in all.
+func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string, offset, limit int) ([]catalog.Adoption, int64, error) {
 	var total int64
 	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
@@ -57,7 +58,7 @@ func (s *Store) AdoptionsByKreis(ctx context.Context, kreisKey string, limit int
 		return nil, 0, translate(err, "count adoptions in Kreis")
 	}
 	list, err := s.adoptions(ctx, "by Kreis", func(q *gorm.DB) *gorm.DB {
-		return q.Where("organisations.kreis_key = ?", kreisKey).Limit(limit)
+		return q.Where("organisations.kreis_key = ?", kreisKey).Offset(offset).Limit(limit)
 	})
 	return list, total, err
 }
@@ -87,6 +88,17 @@ func (s *Store) AdoptionsByService(ctx context.Context, ozgID string) ([]catalog
 	return s.adoptions(ctx, "by service", func(q *gorm.DB) *gorm.DB {
 		return q.Where("adoptions.solution_id IN (?)", s.r.Table("solution_services").Select("solution_id").Where("service_id = ?", ozgID))
 	})
+}
+
+// ServiceProviderLands returns the keys of the Länder that provide a
+// solution for an OZG-Leistung.
+func (s *Store) ServiceProviderLands(ctx context.Context, ozgID string) ([]string, error) {
+	var keys []string
+	err := s.r.WithContext(ctx).Model(&catalog.Organisation{}).Distinct("key").
+		Where("kind = ? AND id IN (?)", catalog.KindLand, s.r.Model(&catalog.Solution{}).Select("provider_id").
+			Where("id IN (?)", s.r.Table("solution_services").Select("solution_id").Where("service_id = ?", ozgID))).
+		Order("key").Pluck("key", &keys).Error
+	return keys, translate(err, "provider Länder of service "+ozgID)
 }
 
 // AdoptionsByIDs returns the adoptions with the given ids that still exist,
@@ -219,10 +231,10 @@ func (s *Store) LifeSituationByID(ctx context.Context, id uint) (catalog.LifeSit
 	return ls, translate(err, "life situation "+strconv.FormatUint(uint64(id), 10))
 }
 
-// AdoptionsInLand returns up to limit adoptions made by a Land and its
-// Kreise and Gemeinden (the Land's own first, then by name), and how many
-// there are in all.
-func (s *Store) AdoptionsInLand(ctx context.Context, landKey string, limit int) ([]catalog.Adoption, int64, error) {
+// AdoptionsInLand returns one page (offset, limit) of the adoptions made by
+// a Land and its Kreise and Gemeinden (the Land's own first, then by name,
+// ties by id), and how many there are in all.
+func (s *Store) AdoptionsInLand(ctx context.Context, landKey string, offset, limit int) ([]catalog.Adoption, int64, error) {
 	var total int64
 	err := s.r.WithContext(ctx).Model(&catalog.Adoption{}).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
@@ -238,7 +250,7 @@ func (s *Store) AdoptionsInLand(ctx context.Context, landKey string, limit int) 
 		Where("organisations.land_key = ?", landKey).
 		// A plain string: GORM drops a clause.Expr given to Order. The kinds are constants.
 		Order("CASE organisations.kind WHEN '" + string(catalog.KindLand) + "' THEN 0 WHEN '" + string(catalog.KindKreis) + "' THEN 1 ELSE 2 END").
-		Order("organisations.name").Order("solutions.name").Limit(limit).Find(&out).Error
+		Order("organisations.name").Order("solutions.name").Order("adoptions.id").Offset(offset).Limit(limit).Find(&out).Error
 	return out, total, translate(err, "adoptions in Land")
 }
 

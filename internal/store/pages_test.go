@@ -23,14 +23,14 @@ func TestPageQueriesOnSeed(t *testing.T) {
 	}
 
 	// Rhein-Kreis Neuss (05162) piloted Unterhaltsvorschuss Online itself.
-	ak, total, err := s.AdoptionsByKreis(ctx, "05162", 100)
+	ak, total, err := s.AdoptionsByKreis(ctx, "05162", 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if total != int64(len(ak)) || total == 0 {
 		t.Errorf("AdoptionsByKreis: %d listed, %d in all", len(ak), total)
 	}
-	if one, total1, err := s.AdoptionsByKreis(ctx, "05162", 1); err != nil || len(one) != 1 || total1 != total {
+	if one, total1, err := s.AdoptionsByKreis(ctx, "05162", 0, 1); err != nil || len(one) != 1 || total1 != total {
 		t.Errorf("AdoptionsByKreis limit 1: %d listed of %d (%v)", len(one), total1, err)
 	}
 	perOrg, err := s.AdoptionCountsInKreis(ctx, "05162")
@@ -149,7 +149,7 @@ func TestOrderingOfPageQueries(t *testing.T) {
 	}
 
 	// In NRW the Land's own adoptions come before those of Kreise and Gemeinden.
-	list, total, err := s.AdoptionsInLand(ctx, "05", 3)
+	list, total, err := s.AdoptionsInLand(ctx, "05", 0, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

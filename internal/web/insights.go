@@ -288,6 +288,10 @@ const insightTableRows = 50
 // own and the links keep the pages of the others. A page past the last is
 // a 404.
 func pageSection(c echo.Context, sec *views.TableSection) error {
+	if sec.Pager != nil {
+		// Paged while it was built (buildPagedRows).
+		return nil
+	}
 	key := sec.ID + "-seite"
 	p, err := httpx.PageOf(c, key, insightTableRows, int64(len(sec.Table.Rows)))
 	if err != nil || p.Pages() == 1 {
@@ -295,11 +299,42 @@ func pageSection(c echo.Context, sec *views.TableSection) error {
 	}
 	lo, hi := p.Bounds(len(sec.Table.Rows))
 	sec.Table.Rows = sec.Table.Rows[lo:hi]
+	setPager(c, sec, p)
+	return nil
+}
+
+// buildPagedRows fills the table of sec with the rows of a list of n
+// items, row(i) making the row of item i: for the CSV (the route
+// …/{tabelle}.csv) every row, for the page only those of the page asked
+// for, so a page of a long list costs no more than its rows.
+func buildPagedRows(c echo.Context, sec *views.TableSection, n int, row func(i int) []views.Cell) error {
+	if c.Param("tabelle") != "" {
+		for i := range n {
+			sec.Table.Rows = append(sec.Table.Rows, row(i))
+		}
+		return nil
+	}
+	p, err := httpx.PageOf(c, sec.ID+"-seite", insightTableRows, int64(n))
+	if err != nil {
+		return err
+	}
+	lo, hi := p.Bounds(n)
+	for i := lo; i < hi; i++ {
+		sec.Table.Rows = append(sec.Table.Rows, row(i))
+	}
+	if p.Pages() > 1 {
+		setPager(c, sec, p)
+	}
+	return nil
+}
+
+// setPager adds the range line and the page links of page p to sec.
+func setPager(c echo.Context, sec *views.TableSection, p httpx.Paging) {
+	key := sec.ID + "-seite"
 	sec.Range = fmt.Sprintf("Zeilen %s bis %s von %s; die ganze Tabelle steht im Download.",
 		views.FormatInt(p.First()), views.FormatInt(p.Last()), views.FormatInt(p.Total))
 	sec.Pager = &views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, key, sec.ID),
 		Label: "Seiten der Tabelle „" + sec.Heading + "“", TestID: "pagination-" + sec.ID}
-	return nil
 }
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
@@ -373,9 +408,12 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 			{Text: fmtEuro(sv.EstimatedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}})
 		chart.Bars = append(chart.Bars, views.Bar{Label: r.Name, Value: sv.ByLand[r.LandKey], Display: value})
 	}
-	sols := views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
-		Head: []string{"Lösung", "in Betrieb", "Ersparnis (Schätzung)", "Grundlage", "Kosten des Anbieters"}, NumericCols: map[int]bool{1: true, 2: true}}
-	for _, ss := range sv.BySolution {
+	sols := views.TableSection{ID: "loesungen", Heading: "Je Lösung", CSV: csvURL("rendite", "loesungen"),
+		Table: views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
+			Head: []string{"Lösung", "in Betrieb", "Ersparnis (Schätzung)", "Grundlage", "Kosten des Anbieters"}, NumericCols: map[int]bool{1: true, 2: true}}}
+	// Only the rows of the page asked for are made: the list has a row per solution with live adoptions.
+	err = buildPagedRows(c, &sols, len(sv.BySolution), func(i int) []views.Cell {
+		ss := sv.BySolution[i]
 		value := fmtEuro(ss.Saving)
 		if ss.Quantified == 0 {
 			value = "nicht bezifferbar (" + ss.Reason + ")"
@@ -391,8 +429,11 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 		if ss.Basis == insights.BasisEstimate {
 			edit.Text = "Kosten eintragen"
 		}
-		sols.Rows = append(sols.Rows, []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
-			{Text: value}, {Text: basis}, edit})
+		return []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
+			{Text: value}, {Text: basis}, edit}
+	})
+	if err != nil {
+		return views.InsightPage{}, err
 	}
 	// A chart of nothing but zeros says nothing: show it once there are figures.
 	var chartPtr *views.Chart
@@ -401,7 +442,7 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	}
 	d.Sections = []views.TableSection{
 		{ID: "laender", Heading: "Je Land", Table: laender, CSV: csvURL("rendite", "laender"), Chart: chartPtr},
-		{ID: "loesungen", Heading: "Je Lösung", Table: sols, CSV: csvURL("rendite", "loesungen")},
+		sols,
 	}
 	return d, nil
 }

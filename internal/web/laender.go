@@ -14,9 +14,13 @@ import (
 )
 
 const (
-	// landAdoptionLimit caps the adoption tables of a Land page; the
-	// synthetic catalogue has tens of thousands per Land.
-	landAdoptionLimit = 500
+	// landMapAdoptions caps the adoptions whose adopters the map of a Land
+	// page shows; the synthetic catalogue has tens of thousands per Land.
+	landMapAdoptions = 500
+	// adoptionsPerPage is how many adoptions a page of the adoption tables
+	// of a Land, Kreis or Gemeinde shows; adoptionsPageKey names its page.
+	adoptionsPerPage = 50
+	adoptionsPageKey = "nachnutzungen-seite"
 	// landSolutionLimit caps the provided solutions listed on a Land page.
 	landSolutionLimit = 20
 )
@@ -67,23 +71,40 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 		list  []catalog.Adoption
 		total int64
 	}
-	al, err := storeCached(ctx, s, "adoptionsInLand:"+land.Key, func() (inLand, error) {
-		list, total, err := s.Store.AdoptionsInLand(ctx, land.Key, landAdoptionLimit)
+	// The adoption tables show a page (?nachnutzungen-seite=); the map shows
+	// the adopters of the first landMapAdoptions.
+	page, err := httpx.PageParam(c, adoptionsPageKey)
+	if err != nil {
+		return err
+	}
+	al, err := storeCached(ctx, s, "adoptionsInLand:"+land.Key+":"+strconv.Itoa(page), func() (inLand, error) {
+		list, total, err := s.Store.AdoptionsInLand(ctx, land.Key, (page-1)*adoptionsPerPage, adoptionsPerPage)
 		return inLand{list, total}, err
 	})
 	if err != nil {
 		return err
 	}
-	adoptions, total := al.list, al.total
-	d.Shown, d.Total = int64(len(adoptions)), total
-	for _, a := range adoptions {
+	p, err := httpx.NewPaging(page, adoptionsPerPage, al.total)
+	if err != nil {
+		return err
+	}
+	d.First, d.Last, d.Total = p.First(), p.Last(), al.total
+	d.Pager = adoptionsPager(c, p)
+	for _, a := range al.list {
 		if a.Organisation != nil && a.Organisation.Kind == catalog.KindLand {
 			d.Own = append(d.Own, a)
 		} else {
 			d.Municipal = append(d.Municipal, a)
 		}
 	}
-	if d.Map, err = s.landMap(ctx, land, adoptions); err != nil {
+	forMap, err := storeCached(ctx, s, "adoptionsInLandMap:"+land.Key, func() (inLand, error) {
+		list, total, err := s.Store.AdoptionsInLand(ctx, land.Key, 0, landMapAdoptions)
+		return inLand{list, total}, err
+	})
+	if err != nil {
+		return err
+	}
+	if d.Map, err = s.landMap(ctx, land, forMap.list); err != nil {
 		return err
 	}
 	kreise, err := s.Store.OrganisationsByKind(ctx, catalog.KindKreis, land.Key)
@@ -112,6 +133,12 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 	}
 	return httpx.RenderOK(c, views.LandPage(httpx.Page(c, land.Name, "/laender",
 		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name}), d))
+}
+
+// adoptionsPager links the pages of an adoption table.
+func adoptionsPager(c echo.Context, p httpx.Paging) views.Pager {
+	return views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, adoptionsPageKey, "nachnutzungen"),
+		Label: "Seiten der Nachnutzungen", TestID: "pagination-nachnutzungen"}
 }
 
 // rankTable shows the Land's ranks month by month from the insight figures.

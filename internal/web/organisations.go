@@ -15,10 +15,6 @@ import (
 
 var reKreisKey = regexp.MustCompile(`^[0-9]{5}$`)
 
-// orgAdoptionLimit caps the adoption table of a Kreis page (Kreis and
-// Gemeinden); the synthetic catalogue has thousands per Kreis.
-const orgAdoptionLimit = 500
-
 // HandleKreisShow renders the page of a Kreis or kreisfreie Stadt.
 func (s *Site) HandleKreisShow(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -34,7 +30,14 @@ func (s *Site) HandleKreisShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.Own, d.OwnTotal, err = s.Store.AdoptionsByKreis(ctx, key, orgAdoptionLimit); err != nil {
+	page, err := httpx.PageParam(c, adoptionsPageKey)
+	if err != nil {
+		return err
+	}
+	if d.Own, d.OwnTotal, err = s.Store.AdoptionsByKreis(ctx, key, (page-1)*adoptionsPerPage, adoptionsPerPage); err != nil {
+		return err
+	}
+	if err := pageOwn(c, &d, page); err != nil {
 		return err
 	}
 	gemeinden, err := s.Store.GemeindenInKreis(ctx, key)
@@ -95,7 +98,14 @@ func (s *Site) HandleGemeindeShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.Own, err = s.Store.AdoptionsByOrganisation(ctx, catalog.KindGemeinde, g.Key); err != nil {
+	page, err := httpx.PageParam(c, adoptionsPageKey)
+	if err != nil {
+		return err
+	}
+	if d.Own, d.OwnTotal, err = s.Store.AdoptionsByOrganisationPage(ctx, catalog.KindGemeinde, g.Key, (page-1)*adoptionsPerPage, adoptionsPerPage); err != nil {
+		return err
+	}
+	if err := pageOwn(c, &d, page); err != nil {
 		return err
 	}
 	if d.Map, err = s.gemeindeMap(ctx, g, kreis, d); err != nil {
@@ -112,11 +122,22 @@ func (s *Site) HandleGemeindeShow(c echo.Context) error {
 	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
 }
 
+// pageOwn checks the page of an organisation's adoption table against its
+// total (past the end is a 404) and adds the range and the page links.
+func pageOwn(c echo.Context, d *views.OrgData, page int) error {
+	p, err := httpx.NewPaging(page, adoptionsPerPage, d.OwnTotal)
+	if err != nil {
+		return err
+	}
+	d.First, d.Last, d.Pager = p.First(), p.Last(), adoptionsPager(c, p)
+	return nil
+}
+
 // gemeindeMap shows a Gemeinde among the Gemeinden of its Kreis (alone
 // when it belongs to none).
 func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *catalog.Organisation, d views.OrgData) (*views.MapView, error) {
 	gemeinden := []catalog.Organisation{g}
-	perOrg := map[uint]int64{g.ID: int64(len(d.Own))}
+	perOrg := map[uint]int64{g.ID: d.OwnTotal}
 	where := d.Land.Name
 	if kreis != nil {
 		var err error

@@ -524,3 +524,101 @@ func TestNewsFeedsAreBounded(t *testing.T) {
 		t.Errorf("/feed.atom = %d with %d entries", rec.Code, n)
 	}
 }
+
+// TestServiceSolutionsPagination: the page of an OZG-Leistung lists its
+// solutions 20 a page by name, every one once; the map still counts them all.
+func TestServiceSolutionsPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	seeded, err := st.SolutionsByService(context.Background(), "10092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addSolutions(t, st, "Seitentest Leistungsseite", 45, "10092")
+	app := server.New(server.Deps{Store: st, Version: "test"})
+	total := len(seeded) + 45
+	pages, last := walkPages(t, app, "/leistungen/10092", servertest.TID("pagination"), func(d *goquery.Document) []string {
+		return servertest.Texts(d.Find(servertest.TID("service-solutions") + " h3"))
+	})
+	checkSizes(t, "service solutions", pages, 20)
+	rows := flatten(pages)
+	if len(rows) != total || len(pages) != (total+19)/20 {
+		t.Errorf("%d solutions on %d pages, want %d", len(rows), len(pages), total)
+	}
+	if !sortedByName(rows) {
+		t.Errorf("not by name: %q", rows)
+	}
+	doc := pageDoc(t, app, last, http.StatusOK)
+	if r := servertest.Text(doc.Find(servertest.TID("service-solutions-range"))); !strings.HasSuffix(r, fmt.Sprintf("von %d, nach Namen geordnet", total)) {
+		t.Errorf("range %q", r)
+	}
+	// The map and the coverage still count every solution (Hessen provides the new ones).
+	if !strings.Contains(servertest.Text(doc.Find(servertest.TID("map-table"))), "Hessen") {
+		t.Error("no map table")
+	}
+	pageDoc(t, app, fmt.Sprintf("/leistungen/10092?seite=%d", len(pages)+1), http.StatusNotFound)
+	pageDoc(t, app, "/leistungen/10092?seite=-1", http.StatusBadRequest)
+}
+
+// sortedByName reports whether names are in the order the database sorts
+// them (byte order, as SQLite's default collation).
+func sortedByName(names []string) bool {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] > names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLandKreisGemeindeAdoptionPagination: the adoption tables of a Land,
+// a Kreis and a Gemeinde show 50 adoptions a page (?nachnutzungen-seite=),
+// every adoption once across the pages; past the end is a 404.
+func TestLandKreisGemeindeAdoptionPagination(t *testing.T) {
+	st := storetest.Seeded(t)
+	ctx := context.Background()
+	sols := addSolutions(t, st, "Seitentest Gemeinde", 120, "10092")
+	adoptAll(t, st, sols, catalog.KindGemeinde, "010010000000", catalog.AdoptionLive)
+	adoptAll(t, st, sols[:30], catalog.KindLand, "01", catalog.AdoptionInterested)
+	app := server.New(server.Deps{Store: st, Version: "test"})
+	rows := func(d *goquery.Document) []string {
+		var out []string
+		d.Find(`[data-testid="land-own-adoptions"] tbody tr, [data-testid="land-municipal-adoptions"] tbody tr, [data-testid="org-adoptions"] tbody tr`).
+			Each(func(_ int, tr *goquery.Selection) {
+				out = append(out, servertest.Text(tr.Children().Slice(0, 2)))
+			})
+		return out
+	}
+	inLand, err := st.AdoptionsByLand(ctx, "01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flensburg, _, err := st.AdoptionsByOrganisationPage(ctx, catalog.KindGemeinde, "010010000000", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		first string
+		want  int
+	}{
+		{"/laender/01", len(inLand)},
+		{"/kreise/01001", len(flensburg)},
+		{"/gemeinden/010010000000", len(flensburg)},
+	} {
+		pages, last := walkPages(t, app, c.first, servertest.TID("pagination-nachnutzungen"), rows)
+		checkSizes(t, c.first, pages, 50)
+		if got := len(flatten(pages)); got != c.want || len(pages) != (c.want+49)/50 {
+			t.Errorf("%s: %d adoptions on %d pages, want %d", c.first, got, len(pages), c.want)
+		}
+		doc := pageDoc(t, app, last, http.StatusOK)
+		if r := servertest.Text(doc.Find(servertest.TID("nachnutzungen-range"))); !strings.Contains(r, fmt.Sprintf("von %s", groupThousands(c.want))) {
+			t.Errorf("%s: range %q", c.first, r)
+		}
+		pageDoc(t, app, fmt.Sprintf("%s?nachnutzungen-seite=%d", c.first, len(pages)+1), http.StatusNotFound)
+		pageDoc(t, app, c.first+"?nachnutzungen-seite=0", http.StatusBadRequest)
+	}
+	// The Land's own adoptions come first.
+	doc := pageDoc(t, app, "/laender/01", http.StatusOK)
+	if n := doc.Find(servertest.TID("land-own-adoptions") + " tbody tr").Length(); n < 30 {
+		t.Errorf("first page of the Land shows %d of its own adoptions, want at least 30", n)
+	}
+}

@@ -6,8 +6,12 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
+
+// serviceSolutionsPerPage is how many solutions a page of an OZG-Leistung lists.
+const serviceSolutionsPerPage = 20
 
 // HandleServiceShow renders the page of one OZG-Leistung.
 func (s *Site) HandleServiceShow(c echo.Context) error {
@@ -32,22 +36,35 @@ func (s *Site) HandleServiceShow(c echo.Context) error {
 			d.LifeSituation = &ls
 		}
 	}
-	sols, err := s.Store.SolutionsByService(ctx, id)
+	// The solutions come a page at a time (?seite=), by name.
+	page, err := httpx.PageParam(c, "seite")
 	if err != nil {
 		return err
 	}
-	if d.Solutions, err = s.solutionItems(ctx, sols); err != nil {
+	sols, err := s.Store.FindSolutions(ctx, store.SolutionFilter{OZGID: id, Sort: "name", Page: page, PerPage: serviceSolutionsPerPage})
+	if err != nil {
 		return err
 	}
+	p, err := httpx.NewPaging(page, serviceSolutionsPerPage, sols.Total)
+	if err != nil {
+		return err
+	}
+	if d.Solutions, err = s.solutionItems(ctx, sols.Items); err != nil {
+		return err
+	}
+	d.SolutionsTotal, d.First, d.Last = sols.Total, p.First(), p.Last()
+	d.Pager = views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", "loesungen"), Label: "Seiten der Lösungen für diese Leistung"}
 	adoptions, err := s.Store.AdoptionsByService(ctx, id)
 	if err != nil {
 		return err
 	}
+	providerLands, err := s.Store.ServiceProviderLands(ctx, id)
+	if err != nil {
+		return err
+	}
 	providers := map[string]bool{}
-	for _, sol := range sols {
-		if sol.Provider != nil && sol.Provider.Kind == catalog.KindLand {
-			providers[sol.Provider.Key] = true
-		}
+	for _, key := range providerLands {
+		providers[key] = true
 	}
 	states := adoptionStates(providers, adoptions)
 	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-leistung", "Abdeckung von „"+svc.Name+"“ nach Ländern",
