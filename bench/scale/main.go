@@ -336,6 +336,10 @@ type startResult struct {
 	// API while the server was not ready; probes counts all probe requests.
 	pages503, api503, probes int
 	first503                 string
+	// before503 counts the 503 answers until /readyz said 200, after503 those
+	// after it; settled is when a whole round of probes got no 503.
+	before503, after503 int
+	settled             time.Duration
 	// peak is the process's VmHWM when it was stopped (first start only).
 	peak int64
 	err  error
@@ -399,6 +403,36 @@ func probeStart(ctx context.Context, srv *harness.Server, p params) startResult 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A server may call itself ready before its pages are: the probes go on
+	// until a whole round of them got no 503 (at most a minute).
+	mu.Lock()
+	res.before503 = res.pages503 + res.api503
+	mu.Unlock()
+	settle := time.Now().Add(time.Minute)
+	for res.err == nil && time.Now().Before(settle) {
+		clean := true
+		for _, path := range probe {
+			if code, err := get(path); err != nil || code == http.StatusServiceUnavailable {
+				clean = false
+				mu.Lock()
+				if strings.HasPrefix(path, "/api/") {
+					res.api503++
+				} else {
+					res.pages503++
+				}
+				if res.first503 == "" {
+					res.first503 = path
+				}
+				res.after503++
+				mu.Unlock()
+			}
+		}
+		if clean {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	res.settled = time.Since(srv.Started)
 	close(done)
 	wg.Wait()
 	return res
@@ -595,8 +629,9 @@ func report(w io.Writer, cfg config, p params, first *startResult, start startRe
 	fmt.Fprintf(w, "binary %s, register %s, %d requests per route (fewer above %v), %s\n\n", cfg.bin, cfg.synth, cfg.runs, cfg.budget,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	startLine := func(name string, r startResult) {
-		fmt.Fprintf(w, "%s: listener open after %s, /readyz 200 after %s; while loading %d probe requests, %d answers 503 from public pages, %d from the API",
-			name, fmtDur(r.listen), fmtDur(r.ready), r.probes, r.pages503, r.api503)
+		fmt.Fprintf(w, "%s: listener open after %s, /readyz 200 after %s, every probed page and API answer without 503 after %s; "+
+			"%d probe requests, %d answers 503 from public pages and %d from the API (%d of them after /readyz said 200)",
+			name, fmtDur(r.listen), fmtDur(r.ready), fmtDur(r.settled), r.probes, r.pages503, r.api503, r.after503)
 		if r.first503 != "" {
 			fmt.Fprintf(w, " (first: %s)", r.first503)
 		}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +19,17 @@ import (
 	"efa-register/internal/search"
 	"efa-register/internal/server"
 )
+
+// defaultMemoryLimit is the soft memory limit of efa serve when GOMEMLIMIT
+// is not set. The register keeps about 70 MB live at national scale (the
+// insight figures, the search columns, the caches); without a limit Go lets
+// garbage grow to the size of the live heap again before it collects, and
+// a streamed export produces garbage quickly, so the process would hold
+// several times what it uses. With the limit the collector runs more often
+// once the heap nears it. It is soft: if more is live, the process takes it
+// (the collector then uses at most about half the CPU), so it never causes
+// an out-of-memory error itself. GOMEMLIMIT overrides it (e.g. 1GiB, or off).
+const defaultMemoryLimit = 200 << 20
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Liefert das Register über HTTP aus. Ein leerer Datenordner wird zuerst mit den eingebetteten\n"+
@@ -31,6 +43,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
 	}
 	log := newServeLogger(cfg, stderr)
+	if cfg.DefaultMemoryLimit {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	// The lock tells efa restore that this data folder is in use.
 	release, err := lockDataDir(cfg.DataDir)
 	if err != nil {
