@@ -60,34 +60,31 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err := seedIfEmpty(ctx, st, log); err != nil {
 		return err
 	}
-	// The search index follows the database; it is built on first start and
-	// rebuilt when missing or broken (see internal/search).
-	ix, err := search.Open(ctx, indexDir(cfg), st, log)
-	if err != nil {
-		return err
-	}
 	// The followers of the event log stop before the index and the database close.
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	var followers sync.WaitGroup
+	var ix *search.Index
 	defer func() {
 		stopFollow()
 		followers.Wait()
+		if ix == nil {
+			return
+		}
 		if err := ix.Close(); err != nil {
 			log.Warn("close search index", "err", err)
 		}
 	}()
-	followers.Go(func() { ix.Follow(followCtx) })
-	followers.Go(func() { sweepSessions(followCtx, st, log) })
-	// The insight figures load into memory in the background (seconds on a
-	// large register without a snapshot; the insight pages show a notice and
-	// /readyz answers 503 until then) and follow the event log.
+	// The insight figures load into memory in the background, beside the
+	// opening of the search index (seconds on a large register without a
+	// snapshot; the insight pages show a notice and /readyz answers 503 until
+	// then), and follow the event log.
 	eng, err := insights.New(st, cfg.Savings, log)
 	if err != nil {
 		return err
 	}
 	// The figures are saved beside the database when the server stops (and
-	// after the first build), so that the next start reads them in well
-	// under a second instead of rebuilding them from the database.
+	// after the first build), so that the next start reads them in about a
+	// second instead of rebuilding them from the database.
 	eng.UseSnapshot(filepath.Join(cfg.DataDir, insights.SnapshotFile))
 	defer func() {
 		if err := eng.Save(context.Background()); err != nil {
@@ -103,6 +100,13 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		}
 		eng.Follow(followCtx)
 	})
+	// The search index follows the database; it is built on first start and
+	// rebuilt when missing or broken (see internal/search).
+	if ix, err = search.Open(ctx, indexDir(cfg), st, log); err != nil {
+		return err
+	}
+	followers.Go(func() { ix.Follow(followCtx) })
+	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
