@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -235,7 +236,7 @@ func (s *API) HandleOrganisationAdoptions(c echo.Context) error {
 
 // HandleStates returns the figures of the 16 Länder: GET /api/v1/states.
 func (s *API) HandleStates(c echo.Context) error {
-	counts, err := s.Store.CountsPerLand(c.Request().Context())
+	counts, err := s.countsPerLand(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -247,6 +248,22 @@ func (s *API) HandleStates(c echo.Context) error {
 			AdoptingMunicipalities: lc.AdoptingMunicipalities})
 	}
 	return s.serveJSON(c, paginate(docs, 1, max(len(docs), 1)))
+}
+
+// countsPerLand takes the per-Land counts from the insight engine's
+// counters once it is loaded; the database's aggregate over every adoption
+// (seconds at a million) is the fallback while it loads.
+func (s *API) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
+	if s.Insights != nil && s.Insights.Loaded() {
+		laender, err := s.Store.Laender(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if counts, ok := s.Insights.CountsPerLand(laender); ok {
+			return counts, nil
+		}
+	}
+	return s.Store.CountsPerLand(ctx)
 }
 
 // HandleStateAdoptions lists the adoptions made in a Land (by the Land,
