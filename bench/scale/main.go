@@ -166,6 +166,9 @@ func run(ctx context.Context, cfg config) error {
 			return ctx.Err()
 		}
 		res := measure(ctx, client, srv.Base, r, cfg.runs, cfg.budget)
+		if m, err := srv.Memory(); err == nil {
+			res.hwm = m.Peak
+		}
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.path, res.statusText(), fmtDur(res.p(50)))
 		results = append(results, res)
 	}
@@ -173,12 +176,18 @@ func run(ctx context.Context, cfg config) error {
 	var syncRes *result
 	if cfg.sync {
 		r := changeSync(ctx, client, srv.Base)
+		if m, err := srv.Memory(); err == nil {
+			r.hwm = m.Peak
+		}
 		syncRes = &r
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.route.path, r.statusText(), fmtDur(r.p(50)))
 	}
 	var exportRes []result
 	for _, path := range []string{"/api/v1/export", "/api/v1/export/adoptions.csv", "/api/v1/export/adoptions.xlsx"} {
 		r := concurrent(ctx, client, srv.Base, path, cfg.exports)
+		if m, err := srv.Memory(); err == nil {
+			r.hwm = m.Peak
+		}
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.route.path, r.statusText(), fmtDur(r.p(50)))
 		exportRes = append(exportRes, r)
 	}
@@ -446,6 +455,8 @@ type result struct {
 	bytes  int64
 	errs   int
 	note   string
+	// hwm is the server's peak RSS (VmHWM) right after the route.
+	hwm int64
 }
 
 func (r result) p(pct int) time.Duration {
@@ -648,14 +659,15 @@ func report(w io.Writer, cfg config, p params, first *startResult, start startRe
 	}
 	fmt.Fprintf(w, "Peak RSS (VmHWM): %s when ready, %s after the routes, **%s at the end** (RSS then %s).\n\n",
 		harness.MB(memReady.Peak), harness.MB(memRoutes.Peak), harness.MB(memEnd.Peak), harness.MB(memEnd.RSS))
-	fmt.Fprintln(w, "| route | status | p50 | p99 | bytes |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| route | status | p50 | p99 | bytes | peak RSS after |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	row := func(r result) {
 		path := r.route.path
 		if r.note != "" {
 			path += "; " + r.note
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", strings.ReplaceAll(path, "|", `\|`), r.statusText(), fmtDur(r.p(50)), fmtDur(r.p(99)), fmtBytes(r.bytes))
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %.0f MB |\n", strings.ReplaceAll(path, "|", `\|`), r.statusText(), fmtDur(r.p(50)), fmtDur(r.p(99)),
+			fmtBytes(r.bytes), float64(r.hwm)/1e6)
 	}
 	for _, r := range results {
 		row(r)
