@@ -166,6 +166,9 @@ func run(ctx context.Context, cfg config) error {
 			return ctx.Err()
 		}
 		res := measure(ctx, client, srv.Base, r, cfg.runs, cfg.budget)
+		if m, err := srv.Memory(); err == nil {
+			res.hwm = m.Peak
+		}
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.path, res.statusText(), fmtDur(res.p(50)))
 		results = append(results, res)
 	}
@@ -173,12 +176,18 @@ func run(ctx context.Context, cfg config) error {
 	var syncRes *result
 	if cfg.sync {
 		r := changeSync(ctx, client, srv.Base)
+		if m, err := srv.Memory(); err == nil {
+			r.hwm = m.Peak
+		}
 		syncRes = &r
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.route.path, r.statusText(), fmtDur(r.p(50)))
 	}
 	var exportRes []result
 	for _, path := range []string{"/api/v1/export", "/api/v1/export/adoptions.csv", "/api/v1/export/adoptions.xlsx"} {
 		r := concurrent(ctx, client, srv.Base, path, cfg.exports)
+		if m, err := srv.Memory(); err == nil {
+			r.hwm = m.Peak
+		}
 		fmt.Fprintf(os.Stderr, "%-60s %s %s\n", r.route.path, r.statusText(), fmtDur(r.p(50)))
 		exportRes = append(exportRes, r)
 	}
@@ -336,6 +345,10 @@ type startResult struct {
 	// API while the server was not ready; probes counts all probe requests.
 	pages503, api503, probes int
 	first503                 string
+	// before503 counts the 503 answers until /readyz said 200, after503 those
+	// after it; settled is when a whole round of probes got no 503.
+	before503, after503 int
+	settled             time.Duration
 	// peak is the process's VmHWM when it was stopped (first start only).
 	peak int64
 	err  error
@@ -399,6 +412,36 @@ func probeStart(ctx context.Context, srv *harness.Server, p params) startResult 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A server may call itself ready before its pages are: the probes go on
+	// until a whole round of them got no 503 (at most a minute).
+	mu.Lock()
+	res.before503 = res.pages503 + res.api503
+	mu.Unlock()
+	settle := time.Now().Add(time.Minute)
+	for res.err == nil && time.Now().Before(settle) {
+		clean := true
+		for _, path := range probe {
+			if code, err := get(path); err != nil || code == http.StatusServiceUnavailable {
+				clean = false
+				mu.Lock()
+				if strings.HasPrefix(path, "/api/") {
+					res.api503++
+				} else {
+					res.pages503++
+				}
+				if res.first503 == "" {
+					res.first503 = path
+				}
+				res.after503++
+				mu.Unlock()
+			}
+		}
+		if clean {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	res.settled = time.Since(srv.Started)
 	close(done)
 	wg.Wait()
 	return res
@@ -412,6 +455,8 @@ type result struct {
 	bytes  int64
 	errs   int
 	note   string
+	// hwm is the server's peak RSS (VmHWM) right after the route.
+	hwm int64
 }
 
 func (r result) p(pct int) time.Duration {
@@ -595,8 +640,9 @@ func report(w io.Writer, cfg config, p params, first *startResult, start startRe
 	fmt.Fprintf(w, "binary %s, register %s, %d requests per route (fewer above %v), %s\n\n", cfg.bin, cfg.synth, cfg.runs, cfg.budget,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	startLine := func(name string, r startResult) {
-		fmt.Fprintf(w, "%s: listener open after %s, /readyz 200 after %s; while loading %d probe requests, %d answers 503 from public pages, %d from the API",
-			name, fmtDur(r.listen), fmtDur(r.ready), r.probes, r.pages503, r.api503)
+		fmt.Fprintf(w, "%s: listener open after %s, /readyz 200 after %s, every probed page and API answer without 503 after %s; "+
+			"%d probe requests, %d answers 503 from public pages and %d from the API (%d of them after /readyz said 200)",
+			name, fmtDur(r.listen), fmtDur(r.ready), fmtDur(r.settled), r.probes, r.pages503, r.api503, r.after503)
 		if r.first503 != "" {
 			fmt.Fprintf(w, " (first: %s)", r.first503)
 		}
@@ -613,14 +659,15 @@ func report(w io.Writer, cfg config, p params, first *startResult, start startRe
 	}
 	fmt.Fprintf(w, "Peak RSS (VmHWM): %s when ready, %s after the routes, **%s at the end** (RSS then %s).\n\n",
 		harness.MB(memReady.Peak), harness.MB(memRoutes.Peak), harness.MB(memEnd.Peak), harness.MB(memEnd.RSS))
-	fmt.Fprintln(w, "| route | status | p50 | p99 | bytes |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| route | status | p50 | p99 | bytes | peak RSS after |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	row := func(r result) {
 		path := r.route.path
 		if r.note != "" {
 			path += "; " + r.note
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", strings.ReplaceAll(path, "|", `\|`), r.statusText(), fmtDur(r.p(50)), fmtDur(r.p(99)), fmtBytes(r.bytes))
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %.0f MB |\n", strings.ReplaceAll(path, "|", `\|`), r.statusText(), fmtDur(r.p(50)), fmtDur(r.p(99)),
+			fmtBytes(r.bytes), float64(r.hwm)/1e6)
 	}
 	for _, r := range results {
 		row(r)

@@ -49,6 +49,9 @@ type config struct {
 	PubliccodeFetchTimeout time.Duration
 	// SMTP is the mail server of the account e-mails (EFA_SMTP_URL); nil sends none.
 	SMTP *smtpConfig
+	// DefaultMemoryLimit is set when GOMEMLIMIT is not: efa serve then sets
+	// the soft memory limit defaultMemoryLimit itself (serve.go).
+	DefaultMemoryLimit bool
 }
 
 func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
@@ -56,6 +59,8 @@ func (c config) dbPath() string { return filepath.Join(c.DataDir, "efa.db") }
 // loadConfig reads the EFA_* environment variables.
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{Addr: ":8080", DataDir: "./data", LogLevel: slog.LevelInfo}
+	// The Go runtime reads GOMEMLIMIT itself; only its absence matters here.
+	c.DefaultMemoryLimit = getenv("GOMEMLIMIT") == ""
 	if v := getenv("EFA_ADDR"); v != "" {
 		c.Addr = v
 	}

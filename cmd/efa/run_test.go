@@ -58,16 +58,16 @@ func TestProgramSeedsServesAndKeepsData(t *testing.T) {
 		"lifeSituations": 55, "services": 557, "leikaServices": 5249, "solutions": 50, "adoptions": 70}
 	for round := 1; round <= 2; round++ {
 		base, stop := startProgram(t, dir)
-		// Ready once the in-memory views are built (503 "wird aufgebaut" until then).
+		// The in-memory views load after the listener opens: /readyz says
+		// 503 until they are there (the second round reads their snapshot).
 		var ready map[string]any
 		code := 0
-		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			ready = nil
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if code = getJSON(t, base+"/readyz", &ready); code == http.StatusOK {
 				break
 			}
 		}
-		if code != http.StatusOK || ready["status"] != "ready" {
+		if code != http.StatusOK || ready["status"] != "ready" || ready["insights"] != "aktuell" {
 			t.Fatalf("round %d: /readyz = %d %v", round, code, ready)
 		}
 		var stats map[string]int

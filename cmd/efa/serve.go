@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +19,17 @@ import (
 	"efa-register/internal/search"
 	"efa-register/internal/server"
 )
+
+// defaultMemoryLimit is the soft memory limit of efa serve when GOMEMLIMIT
+// is not set. The register keeps about 70 MB live at national scale (the
+// insight figures, the search columns, the caches); without a limit Go lets
+// garbage grow to the size of the live heap again before it collects, and
+// a streamed export produces garbage quickly, so the process would hold
+// several times what it uses. With the limit the collector runs more often
+// once the heap nears it. It is soft: if more is live, the process takes it
+// (the collector then uses at most about half the CPU), so it never causes
+// an out-of-memory error itself. GOMEMLIMIT overrides it (e.g. 1GiB, or off).
+const defaultMemoryLimit = 200 << 20
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Liefert das Register über HTTP aus. Ein leerer Datenordner wird zuerst mit den eingebetteten\n"+
@@ -31,6 +43,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return fs.fail("unerwartetes Argument „%s“", fs.Arg(0))
 	}
 	log := newServeLogger(cfg, stderr)
+	if cfg.DefaultMemoryLimit {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	// The lock tells efa restore that this data folder is in use.
 	release, err := lockDataDir(cfg.DataDir)
 	if err != nil {
@@ -45,18 +60,16 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err := seedIfEmpty(ctx, st, log); err != nil {
 		return err
 	}
-	// The search index follows the database; it is built on first start and
-	// rebuilt when missing or broken (see internal/search).
-	ix, err := search.Open(ctx, indexDir(cfg), st, log)
-	if err != nil {
-		return err
-	}
 	// The followers of the event log stop before the index and the database close.
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	var followers sync.WaitGroup
+	var ix *search.Index
 	defer func() {
 		stopFollow()
 		followers.Wait()
+		if ix == nil {
+			return
+		}
 		if err := ix.Close(); err != nil {
 			log.Warn("close search index", "err", err)
 		}
@@ -65,18 +78,17 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	// other processes such as efa import, reach the followers through the
 	// store's signals like this instance's own writes.
 	followers.Go(func() { st.FollowDatabase(followCtx) })
-	followers.Go(func() { ix.Follow(followCtx) })
-	followers.Go(func() { sweepSessions(followCtx, st, log) })
-	// The insight figures load into memory in the background (seconds on a
-	// large register without a snapshot; the insight pages show a notice and
-	// /readyz answers 503 until then) and follow the event log.
+	// The insight figures load into memory in the background, beside the
+	// opening of the search index (seconds on a large register without a
+	// snapshot; the insight pages show a notice and /readyz answers 503 until
+	// then), and follow the event log.
 	eng, err := insights.New(st, cfg.Savings, log)
 	if err != nil {
 		return err
 	}
 	// The figures are saved beside the database when the server stops (and
-	// after the first build), so that the next start reads them in well
-	// under a second instead of rebuilding them from the database.
+	// after the first build), so that the next start reads them in about a
+	// second instead of rebuilding them from the database.
 	eng.UseSnapshot(filepath.Join(cfg.DataDir, insights.SnapshotFile))
 	defer func() {
 		if err := eng.Save(context.Background()); err != nil {
@@ -92,6 +104,13 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		}
 		eng.Follow(followCtx)
 	})
+	// The search index follows the database; it is built on first start and
+	// rebuilt when missing or broken (see internal/search).
+	if ix, err = search.Open(ctx, indexDir(cfg), st, log); err != nil {
+		return err
+	}
+	followers.Go(func() { ix.Follow(followCtx) })
+	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -244,7 +245,7 @@ func (s *API) HandleStates(c echo.Context) error {
 		return err
 	}
 	cb, err := s.api.states.get(head, "", s.api.now, func() (*cachedBody, error) {
-		counts, err := s.Store.CountsPerLand(ctx)
+		counts, err := s.countsPerLand(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -267,6 +268,22 @@ func (s *API) HandleStates(c echo.Context) error {
 		return err
 	}
 	return serveCached(c, cb, cacheRevalidate)
+}
+
+// countsPerLand takes the per-Land counts from the insight engine's
+// counters once it is loaded; the database's aggregate over every adoption
+// (seconds at a million) is the fallback while it loads.
+func (s *API) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
+	if s.Insights != nil && s.Insights.Loaded() {
+		laender, err := s.Store.Laender(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if counts, ok := s.Insights.CountsPerLand(laender); ok {
+			return counts, nil
+		}
+	}
+	return s.Store.CountsPerLand(ctx)
 }
 
 // HandleStateAdoptions lists the adoptions made in a Land (by the Land,

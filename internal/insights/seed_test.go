@@ -2,6 +2,7 @@ package insights_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"efa-register/internal/insights"
@@ -19,6 +20,14 @@ func TestScoreboardMatchesDatabaseOnSeed(t *testing.T) {
 	counts, err := st.CountsPerLand(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	laender, err := st.Laender(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromCounters, ok := e.CountsPerLand(laender)
+	if !ok || !reflect.DeepEqual(fromCounters, counts) {
+		t.Errorf("CountsPerLand from the counters (ok %v) differs from the database:\n%+v\n%+v", ok, fromCounters, counts)
 	}
 	stats, _ := st.Stats(ctx)
 	rows := e.Scoreboard()

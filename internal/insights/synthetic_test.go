@@ -3,11 +3,14 @@ package insights_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"efa-register/internal/insights"
 	"efa-register/internal/store"
@@ -62,7 +65,38 @@ func TestMemoryOnSynthetic(t *testing.T) {
 	if live > insightsHeapBound {
 		t.Errorf("the insight figures keep %d MB live, want at most %d MB", live>>20, insightsHeapBound>>20)
 	}
-	runtime.KeepAlive(e)
+
+	// The same figures saved to a snapshot and read back, as at a restart.
+	snap := filepath.Join(t.TempDir(), insights.SnapshotFile)
+	e.UseSnapshot(snap)
+	began = time.Now()
+	if err := e.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Since(began)
+	want := e.Scoreboard()
+	e = nil
+	before = heapInUse()
+	peak = samplePeak()
+	began = time.Now()
+	r, err := insights.New(st, insights.DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.UseSnapshot(snap)
+	if err := r.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restored := time.Since(began)
+	peakHeap = peak()
+	live = heapInUse() - before
+	fi, _ := os.Stat(snap)
+	t.Logf("snapshot of %d MB saved in %v, read in %v (history complete: %v): %d MB live, peak heap while reading %d MB",
+		fi.Size()>>20, saved.Round(time.Millisecond), restored.Round(time.Millisecond), r.HistoryLoaded(), live>>20, peakHeap>>20)
+	if diff := cmp.Diff(want, r.Scoreboard()); diff != "" {
+		t.Errorf("scoreboard from the snapshot differs:\n%s", diff)
+	}
+	runtime.KeepAlive(r)
 }
 
 func made(e *insights.Engine) int {

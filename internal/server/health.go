@@ -90,9 +90,13 @@ func (s *server) readiness(ctx context.Context, now time.Time) (int, map[string]
 		}
 		state["insights"] = "aktuell"
 		state["insightsEventSeq"] = s.Insights.Applied()
+		// The rank history of the months before the start is replayed from the
+		// event log after the figures are up when there was no snapshot (the
+		// first start after an upgrade): the pages are complete but for the
+		// monthly ranks, so this is reported, not a reason to turn traffic away.
+		state["insightsHistory"] = "aktuell"
 		if !s.Insights.HistoryLoaded() {
-			state["status"], state["insightsHistory"] = "unavailable", "wird aufgebaut"
-			return http.StatusServiceUnavailable, state
+			state["insightsHistory"] = "wird nachgerechnet"
 		}
 	}
 	if s.Search == nil {

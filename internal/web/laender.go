@@ -151,6 +151,9 @@ func (s *Site) rankTable(land catalog.Organisation) views.Table {
 		t.Head = append(t.Head, col.label)
 		t.NumericCols[i+1] = true
 	}
+	if !s.Insights.HistoryLoaded() {
+		t.Caption += " (die Monate vor dem letzten Start werden gerade nachgerechnet)"
+	}
 	history := s.Insights.RankHistory(land.Key)
 	for i := len(history) - 1; i >= 0; i-- {
 		h := history[i]
