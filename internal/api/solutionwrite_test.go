@@ -300,3 +300,33 @@ func TestSolutionWritePubliccode(t *testing.T) {
 		t.Errorf("wrong-types.yml = %d: %s", rec.Code, rec.Body.String())
 	}
 }
+
+// Retries that race each other (a client that times out and sends again
+// while the first request still runs) create one solution, and every one of
+// them gets the first answer.
+func TestSolutionCreateIdempotentUnderConcurrentRetries(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	ctx := context.Background()
+	cl := newClient(t, env.App)
+	header := []string{"Authorization", "Bearer " + env.Token(t, "anbieter"), "Idempotency-Key", "race-1"}
+	head, _ := env.Store.LastEventSeq(ctx)
+	const n = 8
+	answers := make(chan *httptest.ResponseRecorder, n)
+	for range n {
+		go func() { answers <- cl.send(http.MethodPost, "/api/v1/solutions", newSolutionJSON, header...) }()
+	}
+	var first string
+	for range n {
+		rec := <-answers
+		if rec.Code != http.StatusCreated {
+			t.Errorf("retry = %d: %s", rec.Code, rec.Body.String())
+			continue
+		}
+		if first == "" {
+			first = rec.Body.String()
+		} else if rec.Body.String() != first {
+			t.Errorf("answers differ:\n%s\n%s", first, rec.Body.String())
+		}
+	}
+	expectOneEvent(t, env.Store, head, "abfall-digital", catalog.ActionCreate)
+}

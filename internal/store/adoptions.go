@@ -89,6 +89,12 @@ func (s *Store) RegisterAdoption(ctx context.Context, p catalog.Principal, in Ad
 // the status only moves along the lifecycle, and a changed status or date
 // resets the provider's confirmation. Solution and adopter stay as they are.
 func (s *Store) UpdateAdoption(ctx context.Context, p catalog.Principal, id uint, a catalog.Adoption) (catalog.Adoption, error) {
+	return s.UpdateAdoptionRelease(ctx, p, id, a, nil)
+}
+
+// UpdateAdoptionRelease is UpdateAdoption that also sets the release the
+// adopter runs (one of the solution's releases; "" clears it, nil keeps it).
+func (s *Store) UpdateAdoptionRelease(ctx context.Context, p catalog.Principal, id uint, a catalog.Adoption, release *string) (catalog.Adoption, error) {
 	var out catalog.Adoption
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		old, err := t.loadAdoption(id)
@@ -100,7 +106,7 @@ func (s *Store) UpdateAdoption(ctx context.Context, p catalog.Principal, id uint
 		}
 		a.Source = ""
 		out, err = t.writeAdoption(p, AdoptionInput{SolutionSlug: old.Solution.Slug, AdopterKind: old.Organisation.Kind,
-			AdopterKey: old.Organisation.Key, Adoption: a}, asAdopter)
+			AdopterKey: old.Organisation.Key, Adoption: a, Release: release}, asAdopter)
 		return err
 	})
 	if err != nil {

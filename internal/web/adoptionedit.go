@@ -53,6 +53,9 @@ func (s *Site) HandleAdoptionEdit(c echo.Context) error {
 		back = views.BackSolution
 	}
 	d := views.NewAdoptionEditData(a, back)
+	if d.Releases, err = s.releaseOptions(c.Request().Context(), d.SolutionSlug); err != nil {
+		return err
+	}
 	return httpx.RenderOK(c, views.AdoptionEditPage(adoptionEditPage(c, d), d))
 }
 
@@ -72,8 +75,18 @@ func (s *Site) HandleAdoptionUpdate(c echo.Context) error {
 	}
 	d := views.NewAdoptionEditData(a, c.FormValue("weiter"))
 	d.Status, d.Since, d.ContractType, d.Note = c.FormValue("status"), c.FormValue("since"), c.FormValue("contractType"), c.FormValue("note")
-	_, err = s.Store.UpdateAdoption(ctx, httpx.Principal(c), id,
-		catalog.Adoption{Status: catalog.AdoptionStatus(d.Status), Since: d.Since, ContractType: d.ContractType, Note: d.Note})
+	// The release field is on the form only when the solution has releases;
+	// a form without it keeps the stored release.
+	var release *string
+	if form, ferr := c.FormParams(); ferr == nil && form.Has("release") {
+		d.Release = form.Get("release")
+		release = &d.Release
+	}
+	if d.Releases, err = s.releaseOptions(ctx, d.SolutionSlug); err != nil {
+		return err
+	}
+	_, err = s.Store.UpdateAdoptionRelease(ctx, httpx.Principal(c), id,
+		catalog.Adoption{Status: catalog.AdoptionStatus(d.Status), Since: d.Since, ContractType: d.ContractType, Note: d.Note}, release)
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):

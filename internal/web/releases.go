@@ -22,6 +22,19 @@ func (s *Site) releaseInfo(ctx context.Context, slug string) (views.ReleaseInfo,
 	return views.ReleaseInfo{Current: st.Current, Older: st.Older, OnCurrent: st.OnCurrent, Unknown: st.Unknown}, nil
 }
 
+// releaseOptions are the releases of a solution as choices, newest first.
+func (s *Site) releaseOptions(ctx context.Context, slug string) ([]views.Option, error) {
+	rels, err := s.Store.Releases(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.Option, 0, len(rels))
+	for _, r := range rels {
+		out = append(out, views.Option{Value: r.Version, Label: r.Version + " (" + views.FormatPartialDate(r.Date) + ")"})
+	}
+	return out, nil
+}
+
 // releasesData loads the releases page of a solution the principal edits.
 func (s *Site) releasesData(c echo.Context) (views.ReleasesData, error) {
 	ctx := c.Request().Context()

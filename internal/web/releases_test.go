@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,6 +71,30 @@ func TestReleasesOnTheSolutionPage(t *testing.T) {
 	}
 	if hist := show.Find("#historie").Parent().Text(); !strings.Contains(hist, "Version 2.0.0") {
 		t.Errorf("the history does not show the release")
+	}
+
+	// The adopter changes the release it runs on the adoption's own form;
+	// a form without the field (the inline one) keeps it.
+	a := env.As(t, "redaktion-a")
+	edit := fmt.Sprintf("/nachnutzungen/%d/bearbeiten", env.AdoptionOf(t, "wohngeld-online", servertest.GemeindeA))
+	if opts := servertest.Doc(t, a.Do("GET", edit, nil, nil)).Find(`select[name="release"] option`); opts.Length() != 3 {
+		t.Errorf("release choices on the adoption form: %d, want 3", opts.Length())
+	}
+	if rec := a.Do("POST", edit, url.Values{"status": {"live"}, "release": {"2.0.0"}}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("adopter sets release = %d", rec.Code)
+	}
+	if rec := a.Do("POST", edit, url.Values{"status": {"live"}, "release": {"7.0"}}, nil); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("unknown release = %d", rec.Code)
+	}
+	if rec := a.Do("POST", edit, url.Values{"status": {"live"}, "note": {"ohne Versionsfeld"}}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("inline form = %d", rec.Code)
+	}
+	if st, _ := env.Store.ReleaseStandingOf(ctx, "wohngeld-online"); st.OnCurrent != 2 || st.Older != 0 {
+		t.Errorf("after the adopter's update: %+v", st)
+	}
+	// Back to 1.0.0 for the rest of the test.
+	if rec := a.Do("POST", edit, url.Values{"status": {"live"}, "release": {"1.0.0"}}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("adopter sets release back = %d", rec.Code)
 	}
 
 	// A release an adopter names stays; the provider is told why.
