@@ -110,6 +110,9 @@ func (s *API) HandleAdvisoryCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if store.Notifies(catalog.Advisory{}, a) {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
+	}
 	private(c)
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/advisories/%d", a.ID))
 	return c.JSON(http.StatusCreated, s.advisoryOut(c, v.Advisory, v.Solution))
@@ -135,8 +138,12 @@ func (s *API) HandleAdvisoryPatch(c echo.Context) error {
 	in := store.AdvisoryInput{Title: v.Title, Summary: v.Summary, CVSSVector: v.CVSSVector, CVEs: v.CVEList(),
 		AffectedVersions: v.AffectedVersions, FixedVersion: v.FixedVersion, Action: v.Action, Distribution: v.Distribution, Status: v.Status}
 	body.apply(&in)
-	if _, err := s.Store.UpdateAdvisory(ctx, p, id, in); err != nil {
+	a, err := s.Store.UpdateAdvisory(ctx, p, id, in)
+	if err != nil {
 		return err
+	}
+	if store.Notifies(v.Advisory, a) {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
 	}
 	if v, err = s.Store.Advisory(ctx, p, id); err != nil {
 		return err

@@ -293,7 +293,11 @@ func (s *Site) HandleAdvisoryCreate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+").")
+	news := store.Notifies(catalog.Advisory{}, a)
+	if news {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, sol.Name, httpx.BaseURL(c, s.PublicURL))
+	}
+	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+")."+s.mailNote(news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }
 
@@ -339,6 +343,21 @@ func (s *Site) HandleAdvisoryUpdate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+", Revision "+fmt.Sprint(a.Revision)+").")
+	news := store.Notifies(v.Advisory, a)
+	if news {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
+	}
+	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+", Revision "+fmt.Sprint(a.Revision)+")."+s.mailNote(news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(id))
+}
+
+// mailNote tells the provider whether the affected were e-mailed about news.
+func (s *Site) mailNote(news bool) string {
+	switch {
+	case !news:
+		return ""
+	case s.Mail.Enabled():
+		return " Die Mitglieder der betroffenen Organisationen werden per E-Mail benachrichtigt."
+	}
+	return " Dieses Register versendet keine E-Mails: die betroffenen Organisationen sehen den Hinweis auf ihren Seiten."
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,5 +145,52 @@ func TestAdvisoryJourney(t *testing.T) {
 	}
 	if rec := flens.Do("POST", edit, changed, nil); rec.Code != http.StatusForbidden {
 		t.Errorf("Gemeinde editor edits = %d", rec.Code)
+	}
+}
+
+// Publishing an advisory e-mails exactly the members of the affected
+// organisations (Gemeinden A and B, the Land NRW), each on their own; an
+// update with a new revision again; a draft and an unchanged save not.
+func TestAdvisoryMailsReachTheAffected(t *testing.T) {
+	env := servertest.NewEnvWithMail(t, server.AuthConfig{})
+	provider := env.As(t, "anbieter")
+	const newURL = "/loesungen/wohngeld-online/sicherheitshinweise/neu"
+	rec := provider.Do("POST", newURL, advisoryForm("Entwurf einer Warnung", "restricted", "draft"), nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("draft = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	if n := len(env.SMTP.Messages()); n != 0 {
+		t.Fatalf("a draft sent %d mails", n)
+	}
+	edit := rec.Header().Get("Location") + "/bearbeiten"
+	if rec := provider.Do("POST", edit, advisoryForm(restrictedTitle, "restricted", "published"), nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("publish = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs := env.SMTP.Messages()
+	want := []string{"koordination-nw@example.de", "redaktion-a@example.de", "redaktion-b@example.de"}
+	if got := recipients(msgs); !slices.Equal(got, want) {
+		t.Fatalf("recipients %v, want %v", got, want)
+	}
+	m := msgs[0]
+	if m.Subject != "Neuer Sicherheitshinweis (hoch): "+restrictedTitle || !strings.Contains(m.Body, "Auf 3.2 aktualisieren") ||
+		!strings.Contains(m.Body, "https://efa.example/sicherheitshinweise/") || !strings.Contains(m.Body, "TLP:AMBER") ||
+		!strings.Contains(m.Body, "CVE-2025-12345, CVE-2025-23456") {
+		t.Errorf("mail %q:\n%s", m.Subject, m.Body)
+	}
+	env.SMTP.Reset()
+	if rec := provider.Do("POST", edit, advisoryForm(restrictedTitle, "restricted", "published"), nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("unchanged save = %d", rec.Code)
+	}
+	changed := advisoryForm(restrictedTitle, "restricted", "published")
+	changed.Set("fixedVersion", "3.2.1")
+	if rec := provider.Do("POST", edit, changed, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("update = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs = env.SMTP.Messages()
+	if got := recipients(msgs); !slices.Equal(got, want) || !strings.HasPrefix(msgs[0].Subject, "Sicherheitshinweis aktualisiert (Revision 2)") {
+		t.Errorf("after the update: %v %q", got, msgs[0].Subject)
 	}
 }
