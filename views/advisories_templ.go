@@ -829,7 +829,7 @@ func AdvisoryPage(p Page, d AdvisoryData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" data-testid=\"umsetzung-csv\">Tabelle als CSV</a></p><div class=\"table-scroll\" role=\"region\" aria-labelledby=\"umsetzung-tabelle\" tabindex=\"0\"><table class=\"kern-table\" data-testid=\"umsetzung-tabelle\"><caption id=\"umsetzung-tabelle\" class=\"kern-title\">Betroffene Organisationen und ihre Rückmeldung</caption> <thead class=\"kern-table__head\"><tr class=\"kern-table__row\"><th class=\"kern-table__header\" scope=\"col\">Organisation</th><th class=\"kern-table__header\" scope=\"col\">Land</th><th class=\"kern-table__header\" scope=\"col\">Rückmeldung</th><th class=\"kern-table__header\" scope=\"col\">Angaben</th></tr></thead> <tbody class=\"kern-table__body\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" data-testid=\"umsetzung-csv\">Tabelle als CSV</a></p><div class=\"kern-table-responsive\" role=\"region\" aria-labelledby=\"umsetzung-tabelle\" tabindex=\"0\"><table class=\"kern-table\" data-testid=\"umsetzung-tabelle\"><caption id=\"umsetzung-tabelle\" class=\"kern-title\">Betroffene Organisationen und ihre Rückmeldung</caption> <thead class=\"kern-table__head\"><tr class=\"kern-table__row\"><th class=\"kern-table__header\" scope=\"col\">Organisation</th><th class=\"kern-table__header\" scope=\"col\">Land</th><th class=\"kern-table__header\" scope=\"col\">Rückmeldung</th><th class=\"kern-table__header\" scope=\"col\">Angaben</th></tr></thead> <tbody class=\"kern-table__body\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
