@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 )
@@ -276,4 +277,57 @@ func (s *API) HandleAdvisoryRollout(c echo.Context) error {
 	}
 	private(c)
 	return c.JSON(http.StatusOK, map[string]any{"affected": ro.Affected, "acted": ro.Acted, "read": ro.Read, "noAnswer": ro.NoAnswer, "organisations": rows})
+}
+
+// HandleOrganisationAdvisoryFeed: GET /api/v1/organisations/{kind}/{key}/advisories/feed.atom
+// and feed.json: the advisories (open and closed, newest first) of the
+// solutions the organisation runs; restricted ones only with a token that
+// may read them.
+func (s *API) HandleOrganisationAdvisoryFeed(c echo.Context) error {
+	ctx := c.Request().Context()
+	org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(c.Param("kind")), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	list, _, err := s.Store.Advisories(ctx, httpx.Principal(c), store.AdvisoryFilter{AffectsOrgID: org.ID, Limit: feedItems})
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(c)
+	updated := time.Unix(0, 0)
+	entries := make([]feed.AdvisoryEntry, 0, len(list))
+	for _, a := range list {
+		if a.Status == catalog.AdvisoryDraft {
+			continue
+		}
+		if a.UpdatedAt.After(updated) {
+			updated = a.UpdatedAt
+		}
+		text := a.SeverityLabel() + " (CVSS " + fmt.Sprintf("%.1f", a.CVSSScore) + ") · " + a.Status.Label() + "\n\nErforderliche Maßnahme: " + a.Action
+		if a.Solution != nil {
+			text = "Lösung: " + a.Solution.Name + "\n" + text
+		}
+		published := a.CreatedAt
+		if a.PublishedAt != nil {
+			published = *a.PublishedAt
+		}
+		entries = append(entries, feed.AdvisoryEntry{ID: a.ID, Revision: a.Revision, Title: a.Title, Text: text,
+			URL: fmt.Sprintf("%s/sicherheitshinweise/%d", base, a.ID), Published: published, Updated: a.UpdatedAt,
+			Tags: []string{"Schweregrad " + a.SeverityLabel(), "TLP:" + a.Distribution.TLP()}})
+	}
+	title := "Sicherheitshinweise für " + org.Name
+	self := base + c.Request().URL.Path
+	private(c)
+	if strings.HasSuffix(c.Request().URL.Path, ".json") {
+		out, err := feed.AdvisoryJSONFeed(base, self, title, entries)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, mimeJSONFeed, out)
+	}
+	out, err := feed.AdvisoryAtom(base, self, title, updated, entries)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, mimeAtom, out)
 }
