@@ -123,6 +123,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryUpdate, requireLogin)
 	e.GET("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryNew, requireLogin)
 	e.POST("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryCreate, requireLogin)
+	e.POST("/loesungen/:slug/sicherheitshinweise/csaf", w.HandleAdvisoryCSAF, requireLogin)
 
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)

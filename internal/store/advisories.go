@@ -476,3 +476,9 @@ func (s *Store) AdvisoryRecipients(ctx context.Context, id uint) ([]string, erro
 func Notifies(before, after catalog.Advisory) bool {
 	return after.Status.Open() && after.Revision > before.Revision
 }
+
+// AdvisoryFromCSAF is the draft advisory a CSAF document gives.
+func AdvisoryFromCSAF(in feed.CSAFImport) AdvisoryInput {
+	return AdvisoryInput{Title: in.Title, Summary: in.Summary, CVSSVector: in.CVSSVector, CVEs: in.CVEs,
+		AffectedVersions: in.AffectedVersions, Action: in.Action, Distribution: in.Distribution, Status: catalog.AdvisoryDraft}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
+	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -360,4 +362,56 @@ func (s *Site) mailNote(news bool) string {
 		return " Die Mitglieder der betroffenen Organisationen werden per E-Mail benachrichtigt."
 	}
 	return " Dieses Register versendet keine E-Mails: die betroffenen Organisationen sehen den Hinweis auf ihren Seiten."
+}
+
+// HandleAdvisoryCSAF: POST /loesungen/:slug/sicherheitshinweise/csaf: a
+// draft advisory from an uploaded CSAF 2.0 document, then its edit form.
+func (s *Site) HandleAdvisoryCSAF(c echo.Context) error {
+	ctx := c.Request().Context()
+	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	p := httpx.Principal(c)
+	if !p.CanWriteAdvisory(sol) {
+		return echo.NewHTTPError(http.StatusForbidden, "Sicherheitshinweise schreiben die Bearbeiterinnen und Bearbeiter des Anbieters der Lösung.")
+	}
+	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Distribution: string(catalog.DistributionRestricted),
+		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions("")}
+	fail := func(msg string) error {
+		d.UploadError = msg
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryFormPage(advisoryFormPage(c, d), d), nil)
+	}
+	fh, err := c.FormFile("datei")
+	if err != nil || fh.Size == 0 {
+		return fail("Bitte wählen Sie ein CSAF-Dokument (JSON-Datei) aus.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fail("Die Datei konnte nicht gelesen werden.")
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, feed.MaxCSAFBytes+1))
+	if err != nil {
+		return fail("Die Datei konnte nicht gelesen werden.")
+	}
+	in, err := feed.ReadCSAF(raw)
+	if err != nil {
+		return fail(err.Error())
+	}
+	a, err := s.Store.CreateAdvisory(ctx, p, sol.Slug, store.AdvisoryFromCSAF(in))
+	var ve *catalog.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		msgs := make([]string, 0, len(ve.Fields))
+		for _, m := range ve.Fields {
+			msgs = append(msgs, m)
+		}
+		sort.Strings(msgs)
+		return fail("Aus dem Dokument entsteht kein gültiger Hinweis: " + strings.Join(msgs, " "))
+	case err != nil:
+		return err
+	}
+	s.flash(c, "Der Entwurf aus dem CSAF-Dokument ist angelegt. Bitte prüfen und veröffentlichen Sie ihn.")
+	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }
