@@ -829,7 +829,7 @@ func AdvisoryPage(p Page, d AdvisoryData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" data-testid=\"umsetzung-csv\">Tabelle als CSV</a></p><div class=\"table-scroll\" role=\"region\" aria-labelledby=\"umsetzung-tabelle\" tabindex=\"0\"><table class=\"kern-table\" data-testid=\"umsetzung-tabelle\"><caption id=\"umsetzung-tabelle\" class=\"kern-title\">Betroffene Organisationen und ihre Rückmeldung</caption> <thead class=\"kern-table__head\"><tr class=\"kern-table__row\"><th class=\"kern-table__header\" scope=\"col\">Organisation</th><th class=\"kern-table__header\" scope=\"col\">Land</th><th class=\"kern-table__header\" scope=\"col\">Rückmeldung</th><th class=\"kern-table__header\" scope=\"col\">Angaben</th></tr></thead> <tbody class=\"kern-table__body\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, "\" data-testid=\"umsetzung-csv\">Tabelle als CSV</a></p><div class=\"kern-table-responsive\" role=\"region\" aria-labelledby=\"umsetzung-tabelle\" tabindex=\"0\"><table class=\"kern-table\" data-testid=\"umsetzung-tabelle\"><caption id=\"umsetzung-tabelle\" class=\"kern-title\">Betroffene Organisationen und ihre Rückmeldung</caption> <thead class=\"kern-table__head\"><tr class=\"kern-table__row\"><th class=\"kern-table__header\" scope=\"col\">Organisation</th><th class=\"kern-table__header\" scope=\"col\">Land</th><th class=\"kern-table__header\" scope=\"col\">Rückmeldung</th><th class=\"kern-table__header\" scope=\"col\">Angaben</th></tr></thead> <tbody class=\"kern-table__body\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1252,6 +1252,8 @@ type AdvisoryFormData struct {
 	Action, Distribution, Status     string
 	Errors                           FormErrors
 	StatusOptions                    []Option
+	// UploadError says why a CSAF document was not taken.
+	UploadError string
 }
 
 var distributionOptions = []Option{
@@ -1318,7 +1320,7 @@ func AdvisoryFormPage(p Page, d AdvisoryFormData) templ.Component {
 			var templ_7745c5c3_Var60 string
 			templ_7745c5c3_Var60, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(SolutionURL(d.SolutionSlug))).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 343, Col: 113}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 345, Col: 113}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var60)
 			if templ_7745c5c3_Err != nil {
@@ -1331,7 +1333,7 @@ func AdvisoryFormPage(p Page, d AdvisoryFormData) templ.Component {
 			var templ_7745c5c3_Var61 string
 			templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinStringErrs(d.SolutionName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 343, Col: 132}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 345, Col: 132}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
 			if templ_7745c5c3_Err != nil {
@@ -1352,7 +1354,7 @@ func AdvisoryFormPage(p Page, d AdvisoryFormData) templ.Component {
 			var templ_7745c5c3_Var62 string
 			templ_7745c5c3_Var62, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(d.action())).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 349, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 351, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var62)
 			if templ_7745c5c3_Err != nil {
@@ -1405,6 +1407,41 @@ func AdvisoryFormPage(p Page, d AdvisoryFormData) templ.Component {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, "<div class=\"form-actions\"><button type=\"submit\" class=\"kern-btn kern-btn--primary\"><span class=\"kern-label\">Speichern</span></button></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
+			}
+			if d.ID == 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 99, "<section aria-labelledby=\"csaf-upload\" class=\"advisory-response\"><h2 class=\"kern-heading-medium\" id=\"csaf-upload\">Aus einem CSAF-Dokument übernehmen</h2><p class=\"kern-body\">Liegt ein Hinweis bereits als CSAF 2.0 vor (etwa vom Hersteller einer Komponente), legt das Register daraus einen Entwurf an: Titel, Zusammenfassung, CVSS-3.1-Vektor, CVE-Kennungen, betroffene Produkte und Maßnahmen. Sie prüfen ihn und veröffentlichen ihn dann.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = ErrorSummary(nil, d.UploadError).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, "<form method=\"post\" action=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var63 string
+				templ_7745c5c3_Var63, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(SolutionURL(d.SolutionSlug) + "/sicherheitshinweise/csaf")).ResolveURL(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/advisories.templ`, Line: 374, Col: 105}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var63)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "\" enctype=\"multipart/form-data\" class=\"form-narrow\" data-testid=\"csafformular\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = CSRFField(p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<div class=\"kern-form-input\"><label class=\"kern-label\" for=\"feld-csaf\">CSAF-Dokument (JSON)</label><div class=\"kern-hint\" id=\"feld-csaf-hinweis\">Höchstens 5 MB.</div><input class=\"kern-form-input__input\" type=\"file\" id=\"feld-csaf\" name=\"datei\" accept=\".json,application/json\" aria-describedby=\"feld-csaf-hinweis\"></div><div class=\"form-actions\"><button type=\"submit\" class=\"kern-btn kern-btn--secondary\"><span class=\"kern-label\">Als Entwurf übernehmen</span></button></div></form></section>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			}
 			return nil
 		})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/store"
 )
@@ -32,6 +33,10 @@ const importUsage = `Aufruf:
   efa import ozg DATEI [--dry-run]
       aktualisiert die OZG-Leistungen aus einem neueren Katalog (Spalten wie
       seed/ozg_leistungen.csv).
+  efa import csaf DATEI --solution KURZBEZEICHNUNG
+      legt aus einem CSAF-2.0-Dokument (etwa dem Hinweis eines Herstellers
+      zu einer Komponente) einen Entwurf eines Sicherheitshinweises der
+      Lösung an; der Anbieter prüft und veröffentlicht ihn im Register.
 
 „efa import publiccode --help“ usw. zeigt die Optionen einer Importart.
 `
@@ -39,7 +44,7 @@ const importUsage = `Aufruf:
 // cmdImport runs "efa import publiccode|gemeinden|ozg".
 func cmdImport(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return &usageError{msg: "import: was soll importiert werden? publiccode, gemeinden oder ozg", usage: "\n" + importUsage}
+		return &usageError{msg: "import: was soll importiert werden? publiccode, gemeinden, ozg oder csaf", usage: "\n" + importUsage}
 	}
 	if isHelpFlag(args[0]) {
 		fmt.Fprint(stderr, importUsage)
@@ -52,6 +57,8 @@ func cmdImport(ctx context.Context, cfg config, args []string, stdout, stderr io
 		return cmdImportGemeinden(ctx, cfg, args[1:], stdout, stderr)
 	case "ozg":
 		return cmdImportOZG(ctx, cfg, args[1:], stdout, stderr)
+	case "csaf":
+		return cmdImportCSAF(ctx, cfg, args[1:], stdout, stderr)
 	}
 	return &usageError{msg: fmt.Sprintf("import: unbekannte Importart „%s“", args[0]), usage: "\n" + importUsage}
 }
@@ -404,4 +411,56 @@ func publiccodeFetcher(cfg config) *publiccode.Fetcher {
 		return nil
 	}
 	return publiccode.NewFetcher(cfg.PubliccodeFetchTimeout, publiccode.MaxFileBytes)
+}
+
+// cmdImportCSAF runs "efa import csaf FILE --solution SLUG": a draft
+// advisory of the solution from a CSAF 2.0 document.
+func cmdImportCSAF(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	file, args := fileArg(args)
+	fs := newFlags("import csaf", "Legt aus einem CSAF-2.0-Dokument einen Entwurf eines Sicherheitshinweises der Lösung an.", stderr)
+	fs.Operands = "DATEI"
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
+	slug := fs.String("solution", "", "`Kurzbezeichnung` der Lösung, zu der der Hinweis gehört (Pflicht)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	file, err := requireFile(file, fs)
+	if err != nil {
+		return err
+	}
+	if *slug == "" {
+		return fs.fail("--solution fehlt: zu welcher Lösung gehört der Hinweis?")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import csaf: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, feed.MaxCSAFBytes+1))
+	if err != nil {
+		return fmt.Errorf("import csaf: %w", err)
+	}
+	in, err := feed.ReadCSAF(raw)
+	if err != nil {
+		return fmt.Errorf("import csaf: %s: %w", file, err)
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := st.CreateAdvisory(ctx, catalog.SystemPrincipal(importActor), *slug, store.AdvisoryFromCSAF(in))
+	if err != nil {
+		var ve *catalog.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("import csaf: %s: %s", file, ve.Error())
+		}
+		if errors.Is(err, catalog.ErrNotFound) {
+			return fmt.Errorf("import csaf: keine Lösung „%s“ im Register", *slug)
+		}
+		return fmt.Errorf("import csaf: %w", err)
+	}
+	fmt.Fprintf(stdout, "Entwurf Nr. %d angelegt: %s (%s, %s)\nPrüfen und veröffentlichen: /sicherheitshinweise/%d/bearbeiten\n",
+		a.ID, a.Title, a.SeverityLabel(), a.Distribution.Label(), a.ID)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 )
@@ -110,6 +111,9 @@ func (s *API) HandleAdvisoryCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if store.Notifies(catalog.Advisory{}, a) {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
+	}
 	private(c)
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/advisories/%d", a.ID))
 	return c.JSON(http.StatusCreated, s.advisoryOut(c, v.Advisory, v.Solution))
@@ -135,8 +139,12 @@ func (s *API) HandleAdvisoryPatch(c echo.Context) error {
 	in := store.AdvisoryInput{Title: v.Title, Summary: v.Summary, CVSSVector: v.CVSSVector, CVEs: v.CVEList(),
 		AffectedVersions: v.AffectedVersions, FixedVersion: v.FixedVersion, Action: v.Action, Distribution: v.Distribution, Status: v.Status}
 	body.apply(&in)
-	if _, err := s.Store.UpdateAdvisory(ctx, p, id, in); err != nil {
+	a, err := s.Store.UpdateAdvisory(ctx, p, id, in)
+	if err != nil {
 		return err
+	}
+	if store.Notifies(v.Advisory, a) {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
 	}
 	if v, err = s.Store.Advisory(ctx, p, id); err != nil {
 		return err
@@ -269,4 +277,57 @@ func (s *API) HandleAdvisoryRollout(c echo.Context) error {
 	}
 	private(c)
 	return c.JSON(http.StatusOK, map[string]any{"affected": ro.Affected, "acted": ro.Acted, "read": ro.Read, "noAnswer": ro.NoAnswer, "organisations": rows})
+}
+
+// HandleOrganisationAdvisoryFeed: GET /api/v1/organisations/{kind}/{key}/advisories/feed.atom
+// and feed.json: the advisories (open and closed, newest first) of the
+// solutions the organisation runs; restricted ones only with a token that
+// may read them.
+func (s *API) HandleOrganisationAdvisoryFeed(c echo.Context) error {
+	ctx := c.Request().Context()
+	org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(c.Param("kind")), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	list, _, err := s.Store.Advisories(ctx, httpx.Principal(c), store.AdvisoryFilter{AffectsOrgID: org.ID, Limit: feedItems})
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(c)
+	updated := time.Unix(0, 0)
+	entries := make([]feed.AdvisoryEntry, 0, len(list))
+	for _, a := range list {
+		if a.Status == catalog.AdvisoryDraft {
+			continue
+		}
+		if a.UpdatedAt.After(updated) {
+			updated = a.UpdatedAt
+		}
+		text := a.SeverityLabel() + " (CVSS " + fmt.Sprintf("%.1f", a.CVSSScore) + ") · " + a.Status.Label() + "\n\nErforderliche Maßnahme: " + a.Action
+		if a.Solution != nil {
+			text = "Lösung: " + a.Solution.Name + "\n" + text
+		}
+		published := a.CreatedAt
+		if a.PublishedAt != nil {
+			published = *a.PublishedAt
+		}
+		entries = append(entries, feed.AdvisoryEntry{ID: a.ID, Revision: a.Revision, Title: a.Title, Text: text,
+			URL: fmt.Sprintf("%s/sicherheitshinweise/%d", base, a.ID), Published: published, Updated: a.UpdatedAt,
+			Tags: []string{"Schweregrad " + a.SeverityLabel(), "TLP:" + a.Distribution.TLP()}})
+	}
+	title := "Sicherheitshinweise für " + org.Name
+	self := base + c.Request().URL.Path
+	private(c)
+	if strings.HasSuffix(c.Request().URL.Path, ".json") {
+		out, err := feed.AdvisoryJSONFeed(base, self, title, entries)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, mimeJSONFeed, out)
+	}
+	out, err := feed.AdvisoryAtom(base, self, title, updated, entries)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, mimeAtom, out)
 }

@@ -223,3 +223,38 @@ func TestAdvisoryCSAF(t *testing.T) {
 		}
 	}
 }
+
+// An organisation's advisory feeds: the public advisory for everyone, the
+// restricted one only with the token of an organisation that may read it.
+func TestOrganisationAdvisoryFeeds(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	cl := newClient(t, env.App)
+	provider := []string{"Authorization", "Bearer " + env.Token(t, "anbieter")}
+	flensburg := []string{"Authorization", "Bearer " + env.Token(t, "redaktion-a")}
+	for _, body := range []string{advisoryBody, strings.Replace(strings.Replace(advisoryBody, `"restricted"`, `"public"`, 1), "Anmeldung umgehbar", "Veraltete Bibliothek", 1)} {
+		if rec := cl.send(http.MethodPost, "/api/v1/solutions/wohngeld-online/advisories", body, provider...); rec.Code != http.StatusCreated {
+			t.Fatalf("create = %d", rec.Code)
+		}
+	}
+	const atom = "/api/v1/organisations/gemeinde/010010000000/advisories/feed.atom"
+	const jsonFeed = "/api/v1/organisations/gemeinde/010010000000/advisories/feed.json"
+	for _, path := range []string{atom, jsonFeed} {
+		anon := cl.get(path).Body.String()
+		if !strings.Contains(anon, "Veraltete Bibliothek") || strings.Contains(anon, "Anmeldung umgehbar") {
+			t.Errorf("anonymous %s:\n%.600s", path, anon)
+		}
+		own := cl.get(path, flensburg...).Body.String()
+		if !strings.Contains(own, "Veraltete Bibliothek") || !strings.Contains(own, "Anmeldung umgehbar") || !strings.Contains(own, "TLP:AMBER") {
+			t.Errorf("with Flensburg's token %s:\n%.600s", path, own)
+		}
+	}
+	var f struct {
+		Items []struct{ ID, URL, Title string }
+	}
+	if err := json.Unmarshal(cl.get(jsonFeed, flensburg...).Body.Bytes(), &f); err != nil || len(f.Items) != 2 || !strings.HasPrefix(f.Items[0].URL, "http") {
+		t.Errorf("JSON feed items: %+v %v", f.Items, err)
+	}
+	if rec := cl.get("/api/v1/organisations/gemeinde/000000000000/advisories/feed.atom"); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown organisation = %d", rec.Code)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/insights"
+	"efa-register/internal/mail"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 )
@@ -30,6 +31,8 @@ type Deps struct {
 	// PublicURL is the register's public address (EFA_PUBLIC_URL) for
 	// absolute links; empty means the address the request came to.
 	PublicURL string
+	// Mail sends the e-mails of security advisories (EFA_SMTP_URL); nil sends none.
+	Mail *mail.Mailer
 	// ExportSlots is how many exports are streamed at the same time
 	// (DefaultExportSlots when 0); one more is answered 429.
 	ExportSlots int

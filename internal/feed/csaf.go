@@ -1,7 +1,9 @@
 package feed
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,4 +140,113 @@ func nonEmpty(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// CSAFImport is what the register takes from a CSAF 2.0 document: the
+// fields of a draft advisory.
+type CSAFImport struct {
+	Title, Summary, CVSSVector string
+	CVEs                       []string
+	AffectedVersions, Action   string
+	Distribution               catalog.Distribution
+}
+
+// MaxCSAFBytes bounds a CSAF document read from a file or an upload.
+const MaxCSAFBytes = 5 << 20
+
+// ReadCSAF checks a CSAF 2.0 document against the official schema and
+// takes a draft advisory from it: title, summary, the first CVSS 3.1
+// vector, the CVE ids, the known affected products, the remediations as the
+// required action, and TLP:WHITE as public (anything else restricted).
+// Errors are German and name what is missing.
+func ReadCSAF(raw []byte) (CSAFImport, error) {
+	var out CSAFImport
+	if len(raw) > MaxCSAFBytes {
+		return out, fmt.Errorf("Das CSAF-Dokument ist größer als %d MB.", MaxCSAFBytes>>20)
+	}
+	var generic any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		return out, fmt.Errorf("Das ist kein JSON: %v.", err)
+	}
+	problems, err := csaf.ValidateCSAF(generic)
+	if err != nil {
+		return out, fmt.Errorf("Das CSAF-Dokument ließ sich nicht prüfen: %v.", err)
+	}
+	if len(problems) > 0 {
+		if len(problems) > 5 {
+			problems = append(problems[:5], fmt.Sprintf("… und %d weitere", len(problems)-5))
+		}
+		return out, fmt.Errorf("Das Dokument entspricht nicht dem CSAF-2.0-Schema: %s.", strings.Join(problems, "; "))
+	}
+	var doc csaf.Advisory
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return out, fmt.Errorf("Das CSAF-Dokument ließ sich nicht lesen: %v.", err)
+	}
+	d := doc.Document
+	out.Title = deref(d.Title)
+	out.Distribution = catalog.DistributionRestricted
+	if d.Distribution != nil && d.Distribution.TLP != nil && d.Distribution.TLP.DocumentTLPLabel != nil && *d.Distribution.TLP.DocumentTLPLabel == csaf.TLPLabelWhite {
+		out.Distribution = catalog.DistributionPublic
+	}
+	for _, n := range d.Notes {
+		if n != nil && n.NoteCategory != nil && (*n.NoteCategory == csaf.CSAFNoteCategorySummary || *n.NoteCategory == csaf.CSAFNoteCategoryDescription) && out.Summary == "" {
+			out.Summary = deref(n.Text)
+		}
+	}
+	names := map[csaf.ProductID]string{}
+	if doc.ProductTree != nil && doc.ProductTree.FullProductNames != nil {
+		for _, p := range *doc.ProductTree.FullProductNames {
+			if p != nil && p.ProductID != nil {
+				names[*p.ProductID] = deref(p.Name)
+			}
+		}
+	}
+	var affected, actions []string
+	other := ""
+	for _, v := range doc.Vulnerabilities {
+		if v == nil {
+			continue
+		}
+		if v.CVE != nil {
+			out.CVEs = append(out.CVEs, string(*v.CVE))
+		}
+		for _, sc := range v.Scores {
+			if sc == nil || sc.CVSS3 == nil || sc.CVSS3.VectorString == nil || out.CVSSVector != "" {
+				continue
+			}
+			if vec := string(*sc.CVSS3.VectorString); strings.HasPrefix(vec, "CVSS:3.1/") {
+				out.CVSSVector = vec
+			} else {
+				other = vec
+			}
+		}
+		if v.ProductStatus != nil && v.ProductStatus.KnownAffected != nil {
+			for _, id := range *v.ProductStatus.KnownAffected {
+				if id != nil && names[*id] != "" && !slices.Contains(affected, names[*id]) {
+					affected = append(affected, names[*id])
+				}
+			}
+		}
+		for _, r := range v.Remediations {
+			if r != nil && r.Details != nil && !slices.Contains(actions, *r.Details) {
+				actions = append(actions, *r.Details)
+			}
+		}
+	}
+	if out.CVSSVector == "" {
+		if other != "" {
+			return out, fmt.Errorf("Das Dokument bewertet nur mit %s; das Register führt CVSS 3.1.", strings.SplitN(other, "/", 2)[0])
+		}
+		return out, fmt.Errorf("Das Dokument enthält keinen CVSS-3.1-Vektor (vulnerabilities[].scores[].cvss_v3).")
+	}
+	out.AffectedVersions = strings.Join(affected, "; ")
+	out.Action = strings.Join(actions, "\n\n")
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

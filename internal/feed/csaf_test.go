@@ -82,3 +82,41 @@ func TestCSAFOfAnAdvisory(t *testing.T) {
 		t.Errorf("draft document: %s", raw)
 	}
 }
+
+// A CSAF document read back: what the register wrote comes back, and
+// documents it cannot take are refused with a German reason.
+func TestReadCSAF(t *testing.T) {
+	provider := catalog.Organisation{Name: "Schleswig-Holstein"}
+	sol := catalog.Solution{Slug: "wohngeld-online", Name: "Wohngeld", Provider: &provider}
+	pub := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	a := catalog.Advisory{ID: 7, Title: "Sitzungsübernahme", Summary: "Fremde Sitzungen.", CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N",
+		AffectedVersions: "bis 3.1", FixedVersion: "3.2", Action: "Auf 3.2 aktualisieren.", Distribution: catalog.DistributionPublic,
+		Status: catalog.AdvisoryPublished, Revision: 1, PublishedAt: &pub, CreatedAt: pub, UpdatedAt: pub}
+	a.SetCVEs([]string{"CVE-2025-12345", "CVE-2025-23456"})
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(feed.NewCSAF(a, sol, []feed.CSAFRevision{{Number: 1, At: pub, Summary: "Erstveröffentlichung"}}, "https://efa.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := feed.ReadCSAF(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != a.Title || got.Summary != a.Summary || got.CVSSVector != a.CVSSVector || strings.Join(got.CVEs, ",") != a.CVEs ||
+		got.Action != a.Action || got.AffectedVersions != "Wohngeld bis 3.1" || got.Distribution != catalog.DistributionPublic {
+		t.Errorf("read back: %+v", got)
+	}
+	cvss30 := strings.ReplaceAll(strings.ReplaceAll(string(raw), "CVSS:3.1/", "CVSS:3.0/"), `"version":"3.1"`, `"version":"3.0"`)
+	for name, c := range map[string]struct{ doc, want string }{
+		"not JSON":  {"<csaf/>", "kein JSON"},
+		"not CSAF":  {`{"document":{"title":"x"}}`, "CSAF-2.0-Schema"},
+		"CVSS 3.0":  {cvss30, "CVSS:3.0"},
+		"too large": {strings.Repeat(" ", feed.MaxCSAFBytes+1), "größer"},
+	} {
+		if _, err := feed.ReadCSAF([]byte(c.doc)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}

@@ -123,6 +123,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryUpdate, requireLogin)
 	e.GET("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryNew, requireLogin)
 	e.POST("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryCreate, requireLogin)
+	e.POST("/loesungen/:slug/sicherheitshinweise/csaf", w.HandleAdvisoryCSAF, requireLogin)
 
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)
@@ -204,6 +205,8 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/advisories/:id", a.HandleAdvisory, s.optionalToken)
 	v1.GET("/advisories/:id/rollout", a.HandleAdvisoryRollout, s.requireToken)
 	v1.GET("/advisories/:id/csaf", a.HandleAdvisoryCSAF, s.optionalToken)
+	v1.GET("/organisations/:kind/:key/advisories/feed.atom", a.HandleOrganisationAdvisoryFeed, s.optionalToken)
+	v1.GET("/organisations/:kind/:key/advisories/feed.json", a.HandleOrganisationAdvisoryFeed, s.optionalToken)
 	v1.POST("/solutions/:slug/advisories", a.HandleAdvisoryCreate, s.requireToken)
 	v1.PATCH("/advisories/:id", a.HandleAdvisoryPatch, s.requireToken)
 	v1.PUT("/advisories/:id/responses/:kind/:key", a.HandleAdvisoryResponse, s.requireToken)

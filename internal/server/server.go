@@ -80,7 +80,7 @@ func New(d Deps) *echo.Echo {
 	s := &server{Deps: d, throttle: store.NewThrottle(d.Store, store.DefaultThrottleLimits)}
 	s.initOps()
 	s.sessions = s.newSessions()
-	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL, ExportSlots: d.Ops.ExportSlots})
+	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL, ExportSlots: d.Ops.ExportSlots, Mail: d.Mail})
 	s.site = web.New(web.Deps{Store: d.Store, Log: d.Log, Version: d.Version, Insights: d.Insights, Search: d.Search,
 		Sessions: s.sessions, Throttle: s.throttle, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher, Mail: d.Mail})
 	if d.Auth.OIDC.Issuer != "" {

@@ -123,19 +123,25 @@ func (s *Store) UpdateAdvisory(ctx context.Context, p catalog.Principal, id uint
 		}
 		old := a
 		old.Solution = nil
-		if (a.Status.Open()) && in.Status == catalog.AdvisoryPublished {
-			in.Status = catalog.AdvisoryUpdated
+		// Sending an open advisory back as "published" keeps its status; only
+		// a real change makes it "updated" (below).
+		if a.Status.Open() && in.Status.Open() {
+			in.Status = a.Status
 		}
 		a.Solution = nil
 		if err := applyAdvisory(&a, in, t.now); err != nil {
 			return err
 		}
 		wasOpen := old.Status.Open() || old.Status == catalog.AdvisoryClosed
-		before, after := advisoryRecord(&old), advisoryRecord(&a)
-		if len(diff(before, after)) == 0 {
+		before := advisoryRecord(&old)
+		if len(diff(before, advisoryRecord(&a))) == 0 {
 			out = old
 			return nil
 		}
+		if old.Status.Open() && a.Status.Open() {
+			a.Status = catalog.AdvisoryUpdated
+		}
+		after := advisoryRecord(&a)
 		switch {
 		case !wasOpen && a.Status.Open():
 			a.Revision = 1
@@ -446,4 +452,33 @@ func (s *Store) AdvisoryRevisions(ctx context.Context, id uint) ([]feed.CSAFRevi
 		out = append(out, feed.CSAFRevision{Number: n, At: ev.At, Summary: summary})
 	}
 	return out, nil
+}
+
+// AdvisoryRecipients returns the e-mail addresses of the members of the
+// organisations affected by the advisory, each once, sorted.
+func (s *Store) AdvisoryRecipients(ctx context.Context, id uint) ([]string, error) {
+	db := s.r.WithContext(ctx)
+	var a catalog.Advisory
+	if err := db.First(&a, id).Error; err != nil {
+		return nil, translate(err, "advisory")
+	}
+	var emails []string
+	err := db.Model(&catalog.User{}).Distinct("users.email").
+		Joins("JOIN memberships m ON m.user_id = users.id").
+		Where("m.organisation_id IN (?)", db.Session(&gorm.Session{NewDB: true}).Model(&catalog.Adoption{}).Select("organisation_id").
+			Where("solution_id = ? AND status IN ?", a.SolutionID, catalog.AffectingAdoption)).
+		Order("users.email").Pluck("users.email", &emails).Error
+	return emails, translate(err, "advisory recipients")
+}
+
+// Notifies reports whether a write from before to after is news for the
+// affected: a publication, or a change of an open advisory (a new revision).
+func Notifies(before, after catalog.Advisory) bool {
+	return after.Status.Open() && after.Revision > before.Revision
+}
+
+// AdvisoryFromCSAF is the draft advisory a CSAF document gives.
+func AdvisoryFromCSAF(in feed.CSAFImport) AdvisoryInput {
+	return AdvisoryInput{Title: in.Title, Summary: in.Summary, CVSSVector: in.CVSSVector, CVEs: in.CVEs,
+		AffectedVersions: in.AffectedVersions, Action: in.Action, Distribution: in.Distribution, Status: catalog.AdvisoryDraft}
 }

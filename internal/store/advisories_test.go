@@ -73,6 +73,10 @@ func TestAdvisoryWritesCheckPrincipalAndInput(t *testing.T) {
 	if a, err = s.UpdateAdvisory(ctx, provider, a.ID, pub); err != nil || a.Revision != 2 || a.Status != catalog.AdvisoryUpdated {
 		t.Fatalf("update: revision %d status %s %v", a.Revision, a.Status, err)
 	}
+	// Saving it again unchanged is no new revision.
+	if again, err := s.UpdateAdvisory(ctx, provider, a.ID, pub); err != nil || again.Revision != 2 || again.Status != catalog.AdvisoryUpdated {
+		t.Errorf("unchanged save: revision %d status %s %v", again.Revision, again.Status, err)
+	}
 	back := pub
 	back.Status = catalog.AdvisoryDraft
 	if _, err := s.UpdateAdvisory(ctx, provider, a.ID, back); !errors.As(err, &v) || v.Fields["status"] == "" {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
+	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -293,7 +295,11 @@ func (s *Site) HandleAdvisoryCreate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+").")
+	news := store.Notifies(catalog.Advisory{}, a)
+	if news {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, sol.Name, httpx.BaseURL(c, s.PublicURL))
+	}
+	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+")."+s.mailNote(news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }
 
@@ -339,6 +345,73 @@ func (s *Site) HandleAdvisoryUpdate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+", Revision "+fmt.Sprint(a.Revision)+").")
+	news := store.Notifies(v.Advisory, a)
+	if news {
+		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
+	}
+	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+", Revision "+fmt.Sprint(a.Revision)+")."+s.mailNote(news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(id))
+}
+
+// mailNote tells the provider whether the affected were e-mailed about news.
+func (s *Site) mailNote(news bool) string {
+	switch {
+	case !news:
+		return ""
+	case s.Mail.Enabled():
+		return " Die Mitglieder der betroffenen Organisationen werden per E-Mail benachrichtigt."
+	}
+	return " Dieses Register versendet keine E-Mails: die betroffenen Organisationen sehen den Hinweis auf ihren Seiten."
+}
+
+// HandleAdvisoryCSAF: POST /loesungen/:slug/sicherheitshinweise/csaf: a
+// draft advisory from an uploaded CSAF 2.0 document, then its edit form.
+func (s *Site) HandleAdvisoryCSAF(c echo.Context) error {
+	ctx := c.Request().Context()
+	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	p := httpx.Principal(c)
+	if !p.CanWriteAdvisory(sol) {
+		return echo.NewHTTPError(http.StatusForbidden, "Sicherheitshinweise schreiben die Bearbeiterinnen und Bearbeiter des Anbieters der Lösung.")
+	}
+	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Distribution: string(catalog.DistributionRestricted),
+		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions("")}
+	fail := func(msg string) error {
+		d.UploadError = msg
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryFormPage(advisoryFormPage(c, d), d), nil)
+	}
+	fh, err := c.FormFile("datei")
+	if err != nil || fh.Size == 0 {
+		return fail("Bitte wählen Sie ein CSAF-Dokument (JSON-Datei) aus.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fail("Die Datei konnte nicht gelesen werden.")
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, feed.MaxCSAFBytes+1))
+	if err != nil {
+		return fail("Die Datei konnte nicht gelesen werden.")
+	}
+	in, err := feed.ReadCSAF(raw)
+	if err != nil {
+		return fail(err.Error())
+	}
+	a, err := s.Store.CreateAdvisory(ctx, p, sol.Slug, store.AdvisoryFromCSAF(in))
+	var ve *catalog.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		msgs := make([]string, 0, len(ve.Fields))
+		for _, m := range ve.Fields {
+			msgs = append(msgs, m)
+		}
+		sort.Strings(msgs)
+		return fail("Aus dem Dokument entsteht kein gültiger Hinweis: " + strings.Join(msgs, " "))
+	case err != nil:
+		return err
+	}
+	s.flash(c, "Der Entwurf aus dem CSAF-Dokument ist angelegt. Bitte prüfen und veröffentlichen Sie ihn.")
+	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }

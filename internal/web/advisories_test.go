@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/server"
 	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
@@ -144,5 +148,91 @@ func TestAdvisoryJourney(t *testing.T) {
 	}
 	if rec := flens.Do("POST", edit, changed, nil); rec.Code != http.StatusForbidden {
 		t.Errorf("Gemeinde editor edits = %d", rec.Code)
+	}
+}
+
+// Publishing an advisory e-mails exactly the members of the affected
+// organisations (Gemeinden A and B, the Land NRW), each on their own; an
+// update with a new revision again; a draft and an unchanged save not.
+func TestAdvisoryMailsReachTheAffected(t *testing.T) {
+	env := servertest.NewEnvWithMail(t, server.AuthConfig{})
+	provider := env.As(t, "anbieter")
+	const newURL = "/loesungen/wohngeld-online/sicherheitshinweise/neu"
+	rec := provider.Do("POST", newURL, advisoryForm("Entwurf einer Warnung", "restricted", "draft"), nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("draft = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	if n := len(env.SMTP.Messages()); n != 0 {
+		t.Fatalf("a draft sent %d mails", n)
+	}
+	edit := rec.Header().Get("Location") + "/bearbeiten"
+	if rec := provider.Do("POST", edit, advisoryForm(restrictedTitle, "restricted", "published"), nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("publish = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs := env.SMTP.Messages()
+	want := []string{"koordination-nw@example.de", "redaktion-a@example.de", "redaktion-b@example.de"}
+	if got := recipients(msgs); !slices.Equal(got, want) {
+		t.Fatalf("recipients %v, want %v", got, want)
+	}
+	m := msgs[0]
+	if m.Subject != "Neuer Sicherheitshinweis (hoch): "+restrictedTitle || !strings.Contains(m.Body, "Auf 3.2 aktualisieren") ||
+		!strings.Contains(m.Body, "https://efa.example/sicherheitshinweise/") || !strings.Contains(m.Body, "TLP:AMBER") ||
+		!strings.Contains(m.Body, "CVE-2025-12345, CVE-2025-23456") {
+		t.Errorf("mail %q:\n%s", m.Subject, m.Body)
+	}
+	env.SMTP.Reset()
+	if rec := provider.Do("POST", edit, advisoryForm(restrictedTitle, "restricted", "published"), nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("unchanged save = %d", rec.Code)
+	}
+	changed := advisoryForm(restrictedTitle, "restricted", "published")
+	changed.Set("fixedVersion", "3.2.1")
+	if rec := provider.Do("POST", edit, changed, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("update = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs = env.SMTP.Messages()
+	if got := recipients(msgs); !slices.Equal(got, want) || !strings.HasPrefix(msgs[0].Subject, "Sicherheitshinweis aktualisiert (Revision 2)") {
+		t.Errorf("after the update: %v %q", got, msgs[0].Subject)
+	}
+}
+
+// A provider turns a vendor's CSAF document into a draft advisory through
+// the upload form; a file that is not CSAF is refused with the reason.
+func TestAdvisoryFromCSAFUpload(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	provider := env.As(t, "anbieter")
+	const target = "/loesungen/wohngeld-online/sicherheitshinweise/csaf"
+	at := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	a := catalog.Advisory{ID: 1, Title: "Lücke in der PDF-Bibliothek", CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
+		Action: "Bibliothek aktualisieren.", Distribution: catalog.DistributionRestricted, Status: catalog.AdvisoryPublished, Revision: 1,
+		PublishedAt: &at, CreatedAt: at, UpdatedAt: at}
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(feed.NewCSAF(a, catalog.Solution{Slug: "pdf", Name: "PDF"}, []feed.CSAFRevision{{Number: 1, At: at, Summary: "neu"}}, "https://x.example"))
+
+	if rec := env.As(t, "redaktion-a").Upload(target, "h.json", raw, nil); rec.Code != http.StatusForbidden {
+		t.Errorf("Gemeinde editor uploads = %d", rec.Code)
+	}
+	rec := provider.Upload(target, "h.json", []byte(`{"document":{}}`), nil)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "CSAF-2.0-Schema") {
+		t.Errorf("not CSAF = %d", rec.Code)
+	}
+	if rec := provider.Upload(target, "", nil, nil); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Bitte wählen Sie ein CSAF-Dokument") {
+		t.Errorf("no file = %d", rec.Code)
+	}
+	rec = provider.Upload(target, "h.json", raw, nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("upload = %d %s", rec.Code, rec.Body.String())
+	}
+	doc := servertest.Doc(t, provider.Do("GET", rec.Header().Get("Location"), nil, nil))
+	if h1 := servertest.Text(doc.Find("h1")); h1 != "Lücke in der PDF-Bibliothek" || !strings.Contains(servertest.Text(doc.Find(".badges")), "Entwurf") ||
+		!strings.Contains(servertest.Text(doc.Find(".badges")), "nur Betroffene") {
+		t.Errorf("draft page: %q %q", h1, servertest.Text(doc.Find(".badges")))
+	}
+	if rec := env.Client(t).Do("GET", rec.Header().Get("Location"), nil, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("anonymous sees the draft = %d", rec.Code)
 	}
 }

@@ -112,6 +112,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("NarrowScreen320", b.narrow)
 	t.Run("PrintStyles", b.print)
 	t.Run("LayoutHolds", b.layout)
+	t.Run("AdvisoryJourney", b.advisoryJourney)
 }
 
 // run executes actions with a deadline and fails the test on error.

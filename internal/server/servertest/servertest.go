@@ -324,6 +324,13 @@ func EditorOf(ars string) store.NewMembership {
 // UploadPubliccode posts a file (and form fields) to the publiccode.yml import.
 func (c *Client) UploadPubliccode(name string, content []byte, fields map[string]string) *httptest.ResponseRecorder {
 	c.T.Helper()
+	return c.Upload("/loesungen/import", name, content, fields)
+}
+
+// Upload posts a multipart form with the file content (as "datei", left out
+// when nil) and the fields to target.
+func (c *Client) Upload(target, name string, content []byte, fields map[string]string) *httptest.ResponseRecorder {
+	c.T.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	if content != nil {
@@ -334,7 +341,7 @@ func (c *Client) UploadPubliccode(name string, content []byte, fields map[string
 		mw.WriteField(k, v)
 	}
 	mw.Close()
-	req := httptest.NewRequest("POST", "/loesungen/import", &buf)
+	req := httptest.NewRequest("POST", target, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	for _, ck := range c.Cookies {
