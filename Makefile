@@ -12,6 +12,7 @@ generate: ## regenerate the templ views (*_templ.go are committed)
 
 test: ## run every test (the command CI runs); on PostgreSQL too when EFA_TEST_DATABASE_URL is set
 	env -u EFA_TEST_DATABASE_URL $(GO) test -race -count=1 -timeout 25m ./...
+	env -u EFA_TEST_DATABASE_URL $(GO) test -count=1 -timeout 25m -run 'TestExportMemoryIsFlat' ./internal/api
 	@if [ -n "$$EFA_TEST_DATABASE_URL" ]; then \
 		echo "PostgreSQL-Tests gegen $$(echo "$$EFA_TEST_DATABASE_URL" | sed -E "s#:[^:@/]*@#:***@#")"; \
 		$(GO) test -race -count=1 -timeout 25m ./internal/store/... && \
