@@ -2,11 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the PostgreSQL fixtures
 
 	"efa-register/internal/catalog"
 	"efa-register/seed"
@@ -57,11 +62,66 @@ func openCopy(t *testing.T, template string) *Store {
 // insides: writing events with chosen sequence numbers, and an organisation
 // update, for which the store has no public method yet.
 func TestFeedSourceInternals(t *testing.T) {
-	template := seededTemplate(t)
-	t.Run("CursorsNeverPassAnUnsettledGap", func(t *testing.T) { cursorsNeverPassAnUnsettledGap(t, openCopy(t, template)) })
+	open := seededOpener(t)
+	t.Run("CursorsNeverPassAnUnsettledGap", func(t *testing.T) { cursorsNeverPassAnUnsettledGap(t, open(t)) })
 	t.Run("OrganisationUpdateReachesEmbeddingObjects", func(t *testing.T) {
-		organisationUpdateReachesEmbeddingObjects(t, openCopy(t, template))
+		organisationUpdateReachesEmbeddingObjects(t, open(t))
 	})
+}
+
+// seededOpener seeds once and returns a function that opens a private copy
+// for a subtest: of a SQLite file, or, with EFA_TEST_DATABASE_URL, a
+// PostgreSQL database cloned from a seeded template database (named as
+// storetest names its databases, so its clean-up finds leftovers).
+func seededOpener(t *testing.T) func(t *testing.T) *Store {
+	t.Helper()
+	server := os.Getenv("EFA_TEST_DATABASE_URL")
+	if server == "" {
+		template := seededTemplate(t)
+		return func(t *testing.T) *Store { return openCopy(t, template) }
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	base, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urlOf := func(name string) string { u := *base; u.Path = "/" + name; return u.String() }
+	newName := func(kind string) string {
+		return fmt.Sprintf("efa_%s_%d_%x", kind, os.Getpid(), time.Now().UnixNano())
+	}
+	create := func(name, template string) {
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drop := func(name string) { _, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") }
+	tpl := newName("tpl")
+	create(tpl, "template0")
+	t.Cleanup(func() { drop(tpl) })
+	s, err := OpenURL(ctx, urlOf(tpl), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Seed(ctx, seed.FS)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(t *testing.T) *Store {
+		name := newName("t")
+		create(name, tpl)
+		s, err := OpenURL(ctx, urlOf(name), "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close(); drop(name) })
+		return s
+	}
 }
 
 // insertEvent writes an event with a chosen sequence number, as a writer
