@@ -2,8 +2,9 @@
 // growing with the catalogue: for each binary (before and after, say) it
 // starts "efa serve" on its own data folder, waits until the in-memory views
 // are loaded, requests each route once (the cold request, which may fill a
-// cache) and then n times more, and prints one table: route, status, bytes
-// of the body, the cold request's time, and p50 and p99 of the others.
+// cache) and then n times more (2 when the cold one took longer than
+// -slow), and prints one table: route, status, bytes of the body, the cold
+// request's time, and p50 and p99 of the others.
 //
 //	go run ./bench/pages -run before=/tmp/efa-base:/work/syn-base -run after=/tmp/efa:/work/syn-after
 //
