@@ -2,8 +2,9 @@
 // growing with the catalogue: for each binary (before and after, say) it
 // starts "efa serve" on its own data folder, waits until the in-memory views
 // are loaded, requests each route once (the cold request, which may fill a
-// cache) and then n times more, and prints one table: route, status, bytes
-// of the body, the cold request's time, and p50 and p99 of the others.
+// cache) and then n times more (2 when the cold one took longer than
+// -slow), and prints one table: route, status, bytes of the body, the cold
+// request's time, and p50 and p99 of the others.
 //
 //	go run ./bench/pages -run before=/tmp/efa-base:/work/syn-base -run after=/tmp/efa:/work/syn-after
 //
@@ -79,6 +80,7 @@ func main() {
 	var runs runFlag
 	flag.Var(&runs, "run", "NAME=BINARY:DATADIR, once per binary to compare (in this order)")
 	n := flag.Int("n", 20, "requests per route after the cold one")
+	slow := flag.Duration("slow", 5*time.Second, "a route whose cold request takes longer gets only 2 more requests")
 	routesFile := flag.String("routes", "", "file with one route per line (default: the built-in list)")
 	flag.Parse()
 	if len(runs) == 0 {
@@ -105,7 +107,7 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Fprintf(os.Stderr, "%s: starting %s on %s\n", name, bin, dir)
-		res, mem, err := measure(ctx, bin, dir, routes, *n)
+		res, mem, err := measure(ctx, bin, dir, routes, *n, *slow)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 			os.Exit(1)
@@ -155,7 +157,7 @@ func readRoutes(path string) ([]string, error) {
 }
 
 // measure starts bin on dir and measures every route.
-func measure(ctx context.Context, bin, dir string, routes []string, n int) (map[string]result, harness.Memory, error) {
+func measure(ctx context.Context, bin, dir string, routes []string, n int, slow time.Duration) (map[string]result, harness.Memory, error) {
 	srv, err := harness.Start(ctx, bin, dir, "EFA_RATE_LIMIT=0")
 	if err != nil {
 		return nil, harness.Memory{}, err
@@ -183,7 +185,7 @@ func measure(ctx context.Context, bin, dir string, routes []string, n int) (map[
 	for _, route := range routes {
 		var r result
 		var times []time.Duration
-		for i := 0; i <= n; i++ {
+		for i, more := 0, n; i <= more; i++ {
 			status, bytes, d, err := get(client, srv.Base+route)
 			if err != nil {
 				r.err = err
@@ -191,6 +193,10 @@ func measure(ctx context.Context, bin, dir string, routes []string, n int) (map[
 			}
 			if i == 0 {
 				r.status, r.bytes, r.cold = status, bytes, d
+				if d > slow {
+					// Seconds per request: a few show it as well as many.
+					more = min(n, 2)
+				}
 				continue
 			}
 			times = append(times, d)
