@@ -421,7 +421,12 @@ func probeStart(ctx context.Context, srv *harness.Server, p params) startResult 
 	for res.err == nil && time.Now().Before(settle) {
 		clean := true
 		for _, path := range probe {
-			if code, err := get(path); err != nil || code == http.StatusServiceUnavailable {
+			code, err := get(path)
+			if err != nil {
+				clean = false // a timeout or a closed connection is no 503, but not settled either
+				continue
+			}
+			if code == http.StatusServiceUnavailable {
 				clean = false
 				mu.Lock()
 				if strings.HasPrefix(path, "/api/") {
