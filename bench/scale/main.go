@@ -57,6 +57,7 @@ func main() {
 	exports := flag.Int("exports", 4, "concurrent requests of each full export")
 	syncFeed := flag.Bool("sync", true, "also time a full change-feed sync with limit=1000")
 	label := flag.String("label", "", "name of the run, printed above the table")
+	routesFlag := flag.Bool("routes", true, "request the routes and exports after the start (false: measure the starts only)")
 	restart := flag.Bool("restart", true, "start the server once, stop it, and measure the second start (with the data the first left behind)")
 	var env envList
 	flag.Var(&env, "env", "extra environment of the server, KEY=value (repeatable)")
@@ -65,7 +66,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, config{bin: *bin, synth: *synth, work: *work, runs: *runs, budget: *budget, exports: *exports,
-		sync: *syncFeed, label: *label, env: env, restart: *restart}); err != nil {
+		sync: *syncFeed, label: *label, env: env, restart: *restart, routes: *routesFlag}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/scale:", err)
 		os.Exit(1)
 	}
@@ -80,6 +81,7 @@ type config struct {
 	label            string
 	env              []string
 	restart          bool
+	routes           bool
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -155,6 +157,11 @@ func run(ctx context.Context, cfg config) error {
 	}
 	memReady, _ := srv.Memory()
 
+	if !cfg.routes {
+		m, _ := srv.Memory()
+		report(os.Stdout, cfg, p, first, start, memReady, m, m, nil, nil, nil)
+		return nil
+	}
 	client := &http.Client{
 		Timeout:       10 * time.Minute,
 		Transport:     &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 16},
@@ -421,7 +428,12 @@ func probeStart(ctx context.Context, srv *harness.Server, p params) startResult 
 	for res.err == nil && time.Now().Before(settle) {
 		clean := true
 		for _, path := range probe {
-			if code, err := get(path); err != nil || code == http.StatusServiceUnavailable {
+			code, err := get(path)
+			if err != nil {
+				clean = false // a timeout or a closed connection is no 503, but not settled either
+				continue
+			}
+			if code == http.StatusServiceUnavailable {
 				clean = false
 				mu.Lock()
 				if strings.HasPrefix(path, "/api/") {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -298,5 +299,59 @@ func TestCompactStateMatchesRecomputation(t *testing.T) {
 	stale.UseSnapshot(snap)
 	if ok, why, err := stale.loadSnapshot(ctx); ok || err != nil {
 		t.Errorf("snapshot of another database used: %v %q", err, why)
+	}
+}
+
+// A snapshot saved before the replay for the rank history finished still
+// gives the figures at once; the history is replayed again after the start.
+func TestSnapshotBeforeTheHistoryReplay(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	snap := filepath.Join(t.TempDir(), SnapshotFile)
+	e, err := Open(ctx, st, DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WaitHistory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := allFigures(e)
+	// As if the server stopped while the replay still ran.
+	e.mu.Lock()
+	e.pastDone = false
+	e.mu.Unlock()
+	e.UseSnapshot(snap)
+	if err := e.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(st, DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.UseSnapshot(snap)
+	if err := r.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Loaded() {
+		t.Fatal("not loaded from the snapshot")
+	}
+	if err := r.WaitHistory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, allFigures(r), figureOpts...); diff != "" {
+		t.Errorf("figures after a snapshot with an unfinished history (-before +after):\n%s", diff)
+	}
+	// The replay saved the complete state again.
+	r.mu.RLock()
+	done := r.savedDone
+	r.mu.RUnlock()
+	for i := 0; !done && i < 200; i++ {
+		time.Sleep(10 * time.Millisecond)
+		r.mu.RLock()
+		done = r.savedDone
+		r.mu.RUnlock()
+	}
+	if !done {
+		t.Error("the complete history was not saved after the replay")
 	}
 }

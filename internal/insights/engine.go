@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,10 @@ type Engine struct {
 
 	// snapPath is the snapshot file (UseSnapshot), "" for none; saved and
 	// savedSeq say that it holds the state up to that event.
-	snapPath string
-	saved    bool
-	savedSeq uint64
+	snapPath  string
+	saved     bool
+	savedSeq  uint64
+	savedDone bool // whether the file's rank history was complete
 }
 
 // New returns an engine that is not loaded yet: its figures are empty and
@@ -103,17 +105,22 @@ func (e *Engine) Load(ctx context.Context) error {
 		return err
 	}
 	e.loaded.Store(true)
-	// The replay ends with ctx (the server's lifetime); then the state is
-	// saved for the next start.
+	e.startReplay(ctx, src.Seq)
+	return nil
+}
+
+// startReplay replays the log up to seq for the rank history in the
+// background; the replay ends with ctx (the server's lifetime). Then the
+// state is saved for the next start.
+func (e *Engine) startReplay(ctx context.Context, upTo uint64) {
 	go func() {
-		if !e.replayPast(ctx, src.Seq) || ctx.Err() != nil {
+		if !e.replayPast(ctx, upTo) || ctx.Err() != nil {
 			return
 		}
 		if err := e.Save(ctx); err != nil {
 			e.log.Warn("insights: save snapshot", "err", err)
 		}
 	}()
-	return nil
 }
 
 // Open returns a loaded engine.
@@ -251,6 +258,18 @@ func (e *Engine) RankHistory(landKey string) []MonthRanks {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	snaps := append(append(append([]Snapshot(nil), e.past...), e.s.history...), e.s.snapshot(e.s.month))
+	// A month can be recorded twice (by the replay up to a snapshot and by
+	// the events after it): the later record is the month's end.
+	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].Month < snaps[j].Month })
+	dedup := snaps[:0]
+	for _, sn := range snaps {
+		if n := len(dedup); n > 0 && dedup[n-1].Month == sn.Month {
+			dedup[n-1] = sn
+			continue
+		}
+		dedup = append(dedup, sn)
+	}
+	snaps = dedup
 	var out []MonthRanks
 	for _, sn := range snaps {
 		for _, r := range sn.Rows {

@@ -64,12 +64,16 @@ type diskState struct {
 	SeqEntity             string
 	Month, LastEventMonth string
 	// Months are the scoreboards at the end of past months, oldest first.
-	Months   []Snapshot
-	Orgs     []diskOrg
-	Services []diskService
-	Sols     []diskSolution
-	Topics   map[uint]string
-	Statuses []string
+	Months []Snapshot
+	// HistoryDone is false when the replay for the rank history had not
+	// finished: Months then hold only the months after the build, and the
+	// next start replays the log up to Seq again.
+	HistoryDone bool
+	Orgs        []diskOrg
+	Services    []diskService
+	Sols        []diskSolution
+	Topics      map[uint]string
+	Statuses    []string
 	// Adoption columns, indexed by adoption id.
 	AdSol, AdOrg []int32
 	AdStatus     []uint8
@@ -190,22 +194,25 @@ func fromDisk(d diskState) (*state, error) {
 
 // Save writes the state to the snapshot file (when UseSnapshot named one);
 // the server calls it when it stops. It is a no-op before the state is
-// loaded and while the rank history is still being replayed.
+// loaded and when the file holds this state already.
 func (e *Engine) Save(ctx context.Context) error {
 	if e.snapPath == "" || !e.Loaded() {
 		return nil
 	}
 	e.mu.RLock()
-	if !e.pastDone {
-		e.mu.RUnlock()
-		return nil
-	}
-	if e.savedSeq == e.s.applied && e.saved {
+	if e.savedSeq == e.s.applied && e.saved && e.savedDone == e.pastDone {
 		e.mu.RUnlock()
 		return nil // the file holds this state already
 	}
-	months := append(append([]Snapshot(nil), e.past...), e.s.history...)
+	// Without the finished replay the past months are unknown: the file says
+	// so, and the next start reads the figures and replays the history.
+	var months []Snapshot
+	if e.pastDone {
+		months = append(months, e.past...)
+	}
+	months = append(months, e.s.history...)
 	d := e.s.toDisk(months)
+	d.HistoryDone = e.pastDone
 	e.mu.RUnlock()
 	if d.Seq > 0 {
 		evs, err := e.st.Events(ctx, d.Seq-1, 1)
@@ -221,7 +228,7 @@ func (e *Engine) Save(ctx context.Context) error {
 		return err
 	}
 	e.mu.Lock()
-	e.saved, e.savedSeq = true, d.Seq
+	e.saved, e.savedSeq, e.savedDone = true, d.Seq, d.HistoryDone
 	e.mu.Unlock()
 	return nil
 }
@@ -310,6 +317,19 @@ func (e *Engine) loadSnapshot(ctx context.Context) (bool, string, error) {
 		months = append(months, e.s.snapshot(e.s.month))
 	}
 	e.past, e.s.history = nil, nil
+	if !d.HistoryDone {
+		// The previous process stopped before its replay finished: the past
+		// months come from a replay up to the snapshot's event, the months
+		// after it from the events applied since.
+		e.s.history = months
+		if e.s.month < start {
+			e.s.month = start
+		}
+		e.pastDone = false
+		e.saved, e.savedSeq, e.savedDone = true, d.Seq, false
+		e.startReplay(ctx, d.Seq)
+		return true, "", nil
+	}
 	seen := map[string]int{}
 	for _, sn := range months {
 		list := &e.past
@@ -330,6 +350,6 @@ func (e *Engine) loadSnapshot(ctx context.Context) (bool, string, error) {
 		e.s.month = start
 	}
 	e.pastDone = true
-	e.saved, e.savedSeq = true, d.Seq
+	e.saved, e.savedSeq, e.savedDone = true, d.Seq, true
 	return true, "", nil
 }
