@@ -456,6 +456,9 @@ type OrgActionsData struct {
 	// CanImport: coordinators and admins register many adoptions from a CSV file.
 	CanImport bool
 	Claims    []catalog.Adoption
+	// Advisories are the open security advisories of solutions the
+	// organisation runs, as far as the visitor may read them.
+	Advisories []catalog.Advisory
 	// Editable are the adoptions on the page (by id) the user may change.
 	Editable map[uint]bool
 }
@@ -479,6 +482,10 @@ func OrgActions(org catalog.Organisation, d OrgActionsData, csrf string) templ.C
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = OpenAdvisories(d.Advisories, "Offene Sicherheitshinweise zu Lösungen, die "+org.Name+" nutzt").Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
 		if d.CanEdit {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<section aria-labelledby=\"eigene-aktionen\" class=\"org-actions no-print\" data-testid=\"org-aktionen\"><h2 id=\"eigene-aktionen\" class=\"kern-heading-medium\">Für ")
 			if templ_7745c5c3_Err != nil {
@@ -487,7 +494,7 @@ func OrgActions(org catalog.Organisation, d OrgActionsData, csrf string) templ.C
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(org.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 164, Col: 71}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 168, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {

@@ -160,11 +160,30 @@ type Server struct {
 	done chan struct{}
 	err  error
 	logs *tail
+	// Started is when the process was started, Listening when it printed
+	// its address (its listener is open from then on).
+	Started, Listening time.Time
 }
 
 // Start runs "efa serve" on a free port of 127.0.0.1 with the data folder
 // and extra environment (KEY=value), and waits until /readyz answers 200.
 func Start(ctx context.Context, bin, dataDir string, env ...string) (*Server, error) {
+	s, err := Launch(ctx, bin, dataDir, env...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.WaitReady(ctx, 2*time.Minute); err != nil {
+		s.Kill()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Launch runs "efa serve" on a free port of 127.0.0.1 with the data folder
+// and extra environment (KEY=value) and returns as soon as the server has
+// printed its address, that is once its listener is open; it does not wait
+// for /readyz. Started is the moment the process was started.
+func Launch(ctx context.Context, bin, dataDir string, env ...string) (*Server, error) {
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
 	cmd.Env = append(append(os.Environ(), "EFA_LOG_LEVEL=warn"), env...)
 	stdout, err := cmd.StdoutPipe()
@@ -173,6 +192,7 @@ func Start(ctx context.Context, bin, dataDir string, env ...string) (*Server, er
 	}
 	s := &Server{cmd: cmd, done: make(chan struct{}), logs: &tail{max: 8 << 10}}
 	cmd.Stderr = s.logs
+	s.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -195,16 +215,13 @@ func Start(ctx context.Context, bin, dataDir string, env ...string) (*Server, er
 			return nil, fmt.Errorf("efa serve did not start: %q\n%s", line, s.logs)
 		}
 		s.Base = strings.TrimSpace(line[i:])
+		s.Listening = time.Now()
 	case <-time.After(2 * time.Minute):
 		s.Kill()
 		return nil, fmt.Errorf("efa serve did not start within 2 minutes\n%s", s.logs)
 	case <-ctx.Done():
 		s.Kill()
 		return nil, ctx.Err()
-	}
-	if err := s.WaitReady(ctx, 2*time.Minute); err != nil {
-		s.Kill()
-		return nil, err
 	}
 	return s, nil
 }

@@ -26,7 +26,7 @@ func cmdReindex(ctx context.Context, cfg config, args []string, stdout, stderr i
 	if fs.NArg() > 0 {
 		return fs.fail("erwartet keine Argumente")
 	}
-	if _, err := os.Stat(cfg.dbPath()); err != nil {
+	if _, err := os.Stat(cfg.dbPath()); err != nil && !cfg.postgres() {
 		return fmt.Errorf("keine Datenbank unter %s: %w", cfg.dbPath(), err)
 	}
 	release, err := lockDataDir(cfg.DataDir)

@@ -26,9 +26,12 @@ var version = "dev"
 // config is the configuration of every subcommand, read once from the
 // environment and overridden by flags.
 type config struct {
-	Addr     string
-	DataDir  string
-	LogLevel slog.Level
+	Addr    string
+	DataDir string
+	// DatabaseURL is EFA_DATABASE_URL: empty for the SQLite file in DataDir,
+	// or a postgres:// URL.
+	DatabaseURL string
+	LogLevel    slog.Level
 	// Ops are the limits, proxies and headers of the web layer (ops.go).
 	Ops server.Ops
 	// Auth configures sessions and OIDC login (authconfig.go).
@@ -58,6 +61,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if v := getenv("EFA_DATA_DIR"); v != "" {
 		c.DataDir = v
+	}
+	if v := strings.TrimSpace(getenv("EFA_DATABASE_URL")); v != "" {
+		if err := store.CheckDatabaseURL(v); err != nil {
+			return c, fmt.Errorf("EFA_DATABASE_URL=%q: %v: %w", store.RedactURL(v), err, errUsage)
+		}
+		c.DatabaseURL = v
 	}
 	if v := getenv("EFA_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -153,15 +162,24 @@ func buildVersion() string {
 	return version
 }
 
-// openStore opens the database in the data folder.
+// postgres reports whether the register's database is PostgreSQL (EFA_DATABASE_URL).
+func (c config) postgres() bool { return c.DatabaseURL != "" }
+
+// webhookGuard is the network policy for webhook receivers, at registration
+// and at delivery: the production policy. The tests of this package open it
+// for their local receivers (LoopbackInTests, which only a test binary honours).
+var webhookGuard netguard.Guard
+
+// openStore opens the database: the SQLite file in the data folder, or the
+// PostgreSQL database of EFA_DATABASE_URL.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.dbPath(), log)
+	st, err := store.OpenURL(ctx, cfg.DatabaseURL, cfg.dbPath(), log)
 	if err != nil {
 		return nil, err
 	}
 	// Webhook receivers pass the network guard, which also refuses the
 	// register's own host (EFA_PUBLIC_URL).
-	var g netguard.Guard
+	g := webhookGuard
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
 		g.DenyHosts = []string{u.Hostname()}
 	}
@@ -170,15 +188,19 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 }
 
 // seedIfEmpty loads the seed data into a database that has no Länder yet.
+// Several instances starting together on one PostgreSQL database seed it
+// once: the check and the seed run under one exclusive lock.
 func seedIfEmpty(ctx context.Context, st *store.Store, log *slog.Logger) error {
-	stats, err := st.Stats(ctx)
-	if err != nil {
+	return st.Exclusive(ctx, "seed", func(ctx context.Context) error {
+		stats, err := st.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if stats.States > 0 {
+			return nil
+		}
+		log.Info("empty database: loading the seed data")
+		_, err = st.Seed(ctx, seed.FS)
 		return err
-	}
-	if stats.States > 0 {
-		return nil
-	}
-	log.Info("empty database: loading the seed data")
-	_, err = st.Seed(ctx, seed.FS)
-	return err
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -60,14 +61,28 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 			log.Warn("close search index", "err", err)
 		}
 	}()
+	// Writes of other instances on the same database (PostgreSQL), or of
+	// other processes such as efa import, reach the followers through the
+	// store's signals like this instance's own writes.
+	followers.Go(func() { st.FollowDatabase(followCtx) })
 	followers.Go(func() { ix.Follow(followCtx) })
 	followers.Go(func() { sweepSessions(followCtx, st, log) })
 	// The insight figures load into memory in the background (seconds on a
-	// large register; the pages answer 503 until then) and follow the event log.
+	// large register without a snapshot; the insight pages show a notice and
+	// /readyz answers 503 until then) and follow the event log.
 	eng, err := insights.New(st, cfg.Savings, log)
 	if err != nil {
 		return err
 	}
+	// The figures are saved beside the database when the server stops (and
+	// after the first build), so that the next start reads them in well
+	// under a second instead of rebuilding them from the database.
+	eng.UseSnapshot(filepath.Join(cfg.DataDir, insights.SnapshotFile))
+	defer func() {
+		if err := eng.Save(context.Background()); err != nil {
+			log.Warn("insights: save snapshot", "err", err)
+		}
+	}()
 	followers.Go(func() {
 		if err := eng.Load(followCtx); err != nil {
 			if followCtx.Err() == nil {
@@ -80,7 +95,9 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	// Webhooks push the change feed to registered receivers (efa webhook add).
 	hookCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
-	go func() { defer close(hooksDone); api.NewWebhookDispatcher(st, log).Run(hookCtx) }()
+	dispatcher := api.NewWebhookDispatcher(st, log)
+	dispatcher.Client = webhookGuard.Client(10*time.Second, 0)
+	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }()
 	// Account e-mails are queued after commit and delivered in the background.
 	mailer, closeMail := startMailer(cfg, log)

@@ -89,13 +89,11 @@ func (s *API) HandleStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// errNoInsights answers while the insight figures are still being computed.
-var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
-
-// engine returns the insight engine once it has computed its figures.
+// engine returns the insight engine once it has computed its figures, else
+// insights.ErrLoading (503 with Retry-After).
 func (s *API) engine() (*insights.Engine, error) {
 	if s.Insights == nil || !s.Insights.Loaded() {
-		return nil, errNoInsights
+		return nil, insights.ErrLoading
 	}
 	return s.Insights, nil
 }

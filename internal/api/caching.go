@@ -71,8 +71,10 @@ type apiState struct {
 	catalogue   atomic.Pointer[exportCatalogue]
 	jsonFeed    docCache
 	atomFeed    docCache
-	openapiMu   sync.Mutex
-	openapi     *cachedBody
+	// states is /api/v1/states, rebuilt on the first request after a change.
+	states    docCache
+	openapiMu sync.Mutex
+	openapi   *cachedBody
 }
 
 // headStamp is the newest event and its time, as read at checked while the

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -211,5 +212,50 @@ func TestAddVaryKeepsEveryName(t *testing.T) {
 	addVary(h, "HX-Request")
 	if varyOrigin[0] != "Origin" || varyOriginAcceptEncoding[0] != "Origin, Accept-Encoding" || len(varyAcceptEncoding) != 1 {
 		t.Errorf("a shared Vary value was modified: %q %q %q", varyOrigin, varyOriginAcceptEncoding, varyAcceptEncoding)
+	}
+}
+
+// TestStatesAggregatedOncePerChange: /api/v1/states aggregates the
+// adoptions once per state of the register; the next write makes the next
+// request aggregate again, with the new figures.
+func TestStatesAggregatedOncePerChange(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Seeded(t)
+	s := New(Deps{Store: st})
+	e := echo.New()
+	e.GET("/api/v1/states", s.HandleStates)
+	provided := func() int {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/states", nil))
+		var doc struct {
+			Items []struct {
+				Key               string `json:"key"`
+				SolutionsProvided int64  `json:"solutionsProvided"`
+			} `json:"items"`
+		}
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &doc) != nil || len(doc.Items) != 16 {
+			t.Fatalf("states = %d: %.200s", rec.Code, rec.Body.String())
+		}
+		for _, it := range doc.Items {
+			if it.Key == "06" {
+				return int(it.SolutionsProvided)
+			}
+		}
+		t.Fatalf("no Hessen in %s", rec.Body.String())
+		return 0
+	}
+	before := provided()
+	provided()
+	provided()
+	if n := s.api.states.builds.Load(); n != 1 {
+		t.Errorf("%d aggregations for three requests without a change", n)
+	}
+	if _, err := st.CreateSolution(ctx, catalog.SystemPrincipal("test"), store.SolutionInput{Solution: catalog.Solution{Slug: "laenderzahl", Name: "Länderzahl",
+		Summary: "Neu.", Status: catalog.SolutionPilot, Verified: catalog.VerifiedNo}, ProviderKind: catalog.KindLand, ProviderKey: "06", OZGIDs: []string{"10092"}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := provided(); after != before+1 || s.api.states.builds.Load() != 2 {
+		t.Errorf("after a write: Hessen provides %d (before %d), %d aggregations", after, before, s.api.states.builds.Load())
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,17 +45,36 @@ func (s *API) HandleScoreboard(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"states": out})
 }
 
+// The page size of the solutions in /api/v1/savings.
+const (
+	savingsLimit    = 100
+	maxSavingsLimit = 1000
+)
+
 // HandleSavings returns the Digitalisierungsrendite: GET /api/v1/savings.
 // Every amount is an estimate; estimatedEur and basis "estimate" mark the part
 // that rests on the default build cost (with its public sources under
 // assumptions) instead of the provider's own figures. Amounts not
 // quantifiable are reported with the reason instead of a number.
+//
+// The solutions come a page at a time (page, limit: default 100, at most
+// 1000; a page past the last is 404), so the answer does not grow with the
+// catalogue; the totals and the Länder are in every page.
 func (s *API) HandleSavings(c echo.Context) error {
+	page, limit, err := pageParams(c, savingsLimit, maxSavingsLimit)
+	if err != nil {
+		return err
+	}
 	e, err := s.engine()
 	if err != nil {
 		return err
 	}
 	sv := e.Savings()
+	lo := (page - 1) * limit
+	if page > 1 && lo >= len(sv.BySolution) {
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Seite %d gibt es nicht: bei %d Einträgen je Seite hat die Liste %d Seiten.",
+			page, limit, max(1, (len(sv.BySolution)+limit-1)/limit)))
+	}
 	type solutionJSON struct {
 		Slug       string   `json:"slug"`
 		Name       string   `json:"name"`
@@ -72,8 +92,8 @@ func (s *API) HandleSavings(c echo.Context) error {
 		Quantified      int      `json:"quantified"`
 		NotQuantifiable int      `json:"notQuantifiable"`
 	}
-	var sols []solutionJSON
-	for _, ss := range sv.BySolution {
+	sols := []solutionJSON{}
+	for _, ss := range sv.BySolution[min(lo, len(sv.BySolution)):min(lo+limit, len(sv.BySolution))] {
 		j := solutionJSON{Slug: ss.Slug, Name: ss.Name, Live: ss.Live, Quantified: ss.Quantified, Basis: ss.Basis, Note: ss.Note, Reason: ss.Reason}
 		if ss.Quantified > 0 {
 			v := ss.Saving
@@ -117,6 +137,9 @@ func (s *API) HandleSavings(c echo.Context) error {
 		"quantified":      sv.Quantified,
 		"notQuantifiable": sv.NotQuantifiable,
 		"states":          laender,
+		"total":           len(sv.BySolution),
+		"page":            page,
+		"limit":           limit,
 		"solutions":       sols,
 	})
 }

@@ -93,7 +93,7 @@ func loadAPIDoc() (views.APIDoc, error) {
 					return
 				}
 				byTag[o.Tags[0]] = append(byTag[o.Tags[0]], views.APIEndpoint{Method: strings.ToUpper(method), Path: p,
-					Summary: o.SummaryDE, Write: len(o.Security) > 0})
+					Summary: o.SummaryDE, Write: method != "get" && len(o.Security) > 0})
 			}
 		}
 		apiDoc.Version = doc.Info.Version

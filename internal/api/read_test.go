@@ -514,6 +514,10 @@ func TestAPIInsightsAndFilesConform(t *testing.T) {
 		t.Errorf("scoreboard has %d Länder", len(board.Laender))
 	}
 	cl.json("/api/v1/savings", http.StatusOK, nil)
+	cl.json("/api/v1/savings?page=1&limit=5", http.StatusOK, nil)
+	cl.json("/api/v1/savings?page=1000", http.StatusNotFound, nil)
+	cl.badParam("/api/v1/savings?limit=1001", "limit")
+	cl.badParam("/api/v1/savings?page=0", "page")
 	var cov struct {
 		OZGID string `json:"ozgId"`
 	}

@@ -234,19 +234,39 @@ func (s *API) HandleOrganisationAdoptions(c echo.Context) error {
 }
 
 // HandleStates returns the figures of the 16 Länder: GET /api/v1/states.
+// The figures are aggregates over every adoption; they are computed once
+// per change of the register (the head of the event log) and the encoded
+// answer is kept until the next change, so a request costs no aggregation.
 func (s *API) HandleStates(c echo.Context) error {
-	counts, err := s.Store.CountsPerLand(c.Request().Context())
+	ctx := c.Request().Context()
+	head, at, err := s.api.current(ctx)
 	if err != nil {
 		return err
 	}
-	docs := make([]feed.LandStats, 0, len(counts))
-	for _, lc := range counts {
-		docs = append(docs, feed.LandStats{OrganisationRef: *feed.NewOrganisationRef(&lc.Land), ShortName: lc.Land.ShortName,
-			Population: lc.Land.Population, KoenigsteinPercent: lc.Land.KoenigsteinPercent, SolutionsProvided: lc.Provided,
-			AdoptionsMade: lc.AdoptionsMade, LiveAdoptionsMade: lc.LiveAdoptionsMade, AdoptionsReceived: lc.AdoptionsReceived,
-			AdoptingMunicipalities: lc.AdoptingMunicipalities})
+	cb, err := s.api.states.get(head, "", s.api.now, func() (*cachedBody, error) {
+		counts, err := s.Store.CountsPerLand(ctx)
+		if err != nil {
+			return nil, err
+		}
+		docs := make([]feed.LandStats, 0, len(counts))
+		for _, lc := range counts {
+			docs = append(docs, feed.LandStats{OrganisationRef: *feed.NewOrganisationRef(&lc.Land), ShortName: lc.Land.ShortName,
+				Population: lc.Land.Population, KoenigsteinPercent: lc.Land.KoenigsteinPercent, SolutionsProvided: lc.Provided,
+				AdoptionsMade: lc.AdoptionsMade, LiveAdoptionsMade: lc.LiveAdoptionsMade, AdoptionsReceived: lc.AdoptionsReceived,
+				AdoptingMunicipalities: lc.AdoptingMunicipalities})
+		}
+		body, err := feed.Marshal(paginate(docs, 1, max(len(docs), 1)))
+		if err != nil {
+			return nil, err
+		}
+		cb := newCachedBody(mimeJSON, body, at)
+		cb.settled = true
+		return cb, nil
+	})
+	if err != nil {
+		return err
 	}
-	return s.serveJSON(c, paginate(docs, 1, max(len(docs), 1)))
+	return serveCached(c, cb, cacheRevalidate)
 }
 
 // HandleStateAdoptions lists the adoptions made in a Land (by the Land,

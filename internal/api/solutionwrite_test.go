@@ -86,7 +86,7 @@ func expectOneEvent(t *testing.T, st *store.Store, after uint64, slug string, ac
 	if len(evs) != 1 || evs[0].Action != action {
 		t.Fatalf("events of %s after %d = %+v, want exactly one %s", slug, after, evs, action)
 	}
-	hist, err := st.SolutionHistory(ctx, slug, 20)
+	hist, _, err := st.SolutionHistory(ctx, slug, 0, 20)
 	found := false
 	for _, h := range hist {
 		found = found || h.Seq == evs[0].Seq

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
@@ -70,6 +72,12 @@ type WebhookDispatcher struct {
 	// MaxBatchesPerPass bounds the batches one webhook gets per pass, so a
 	// receiver far behind does not hold up the others.
 	MaxBatchesPerPass int
+	// Owner names this dispatcher in the webhook leases (several instances
+	// on one database each run one; a lease makes each batch go out once).
+	Owner string
+	// LeaseTTL is how long a lease holds without renewal; it is renewed
+	// before every batch, so it must exceed one delivery's time limit.
+	LeaseTTL time.Duration
 }
 
 // NewWebhookDispatcher returns a dispatcher with the default settings.
@@ -89,7 +97,22 @@ func NewWebhookDispatcher(st *store.Store, log *slog.Logger) *WebhookDispatcher 
 		Backoff:           DefaultWebhookBackoff,
 		Now:               time.Now,
 		MaxBatchesPerPass: 20,
+		Owner:             dispatcherOwner(),
+		LeaseTTL:          time.Minute,
 	}
+}
+
+// dispatcherOwner names a dispatcher: host, process and a random part, so
+// two dispatchers never share a name.
+func dispatcherOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = crand.Read(b)
+	owner := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+	if len(owner) > 100 {
+		owner = owner[len(owner)-100:]
+	}
+	return owner
 }
 
 // DefaultWebhookBackoff waits 5 s after the first failure and doubles up to
@@ -121,27 +144,55 @@ func (d *WebhookDispatcher) Run(ctx context.Context) {
 
 // DeliverDue makes one pass over the webhooks that are due and returns how
 // many batches were delivered.
+//
+// It delivers only to webhooks it leased (store.LeaseDueWebhooks): with
+// several instances on one database, the dispatcher of each looks, and each
+// due batch goes out from one of them.
 func (d *WebhookDispatcher) DeliverDue(ctx context.Context) (int, error) {
-	hooks, err := d.st.DueWebhooks(ctx, d.Now())
+	hooks, err := d.st.LeaseDueWebhooks(ctx, d.Owner, d.Now(), d.LeaseTTL)
 	if err != nil {
 		return 0, err
 	}
 	delivered := 0
-	for _, h := range hooks {
-		for range d.MaxBatchesPerPass {
-			ok, more, err := d.deliverNext(ctx, h)
-			if err != nil {
+	for i, h := range hooks {
+		n, err := d.deliverLeased(ctx, h)
+		delivered += n
+		if err != nil {
+			// Release what this pass will not get to, so others need not wait for the leases to end.
+			for _, rest := range hooks[i+1:] {
+				_ = d.st.ReleaseWebhookLease(context.WithoutCancel(ctx), rest.ID, d.Owner)
+			}
+			return delivered, err
+		}
+	}
+	return delivered, nil
+}
+
+// deliverLeased delivers up to MaxBatchesPerPass batches to one leased
+// webhook, renewing the lease before each further batch, and releases the
+// lease at the end.
+func (d *WebhookDispatcher) deliverLeased(ctx context.Context, h store.Webhook) (int, error) {
+	defer func() { _ = d.st.ReleaseWebhookLease(context.WithoutCancel(ctx), h.ID, d.Owner) }()
+	delivered := 0
+	for i := range d.MaxBatchesPerPass {
+		if i > 0 {
+			held, err := d.st.RenewWebhookLease(ctx, h.ID, d.Owner, d.Now(), d.LeaseTTL)
+			if err != nil || !held {
 				return delivered, err
-			}
-			if ok {
-				delivered++
-			}
-			if !ok || !more {
-				break
 			}
 			if h, err = d.st.WebhookByID(ctx, h.ID); err != nil {
 				return delivered, err
 			}
+		}
+		ok, more, err := d.deliverNext(ctx, h)
+		if err != nil {
+			return delivered, err
+		}
+		if ok {
+			delivered++
+		}
+		if !ok || !more {
+			break
 		}
 	}
 	return delivered, nil

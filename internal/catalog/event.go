@@ -24,6 +24,10 @@ const (
 	EntityUser          = "user"
 	EntityMembership    = "membership"
 	EntityToken         = "api_token"
+	// Security advisories and the affected organisations' responses: not
+	// published in the public change feed (restricted ones must not leak).
+	EntityAdvisory         = "advisory"
+	EntityAdvisoryResponse = "advisory_response"
 )
 
 // Event is one entry of the append-only log: the audit trail, the source of

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -62,20 +63,22 @@ func BenchmarkUpdatePerWrite(b *testing.B) {
 	e, _ := benchEngine(b)
 	s := e.s
 	var slug string
-	for sl, sol := range s.solutions {
-		if len(sol.services) > 0 {
-			slug = sl
+	for _, sol := range s.sols {
+		if sol != nil && len(sol.services) > 0 {
+			slug = sol.slug
 			break
 		}
 	}
+	// An id after every adoption of the register.
+	id := strconv.Itoa(len(s.adoptions) + 1)
 	for _, c := range []struct{ name, adopter string }{{"gemeinde", "gemeinde:010010000000"}, {"land-rp", "land:07"}} {
 		b.Run(c.name, func(b *testing.B) {
 			create := func(seq uint64) catalog.Event {
-				return catalog.Event{Seq: seq, At: time.Now(), EntityType: catalog.EntityAdoption, EntityID: "bench", Action: catalog.ActionCreate,
+				return catalog.Event{Seq: seq, At: time.Now(), EntityType: catalog.EntityAdoption, EntityID: id, Action: catalog.ActionCreate,
 					Changes: `{"solution":[null,"` + slug + `"],"adopter":[null,"` + c.adopter + `"],"status":[null,"live"]}`}
 			}
 			del := func(seq uint64) catalog.Event {
-				return catalog.Event{Seq: seq, At: time.Now(), EntityType: catalog.EntityAdoption, EntityID: "bench", Action: catalog.ActionDelete,
+				return catalog.Event{Seq: seq, At: time.Now(), EntityType: catalog.EntityAdoption, EntityID: id, Action: catalog.ActionDelete,
 					Changes: `{"solution":["` + slug + `",null],"adopter":["` + c.adopter + `",null],"status":["live",null]}`}
 			}
 			seq := s.applied

@@ -32,21 +32,29 @@ func (e *Engine) Service(ozgID string) ServiceCoverage {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	s := e.s
-	out := ServiceCoverage{OZGID: ozgID, Solutions: s.serviceSols[ozgID]}
-	if sv := s.services[ozgID]; sv != nil {
-		out.Name = sv.name
-	}
+	out := ServiceCoverage{OZGID: ozgID}
+	slot, known := s.svcSlots[ozgID]
 	perLand := map[string]int{}
-	for ref := range s.cover[ozgID] {
-		out.Gemeinden = append(out.Gemeinden, ref)
-		if g := s.orgs[ref]; g != nil {
-			perLand[g.land]++
+	if known {
+		out.Solutions = int(s.serviceSols[slot])
+		if sv := s.svcs[slot]; sv != nil {
+			out.Name = sv.name
+		}
+		for i, n := range s.cover[slot] {
+			if n != 0 {
+				g := s.gems[i]
+				out.Gemeinden = append(out.Gemeinden, g.ref)
+				perLand[g.land]++
+			}
 		}
 	}
 	sort.Strings(out.Gemeinden)
 	var pop, covered int64
 	for _, l := range s.laender() {
-		c := s.coveredPop[l.key][ozgID]
+		var c int64
+		if known {
+			c = s.coveredPopOf(l.key, slot)
+		}
 		lc := LandCoverage{LandKey: l.key, Name: l.name, Population: l.pop, CoveredPop: c, Gemeinden: perLand[l.key]}
 		if l.pop > 0 {
 			lc.Share = float64(c) / float64(l.pop)
@@ -77,19 +85,21 @@ func (e *Engine) Topics() []TopicCoverage {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	s := e.s
-	byTopic := map[uint][]string{}
-	for id, sv := range s.services {
-		byTopic[sv.topic] = append(byTopic[sv.topic], id)
+	byTopic := map[uint][]int32{}
+	for slot, sv := range s.svcs {
+		if sv != nil {
+			byTopic[sv.topic] = append(byTopic[sv.topic], int32(slot))
+		}
 	}
 	laender := s.laender()
 	var out []TopicCoverage
 	for tid, name := range s.topics {
 		tc := TopicCoverage{TopicID: tid, Name: name, Services: len(byTopic[tid])}
-		for _, id := range byTopic[tid] {
-			if s.serviceSols[id] > 0 {
+		for _, slot := range byTopic[tid] {
+			if s.serviceSols[slot] > 0 {
 				tc.WithSolution++
 			}
-			if len(s.cover[id]) > 0 {
+			if s.coverN[slot] > 0 {
 				tc.CoveredSomewhere++
 			}
 		}
@@ -97,8 +107,8 @@ func (e *Engine) Topics() []TopicCoverage {
 			lc := LandCoverage{LandKey: l.key, Name: l.name, Population: l.pop}
 			if l.pop > 0 && tc.Services > 0 {
 				sum := 0.0
-				for _, id := range byTopic[tid] {
-					sum += float64(s.coveredPop[l.key][id]) / float64(l.pop)
+				for _, slot := range byTopic[tid] {
+					sum += float64(s.coveredPopOf(l.key, slot)) / float64(l.pop)
 				}
 				lc.Share = sum / float64(tc.Services)
 			}
@@ -121,9 +131,9 @@ func (e *Engine) WhiteSpots() []ServiceRef {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	var out []ServiceRef
-	for id, sv := range e.s.services {
-		if e.s.serviceSols[id] == 0 {
-			out = append(out, ServiceRef{OZGID: id, Name: sv.name, Topic: sv.topic})
+	for slot, sv := range e.s.svcs {
+		if sv != nil && e.s.serviceSols[slot] == 0 {
+			out = append(out, ServiceRef{OZGID: sv.id, Name: sv.name, Topic: sv.topic})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].OZGID < out[j].OZGID })
@@ -149,27 +159,30 @@ func (e *Engine) LandGaps(landKey string) []Gap {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	s := e.s
-	l := s.orgs[string(catalog.KindLand)+":"+landKey]
+	l := s.orgByRef(string(catalog.KindLand) + ":" + landKey)
 	if l == nil || l.pop == 0 {
 		return nil
 	}
-	solsByService := map[string][]SolutionRef{}
-	for _, sol := range s.solutions {
-		for _, id := range sol.services {
-			solsByService[id] = append(solsByService[id], SolutionRef{Slug: sol.slug, Name: sol.name})
+	solsByService := map[int32][]SolutionRef{}
+	for _, sol := range s.sols {
+		if sol == nil {
+			continue
+		}
+		for _, slot := range sol.services {
+			solsByService[slot] = append(solsByService[slot], SolutionRef{Slug: sol.slug, Name: sol.name})
 		}
 	}
 	var out []Gap
-	for id, n := range s.serviceSols {
+	for slot, n := range s.serviceSols {
 		if n <= 0 {
 			continue
 		}
-		share := float64(s.coveredPop[landKey][id]) / float64(l.pop)
+		share := float64(s.coveredPopOf(landKey, int32(slot))) / float64(l.pop)
 		if share >= 0.999999 {
 			continue
 		}
-		sv := s.services[id]
-		g := Gap{ServiceRef: ServiceRef{OZGID: id}, Share: share, Solutions: solsByService[id]}
+		sv := s.svcs[slot]
+		g := Gap{ServiceRef: ServiceRef{OZGID: s.svcIDs[slot]}, Share: share, Solutions: solsByService[int32(slot)]}
 		if sv != nil {
 			g.Name, g.Topic = sv.name, sv.topic
 		}

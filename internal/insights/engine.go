@@ -2,6 +2,7 @@ package insights
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,6 +11,12 @@ import (
 
 	"efa-register/internal/store"
 )
+
+// ErrLoading is returned by the pages and API handlers that need the
+// figures while the engine is still loading them; the server answers it
+// with a notice page (status 200) for HTML pages and 503 with Retry-After
+// for the API and downloads.
+var ErrLoading = errors.New("insights: the figures are still being loaded")
 
 // Engine holds the insight state and follows the event log.
 type Engine struct {
@@ -30,6 +37,12 @@ type Engine struct {
 	startMonth string
 	past       []Snapshot
 	pastDone   bool
+
+	// snapPath is the snapshot file (UseSnapshot), "" for none; saved and
+	// savedSeq say that it holds the state up to that event.
+	snapPath string
+	saved    bool
+	savedSeq uint64
 }
 
 // New returns an engine that is not loaded yet: its figures are empty and
@@ -59,23 +72,47 @@ func New(st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) 
 // the background. On a large register (a million adoptions) this takes
 // seconds, so the server calls it in the background.
 func (e *Engine) Load(ctx context.Context) error {
+	if e.snapPath != "" {
+		began := time.Now()
+		ok, why, err := e.loadSnapshot(ctx)
+		switch {
+		case err != nil:
+			e.log.Warn("insights: snapshot not used", "path", e.snapPath, "err", err)
+		case ok:
+			e.loaded.Store(true)
+			e.log.Info("insights: loaded from the snapshot", "path", e.snapPath, "eventSeq", e.Applied(), "seconds", time.Since(began).Seconds())
+			return nil
+		default:
+			e.log.Info("insights: building from the database", "snapshot", why)
+		}
+	}
 	src, err := e.st.LoadInsightSource(ctx)
 	if err != nil {
 		return fmt.Errorf("insights: load: %w", err)
 	}
 	s := newState()
-	s.load(src)
+	if err := s.load(src, func(fn func(store.InsightAdoption)) error { return e.st.EachInsightAdoption(ctx, fn) }); err != nil {
+		return fmt.Errorf("insights: load: %w", err)
+	}
 	start := time.Now().UTC().Format("2006-01")
 	s.month = start
 	e.mu.Lock()
-	e.s, e.startMonth = s, start
+	e.s, e.startMonth, e.past, e.pastDone = s, start, nil, false
 	e.mu.Unlock()
 	if err := e.CatchUp(ctx); err != nil {
 		return err
 	}
 	e.loaded.Store(true)
-	// The replay ends with ctx (the server's lifetime).
-	go e.replayPast(ctx, src.Seq)
+	// The replay ends with ctx (the server's lifetime); then the state is
+	// saved for the next start.
+	go func() {
+		if !e.replayPast(ctx, src.Seq) || ctx.Err() != nil {
+			return
+		}
+		if err := e.Save(ctx); err != nil {
+			e.log.Warn("insights: save snapshot", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -92,15 +129,18 @@ func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Log
 func (e *Engine) Loaded() bool { return e.loaded.Load() }
 
 // replayPast replays the events up to seq into a fresh state and keeps the
-// snapshots of the months before the start month.
-func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
+// snapshots of the months before the start month. It reports whether the
+// replay reached seq (else the history stays incomplete until the next start).
+func (e *Engine) replayPast(ctx context.Context, upTo uint64) bool {
 	s := newState()
+	complete := true
 	for s.applied < upTo {
 		evs, err := e.st.Events(ctx, s.applied, 5000)
 		if err != nil || len(evs) == 0 {
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("insights: replay for the rank history failed", "err", err)
 			}
+			complete = false
 			break
 		}
 		for _, ev := range evs {
@@ -116,12 +156,21 @@ func (e *Engine) replayPast(ctx context.Context, upTo uint64) {
 			past = append(past, sn)
 		}
 	}
-	if s.month != "" && s.month < e.startMonth && (len(s.adoptions) > 0 || len(s.solutions) > 0) {
+	if s.month != "" && s.month < e.startMonth && s.active() {
 		past = append(past, s.snapshot(s.month))
 	}
 	e.mu.Lock()
 	e.past, e.pastDone = past, true
 	e.mu.Unlock()
+	return complete
+}
+
+// HistoryLoaded reports whether the rank history of the months before the
+// start is complete (replayed from the event log or read from the snapshot).
+func (e *Engine) HistoryLoaded() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.pastDone
 }
 
 // WaitHistory blocks until the rank history of past months is replayed (tests).

@@ -1,6 +1,7 @@
 package insights
 
 import (
+	"slices"
 	"sort"
 
 	"efa-register/internal/catalog"
@@ -41,21 +42,16 @@ const (
 	NoteNoWeight      = "Betriebskosten nicht für alle Nachnutzenden aufteilbar"
 )
 
-// AdoptionSaving is the estimate for one live adoption.
-type AdoptionSaving struct {
-	AdoptionID, Adopter, LandKey string
-	// Quantifiable is false when an input is missing; Reason says which.
-	Quantifiable bool
-	Reason       string
-	// Estimated is true when the build cost is the default estimate.
-	Estimated bool
-	// Operation is true when operating costs are part of the figure.
-	Operation bool
-	// Share is the adopter's part of the yearly operating costs.
-	Share float64
-	// Avoided is build cost plus own operation over the period; Cost is
-	// onboarding plus the shared operation; Saving = Avoided − Cost (euro).
-	Avoided, Cost, Saving float64
+// adoptionSaving is the estimate for one live adoption.
+type adoptionSaving struct {
+	landKey string
+	// quantifiable is false when an input is missing (the solution's Reason says which).
+	quantifiable bool
+	// estimated is true when the build cost is the default estimate.
+	estimated bool
+	// avoided is build cost plus own operation over the period; cost is
+	// onboarding plus the shared operation; saving = avoided − cost (euro).
+	avoided, cost, saving float64
 }
 
 // SolutionSavings sums the estimates of one solution.
@@ -66,7 +62,6 @@ type SolutionSavings struct {
 	// Basis is BasisProvider or BasisEstimate; Note says what the figure leaves out ("" when nothing).
 	Basis, Note string
 	Reason      string // why nothing is quantifiable, "" when something is
-	Adoptions   []AdoptionSaving
 }
 
 // Savings is the Digitalisierungsrendite in total, per Land and per solution.
@@ -94,7 +89,7 @@ func (s *state) weight(o *org, key string) (float64, bool) {
 	case "population":
 		return float64(o.pop), o.pop > 0
 	case "koenigstein":
-		l := s.orgs[string(catalog.KindLand)+":"+o.land]
+		l := s.orgByRef(string(catalog.KindLand) + ":" + o.land)
 		if l == nil || l.pop == 0 || l.ks == 0 {
 			return 0, false
 		}
@@ -108,18 +103,20 @@ func (s *state) weight(o *org, key string) (float64, bool) {
 }
 
 // solutionSavings estimates the savings of every live adoption of one
-// solution. The provider's build cost is used when entered, else the default
-// estimate; operating costs count only when the provider entered them with
-// a cost-sharing key that applies to the adopter.
-func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSavings {
+// solution and hands each to visit (nil: none). The provider's build cost is
+// used when entered, else the default estimate; operating costs count only
+// when the provider entered them with a cost-sharing key that applies to the
+// adopter.
+func (s *state) solutionSavings(slot int32, cfg SavingsConfig, visit func(adoptionSaving)) SolutionSavings {
+	sol := s.sols[slot]
 	out := SolutionSavings{Slug: sol.slug, Name: sol.name, Basis: BasisProvider}
-	var live []*adoption
-	for id := range s.bySolution[sol.slug] {
-		if a := s.adoptions[id]; a != nil && !a.claimed && a.status == string(catalog.AdoptionLive) && s.orgs[a.adopter] != nil {
-			live = append(live, a)
+	var live []uint32
+	for _, id := range s.solAdoptions[slot] {
+		if a := s.adoptions[id]; !a.claimed && a.status == s.live && s.org(a.org) != nil {
+			live = append(live, id)
 		}
 	}
-	sort.Slice(live, func(i, j int) bool { return live[i].id < live[j].id })
+	slices.Sort(live)
 	out.Live = len(live)
 	build, reason := 0.0, ""
 	switch {
@@ -141,44 +138,50 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 		withOperation = true
 	}
 	// The provider (unless it is the Bund) shares the operating costs with the live adopters.
-	participants := map[string]*org{}
-	if p := s.orgs[sol.provider]; p != nil && p.kind != string(catalog.KindBund) {
-		participants[p.ref] = p
-	}
-	for _, a := range live {
-		participants[a.adopter] = s.orgs[a.adopter]
-	}
 	total := 0.0
-	weights := map[string]float64{}
+	var weights map[int32]float64
 	if withOperation {
-		for ref, o := range participants {
-			if w, ok := s.weight(o, sol.sharing); ok {
-				weights[ref] = w
-				total += w
+		weights = map[int32]float64{}
+		add := func(slot int32) {
+			if _, seen := weights[slot]; seen {
+				return
 			}
+			if w, ok := s.weight(s.orgs[slot], sol.sharing); ok {
+				weights[slot] = w
+				total += w
+			} else {
+				weights[slot] = -1 // the key does not apply
+			}
+		}
+		if p := s.org(sol.provider); p != nil && p.kind != string(catalog.KindBund) {
+			add(sol.provider)
+		}
+		for _, id := range live {
+			add(s.adoptions[id].org)
 		}
 	}
 	years := float64(cfg.Years)
-	for _, a := range live {
-		o := s.orgs[a.adopter]
-		as := AdoptionSaving{AdoptionID: a.id, Adopter: a.adopter, LandKey: o.land, Reason: reason, Estimated: out.Basis == BasisEstimate}
-		if as.Reason == "" {
-			as.Quantifiable = true
-			as.Avoided = build
-			as.Cost = cfg.OnboardingShare * build
-			if w, ok := weights[a.adopter]; withOperation && ok && total > 0 {
-				as.Operation = true
-				as.Share = w / total
-				as.Avoided += *sol.yearly * years
-				as.Cost += as.Share * *sol.yearly * years
+	for _, id := range live {
+		a := s.adoptions[id]
+		as := adoptionSaving{landKey: s.orgs[a.org].land, estimated: out.Basis == BasisEstimate}
+		if reason == "" {
+			as.quantifiable = true
+			as.avoided = build
+			as.cost = cfg.OnboardingShare * build
+			if w := weights[a.org]; withOperation && w >= 0 && total > 0 {
+				share := w / total
+				as.avoided += *sol.yearly * years
+				as.cost += share * *sol.yearly * years
 			} else if withOperation {
 				out.Note = NoteNoWeight
 			}
-			as.Saving = as.Avoided - as.Cost
+			as.saving = as.avoided - as.cost
 			out.Quantified++
-			out.Saving += as.Saving
+			out.Saving += as.saving
 		}
-		out.Adoptions = append(out.Adoptions, as)
+		if visit != nil {
+			visit(as)
+		}
 	}
 	if out.Quantified == 0 && out.Live > 0 {
 		out.Reason = reason
@@ -190,26 +193,29 @@ func (s *state) solutionSavings(sol *solution, cfg SavingsConfig) SolutionSaving
 func (s *state) savings(cfg SavingsConfig) Savings {
 	out := Savings{Config: cfg, ByLand: map[string]float64{}, QuantifiedByLand: map[string]int{}, OpenByLand: map[string]int{},
 		EstimatedByLand: map[string]float64{}}
-	for _, sol := range s.solutions {
-		ss := s.solutionSavings(sol, cfg)
-		if ss.Live == 0 {
+	visit := func(a adoptionSaving) {
+		if a.quantifiable {
+			out.Quantified++
+			out.Total += a.saving
+			out.ByLand[a.landKey] += a.saving
+			out.QuantifiedByLand[a.landKey]++
+			if a.estimated {
+				out.Estimated++
+				out.EstimatedTotal += a.saving
+				out.EstimatedByLand[a.landKey] += a.saving
+			}
+		} else {
+			out.NotQuantifiable++
+			out.OpenByLand[a.landKey]++
+		}
+	}
+	for slot, sol := range s.sols {
+		if sol == nil {
 			continue
 		}
-		for _, a := range ss.Adoptions {
-			if a.Quantifiable {
-				out.Quantified++
-				out.Total += a.Saving
-				out.ByLand[a.LandKey] += a.Saving
-				out.QuantifiedByLand[a.LandKey]++
-				if a.Estimated {
-					out.Estimated++
-					out.EstimatedTotal += a.Saving
-					out.EstimatedByLand[a.LandKey] += a.Saving
-				}
-			} else {
-				out.NotQuantifiable++
-				out.OpenByLand[a.LandKey]++
-			}
+		ss := s.solutionSavings(int32(slot), cfg, visit)
+		if ss.Live == 0 {
+			continue
 		}
 		out.BySolution = append(out.BySolution, ss)
 	}

@@ -97,7 +97,7 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 		} else {
 			log.Warn("search index unusable: rebuilding it from the database", "dir", dir, "err", err)
 		}
-		if err := ix.rebuildLocked(ctx, nil, false); err != nil {
+		if err := ix.rebuildLocked(ctx, logProgress(log), false); err != nil {
 			return nil, err
 		}
 	}
@@ -119,6 +119,21 @@ func Open(ctx context.Context, dir string, st *store.Store, log *slog.Logger) (*
 	ix.warmColumns()
 	log.Info("search index ready", "dir", dir, "event_seq", ix.applied.Load(), "took_ms", time.Since(start).Milliseconds())
 	return ix, nil
+}
+
+// logProgress logs the progress of a build at start (a new instance on a
+// large register builds for a while before it serves) at every tenth.
+func logProgress(log *slog.Logger) func(done, total int) {
+	step := -1
+	return func(done, total int) {
+		if total <= 0 {
+			return
+		}
+		if s := done * 10 / total; s > step {
+			step = s
+			log.Info("search index build", "documents", done, "of", total, "percent", s*10)
+		}
+	}
 }
 
 // Reindex rebuilds the index in dir from the database, replacing what is

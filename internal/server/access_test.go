@@ -50,9 +50,38 @@ func TestAccessMatrix(t *testing.T) {
 		// target may contain %d for the adoption id of Wohngeld in Gemeinde A.
 		want cell
 	}
+	advisoryForm := url.Values{"title": {"Lücke"}, "cvssVector": {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}, "action": {"Aktualisieren."},
+		"distribution": {"restricted"}, "status": {"published"}}
 	flensburgLive := url.Values{"organisation": {"gemeinde:" + servertest.GemeindeA}, "status": {"live"}, "since": {"2019-12-18"}, "note": {"geprüft"}}
 	cases := []tc{
 		{name: "start page", method: "GET", target: "/", want: row(ok, ok, ok, ok, ok, ok, ok)},
+		// Security advisories of wohngeld-online (provider: Land SH, whose editor is "anbieter"): {R} is a published
+		// restricted advisory (TLP:AMBER; Gemeinden A and B and the Land NRW run the solution, so every role but
+		// anonymous is affected or coordinates the affected), {D} a draft.
+		{name: "restricted advisory", method: "GET", target: "/sicherheitshinweise/{R}", want: row(notf, ok, ok, ok, ok, ok, ok)},
+		{name: "draft advisory", method: "GET", target: "/sicherheitshinweise/{D}", want: row(notf, notf, notf, ok, notf, notf, ok)},
+		{name: "advisory form", method: "GET", target: "/loesungen/wohngeld-online/sicherheitshinweise/neu", want: row(seeO, forb, forb, ok, forb, forb, ok)},
+		{name: "create advisory", method: "POST", target: "/loesungen/wohngeld-online/sicherheitshinweise/neu", form: advisoryForm,
+			want: row(unau, forb, forb, seeO, forb, forb, seeO)},
+		{name: "advisory edit form", method: "GET", target: "/sicherheitshinweise/{R}/bearbeiten", want: row(seeO, forb, forb, ok, forb, forb, ok)},
+		{name: "edit advisory", method: "POST", target: "/sicherheitshinweise/{R}/bearbeiten", form: advisoryForm,
+			want: row(unau, forb, forb, seeO, forb, forb, seeO)},
+		{name: "rollout CSV", method: "GET", target: "/sicherheitshinweise/{R}/umsetzung.csv", want: row(seeO, forb, forb, ok, ok, ok, ok)},
+		{name: "respond for A", method: "POST", target: "/sicherheitshinweise/{R}/rueckmeldung",
+			form: url.Values{"art": {"gemeinde"}, "schluessel": {servertest.GemeindeA}, "response": {"read"}},
+			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
+		// A token acts as an editor of its one organisation (the coordinators' tokens too: Land SH's is the
+		// provider's); the admin has no organisation, so no token: its API requests are anonymous.
+		{name: "API restricted advisory", method: "GET", target: "/api/v1/advisories/{R}", api: true, want: row(notf, ok, ok, ok, ok, ok, notf)},
+		{name: "API draft advisory", method: "GET", target: "/api/v1/advisories/{D}", api: true, want: row(notf, notf, notf, ok, ok, notf, notf)},
+		{name: "API create advisory", method: "POST", target: "/api/v1/solutions/wohngeld-online/advisories", api: true,
+			json: `{"title":"T","cvssVector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N","action":"A"}`,
+			want: row(unau, forb, forb, crea, crea, forb, unau)},
+		{name: "API patch advisory", method: "PATCH", target: "/api/v1/advisories/{R}", api: true, json: `{"fixedVersion":"9"}`,
+			want: row(unau, forb, forb, ok, ok, forb, unau)},
+		{name: "API respond for A", method: "PUT", target: "/api/v1/advisories/{R}/responses/gemeinde/" + servertest.GemeindeA, api: true,
+			json: `{"response":"read"}`, want: row(unau, ok, forb, forb, forb, forb, unau)},
+		{name: "API rollout", method: "GET", target: "/api/v1/advisories/{R}/rollout", api: true, want: row(unau, forb, forb, ok, ok, forb, unau)},
 		{name: "account", method: "GET", target: "/konto", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "tokens", method: "GET", target: "/konto/tokens", want: row(seeO, ok, ok, ok, ok, ok, ok)},
 		{name: "requests list", method: "GET", target: "/verwaltung/antraege", want: row(seeO, forb, forb, forb, ok, ok, ok)},
@@ -121,7 +150,20 @@ func TestAccessMatrix(t *testing.T) {
 				tok = env.Token(t, role)
 			}
 			userA, userB := env.User(t, "redaktion-a"), env.User(t, "redaktion-b")
-			ids := strings.NewReplacer("{A}", fmt.Sprint(userA.ID), "{mA}", fmt.Sprint(userA.Memberships[0].ID), "{B}", fmt.Sprint(userB.ID))
+			provider, err := env.Store.Principal(context.Background(), env.User(t, "anbieter").ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			advisory := func(st catalog.AdvisoryStatus) string {
+				a, err := env.Store.CreateAdvisory(context.Background(), provider, "wohngeld-online", store.AdvisoryInput{Title: "Lücke",
+					CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Action: "Aktualisieren.", Distribution: catalog.DistributionRestricted, Status: st})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(a.ID)
+			}
+			ids := strings.NewReplacer("{A}", fmt.Sprint(userA.ID), "{mA}", fmt.Sprint(userA.Memberships[0].ID), "{B}", fmt.Sprint(userB.ID),
+				"{R}", advisory(catalog.AdvisoryPublished), "{D}", advisory(catalog.AdvisoryDraft))
 			for _, k := range cases {
 				target := ids.Replace(k.target)
 				if strings.Contains(target, "%d") {

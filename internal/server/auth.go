@@ -114,6 +114,19 @@ func (s *server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// optionalToken resolves a bearer token when one is sent (401 when it is
+// invalid) and lets anonymous requests through: for reads whose answer
+// depends on who asks (restricted security advisories).
+func (s *server) optionalToken(next echo.HandlerFunc) echo.HandlerFunc {
+	withToken := s.requireToken(next)
+	return func(c echo.Context) error {
+		if _, ok := bearerToken(c.Request()); ok {
+			return withToken(c)
+		}
+		return next(c)
+	}
+}
+
 // handleLoginForm shows the login form.
 func (s *server) handleLoginForm(c echo.Context) error {
 	if httpx.Principal(c).UserID != 0 {

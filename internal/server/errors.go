@@ -10,6 +10,7 @@ import (
 	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/insights"
 	"efa-register/views"
 )
 
@@ -32,6 +33,11 @@ func classify(err error) (int, string, map[string]string) {
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
+			// A handler may say what is missing (a page past the end of a list);
+			// the router's own "Not Found" gets the general sentence.
+			if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(he.Code) {
+				return he.Code, msg, nil
+			}
 			return he.Code, "Die angeforderte Seite wurde nicht gefunden.", nil
 		case http.StatusMethodNotAllowed:
 			return he.Code, "Diese Methode ist hier nicht erlaubt.", nil
@@ -55,6 +61,10 @@ func classify(err error) (int, string, map[string]string) {
 // fragment for htmx requests and a full page otherwise.
 func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, insights.ErrLoading) {
+		s.handleLoading(c)
 		return
 	}
 	code, msg, fields := classify(err)

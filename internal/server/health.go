@@ -17,8 +17,8 @@ func (s *server) handleHealthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
-// handleReadyz answers 200 when the database is open and migrated and the
-// search index (when configured) trails the event log by no more than
+// handleReadyz answers 200 when the database is open and migrated, the
+// in-memory insight figures are loaded, and the search index (when configured) trails the event log by no more than
 // Ops.MaxIndexLagEvents events and Ops.MaxIndexLagAge; the body reports the
 // state and the lag. The state is computed at most once a second, or when
 // a write or the index moved on, so a flood of probes costs no queries.
@@ -33,6 +33,7 @@ type readiness struct {
 	at      time.Time
 	writes  uint64 // Store.Writes() when computed
 	applied uint64 // the index's applied event when computed
+	views   bool   // whether the in-memory views were loaded when computed
 	code    int
 	state   map[string]any
 }
@@ -46,12 +47,18 @@ func (r *readiness) get(ctx context.Context, s *server) (int, map[string]any) {
 	if s.Search != nil {
 		applied = s.Search.AppliedSeq()
 	}
+	views := s.viewsLoaded()
 	now := time.Now()
-	if r.state == nil || now.Sub(r.at) >= readinessTTL || s.Store.Writes() != r.writes || applied != r.applied {
-		r.at, r.writes, r.applied = now, s.Store.Writes(), applied
+	if r.state == nil || now.Sub(r.at) >= readinessTTL || s.Store.Writes() != r.writes || applied != r.applied || views != r.views {
+		r.at, r.writes, r.applied, r.views = now, s.Store.Writes(), applied, views
 		r.code, r.state = s.readiness(ctx, now)
 	}
 	return r.code, r.state
+}
+
+// viewsLoaded reports whether the in-memory views are loaded (or not configured).
+func (s *server) viewsLoaded() bool {
+	return s.Insights == nil || s.Insights.Loaded() && s.Insights.HistoryLoaded()
 }
 
 // readiness computes the state /readyz reports.
@@ -64,12 +71,30 @@ func (s *server) readiness(ctx context.Context, now time.Time) (int, map[string]
 		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht migriert"}
 	}
 	// The state of database and index, for operators and the crash harness.
-	state := map[string]any{"status": "ready", "schemaVersion": v, "sqliteVersion": s.Store.SQLiteVersion()}
+	state := map[string]any{"status": "ready", "schemaVersion": v, "databaseVersion": s.Store.DatabaseVersion()}
+	if sv := s.Store.SQLiteVersion(); sv != "" {
+		state["sqliteVersion"] = sv
+	}
 	last, err := s.Store.LastEventSeq(ctx)
 	if err != nil {
 		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "nicht lesbar"}
 	}
 	state["eventSeq"] = last
+	// The in-memory views (the insight figures) load in the background after
+	// the listener opens; pages show a notice meanwhile, and a load balancer
+	// waits for them here.
+	if s.Insights != nil {
+		if !s.Insights.Loaded() {
+			state["status"], state["insights"] = "unavailable", "wird aufgebaut"
+			return http.StatusServiceUnavailable, state
+		}
+		state["insights"] = "aktuell"
+		state["insightsEventSeq"] = s.Insights.Applied()
+		if !s.Insights.HistoryLoaded() {
+			state["status"], state["insightsHistory"] = "unavailable", "wird aufgebaut"
+			return http.StatusServiceUnavailable, state
+		}
+	}
 	if s.Search == nil {
 		return http.StatusOK, state
 	}

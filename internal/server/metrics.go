@@ -65,8 +65,8 @@ func newMetrics(s *server) *metrics {
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "efa_build_info",
-		Help:        "Always 1; the labels name the running version and the linked SQLite.",
-		ConstLabels: prometheus.Labels{"version": s.Version, "sqlite_version": s.Store.SQLiteVersion()},
+		Help:        "Always 1; the labels name the running version, the linked SQLite (empty on PostgreSQL) and the database with its version.",
+		ConstLabels: prometheus.Labels{"version": s.Version, "sqlite_version": s.Store.SQLiteVersion(), "database_version": s.Store.DatabaseVersion()},
 	})
 	build.Set(1)
 	m.reg.MustRegister(requestCounter{m.duration}, m.duration, inFlight, m.rejected, build, &stateCollector{s: s},
@@ -299,6 +299,9 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	for file, suffix := range map[string]string{"db": "", "wal": "-wal"} {
+		if st.Path() == "" {
+			break // PostgreSQL: no file of ours
+		}
 		if fi, err := os.Stat(st.Path() + suffix); err == nil {
 			ch <- prometheus.MustNewConstMetric(descDBBytes, prometheus.GaugeValue, float64(fi.Size()), file)
 		}

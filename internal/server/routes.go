@@ -114,6 +114,16 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/nachnutzungen/:id/bearbeiten", w.HandleAdoptionUpdate, requireLogin)
 	e.POST("/nachnutzungen/:id/meldung", w.HandleClaimAnswer, requireLogin)
 
+	// Security advisories: the list and each advisory for everyone who may read it; the provider writes, the affected answer
+	e.GET("/sicherheitshinweise", w.HandleAdvisoryList)
+	e.GET("/sicherheitshinweise/:id", w.HandleAdvisoryShow)
+	e.GET("/sicherheitshinweise/:id/umsetzung.csv", w.HandleAdvisoryRolloutCSV, requireLogin)
+	e.POST("/sicherheitshinweise/:id/rueckmeldung", w.HandleAdvisoryRespond, requireLogin)
+	e.GET("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryEdit, requireLogin)
+	e.POST("/sicherheitshinweise/:id/bearbeiten", w.HandleAdvisoryUpdate, requireLogin)
+	e.GET("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryNew, requireLogin)
+	e.POST("/loesungen/:slug/sicherheitshinweise/neu", w.HandleAdvisoryCreate, requireLogin)
+
 	// Insights: scoreboard, Digitalisierungsrendite, coverage, white spots, demand radar
 	e.GET("/laender.csv", w.HandleScoreboardTable)
 	e.GET("/laender.xlsx", w.HandleScoreboardTable)
@@ -133,6 +143,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/loesungen/import", w.HandlePubliccodeForm, requireLogin)
 	e.POST("/loesungen/import", w.HandlePubliccodeImport, requireLogin)
 	e.GET("/loesungen/:slug/publiccode.yml", a.HandlePubliccodeExport)
+
+	// Public security advisories as a CSAF 2.0 directory (internal/api)
+	e.GET("/.well-known/csaf/provider-metadata.json", a.HandleCSAFProviderMetadata, api.CORS())
+	e.GET("/.well-known/csaf/white/index.txt", a.HandleCSAFIndex, api.CORS())
+	e.GET("/.well-known/csaf/white/changes.csv", a.HandleCSAFIndex, api.CORS())
+	e.GET("/.well-known/csaf/white/:year/:file", a.HandleCSAFFile, api.CORS())
 
 	// The API explained in German, and the news feeds (internal/api)
 	e.GET("/api", a.HandleGuide)
@@ -183,4 +199,12 @@ func (s *server) routes(e *echo.Echo) {
 	v1.DELETE("/solutions/:slug", a.HandleSolutionDelete, s.requireToken)
 	v1.POST("/solutions/:slug/publiccode", a.HandleSolutionPubliccode, s.requireToken)
 	v1.POST("/solutions/:slug/releases", a.HandleReleaseCreate, s.requireToken)
+	// Security advisories: reads answer by token (restricted ones only for the affected), writes need one
+	v1.GET("/advisories", a.HandleAdvisories, s.optionalToken)
+	v1.GET("/advisories/:id", a.HandleAdvisory, s.optionalToken)
+	v1.GET("/advisories/:id/rollout", a.HandleAdvisoryRollout, s.requireToken)
+	v1.GET("/advisories/:id/csaf", a.HandleAdvisoryCSAF, s.optionalToken)
+	v1.POST("/solutions/:slug/advisories", a.HandleAdvisoryCreate, s.requireToken)
+	v1.PATCH("/advisories/:id", a.HandleAdvisoryPatch, s.requireToken)
+	v1.PUT("/advisories/:id/responses/:kind/:key", a.HandleAdvisoryResponse, s.requireToken)
 }

@@ -20,11 +20,15 @@ type tx struct {
 	pending []catalog.Event
 }
 
-// write runs fn in one immediate transaction and signals Changed after commit.
+// write runs fn in one exclusive transaction (BEGIN IMMEDIATE on SQLite, the
+// write lock on PostgreSQL, see beginWrite) and signals Changed after commit.
 func (s *Store) write(ctx context.Context, actor string, fn func(t *tx) error) error {
 	t := &tx{actor: actor, now: time.Now().UTC()}
 	err := s.w.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		t.db = db
+		if err := s.beginWrite(db); err != nil {
+			return err
+		}
 		if err := fn(t); err != nil {
 			return err
 		}

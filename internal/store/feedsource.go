@@ -84,9 +84,9 @@ func (s *Store) EventTime(ctx context.Context, seq uint64) (time.Time, error) {
 }
 
 // readTx runs fn in one read transaction: every query in it sees the same
-// committed snapshot (SQLite WAL snapshot isolation).
+// committed snapshot (SQLite WAL snapshot isolation, PostgreSQL REPEATABLE READ).
 func (s *Store) readTx(ctx context.Context, what string, fn func(db *gorm.DB) error) error {
-	return translate(s.r.WithContext(ctx).Transaction(fn), what)
+	return translate(s.r.WithContext(ctx).Transaction(fn, s.readTxOptions()...), what)
 }
 
 // settledCursor is the highest seq c such that no change with seq <= c can
@@ -555,20 +555,46 @@ type Activity struct {
 	Adoption *catalog.Adoption
 }
 
+// newsKinds are the events the news feeds report: new and changed
+// solutions, new adoptions.
+var newsKinds = []struct {
+	entityType string
+	action     catalog.Action
+}{
+	{catalog.EntitySolution, catalog.ActionCreate},
+	{catalog.EntitySolution, catalog.ActionUpdate},
+	{catalog.EntityAdoption, catalog.ActionCreate},
+}
+
+// latestNewsEvents returns the newest n events below seq before of the
+// kinds the news feeds report, newest first, leaving out the seed import
+// (loading the reference data is no news). Each kind is one backward range
+// scan of idx_events_type_action_seq that stops after n rows, so the cost
+// does not grow with the log; the kinds are merged here.
+func latestNewsEvents(db *gorm.DB, before uint64, n int) ([]catalog.Event, error) {
+	var all []catalog.Event
+	for _, k := range newsKinds {
+		var evs []catalog.Event
+		err := db.Where("entity_type = ? AND action = ? AND seq < ? AND actor <> ?", k.entityType, k.action, before, catalog.ActorSeed).
+			Order("seq desc").Limit(n).Find(&evs).Error
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, evs...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Seq > all[j].Seq })
+	return all[:min(n, len(all))], nil
+}
+
 // LatestActivity returns the newest limit news items, newest first. Items
 // whose solution or adoption has been deleted since are left out: the feeds
-// link to pages that must exist.
+// link to pages that must exist. The seed import is no news and left out too.
 func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, error) {
 	var out []Activity
 	err := s.readTx(ctx, "latest activity", func(db *gorm.DB) error {
 		before := uint64(1<<63 - 1)
 		for len(out) < limit {
-			var evs []catalog.Event
-			err := db.Where("seq < ?", before).
-				Where("(entity_type = ? AND action IN ?) OR (entity_type = ? AND action = ?)",
-					catalog.EntitySolution, []catalog.Action{catalog.ActionCreate, catalog.ActionUpdate},
-					catalog.EntityAdoption, catalog.ActionCreate).
-				Order("seq desc").Limit(2 * limit).Find(&evs).Error
+			evs, err := latestNewsEvents(db, before, 2*limit)
 			if err != nil || len(evs) == 0 {
 				return err
 			}

@@ -211,7 +211,9 @@ func TestLatestActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 20 {
+	// The seed import is no news: only the two changes made here remain
+	// (the deleted solution is left out).
+	if len(items) != 2 {
 		t.Fatalf("%d items", len(items))
 	}
 	if it := items[0]; it.Adoption == nil || it.Solution.Slug != "aktuell" || it.Adoption.Organisation.Key != "14" {

@@ -2,73 +2,82 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"time"
+
+	"gorm.io/gorm"
 
 	"efa-register/internal/catalog"
 )
 
-// adoptionIDsMentioning returns the ids of adoptions whose create or delete
-// event names the value in field (the solution slug or the adopter) — which
-// finds deleted adoptions too — plus the ids of current ones.
-func (s *Store) adoptionIDsMentioning(ctx context.Context, field, value string, current []uint) ([]string, error) {
-	// Create and delete events carry the whole record, so field appears as ["…",null] or [null,"…"].
+// deletedAdoptionIDs returns the ids of deleted adoptions whose delete
+// event names value in field (the solution slug or the adopter). The delete
+// event carries the whole record, so the field appears as ["…",null]. Only
+// the delete events are read (idx_events_type_action_seq), not every
+// adoption event of the register.
+func (s *Store) deletedAdoptionIDs(ctx context.Context, field, value string) ([]string, error) {
 	var ids []string
 	err := s.r.WithContext(ctx).Model(&catalog.Event{}).
-		Where("entity_type = ? AND action IN ? AND (changes LIKE ? OR changes LIKE ?)", catalog.EntityAdoption,
-			[]catalog.Action{catalog.ActionCreate, catalog.ActionDelete},
-			"%\""+field+"\":[null,\""+value+"\"]%", "%\""+field+"\":[\""+value+"\",null]%").
+		Where("entity_type = ? AND action = ? AND changes LIKE ?", catalog.EntityAdoption, catalog.ActionDelete,
+			"%\""+field+"\":[\""+value+"\",null]%").
 		Distinct("entity_id").Pluck("entity_id", &ids).Error
-	if err != nil {
-		return nil, translate(err, "history ids")
-	}
-	seen := map[string]bool{}
-	for _, id := range ids {
-		seen[id] = true
-	}
-	for _, id := range current {
-		if s := strconv.FormatUint(uint64(id), 10); !seen[s] {
-			ids = append(ids, s)
+	return ids, translate(err, "deleted adoptions of "+value)
+}
+
+// history returns one page (offset, limit) of the events of an entity and of
+// the adoptions that belong to it, newest first, and how many there are:
+// the current adoptions are those current selects (a subquery over the
+// adoptions table, by id), the deleted ones are listed in deleted. Every
+// part is an indexed lookup by entity (idx_event_entity), so the cost
+// follows the entity's own events, not the size of the log.
+func (s *Store) history(ctx context.Context, entityType, entityID string, current *gorm.DB, deleted []string, offset, limit int) ([]catalog.Event, int64, error) {
+	where := func() *gorm.DB {
+		q := s.r.WithContext(ctx).Model(&catalog.Event{}).Where("entity_type = ? AND entity_id = ?", entityType, entityID).
+			Or("entity_type = ? AND entity_id IN (?)", catalog.EntityAdoption, current)
+		if len(deleted) > 0 {
+			q = q.Or("entity_type = ? AND entity_id IN ?", catalog.EntityAdoption, deleted)
 		}
+		return q
 	}
-	return ids, nil
-}
-
-func (s *Store) history(ctx context.Context, entityType, entityID string, adoptionIDs []string, limit int) ([]catalog.Event, error) {
+	what := "history of " + entityType + " " + entityID
+	var total int64
+	if err := where().Count(&total).Error; err != nil {
+		return nil, 0, translate(err, what)
+	}
 	var evs []catalog.Event
-	q := s.r.WithContext(ctx).Where("entity_type = ? AND entity_id = ?", entityType, entityID)
-	if len(adoptionIDs) > 0 {
-		q = q.Or("entity_type = ? AND entity_id IN ?", catalog.EntityAdoption, adoptionIDs)
-	}
-	err := q.Order("seq desc").Limit(limit).Find(&evs).Error
-	return evs, translate(err, "history of "+entityType+" "+entityID)
+	err := where().Order("seq desc").Offset(offset).Limit(limit).Find(&evs).Error
+	return evs, total, translate(err, what)
 }
 
-// SolutionHistory returns the events of a solution and of its adoptions
-// (deleted ones included), newest first.
-func (s *Store) SolutionHistory(ctx context.Context, slug string, limit int) ([]catalog.Event, error) {
-	var current []uint
-	s.r.WithContext(ctx).Model(&catalog.Adoption{}).Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
-		Where("solutions.slug = ?", slug).Pluck("adoptions.id", &current)
-	ids, err := s.adoptionIDsMentioning(ctx, "solution", slug, current)
+// adoptionIDsWhere selects the ids of current adoptions, as the text the
+// event log keys them by.
+func (s *Store) adoptionIDsWhere(query string, args ...any) *gorm.DB {
+	return s.r.Model(&catalog.Adoption{}).Select("CAST(adoptions.id AS TEXT)").Where(query, args...)
+}
+
+// SolutionHistory returns one page (offset, limit) of the events of a
+// solution and of its adoptions (deleted ones included), newest first, and
+// how many there are in all.
+func (s *Store) SolutionHistory(ctx context.Context, slug string, offset, limit int) ([]catalog.Event, int64, error) {
+	deleted, err := s.deletedAdoptionIDs(ctx, "solution", slug)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return s.history(ctx, catalog.EntitySolution, slug, ids, limit)
+	current := s.adoptionIDsWhere("adoptions.solution_id IN (?)", s.r.Model(&catalog.Solution{}).Select("id").Where("slug = ?", slug))
+	return s.history(ctx, catalog.EntitySolution, slug, current, deleted, offset, limit)
 }
 
-// OrganisationHistory returns the events of an organisation and of the
-// adoptions it made (deleted ones included), newest first.
-func (s *Store) OrganisationHistory(ctx context.Context, kind catalog.OrgKind, key string, limit int) ([]catalog.Event, error) {
+// OrganisationHistory returns one page (offset, limit) of the events of an
+// organisation and of the adoptions it made (deleted ones included), newest
+// first, and how many there are in all.
+func (s *Store) OrganisationHistory(ctx context.Context, kind catalog.OrgKind, key string, offset, limit int) ([]catalog.Event, int64, error) {
 	ref := string(kind) + ":" + key
-	var current []uint
-	s.r.WithContext(ctx).Model(&catalog.Adoption{}).Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
-		Where("organisations.kind = ? AND organisations.key = ?", kind, key).Pluck("adoptions.id", &current)
-	ids, err := s.adoptionIDsMentioning(ctx, "adopter", ref, current)
+	deleted, err := s.deletedAdoptionIDs(ctx, "adopter", ref)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return s.history(ctx, catalog.EntityOrganisation, ref, ids, limit)
+	current := s.adoptionIDsWhere("adoptions.organisation_id IN (?)",
+		s.r.Model(&catalog.Organisation{}).Select("id").Where("kind = ? AND key = ?", kind, key))
+	return s.history(ctx, catalog.EntityOrganisation, ref, current, deleted, offset, limit)
 }
 
 // ActorRoles describes, for the public history, in which roles the user

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"efa-register/internal/catalog"
 )
 
 // InsightSolution is a solution as the insight figures need it.
 type InsightSolution struct {
+	ID                   uint
 	Slug, Name, Provider string // provider as "kind:key"
 	OZGIDs               []string
 	BuildCostEUR         *int64
@@ -15,11 +17,14 @@ type InsightSolution struct {
 	CostSharing          string
 }
 
-// InsightAdoption is an adoption as the insight figures need it.
+// InsightAdoption is an adoption as the insight figures need it: numbers
+// instead of the solution's slug and the adopter's reference, so that a
+// million of them cost no string each.
 type InsightAdoption struct {
-	ID                uint
-	Solution, Adopter string // slug and "kind:key"
-	Status            string
+	ID                         uint
+	SolutionID, OrganisationID uint
+	// Status is one of a few shared strings, not a copy per row.
+	Status string
 	// Confirmation is catalog.ConfirmationClaimed for a provider's claim,
 	// which the figures leave out until the adopter accepts it.
 	Confirmation string
@@ -27,18 +32,19 @@ type InsightAdoption struct {
 
 // InsightSource is the current register in the lean shape the insight
 // figures are computed from, with the event sequence it reflects at least.
+// The adoptions are not part of it: EachInsightAdoption streams them.
 type InsightSource struct {
 	Seq           uint64
 	Organisations []catalog.Organisation
 	Services      []catalog.Service
 	Topics        []catalog.TopicField
 	Solutions     []InsightSolution
-	Adoptions     []InsightAdoption
 }
 
-// LoadInsightSource reads the register for the insight figures. Seq is read
-// first: every event up to it is reflected, and later ones may be too, so a
-// follower that applies events idempotently from Seq on ends consistent.
+// LoadInsightSource reads the register for the insight figures except the
+// adoptions. Seq is read first: every event up to it is reflected, and later
+// ones may be too, so a follower that applies events idempotently from Seq on
+// ends consistent (read the adoptions after this, with EachInsightAdoption).
 func (s *Store) LoadInsightSource(ctx context.Context) (InsightSource, error) {
 	var src InsightSource
 	var err error
@@ -80,15 +86,60 @@ func (s *Store) LoadInsightSource(ctx context.Context) (InsightSource, error) {
 		ids[l.SolutionID] = append(ids[l.SolutionID], l.ServiceID)
 	}
 	for _, r := range sols {
-		is := InsightSolution{Slug: r.Slug, Name: r.Name, BuildCostEUR: r.BuildCostEUR, YearlyCostEUR: r.YearlyCostEUR,
+		is := InsightSolution{ID: r.ID, Slug: r.Slug, Name: r.Name, BuildCostEUR: r.BuildCostEUR, YearlyCostEUR: r.YearlyCostEUR,
 			CostSharing: r.CostSharing, OZGIDs: ids[r.ID]}
 		if r.Kind != nil && r.Key != nil {
 			is.Provider = *r.Kind + ":" + *r.Key
 		}
 		src.Solutions = append(src.Solutions, is)
 	}
-	err = db.Raw(`SELECT a.id, s.slug AS solution, o.kind || ':' || o.key AS adopter, a.status, COALESCE(a.confirmation, '') AS confirmation
-		FROM adoptions a JOIN solutions s ON s.id = a.solution_id JOIN organisations o ON o.id = a.organisation_id ORDER BY a.id`).
-		Scan(&src.Adoptions).Error
-	return src, translate(err, "insight adoptions")
+	return src, nil
+}
+
+// insightBatch is how many adoptions EachInsightAdoption reads per query.
+const insightBatch = 20000
+
+// EachInsightAdoption calls fn with every adoption, by id, reading them in
+// batches of insightBatch rows (one short read transaction each, so a
+// writer is never held up for the whole register) without holding more
+// than one row in memory.
+func (s *Store) EachInsightAdoption(ctx context.Context, fn func(InsightAdoption)) error {
+	statuses := map[string]string{}
+	var after uint64
+	for {
+		rows, err := s.r.WithContext(ctx).Raw(`SELECT id, solution_id, organisation_id, status, COALESCE(confirmation, '')
+			FROM adoptions WHERE id > ? ORDER BY id LIMIT ?`, after, insightBatch).Rows()
+		if err != nil {
+			return translate(err, "insight adoptions")
+		}
+		n := 0
+		for rows.Next() {
+			var a InsightAdoption
+			var status, confirmation sql.RawBytes
+			if err := rows.Scan(&a.ID, &a.SolutionID, &a.OrganisationID, &status, &confirmation); err != nil {
+				rows.Close()
+				return translate(err, "insight adoptions")
+			}
+			st, ok := statuses[string(status)]
+			if !ok {
+				st = string(status)
+				statuses[st] = st
+			}
+			a.Status = st
+			if string(confirmation) == string(catalog.ConfirmationClaimed) {
+				a.Confirmation = string(catalog.ConfirmationClaimed)
+			}
+			fn(a)
+			after = uint64(a.ID)
+			n++
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return translate(err, "insight adoptions")
+		}
+		if n < insightBatch {
+			return nil
+		}
+	}
 }

@@ -35,6 +35,9 @@ var migrationSteps = []migrationStep{
 	{3, "index events by entity type and sequence for the newest change of a kind", func(tx *gorm.DB) error {
 		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_seq ON events (entity_type, seq)").Error
 	}},
+	{4, "index events by entity type, action and sequence for the news feeds and the deleted adoptions of a history", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_action_seq ON events (entity_type, action, seq)").Error
+	}},
 }
 
 // models lists every table GORM manages.
@@ -56,11 +59,19 @@ func models() []any {
 		&idempotencyKey{},
 		// releases of solutions (releases.go)
 		&catalog.Release{},
+		// security advisories and the affected organisations' responses (advisories.go)
+		&catalog.Advisory{}, &catalog.AdvisoryResponse{},
 	}
 }
 
+// migrate brings the schema up to date. On PostgreSQL it runs under an
+// advisory lock, so of several instances starting together one migrates and
+// the others then find nothing left to do.
 func (s *Store) migrate(ctx context.Context) error {
-	db := s.w.WithContext(ctx)
+	return s.withSessionLock(ctx, lockMigrate, s.migrateLocked)
+}
+
+func (s *Store) migrateLocked(db *gorm.DB) error {
 	if err := db.AutoMigrate(models()...); err != nil {
 		return fmt.Errorf("store: automigrate: %w", err)
 	}

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/csv"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
 	"efa-register/seed"
 )
 
@@ -148,11 +148,7 @@ func TestSeedCorrectsUntouchedRecords(t *testing.T) {
 	old["loesungen.csv"] = &fstest.MapFile{Data: writeSeedCSV(t, header, sols)}
 	old["nachnutzungen.csv"] = &fstest.MapFile{Data: writeSeedCSV(t, aHeader, adoptions)}
 
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "efa.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Empty(t)
 	if _, err := s.Seed(ctx, old); err != nil {
 		t.Fatal(err)
 	}

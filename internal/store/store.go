@@ -1,8 +1,9 @@
-// Package store keeps the register in SQLite through GORM: it opens the
-// database with the right pragmas, migrates it, runs every write in an
-// immediate transaction that also appends to the event log, answers the
-// queries the product needs and loads the seed data. *gorm.DB never leaves
-// this package.
+// Package store keeps the register in SQLite or PostgreSQL through GORM: it
+// opens the database (with the right pragmas on SQLite), migrates it, runs
+// every write in an exclusive transaction that also appends to the event
+// log, answers the queries the product needs and loads the seed data.
+// *gorm.DB never leaves this package; what differs between the two
+// databases is in dialect.go.
 package store
 
 import (
@@ -34,9 +35,14 @@ type Store struct {
 	path          string
 	log           *slog.Logger
 	sqliteVersion string
-	changed       chan struct{}
-	subMu         sync.Mutex
-	subs          []chan struct{}
+	// dialect is the database (SQLite or Postgres); dbVersion names it and
+	// its version; dbURL is the PostgreSQL URL without password.
+	dialect   Dialect
+	dbVersion string
+	dbURL     string
+	changed   chan struct{}
+	subMu     sync.Mutex
+	subs      []chan struct{}
 	// writes counts the committed writes that appended events (see Writes).
 	writes atomic.Uint64
 	// webhookGuard checks webhook receivers at registration (see SetWebhookGuard).
@@ -64,7 +70,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	// SQLite allows one writer at a time; one connection makes writers queue
 	// in Go instead of failing with SQLITE_BUSY.
 	wdb.SetMaxOpenConns(1)
-	s := &Store{w: w, path: path, log: log, changed: make(chan struct{}, 1)}
+	s := &Store{w: w, path: path, log: log, dialect: SQLite, changed: make(chan struct{}, 1)}
 	if err := w.WithContext(ctx).Raw("select sqlite_version()").Scan(&s.sqliteVersion).Error; err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: read sqlite_version: %w", err)
@@ -73,6 +79,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s is too old (need %s or newer)", s.sqliteVersion, MinSQLiteVersion)
 	}
+	s.dbVersion = "SQLite " + s.sqliteVersion
 	var mode string
 	if err := w.WithContext(ctx).Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
 		s.Close()
@@ -91,7 +98,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	rdb.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
 	s.r = r
-	log.Info("database open", "path", path, "sqlite_version", s.sqliteVersion)
+	log.Info("database open", "path", path, "sqlite_version", s.sqliteVersion, "database_version", s.dbVersion)
 	return s, nil
 }
 
@@ -145,10 +152,10 @@ func sqliteAtLeast(v, min string) bool {
 	return true
 }
 
-// SQLiteVersion is the version of the linked SQLite library.
+// SQLiteVersion is the version of the linked SQLite library ("" on PostgreSQL).
 func (s *Store) SQLiteVersion() string { return s.sqliteVersion }
 
-// Path is the database file.
+// Path is the database file ("" on PostgreSQL).
 func (s *Store) Path() string { return s.path }
 
 // Changed is signalled (without blocking) after every committed write, so a
@@ -167,8 +174,8 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, db := range []*gorm.DB{s.r, s.w} {
-		if db == nil {
+	for i, db := range []*gorm.DB{s.r, s.w} {
+		if db == nil || (i == 1 && db == s.r) {
 			continue
 		}
 		if sqlDB, err := db.DB(); err == nil {
@@ -185,7 +192,8 @@ func translate(err error, what string) error {
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return fmt.Errorf("store: %s: %w", what, catalog.ErrNotFound)
-	case errors.Is(err, gorm.ErrDuplicatedKey), strings.Contains(err.Error(), "UNIQUE constraint failed"):
+	case errors.Is(err, gorm.ErrDuplicatedKey), strings.Contains(err.Error(), "UNIQUE constraint failed"),
+		strings.Contains(err.Error(), "SQLSTATE 23505"):
 		return fmt.Errorf("store: %s: %w", what, catalog.ErrConflict)
 	case errors.Is(err, catalog.ErrInvalid), errors.Is(err, catalog.ErrNotFound),
 		errors.Is(err, catalog.ErrConflict), errors.Is(err, catalog.ErrForbidden):

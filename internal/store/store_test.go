@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,11 +27,7 @@ func countEvents(t *testing.T, s *store.Store) uint64 {
 func TestSeedCountsAndIdempotence(t *testing.T) {
 	ctx := context.Background()
 	// Seed from scratch here; the other tests use copies of a seeded template.
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "efa.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Empty(t)
 	if _, err := s.Seed(ctx, seed.FS); err != nil {
 		t.Fatal(err)
 	}

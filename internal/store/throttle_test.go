@@ -13,6 +13,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/store"
+	"efa-register/internal/store/storetest"
 )
 
 const owner = "Redaktion@Flensburg.example"
@@ -53,11 +54,7 @@ func fail(t *testing.T, th *store.Throttle, email, client string, now time.Time)
 func TestThrottleParallelGuessesGetOnlyTheLimit(t *testing.T) {
 	ctx := context.Background()
 	st, th := newThrottle(t)
-	other, err := store.Open(ctx, st.Path(), nil) // a second instance
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := storetest.Another(t, st) // a second instance
 	th2 := store.NewThrottle(other, store.DefaultThrottleLimits)
 	events, _ := st.LastEventSeq(ctx)
 

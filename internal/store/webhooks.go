@@ -28,6 +28,10 @@ type Webhook struct {
 	// is when it is tried again (zero: now).
 	Failures    int
 	NextAttempt time.Time
+	// LeaseOwner and LeaseUntil: the dispatcher that is delivering to this
+	// webhook now, and until when its lease holds (see webhooklease.go).
+	LeaseOwner string `gorm:"size:100"`
+	LeaseUntil *time.Time
 }
 
 // WebhookDelivery is one attempt to deliver a batch: the delivery log.
@@ -145,13 +149,6 @@ func (s *Store) Webhooks(ctx context.Context) ([]Webhook, error) {
 	var out []Webhook
 	err := s.r.WithContext(ctx).Order("id").Find(&out).Error
 	return out, translate(err, "webhooks")
-}
-
-// DueWebhooks returns the webhooks whose next attempt is due at now.
-func (s *Store) DueWebhooks(ctx context.Context, now time.Time) ([]Webhook, error) {
-	var out []Webhook
-	err := s.r.WithContext(ctx).Where("next_attempt <= ?", now).Order("id").Find(&out).Error
-	return out, translate(err, "due webhooks")
 }
 
 // WebhookByID returns one webhook.

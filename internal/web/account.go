@@ -2,10 +2,13 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -39,6 +42,15 @@ func (s *Site) HandleAccount(c echo.Context) error {
 			return err
 		}
 		d.Claims = append(d.Claims, claims...)
+		advs, _, err := s.Store.Advisories(ctx, p, store.AdvisoryFilter{AffectsOrgID: g.OrganisationID, OpenOnly: true, Limit: 10})
+		if err != nil {
+			return err
+		}
+		for _, a := range advs {
+			if !slices.ContainsFunc(d.Advisories, func(b catalog.Advisory) bool { return b.ID == a.ID }) {
+				d.Advisories = append(d.Advisories, a)
+			}
+		}
 	}
 	if d.Admin || d.Coordinates {
 		lands := p.Coordinates()

@@ -15,7 +15,8 @@ import (
 	"efa-register/views"
 )
 
-const historyLimit = 500
+// historyPageSize is how many changes a page of a history shows.
+const historyPageSize = 50
 
 // actorLabel names who acted without naming the person: the roles and
 // organisations of the account, the API, or the seed import.
@@ -254,33 +255,50 @@ func (s *Site) historyEntries(ctx context.Context, evs []catalog.Event, onSoluti
 	return out, nil
 }
 
-// historyPage renders the full history of a solution or an organisation.
-func (s *Site) historyPage(c echo.Context, evs []catalog.Event, subject views.Link, crumbs ...views.Crumb) error {
-	entries, err := s.historyEntries(c.Request().Context(), evs, strings.HasPrefix(subject.URL, "/loesungen/"))
+// historyPage renders one page of the history of a solution or an
+// organisation; load reads the page (offset, limit) and the total.
+func (s *Site) historyPage(c echo.Context, subject views.Link, load func(offset, limit int) ([]catalog.Event, int64, error), crumbs ...views.Crumb) error {
+	ctx := c.Request().Context()
+	page, err := httpx.PageParam(c, "seite")
 	if err != nil {
 		return err
 	}
-	p := httpx.Page(c, "Änderungsverlauf: "+subject.Label, "", crumbs...)
-	return httpx.RenderOK(c, views.HistoryPage(p, subject, entries))
+	evs, total, err := load((page-1)*historyPageSize, historyPageSize)
+	if err != nil {
+		return err
+	}
+	p, err := httpx.NewPaging(page, historyPageSize, total)
+	if err != nil {
+		return err
+	}
+	entries, err := s.historyEntries(ctx, evs, strings.HasPrefix(subject.URL, "/loesungen/"))
+	if err != nil {
+		return err
+	}
+	d := views.HistoryData{Subject: subject, Entries: entries, Total: total, First: p.First(), Last: p.Last(),
+		Pager: views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", ""), Label: "Seiten des Änderungsverlaufs"}}
+	title := "Änderungsverlauf: " + subject.Label
+	if p.Page > 1 {
+		title += " (Seite " + strconv.Itoa(p.Page) + ")"
+	}
+	return httpx.RenderOK(c, views.HistoryPage(httpx.Page(c, title, "", crumbs...), d))
 }
 
-// HandleSolutionHistory shows the history of a solution and its adoptions.
+// HandleSolutionHistory shows the history of a solution and its adoptions, a page at a time (?seite=).
 func (s *Site) HandleSolutionHistory(c echo.Context) error {
 	ctx := c.Request().Context()
 	sol, err := s.Store.SolutionBySlug(ctx, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	evs, err := s.Store.SolutionHistory(ctx, sol.Slug, historyLimit)
-	if err != nil {
-		return err
-	}
 	url := "/loesungen/" + sol.Slug
-	return s.historyPage(c, evs, views.Link{Label: sol.Name, URL: url},
-		views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
+	return s.historyPage(c, views.Link{Label: sol.Name, URL: url}, func(offset, limit int) ([]catalog.Event, int64, error) {
+		return s.Store.SolutionHistory(ctx, sol.Slug, offset, limit)
+	}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
 }
 
-// HandleOrganisationHistory shows the history of a Land, Kreis or Gemeinde and its adoptions.
+// HandleOrganisationHistory shows the history of a Land, Kreis or Gemeinde
+// and its adoptions, a page at a time (?seite=).
 func (s *Site) HandleOrganisationHistory(kind catalog.OrgKind, param string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -288,11 +306,9 @@ func (s *Site) HandleOrganisationHistory(kind catalog.OrgKind, param string) ech
 		if err != nil {
 			return err
 		}
-		evs, err := s.Store.OrganisationHistory(ctx, o.Kind, o.Key, historyLimit)
-		if err != nil {
-			return err
-		}
 		url := orgURL(string(o.Kind), o.Key)
-		return s.historyPage(c, evs, views.Link{Label: o.Name, URL: url}, views.Crumb{Label: o.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
+		return s.historyPage(c, views.Link{Label: o.Name, URL: url}, func(offset, limit int) ([]catalog.Event, int64, error) {
+			return s.Store.OrganisationHistory(ctx, o.Kind, o.Key, offset, limit)
+		}, views.Crumb{Label: o.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
 	}
 }

@@ -25,11 +25,11 @@ import (
 // coverage, white spots and demand radar (/einblicke/...). Every table is
 // also served as CSV.
 
-var errNoInsights = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Auswertungen werden gerade berechnet. Bitte versuchen Sie es gleich noch einmal.")
-
+// engine returns the insight engine once it has loaded its figures, else
+// insights.ErrLoading (the server shows a notice page with status 200).
 func (s *Site) engine() (*insights.Engine, error) {
 	if s.Insights == nil || !s.Insights.Loaded() {
-		return nil, errNoInsights
+		return nil, insights.ErrLoading
 	}
 	return s.Insights, nil
 }
@@ -251,6 +251,11 @@ func (s *Site) HandleInsight(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range d.Sections {
+		if err := pageSection(c, &d.Sections[i]); err != nil {
+			return err
+		}
+	}
 	d.Nav = insightNav
 	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/einblicke", views.Crumb{Label: "Einblicke", URL: "/einblicke"}, views.Crumb{Label: d.Heading}), d))
 }
@@ -272,6 +277,29 @@ func (s *Site) HandleInsightCSV(c echo.Context) error {
 		}
 	}
 	return echo.NewHTTPError(http.StatusNotFound)
+}
+
+// insightTableRows is how many rows a table of an insight page shows at a
+// time; the CSV download holds them all.
+const insightTableRows = 50
+
+// pageSection cuts the page of a section's table that the query parameter
+// "<section id>-seite" asks for, so each table of a page is paged on its
+// own and the links keep the pages of the others. A page past the last is
+// a 404.
+func pageSection(c echo.Context, sec *views.TableSection) error {
+	key := sec.ID + "-seite"
+	p, err := httpx.PageOf(c, key, insightTableRows, int64(len(sec.Table.Rows)))
+	if err != nil || p.Pages() == 1 {
+		return err
+	}
+	lo, hi := p.Bounds(len(sec.Table.Rows))
+	sec.Table.Rows = sec.Table.Rows[lo:hi]
+	sec.Range = fmt.Sprintf("Zeilen %s bis %s von %s; die ganze Tabelle steht im Download.",
+		views.FormatInt(p.First()), views.FormatInt(p.Last()), views.FormatInt(p.Total))
+	sec.Pager = &views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, key, sec.ID),
+		Label: "Seiten der Tabelle „" + sec.Heading + "“", TestID: "pagination-" + sec.ID}
+	return nil
 }
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
@@ -478,6 +506,9 @@ func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 	return d, nil
 }
 
+// gapSolutionNames is how many solutions a row of a Land's gaps names.
+const gapSolutionNames = 5
+
 // HandleLandGaps lists the OZG-Leistungen a Land's population is not yet
 // fully reached by, with the solutions its municipalities could adopt.
 func (s *Site) HandleLandGaps(c echo.Context) error {
@@ -492,24 +523,38 @@ func (s *Site) HandleLandGaps(c echo.Context) error {
 	gaps := e.LandGaps(land.Key)
 	t := views.Table{Caption: "OZG-Leistungen mit Lösung, die noch nicht die ganze Bevölkerung erreichen", TestID: "land-luecken",
 		Head: []string{"OZG-Leistung", "erreicht", "nachnutzbare Lösungen"}, NumericCols: map[int]bool{1: true}}
+	csv := strings.HasSuffix(c.Path(), ".csv")
 	for _, g := range gaps {
-		names := make([]string, len(g.Solutions))
-		for i, sol := range g.Solutions {
+		// The page names a few solutions per OZG-Leistung (the service's
+		// page lists them all); the CSV names every one.
+		shown := g.Solutions
+		if !csv && len(shown) > gapSolutionNames {
+			shown = shown[:gapSolutionNames]
+		}
+		names := make([]string, len(shown))
+		for i, sol := range shown {
 			names[i] = sol.Name
 		}
 		cell := views.Cell{Text: strings.Join(names, "; ")}
+		if more := len(g.Solutions) - len(shown); more > 0 {
+			cell.Text += fmt.Sprintf(" und %s weitere", views.FormatInt(int64(more)))
+			cell.URL, cell.Context = "/leistungen/"+g.OZGID, " (alle Lösungen für „"+g.Name+"“)"
+		}
 		if len(g.Solutions) == 1 {
 			cell.URL = "/loesungen/" + g.Solutions[0].Slug
 		}
 		t.Rows = append(t.Rows, []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID}, {Text: fmtShare(g.Share)}, cell})
 	}
-	if strings.HasSuffix(c.Path(), ".csv") {
+	if csv {
 		return sendCSV(c, "luecken-"+land.Key+".csv", tableCSV(t))
 	}
 	d := views.InsightPage{Heading: "Wo fehlt in " + land.Name + " noch eine Lösung?",
 		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
 		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken", Table: t, CSV: "/laender/" + land.Key + "/luecken.csv"}},
 		Nav:      insightNav}
+	if err := pageSection(c, &d.Sections[0]); err != nil {
+		return err
+	}
 	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},
 		views.Crumb{Label: land.Name, URL: "/laender/" + land.Key}, views.Crumb{Label: "Lücken"}), d))
 }

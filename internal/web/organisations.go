@@ -9,6 +9,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -136,17 +137,19 @@ func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *c
 // orgActions is what the user may do on the organisation's own page: its
 // editors (and its Land's coordinators, the admins) register and change its
 // adoptions, answer the providers' claims waiting for it, and, where the
-// organisation provides solutions, register one. Visitors get nothing.
+// organisation provides solutions, register one; and the open security
+// advisories that affect the organisation, for whoever may read them.
 func (s *Site) orgActions(c echo.Context, org catalog.Organisation) (views.OrgActionsData, error) {
 	p := httpx.Principal(c)
 	d := views.OrgActionsData{CanEdit: !p.Anonymous() && p.CanEditAdoptionsOf(org)}
-	if !d.CanEdit {
-		return d, nil
+	ctx := c.Request().Context()
+	var err error
+	if d.Advisories, _, err = s.Store.Advisories(ctx, p, store.AdvisoryFilter{AffectsOrgID: org.ID, OpenOnly: true, Limit: 10}); err != nil || !d.CanEdit {
+		return d, err
 	}
 	d.CanProvide = p.CanProvideFor(org)
 	d.CanImport = p.Admin || len(p.Coordinates()) > 0
-	var err error
-	d.Claims, err = s.Store.PendingAdoptionClaims(c.Request().Context(), org.Kind, org.Key)
+	d.Claims, err = s.Store.PendingAdoptionClaims(ctx, org.Kind, org.Key)
 	return d, err
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -26,7 +27,12 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := httpx.Principal(c); !p.Anonymous() {
+	p := httpx.Principal(c)
+	if d.Advisories, _, err = s.Store.Advisories(ctx, p, store.AdvisoryFilter{SolutionSlug: slug, OpenOnly: true, Limit: 10}); err != nil {
+		return err
+	}
+	d.CanWriteAdvisory = p.CanWriteAdvisory(sol)
+	if !p.Anonymous() {
 		csrf, _ := c.Get("csrf").(string)
 		d.Notice = s.Sessions.PopString(ctx, "notice")
 		d.CanEdit = p.CanEditSolution(sol)

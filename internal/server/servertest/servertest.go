@@ -103,7 +103,7 @@ func (e *Env) FlushMail(t testing.TB) {
 	}
 }
 
-// NewEnvWith builds the environment, with its own search index when withSearch is set.
+// NewEnvWith builds the environment, with its own search index and insights when withSearch is set.
 func NewEnvWith(t testing.TB, cfg server.AuthConfig, withSearch bool) *Env {
 	t.Helper()
 	return newEnv(t, cfg, withSearch, nil)
@@ -137,6 +137,10 @@ func newEnv(t testing.TB, cfg server.AuthConfig, withSearch bool, with func(*ser
 		}
 		t.Cleanup(func() { ix.Close() })
 		deps.Search = ix
+		// The browser tests look at every page, the insight pages included.
+		if deps.Insights, err = insights.Open(ctx, st, insights.DefaultSavingsConfig, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if with != nil {
 		with(&deps)

@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
+)
+
+// Security advisories (Sicherheitshinweise): a provider warns the adopters of
+// a solution. Every read takes the principal, because a restricted advisory
+// (TLP:AMBER) exists only for its writers, the affected organisations, the
+// coordinators of their Länder and platform admins; for everyone else it is
+// not found. Writes check catalog.Principal.CanWriteAdvisory here, in the one
+// write path, and append an "advisory" event (the revision history); the
+// public change feed does not publish that entity type.
+
+// AdvisoryInput is what a writer supplies for an advisory.
+type AdvisoryInput struct {
+	Title, Summary, CVSSVector     string
+	CVEs                           []string
+	AffectedVersions, FixedVersion string
+	Action                         string
+	Distribution                   catalog.Distribution
+	Status                         catalog.AdvisoryStatus
+}
+
+// AdvisoryView is an advisory with its solution and the organisations it affects.
+type AdvisoryView struct {
+	catalog.Advisory
+	Solution catalog.Solution
+	Affected []catalog.Organisation
+}
+
+func advisoryRecord(a *catalog.Advisory) map[string]any {
+	m := fields(a)
+	delete(m, "revision")
+	m["cves"] = a.CVEs
+	return m
+}
+
+// CreateAdvisory stores a new advisory for the solution.
+func (s *Store) CreateAdvisory(ctx context.Context, p catalog.Principal, slug string, in AdvisoryInput) (catalog.Advisory, error) {
+	var out catalog.Advisory
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		var sol catalog.Solution
+		if err := t.db.Where("slug = ?", slug).First(&sol).Error; err != nil {
+			return fmt.Errorf("solution %q: %w", slug, err)
+		}
+		if !p.CanWriteAdvisory(sol) {
+			return fmt.Errorf("advisory for %q by %s: %w", slug, p.Actor(), catalog.ErrForbidden)
+		}
+		if in.Status == catalog.AdvisoryUpdated || in.Status == catalog.AdvisoryClosed {
+			v := catalog.ValidationError{}
+			v.Add("status", "Ein neuer Sicherheitshinweis ist ein Entwurf („draft“) oder veröffentlicht („published“).")
+			return &v
+		}
+		a := catalog.Advisory{SolutionID: sol.ID}
+		if err := applyAdvisory(&a, in, t.now); err != nil {
+			return err
+		}
+		if a.Status.Open() {
+			a.Revision = 1
+		}
+		if err := t.db.Omit("Solution").Create(&a).Error; err != nil {
+			return err
+		}
+		if _, err := t.event(catalog.EntityAdvisory, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionCreate, nil, advisoryRecord(&a)); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, translate(err, "create advisory")
+}
+
+// applyAdvisory writes the input over a, validates it, and keeps revision
+// and publication time: the first publication is revision 1; a change of a
+// published advisory counts a revision and turns its status to "updated"
+// unless the writer closes it.
+func applyAdvisory(a *catalog.Advisory, in AdvisoryInput, now time.Time) error {
+	wasPublished := a.Status.Open() || a.Status == catalog.AdvisoryClosed
+	a.Title, a.Summary, a.CVSSVector = in.Title, in.Summary, in.CVSSVector
+	a.SetCVEs(in.CVEs)
+	a.AffectedVersions, a.FixedVersion, a.Action = in.AffectedVersions, in.FixedVersion, in.Action
+	a.Distribution, a.Status = in.Distribution, in.Status
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if wasPublished && a.Status == catalog.AdvisoryDraft {
+		v := catalog.ValidationError{}
+		v.Add("status", "Ein veröffentlichter Sicherheitshinweis kann nicht wieder zum Entwurf werden.")
+		return &v
+	}
+	if a.Status.Open() || a.Status == catalog.AdvisoryClosed {
+		if a.PublishedAt == nil {
+			at := now
+			a.PublishedAt = &at
+		}
+	}
+	return nil
+}
+
+// UpdateAdvisory replaces the advisory's fields. A change to a published
+// advisory makes it "updated" (unless it is being closed) and a new revision.
+func (s *Store) UpdateAdvisory(ctx context.Context, p catalog.Principal, id uint, in AdvisoryInput) (catalog.Advisory, error) {
+	var out catalog.Advisory
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		var a catalog.Advisory
+		if err := t.db.Preload("Solution").First(&a, id).Error; err != nil {
+			return fmt.Errorf("advisory %d: %w", id, err)
+		}
+		if !p.CanWriteAdvisory(*a.Solution) {
+			// Whoever may not write it learns no more than a reader would.
+			return fmt.Errorf("advisory %d by %s: %w", id, p.Actor(), catalog.ErrForbidden)
+		}
+		old := a
+		old.Solution = nil
+		if (a.Status.Open()) && in.Status == catalog.AdvisoryPublished {
+			in.Status = catalog.AdvisoryUpdated
+		}
+		a.Solution = nil
+		if err := applyAdvisory(&a, in, t.now); err != nil {
+			return err
+		}
+		wasOpen := old.Status.Open() || old.Status == catalog.AdvisoryClosed
+		before, after := advisoryRecord(&old), advisoryRecord(&a)
+		if len(diff(before, after)) == 0 {
+			out = old
+			return nil
+		}
+		switch {
+		case !wasOpen && a.Status.Open():
+			a.Revision = 1
+		case wasOpen:
+			a.Revision = old.Revision + 1
+		}
+		after["revision"] = a.Revision
+		if _, err := t.event(catalog.EntityAdvisory, strconv.FormatUint(uint64(a.ID), 10), catalog.ActionUpdate, before, after); err != nil {
+			return err
+		}
+		if err := t.db.Omit("Solution").Select("*").Updates(&a).Error; err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, translate(err, fmt.Sprintf("update advisory %d", id))
+}
+
+// affectedOrganisations lists the organisations with an adoption of the
+// solution in a status that makes them affected, by name.
+func affectedOrganisations(db *gorm.DB, solutionID uint) ([]catalog.Organisation, error) {
+	var orgs []catalog.Organisation
+	err := db.Where("id IN (?)", db.Session(&gorm.Session{NewDB: true}).Model(&catalog.Adoption{}).Select("organisation_id").
+		Where("solution_id = ? AND status IN ?", solutionID, catalog.AffectingAdoption)).
+		Order("name").Find(&orgs).Error
+	return orgs, err
+}
+
+// Advisory returns the advisory as the principal may see it, with its
+// solution and affected organisations; catalog.ErrNotFound when it does not
+// exist or the principal may not read it.
+func (s *Store) Advisory(ctx context.Context, p catalog.Principal, id uint) (AdvisoryView, error) {
+	db := s.r.WithContext(ctx)
+	var v AdvisoryView
+	if err := db.Preload("Solution.Provider").First(&v.Advisory, id).Error; err != nil {
+		return v, translate(err, fmt.Sprintf("advisory %d", id))
+	}
+	v.Solution = *v.Advisory.Solution
+	v.Advisory.Solution = nil
+	var err error
+	if v.Affected, err = affectedOrganisations(db, v.SolutionID); err != nil {
+		return v, translate(err, "affected organisations")
+	}
+	if !p.CanReadAdvisory(v.Advisory, v.Solution, v.Affected) {
+		return AdvisoryView{}, fmt.Errorf("advisory %d: %w", id, catalog.ErrNotFound)
+	}
+	return v, nil
+}
+
+// AdvisoryFilter selects advisories.
+type AdvisoryFilter struct {
+	SolutionSlug string
+	Status       catalog.AdvisoryStatus
+	Severity     string
+	// Affects: only advisories of solutions the organisation adopted (in an affecting status).
+	AffectsOrgID uint
+	// OpenOnly: published or updated, not drafts and not closed.
+	OpenOnly      bool
+	Offset, Limit int
+}
+
+// Advisories lists the advisories the principal may read, newest first, and
+// how many there are in all.
+func (s *Store) Advisories(ctx context.Context, p catalog.Principal, f AdvisoryFilter) ([]catalog.Advisory, int64, error) {
+	db := s.r.WithContext(ctx)
+	sub := func() *gorm.DB { return db.Session(&gorm.Session{NewDB: true}) }
+	q := db.Model(&catalog.Advisory{}).Where(visibleAdvisories(sub, p))
+	if f.SolutionSlug != "" {
+		q = q.Where("solution_id IN (?)", sub().Model(&catalog.Solution{}).Select("id").Where("slug = ?", f.SolutionSlug))
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.OpenOnly {
+		q = q.Where("status IN ?", []catalog.AdvisoryStatus{catalog.AdvisoryPublished, catalog.AdvisoryUpdated})
+	}
+	if f.Severity != "" {
+		q = q.Where("severity = ?", f.Severity)
+	}
+	if f.AffectsOrgID != 0 {
+		q = q.Where("solution_id IN (?)", sub().Model(&catalog.Adoption{}).Select("solution_id").
+			Where("organisation_id = ? AND status IN ?", f.AffectsOrgID, catalog.AffectingAdoption))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "count advisories")
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var out []catalog.Advisory
+	err := q.Preload("Solution").Order("coalesce(published_at, created_at) DESC").Order("id DESC").
+		Offset(f.Offset).Limit(f.Limit).Find(&out).Error
+	return out, total, translate(err, "advisories")
+}
+
+// visibleAdvisories is the condition CanReadAdvisory states, in SQL, so that
+// lists are filtered in the database.
+func visibleAdvisories(sub func() *gorm.DB, p catalog.Principal) *gorm.DB {
+	if p.Admin {
+		return sub().Where("1 = 1")
+	}
+	public := sub().Where("status <> ? AND distribution = ?", catalog.AdvisoryDraft, catalog.DistributionPublic)
+	var editorOrgs, memberOrgs []uint
+	for _, g := range p.Grants {
+		memberOrgs = append(memberOrgs, g.OrganisationID)
+		if g.Role == catalog.RoleEditor {
+			editorOrgs = append(editorOrgs, g.OrganisationID)
+		}
+	}
+	if len(memberOrgs) == 0 {
+		return public
+	}
+	cond := public
+	if len(editorOrgs) > 0 {
+		cond = cond.Or("solution_id IN (?)", sub().Model(&catalog.Solution{}).Select("id").Where("provider_id IN ?", editorOrgs))
+	}
+	affected := sub().Model(&catalog.Adoption{}).Select("adoptions.solution_id").Where("adoptions.status IN ?", catalog.AffectingAdoption)
+	if lands := p.Coordinates(); len(lands) > 0 {
+		affected = affected.Joins("JOIN organisations ao ON ao.id = adoptions.organisation_id").
+			Where("adoptions.organisation_id IN ? OR ao.land_key IN ? OR (ao.kind = ? AND ao.key IN ?)", memberOrgs, lands, catalog.KindLand, lands)
+	} else {
+		affected = affected.Where("adoptions.organisation_id IN ?", memberOrgs)
+	}
+	return cond.Or(sub().Where("status <> ? AND solution_id IN (?)", catalog.AdvisoryDraft, affected))
+}
+
+// RespondToAdvisory records (or replaces) the response of an affected
+// organisation. The principal must be able to read the advisory and act for
+// the organisation; an organisation that is not affected gets a validation
+// error on "organisation".
+func (s *Store) RespondToAdvisory(ctx context.Context, p catalog.Principal, id uint, kind catalog.OrgKind, key string, r catalog.AdvisoryResponse) (catalog.AdvisoryResponse, error) {
+	view, err := s.Advisory(ctx, p, id)
+	if err != nil {
+		return r, err
+	}
+	if !view.Status.Open() {
+		v := catalog.ValidationError{}
+		v.Add("advisory", "Auf diesen Sicherheitshinweis kann keine Rückmeldung gegeben werden: er ist "+view.Status.Label()+".")
+		return r, &v
+	}
+	var org *catalog.Organisation
+	for i := range view.Affected {
+		if view.Affected[i].Kind == kind && view.Affected[i].Key == key {
+			org = &view.Affected[i]
+		}
+	}
+	if org == nil {
+		v := catalog.ValidationError{}
+		v.Add("organisation", "Diese Organisation ist von dem Sicherheitshinweis nicht betroffen: sie hat die Lösung nicht im Vertrag, in Anbindung oder in Betrieb.")
+		return r, &v
+	}
+	if !p.CanRespondFor(*org) {
+		return r, fmt.Errorf("response for %s:%s by %s: %w", kind, key, p.Actor(), catalog.ErrForbidden)
+	}
+	if err := r.Validate(); err != nil {
+		return r, err
+	}
+	r.AdvisoryID, r.OrganisationID = id, org.ID
+	err = s.write(ctx, p.Actor(), func(t *tx) error {
+		var old catalog.AdvisoryResponse
+		found := t.db.Where("advisory_id = ? AND organisation_id = ?", id, org.ID).Limit(1).Find(&old).RowsAffected > 0
+		entity := strconv.FormatUint(uint64(id), 10) + "/" + string(kind) + ":" + key
+		if found {
+			r.ID = old.ID
+			if _, err := t.event(catalog.EntityAdvisoryResponse, entity, catalog.ActionUpdate, fields(&old), fields(&r)); err != nil {
+				return err
+			}
+			return t.db.Omit("Advisory", "Organisation").Select("*").Updates(&r).Error
+		}
+		if _, err := t.event(catalog.EntityAdvisoryResponse, entity, catalog.ActionCreate, nil, fields(&r)); err != nil {
+			return err
+		}
+		return t.db.Omit("Advisory", "Organisation").Create(&r).Error
+	})
+	return r, translate(err, "advisory response")
+}
+
+// RolloutRow is one affected organisation and its response (Kind "" when none).
+type RolloutRow struct {
+	Organisation catalog.Organisation
+	Response     catalog.AdvisoryResponse
+}
+
+// Rollout is how far the affected organisations have acted on an advisory.
+type Rollout struct {
+	Rows                            []RolloutRow
+	Affected, Acted, Read, NoAnswer int
+}
+
+// AdvisoryRollout returns the rollout of the advisory over the affected
+// organisations the principal may oversee: all of them for its writers and
+// admins, those of their Länder for coordinators; catalog.ErrForbidden for
+// everyone else.
+func (s *Store) AdvisoryRollout(ctx context.Context, p catalog.Principal, id uint) (Rollout, error) {
+	var out Rollout
+	view, err := s.Advisory(ctx, p, id)
+	if err != nil {
+		return out, err
+	}
+	all := p.CanWriteAdvisory(view.Solution)
+	lands := p.Coordinates()
+	if !all && len(lands) == 0 {
+		return out, fmt.Errorf("rollout of advisory %d for %s: %w", id, p.Actor(), catalog.ErrForbidden)
+	}
+	var responses []catalog.AdvisoryResponse
+	if err := s.r.WithContext(ctx).Where("advisory_id = ?", id).Find(&responses).Error; err != nil {
+		return out, translate(err, "advisory responses")
+	}
+	byOrg := map[uint]catalog.AdvisoryResponse{}
+	for _, r := range responses {
+		byOrg[r.OrganisationID] = r
+	}
+	for _, o := range view.Affected {
+		if !all && !containsLand(lands, o) {
+			continue
+		}
+		r := byOrg[o.ID]
+		out.Rows = append(out.Rows, RolloutRow{Organisation: o, Response: r})
+		out.Affected++
+		switch {
+		case r.Kind.Acted():
+			out.Acted++
+		case r.Kind == catalog.ResponseRead:
+			out.Read++
+		default:
+			out.NoAnswer++
+		}
+	}
+	return out, nil
+}
+
+func containsLand(lands []string, o catalog.Organisation) bool {
+	for _, l := range lands {
+		if o.LandKey == l || (o.Kind == catalog.KindLand && o.Key == l) {
+			return true
+		}
+	}
+	return false
+}
+
+// ResponseOf returns the organisation's response to the advisory (Kind ""
+// when it has given none).
+func (s *Store) ResponseOf(ctx context.Context, advisoryID, orgID uint) (catalog.AdvisoryResponse, error) {
+	var r catalog.AdvisoryResponse
+	err := s.r.WithContext(ctx).Where("advisory_id = ? AND organisation_id = ?", advisoryID, orgID).Limit(1).Find(&r).Error
+	return r, translate(err, "advisory response")
+}
+
+// advisoryFieldLabels names an advisory's fields in German for its history.
+var advisoryFieldLabels = map[string]string{"title": "Titel", "summary": "Zusammenfassung", "cvssVector": "CVSS-Vektor", "cves": "CVE",
+	"affectedVersions": "betroffene Versionen", "fixedVersion": "behobene Version", "action": "Maßnahme",
+	"distribution": "Verteilung", "status": "Status"}
+
+// AdvisoryChangeSummary says in German what an event of an advisory changed.
+func AdvisoryChangeSummary(ev catalog.Event) string {
+	if ev.Action == catalog.ActionCreate {
+		return "angelegt"
+	}
+	var changed []string
+	for _, ch := range DecodeChanges(ev) {
+		if l, ok := advisoryFieldLabels[ch.Field]; ok {
+			if ch.Field == "status" {
+				l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Label()
+			}
+			changed = append(changed, l)
+		}
+	}
+	if len(changed) == 0 {
+		return "geändert"
+	}
+	return "geändert: " + strings.Join(changed, ", ")
+}
+
+// AdvisoryRevisions returns the published versions of an advisory, oldest
+// first, from its events: the first publication and every later change.
+func (s *Store) AdvisoryRevisions(ctx context.Context, id uint) ([]feed.CSAFRevision, error) {
+	var evs []catalog.Event
+	err := s.r.WithContext(ctx).Where("entity_type = ? AND entity_id = ?", catalog.EntityAdvisory, strconv.FormatUint(uint64(id), 10)).
+		Order("seq").Find(&evs).Error
+	if err != nil {
+		return nil, translate(err, "advisory revisions")
+	}
+	var out []feed.CSAFRevision
+	for _, ev := range evs {
+		n := 0
+		if ev.Action == catalog.ActionCreate {
+			var m map[string][2]any
+			if json.Unmarshal([]byte(ev.Changes), &m) == nil && catalog.AdvisoryStatus(fmt.Sprint(m["status"][1])).Open() {
+				n = 1
+			}
+		}
+		for _, ch := range DecodeChanges(ev) {
+			if ch.Field == "revision" {
+				if f, ok := ch.New.(float64); ok {
+					n = int(f)
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		summary := AdvisoryChangeSummary(ev)
+		if n == 1 {
+			summary = "Erstveröffentlichung"
+		}
+		out = append(out, feed.CSAFRevision{Number: n, At: ev.At, Summary: summary})
+	}
+	return out, nil
+}
