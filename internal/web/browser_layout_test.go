@@ -153,6 +153,15 @@ func (b *browser) layout(t *testing.T) {
 		t.Fatalf("claim: %v %v %+v", err, ok, rows)
 	}
 
+	adv, err := env.Store.CreateAdvisory(ctx, provider, "wohngeld-online", store.AdvisoryInput{Title: "Sitzungsübernahme im Online-Wohngeldantrag über manipulierte Rücksprungadressen",
+		Summary: "Angreifer übernehmen fremde Sitzungen.", CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N", CVEs: []string{"CVE-2025-12345"},
+		AffectedVersions: "bis 3.1", FixedVersion: "3.2", Action: "Auf 3.2 aktualisieren und alle Sitzungen beenden.",
+		Distribution: catalog.DistributionRestricted, Status: catalog.AdvisoryPublished})
+	if err != nil {
+		t.Fatal(err)
+	}
+	advisory := fmt.Sprintf("/sicherheitshinweise/%d", adv.ID)
+
 	anonymous := []layoutVisit{
 		{path: "/"}, {path: "/loesungen"}, {path: "/loesungen?q=Wohngeld"}, {path: "/loesungen?status=live&anbieter=01"},
 		{path: "/loesungen/wohngeld-online"}, {path: "/loesungen/elster"}, {path: "/loesungen/wohngeld-online/historie"},
@@ -162,7 +171,7 @@ func (b *browser) layout(t *testing.T) {
 		{path: "/gemeinden/" + servertest.GemeindeA + "/historie"},
 		{path: "/vergleich"}, {path: "/vergleich?l=elster,wohngeld-online,elfe"},
 		{path: "/einblicke"}, {path: "/einblicke/rendite"}, {path: "/einblicke/abdeckung"}, {path: "/einblicke/luecken"}, {path: "/einblicke/nachfrage"},
-		{path: "/impressum"}, {path: "/datenschutz"}, {path: "/barrierefreiheit"}, {path: "/datenquellen"}, {path: "/api"}, {path: "/gibt-es-nicht"},
+		{path: "/sicherheitshinweise"}, {path: "/impressum"}, {path: "/datenschutz"}, {path: "/barrierefreiheit"}, {path: "/datenquellen"}, {path: "/api"}, {path: "/gibt-es-nicht"},
 		{path: "/anmelden"}, {path: "/anmelden", fill: map[string]string{"feld-email": "niemand@example.de", "feld-password": "falsch-falsch-falsch"},
 			submit: "[data-testid=anmeldeformular] button[type=submit]"},
 		{path: "/konto/beantragen"}, {path: "/konto/beantragen", fill: map[string]string{"feld-q": "Flensburg"}, submit: "button[value=suchen]"},
@@ -176,12 +185,14 @@ func (b *browser) layout(t *testing.T) {
 			submit: "[data-testid=nachnutzung-bearbeiten] button[type=submit]"},
 		{path: "/loesungen/wohngeld-online/nachnutzung"},
 		{path: "/loesungen/wohngeld-online/nachnutzung", fill: map[string]string{"feld-since": "irgendwann"}, submit: "[data-testid=nachnutzungsformular] button[type=submit]"},
-		{path: "/loesungen/import"},
+		{path: "/loesungen/import"}, {path: advisory},
+		{path: advisory, fill: map[string]string{"antwort-" + servertest.GemeindeA + "-response": "done", "antwort-" + servertest.GemeindeA + "-doneOn": "31.02.2026"}, submit: "[data-testid=rueckmeldung] button[type=submit]"},
 	}
 	providerPages := []layoutVisit{
 		{path: "/konto"}, {path: "/laender/01"}, {path: "/loesungen/wohngeld-online"}, {path: "/loesungen/fischereischein-digital"},
 		{path: "/loesungen/wohngeld-online/bearbeiten"}, {path: "/loesungen/neu"},
 		{path: "/loesungen/neu", fill: map[string]string{"feld-name": "X"}, submit: "button[value=speichern]"},
+		{path: advisory}, {path: "/loesungen/wohngeld-online/sicherheitshinweise/neu"}, {path: advisory + "/bearbeiten"},
 	}
 	coordinator := []layoutVisit{
 		{path: "/konto"}, {path: "/verwaltung/antraege"}, {path: "/verwaltung/benutzer"}, {path: "/verwaltung/import"},
