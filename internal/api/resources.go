@@ -271,10 +271,19 @@ func (s *API) HandleStates(c echo.Context) error {
 }
 
 // countsPerLand takes the per-Land counts from the insight engine's
-// counters once it is loaded; the database's aggregate over every adoption
-// (seconds at a million) is the fallback while it loads.
+// counters once it is loaded and has applied every event of the log (it
+// follows the log just after each commit); the database's aggregate over
+// every adoption (seconds at a million) is the fallback otherwise, so an
+// answer cached per head of the log never holds older counts.
 func (s *API) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
 	if s.Insights != nil && s.Insights.Loaded() {
+		head, err := s.Store.LastEventSeq(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if s.Insights.Applied() < head {
+			return s.Store.CountsPerLand(ctx)
+		}
 		laender, err := s.Store.Laender(ctx)
 		if err != nil {
 			return nil, err
