@@ -83,7 +83,11 @@ type diskState struct {
 // UseSnapshot makes Load read the state from the file at path when it
 // matches the database, and the engine save it there (Save, and after a
 // build from the database). Call it before Load.
-func (e *Engine) UseSnapshot(path string) { e.snapPath = path }
+func (e *Engine) UseSnapshot(path string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.snapPath = path
+}
 
 // toDisk copies the state into its file form; it shares nothing mutable
 // with the state, so it can be encoded without holding the engine's lock.
@@ -196,10 +200,15 @@ func fromDisk(d diskState) (*state, error) {
 // the server calls it when it stops. It is a no-op before the state is
 // loaded and when the file holds this state already.
 func (e *Engine) Save(ctx context.Context) error {
-	if e.snapPath == "" || !e.Loaded() {
+	if !e.Loaded() {
 		return nil
 	}
 	e.mu.RLock()
+	path := e.snapPath
+	if path == "" {
+		e.mu.RUnlock()
+		return nil
+	}
 	if e.savedSeq == e.s.applied && e.saved && e.savedDone == e.pastDone {
 		e.mu.RUnlock()
 		return nil // the file holds this state already
@@ -224,7 +233,7 @@ func (e *Engine) Save(ctx context.Context) error {
 		}
 		d.SeqAt, d.SeqEntity = evs[0].At.UnixNano(), evs[0].EntityType+"/"+evs[0].EntityID
 	}
-	if err := writeSnapshot(e.snapPath, d); err != nil {
+	if err := writeSnapshot(path, d); err != nil {
 		return err
 	}
 	e.mu.Lock()
