@@ -40,16 +40,24 @@ type advisoryJSON struct {
 	PublishedAt      *time.Time `json:"publishedAt,omitempty"`
 	CreatedAt        time.Time  `json:"createdAt"`
 	UpdatedAt        time.Time  `json:"updatedAt"`
-	URL              string     `json:"url"`
+	// URL is the advisory's page; absent in the change feed (whose records
+	// are the same for every instance behind the portal).
+	URL string `json:"url,omitempty"`
 }
 
-func (s *API) advisoryOut(c echo.Context, a catalog.Advisory, sol catalog.Solution) advisoryJSON {
+// advisoryObject is the advisory in the API's shape without its page address.
+func advisoryObject(a catalog.Advisory, sol catalog.Solution) advisoryJSON {
 	return advisoryJSON{ID: a.ID, Solution: sol.Slug, SolutionName: sol.Name, Title: a.Title, Summary: a.Summary,
 		CVSSVector: a.CVSSVector, CVSSScore: a.CVSSScore, Severity: a.Severity, CVEs: a.CVEList(),
 		AffectedVersions: a.AffectedVersions, FixedVersion: a.FixedVersion, Action: a.Action,
 		Distribution: string(a.Distribution), TLP: a.Distribution.TLP(), Status: string(a.Status), Revision: a.Revision,
-		PublishedAt: a.PublishedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		URL: httpx.BaseURL(c, s.PublicURL) + fmt.Sprintf("/sicherheitshinweise/%d", a.ID)}
+		PublishedAt: a.PublishedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+func (s *API) advisoryOut(c echo.Context, a catalog.Advisory, sol catalog.Solution) advisoryJSON {
+	out := advisoryObject(a, sol)
+	out.URL = httpx.BaseURL(c, s.PublicURL) + fmt.Sprintf("/sicherheitshinweise/%d", a.ID)
+	return out
 }
 
 // private marks an answer that depends on who asks.

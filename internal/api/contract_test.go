@@ -228,9 +228,9 @@ func TestContractHarnessCatchesDrift(t *testing.T) {
 		{"wrong type", "/api/v1/solutions/a", 200, strings.Replace(solution, `"maturity":null`, `"maturity":"3"`, 1), true},
 		{"undocumented status", "/api/v1/solutions/a", 418, solution, true},
 		{"undocumented path", "/api/v1/geheim", 200, `{}`, true},
-		{"change without object", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"updated","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z"}],"next":"1","more":false}`, true},
-		{"tombstone", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"deleted","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z"}],"next":"1","more":false}`, false},
-		{"adoption as solution", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"created","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z","object":{"id":"1"}}],"next":"1","more":false}`, true},
+		{"change without object", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"updated","event":"solution.updated","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z"}],"next":"1","more":false}`, true},
+		{"tombstone", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"deleted","event":"solution.deleted","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z"}],"next":"1","more":false}`, false},
+		{"adoption as solution", "/api/v1/changes", 200, `{"changes":[{"cursor":"1","type":"created","event":"solution.created","entity":"solution","id":"a","at":"2025-01-01T00:00:00Z","object":{"id":"1"}}],"next":"1","more":false}`, true},
 	}
 	for _, c := range cases {
 		rec := &recordingTB{TB: t}

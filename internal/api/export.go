@@ -228,6 +228,16 @@ func changeRecord(c store.Change) (feed.Change, error) {
 		if c.LifeSituation != nil {
 			r.Object = feed.NewLifeSituation(*c.LifeSituation)
 		}
+	case catalog.EntityAdvisory:
+		r.Entity = feed.EntityAdvisory
+		if c.Revision == 1 {
+			r.Type = feed.ChangeCreated
+		} else {
+			r.Type = feed.ChangeUpdated
+		}
+		if c.Advisory != nil && c.Advisory.Solution != nil {
+			r.Object = advisoryObject(*c.Advisory, *c.Advisory.Solution)
+		}
 	default:
 		return r, errUnknownEntity(c.EntityType)
 	}
@@ -235,18 +245,24 @@ func changeRecord(c store.Change) (feed.Change, error) {
 	if c.Action == catalog.ActionDelete || r.Object == nil {
 		r.Type, r.Object = feed.ChangeDeleted, nil
 	}
+	r.Event = r.Entity + "." + r.Type
+	if r.Entity == feed.EntityAdvisory {
+		// A reader learns of an advisory when it is published and when it
+		// is revised (a tombstone: no longer visible to this reader).
+		r.Event = "advisory.updated"
+		if c.Revision == 1 && r.Object != nil {
+			r.Event = "advisory.published"
+		}
+	}
 	return r, nil
 }
 
-// changePage reads one page of the change feed.
-func (s *API) changePage(ctx context.Context, after uint64, limit int) (feed.ChangePage, error) {
-	return changePage(ctx, s.Store, after, limit, s.api.now())
-}
-
 // changePage reads one page of the change feed; the API and the webhook
-// dispatcher share it, so both deliver the same records.
-func changePage(ctx context.Context, st *store.Store, after uint64, limit int, now time.Time) (feed.ChangePage, error) {
-	b, err := st.ChangesAfter(ctx, after, limit, now)
+// dispatcher share it, so both deliver the same records. The reader p
+// decides which advisories are in it (webhooks read as anonymous: a
+// restricted advisory never leaves by webhook).
+func changePage(ctx context.Context, st *store.Store, reader catalog.Principal, after uint64, limit int, now time.Time) (feed.ChangePage, error) {
+	b, err := st.ChangesAfter(ctx, reader, after, limit, now)
 	if err != nil {
 		return feed.ChangePage{}, err
 	}
@@ -292,13 +308,19 @@ func (s *API) HandleChanges(c echo.Context) error {
 	if after > head {
 		return badParam("after", "der Cursor liegt hinter dem neuesten Stand des Registers (%s); bitte mit dem Export neu beginnen.", feed.Cursor(head))
 	}
-	p, err := s.changePage(ctx, after, limit)
+	reader := httpx.Principal(c)
+	p, err := changePage(ctx, s.Store, reader, after, limit, s.api.now())
 	if err != nil {
 		return err
 	}
 	body, err := feed.EncodeChangePage(p)
 	if err != nil {
 		return err
+	}
+	if !reader.Anonymous() {
+		// With a token the page may hold restricted advisories: for this client only.
+		private(c)
+		return c.Blob(http.StatusOK, mimeJSON, body)
 	}
 	return serveBytes(c, mimeJSON, body, at)
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/netguard"
 	"efa-register/internal/store"
@@ -201,7 +202,7 @@ func (d *WebhookDispatcher) deliverLeased(ctx context.Context, h store.Webhook) 
 // deliverNext sends the batch after the webhook's cursor. ok reports a
 // delivery, more that further changes are ready.
 func (d *WebhookDispatcher) deliverNext(ctx context.Context, h store.Webhook) (ok, more bool, err error) {
-	page, err := changePage(ctx, d.st, h.Cursor, d.BatchLimit, d.Now())
+	page, err := changePage(ctx, d.st, catalog.Principal{}, h.Cursor, d.BatchLimit, d.Now())
 	if err != nil {
 		return false, false, err
 	}

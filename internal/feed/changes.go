@@ -20,12 +20,16 @@ const (
 // deleted) always converges on the current state.
 type Change struct {
 	// Cursor is the position of the change; every record of one change shares it.
-	Cursor string    `json:"cursor"`
-	Type   string    `json:"type"`
+	Cursor string `json:"cursor"`
+	Type   string `json:"type"`
+	// Event names what happened, "<entity>.<type>" (solution.created,
+	// adoption.deleted, ...), for advisories advisory.published (the first
+	// publication) or advisory.updated (every later revision).
+	Event  string    `json:"event"`
 	Entity string    `json:"entity"`
 	ID     string    `json:"id"`
 	At     time.Time `json:"at"`
-	// Object is a Solution, Adoption, Service, TopicField or LifeSituation; absent for deleted.
+	// Object is a Solution, Adoption, Service, TopicField, LifeSituation or Advisory; absent for deleted.
 	Object any `json:"object,omitempty"`
 }
 

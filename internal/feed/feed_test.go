@@ -250,9 +250,9 @@ func TestChangePageGolden(t *testing.T) {
 	f := newFixture()
 	x := f.export()
 	page := feed.ChangePage{Next: "4712", More: true, Changes: []feed.Change{
-		{Cursor: "4710", Type: feed.ChangeCreated, Entity: feed.EntityAdoption, ID: "9", At: clock.Add(-30 * time.Minute), Object: x.Adoptions[1]},
-		{Cursor: "4711", Type: feed.ChangeUpdated, Entity: feed.EntitySolution, ID: "elterngeld-digital", At: clock, Object: x.Solutions[0]},
-		{Cursor: "4712", Type: feed.ChangeDeleted, Entity: feed.EntitySolution, ID: "alt", At: clock.In(time.FixedZone("CET", 3600))},
+		{Cursor: "4710", Type: feed.ChangeCreated, Event: "adoption.created", Entity: feed.EntityAdoption, ID: "9", At: clock.Add(-30 * time.Minute), Object: x.Adoptions[1]},
+		{Cursor: "4711", Type: feed.ChangeUpdated, Event: "solution.updated", Entity: feed.EntitySolution, ID: "elterngeld-digital", At: clock, Object: x.Solutions[0]},
+		{Cursor: "4712", Type: feed.ChangeDeleted, Event: "solution.deleted", Entity: feed.EntitySolution, ID: "alt", At: clock.In(time.FixedZone("CET", 3600))},
 	}}
 	body, err := feed.EncodeChangePage(page)
 	if err != nil {

@@ -20,6 +20,7 @@ const (
 	EntityService       = "service"       // id: the five-digit OZG-ID
 	EntityTopicField    = "topicField"    // id: the Themenfeld number as decimal text
 	EntityLifeSituation = "lifeSituation" // id: the Lebenslage number as decimal text
+	EntityAdvisory      = "advisory"      // id: the advisory number as decimal text
 )
 
 // OrganisationRef is an organisation as it appears inside another object

@@ -162,7 +162,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/openapi.json", a.HandleOpenAPI)
 	// Export, change feed and spreadsheets
 	v1.GET("/export", a.HandleExport)
-	v1.GET("/changes", a.HandleChanges)
+	v1.GET("/changes", a.HandleChanges, s.optionalToken)
 	v1.GET("/export/solutions.csv", a.HandleExportSolutions)
 	v1.GET("/export/solutions.xlsx", a.HandleExportSolutions)
 	v1.GET("/export/adoptions.csv", a.HandleExportAdoptions)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,8 +18,9 @@ import (
 // (TLP:AMBER) exists only for its writers, the affected organisations, the
 // coordinators of their Länder and platform admins; for everyone else it is
 // not found. Writes check catalog.Principal.CanWriteAdvisory here, in the one
-// write path, and append an "advisory" event (the revision history); the
-// public change feed does not publish that entity type.
+// write path, and append an "advisory" event (the revision history). The
+// change feed publishes the events that publish or revise an advisory, to
+// readers who may see it (advisoryChange).
 
 // AdvisoryInput is what a writer supplies for an advisory.
 type AdvisoryInput struct {
@@ -428,20 +428,7 @@ func (s *Store) AdvisoryRevisions(ctx context.Context, id uint) ([]feed.CSAFRevi
 	}
 	var out []feed.CSAFRevision
 	for _, ev := range evs {
-		n := 0
-		if ev.Action == catalog.ActionCreate {
-			var m map[string][2]any
-			if json.Unmarshal([]byte(ev.Changes), &m) == nil && catalog.AdvisoryStatus(fmt.Sprint(m["status"][1])).Open() {
-				n = 1
-			}
-		}
-		for _, ch := range DecodeChanges(ev) {
-			if ch.Field == "revision" {
-				if f, ok := ch.New.(float64); ok {
-					n = int(f)
-				}
-			}
-		}
+		n := advisoryEventRevision(ev)
 		if n == 0 {
 			continue
 		}
@@ -452,6 +439,64 @@ func (s *Store) AdvisoryRevisions(ctx context.Context, id uint) ([]feed.CSAFRevi
 		out = append(out, feed.CSAFRevision{Number: n, At: ev.At, Summary: summary})
 	}
 	return out, nil
+}
+
+// advisoryEventRevision is the revision an advisory event made: 1 for its
+// publication, more for each change after it, 0 for a draft's event.
+func advisoryEventRevision(ev catalog.Event) int {
+	n := 0
+	for _, ch := range DecodeChanges(ev) {
+		switch {
+		case ch.Field == "revision":
+			if f, ok := ch.New.(float64); ok {
+				n = int(f)
+			}
+		case ch.Field == "status" && ev.Action == catalog.ActionCreate && catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Open():
+			n = max(n, 1)
+		}
+	}
+	return n
+}
+
+// visibleAdvisoriesByID loads the advisories among ids that p may read, with
+// their solutions, by id as decimal text.
+func visibleAdvisoriesByID(db *gorm.DB, p catalog.Principal, ids []string) (map[string]*catalog.Advisory, error) {
+	out := map[string]*catalog.Advisory{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	sub := func() *gorm.DB { return db.Session(&gorm.Session{NewDB: true}) }
+	var list []catalog.Advisory
+	if err := db.Where("id IN ?", ids).Where(visibleAdvisories(sub, p)).Preload("Solution").Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for i := range list {
+		out[strconv.FormatUint(uint64(list[i].ID), 10)] = &list[i]
+	}
+	return out, nil
+}
+
+// advisoryChange is the change-feed record of an advisory event for a
+// reader to whom the advisory is a (visible or nil): a draft's events give
+// none; a publication or revision the current advisory. An advisory the
+// reader cannot see gives a tombstone only on the event that took it from
+// public to restricted (the reader may hold the public version); its other
+// events give nothing, so the feed never shows that a restricted advisory exists.
+func advisoryChange(base Change, ev catalog.Event, a *catalog.Advisory) (Change, bool) {
+	base.Revision = advisoryEventRevision(ev)
+	if base.Revision == 0 {
+		return base, false
+	}
+	if a != nil && a.Status != catalog.AdvisoryDraft {
+		base.Advisory = a
+		return base, true
+	}
+	for _, ch := range DecodeChanges(ev) {
+		if ch.Field == "distribution" && fmt.Sprint(ch.Old) == string(catalog.DistributionPublic) {
+			return base, true
+		}
+	}
+	return base, false
 }
 
 // AdvisoryRecipients returns the e-mail addresses of the members of the

@@ -248,11 +248,17 @@ type Change struct {
 	Service       *catalog.Service
 	TopicField    *catalog.TopicField
 	LifeSituation *catalog.LifeSituation
+	// Advisory (with its Solution) is set for an advisory the reader may see;
+	// Revision is the advisory revision the event made (1: its publication).
+	Advisory *catalog.Advisory
+	Revision int
 }
 
-// Gone reports whether the entity no longer exists.
+// Gone reports whether the entity no longer exists (or, for an advisory,
+// is no longer visible to the reader).
 func (c Change) Gone() bool {
-	return c.Solution == nil && c.Adoption == nil && c.Service == nil && c.TopicField == nil && c.LifeSituation == nil
+	return c.Solution == nil && c.Adoption == nil && c.Service == nil && c.TopicField == nil && c.LifeSituation == nil &&
+		c.Advisory == nil
 }
 
 // ChangeBatch is one page of the change feed.
@@ -272,10 +278,12 @@ const maxScan = 5000
 // (see resolveChanges): the other events (users, memberships, tokens,
 // webhooks, organisations created by the reference data) are skipped in
 // the query itself, so a page is never empty while later changes exist.
+// Advisory events are all selected; drafts and what the reader may not see
+// are dropped in resolveChanges.
 func published(db *gorm.DB) *gorm.DB {
 	return db.Where("entity_type IN ? OR (entity_type = ? AND action = ?)",
 		[]string{catalog.EntitySolution, catalog.EntityAdoption, catalog.EntityService, catalog.EntityTopicField,
-			catalog.EntityLifeSituation, catalog.EntityLeika},
+			catalog.EntityLifeSituation, catalog.EntityLeika, catalog.EntityAdvisory},
 		catalog.EntityOrganisation, catalog.ActionUpdate)
 }
 
@@ -283,8 +291,9 @@ func published(db *gorm.DB) *gorm.DB {
 // (more only when one event alone touches more), never splitting the records
 // of one event across pages, and never passing an unsettled gap. Events that
 // publish nothing are skipped on the way. Events and current objects are
-// read in one read transaction.
-func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now time.Time) (ChangeBatch, error) {
+// read in one read transaction. The reader p decides which advisories are
+// in it: an anonymous reader (and every webhook) gets the public ones only.
+func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uint64, limit int, now time.Time) (ChangeBatch, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -303,7 +312,7 @@ func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now t
 			if err != nil {
 				return err
 			}
-			groups, err := resolveChanges(db, evs)
+			groups, err := resolveChanges(db, p, evs)
 			if err != nil {
 				return err
 			}
@@ -333,8 +342,8 @@ func (s *Store) ChangesAfter(ctx context.Context, after uint64, limit int, now t
 
 // resolveChanges maps each event to the records it causes, loading the
 // current objects in bulk. groups[i] belongs to evs[i] (possibly empty).
-func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
-	var slugs, adoptionIDs, ozgIDs, orgKeys []string
+func resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]Change, error) {
+	var slugs, adoptionIDs, ozgIDs, orgKeys, advisoryIDs []string
 	var topicIDs, situationIDs []uint
 	leikaServices := make([][]string, len(evs))
 	for i, ev := range evs {
@@ -364,6 +373,8 @@ func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
 			if ev.Action == catalog.ActionUpdate {
 				orgKeys = append(orgKeys, ev.EntityID)
 			}
+		case catalog.EntityAdvisory:
+			advisoryIDs = append(advisoryIDs, ev.EntityID)
 		}
 	}
 
@@ -417,6 +428,10 @@ func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
 			situations[list[i].ID] = &list[i]
 		}
 	}
+	advisories, err := visibleAdvisoriesByID(db, p, advisoryIDs)
+	if err != nil {
+		return nil, err
+	}
 	// An organisation's name is part of the solutions and adoptions that
 	// embed it: its update becomes an update of each of them.
 	orgSolutions, orgAdoptions, err := dependantsOf(db, orgKeys)
@@ -460,6 +475,10 @@ func resolveChanges(db *gorm.DB, evs []catalog.Event) ([][]Change, error) {
 					c.Action, c.EntityType, c.EntityID, c.Service = catalog.ActionUpdate, catalog.EntityService, id, sv
 					groups[i] = append(groups[i], c)
 				}
+			}
+		case catalog.EntityAdvisory:
+			if c, ok := advisoryChange(base, ev, advisories[ev.EntityID]); ok {
+				groups[i] = []Change{c}
 			}
 		case catalog.EntityOrganisation:
 			for _, sol := range orgSolutions[ev.EntityID] {
@@ -599,7 +618,7 @@ func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, erro
 				return err
 			}
 			before = evs[len(evs)-1].Seq
-			groups, err := resolveChanges(db, evs)
+			groups, err := resolveChanges(db, catalog.Principal{}, evs)
 			if err != nil {
 				return err
 			}

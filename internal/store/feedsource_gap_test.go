@@ -159,7 +159,7 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 	if x.Cursor != h {
 		t.Errorf("export cursor %d over a young gap at %d, want %d", x.Cursor, h+1, h)
 	}
-	b, err := s.ChangesAfter(ctx, h, 10, now)
+	b, err := s.ChangesAfter(ctx, catalog.Principal{}, h, 10, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 
 	// The missing transaction commits: both move on, and nothing was skipped.
 	insertEvent(t, s, h+1, now, slug)
-	b, err = s.ChangesAfter(ctx, h, 10, now)
+	b, err = s.ChangesAfter(ctx, catalog.Principal{}, h, 10, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +182,11 @@ func cursorsNeverPassAnUnsettledGap(t *testing.T, s *Store) {
 
 	// A gap that never fills (a rolled-back number) is passed once it is old.
 	insertEvent(t, s, h+4, now, slug)
-	if b, _ := s.ChangesAfter(ctx, h+2, 10, now); b.Next != h+2 {
+	if b, _ := s.ChangesAfter(ctx, catalog.Principal{}, h+2, 10, now); b.Next != h+2 {
 		t.Errorf("young gap at %d passed: next %d", h+3, b.Next)
 	}
 	later := now.Add(GapGrace + time.Second)
-	if b, _ := s.ChangesAfter(ctx, h+2, 10, later); b.Next != h+4 || len(b.Changes) != 1 {
+	if b, _ := s.ChangesAfter(ctx, catalog.Principal{}, h+2, 10, later); b.Next != h+4 || len(b.Changes) != 1 {
 		t.Errorf("old gap at %d not passed: %+v", h+3, b)
 	}
 	if x, _ := s.Export(ctx, later, 0); x.Cursor != h+4 {
@@ -221,7 +221,7 @@ func organisationUpdateReachesEmbeddingObjects(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.ChangesAfter(ctx, h, 1000, time.Now())
+	b, err := s.ChangesAfter(ctx, catalog.Principal{}, h, 1000, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func organisationUpdateReachesEmbeddingObjects(t *testing.T, s *Store) {
 		}
 	}
 	// A page limit smaller than the fan-out still returns the whole event.
-	if small, _ := s.ChangesAfter(ctx, h, 1, time.Now()); len(small.Changes) != len(b.Changes) || small.Next != h+1 {
+	if small, _ := s.ChangesAfter(ctx, catalog.Principal{}, h, 1, time.Now()); len(small.Changes) != len(b.Changes) || small.Next != h+1 {
 		t.Errorf("limit 1: %d records, next %d", len(small.Changes), small.Next)
 	}
 }

@@ -86,7 +86,7 @@ func TestChangesMapEventsToCurrentObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b, err := s.ChangesAfter(ctx, start, 100, time.Now())
+	b, err := s.ChangesAfter(ctx, catalog.Principal{}, start, 100, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,16 +124,16 @@ func TestChangesMapEventsToCurrentObjects(t *testing.T) {
 	}
 
 	// Paging: limit 2 cuts after whole events and hands out a resumable cursor.
-	p1, err := s.ChangesAfter(ctx, start, 2, time.Now())
+	p1, err := s.ChangesAfter(ctx, catalog.Principal{}, start, 2, time.Now())
 	if err != nil || len(p1.Changes) != 2 || !p1.More || p1.Next != p1.Changes[1].Seq {
 		t.Fatalf("page 1: %+v, %v", p1, err)
 	}
-	p2, err := s.ChangesAfter(ctx, p1.Next, 2, time.Now())
+	p2, err := s.ChangesAfter(ctx, catalog.Principal{}, p1.Next, 2, time.Now())
 	if err != nil || len(p2.Changes) != 2 || p2.Changes[0].Seq <= p1.Next {
 		t.Fatalf("page 2: %+v, %v", p2, err)
 	}
 	// Nothing new: an empty page with the same cursor.
-	empty, err := s.ChangesAfter(ctx, b.Next, 10, time.Now())
+	empty, err := s.ChangesAfter(ctx, catalog.Principal{}, b.Next, 10, time.Now())
 	if err != nil || len(empty.Changes) != 0 || empty.Next != b.Next || empty.More {
 		t.Errorf("caught-up page = %+v, %v", empty, err)
 	}
@@ -157,7 +157,7 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 	if len(evs) != 5000 {
 		t.Fatalf("the log starts with %d events", len(evs))
 	}
-	b, err := s.ChangesAfter(ctx, 0, 100, time.Now())
+	b, err := s.ChangesAfter(ctx, catalog.Principal{}, 0, 100, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 	created := map[string]bool{}
 	cursor, pages := uint64(0), 0
 	for {
-		p, err := s.ChangesAfter(ctx, cursor, 1000, time.Now())
+		p, err := s.ChangesAfter(ctx, catalog.Principal{}, cursor, 1000, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
