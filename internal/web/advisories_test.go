@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/server"
@@ -234,5 +236,78 @@ func TestAdvisoryFromCSAFUpload(t *testing.T) {
 	}
 	if rec := env.Client(t).Do("GET", rec.Header().Get("Location"), nil, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("anonymous sees the draft = %d", rec.Code)
+	}
+}
+
+// The adoption map of a solution coloured by the responses to an open
+// advisory: the provider sees every affected organisation (Flensburg, who
+// acted, in the "done" colour; the others without an answer), a Land
+// coordinator only the Land's own, an adopter's editor no choice at all;
+// an unknown or malformed choice keeps the adoption map and says why.
+func TestSolutionMapByAdvisoryResponse(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	provider := env.As(t, "anbieter")
+	rec := provider.Do("POST", "/loesungen/wohngeld-online/sicherheitshinweise/neu", advisoryForm(restrictedTitle, "restricted", "published"), nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create = %d", rec.Code)
+	}
+	page := rec.Header().Get("Location")
+	id := strings.TrimPrefix(page, "/sicherheitshinweise/")
+	flens := env.As(t, "redaktion-a")
+	answer := url.Values{"art": {"gemeinde"}, "schluessel": {servertest.GemeindeA}, "response": {"done"}, "doneOn": {"01.12.2026"}, "installedVersion": {"3.2"}}
+	if rec := flens.Do("POST", page+"/rueckmeldung", answer, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("response = %d", rec.Code)
+	}
+	const target = "/loesungen/wohngeld-online?hinweis="
+
+	doc := servertest.Doc(t, provider.Do("GET", "/loesungen/wohngeld-online", nil, nil))
+	if got := servertest.Text(doc.Find(servertest.TID("kartenwahl") + " option")); !strings.Contains(got, "Rückmeldungen zu „"+restrictedTitle+"“") {
+		t.Fatalf("map choices = %q", got)
+	}
+	doc = servertest.Doc(t, provider.Do("GET", target+id, nil, nil))
+	if got := servertest.Text(doc.Find("#karte")); !strings.Contains(got, restrictedTitle) {
+		t.Errorf("map heading = %q", got)
+	}
+	flensPoint := doc.Find(servertest.TID("map-point") + ".map-resp-done")
+	if flensPoint.Length() != 1 || !strings.Contains(servertest.Text(flensPoint), "Flensburg, Stadt: Maßnahme umgesetzt") {
+		t.Errorf("done points = %d %q", flensPoint.Length(), servertest.Text(flensPoint))
+	}
+	if doc.Find(servertest.TID("map-point")+".map-resp-open").Length() == 0 && doc.Find(".map-resp-open").Length() < 2 {
+		t.Error("no organisation without an answer is drawn in the open colour")
+	}
+	table := map[string][]string{}
+	doc.Find(servertest.TID("map-table") + " tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		var cells []string
+		tr.Find("th, td").Each(func(_ int, td *goquery.Selection) { cells = append(cells, servertest.Text(td)) })
+		table[cells[0]] = cells[1:]
+	})
+	if sh := table["Schleswig-Holstein"]; len(sh) != 4 || sh[1] != "1" {
+		t.Errorf("Schleswig-Holstein row = %v (all rows %v)", sh, table)
+	}
+	if _, ok := table["Nordrhein-Westfalen"]; !ok {
+		t.Errorf("the provider does not see NRW's rollout: %v", table)
+	}
+
+	// The NRW coordinator sees NRW only.
+	doc = servertest.Doc(t, env.As(t, "koordination-nw").Do("GET", target+id, nil, nil))
+	var lands []string
+	doc.Find(servertest.TID("map-table") + " tbody tr th, " + servertest.TID("map-table") + " tbody tr td:first-child").Each(func(_ int, s *goquery.Selection) {
+		lands = append(lands, servertest.Text(s))
+	})
+	if len(lands) == 0 || slices.ContainsFunc(lands, func(l string) bool { return l != "Nordrhein-Westfalen" }) {
+		t.Errorf("NRW coordinator's rollout map lists %v", lands)
+	}
+
+	// An adopter's editor gets no choice and the adoption map.
+	body := flens.Do("GET", target+id, nil, nil).Body.String()
+	if strings.Contains(body, `data-testid="kartenwahl"`) || !strings.Contains(body, "nur, wer die Umsetzung verfolgen darf") {
+		t.Error("the Gemeinde editor is offered the rollout map or not told why not")
+	}
+	for _, bad := range []string{"999999", "abc", strings.Repeat("9", 40)} {
+		rec := provider.Do("GET", target+url.QueryEscape(bad), nil, nil)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "keinen offenen Sicherheitshinweis") ||
+			!strings.Contains(rec.Body.String(), "Karte der Nachnutzung") {
+			t.Errorf("?hinweis=%s = %d", bad, rec.Code)
+		}
 	}
 }

@@ -193,6 +193,7 @@ func (b *browser) layout(t *testing.T) {
 		{path: "/loesungen/wohngeld-online/bearbeiten"}, {path: "/loesungen/neu"},
 		{path: "/loesungen/neu", fill: map[string]string{"feld-name": "X"}, submit: "button[value=speichern]"},
 		{path: advisory}, {path: "/loesungen/wohngeld-online/sicherheitshinweise/neu"}, {path: advisory + "/bearbeiten"},
+		{path: fmt.Sprintf("/loesungen/wohngeld-online?hinweis=%d", adv.ID)},
 	}
 	coordinator := []layoutVisit{
 		{path: "/konto"}, {path: "/verwaltung/antraege"}, {path: "/verwaltung/benutzer"}, {path: "/verwaltung/import"},

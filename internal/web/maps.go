@@ -10,6 +10,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -101,7 +102,7 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: stateClass[st],
 			Title: r.Name + ": " + stateLabel[st]})
 	}
-	points, cands, perLand, err := s.adopterPoints(ctx, m, adoptions, "")
+	points, cands, perLand, err := s.adopterPoints(ctx, m, adoptions, "", nil)
 	if err != nil {
 		return mv, views.Table{}, err
 	}
@@ -122,8 +123,11 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 // adopterPoints places each adopting Gemeinde at its coordinates and each
 // adopting Kreis at the mean position of its Gemeinden, one point per
 // organisation, optionally only within one Land. It also counts the
-// organisations with points per Land.
-func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
+// organisations with points per Land. classify, when set, gives a point its
+// class and the text after the organisation's name (instead of its kind's
+// class and its adoptions).
+func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string,
+	classify func(o *catalog.Organisation) (class, what string)) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
 	type agg struct {
 		org   *catalog.Organisation
 		names []string
@@ -181,10 +185,104 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 		if g.org.Kind == catalog.KindKreis {
 			class = "map-point--kreis"
 		}
+		if classify != nil {
+			var what string
+			class, what = classify(g.org)
+			title = g.org.Kind.Label() + " " + g.org.Name + ": " + what
+		}
 		out = append(out, views.MapPoint{X: geo.Num(x), Y: geo.Num(y), Class: class, Title: title})
 		cands = append(cands, geo.LabelCandidate{X: x, Y: y, Text: labelName(g.org.Name), R: 4.5})
 	}
 	return out, cands, perLand, nil
+}
+
+// responseClass colours an affected organisation on the rollout map by its
+// answer to an advisory ("" is no answer yet).
+var responseClass = map[catalog.ResponseKind]string{
+	"": "map-resp-open", catalog.ResponseRead: "map-resp-read", catalog.ResponseDone: "map-resp-done",
+	catalog.ResponseNotAffected: "map-resp-notaffected",
+}
+
+// rolloutMap draws the organisations an advisory affects (as far as the
+// reader may see the rollout) coloured by their response: adopting Länder
+// as regions, Kreise and Gemeinden as points; and the counts per Land as the
+// table of the same facts.
+func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions []catalog.Adoption, ro store.Rollout) (views.MapView, views.Table, error) {
+	m, err := geo.Germany()
+	if err != nil {
+		return views.MapView{}, views.Table{}, err
+	}
+	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox()}
+	for _, k := range []catalog.ResponseKind{"", catalog.ResponseRead, catalog.ResponseDone, catalog.ResponseNotAffected} {
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: responseClass[k], Label: k.Label()})
+	}
+	mv.Legend = append(mv.Legend, views.LegendEntry{Class: mapNone, Label: "nicht betroffen oder nicht in Ihrer Zuständigkeit"})
+	type counts struct{ affected, acted, read, open int }
+	perLand := map[string]*counts{}
+	response := map[uint]catalog.ResponseKind{}
+	landResponse := map[string]catalog.ResponseKind{}
+	for _, r := range ro.Rows {
+		o := r.Organisation
+		response[o.ID] = r.Response.Kind
+		if o.Kind == catalog.KindLand {
+			landResponse[o.Key] = r.Response.Kind
+		}
+		c := perLand[o.LandKey]
+		if c == nil {
+			c = &counts{}
+			perLand[o.LandKey] = c
+		}
+		c.affected++
+		switch {
+		case r.Response.Kind.Acted():
+			c.acted++
+		case r.Response.Kind == catalog.ResponseRead:
+			c.read++
+		default:
+			c.open++
+		}
+	}
+	for _, r := range m.Regions {
+		reg := views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: mapNone, Title: r.Name + ": Landesverwaltung nicht betroffen"}
+		if k, ok := landResponse[r.Key]; ok {
+			reg.Class, reg.Title = responseClass[k], r.Name+" (Landesverwaltung): "+k.Label()
+		}
+		mv.Regions = append(mv.Regions, reg)
+	}
+	var shown []catalog.Adoption
+	for _, a := range adoptions {
+		if _, ok := response[a.OrganisationID]; ok && slices.Contains(catalog.AffectingAdoption, a.Status) {
+			shown = append(shown, a)
+		}
+	}
+	points, cands, _, err := s.adopterPoints(ctx, m, shown, "", func(o *catalog.Organisation) (string, string) {
+		k := response[o.ID]
+		return responseClass[k], k.Label()
+	})
+	if err != nil {
+		return mv, views.Table{}, err
+	}
+	mv.Points = points
+	labelPoints(&mv, m, cands)
+	if len(points) > 0 {
+		mv.PointLabel = "betroffener Kreis oder betroffene Gemeinde (Farbe: Rückmeldung)"
+	}
+	t := views.Table{Caption: "Rückmeldungen je Land (die Daten der Karte)",
+		Head:        []string{"Land", "betroffen", "gehandelt", "gelesen", "ohne Rückmeldung"},
+		NumericCols: map[int]bool{1: true, 2: true, 3: true, 4: true}, TestID: "map-table"}
+	row := func(name, url string, c *counts) {
+		t.Rows = append(t.Rows, []views.Cell{{Text: name, URL: url}, {Text: strconv.Itoa(c.affected)}, {Text: strconv.Itoa(c.acted)},
+			{Text: strconv.Itoa(c.read)}, {Text: strconv.Itoa(c.open)}})
+	}
+	for _, r := range m.Regions {
+		if c := perLand[r.Key]; c != nil {
+			row(r.Name, views.LandURL(r.Key), c)
+		}
+	}
+	if c := perLand[""]; c != nil {
+		row("Bund und länderübergreifende Stellen", "", c)
+	}
+	return mv, t, nil
 }
 
 // labelPoints names the points of a whole-Germany map, as many as fit.
@@ -252,7 +350,7 @@ func (s *Site) landMap(ctx context.Context, land catalog.Organisation, adoptions
 		}
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: class, Title: title})
 	}
-	points, cands, _, err := s.adopterPoints(ctx, m, adoptions, land.Key)
+	points, cands, _, err := s.adopterPoints(ctx, m, adoptions, land.Key, nil)
 	if err != nil {
 		return mv, err
 	}

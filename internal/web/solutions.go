@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -32,6 +34,9 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 		return err
 	}
 	d.CanWriteAdvisory = p.CanWriteAdvisory(sol)
+	if err := s.responseMapChoice(c, sol, &d); err != nil {
+		return err
+	}
 	if !p.Anonymous() {
 		csrf, _ := c.Get("csrf").(string)
 		d.Notice = s.Sessions.PopString(ctx, "notice")
@@ -72,6 +77,7 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	if sol.Provider != nil && sol.Provider.Kind == catalog.KindLand {
 		providers[sol.Provider.Key] = true
 	}
+	d.MapHeading = "Karte der Nachnutzung"
 	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-loesung", "Nachnutzung von „"+sol.Name+"“ nach Ländern",
 		"Karte der 16 Länder: Anbieterland, Länder mit eigener Nachnutzung und Länder, in denen Kreise oder Gemeinden nachnutzen; Punkte markieren nachnutzende Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Angaben.",
 		adoptionStates(providers, adoptions), adoptions)
@@ -96,6 +102,61 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	d.Imported, d.Edited = prov.Imported, prov.Edited
 	d.Release, err = s.releaseInfo(ctx, sol.Slug)
 	return d, err
+}
+
+// responseMapChoice offers those who may follow an open advisory's rollout
+// (the provider's editors, coordinators, admins) to colour the adoption map
+// by the responses (?hinweis=ID), and draws that map when asked.
+func (s *Site) responseMapChoice(c echo.Context, sol catalog.Solution, d *views.SolutionData) error {
+	ctx := c.Request().Context()
+	p := httpx.Principal(c)
+	if !p.CanWriteAdvisory(sol) && len(p.Coordinates()) == 0 {
+		if c.QueryParam("hinweis") != "" {
+			d.MapNotice = "Die Rückmeldungen zu Sicherheitshinweisen sieht nur, wer die Umsetzung verfolgen darf (Anbieter, Koordination des Landes)."
+		}
+		return nil
+	}
+	for _, a := range d.Advisories {
+		if len(d.MapChoices) == 0 {
+			d.MapChoices = append(d.MapChoices, views.Option{Value: "", Label: "Stand der Nachnutzung"})
+		}
+		d.MapChoices = append(d.MapChoices, views.Option{Value: strconv.FormatUint(uint64(a.ID), 10), Label: "Rückmeldungen zu „" + a.Title + "“"})
+	}
+	raw := c.QueryParam("hinweis")
+	if raw == "" {
+		return nil
+	}
+	id, err := strconv.ParseUint(raw, 10, 32)
+	var chosen *catalog.Advisory
+	for i := range d.Advisories {
+		if err == nil && uint64(d.Advisories[i].ID) == id {
+			chosen = &d.Advisories[i]
+		}
+	}
+	if chosen == nil {
+		d.MapNotice = "Zu dieser Lösung gibt es keinen offenen Sicherheitshinweis mit der Nummer „" + raw + "“; die Karte zeigt den Stand der Nachnutzung."
+		return nil
+	}
+	ro, err := s.Store.AdvisoryRollout(ctx, p, chosen.ID)
+	if errors.Is(err, catalog.ErrForbidden) || errors.Is(err, catalog.ErrNotFound) {
+		d.MapNotice = "Die Rückmeldungen zu diesem Sicherheitshinweis dürfen Sie nicht einsehen; die Karte zeigt den Stand der Nachnutzung."
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	adoptions, err := s.Store.AdoptionsBySolution(ctx, sol.Slug)
+	if err != nil {
+		return err
+	}
+	m, t, err := s.rolloutMap(ctx, "karte-loesung", "Rückmeldungen zu „"+chosen.Title+"“",
+		"Karte der 16 Länder: betroffene Landesverwaltungen als Fläche, betroffene Kreise und Gemeinden als Punkte, gefärbt nach ihrer Rückmeldung (keine Rückmeldung, gelesen, Maßnahme umgesetzt, nicht betroffen). Die Tabelle daneben zählt dieselben Angaben je Land.", adoptions, ro)
+	if err != nil {
+		return err
+	}
+	d.Map, d.MapTable, d.MapAdvisory = m, t, raw
+	d.MapHeading = "Karte der Rückmeldungen zu „" + chosen.Title + "“"
+	return nil
 }
 
 // laenderByKey returns the 16 Länder by key.
