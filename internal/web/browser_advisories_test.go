@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -55,13 +56,16 @@ func (b *browser) advisoryJourney(t *testing.T) {
 	own.waitFor(t, "the advisory page", "location.pathname.startsWith('/sicherheitshinweise/') && !!document.querySelector('[data-testid=umsetzung]')")
 	page := eval[string](t, own, "location.pathname")
 	own.checkPage(t, "advisory page as provider")
+	own.walk(t, "1-provider-advisory")
 	own.logout(t)
 
 	own.login(t, "redaktion-a")
 	own.checkPage(t, "account page with an open advisory")
+	own.walk(t, "2-adopter-account")
 	own.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf("[data-testid=offene-sicherheitshinweise] a[href=%q]", page))))
 	own.waitFor(t, "the response form", "!!document.querySelector('[data-testid=rueckmeldung]')")
 	own.checkPage(t, "advisory page as adopter")
+	own.walk(t, "3-adopter-advisory")
 	form := "[data-testid=rueckmeldung] "
 	own.run(t, chromedp.SetValue(chromedp.CSS(form+"select[name=response]"), "done"),
 		chromedp.SendKeys(chromedp.CSS(form+"input[name=doneOn]"), "01.12.2026"),
@@ -73,6 +77,7 @@ func (b *browser) advisoryJourney(t *testing.T) {
 		t.Errorf("response state = %q", got)
 	}
 	own.checkPage(t, "advisory page after the response")
+	own.walk(t, "4-adopter-done")
 	own.open(t, "/sicherheitshinweise")
 	own.checkPage(t, "advisory list")
 	own.logout(t)
@@ -82,6 +87,7 @@ func (b *browser) advisoryJourney(t *testing.T) {
 	if got := eval[string](t, own, "document.querySelector('[data-testid=umsetzung-zahlen]').textContent"); !strings.Contains(got, "1 von") {
 		t.Errorf("rollout = %q", got)
 	}
+	own.walk(t, "5-provider-rollout")
 	reset := own.emulateWidth(t, 390, 844)
 	own.open(t, page)
 	// The rollout table scrolls inside its own region, not the page.
@@ -90,6 +96,29 @@ func (b *browser) advisoryJourney(t *testing.T) {
 		own.screenshot(t)
 	}
 	own.checkPage(t, "advisory page at 390 px")
+	own.walk(t, "6-rollout-390")
 	reset()
+
+	// The adoption map coloured by the responses, chosen in the map's form.
+	own.open(t, "/loesungen/wohngeld-online")
+	id := strings.TrimPrefix(page, "/sicherheitshinweise/")
+	own.run(t, chromedp.SetValue(chromedp.ID("karte-hinweis"), id),
+		chromedp.Click(chromedp.CSS("[data-testid=kartenwahl] button[type=submit]")))
+	own.waitFor(t, "the rollout map", "document.querySelector('#karte').textContent.includes('Rückmeldungen')")
+	if n := eval[int](t, own, "document.querySelectorAll('[data-testid=map-point].map-resp-done').length"); n != 1 {
+		t.Errorf("points in the 'done' colour = %d, want 1 (Flensburg)", n)
+	}
+	own.checkPage(t, "solution page with the rollout map")
+	own.run(t, chromedp.ScrollIntoView(chromedp.ID("karte")))
+	own.walk(t, "7-rollout-map")
 	own.logout(t)
+}
+
+// walk writes a screenshot of the page for a person to look at when
+// EFA_WALK_DIR names a folder (the walks described in closing notes).
+func (b *browser) walk(t *testing.T, name string) {
+	if dir := os.Getenv("EFA_WALK_DIR"); dir != "" {
+		t.Setenv("EFA_SCREENSHOT_DIR", dir)
+		b.screenshotAs(t, name)
+	}
 }

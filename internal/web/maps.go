@@ -214,9 +214,9 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 	}
 	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox()}
 	for _, k := range []catalog.ResponseKind{"", catalog.ResponseRead, catalog.ResponseDone, catalog.ResponseNotAffected} {
-		mv.Legend = append(mv.Legend, views.LegendEntry{Class: responseClass[k], Label: k.Label()})
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: responseClass[k], Label: "Rückmeldung: " + k.Label()})
 	}
-	mv.Legend = append(mv.Legend, views.LegendEntry{Class: mapNone, Label: "nicht betroffen oder nicht in Ihrer Zuständigkeit"})
+	mv.Legend = append(mv.Legend, views.LegendEntry{Class: mapNone, Label: "Landesverwaltung ohne Nachnutzung (oder nicht in Ihrer Zuständigkeit)"})
 	type counts struct{ affected, acted, read, open int }
 	perLand := map[string]*counts{}
 	response := map[uint]catalog.ResponseKind{}
@@ -243,7 +243,7 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 		}
 	}
 	for _, r := range m.Regions {
-		reg := views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: mapNone, Title: r.Name + ": Landesverwaltung nicht betroffen"}
+		reg := views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: mapNone, Title: r.Name + ": Landesverwaltung ohne Nachnutzung"}
 		if k, ok := landResponse[r.Key]; ok {
 			reg.Class, reg.Title = responseClass[k], r.Name+" (Landesverwaltung): "+k.Label()
 		}
