@@ -260,7 +260,11 @@ func TestSolutionMapByAdvisoryResponse(t *testing.T) {
 	}
 	const target = "/loesungen/wohngeld-online?hinweis="
 
-	doc := servertest.Doc(t, provider.Do("GET", "/loesungen/wohngeld-online", nil, nil))
+	doc := servertest.Doc(t, provider.Do("GET", page, nil, nil))
+	if href, _ := doc.Find(servertest.TID("umsetzung-karte")).Attr("href"); href != target+id+"#karte" {
+		t.Errorf("the advisory page links the rollout map as %q", href)
+	}
+	doc = servertest.Doc(t, provider.Do("GET", "/loesungen/wohngeld-online", nil, nil))
 	if got := servertest.Text(doc.Find(servertest.TID("kartenwahl") + " option")); !strings.Contains(got, "Rückmeldungen zu „"+restrictedTitle+"“") {
 		t.Fatalf("map choices = %q", got)
 	}
