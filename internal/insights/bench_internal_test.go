@@ -92,3 +92,19 @@ func BenchmarkUpdatePerWrite(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSavingsAfterWrite measures the first read of the savings after
+// a write (what the first visitor of /einblicke/rendite waits for): the
+// write invalidates the figures, the read computes them again.
+func BenchmarkSavingsAfterWrite(b *testing.B) {
+	e, _ := benchEngine(b)
+	e.Savings()
+	for b.Loop() {
+		e.mu.Lock()
+		e.s.applied++ // what any folded event does to the savings' version
+		e.mu.Unlock()
+		if sv := e.Savings(); sv.Quantified+sv.NotQuantifiable == 0 {
+			b.Fatal("no adoption counted")
+		}
+	}
+}

@@ -280,8 +280,14 @@ const maxScan = 5000
 // the query itself, so a page is never empty while later changes exist.
 // Advisory events are all selected; drafts and what the reader may not see
 // are dropped in resolveChanges.
+//
+// The filter is on expressions (entity_type || ''), so that no index on
+// entity_type can serve it: with one, SQLite's planner reads every matching
+// event of the whole range through the indexes and sorts them (0.43 s a page
+// at 1,000,000 events); on the primary key it reads the range in order and
+// stops after the page (1 ms).
 func published(db *gorm.DB) *gorm.DB {
-	return db.Where("entity_type IN ? OR (entity_type = ? AND action = ?)",
+	return db.Where("(entity_type || '') IN ? OR ((entity_type || '') = ? AND action = ?)",
 		[]string{catalog.EntitySolution, catalog.EntityAdoption, catalog.EntityService, catalog.EntityTopicField,
 			catalog.EntityLifeSituation, catalog.EntityLeika, catalog.EntityAdvisory},
 		catalog.EntityOrganisation, catalog.ActionUpdate)
