@@ -189,35 +189,103 @@ func (s *state) solutionSavings(slot int32, cfg SavingsConfig, visit func(adopti
 	return out
 }
 
-// savings computes the Digitalisierungsrendite over every solution.
+// solSavings is the savings of one solution with its share of the totals,
+// kept between reads so that a write recomputes only the solutions it touched.
+type solSavings struct {
+	SolutionSavings
+	lands []landSavings
+}
+
+// landSavings is one solution's part of a Land's figures ("" is no Land).
+type landSavings struct {
+	land                          string
+	saving, estimatedSaving       float64
+	quantified, open, estimatedNo int
+}
+
+// markSavings records that the savings of a solution slot must be computed again.
+func (s *state) markSavings(slot int32) {
+	if slot >= 0 {
+		s.savDirty[slot] = struct{}{}
+	}
+}
+
+// solutionEntry computes the cached savings of one solution slot (nil when
+// it has no live adoption and so no part in the figures).
+func (s *state) solutionEntry(slot int32, cfg SavingsConfig) *solSavings {
+	if int(slot) >= len(s.sols) || s.sols[slot] == nil {
+		return nil
+	}
+	e := &solSavings{}
+	e.SolutionSavings = s.solutionSavings(slot, cfg, func(a adoptionSaving) {
+		i := slices.IndexFunc(e.lands, func(l landSavings) bool { return l.land == a.landKey })
+		if i < 0 {
+			e.lands = append(e.lands, landSavings{land: a.landKey})
+			i = len(e.lands) - 1
+		}
+		l := &e.lands[i]
+		if !a.quantifiable {
+			l.open++
+			return
+		}
+		l.quantified++
+		l.saving += a.saving
+		if a.estimated {
+			l.estimatedNo++
+			l.estimatedSaving += a.saving
+		}
+	})
+	if e.Live == 0 {
+		return nil
+	}
+	return e
+}
+
+// savings computes the Digitalisierungsrendite over every solution. The
+// first call (and a change of an organisation or of the assumptions)
+// computes every solution; later calls only the solutions whose adoptions
+// or figures changed since, then add up the kept parts.
 func (s *state) savings(cfg SavingsConfig) Savings {
-	out := Savings{Config: cfg, ByLand: map[string]float64{}, QuantifiedByLand: map[string]int{}, OpenByLand: map[string]int{},
-		EstimatedByLand: map[string]float64{}}
-	visit := func(a adoptionSaving) {
-		if a.quantifiable {
-			out.Quantified++
-			out.Total += a.saving
-			out.ByLand[a.landKey] += a.saving
-			out.QuantifiedByLand[a.landKey]++
-			if a.estimated {
-				out.Estimated++
-				out.EstimatedTotal += a.saving
-				out.EstimatedByLand[a.landKey] += a.saving
+	if s.savAll || s.savCfg != cfg {
+		s.savCache = make([]*solSavings, len(s.sols))
+		for slot := range s.sols {
+			s.savCache[slot] = s.solutionEntry(int32(slot), cfg)
+		}
+		s.savAll, s.savCfg = false, cfg
+	} else {
+		for slot := range s.savDirty {
+			for int(slot) >= len(s.savCache) {
+				s.savCache = append(s.savCache, nil)
 			}
-		} else {
-			out.NotQuantifiable++
-			out.OpenByLand[a.landKey]++
+			s.savCache[slot] = s.solutionEntry(slot, cfg)
 		}
 	}
-	for slot, sol := range s.sols {
-		if sol == nil {
+	clear(s.savDirty)
+
+	out := Savings{Config: cfg, ByLand: map[string]float64{}, QuantifiedByLand: map[string]int{}, OpenByLand: map[string]int{},
+		EstimatedByLand: map[string]float64{}}
+	for _, e := range s.savCache {
+		if e == nil {
 			continue
 		}
-		ss := s.solutionSavings(int32(slot), cfg, visit)
-		if ss.Live == 0 {
-			continue
+		for _, l := range e.lands {
+			out.Quantified += l.quantified
+			out.NotQuantifiable += l.open
+			out.Total += l.saving
+			out.Estimated += l.estimatedNo
+			out.EstimatedTotal += l.estimatedSaving
+			if l.quantified > 0 {
+				out.ByLand[l.land] += l.saving
+				out.QuantifiedByLand[l.land] += l.quantified
+			}
+			if l.estimatedNo > 0 {
+				out.EstimatedByLand[l.land] += l.estimatedSaving
+			}
+			if l.open > 0 {
+				out.OpenByLand[l.land] += l.open
+			}
 		}
-		out.BySolution = append(out.BySolution, ss)
+		out.BySolution = append(out.BySolution, e.SolutionSavings)
 	}
 	sort.Slice(out.BySolution, func(i, j int) bool {
 		a, b := out.BySolution[i], out.BySolution[j]

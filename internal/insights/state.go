@@ -100,11 +100,19 @@ type state struct {
 	lastEventMonth string
 	history        []Snapshot
 	applied        uint64
+
+	// The savings kept between reads (savings.go): savCache by solution
+	// slot, computed with savCfg; savDirty the slots to compute again;
+	// savAll says every slot must (after a change of an organisation).
+	savCache []*solSavings
+	savDirty map[int32]struct{}
+	savAll   bool
+	savCfg   SavingsConfig
 }
 
 func newState() *state {
 	s := &state{orgSlots: map[string]int32{}, solSlots: map[string]int32{}, svcSlots: map[string]int32{}, topics: map[uint]string{},
-		gemByLand: map[string][]*org{}, gemByKreis: map[string][]*org{}}
+		gemByLand: map[string][]*org{}, gemByKreis: map[string][]*org{}, savDirty: map[int32]struct{}{}, savAll: true}
 	s.resetCounters()
 	s.live = s.statusCode(string(catalog.AdoptionLive))
 	return s
@@ -273,8 +281,11 @@ func (s *state) apply(ev catalog.Event) {
 	cur := newValues(ev)
 	switch ev.EntityType {
 	case catalog.EntityOrganisation:
+		// Population, Land and Königsteiner share weigh every solution's figures.
+		s.savAll = true
 		s.applyOrg(ev, cur)
 	case catalog.EntitySolution:
+		s.markSavings(s.solSlot(ev.EntityID))
 		s.applySolution(ev, cur)
 	case catalog.EntityAdoption:
 		s.applyAdoption(ev, cur)
@@ -431,6 +442,7 @@ func (s *state) applyAdoption(ev catalog.Event, cur map[string]any) {
 	id := uint32(n)
 	a := s.adoptionAt(id)
 	if a != nil {
+		s.markSavings(a.sol - 1)
 		s.adoptionContrib(*a, -1)
 	}
 	switch ev.Action {
@@ -473,6 +485,7 @@ func (s *state) applyAdoption(ev catalog.Event, cur map[string]any) {
 		}
 		s.link(id, a.sol-1)
 	}
+	s.markSavings(a.sol - 1)
 	s.adoptionContrib(*a, +1)
 }
 
