@@ -38,6 +38,9 @@ var migrationSteps = []migrationStep{
 	{4, "index events by entity type, action and sequence for the news feeds and the deleted adoptions of a history", func(tx *gorm.DB) error {
 		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_events_type_action_seq ON events (entity_type, action, seq)").Error
 	}},
+	{5, "index adoptions by organisation and confirmation for the counts that leave out providers' claims", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_adoptions_org_confirmation ON adoptions (organisation_id, confirmation)").Error
+	}},
 }
 
 // models lists every table GORM manages.

@@ -181,3 +181,46 @@ func TestOrderingOfPageQueries(t *testing.T) {
 		t.Errorf("adoptions per Kreis sum to %d, want %d (Rhein-Kreis Neuss: %d)", sum, municipal, perKreis["05162"])
 	}
 }
+
+// The pages of a Land's adoptions, at any page size, put together are the
+// whole ordered list: none twice, none missing, each organisation's
+// adoptions together and by solution name.
+func TestAdoptionsInLandPagesAddUp(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Seeded(t)
+	for _, land := range []string{"01", "05", "09"} {
+		whole, total, err := s.AdoptionsInLand(ctx, land, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(whole)) != total || total < 3 {
+			t.Fatalf("Land %s: %d adoptions in one page, total %d", land, len(whole), total)
+		}
+		for i := 1; i < len(whole); i++ {
+			a, b := whole[i-1], whole[i]
+			if a.OrganisationID == b.OrganisationID && a.Solution.Name > b.Solution.Name {
+				t.Errorf("Land %s: %q before %q within %s", land, a.Solution.Name, b.Solution.Name, a.Organisation.Name)
+			}
+		}
+		for _, size := range []int{1, 2, 3, 7} {
+			var got []uint
+			for offset := 0; offset < int(total)+size; offset += size {
+				page, n, err := s.AdoptionsInLand(ctx, land, offset, size)
+				if err != nil || n != total || len(page) > size {
+					t.Fatalf("Land %s offset %d size %d: %d items, total %d, %v", land, offset, size, len(page), n, err)
+				}
+				for _, a := range page {
+					got = append(got, a.ID)
+				}
+			}
+			if len(got) != len(whole) {
+				t.Fatalf("Land %s size %d: %d adoptions over the pages, want %d", land, size, len(got), len(whole))
+			}
+			for i := range got {
+				if got[i] != whole[i].ID {
+					t.Fatalf("Land %s size %d: item %d is adoption %d, want %d", land, size, i, got[i], whole[i].ID)
+				}
+			}
+		}
+	}
+}
