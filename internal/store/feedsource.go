@@ -281,8 +281,8 @@ const maxScan = 5000
 // Advisory events are all selected; drafts and what the reader may not see
 // are dropped in resolveChanges.
 //
-// The filter is on expressions (entity_type || ”), so that no index on
-// entity_type can serve it: with one, SQLite's planner reads every matching
+// The filter is on an expression (entity_type joined to an empty text), so
+// that no index on entity_type can serve it: with one, SQLite's planner reads every matching
 // event of the whole range through the indexes and sorts them (0.43 s a page
 // at 1,000,000 events); on the primary key it reads the range in order and
 // stops after the page (1 ms).
