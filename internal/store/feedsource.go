@@ -274,6 +274,28 @@ type ChangeBatch struct {
 // starting from zero gets many cheap pages instead of one expensive one.
 const maxScan = 5000
 
+// maxCatalogueEvents bounds the events of the OZG catalogue (OZG-Leistungen
+// and LeiKa) one page resolves: each becomes a whole OZG-Leistung with its
+// LeiKa list (some 7 KB), so a thousand of them made the first page of a
+// sync from zero 6.8 MB and raised the server's memory by 70 MB.
+const maxCatalogueEvents = 100
+
+// catalogueCut returns how many of evs fit in a page that may still take
+// budget catalogue events (at least one event, so a page is never empty),
+// and how many catalogue events those are.
+func catalogueCut(evs []catalog.Event, budget int) (int, int) {
+	n := 0
+	for i, ev := range evs {
+		if ev.EntityType == catalog.EntityService || ev.EntityType == catalog.EntityLeika {
+			if n == budget && i > 0 {
+				return i, n
+			}
+			n++
+		}
+	}
+	return len(evs), n
+}
+
 // published selects the events that can become records of the change feed
 // (see resolveChanges): the other events (users, memberships, tokens,
 // webhooks, organisations created by the reference data) are skipped in
@@ -310,7 +332,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 		if err != nil || settled <= after {
 			return err
 		}
-		scanned := 0
+		scanned, catalogueBudget := 0, maxCatalogueEvents
 		for scanned < maxScan {
 			chunk := min(max(limit, 200), maxScan-scanned)
 			var evs []catalog.Event
@@ -318,6 +340,9 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 			if err != nil {
 				return err
 			}
+			loaded := len(evs)
+			cut, used := catalogueCut(evs, catalogueBudget)
+			evs, catalogueBudget = evs[:cut], catalogueBudget-used
 			groups, err := resolveChanges(db, p, evs)
 			if err != nil {
 				return err
@@ -331,7 +356,12 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 				b.Next = evs[i].Seq
 				scanned++
 			}
-			if len(evs) < chunk {
+			if len(evs) < loaded {
+				// Cut for the catalogue budget: the rest comes on the next page.
+				b.More = true
+				return nil
+			}
+			if loaded < chunk {
 				// Every event up to the settled cursor is considered.
 				b.Next, b.More = settled, false
 				return nil

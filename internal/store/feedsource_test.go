@@ -165,7 +165,7 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 		t.Fatalf("first page: next %d, more %v, %d changes", b.Next, b.More, len(b.Changes))
 	}
 	// Following the feed to the end yields every solution once as created.
-	created := map[string]bool{}
+	created, seenServices := map[string]bool{}, map[string]bool{}
 	cursor, pages := uint64(0), 0
 	for {
 		p, err := s.ChangesAfter(ctx, catalog.Principal{}, cursor, 1000, time.Now())
@@ -173,10 +173,19 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		pages++
+		services := 0
 		for _, c := range p.Changes {
 			if c.EntityType == catalog.EntitySolution && !c.Gone() {
 				created[c.EntityID] = true
 			}
+			if c.EntityType == catalog.EntityService {
+				services++
+				seenServices[c.EntityID] = true
+			}
+		}
+		// An OZG-Leistung record carries its LeiKa list: a page holds about a hundred at most.
+		if services > 110 {
+			t.Errorf("page %d holds %d OZG-Leistungen", pages, services)
 		}
 		if p.Next < cursor || pages > 100 {
 			t.Fatalf("cursor went from %d to %d", cursor, p.Next)
@@ -185,6 +194,9 @@ func TestChangesFromZeroSkipsIrrelevantEventsInBoundedPages(t *testing.T) {
 		if !p.More {
 			break
 		}
+	}
+	if st, err := s.Stats(ctx); err != nil || st.Services == 0 || int64(len(seenServices)) != st.Services {
+		t.Errorf("the feed named %d OZG-Leistungen of %d (%v)", len(seenServices), st.Services, err)
 	}
 	if len(created) != 50 || cursor != head(t, s) {
 		t.Errorf("followed %d pages to %d (head %d), saw %d solutions", pages, cursor, head(t, s), len(created))
