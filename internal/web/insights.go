@@ -517,6 +517,21 @@ func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 		Intro:    fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
 		Figures:  []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
 		Sections: []views.TableSection{{ID: "leistungen", Heading: "OZG-Leistungen ohne Lösung", Table: t, CSV: csvURL("luecken", "leistungen")}}}
+	// How far the standards profiles are filled: without one, the fit check answers "unbekannt".
+	type counts struct{ with, total int64 }
+	pc, err := storeCached(c.Request().Context(), s, "profile-counts", func() (counts, error) {
+		w, n, err := s.Store.ProfileCounts(c.Request().Context())
+		return counts{w, n}, err
+	})
+	if err != nil {
+		return d, err
+	}
+	d.Figures = append(d.Figures, views.KeyFigure{Label: "Lösungen mit Standardprofil",
+		Value: views.FormatInt(pc.with) + " von " + views.FormatInt(pc.total)})
+	d.Callout = &views.Callout{Title: "Standardprofile ergänzen",
+		Text: fmt.Sprintf("%s von %s Lösungen haben ein Standardprofil. Ohne Profil kann das Register Kommunen nicht sagen, ob eine Lösung zu ihnen passt („unbekannt“). Anbieter ergänzen es in der Bearbeitung ihrer Lösung oder über die API (standardsProfile).",
+			views.FormatInt(pc.with), views.FormatInt(pc.total)),
+		Link: views.Link{Label: "Die Standardliste mit ihren Quellen", URL: "/datenquellen#standardliste"}}
 	return d, nil
 }
 
