@@ -131,3 +131,12 @@ func TestAPISearchByStandard(t *testing.T) {
 	}
 	cl.badParam("/api/v1/search?standard=xgibtsnicht", "standard")
 }
+
+// The publiccode.yml export carries the standards profile under the register's extension key.
+func TestPubliccodeExportCarriesProfile(t *testing.T) {
+	app, _ := servertest.Shared(t)
+	rec := servertest.Do(t, app, http.MethodGet, "/api/v1/solutions/digitaler-einbuergerungsantrag/publiccode.yml", nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "x-efa-standardprofil:\n  - eintrag: epaybl\n    nutzung: setzt-um\n") {
+		t.Errorf("export = %d\n%s", rec.Code, rec.Body)
+	}
+}

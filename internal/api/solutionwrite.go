@@ -412,6 +412,10 @@ func (s *API) importPubliccode(ctx context.Context, body []byte) (*publiccode.Dr
 	if err != nil {
 		return nil, publiccodeProblem(err)
 	}
+	var warns []publiccode.Issue
+	d.Solution.StandardsProfile, warns = publiccode.ReadProfile(body, store.Vocabulary())
+	d.Warnings = append(d.Warnings, warns...)
+	d.Unknown = publiccode.WithoutProfileKey(d.Unknown)
 	return d, nil
 }
 

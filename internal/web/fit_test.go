@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/server"
 	"efa-register/internal/server/servertest"
 	"efa-register/internal/store"
 	"efa-register/internal/store/storetest"
@@ -111,5 +113,43 @@ func TestGapListsByFit(t *testing.T) {
 	})
 	if fig != "4 von 51" {
 		t.Errorf("solutions with a profile = %q, want 4 von 51", fig)
+	}
+}
+
+// The solution form edits the standards profile; a bad mode is a German
+// error at the field, and the page shows the saved profile and, to a
+// member, whether it fits their organisation.
+func TestSolutionFormProfile(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	prov := env.As(t, "anbieter")
+	form := url.Values{"name": {"Profil im Formular"}, "provider": {"land:01"}, "status": {"pilot"}, "ozg": {"10092"}, "aktion": {"speichern"},
+		"profil-bundid": {"implements"}, "profil-epaybl": {"vielleicht"}}
+	rec := prov.Do("POST", "/loesungen/neu", form, nil)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Bitte wählen Sie, wie die Lösung diesen Standard nutzt.") {
+		t.Fatalf("bad mode = %d", rec.Code)
+	}
+	form.Set("profil-epaybl", "requires")
+	if rec := prov.Do("POST", "/loesungen/neu", form, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save = %d %.300s", rec.Code, rec.Body)
+	}
+	sol, err := env.Store.SolutionBySlug(context.Background(), "profil-im-formular")
+	if err != nil || sol.StandardsProfile.Mode("epaybl") != catalog.ModeRequires || sol.StandardsProfile.Mode("bundid") != catalog.ModeImplements {
+		t.Fatalf("stored profile = %+v (%v)", sol.StandardsProfile, err)
+	}
+	edit := prov.Do("GET", "/loesungen/profil-im-formular/bearbeiten", nil, nil)
+	if d := servertest.Doc(t, edit); d.Find(`#feld-profil-epaybl option[selected][value="requires"]`).Length() != 1 {
+		t.Error("the edit form does not show the stored mode")
+	}
+	// Gemeinde A's editor sees the fit for Gemeinde A (no environment yet: unknown).
+	page := servertest.Doc(t, env.As(t, "redaktion-a").Do("GET", "/loesungen/profil-im-formular", nil, nil))
+	if got := servertest.Text(page.Find(servertest.TID("solution-fits") + " " + servertest.TID("fit-result"))); got != "unbekannt" {
+		t.Errorf("fit for Gemeinde A = %q", got)
+	}
+	if got := servertest.Texts(page.Find(servertest.TID("standardprofil") + " tbody th")); len(got) != 2 {
+		t.Errorf("profile rows = %q", got)
+	}
+	anon := servertest.Doc(t, env.Client(t).Do("GET", "/loesungen/profil-im-formular", nil, nil))
+	if anon.Find(servertest.TID("solution-fits")).Length() != 0 {
+		t.Error("an anonymous visitor sees a fit check")
 	}
 }
