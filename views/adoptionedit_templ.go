@@ -455,7 +455,9 @@ type OrgActionsData struct {
 	CanProvide bool
 	// CanImport: coordinators and admins register many adoptions from a CSV file.
 	CanImport bool
-	Claims    []catalog.Adoption
+	// CanEditEnvironment: the user is a member and records what the organisation runs.
+	CanEditEnvironment bool
+	Claims             []catalog.Adoption
 	// Advisories are the open security advisories of solutions the
 	// organisation runs, as far as the visitor may read them.
 	Advisories []catalog.Advisory
@@ -494,7 +496,7 @@ func OrgActions(org catalog.Organisation, d OrgActionsData, csrf string) templ.C
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(org.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 168, Col: 71}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 170, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
@@ -523,7 +525,7 @@ func OrgActions(org catalog.Organisation, d OrgActionsData, csrf string) templ.C
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/api/v1/organisations/" + string(org.Kind) + "/" + org.Key + "/advisories/feed.atom")).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 185, Col: 132}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 187, Col: 132}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var21)
 			if templ_7745c5c3_Err != nil {
@@ -536,7 +538,7 @@ func OrgActions(org catalog.Organisation, d OrgActionsData, csrf string) templ.C
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/api/v1/organisations/" + string(org.Kind) + "/" + org.Key + "/advisories/feed.json")).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 186, Col: 132}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionedit.templ`, Line: 188, Col: 132}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var22)
 			if templ_7745c5c3_Err != nil {

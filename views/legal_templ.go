@@ -300,7 +300,7 @@ func AccessibilityPage(p Page, o Operator) templ.Component {
 }
 
 // SourcesPage lists the data sources and licences with the Destatis attribution.
-func SourcesPage(p Page, estimate EstimateSources) templ.Component {
+func SourcesPage(p Page, estimate EstimateSources, standards Table) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -345,20 +345,28 @@ func SourcesPage(p Page, estimate EstimateSources) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section aria-labelledby=\"hinweise\"><h2 id=\"hinweise\" class=\"kern-heading-medium\">Hinweise zur Qualität</h2><ul class=\"kern-list kern-list--bullet\"><li>Der OZG-Katalog hat den Stand 2019 mit 557 OZG-Leistungen; spätere Fassungen des Katalogs sind nicht enthalten.</li><li>Lösungen und Nachnutzungen sind von Hand aus öffentlichen Seiten zusammengetragen. Jede Lösung nennt ihre Quelle und ihren Prüfstand. Nachnutzungen sind nur so genau übernommen, wie die Quelle sie nennt: Ein Land bleibt ein Land, eine genannte Stadt wird diese Gemeinde, ungenaue Angaben wie „viele Kommunen“ werden nicht übernommen.</li><li>Die Königsteiner Schlüssel sind die Werte von 2016.</li><li>Die Umrisse der Länder sind stark vereinfacht. Bremen ist nur mit der Stadt Bremen eingezeichnet; Bremerhaven liegt in dieser Auflösung im Umriss von Niedersachsen.</li></ul></section><section aria-labelledby=\"software\"><h2 id=\"software\" class=\"kern-heading-medium\">Software-Bestandteile der Oberfläche</h2><ul class=\"kern-list kern-list--bullet\"><li>KERN-UX (<code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section aria-labelledby=\"standardliste\"><h2 id=\"standardliste\" class=\"kern-heading-medium\">Standardliste</h2><p class=\"kern-body\">Die Standardprofile der Lösungen und die Umgebungen der Organisationen verwenden nur diese Einträge. Jeder Eintrag nennt die amtliche oder offizielle Veröffentlichung, aus der Name und Version stammen. Eine Version steht nur dort, wo die Quelle sie nennt. Die Profile der mitgelieferten Lösungen stammen nur aus deren Quellen.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = DataTable(standards).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</section><section aria-labelledby=\"hinweise\"><h2 id=\"hinweise\" class=\"kern-heading-medium\">Hinweise zur Qualität</h2><ul class=\"kern-list kern-list--bullet\"><li>Der OZG-Katalog hat den Stand 2019 mit 557 OZG-Leistungen; spätere Fassungen des Katalogs sind nicht enthalten.</li><li>Lösungen und Nachnutzungen sind von Hand aus öffentlichen Seiten zusammengetragen. Jede Lösung nennt ihre Quelle und ihren Prüfstand. Nachnutzungen sind nur so genau übernommen, wie die Quelle sie nennt: Ein Land bleibt ein Land, eine genannte Stadt wird diese Gemeinde, ungenaue Angaben wie „viele Kommunen“ werden nicht übernommen.</li><li>Die Königsteiner Schlüssel sind die Werte von 2016.</li><li>Die Umrisse der Länder sind stark vereinfacht. Bremen ist nur mit der Stadt Bremen eingezeichnet; Bremerhaven liegt in dieser Auflösung im Umriss von Niedersachsen.</li></ul></section><section aria-labelledby=\"software\"><h2 id=\"software\" class=\"kern-heading-medium\">Software-Bestandteile der Oberfläche</h2><ul class=\"kern-list kern-list--bullet\"><li>KERN-UX (<code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs("@kern-ux/native")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/legal.templ`, Line: 219, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/legal.templ`, Line: 228, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</code> 2.7.2), Designsystem der öffentlichen Verwaltung: European Union Public Licence (EUPL) 1.2.</li><li>Schrift Fira Sans: SIL Open Font License 1.1.</li><li>htmx 2.0.11: Zero-Clause BSD (0BSD).</li></ul></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</code> 2.7.2), Designsystem der öffentlichen Verwaltung: European Union Public Licence (EUPL) 1.2.</li><li>Schrift Fira Sans: SIL Open Font License 1.1.</li><li>htmx 2.0.11: Zero-Clause BSD (0BSD).</li></ul></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -381,6 +389,7 @@ func sourcesTable() Table {
 			{{Text: "Königsteiner Schlüssel 2016"}, {Text: "kommunalwiki.boell.de"}, {Text: "zitierte öffentliche Zahlen"}},
 			{{Text: "Umrisse der Länder"}, {Text: "isellsoap/deutschlandGeoJSON (aus DIVA-GIS), vereinfacht"}, {Text: "The Unlicense (gemeinfrei)"}},
 			{{Text: "50 bekannte EfA-Lösungen und ihre Nachnutzungen"}, {Text: "von Hand aus öffentlichen Webseiten zusammengestellt, je Eintrag mit Quelle und Prüfstand"}, {Text: "Tatsachenangaben mit Quellen"}},
+			{{Text: "Standardliste (Schnittstellen, XÖV, FIM, Nutzerkonten, Bezahldienste, Postfächer, eID, Betriebsmodelle)"}, {Text: "offizielle Veröffentlichungen, je Eintrag mit Adresse (Tabelle „Standardliste“)"}, {Text: "Namen und Versionen mit Quellen"}},
 		}}
 }
 

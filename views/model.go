@@ -513,3 +513,9 @@ func StatusNote(status catalog.SolutionStatus, live int) string {
 	}
 	return ""
 }
+
+// StandardGroup is the part of the standards vocabulary in one dimension.
+type StandardGroup struct {
+	Dimension catalog.Dimension
+	Standards []catalog.Standard
+}

@@ -21,6 +21,14 @@ func (s *API) HandlePubliccodeExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The standards profile travels under the register's extension key (publiccode/standards.go).
+	sol, err := s.Store.SolutionBySlug(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	if out, err = publiccode.AppendProfile(out, sol.StandardsProfile); err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	h.Set("Content-Disposition", `attachment; filename="publiccode.yml"`)
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -221,19 +221,6 @@ func (s *API) HandleOrganisation(c echo.Context) error {
 	return s.serveJSON(c, feed.NewOrganisation(o))
 }
 
-// HandleOrganisationAdoptions lists what an organisation adopted:
-// GET /api/v1/organisations/{kind}/{key}/adoptions.
-func (s *API) HandleOrganisationAdoptions(c echo.Context) error {
-	kind, key, err := orgKeyParams(c)
-	if err != nil {
-		return err
-	}
-	return s.serveAdoptions(c, store.AdoptionsWhere{AdopterKind: kind, AdopterKey: key}, func() error {
-		_, err := s.Store.OrganisationByKey(c.Request().Context(), kind, key)
-		return err
-	})
-}
-
 // HandleStates returns the figures of the 16 Länder: GET /api/v1/states.
 // The figures are aggregates over every adoption; they are computed once
 // per change of the register (the head of the event log) and the encoded

@@ -12,6 +12,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/search"
+	"efa-register/internal/store"
 )
 
 // maxQueryLength bounds the search text in characters.
@@ -46,7 +47,7 @@ func intParam(v url.Values, name string, def, lo, hi int) (int, *paramError) {
 
 // parseSearchQuery reads the search parameters shared by /api/v1/search and
 // /api/v1/solutions: q, topicField, provider, status, maturity, adoptedIn,
-// openSource, sort, page and limit. Repeatable filters may be given several
+// openSource, standard, sort, page and limit. Repeatable filters may be given several
 // times or comma-separated.
 func parseSearchQuery(c echo.Context) (search.Query, *paramError) {
 	v := c.QueryParams()
@@ -87,6 +88,12 @@ func parseSearchQuery(c echo.Context) (search.Query, *paramError) {
 			return q, &paramError{"adoptedIn", fmt.Sprintf("„%s“ ist kein Länderschlüssel (01 bis 16).", s)}
 		}
 		q.AdoptedInLands = append(q.AdoptedInLands, s)
+	}
+	for _, s := range listParam(v, "standard") {
+		if _, ok := store.Vocabulary().Get(s); !ok {
+			return q, &paramError{"standard", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste (Schlüssel wie fit-connect, xbau, bundid, epaybl; siehe /datenquellen).", s)}
+		}
+		q.Standards = append(q.Standards, s)
 	}
 	if raw := strings.TrimSpace(v.Get("openSource")); raw != "" {
 		b, err := strconv.ParseBool(raw)
@@ -137,7 +144,8 @@ type apiSearchResult struct {
 	Page  int            `json:"page"`
 	Limit int            `json:"limit"`
 	Hits  []apiSearchHit `json:"hits"`
-	// Facets are the solution facets: topicField, provider, status, maturity, adoptedIn, openSource.
+	// Facets are the solution facets: topicField, provider, status, maturity, adoptedIn, openSource
+	// and one per standards dimension (standard-transport, standard-xoev, …, standard-operation).
 	Facets map[string][]apiFacetValue `json:"facets"`
 	// Relaxed is true when no hit matched every word and hits match some of them.
 	Relaxed bool `json:"relaxed"`

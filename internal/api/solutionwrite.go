@@ -63,36 +63,38 @@ type providerDoc struct {
 // (verified, verifiedNote, source, knownAdoptersText, createdAt, updatedAt)
 // are accepted and ignored; unknown members are refused.
 type solutionDoc struct {
-	Slug          *string         `json:"slug"`
-	Name          string          `json:"name"`
-	Summary       string          `json:"summary"`
-	Description   string          `json:"description"`
-	Provider      *providerDoc    `json:"provider"`
-	ProviderNote  string          `json:"providerNote"`
-	Partners      string          `json:"partners"`
-	Operator      string          `json:"operator"`
-	TopicFieldID  *uint           `json:"topicFieldId"`
-	OZGIDs        []string        `json:"ozgIds"`
-	Status        string          `json:"status"`
-	StatusNote    string          `json:"statusNote"`
-	Maturity      *int            `json:"maturity"`
-	EfAMinimumMet *bool           `json:"efaMinimumMet"`
-	AccessChannel string          `json:"accessChannel"`
-	AccessURL     string          `json:"accessUrl"`
-	Licence       string          `json:"licence"`
-	RepositoryURL string          `json:"repositoryUrl"`
-	Standards     string          `json:"standards"`
-	Costs         string          `json:"costs"`
-	BuildCostEUR  *int64          `json:"buildCostEur"`
-	YearlyCostEUR *int64          `json:"yearlyCostEur"`
-	CostSharing   string          `json:"costSharing"`
-	ContactEmail  string          `json:"contactEmail"`
-	KnownAdopters json.RawMessage `json:"knownAdoptersText"`
-	Verified      json.RawMessage `json:"verified"`
-	VerifiedNote  json.RawMessage `json:"verifiedNote"`
-	Source        json.RawMessage `json:"source"`
-	CreatedAt     json.RawMessage `json:"createdAt"`
-	UpdatedAt     json.RawMessage `json:"updatedAt"`
+	Slug          *string      `json:"slug"`
+	Name          string       `json:"name"`
+	Summary       string       `json:"summary"`
+	Description   string       `json:"description"`
+	Provider      *providerDoc `json:"provider"`
+	ProviderNote  string       `json:"providerNote"`
+	Partners      string       `json:"partners"`
+	Operator      string       `json:"operator"`
+	TopicFieldID  *uint        `json:"topicFieldId"`
+	OZGIDs        []string     `json:"ozgIds"`
+	Status        string       `json:"status"`
+	StatusNote    string       `json:"statusNote"`
+	Maturity      *int         `json:"maturity"`
+	EfAMinimumMet *bool        `json:"efaMinimumMet"`
+	AccessChannel string       `json:"accessChannel"`
+	AccessURL     string       `json:"accessUrl"`
+	Licence       string       `json:"licence"`
+	RepositoryURL string       `json:"repositoryUrl"`
+	Standards     string       `json:"standards"`
+	// StandardsProfile: vocabulary keys (see /datenquellen) with mode implements, requires or choice.
+	StandardsProfile []catalog.ProfileEntry `json:"standardsProfile"`
+	Costs            string                 `json:"costs"`
+	BuildCostEUR     *int64                 `json:"buildCostEur"`
+	YearlyCostEUR    *int64                 `json:"yearlyCostEur"`
+	CostSharing      string                 `json:"costSharing"`
+	ContactEmail     string                 `json:"contactEmail"`
+	KnownAdopters    json.RawMessage        `json:"knownAdoptersText"`
+	Verified         json.RawMessage        `json:"verified"`
+	VerifiedNote     json.RawMessage        `json:"verifiedNote"`
+	Source           json.RawMessage        `json:"source"`
+	CreatedAt        json.RawMessage        `json:"createdAt"`
+	UpdatedAt        json.RawMessage        `json:"updatedAt"`
 }
 
 // invalid returns a validation error with one message.
@@ -150,7 +152,7 @@ func (d solutionDoc) input(slug string) (store.SolutionInput, error) {
 	sol := catalog.Solution{Name: d.Name, Summary: d.Summary, Description: d.Description, ProviderNote: d.ProviderNote,
 		Partners: d.Partners, Operator: d.Operator, TopicFieldID: d.TopicFieldID, Status: catalog.SolutionStatus(d.Status),
 		StatusNote: d.StatusNote, Maturity: d.Maturity, EfAMinimumMet: d.EfAMinimumMet, AccessChannel: d.AccessChannel,
-		AccessURL: d.AccessURL, Licence: d.Licence, RepositoryURL: d.RepositoryURL, Standards: d.Standards, Costs: d.Costs,
+		AccessURL: d.AccessURL, Licence: d.Licence, RepositoryURL: d.RepositoryURL, Standards: d.Standards, StandardsProfile: d.StandardsProfile, Costs: d.Costs,
 		BuildCostEUR: d.BuildCostEUR, YearlyCostEUR: d.YearlyCostEUR, CostSharing: d.CostSharing, ContactEmail: d.ContactEmail}
 	switch {
 	case slug == "" && (d.Slug == nil || strings.TrimSpace(*d.Slug) == ""):
@@ -410,6 +412,10 @@ func (s *API) importPubliccode(ctx context.Context, body []byte) (*publiccode.Dr
 	if err != nil {
 		return nil, publiccodeProblem(err)
 	}
+	var warns []publiccode.Issue
+	d.Solution.StandardsProfile, warns = publiccode.ReadProfile(body, store.Vocabulary())
+	d.Warnings = append(d.Warnings, warns...)
+	d.Unknown = publiccode.WithoutProfileKey(d.Unknown)
 	return d, nil
 }
 

@@ -28,6 +28,9 @@ const (
 	// published in the public change feed (restricted ones must not leak).
 	EntityAdvisory         = "advisory"
 	EntityAdvisoryResponse = "advisory_response"
+	// EntityEnvironment is what an organisation runs (entity id "kind:key"),
+	// recorded by its members for the fit check.
+	EntityEnvironment = "environment"
 )
 
 // Event is one entry of the append-only log: the audit trail, the source of

@@ -240,3 +240,20 @@ func (p Principal) CanDeleteUser(u User) bool {
 // role away from user u: another platform admin. The store also refuses to
 // demote the last admin.
 func (p Principal) CanRevokeAdmin(u User) bool { return u.Admin && p.CanDeleteUser(u) }
+
+// CanEditEnvironmentOf reports whether the principal may record what the
+// organisation runs (its environment for the fit check): only its own
+// members (editors and coordinators of that organisation) and the register
+// itself; neither platform admins nor the coordinators of its Land speak
+// for an organisation they do not belong to.
+func (p Principal) CanEditEnvironmentOf(o Organisation) bool {
+	if p.System() {
+		return true
+	}
+	for _, g := range p.Grants {
+		if g.OrganisationID == o.ID && o.ID != 0 {
+			return true
+		}
+	}
+	return false
+}

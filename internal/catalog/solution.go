@@ -100,7 +100,11 @@ type Solution struct {
 	Licence       string `gorm:"size:100" json:"licence,omitempty"`
 	RepositoryURL string `gorm:"size:500" json:"repositoryUrl,omitempty"`
 	Standards     string `gorm:"size:500" json:"standards,omitempty"`
-	Costs         string `gorm:"size:2000" json:"costs,omitempty"`
+	// StandardsProfile says per vocabulary entry whether the solution
+	// implements it, requires it from the adopter or offers it as a choice;
+	// Standards stays as the free-text note beside it.
+	StandardsProfile Profile `gorm:"type:text" json:"standardsProfile,omitempty"`
+	Costs            string  `gorm:"size:2000" json:"costs,omitempty"`
 	// BuildCostEUR and YearlyCostEUR are estimates in euro; nil when unknown.
 	BuildCostEUR  *int64 `json:"buildCostEur,omitempty"`
 	YearlyCostEUR *int64 `json:"yearlyCostEur,omitempty"`

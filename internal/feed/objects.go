@@ -93,17 +93,20 @@ type Solution struct {
 	Licence       string           `json:"licence,omitempty"`
 	RepositoryURL string           `json:"repositoryUrl,omitempty"`
 	Standards     string           `json:"standards,omitempty"`
-	Costs         string           `json:"costs,omitempty"`
-	BuildCostEUR  *int64           `json:"buildCostEur"`
-	YearlyCostEUR *int64           `json:"yearlyCostEur"`
-	CostSharing   string           `json:"costSharing,omitempty"`
-	ContactEmail  string           `json:"contactEmail,omitempty"`
-	KnownAdopters string           `json:"knownAdoptersText,omitempty"`
-	Verified      string           `json:"verified"`
-	VerifiedNote  string           `json:"verifiedNote,omitempty"`
-	Source        string           `json:"source,omitempty"`
-	CreatedAt     time.Time        `json:"createdAt"`
-	UpdatedAt     time.Time        `json:"updatedAt"`
+	// StandardsProfile is the structured profile (vocabulary keys with
+	// implements, requires or choice); Standards stays a free-text note.
+	StandardsProfile []catalog.ProfileEntry `json:"standardsProfile,omitempty"`
+	Costs            string                 `json:"costs,omitempty"`
+	BuildCostEUR     *int64                 `json:"buildCostEur"`
+	YearlyCostEUR    *int64                 `json:"yearlyCostEur"`
+	CostSharing      string                 `json:"costSharing,omitempty"`
+	ContactEmail     string                 `json:"contactEmail,omitempty"`
+	KnownAdopters    string                 `json:"knownAdoptersText,omitempty"`
+	Verified         string                 `json:"verified"`
+	VerifiedNote     string                 `json:"verifiedNote,omitempty"`
+	Source           string                 `json:"source,omitempty"`
+	CreatedAt        time.Time              `json:"createdAt"`
+	UpdatedAt        time.Time              `json:"updatedAt"`
 }
 
 // NewSolution returns the public record of a solution (provider and services
@@ -117,7 +120,7 @@ func NewSolution(s catalog.Solution) Solution {
 		Provider: NewOrganisationRef(s.Provider), ProviderNote: s.ProviderNote, Partners: s.Partners, Operator: s.Operator,
 		TopicFieldID: s.TopicFieldID, OZGIDs: ids, Status: string(s.Status), StatusNote: s.StatusNote,
 		Maturity: s.Maturity, EfAMinimumMet: s.EfAMinimumMet, AccessChannel: s.AccessChannel, AccessURL: s.AccessURL,
-		Licence: s.Licence, RepositoryURL: s.RepositoryURL, Standards: s.Standards, Costs: s.Costs,
+		Licence: s.Licence, RepositoryURL: s.RepositoryURL, Standards: s.Standards, StandardsProfile: s.StandardsProfile, Costs: s.Costs,
 		BuildCostEUR: s.BuildCostEUR, YearlyCostEUR: s.YearlyCostEUR, CostSharing: s.CostSharing,
 		ContactEmail: s.ContactEmail, KnownAdopters: s.KnownAdopters, Verified: string(s.Verified),
 		VerifiedNote: s.VerifiedNote, Source: s.Source, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}

@@ -197,3 +197,42 @@ func (e *Engine) LandGaps(landKey string) []Gap {
 	})
 	return out
 }
+
+// GemeindeGaps returns, for a Gemeinde ("ARS"), the OZG-Leistungen that have
+// at least one solution in the register but no live adoption covering the
+// Gemeinde (by itself, its Kreis or its Land), by OZG-ID.
+func (e *Engine) GemeindeGaps(ars string) []Gap {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := e.s
+	g := s.orgByRef(string(catalog.KindGemeinde) + ":" + ars)
+	if g == nil || g.gem < 0 {
+		return nil
+	}
+	solsByService := map[int32][]SolutionRef{}
+	for _, sol := range s.sols {
+		if sol == nil {
+			continue
+		}
+		for _, slot := range sol.services {
+			solsByService[slot] = append(solsByService[slot], SolutionRef{Slug: sol.slug, Name: sol.name})
+		}
+	}
+	var out []Gap
+	for slot, n := range s.serviceSols {
+		if n <= 0 {
+			continue
+		}
+		if cov := s.cover[slot]; int(g.gem) < len(cov) && cov[g.gem] != 0 {
+			continue
+		}
+		gap := Gap{ServiceRef: ServiceRef{OZGID: s.svcIDs[slot]}, Solutions: solsByService[int32(slot)]}
+		if sv := s.svcs[slot]; sv != nil {
+			gap.Name, gap.Topic = sv.name, sv.topic
+		}
+		sort.Slice(gap.Solutions, func(i, j int) bool { return gap.Solutions[i].Name < gap.Solutions[j].Name })
+		out = append(out, gap)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OZGID < out[j].OZGID })
+	return out
+}

@@ -39,6 +39,9 @@ const (
 	fUpdated     = "updated"
 	fNameSort    = "nameSort"
 	fTitle       = "title" // the name as it is, for the facet columns (a page of a browse needs no stored document)
+	// fStandardPrefix + dimension key: the vocabulary entries of a solution's
+	// standards profile in that dimension (any mode), one facet per dimension.
+	fStandardPrefix = "standard_"
 
 	kindSolution = "solution"
 	kindService  = "service"
@@ -46,7 +49,7 @@ const (
 
 // mappingVersion changes whenever the mapping or the analysis changes; an
 // index of another version is rebuilt on open.
-const mappingVersion = "efa-search-7"
+const mappingVersion = "efa-search-8"
 
 // newMapping returns the index mapping with dict as the decompounding dictionary.
 func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
@@ -112,6 +115,9 @@ func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
 	add(fOpenSource, kw(false))
 	add(fNameSort, kw(false))
 	add(fTitle, kw(false))
+	for _, dim := range catalog.Dimensions {
+		add(fStandardPrefix+dim.Key, kw(false))
+	}
 	add(fAdoptions, num())
 	add(fUpdated, num())
 	m.DefaultMapping = doc
@@ -286,6 +292,14 @@ func solutionDoc(s store.SearchSolution, r *refData) map[string]any {
 	}
 	if s.Maturity != nil {
 		d[fMaturity] = strconv.Itoa(*s.Maturity)
+	}
+	v := store.Vocabulary()
+	for _, e := range s.StandardsProfile {
+		if st, ok := v.Get(e.Standard); ok {
+			f := fStandardPrefix + st.Dimension
+			list, _ := d[f].([]string)
+			d[f] = append(list, e.Standard)
+		}
 	}
 	if len(s.AdoptedInLands) > 0 {
 		d[fAdoptedIn] = s.AdoptedInLands

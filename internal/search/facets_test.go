@@ -66,6 +66,11 @@ func dbFacets(t *testing.T, st *store.Store, keep func(s catalog.Solution, lands
 			out[search.FacetAdoptedIn][l]++
 		}
 		out[search.FacetOpenSource][strconv.FormatBool(search.IsOpenSource(s))]++
+		for _, e := range s.StandardsProfile {
+			if std, ok := store.Vocabulary().Get(e.Standard); ok {
+				out[search.FacetStandardPrefix+std.Dimension][e.Standard]++
+			}
+		}
 	}
 	return out, n
 }
@@ -347,5 +352,50 @@ func TestHighlightsAndPhrases(t *testing.T) {
 	relaxed, _ := ix.SearchSolutions(ctx, search.Query{Text: "Wohngeld Raumfahrt"})
 	if !relaxed.Relaxed || relaxed.Total == 0 || relaxed.Hits[0].Slug != "wohngeld-online" {
 		t.Errorf("relaxed: %v %v", relaxed.Relaxed, slugsOf(relaxed))
+	}
+}
+
+// The standards profile has one facet per dimension, counted like the
+// others: a filter in one dimension narrows the counts of the others and
+// leaves its own dimension's counts as without it.
+func TestStandardFacetCounts(t *testing.T) {
+	ix, st := sharedIndex(t)
+	ctx := context.Background()
+	all, err := ix.SearchSolutions(ctx, search.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := indexFacets(all)
+	if counts["standard-account"]["bundid"] != 2 || counts["standard-payment"]["epaybl"] != 1 || counts["standard-eid"]["eid"] != 1 {
+		t.Errorf("profile facets of the seed = %v %v %v", counts["standard-account"], counts["standard-payment"], counts["standard-eid"])
+	}
+	for _, v := range all.Facets["standard-account"] {
+		if v.Value == "bundid" && v.Label != "BundID (Nutzerkonto Bund)" {
+			t.Errorf("label of bundid = %q", v.Label)
+		}
+	}
+	res, err := ix.SearchSolutions(ctx, search.Query{Standards: []string{"bundid"}, PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slugsOf(res)
+	sort.Strings(got)
+	if !slices.Equal(got, []string{"ehe-digital", "elektronische-wohnsitzanmeldung"}) {
+		t.Errorf("standard=bundid: %v", got)
+	}
+	want, _ := dbFacets(t, st, func(s catalog.Solution, _ map[string]bool) bool { return s.StandardsProfile.Mode("bundid") != "" })
+	wantAll, _ := dbFacets(t, st, func(catalog.Solution, map[string]bool) bool { return true })
+	want["standard-account"] = wantAll["standard-account"]
+	compareFacets(t, "standard=bundid", indexFacets(res), want)
+	if c := indexFacets(res)["standard-payment"]; len(c) != 0 {
+		t.Errorf("payment counts within the BundID solutions = %v, want none", c)
+	}
+	// Two dimensions AND: BundID and eID leave only the eWA.
+	res, err = ix.SearchSolutions(ctx, search.Query{Standards: []string{"bundid", "eid"}})
+	if err != nil || !slices.Equal(slugsOf(res), []string{"elektronische-wohnsitzanmeldung"}) {
+		t.Errorf("bundid+eid: %v %v", slugsOf(res), err)
+	}
+	if _, err := ix.SearchSolutions(ctx, search.Query{Standards: []string{"xgibtsnicht"}}); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("unknown standard: %v, want a validation error", err)
 	}
 }

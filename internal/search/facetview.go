@@ -19,6 +19,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"efa-register/internal/catalog"
 )
 
 // Facet counts, filters and the field sorts of the solution search come from
@@ -44,8 +46,16 @@ type segColumns struct {
 }
 
 // columnFields are the doc-value fields the columns are read from.
-var columnFields = []string{fKind, fSlug, fTitle, fNameSort, fAdoptions, fUpdated,
-	fTopicField, fProvider, fStatus, fMaturity, fAdoptedIn, fOpenSource}
+var columnFields = append([]string{fKind, fSlug, fTitle, fNameSort, fAdoptions, fUpdated,
+	fTopicField, fProvider, fStatus, fMaturity, fAdoptedIn, fOpenSource}, standardFields()...)
+
+func standardFields() []string {
+	out := make([]string, len(catalog.Dimensions))
+	for i, d := range catalog.Dimensions {
+		out[i] = fStandardPrefix + d.Key
+	}
+	return out
+}
 
 // fieldFacet maps the facet fields back to their facet keys.
 var fieldFacet = map[string]string{}

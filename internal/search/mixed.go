@@ -35,7 +35,7 @@ type MixedResult struct {
 // they have a Themenfeld but no provider, status, maturity, adoptions,
 // licence or change date, so any other filter or sort leaves them out.
 func (q Query) ServicesApply() bool {
-	if len(q.ProviderLands) > 0 || len(q.Statuses) > 0 || len(q.Maturities) > 0 || len(q.AdoptedInLands) > 0 || q.OpenSource != nil {
+	if len(q.ProviderLands) > 0 || len(q.Statuses) > 0 || len(q.Maturities) > 0 || len(q.AdoptedInLands) > 0 || q.OpenSource != nil || len(q.Standards) > 0 {
 		return false
 	}
 	return q.Sort == "" || q.Sort == SortRelevance || q.Sort == SortName

@@ -22,6 +22,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/store"
 )
 
 // Query is a solution search: text plus facet filters (values within one
@@ -34,8 +35,11 @@ type Query struct {
 	Maturities     []int    // Reifegrad 0..4
 	AdoptedInLands []string // Länderschlüssel: adopted by the Land or one of its Kreise/Gemeinden
 	OpenSource     *bool
-	Sort           string // "relevance" (default), "adoptions", "name", "updated"
-	Page, PerPage  int    // 1-based; PerPage default 20, max 100
+	// Standards are vocabulary keys of the standards profile: within one
+	// dimension any may match, across dimensions all must.
+	Standards     []string
+	Sort          string // "relevance" (default), "adoptions", "name", "updated"
+	Page, PerPage int    // 1-based; PerPage default 20, max 100
 }
 
 // Facet keys of Result.Facets.
@@ -48,8 +52,20 @@ const (
 	FacetOpenSource = "openSource"
 )
 
-// FacetKeys lists the facet keys in display order.
-var FacetKeys = []string{FacetTopicField, FacetProvider, FacetStatus, FacetMaturity, FacetAdoptedIn, FacetOpenSource}
+// FacetStandardPrefix + a dimension key (catalog.Dimensions) is the facet of
+// the standards profile in that dimension, e.g. "standard-payment".
+const FacetStandardPrefix = "standard-"
+
+// FacetKeys lists the facet keys in display order: the fixed ones, then one per standards dimension.
+var FacetKeys = append([]string{FacetTopicField, FacetProvider, FacetStatus, FacetMaturity, FacetAdoptedIn, FacetOpenSource}, standardFacetKeys()...)
+
+func standardFacetKeys() []string {
+	out := make([]string, len(catalog.Dimensions))
+	for i, d := range catalog.Dimensions {
+		out[i] = FacetStandardPrefix + d.Key
+	}
+	return out
+}
 
 // Sort orders of Query.Sort.
 const (
@@ -96,10 +112,16 @@ type Result struct {
 }
 
 // facetField maps facet keys to index fields.
-var facetField = map[string]string{
-	FacetTopicField: fTopicField, FacetProvider: fProvider, FacetStatus: fStatus,
-	FacetMaturity: fMaturity, FacetAdoptedIn: fAdoptedIn, FacetOpenSource: fOpenSource,
-}
+var facetField = func() map[string]string {
+	m := map[string]string{
+		FacetTopicField: fTopicField, FacetProvider: fProvider, FacetStatus: fStatus,
+		FacetMaturity: fMaturity, FacetAdoptedIn: fAdoptedIn, FacetOpenSource: fOpenSource,
+	}
+	for _, d := range catalog.Dimensions {
+		m[FacetStandardPrefix+d.Key] = fStandardPrefix + d.Key
+	}
+	return m
+}()
 
 // fieldBoost is a text field and how much a match in it counts.
 type fieldBoost struct {
@@ -466,6 +488,11 @@ func (q *Query) validate() error {
 			v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
 		}
 	}
+	for _, key := range q.Standards {
+		if _, ok := store.Vocabulary().Get(key); !ok {
+			v.Add("standard", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste (siehe /datenquellen).", key))
+		}
+	}
 	for _, l := range q.ProviderLands {
 		if l != catalog.BundKey && !catalog.ValidLandKey(l) {
 			v.Add("provider", "Unbekannter Anbieter (Länderschlüssel 01 bis 16 oder DE).")
@@ -500,6 +527,13 @@ func (q Query) filterValues() map[string][]string {
 	m[FacetAdoptedIn] = append(m[FacetAdoptedIn], q.AdoptedInLands...)
 	if q.OpenSource != nil {
 		m[FacetOpenSource] = []string{strconv.FormatBool(*q.OpenSource)}
+	}
+	v := store.Vocabulary()
+	for _, key := range q.Standards {
+		if st, ok := v.Get(key); ok {
+			f := FacetStandardPrefix + st.Dimension
+			m[f] = append(m[f], key)
+		}
 	}
 	for k, v := range m {
 		if len(v) == 0 {
@@ -891,6 +925,9 @@ func facetLabel(r *refData, key, v string) string {
 			return "Open Source"
 		}
 		return "keine Open-Source-Lizenz"
+	}
+	if strings.HasPrefix(key, FacetStandardPrefix) {
+		return store.Vocabulary().Label(v)
 	}
 	return v
 }

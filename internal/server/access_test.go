@@ -92,6 +92,13 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "record release of SH solution", method: "POST", target: "/loesungen/wohngeld-online/versionen",
 			form: url.Values{"version": {"0.9.0"}, "date": {"01.02.2024"}}, want: row(unau, forb, forb, seeO, seeO, forb, seeO)},
 		{name: "adoption form", method: "GET", target: "/loesungen/wohngeld-online/nachnutzung", want: row(seeO, ok, ok, ok, ok, ok, ok)},
+		// Environments (fit check): everyone reads; only the organisation's own members write, neither the
+		// coordinators of its Land nor the admin (the store refuses them, whatever the handler).
+		{name: "environment of Gemeinde A", method: "GET", target: "/gemeinden/" + servertest.GemeindeA + "/umgebung", want: row(ok, ok, ok, ok, ok, ok, ok)},
+		{name: "set environment of Gemeinde A", method: "POST", target: "/gemeinden/" + servertest.GemeindeA + "/umgebung",
+			form: url.Values{"standard": {"epaybl", "bundid"}}, want: row(unau, seeO, forb, forb, forb, forb, forb)},
+		{name: "set environment of Land SH", method: "POST", target: "/laender/01/umgebung",
+			form: url.Values{"standard": {"betrieb-zentral"}}, want: row(unau, forb, forb, seeO, seeO, forb, forb)},
 		{name: "register adoption for Gemeinde A", method: "POST", target: "/loesungen/wohngeld-online/nachnutzung", form: flensburgLive,
 			want: row(unau, seeO, forb, forb, seeO, forb, seeO)},
 		{name: "confirm adoption of A", method: "POST", target: "/nachnutzungen/%d/rueckmeldung", form: url.Values{"antwort": {"bestaetigen"}},

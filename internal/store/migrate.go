@@ -64,6 +64,8 @@ func models() []any {
 		&catalog.Release{},
 		// security advisories and the affected organisations' responses (advisories.go)
 		&catalog.Advisory{}, &catalog.AdvisoryResponse{},
+		// what organisations run, for the fit check (standards.go)
+		&catalog.EnvironmentEntry{},
 	}
 }
 

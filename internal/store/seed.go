@@ -348,6 +348,10 @@ func (l *seedLoader) solutions() error {
 	if err != nil {
 		return err
 	}
+	profiles, err := l.profiles()
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
 		var existing []catalog.Solution
 		if err := l.t.db.Preload("Provider").Preload("Services").Where("slug = ?", r["slug"]).Find(&existing).Error; err != nil {
@@ -363,6 +367,7 @@ func (l *seedLoader) solutions() error {
 			Slug: r["slug"], Name: r["name"], ProviderNote: r["anbieter_hinweis"], Partners: r["partner"], Operator: r["betreiber"],
 			Status: catalog.SolutionStatus(r["status"]), StatusNote: r["status_hinweis"], KnownAdopters: r["bekannte_nachnutzer"],
 			Verified: catalog.Verification(r["verifiziert"]), VerifiedNote: r["verifiziert_hinweis"], Source: r["quelle"],
+			StandardsProfile: profiles[r["slug"]],
 		}}
 		if tf, ok := tfByName[r["themenfeld"]]; ok {
 			in.Solution.TopicFieldID = &tf
@@ -405,6 +410,25 @@ func (l *seedLoader) solutions() error {
 		l.rep.Created++
 	}
 	return nil
+}
+
+// profiles reads loesungen_standards.csv: the standards profile entries
+// that the sources of a seeded solution state (column beleg quotes the
+// wording of loesungen.csv they rest on). A seed folder without the file
+// (an older one) seeds no profiles.
+func (l *seedLoader) profiles() (map[string]catalog.Profile, error) {
+	rows, err := l.readCSV("loesungen_standards.csv")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]catalog.Profile{}
+	for _, r := range rows {
+		out[r["slug"]] = append(out[r["slug"]], catalog.ProfileEntry{Standard: r["schluessel"], Mode: catalog.ProfileMode(r["art"])})
+	}
+	return out, nil
 }
 
 func (l *seedLoader) adoptions() error {

@@ -159,6 +159,7 @@ func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
 		return sol, err
 	}
 	var v catalog.ValidationError
+	checkProfile(&sol, &v)
 	sol.Provider, sol.ProviderID = nil, nil
 	if in.ProviderKey != "" {
 		var org catalog.Organisation

@@ -169,6 +169,7 @@ func (b *browser) layout(t *testing.T) {
 		{path: "/laender"}, {path: "/laender/01"}, {path: "/laender/05"}, {path: "/laender/01/luecken"}, {path: "/laender/01/historie"},
 		{path: "/kreise/05162"}, {path: "/gemeinden/" + servertest.GemeindeA}, {path: "/gemeinden/064360007007"},
 		{path: "/gemeinden/" + servertest.GemeindeA + "/historie"},
+		{path: "/gemeinden/" + servertest.GemeindeA + "/umgebung"}, {path: "/gemeinden/064360007007/luecken"},
 		{path: "/vergleich"}, {path: "/vergleich?l=elster,wohngeld-online,elfe"},
 		{path: "/einblicke"}, {path: "/einblicke/rendite"}, {path: "/einblicke/abdeckung"}, {path: "/einblicke/luecken"}, {path: "/einblicke/nachfrage"},
 		{path: "/sicherheitshinweise"}, {path: "/impressum"}, {path: "/datenschutz"}, {path: "/barrierefreiheit"}, {path: "/datenquellen"}, {path: "/api"}, {path: "/gibt-es-nicht"},
@@ -186,6 +187,8 @@ func (b *browser) layout(t *testing.T) {
 		{path: "/loesungen/wohngeld-online/nachnutzung"},
 		{path: "/loesungen/wohngeld-online/nachnutzung", fill: map[string]string{"feld-since": "irgendwann"}, submit: "[data-testid=nachnutzungsformular] button[type=submit]"},
 		{path: "/loesungen/import"}, {path: advisory},
+		{path: "/gemeinden/" + servertest.GemeindeA + "/umgebung"},
+		{path: "/gemeinden/" + servertest.GemeindeA + "/umgebung", submit: "[data-testid=umgebung-form] button[type=submit]"},
 		{path: advisory, fill: map[string]string{"antwort-" + servertest.GemeindeA + "-response": "done", "antwort-" + servertest.GemeindeA + "-doneOn": "31.02.2026"}, submit: "[data-testid=rueckmeldung] button[type=submit]"},
 	}
 	providerPages := []layoutVisit{

@@ -377,7 +377,7 @@ var browserPages = []string{
 	"/datenquellen", "/gibt-es-nicht",
 	// accounts and insights
 	"/anmelden", "/konto/beantragen", "/loesungen/wohngeld-online/historie", "/gemeinden/010010000000/historie",
-	"/laender", "/laender/01/luecken", "/einblicke/rendite", "/einblicke/abdeckung", "/einblicke/luecken", "/einblicke/nachfrage",
+	"/laender", "/laender/01/luecken", "/gemeinden/064360007007/luecken", "/gemeinden/010010000000/umgebung", "/einblicke/rendite", "/einblicke/abdeckung", "/einblicke/luecken", "/einblicke/nachfrage",
 }
 
 func (b *browser) axeEverywhere(t *testing.T) {

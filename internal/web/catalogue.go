@@ -17,6 +17,7 @@ import (
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
 	"efa-register/internal/search"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -29,6 +30,7 @@ const (
 	pMaturity   = "reifegrad"
 	pAdoptedIn  = "land"
 	pOpenSource = "open_source"
+	pStandard   = "standard"
 	pSort       = "sortierung"
 	pPage       = "seite"
 	// pSortShown is the sort the page showed as its default when the form
@@ -60,6 +62,7 @@ type catalogueState struct {
 	Maturities []int
 	AdoptedIn  []string
 	OpenSource string // "", "ja" or "nein"
+	Standards  []string
 	Sort       string // URL value; "" means the default
 	Page       int
 }
@@ -104,6 +107,9 @@ func (st catalogueState) values() url.Values {
 	if st.OpenSource != "" {
 		v.Set(pOpenSource, st.OpenSource)
 	}
+	for _, k := range st.Standards {
+		v.Add(pStandard, k)
+	}
 	if s := st.sort(); s != st.defaultSort() {
 		v.Set(pSort, s)
 	}
@@ -146,6 +152,8 @@ func (st catalogueState) without(param, value string) catalogueState {
 		out.AdoptedIn = slices.DeleteFunc(slices.Clone(st.AdoptedIn), func(s string) bool { return s == value })
 	case pOpenSource:
 		out.OpenSource = ""
+	case pStandard:
+		out.Standards = slices.DeleteFunc(slices.Clone(st.Standards), func(s string) bool { return s == value })
 	case pQuery:
 		out.Q = ""
 	}
@@ -155,7 +163,7 @@ func (st catalogueState) without(param, value string) catalogueState {
 // query turns the state into a search query.
 func (st catalogueState) query() search.Query {
 	q := search.Query{Text: st.Q, TopicFieldIDs: st.Topics, ProviderLands: st.Providers, Statuses: st.Statuses,
-		Maturities: st.Maturities, AdoptedInLands: st.AdoptedIn, Page: st.Page, PerPage: cataloguePerPage}
+		Maturities: st.Maturities, AdoptedInLands: st.AdoptedIn, Standards: st.Standards, Page: st.Page, PerPage: cataloguePerPage}
 	for _, sp := range sortParams {
 		if sp.param == st.sort() {
 			q.Sort = sp.sort
@@ -228,6 +236,13 @@ func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []str
 	default:
 		bad(pOpenSource, os, "keine gültige Angabe (ja oder nein)")
 	}
+	for _, raw := range distinct(v[pStandard]) {
+		if _, ok := store.Vocabulary().Get(raw); !ok {
+			bad(pStandard, raw, "kein Eintrag der Standardliste")
+			continue
+		}
+		st.Standards = append(st.Standards, raw)
+	}
 	if s := v.Get(pSort); s != "" && s != v.Get(pSortShown) {
 		ok := false
 		for _, sp := range sortParams {
@@ -277,6 +292,13 @@ var facetParams = []struct{ key, param, legend string }{
 	{search.FacetMaturity, pMaturity, "Reifegrad"},
 	{search.FacetAdoptedIn, pAdoptedIn, "Nachgenutzt in"},
 	{search.FacetOpenSource, pOpenSource, "Lizenz"},
+}
+
+func init() {
+	// One facet per dimension of the standards profile, all under the URL parameter "standard".
+	for _, d := range catalog.Dimensions {
+		facetParams = append(facetParams, struct{ key, param, legend string }{search.FacetStandardPrefix + d.Key, pStandard, "Standardprofil: " + d.Label})
+	}
 }
 
 // openSourceParam maps the index's open-source facet values to the URL's.
@@ -361,6 +383,10 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 			if fv.Selected {
 				d.Chips = append(d.Chips, views.Chip{Label: fp.legend + ": " + fv.Label, URL: st.without(fp.param, value).URL()})
 			}
+		}
+		if len(g.Options) == 0 && strings.HasPrefix(fp.key, search.FacetStandardPrefix) {
+			// A dimension no solution of the result uses: nothing to filter by.
+			continue
 		}
 		d.Facets = append(d.Facets, g)
 	}

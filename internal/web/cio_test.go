@@ -300,3 +300,29 @@ func TestCatalogueZeroHitsSuggestServices(t *testing.T) {
 		t.Error("hints beside hits")
 	}
 }
+
+// The comparison lines the standards profiles up, one row per entry either
+// solution names, and marks in words where they differ.
+func TestCompareProfilesHighlightDifferences(t *testing.T) {
+	app, _ := servertest.Shared(t)
+	doc, _ := servertest.GetDoc(t, app, "/vergleich?l=ehe-digital,elektronische-wohnsitzanmeldung", http.StatusOK)
+	row := func(key string) *goquery.Selection {
+		return doc.Find(servertest.TID("compare-table") + ` tbody tr[data-field="` + key + `"]`)
+	}
+	bundid, eid := row("standard:bundid"), row("standard:eid")
+	if got := servertest.Texts(bundid.Find("td")); !cmp.Equal(got, []string{"setzt um", "setzt um"}) {
+		t.Errorf("BundID row = %q", got)
+	}
+	if _, marked := bundid.Attr("data-differs"); marked || strings.Contains(bundid.Find("th").Text(), "unterschiedlich") {
+		t.Error("equal BundID row is marked as different")
+	}
+	if got := servertest.Texts(eid.Find("td")); !cmp.Equal(got, []string{"nicht angegeben", "setzt um"}) {
+		t.Errorf("eID row = %q", got)
+	}
+	if _, marked := eid.Attr("data-differs"); !marked || !strings.Contains(eid.Find("th").Text(), "unterschiedlich") {
+		t.Error("the differing eID row is not marked in words")
+	}
+	if !strings.Contains(eid.Find("th").Text(), "Standardprofil – eID: Online-Ausweisfunktion (eID)") {
+		t.Errorf("eID row label = %q", servertest.Text(eid.Find("th")))
+	}
+}

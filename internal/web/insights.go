@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
 	"efa-register/internal/insights"
@@ -518,6 +517,21 @@ func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 		Intro:    fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
 		Figures:  []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
 		Sections: []views.TableSection{{ID: "leistungen", Heading: "OZG-Leistungen ohne Lösung", Table: t, CSV: csvURL("luecken", "leistungen")}}}
+	// How far the standards profiles are filled: without one, the fit check answers "unbekannt".
+	type counts struct{ with, total int64 }
+	pc, err := storeCached(c.Request().Context(), s, "profile-counts", func() (counts, error) {
+		w, n, err := s.Store.ProfileCounts(c.Request().Context())
+		return counts{w, n}, err
+	})
+	if err != nil {
+		return d, err
+	}
+	d.Figures = append(d.Figures, views.KeyFigure{Label: "Lösungen mit Standardprofil",
+		Value: views.FormatInt(pc.with) + " von " + views.FormatInt(pc.total)})
+	d.Callout = &views.Callout{Title: "Standardprofile ergänzen",
+		Text: fmt.Sprintf("%s von %s Lösungen haben ein Standardprofil. Ohne Profil kann das Register Kommunen nicht sagen, ob eine Lösung zu ihnen passt („unbekannt“). Anbieter ergänzen es in der Bearbeitung ihrer Lösung oder über die API (standardsProfile).",
+			views.FormatInt(pc.with), views.FormatInt(pc.total)),
+		Link: views.Link{Label: "Die Standardliste mit ihren Quellen", URL: "/datenquellen#standardliste"}}
 	return d, nil
 }
 
@@ -549,53 +563,3 @@ func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 
 // gapSolutionNames is how many solutions a row of a Land's gaps names.
 const gapSolutionNames = 5
-
-// HandleLandGaps lists the OZG-Leistungen a Land's population is not yet
-// fully reached by, with the solutions its municipalities could adopt.
-func (s *Site) HandleLandGaps(c echo.Context) error {
-	e, err := s.engine()
-	if err != nil {
-		return err
-	}
-	land, err := s.Store.OrganisationByKey(c.Request().Context(), catalog.KindLand, c.Param("code"))
-	if err != nil {
-		return err
-	}
-	gaps := e.LandGaps(land.Key)
-	t := views.Table{Caption: "OZG-Leistungen mit Lösung, die noch nicht die ganze Bevölkerung erreichen", TestID: "land-luecken",
-		Head: []string{"OZG-Leistung", "erreicht", "nachnutzbare Lösungen"}, NumericCols: map[int]bool{1: true}}
-	csv := strings.HasSuffix(c.Path(), ".csv")
-	for _, g := range gaps {
-		// The page names a few solutions per OZG-Leistung (the service's
-		// page lists them all); the CSV names every one.
-		shown := g.Solutions
-		if !csv && len(shown) > gapSolutionNames {
-			shown = shown[:gapSolutionNames]
-		}
-		names := make([]string, len(shown))
-		for i, sol := range shown {
-			names[i] = sol.Name
-		}
-		cell := views.Cell{Text: strings.Join(names, "; ")}
-		if more := len(g.Solutions) - len(shown); more > 0 {
-			cell.Text += fmt.Sprintf(" und %s weitere", views.FormatInt(int64(more)))
-			cell.URL, cell.Context = "/leistungen/"+g.OZGID, " (alle Lösungen für „"+g.Name+"“)"
-		}
-		if len(g.Solutions) == 1 {
-			cell.URL = "/loesungen/" + g.Solutions[0].Slug
-		}
-		t.Rows = append(t.Rows, []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID}, {Text: fmtShare(g.Share)}, cell})
-	}
-	if csv {
-		return sendCSV(c, "luecken-"+land.Key+".csv", tableCSV(t))
-	}
-	d := views.InsightPage{Heading: "Wo fehlt in " + land.Name + " noch eine Lösung?",
-		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
-		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken", Table: t, CSV: "/laender/" + land.Key + "/luecken.csv"}},
-		Nav:      insightNav}
-	if err := pageSection(c, &d.Sections[0]); err != nil {
-		return err
-	}
-	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/laender", views.Crumb{Label: "Länder", URL: "/laender"},
-		views.Crumb{Label: land.Name, URL: "/laender/" + land.Key}, views.Crumb{Label: "Lücken"}), d))
-}

@@ -3,8 +3,10 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
 	"efa-register/internal/insights"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -36,7 +38,7 @@ func (s *Site) HandleSources(c echo.Context) error {
 	if e != nil && e.BuildCostEUR > 0 {
 		est = views.EstimateSources{BuildCost: fmtEuro(e.BuildCostEUR), Sources: estimateSources(e)}
 	}
-	return httpx.RenderOK(c, views.SourcesPage(httpx.Page(c, "Datenquellen und Lizenzen", "/datenquellen", legalCrumbs("Datenquellen und Lizenzen")...), est))
+	return httpx.RenderOK(c, views.SourcesPage(httpx.Page(c, "Datenquellen und Lizenzen", "/datenquellen", legalCrumbs("Datenquellen und Lizenzen")...), est, vocabularyTable()))
 }
 
 // estimate is the default estimate of the Digitalisierungsrendite in use.
@@ -48,4 +50,20 @@ func (s *Site) estimate() *insights.Estimate {
 		return &e
 	}
 	return nil
+}
+
+// vocabularyTable lists the controlled vocabulary of standards with the source of every entry.
+func vocabularyTable() views.Table {
+	t := views.Table{Caption: "Standardliste mit Quellen", TestID: "standardliste",
+		Head: []string{"Eintrag", "Bereich", "Version", "Hinweis", "Quelle"}}
+	for _, st := range store.Vocabulary().All() {
+		dim, _ := catalog.DimensionByKey(st.Dimension)
+		version := st.Version
+		if version == "" {
+			version = "nicht angegeben"
+		}
+		t.Rows = append(t.Rows, []views.Cell{{Text: st.Name}, {Text: dim.Label}, {Text: version}, {Text: st.Note},
+			{Text: st.Source, URL: st.Source, Context: " (Quelle zu " + st.Name + ")"}})
+	}
+	return t
 }

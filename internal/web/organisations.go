@@ -162,7 +162,7 @@ func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *c
 // advisories that affect the organisation, for whoever may read them.
 func (s *Site) orgActions(c echo.Context, org catalog.Organisation) (views.OrgActionsData, error) {
 	p := httpx.Principal(c)
-	d := views.OrgActionsData{CanEdit: !p.Anonymous() && p.CanEditAdoptionsOf(org)}
+	d := views.OrgActionsData{CanEdit: !p.Anonymous() && p.CanEditAdoptionsOf(org), CanEditEnvironment: p.CanEditEnvironmentOf(org)}
 	ctx := c.Request().Context()
 	var err error
 	if d.Advisories, _, err = s.Store.Advisories(ctx, p, store.AdvisoryFilter{AffectsOrgID: org.ID, OpenOnly: true, Limit: 10}); err != nil || !d.CanEdit {
@@ -197,6 +197,24 @@ func (s *Site) withActions(c echo.Context, d *views.OrgData) error {
 	if d.Actions.CanEdit {
 		d.Notice = s.Sessions.PopString(c.Request().Context(), "notice")
 		d.Actions.Editable = editable(httpx.Principal(c), d.Own)
+	}
+	return s.withFits(c.Request().Context(), d)
+}
+
+// withFits adds the organisation's effective environment and the fit of
+// the solutions of the adoptions on the page.
+func (s *Site) withFits(ctx context.Context, d *views.OrgData) error {
+	var err error
+	if d.Environment, err = s.Store.EffectiveEnvironment(ctx, d.Org); err != nil {
+		return err
+	}
+	d.EnvGroups = standardGroups()
+	d.OwnFits = map[string]catalog.Fit{}
+	v := store.Vocabulary()
+	for _, a := range d.Own {
+		if a.Solution != nil {
+			d.OwnFits[a.Solution.Slug] = catalog.CheckFit(v, a.Solution.StandardsProfile, d.Environment)
+		}
 	}
 	return nil
 }

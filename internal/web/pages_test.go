@@ -528,7 +528,7 @@ func TestLegalPages(t *testing.T) {
 		!strings.Contains(got, "Datenlizenz Deutschland – Namensnennung – Version 2.0") {
 		t.Errorf("Destatis attribution = %q", got)
 	}
-	if n := doc.Find(servertest.TID("sources-table") + " tbody tr").Length(); n != 6 {
+	if n := doc.Find(servertest.TID("sources-table") + " tbody tr").Length(); n != 7 {
 		t.Errorf("sources = %d rows", n)
 	}
 	// The default estimate of the Digitalisierungsrendite is shown with its public sources.

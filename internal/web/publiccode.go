@@ -15,6 +15,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
 	"efa-register/internal/publiccode"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -145,6 +146,11 @@ func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, provi
 	if err != nil {
 		return d, nil, 0, err
 	}
+	// The register's extension key for the standards profile (publiccode/standards.go).
+	var profileWarnings []publiccode.Issue
+	draft.Solution.StandardsProfile, profileWarnings = publiccode.ReadProfile(data, store.Vocabulary())
+	draft.Warnings = append(draft.Warnings, profileWarnings...)
+	draft.Unknown = publiccode.WithoutProfileKey(draft.Unknown)
 	d.Preview = true
 	d.Warnings = issueViews(draft.Warnings)
 	for _, f := range publiccode.FieldLabels {

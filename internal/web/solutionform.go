@@ -74,7 +74,18 @@ func (s *Site) newSolutionForm(c echo.Context, slug string) (views.SolutionFormD
 		return d, err
 	}
 	d.Topics, err = s.topicOptions(ctx)
+	d.Profile = standardGroups()
 	return d, err
+}
+
+// standardGroups is the vocabulary by dimension, in display order.
+func standardGroups() []views.StandardGroup {
+	v := store.Vocabulary()
+	out := make([]views.StandardGroup, 0, len(catalog.Dimensions))
+	for _, dim := range catalog.Dimensions {
+		out = append(out, views.StandardGroup{Dimension: dim, Standards: v.InDimension(dim.Key)})
+	}
+	return out
 }
 
 func formatOptInt(p *int64) string {
@@ -93,6 +104,9 @@ func solutionValues(sol catalog.Solution) map[string]string {
 		"yearlyCostEur": formatOptInt(sol.YearlyCostEUR), "costSharing": sol.CostSharing, "contactEmail": sol.ContactEmail}
 	if sol.Provider != nil {
 		v["provider"] = orgRef(*sol.Provider)
+	}
+	for _, e := range sol.StandardsProfile {
+		v["profil-"+e.Standard] = string(e.Mode)
 	}
 	if sol.TopicFieldID != nil {
 		v["topicField"] = strconv.FormatUint(uint64(*sol.TopicFieldID), 10)
@@ -160,6 +174,17 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 		}
 	}
 	in.OZGIDs = c.Request().Form["ozg"]
+	for _, st := range store.Vocabulary().All() {
+		f := "profil-" + st.Key
+		d.Values[f] = strings.TrimSpace(c.FormValue(f))
+		if m := catalog.ProfileMode(d.Values[f]); m != "" {
+			if !m.Valid() {
+				v.Add(f, "Bitte wählen Sie, wie die Lösung diesen Standard nutzt.")
+				continue
+			}
+			in.Solution.StandardsProfile = append(in.Solution.StandardsProfile, catalog.ProfileEntry{Standard: st.Key, Mode: m})
+		}
+	}
 	// Validate the fields now as well, so every message shows at once.
 	check := in.Solution
 	check.Verified = catalog.VerifiedNo

@@ -37,6 +37,9 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 	if err := s.responseMapChoice(c, sol, &d); err != nil {
 		return err
 	}
+	if d.Fits, err = s.memberFits(ctx, p, sol); err != nil {
+		return err
+	}
 	if !p.Anonymous() {
 		csrf, _ := c.Get("csrf").(string)
 		d.Notice = s.Sessions.PopString(ctx, "notice")
@@ -51,7 +54,7 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 
 // solutionData gathers everything the solution page shows.
 func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
-	d := views.SolutionData{S: sol}
+	d := views.SolutionData{S: sol, Profile: profileRows(sol.StandardsProfile)}
 	if sol.TopicFieldID != nil {
 		tf, err := s.Store.TopicFieldByID(ctx, *sol.TopicFieldID)
 		if err == nil {
