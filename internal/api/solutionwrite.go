@@ -459,6 +459,9 @@ func (s *API) createFromPubliccode(c echo.Context, body []byte, idem *store.Idem
 	if err != nil {
 		return sol, err
 	}
+	if _, err := publiccode.RecordRelease(ctx, s.Store, p, sol.Slug, d.Release); err != nil {
+		return sol, err
+	}
 	res, err := publiccode.ClaimUsedBy(ctx, s.Store, p, publiccode.SaveResult{Solution: sol}, d.MatchedAdopters())
 	if err != nil {
 		s.Log.WarnContext(ctx, "publiccode usedBy", "slug", sol.Slug, "err", err)
@@ -641,8 +644,13 @@ func (s *API) HandleSolutionPubliccode(c echo.Context) error {
 		in.ProviderKind, in.ProviderKey = cur.Provider.Kind, cur.Provider.Key
 	}
 	in.Solution.Provider, in.Solution.ProviderID, in.Solution.Services = nil, nil, nil
+	in.Solution.Publiccode = f.Publiccode
 	keepEditorial(&in, cur)
-	if _, err := s.Store.UpdateSolution(c.Request().Context(), httpx.Principal(c), cur.Slug, in); err != nil {
+	ctx := c.Request().Context()
+	if _, err := s.Store.UpdateSolution(ctx, httpx.Principal(c), cur.Slug, in); err != nil {
+		return err
+	}
+	if _, err := publiccode.RecordRelease(ctx, s.Store, httpx.Principal(c), cur.Slug, d.Release); err != nil {
 		return err
 	}
 	return s.writeSolution(c, http.StatusOK, cur.Slug)

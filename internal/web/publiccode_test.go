@@ -154,8 +154,33 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 	// The export of the saved solution, in the UI and the API.
 	rec = prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/yaml") ||
-		rec.Header().Get("Content-Disposition") != `attachment; filename="publiccode.yml"` || !strings.Contains(rec.Body.String(), "name: Wohngeld digital beantragen") {
+		rec.Header().Get("Content-Disposition") != `attachment; filename="publiccode.yml"` || !strings.Contains(rec.Body.String(), "name: Wohngeld-Antrag digital") {
 		t.Errorf("export = %d %v", rec.Code, rec.Header())
+	}
+	// What the file said beyond the solution's fields comes back: every
+	// language, the release, the legal and maintenance keys; the German
+	// country section only in the variant.
+	for _, want := range []string{"localisedName: Wohngeld digital beantragen", "localisedName: Housing benefit online",
+		"softwareVersion: 2.4.1", "releaseDate: \"2024-03-01\"", "mainCopyrightOwner: Land Schleswig-Holstein", "type: contract",
+		"name: Dataport AöR", "availableLanguages:", "versionMin: \"13\"", "codiceIPA: xyz", "- data-collection", "softwareType: standalone/web"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("export lacks %q:\n%s", want, rec.Body.String())
+		}
+	}
+	if strings.Contains(rec.Body.String(), "ozg-id") || strings.Contains(rec.Body.String(), "Erika") {
+		t.Errorf("default export has the German section or a personal address:\n%s", rec.Body.String())
+	}
+	if de := prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml?extension=de", nil, nil); de.Code != 200 ||
+		!strings.Contains(de.Body.String(), "ozg-id: \"10092\"") || de.Header().Get("Content-Disposition") != `attachment; filename="publiccode-de.yml"` {
+		t.Errorf("German variant = %d:\n%s", de.Code, de.Body.String())
+	}
+	if bad := prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml?extension=fr", nil, nil); bad.Code != 400 ||
+		!strings.Contains(bad.Body.String(), "Der Parameter „extension“ ist ungültig") {
+		t.Errorf("unknown variant = %d", bad.Code)
+	}
+	if bad := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml?extension=fr", nil, nil); bad.Code != 400 ||
+		!strings.Contains(bad.Header().Get("Content-Type"), "problem+json") {
+		t.Errorf("API unknown variant = %d", bad.Code)
 	}
 	api := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if api.Code != 200 || api.Body.String() != rec.Body.String() {
