@@ -275,9 +275,29 @@ func TestSolutionWritePubliccode(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"provider"`
 	}
+	var warned struct {
+		Warnings []struct {
+			Key     string `json:"key"`
+			Line    int    `json:"line"`
+			Message string `json:"message"`
+		} `json:"warnings"`
+	}
 	json.Unmarshal(rec.Body.Bytes(), &doc)
+	json.Unmarshal(rec.Body.Bytes(), &warned)
 	if doc.Slug != "abfallportal" || doc.Provider.ID != "land:01" || len(doc.OZGIDs) == 0 || doc.Summary != "Abfallbehälter an- und abmelden." {
 		t.Errorf("created from publiccode.yml: %s", rec.Body.String())
+	}
+	// The answer lists the import's warnings (a missing required key has
+	// no line), and its ETag is the one GET gives.
+	keys := map[string]int{}
+	for _, w := range warned.Warnings {
+		keys[w.Key] = w.Line
+	}
+	if line, ok := keys["localisation.localisationReady"]; !ok || line != 0 || keys["de.leika[1].leika-id"] != 29 {
+		t.Errorf("warnings of the create: %+v", warned.Warnings)
+	}
+	if get := cl.send(http.MethodGet, "/api/v1/solutions/abfallportal", ""); get.Header().Get("ETag") != rec.Header().Get("ETag") {
+		t.Errorf("ETag of the create %s, of GET %s", rec.Header().Get("ETag"), get.Header().Get("ETag"))
 	}
 	head = expectOneEvent(t, env.Store, head, "abfallportal", catalog.ActionCreate)
 
