@@ -182,6 +182,23 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 		!strings.Contains(bad.Header().Get("Content-Type"), "problem+json") {
 		t.Errorf("API unknown variant = %d", bad.Code)
 	}
+	// The page shows the German description and offers the English one; the
+	// provider sees what the exported file lacks, a visitor does not.
+	page = servertest.Doc(t, prov.Do("GET", "/loesungen/wohngeld-sh-import", nil, nil))
+	if en := page.Find(`[data-testid=description-en]`); en.Length() != 1 || !strings.Contains(en.Text(), "Englisch") ||
+		!strings.Contains(en.Text(), "Apply for housing benefit online.") || en.Find(`[lang=en]`).Length() != 1 {
+		t.Errorf("English description on the page: %q", en.Text())
+	}
+	if page.Find(`[data-testid=text-language]`).Length() != 0 {
+		t.Errorf("the German description is labelled as another language")
+	}
+	if gaps := page.Find(`[data-testid=publiccode-gaps]`).Text(); !strings.Contains(gaps, "description.en.longDescription") ||
+		!strings.Contains(gaps, "Die Beschreibung hat 140 Zeichen; der Standard verlangt mindestens 150.") || strings.Contains(gaps, "maintenance.type") {
+		t.Errorf("gaps for the provider: %q", gaps)
+	}
+	if servertest.Doc(t, env.As(t, "anonym").Do("GET", "/loesungen/wohngeld-sh-import", nil, nil)).Find(`[data-testid=publiccode-gaps]`).Length() != 0 {
+		t.Errorf("a visitor sees the provider's gaps")
+	}
 	api := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if api.Code != 200 || api.Body.String() != rec.Body.String() {
 		t.Errorf("API export = %d differs from the page's", api.Code)
