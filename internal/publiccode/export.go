@@ -56,7 +56,7 @@ type exportFile struct {
 	Maintenance       *exportMaintenance           `yaml:"maintenance,omitempty"`
 	Localisation      *exportLocalisation          `yaml:"localisation,omitempty"`
 	DependsOn         *yaml.Node                   `yaml:"dependsOn,omitempty"`
-	IT                *yaml.Node                   `yaml:"it,omitempty"`
+	IT                *yaml.Node                   `yaml:"IT,omitempty"`
 	DE                *exportGerman                `yaml:"DE,omitempty"`
 }
 
