@@ -503,6 +503,10 @@ func (p *parser) top(root *yaml.Node) {
 		case "dependsOn":
 			p.dependsOn(path, v)
 		case "it", "IT":
+			if seen["it"] && seen["IT"] {
+				p.fail(path, k, "Der italienische Länderteil steht zweimal in der Datei (it und IT); bitte nur IT verwenden.")
+				return
+			}
 			if p.section(path, v) {
 				f.IT = yamlText(v)
 			}

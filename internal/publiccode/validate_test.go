@@ -135,6 +135,7 @@ func TestParseRules(t *testing.T) {
 		{"documentation", "    features:", "    documentation: handbuch.pdf\n    features:", "description.de.documentation", 11, true},
 		{"contact e-mail", "type: none", "type: internal\n  contacts:\n    - name: Team\n      email: team(at)example.org", "maintenance.contacts[0].email", 18, true},
 		{"category unknown", "platforms: [web]", "platforms: [web]\ncategories: [buergerdienste]", "categories[0]", 5, true},
+		{"it and IT", "platforms: [web]", "platforms: [web]\nit:\n  riuso: {}\nIT:\n  riuso: {}", "IT", 7, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
