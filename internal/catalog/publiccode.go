@@ -26,7 +26,8 @@ type PubliccodeData struct {
 	RepoOwner          string                  `json:"repoOwner,omitempty"`
 	MaintenanceType    string                  `json:"maintenanceType,omitempty"`
 	Contractors        []PubliccodeContractor  `json:"contractors,omitempty"`
-	// Contacts are the maintenance contacts with a function mailbox;
+	// Contacts are the maintenance contacts with a function mailbox, under
+	// their name when it names a function and as "Funktionspostfach" else;
 	// contacts with a personal address or none are not kept.
 	Contacts           []PubliccodeContact `json:"contacts,omitempty"`
 	LocalisationReady  *bool               `json:"localisationReady,omitempty"`

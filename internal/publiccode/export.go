@@ -216,7 +216,7 @@ func build(in ExportInput) exportFile {
 		known = known || c.Email == sol.ContactEmail
 	}
 	if sol.ContactEmail != "" && !known {
-		c := exportContact{Name: "Funktionspostfach", Email: sol.ContactEmail}
+		c := exportContact{Name: ContactName, Email: sol.ContactEmail}
 		if sol.Provider != nil {
 			c.Affiliation = sol.Provider.Name
 		}

@@ -221,7 +221,14 @@ func (m *mapper) solution() {
 			// The message leaves out the address: it is personal data.
 			m.warn(path+".email", c.EmailLine, "Die Adresse sieht nach einem persönlichen Postfach aus; der Kontakt wird nicht übernommen (veröffentlicht werden nur Funktionspostfächer).")
 		default:
-			meta.Contacts = append(meta.Contacts, catalog.PubliccodeContact{Name: c.Name, Email: c.Email, Phone: c.Phone, Affiliation: c.Affiliation})
+			// A person's name and direct line are not kept with the mailbox.
+			pc := catalog.PubliccodeContact{Name: ContactName, Email: c.Email, Affiliation: c.Affiliation}
+			if FunctionalName(c.Name) {
+				pc.Name, pc.Phone = c.Name, c.Phone
+			} else if c.Name != "" {
+				m.warn(path+".name", c.Line, "Der Name des Kontakts wird nicht gespeichert (das Register veröffentlicht keine Namen von Personen); die Adresse steht als „%s“ im Register.", ContactName)
+			}
+			meta.Contacts = append(meta.Contacts, pc)
 			if sol.ContactEmail == "" {
 				sol.ContactEmail, d.Sources["contactEmail"] = c.Email, path+".email"
 			}
@@ -534,7 +541,8 @@ func Fold(s string) string {
 // functionWords mark the local part of a functional mailbox.
 var functionWords = []string{"info", "kontakt", "contact", "support", "service", "ozg", "efa", "poststelle", "post", "team",
 	"office", "hotline", "helpdesk", "servicedesk", "digital", "redaktion", "noreply", "no-reply", "verwaltung", "buerger",
-	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren", "abteilung", "referat", "amt"}
+	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren", "abteilung", "referat", "amt",
+	"postfach"}
 
 // functionWord reports whether a word of an address or a contact name
 // marks a function: equal to a function word, or containing a long one
@@ -547,6 +555,22 @@ func functionWord(w string) bool {
 	}
 	return false
 }
+
+// FunctionalName reports whether a contact's name names a function ("Team
+// Abfall", "Hotline Wohngeld", "OZG-Servicedesk") rather than a person.
+func FunctionalName(name string) bool {
+	for _, part := range strings.Fields(Fold(name)) {
+		if functionWord(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContactName is the name a kept contact is stored under: its own when it
+// names a function, else "Funktionspostfach" (the register stores no
+// person's name; the standard requires a name).
+const ContactName = "Funktionspostfach"
 
 // rePersonal is the shape of most personal addresses: first.last, first_last, first-last.
 var rePersonal = regexp.MustCompile(`^[a-z]+[._-][a-z]+$`)
@@ -565,12 +589,9 @@ func FunctionMailbox(email, personName string) bool {
 	name := Fold(personName)
 	// A contact named "Team Abfall" or "Hotline" is no person: its words in
 	// the address do not make the address personal.
-	functionalName := false
+	functional := FunctionalName(personName)
 	for _, part := range strings.Fields(name) {
-		functionalName = functionalName || functionWord(part)
-	}
-	for _, part := range strings.Fields(name) {
-		if !functionalName && len(part) >= 3 && strings.Contains(folded, part) {
+		if !functional && len(part) >= 3 && strings.Contains(folded, part) {
 			return false
 		}
 	}

@@ -97,7 +97,7 @@ func TestImportFixtures(t *testing.T) {
 			adopters: []string{"Land Schleswig-Holstein -> land:01 live", "Stadt Kiel -> gemeinde:010020000000 live",
 				"Kreis Dithmarschen -> kreis:01051 live", "Flensburg, Stadt -> gemeinde:010010000000 live", "Neustadt -> mehrdeutig",
 				"Stadtverwaltung Atlantis -> ?"},
-			warnings: []string{"21 usedBy[4]", "22 usedBy[5]", "34 description.en.longDescription", "63 maintenance.contacts[0].email"},
+			warnings: []string{"21 usedBy[4]", "22 usedBy[5]", "34 description.en.longDescription", "63 maintenance.contacts[0].email", "65 maintenance.contacts[1].name"},
 		}, messages: []string{"persönlichen Postfach", "„Neustadt“ passt zu mehreren Organisationen"}},
 		{file: "german.yml", want: &want{
 			solution: catalog.Solution{Name: "Abfallportal", Slug: "abfallportal", Summary: "Abfallbehälter an- und abmelden.",
@@ -179,7 +179,7 @@ func TestImportFixtures(t *testing.T) {
 			}
 			all := strings.Join(texts, "\n")
 			// Personal data of the contacts never reaches a message.
-			for _, personal := range []string{"Erika", "Mustermann", "erika.mustermann", "Francesco"} {
+			for _, personal := range []string{"Erika", "Mustermann", "erika.mustermann", "Francesco", "Max Beispiel"} {
 				if strings.Contains(all, personal) {
 					t.Errorf("messages name a person (%q):\n%s", personal, all)
 				}
@@ -190,5 +190,45 @@ func TestImportFixtures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The register keeps contacts with a function mailbox only, and a person's
+// name or direct line not even with those.
+func TestContactsKeepNoPersonalData(t *testing.T) {
+	st := storetest.Seeded(t)
+	file := strings.Replace(minimalFile, "  type: none\n", `  type: internal
+  contacts:
+    - name: Team Abfall
+      email: abfall@kommune.example
+      phone: "+49 431 1234"
+    - name: Max Beispiel
+      email: wohngeld-ozg@sh.example
+      phone: "+49 431 0000"
+      affiliation: Ministerium
+    - name: Erika Mustermann
+      email: erika.mustermann@sh.example
+    - name: Hotline
+`, 1)
+	d, err := publiccode.Import(context.Background(), []byte(file), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []catalog.PubliccodeContact{{Name: "Team Abfall", Email: "abfall@kommune.example", Phone: "+49 431 1234"},
+		{Name: "Funktionspostfach", Email: "wohngeld-ozg@sh.example", Affiliation: "Ministerium"}}
+	if diff := cmp.Diff(want, d.Solution.Publiccode.Contacts); diff != "" {
+		t.Errorf("contacts (-want +got):\n%s", diff)
+	}
+	if d.Solution.ContactEmail != "abfall@kommune.example" {
+		t.Errorf("contact e-mail %q", d.Solution.ContactEmail)
+	}
+	out, err := publiccode.Export(publiccode.ExportInput{Solution: d.Solution})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, personal := range []string{"Max", "Erika", "0000"} {
+		if strings.Contains(string(out), personal) {
+			t.Errorf("export shows %q:\n%s", personal, out)
+		}
 	}
 }
