@@ -405,8 +405,12 @@ func yamlText(n *yaml.Node) string {
 func (p *parser) top(root *yaml.Node) {
 	f := p.f
 	seen := map[string]bool{}
+	// sections are the keys of the top-level sections: a missing required
+	// key inside one is reported at the section's line.
+	sections := map[string]*yaml.Node{}
 	p.each("", root, topKeys, func(key, path string, k, v *yaml.Node) {
 		seen[key] = true
+		sections[key] = k
 		switch key {
 		case "publiccodeYmlVersion":
 			if s, ok := p.str(path, v); ok {
@@ -531,7 +535,8 @@ func (p *parser) top(root *yaml.Node) {
 		{"localisation.availableLanguages", "die Sprachen der Software"},
 	} {
 		if !seen[r.key] {
-			p.warn(r.key, nil, "Pflichtangabe des Standards fehlt: %s.", r.what)
+			section, _, _ := strings.Cut(r.key, ".")
+			p.warn(r.key, sections[section], "Pflichtangabe des Standards fehlt: %s.", r.what)
 		}
 	}
 	if len(f.Descriptions) > 0 {
@@ -545,22 +550,22 @@ func (p *parser) top(root *yaml.Node) {
 		}{{short, "shortDescription", "die Kurzbeschreibung"}, {long, "longDescription", "die ausführliche Beschreibung"},
 			{features, "features", "die Liste der Funktionen"}} {
 			if !r.ok {
-				p.warn("description.*."+r.key, nil, "Pflichtangabe des Standards fehlt: %s (in mindestens einer Sprache).", r.what)
+				p.warn("description.*."+r.key, sections["description"], "Pflichtangabe des Standards fehlt: %s (in mindestens einer Sprache).", r.what)
 			}
 		}
 	}
 	switch f.MaintenanceType {
 	case "contract":
 		if len(f.Contractors) == 0 {
-			p.warn("maintenance.contractors", nil, "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer (contractors).")
+			p.warn("maintenance.contractors", sections["maintenance"], "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer (contractors).")
 		}
 	case "internal", "community":
 		if len(f.Contacts) == 0 {
-			p.warn("maintenance.contacts", nil, "Bei Wartung „%s“ verlangt der Standard Ansprechpersonen (contacts).", f.MaintenanceType)
+			p.warn("maintenance.contacts", sections["maintenance"], "Bei Wartung „%s“ verlangt der Standard Ansprechpersonen (contacts).", f.MaintenanceType)
 		}
 	}
 	if f.MaintenanceType != "contract" && len(f.Contractors) > 0 {
-		p.warn("maintenance.contractors", nil, "Auftragnehmer (contractors) sieht der Standard nur bei Wartung „contract“ vor.")
+		p.warn("maintenance.contractors", sections["maintenance"], "Auftragnehmer (contractors) sieht der Standard nur bei Wartung „contract“ vor.")
 	}
 }
 
