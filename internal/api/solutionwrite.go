@@ -456,7 +456,9 @@ func publiccodeProblem(err error) error {
 		if is.Line > 0 {
 			msg = fmt.Sprintf("Zeile %d: %s", is.Line, msg)
 		}
-		path := is.Path
+		// A list index is a step of the pointer: maintenance.contacts[0].email
+		// becomes /maintenance/contacts/0/email.
+		path := strings.NewReplacer("[", ".", "]", "").Replace(is.Path)
 		if path == "" {
 			path = "publiccode.yml"
 		}

@@ -319,6 +319,16 @@ func TestSolutionWritePubliccode(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity || len(decodeProblem(t, rec).Invalid) == 0 {
 		t.Errorf("wrong-types.yml = %d: %s", rec.Code, rec.Body.String())
 	}
+	// A wrong value in a key the register stores refuses the file, with the
+	// key path as JSON pointer and the line in the message.
+	bad := strings.Replace(strings.Replace(string(servertest.PubliccodeFixture(t, "german.yml")), "license: MIT OR Apache-2.0", "license: Invalid License", 1),
+		"email: abfall@kommune.example", "email: abfall(at)kommune.example", 1)
+	rec = cl.sendAs(http.MethodPost, "/api/v1/solutions", "application/yaml", bad, append([]string{"X-Test-Bad-Request", "1"}, bearer...)...)
+	ptrs := decodeProblem(t, rec).pointers()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(ptrs["/legal/license"], "kein SPDX-Lizenzausdruck") ||
+		!strings.HasPrefix(ptrs["/maintenance/contacts/0/email"], "Zeile ") {
+		t.Errorf("invalid licence and e-mail = %d: %v", rec.Code, ptrs)
+	}
 }
 
 // Retries that race each other (a client that times out and sends again
