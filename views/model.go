@@ -400,7 +400,7 @@ var fieldLabels = map[string]string{
 	"knownAdoptersText": "Bekannte Nachnutzer laut Quelle", "verified": "Prüfstand der Daten",
 	"verifiedNote": "Hinweis zur Prüfung", "source": "Quelle", "since": "seit", "contractType": "Vertragsart",
 	"note": "Notiz", "confirmation": "Bestätigung des Anbieters", "registeredBy": "eingetragen von",
-	"solution": "Lösung", "adopter": "Nachnutzer", "id": "Kennung",
+	"solution": "Lösung", "adopter": "Nachnutzer", "id": "Kennung", "publiccode": "Angaben aus publiccode.yml",
 	// Organisations (reference data).
 	"kind": "Art", "key": "Schlüssel", "shortName": "Kurzname", "ars": "Amtlicher Regionalschlüssel",
 	"ags": "Amtlicher Gemeindeschlüssel", "type": "Typ", "landKey": "Land", "kreisKey": "Kreis", "population": "Einwohner",

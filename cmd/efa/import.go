@@ -27,6 +27,10 @@ const importUsage = `Aufruf:
       genau eine Organisation des Registers meinen, legal.repoOwner und
       legal.mainCopyrightOwner der Datei. Von einer URL nur mit
       EFA_PUBLICCODE_FETCH=true.
+  efa import publiccode ORDNER|DATEI… [--liste DATEI] [--provider …] [--dry-run]
+      Sammelimport: alle .yml/.yaml eines Ordners, mehrere Dateien oder URLs,
+      oder die Zeilen einer Liste; eine Berichtszeile je Datei, Exit-Status 1,
+      wenn eine Datei nicht übernommen wurde.
   efa import gemeinden DATEI [--nachfolger DATEI] [--dry-run] [--force]
       aktualisiert die Gemeinden aus einem neueren Auszug des Destatis-
       Gemeindeverzeichnisses (Spalten wie seed/gemeinden.csv; siehe README).
@@ -88,16 +92,21 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 		"Register daraus übernimmt, und trägt sie als neue Lösung ein; ihre usedBy-Einträge werden\n"+
 		"unbestätigte Nachnutzungen. Ohne --provider gilt als Anbieter die Organisation, die\n"+
 		"legal.repoOwner oder legal.mainCopyrightOwner der Datei eindeutig meinen; sonst wird nichts gespeichert.", stderr)
-	fs.Operands = "DATEI|URL"
+	fs.Operands = "DATEI|URL|ORDNER…"
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "`Ordner` der Datenbank (EFA_DATA_DIR)")
 	provider := fs.String("provider", "", "Anbieter der neuen Lösung als `ART:SCHLÜSSEL` (z. B. land:01, gemeinde:010020000000)")
 	dryRun := fs.Bool("dry-run", false, "nur den Bericht ausgeben, nichts speichern")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	file, err := requireFile(file, fs)
-	if err != nil {
-		return err
+	list := fs.String("liste", "", "Text`datei` mit je einer Datei, einem Ordner oder einer URL pro Zeile (Sammelimport)")
+	// Operands and options may come in any order ("a.yml b.yml --provider land:01").
+	var operands []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		operands, rest = append(operands, fs.Arg(0)), fs.Args()[1:]
 	}
 	var kind catalog.OrgKind
 	var key string
@@ -108,6 +117,18 @@ func cmdImportPubliccode(ctx context.Context, cfg config, args []string, stdout,
 		}
 		kind, key = catalog.OrgKind(k), v
 	}
+	// Several files, a folder or a list is a bulk import: one line per file.
+	if file != "" {
+		operands = append([]string{file}, operands...)
+	}
+	if *list != "" || len(operands) > 1 || len(operands) == 1 && isDir(operands[0]) {
+		return importPubliccodeBulk(ctx, cfg, operands, *list, kind, key, *dryRun, stdout, stderr)
+	}
+	if len(operands) == 0 {
+		return fs.fail("DATEI fehlt: welche Datei soll importiert werden?")
+	}
+	file = operands[0]
+	var err error
 	var data []byte
 	if strings.HasPrefix(file, "https://") || strings.HasPrefix(file, "http://") {
 		if !cfg.PubliccodeFetch {

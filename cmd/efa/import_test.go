@@ -63,7 +63,8 @@ func TestImportPubliccodeCommand(t *testing.T) {
 	}
 	for _, want := range []string{"publiccode.yml (Version 0.4) gelesen.", "Wohngeld digital beantragen  [description.de.localisedName]",
 		"10092 Wohngeld  [Zeile 84, ozg-id]", "Zeile 18: Stadt Kiel -> Kiel, Landeshauptstadt (Gemeinde 010020000000), Status in Betrieb",
-		"Zeile 21: Neustadt -> mehrdeutig:", "Zeile 63, maintenance.contacts[0].email: Die Adresse sieht nach einem persönlichen Postfach aus",
+		"Zeile 21: Neustadt -> mehrdeutig:", "Beschreibung in:             de, en (Text der Lösung: de)",
+		"Version:                     2.4.1 vom 2024-03-01", "Zeile 63, maintenance.contacts[0].email: Die Adresse sieht nach einem persönlichen Postfach aus",
 		"Probelauf: nichts gespeichert."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)

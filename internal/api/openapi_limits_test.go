@@ -28,7 +28,8 @@ func TestOpenAPIStatesEveryLengthLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]map[string]int{
-		"Solution": {
+		// Solution and SolutionWithWarnings take their members from SolutionFields.
+		"SolutionFields": {
 			"slug": catalog.MaxSlug, "name": catalog.MaxSolutionName, "summary": catalog.MaxSolutionSummary,
 			"description": catalog.MaxSolutionDescription, "providerNote": catalog.MaxProviderNote, "partners": catalog.MaxPartners,
 			"operator": catalog.MaxOperator, "statusNote": catalog.MaxStatusNote, "accessChannel": catalog.MaxAccessChannel,
@@ -49,8 +50,9 @@ func TestOpenAPIStatesEveryLengthLimit(t *testing.T) {
 		},
 		"AdoptionWrite": {"solution": catalog.MaxSlug, "since": catalog.MaxAdoptionSince, "contractType": catalog.MaxContractType,
 			"note": catalog.MaxAdoptionNote, "release": catalog.MaxReleaseVersion},
-		"ReleaseWrite": {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
-		"Release":      {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
+		"ReleaseWrite":  {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
+		"Release":       {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
+		"ReleaseUpdate": {"version": catalog.MaxReleaseVersion, "notes": catalog.MaxReleaseNotes, "url": catalog.MaxReleaseURL},
 	}
 	for schema, props := range want {
 		s, ok := doc.Components.Schemas[schema]

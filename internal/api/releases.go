@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
 )
 
@@ -95,4 +96,117 @@ func (s *API) HandleReleaseCreate(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, newReleaseDoc(r))
+}
+
+// releaseDocument is the JSON of a release and its ETag.
+func releaseDocument(r catalog.Release) ([]byte, string, error) {
+	body, err := feed.Marshal(newReleaseDoc(r))
+	if err != nil {
+		return nil, "", err
+	}
+	return body, etagOf(body), nil
+}
+
+var (
+	errReleaseStale = echo.NewHTTPError(http.StatusPreconditionFailed,
+		"Die Version wurde inzwischen geändert. Bitte lesen Sie sie neu (GET) und senden Sie die Änderung mit dem neuen ETag in If-Match.")
+	errReleaseNoIfMatch = echo.NewHTTPError(http.StatusPreconditionRequired,
+		"Bitte senden Sie If-Match mit dem ETag der Version (aus GET), damit keine Änderung eines anderen verloren geht.")
+)
+
+// releaseIfMatch is the precondition of a release write: If-Match is required.
+func releaseIfMatch(c echo.Context) (func(catalog.Release) error, error) {
+	return ifMatchOf(c, true, errReleaseNoIfMatch, errReleaseStale, func(r catalog.Release) (string, error) {
+		_, tag, err := releaseDocument(r)
+		return tag, err
+	})
+}
+
+// pathVersion reads the version of the path.
+func pathVersion(c echo.Context) (string, error) {
+	v := c.Param("version")
+	if !catalog.ValidVersion(v) {
+		return "", badParam("version", "erwartet wird eine Versionsbezeichnung aus Buchstaben, Ziffern und . + - _ ~ (höchstens 50 Zeichen).")
+	}
+	return v, nil
+}
+
+// HandleRelease answers one release with its ETag: GET
+// /api/v1/solutions/{slug}/releases/{version}.
+func (s *API) HandleRelease(c echo.Context) error {
+	slug, err := pathSlug(c)
+	if err != nil {
+		return err
+	}
+	version, err := pathVersion(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Store.Release(c.Request().Context(), slug, version)
+	if err != nil {
+		return err
+	}
+	body, _, err := releaseDocument(r)
+	if err != nil {
+		return err
+	}
+	return serveBytes(c, mimeJSON, body, time.Time{})
+}
+
+// HandleReleasePut replaces the date, notes and link of a release (token of
+// the provider, If-Match required): PUT /api/v1/solutions/{slug}/releases/{version}.
+func (s *API) HandleReleasePut(c echo.Context) error {
+	slug, err := pathSlug(c)
+	if err != nil {
+		return err
+	}
+	version, err := pathVersion(c)
+	if err != nil {
+		return err
+	}
+	var body releaseWrite
+	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Version != "" && body.Version != version {
+		return invalid("version", "Die Version lässt sich nicht ändern; sie steht im Pfad. Legen Sie eine neue Version mit POST an.")
+	}
+	pre, err := releaseIfMatch(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Store.UpdateRelease(c.Request().Context(), httpx.Principal(c), slug, version,
+		catalog.Release{Date: body.Date, Notes: body.Notes, URL: body.URL}, pre)
+	if err != nil {
+		return err
+	}
+	out, tag, err := releaseDocument(r)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, mimeJSON, out)
+}
+
+// HandleReleaseDelete removes a release no adopter names (token of the
+// provider, If-Match required): DELETE /api/v1/solutions/{slug}/releases/{version}.
+func (s *API) HandleReleaseDelete(c echo.Context) error {
+	slug, err := pathSlug(c)
+	if err != nil {
+		return err
+	}
+	version, err := pathVersion(c)
+	if err != nil {
+		return err
+	}
+	pre, err := releaseIfMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteReleaseIf(c.Request().Context(), httpx.Principal(c), slug, version, pre); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

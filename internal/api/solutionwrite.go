@@ -227,15 +227,25 @@ var errNoIfMatch = echo.NewHTTPError(http.StatusPreconditionRequired,
 // ifMatch returns the store precondition for the request's If-Match
 // header; required makes a missing header an error (428).
 func ifMatch(c echo.Context, required bool) (func(catalog.Solution) error, error) {
+	return ifMatchOf(c, required, errNoIfMatch, errStale, func(cur catalog.Solution) (string, error) {
+		_, tag, err := solutionDocument(cur)
+		return tag, err
+	})
+}
+
+// ifMatchOf returns a precondition for the request's If-Match header over
+// a resource whose current ETag tagOf computes: nil without the header
+// (or noHeader when it is required), stale when no tag matches.
+func ifMatchOf[T any](c echo.Context, required bool, noHeader, stale error, tagOf func(T) (string, error)) (func(T) error, error) {
 	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
 	if h == "" {
 		if required {
-			return nil, errNoIfMatch
+			return nil, noHeader
 		}
 		return nil, nil
 	}
-	return func(cur catalog.Solution) error {
-		_, tag, err := solutionDocument(cur)
+	return func(cur T) error {
+		tag, err := tagOf(cur)
 		if err != nil {
 			return err
 		}
@@ -247,8 +257,58 @@ func ifMatch(c echo.Context, required bool) (func(catalog.Solution) error, error
 				return nil
 			}
 		}
-		return errStale
+		return stale
 	}, nil
+}
+
+// publiccodeWarning is a note of a publiccode.yml import: the key path,
+// its line and the German message.
+type publiccodeWarning struct {
+	Key     string `json:"key"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// solutionWithWarnings is the answer to a write from a publiccode.yml: the
+// solution document and the import's warnings.
+type solutionWithWarnings struct {
+	feed.Solution
+	Warnings []publiccodeWarning `json:"warnings"`
+}
+
+// solutionDocumentWithWarnings is solutionDocument with the warnings of a
+// publiccode.yml import; the ETag is the solution document's, as GET gives it.
+func solutionDocumentWithWarnings(sol catalog.Solution, warnings []publiccode.Issue) ([]byte, string, error) {
+	_, tag, err := solutionDocument(sol)
+	if err != nil {
+		return nil, "", err
+	}
+	doc := solutionWithWarnings{Solution: feed.NewSolution(sol), Warnings: make([]publiccodeWarning, len(warnings))}
+	for i, w := range warnings {
+		doc.Warnings[i] = publiccodeWarning{Key: w.Path, Line: w.Line, Message: w.Message}
+	}
+	body, err := feed.Marshal(doc)
+	return body, tag, err
+}
+
+// writeSolutionWithWarnings answers a write from a publiccode.yml with the
+// stored solution, the import's warnings and the solution's ETag.
+func (s *API) writeSolutionWithWarnings(c echo.Context, code int, slug string, warnings []publiccode.Issue) error {
+	sol, err := s.Store.SolutionBySlug(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	body, tag, err := solutionDocumentWithWarnings(sol, warnings)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "no-store")
+	if code == http.StatusCreated {
+		h.Set(echo.HeaderLocation, "/api/v1/solutions/"+slug)
+	}
+	return c.Blob(code, mimeJSON, body)
 }
 
 // writeSolution answers with the stored solution, its ETag and status code.
@@ -315,12 +375,16 @@ func (s *API) HandleSolutionCreate(c echo.Context) error {
 	p := httpx.Principal(c)
 	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
 	var idem *store.Idempotency
+	// warnings are the notes of a publiccode.yml import; the answer carries them.
+	var warnings []publiccode.Issue
 	if key != "" {
 		if len(key) > store.MaxIdempotencyKey || !catalog.ValidText(key, store.MaxIdempotencyKey) || strings.ContainsAny(key, "\t\r\n") {
 			return badParam("Idempotency-Key", "höchstens %d Zeichen ohne Steuerzeichen.", store.MaxIdempotencyKey)
 		}
 		sum := sha256.Sum256([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n" + mt + "\n" + c.QueryString() + "\n" + string(body)))
 		idem = &store.Idempotency{Key: key, RequestHash: hex.EncodeToString(sum[:]), Render: func(sol catalog.Solution) (store.StoredResponse, error) {
+			// The stored answer is the plain document, so a replay's ETag
+			// is the solution's; the warnings come with the first answer only.
 			b, _, err := solutionDocument(sol)
 			return store.StoredResponse{Status: http.StatusCreated, Location: "/api/v1/solutions/" + sol.Slug, Body: b}, err
 		}}
@@ -330,7 +394,7 @@ func (s *API) HandleSolutionCreate(c echo.Context) error {
 	}
 	var sol catalog.Solution
 	if isYAML(mt) {
-		sol, err = s.createFromPubliccode(c, body, idem)
+		sol, err = s.createFromPubliccode(c, body, idem, &warnings)
 	} else {
 		var doc solutionDoc
 		if doc, err = decodeSolutionDoc(body); err != nil {
@@ -352,6 +416,9 @@ func (s *API) HandleSolutionCreate(c echo.Context) error {
 			}
 		}
 		return err
+	}
+	if isYAML(mt) {
+		return s.writeSolutionWithWarnings(c, http.StatusCreated, sol.Slug, warnings)
 	}
 	return s.writeSolution(c, http.StatusCreated, sol.Slug)
 }
@@ -391,7 +458,9 @@ func publiccodeProblem(err error) error {
 		if is.Line > 0 {
 			msg = fmt.Sprintf("Zeile %d: %s", is.Line, msg)
 		}
-		path := is.Path
+		// A list index is a step of the pointer: maintenance.contacts[0].email
+		// becomes /maintenance/contacts/0/email.
+		path := strings.NewReplacer("[", ".", "]", "").Replace(is.Path)
 		if path == "" {
 			path = "publiccode.yml"
 		}
@@ -449,7 +518,7 @@ func (s *API) publiccodeProvider(c echo.Context, p catalog.Principal) (catalog.O
 // createFromPubliccode creates a solution from a publiccode.yml through the
 // import mapping, and records its usedBy entries with exactly one matching
 // organisation as the web import and the command line do.
-func (s *API) createFromPubliccode(c echo.Context, body []byte, idem *store.Idempotency) (catalog.Solution, error) {
+func (s *API) createFromPubliccode(c echo.Context, body []byte, idem *store.Idempotency, warnings *[]publiccode.Issue) (catalog.Solution, error) {
 	ctx := c.Request().Context()
 	p := httpx.Principal(c)
 	kind, key, err := s.publiccodeProvider(c, p)
@@ -460,9 +529,13 @@ func (s *API) createFromPubliccode(c echo.Context, body []byte, idem *store.Idem
 	if err != nil {
 		return catalog.Solution{}, err
 	}
+	*warnings = d.Warnings
 	sol, err := s.Store.CreateSolution(ctx, p, store.SolutionInput{Solution: d.Solution, ProviderKind: kind, ProviderKey: key,
 		OZGIDs: d.OZGIDs, Idempotency: idem})
 	if err != nil {
+		return sol, err
+	}
+	if _, err := publiccode.RecordRelease(ctx, s.Store, p, sol.Slug, d.Release); err != nil {
 		return sol, err
 	}
 	res, err := publiccode.ClaimUsedBy(ctx, s.Store, p, publiccode.SaveResult{Solution: sol}, d.MatchedAdopters())
@@ -647,9 +720,14 @@ func (s *API) HandleSolutionPubliccode(c echo.Context) error {
 		in.ProviderKind, in.ProviderKey = cur.Provider.Kind, cur.Provider.Key
 	}
 	in.Solution.Provider, in.Solution.ProviderID, in.Solution.Services = nil, nil, nil
+	in.Solution.Publiccode = f.Publiccode
 	keepEditorial(&in, cur)
-	if _, err := s.Store.UpdateSolution(c.Request().Context(), httpx.Principal(c), cur.Slug, in); err != nil {
+	ctx := c.Request().Context()
+	if _, err := s.Store.UpdateSolution(ctx, httpx.Principal(c), cur.Slug, in); err != nil {
 		return err
 	}
-	return s.writeSolution(c, http.StatusOK, cur.Slug)
+	if _, err := publiccode.RecordRelease(ctx, s.Store, httpx.Principal(c), cur.Slug, d.Release); err != nil {
+		return err
+	}
+	return s.writeSolutionWithWarnings(c, http.StatusOK, cur.Slug, d.Warnings)
 }

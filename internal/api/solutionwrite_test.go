@@ -275,9 +275,29 @@ func TestSolutionWritePubliccode(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"provider"`
 	}
+	var warned struct {
+		Warnings []struct {
+			Key     string `json:"key"`
+			Line    int    `json:"line"`
+			Message string `json:"message"`
+		} `json:"warnings"`
+	}
 	json.Unmarshal(rec.Body.Bytes(), &doc)
+	json.Unmarshal(rec.Body.Bytes(), &warned)
 	if doc.Slug != "abfallportal" || doc.Provider.ID != "land:01" || len(doc.OZGIDs) == 0 || doc.Summary != "Abfallbehälter an- und abmelden." {
 		t.Errorf("created from publiccode.yml: %s", rec.Body.String())
+	}
+	// The answer lists the import's warnings (a missing required key has
+	// no line), and its ETag is the one GET gives.
+	keys := map[string]int{}
+	for _, w := range warned.Warnings {
+		keys[w.Key] = w.Line
+	}
+	if line, ok := keys["localisation.localisationReady"]; !ok || line != 0 || keys["de.leika[1].leika-id"] != 29 {
+		t.Errorf("warnings of the create: %+v", warned.Warnings)
+	}
+	if get := cl.send(http.MethodGet, "/api/v1/solutions/abfallportal", ""); get.Header().Get("ETag") != rec.Header().Get("ETag") {
+		t.Errorf("ETag of the create %s, of GET %s", rec.Header().Get("ETag"), get.Header().Get("ETag"))
 	}
 	head = expectOneEvent(t, env.Store, head, "abfallportal", catalog.ActionCreate)
 
@@ -298,6 +318,16 @@ func TestSolutionWritePubliccode(t *testing.T) {
 		append([]string{"X-Test-Bad-Request", "1"}, bearer...)...)
 	if rec.Code != http.StatusUnprocessableEntity || len(decodeProblem(t, rec).Invalid) == 0 {
 		t.Errorf("wrong-types.yml = %d: %s", rec.Code, rec.Body.String())
+	}
+	// A wrong value in a key the register stores refuses the file, with the
+	// key path as JSON pointer and the line in the message.
+	bad := strings.Replace(strings.Replace(string(servertest.PubliccodeFixture(t, "german.yml")), "license: MIT OR Apache-2.0", "license: Invalid License", 1),
+		"email: abfall@kommune.example", "email: abfall(at)kommune.example", 1)
+	rec = cl.sendAs(http.MethodPost, "/api/v1/solutions", "application/yaml", bad, append([]string{"X-Test-Bad-Request", "1"}, bearer...)...)
+	ptrs := decodeProblem(t, rec).pointers()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(ptrs["/legal/license"], "kein SPDX-Lizenzausdruck") ||
+		!strings.HasPrefix(ptrs["/maintenance/contacts/0/email"], "Zeile ") {
+		t.Errorf("invalid licence and e-mail = %d: %v", rec.Code, ptrs)
 	}
 }
 

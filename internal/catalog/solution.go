@@ -115,8 +115,12 @@ type Solution struct {
 	Verified      Verification `gorm:"size:20;not null" json:"verified"`
 	VerifiedNote  string       `gorm:"size:200" json:"verifiedNote,omitempty"`
 	Source        string       `gorm:"size:1000" json:"source,omitempty"`
-	CreatedAt     time.Time    `json:"createdAt"`
-	UpdatedAt     time.Time    `json:"updatedAt"`
+	// Publiccode keeps what a publiccode.yml import read beyond the fields
+	// above; nil when the solution never came from one. It is not part of
+	// the API's solution document (the publiccode.yml export shows it).
+	Publiccode *PubliccodeData `gorm:"serializer:json;type:text" json:"-"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	UpdatedAt  time.Time       `json:"updatedAt"`
 }
 
 // OZGIDs returns the OZG-IDs of the services the solution covers.

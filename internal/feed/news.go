@@ -84,7 +84,7 @@ var fieldLabels = map[string]string{
 	"accessUrl": "Zugang", "licence": "Lizenz", "repositoryUrl": "Quellcode", "standards": "Standards",
 	"costs": "Kosten", "buildCostEur": "Entwicklungskosten", "yearlyCostEur": "jährliche Kosten",
 	"costSharing": "Kostenschlüssel", "contactEmail": "Kontakt", "knownAdoptersText": "bekannte Nachnutzer",
-	"verified": "Prüfstand", "verifiedNote": "Hinweis zur Prüfung", "source": "Quelle",
+	"verified": "Prüfstand", "verifiedNote": "Hinweis zur Prüfung", "source": "Quelle", "publiccode": "Angaben aus publiccode.yml",
 }
 
 func changedText(fields []string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -11,62 +12,96 @@ import (
 	"efa-register/internal/catalog"
 )
 
-// ExportVersion is the version of the standard the export follows.
-const ExportVersion = "0.4"
+// ExportVersion is the version of the standard the export declares: "0"
+// stands for the newest 0.x, as the standard's examples and its reference
+// parser recommend; the keys written are those of 0.4 to 0.7.
+const ExportVersion = "0"
 
 // ExportInput is what the export of one solution needs.
 type ExportInput struct {
 	// Solution with Provider and Services loaded.
 	Solution catalog.Solution
-	// Leika lists the LeiKa keys per OZG-ID of the solution's services.
-	Leika map[string][]string
-	// TopicFields names the Themenfelder by id, for the leika entries.
-	TopicFields map[uint]string
+	// Release is the current release (softwareVersion, releaseDate); nil without one.
+	Release *catalog.Release
 	// UsedBy are the names of the organisations that run the solution live.
 	UsedBy []string
 	// PageURL is the solution's page in the register, written into the header comment.
 	PageURL string
+	// German adds the German country section (DE: OZG-IDs and LeiKa keys).
+	// It is a variant: the standard's reference parser refuses country
+	// sections other than the Italian one, so the default file leaves it out.
+	German bool
+	// Leika lists the LeiKa keys per OZG-ID of the solution's services (German variant).
+	Leika map[string][]string
+	// TopicFields names the Themenfelder by id, for the leika entries (German variant).
+	TopicFields map[uint]string
 }
 
 type exportFile struct {
 	Version           string                       `yaml:"publiccodeYmlVersion"`
 	Name              string                       `yaml:"name"`
+	ApplicationSuite  string                       `yaml:"applicationSuite,omitempty"`
 	URL               string                       `yaml:"url,omitempty"`
 	LandingURL        string                       `yaml:"landingURL,omitempty"`
-	Platforms         []string                     `yaml:"platforms"`
-	Categories        []string                     `yaml:"categories"`
+	SoftwareVersion   string                       `yaml:"softwareVersion,omitempty"`
+	ReleaseDate       string                       `yaml:"releaseDate,omitempty"`
+	Logo              string                       `yaml:"logo,omitempty"`
+	Platforms         []string                     `yaml:"platforms,omitempty"`
+	Categories        []string                     `yaml:"categories,omitempty"`
 	UsedBy            []string                     `yaml:"usedBy,omitempty"`
 	DevelopmentStatus string                       `yaml:"developmentStatus,omitempty"`
-	SoftwareType      string                       `yaml:"softwareType"`
-	Description       map[string]exportDescription `yaml:"description"`
+	SoftwareType      string                       `yaml:"softwareType,omitempty"`
+	Description       map[string]exportDescription `yaml:"description,omitempty"`
 	Legal             *exportLegal                 `yaml:"legal,omitempty"`
 	Maintenance       *exportMaintenance           `yaml:"maintenance,omitempty"`
-	Localisation      exportLocalisation           `yaml:"localisation"`
+	Localisation      *exportLocalisation          `yaml:"localisation,omitempty"`
+	DependsOn         *yaml.Node                   `yaml:"dependsOn,omitempty"`
+	IT                *yaml.Node                   `yaml:"IT,omitempty"`
 	DE                *exportGerman                `yaml:"DE,omitempty"`
 }
 
 type exportDescription struct {
+	LocalisedName    string   `yaml:"localisedName,omitempty"`
+	GenericName      string   `yaml:"genericName,omitempty"`
 	ShortDescription string   `yaml:"shortDescription,omitempty"`
 	LongDescription  string   `yaml:"longDescription,omitempty"`
+	Documentation    string   `yaml:"documentation,omitempty"`
+	APIDocumentation string   `yaml:"apiDocumentation,omitempty"`
 	Features         []string `yaml:"features,omitempty"`
+	Screenshots      []string `yaml:"screenshots,omitempty"`
+	Videos           []string `yaml:"videos,omitempty"`
+	Awards           []string `yaml:"awards,omitempty"`
 }
 
 type exportLegal struct {
-	License string `yaml:"license"`
+	License            string `yaml:"license,omitempty"`
+	MainCopyrightOwner string `yaml:"mainCopyrightOwner,omitempty"`
+	RepoOwner          string `yaml:"repoOwner,omitempty"`
 }
 
 type exportMaintenance struct {
-	Contacts []exportContact `yaml:"contacts"`
+	Type        string             `yaml:"type,omitempty"`
+	Contractors []exportContractor `yaml:"contractors,omitempty"`
+	Contacts    []exportContact    `yaml:"contacts,omitempty"`
+}
+
+type exportContractor struct {
+	Name    string `yaml:"name"`
+	Email   string `yaml:"email,omitempty"`
+	Website string `yaml:"website,omitempty"`
+	Until   string `yaml:"until"`
 }
 
 type exportContact struct {
 	Name        string `yaml:"name"`
-	Email       string `yaml:"email"`
+	Email       string `yaml:"email,omitempty"`
+	Phone       string `yaml:"phone,omitempty"`
 	Affiliation string `yaml:"affiliation,omitempty"`
 }
 
 type exportLocalisation struct {
-	AvailableLanguages []string `yaml:"availableLanguages"`
+	LocalisationReady  *bool    `yaml:"localisationReady,omitempty"`
+	AvailableLanguages []string `yaml:"availableLanguages,omitempty"`
 }
 
 type exportGerman struct {
@@ -96,37 +131,105 @@ func DevelopmentStatusOf(s catalog.SolutionStatus) string {
 	return ""
 }
 
-// Export writes a solution as publiccode.yml. It writes only what the
-// register knows: keys the standard requires but the register does not
-// record (maintenance.type, localisation.localisationReady, and url when no
-// repository is known) are left out and named in the header comment, so a
-// maintainer can complete the file instead of publishing a guess. Importing
-// the result gives the same solution.
-func Export(in ExportInput) ([]byte, error) {
+// yamlSection parses a section kept as YAML text; nil when there is none.
+func yamlSection(text string) *yaml.Node {
+	if text == "" {
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	return doc.Content[0]
+}
+
+// build maps a solution to the file the export writes: only what the
+// register knows, each text under the language it was written in.
+func build(in ExportInput) exportFile {
 	sol := in.Solution
-	f := exportFile{
-		Version: ExportVersion, Name: sol.Name, URL: sol.RepositoryURL, LandingURL: sol.AccessURL,
-		// EfA solutions are online services used in the browser.
-		Platforms: []string{"web"}, Categories: []string{"digital-citizenship"}, SoftwareType: "standalone/web",
-		UsedBy: in.UsedBy, DevelopmentStatus: DevelopmentStatusOf(sol.Status),
-		Localisation: exportLocalisation{AvailableLanguages: []string{"de"}},
+	meta := sol.Publiccode
+	if meta == nil {
+		meta = &catalog.PubliccodeData{}
 	}
-	desc := exportDescription{ShortDescription: sol.Summary, LongDescription: sol.Description}
-	for _, sv := range sol.Services {
-		desc.Features = append(desc.Features, fmt.Sprintf("OZG-Leistung %s: %s", sv.ID, sv.Name))
+	f := exportFile{Version: ExportVersion, Name: sol.Name, ApplicationSuite: meta.ApplicationSuite,
+		URL: sol.RepositoryURL, LandingURL: sol.AccessURL, Logo: meta.Logo, Platforms: meta.Platforms,
+		Categories: meta.Categories, UsedBy: in.UsedBy, DevelopmentStatus: DevelopmentStatusOf(sol.Status),
+		SoftwareType: meta.SoftwareType, DependsOn: yamlSection(meta.DependsOn), IT: yamlSection(meta.IT)}
+	if meta.Name != "" {
+		f.Name = meta.Name
 	}
-	f.Description = map[string]exportDescription{"de": desc}
-	if sol.Licence != "" {
-		f.Legal = &exportLegal{License: sol.Licence}
+	if f.URL == "" {
+		f.URL = meta.URL
 	}
-	if sol.ContactEmail != "" {
-		c := exportContact{Name: "Funktionspostfach", Email: sol.ContactEmail}
+	if in.Release != nil {
+		f.SoftwareVersion, f.ReleaseDate = in.Release.Version, in.Release.Date
+	}
+
+	// The solution's summary and description are the texts of TextLang
+	// (German for a solution entered in the register); the other languages
+	// come as the file gave them.
+	textLang := meta.TextLang
+	if textLang == "" {
+		textLang = "de"
+	}
+	descs := map[string]exportDescription{}
+	for _, d := range meta.Descriptions {
+		descs[d.Lang] = exportDescription{LocalisedName: d.LocalisedName, GenericName: d.GenericName,
+			ShortDescription: d.ShortDescription, LongDescription: d.LongDescription, Documentation: d.Documentation,
+			APIDocumentation: d.APIDocumentation, Features: d.Features, Screenshots: d.Screenshots, Videos: d.Videos, Awards: d.Awards}
+	}
+	main := descs[textLang]
+	main.ShortDescription, main.LongDescription = sol.Summary, sol.Description
+	if meta.Name != "" && main.LocalisedName != "" {
+		main.LocalisedName = sol.Name
+	}
+	if len(main.Features) == 0 && langRank(textLang) == 0 {
+		// What an EfA online service does is the OZG-Leistungen it implements.
+		for _, sv := range sol.Services {
+			main.Features = append(main.Features, fmt.Sprintf("OZG-Leistung %s: %s", sv.ID, sv.Name))
+		}
+	}
+	if main.ShortDescription != "" || main.LongDescription != "" || len(main.Features) > 0 || main.LocalisedName != "" {
+		descs[textLang] = main
+	}
+	if len(descs) > 0 {
+		f.Description = descs
+	}
+
+	legal := exportLegal{MainCopyrightOwner: meta.MainCopyrightOwner, RepoOwner: meta.RepoOwner}
+	if ValidSPDX(sol.Licence) {
+		legal.License = sol.Licence
+	}
+	if legal != (exportLegal{}) {
+		f.Legal = &legal
+	}
+
+	m := exportMaintenance{Type: meta.MaintenanceType}
+	if m.Type == "contract" {
+		for _, c := range meta.Contractors {
+			m.Contractors = append(m.Contractors, exportContractor(c))
+		}
+	}
+	known := false
+	for _, c := range meta.Contacts {
+		m.Contacts = append(m.Contacts, exportContact(c))
+		known = known || c.Email == sol.ContactEmail
+	}
+	if sol.ContactEmail != "" && !known {
+		c := exportContact{Name: ContactName, Email: sol.ContactEmail}
 		if sol.Provider != nil {
 			c.Affiliation = sol.Provider.Name
 		}
-		f.Maintenance = &exportMaintenance{Contacts: []exportContact{c}}
+		m.Contacts = append([]exportContact{c}, m.Contacts...)
 	}
-	if len(sol.Services) > 0 {
+	if m.Type != "" || len(m.Contacts) > 0 || len(m.Contractors) > 0 {
+		f.Maintenance = &m
+	}
+	if meta.LocalisationReady != nil || len(meta.AvailableLanguages) > 0 {
+		f.Localisation = &exportLocalisation{LocalisationReady: meta.LocalisationReady, AvailableLanguages: meta.AvailableLanguages}
+	}
+
+	if in.German && len(sol.Services) > 0 {
 		de := &exportGerman{CountryExtensionVersion: "1.0"}
 		for _, sv := range sol.Services {
 			tf := in.TopicFields[sv.TopicFieldID]
@@ -140,25 +243,126 @@ func Export(in ExportInput) ([]byte, error) {
 		}
 		f.DE = de
 	}
-	var missing []string
-	if sol.RepositoryURL == "" {
-		missing = append(missing, "url (kein öffentliches Quellcode-Repository bekannt)")
+	return f
+}
+
+// Gap is a key the standard requires that the register cannot fill from
+// what it knows, or can fill only in a form the standard refuses.
+type Gap struct {
+	// Key is the key path in the file, for example "maintenance.type".
+	Key string
+	// Message says in German what is missing and what to do.
+	Message string
+}
+
+// String renders the gap as "key: message".
+func (g Gap) String() string { return g.Key + ": " + g.Message }
+
+// Gaps lists what the publiccode.yml export of a solution lacks to meet the
+// standard: the solution page shows it to the provider, the export names
+// it in a comment.
+func Gaps(sol catalog.Solution) []Gap { return gaps(build(ExportInput{Solution: sol}), sol) }
+
+func gaps(f exportFile, sol catalog.Solution) []Gap {
+	var out []Gap
+	add := func(key, msg string) { out = append(out, Gap{Key: key, Message: msg}) }
+	if f.URL == "" {
+		add("url", "Die Adresse des Quellcode-Repositorys ist nicht erfasst.")
+	}
+	if len(f.Platforms) == 0 {
+		add("platforms", "Die Plattformen (z. B. web, linux, android) sind nicht erfasst.")
 	}
 	if f.DevelopmentStatus == "" {
-		missing = append(missing, "developmentStatus (Status im Register: unbekannt)")
+		add("developmentStatus", "Der Status der Lösung ist „unbekannt“; der Standard verlangt concept, development, beta, stable oder obsolete.")
 	}
-	if sol.Licence == "" {
-		missing = append(missing, "legal.license")
+	if f.SoftwareType == "" {
+		add("softwareType", "Die Art der Software (z. B. standalone/web, library) ist nicht erfasst.")
 	}
-	missing = append(missing, "maintenance.type", "localisation.localisationReady")
+	if len(f.Description) == 0 {
+		add("description", "Es gibt keine Beschreibung.")
+	}
+	langs := make([]string, 0, len(f.Description))
+	for l := range f.Description {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		d, p := f.Description[l], "description."+l+"."
+		switch n := len([]rune(d.ShortDescription)); {
+		case n == 0:
+			add(p+"shortDescription", "Die Kurzbeschreibung fehlt.")
+		case n > MaxShortDescription:
+			add(p+"shortDescription", fmt.Sprintf("Die Kurzbeschreibung hat %d Zeichen; der Standard erlaubt höchstens %d.", n, MaxShortDescription))
+		}
+		switch n := len([]rune(d.LongDescription)); {
+		case n == 0:
+			add(p+"longDescription", "Die ausführliche Beschreibung fehlt.")
+		case n < MinLongDescription:
+			add(p+"longDescription", fmt.Sprintf("Die Beschreibung hat %d Zeichen; der Standard verlangt mindestens %d.", n, MinLongDescription))
+		}
+		if len(d.Features) == 0 {
+			add(p+"features", "Die Liste der Funktionen fehlt.")
+		}
+	}
+	switch {
+	case sol.Licence == "":
+		add("legal.license", "Die Lizenz ist nicht erfasst.")
+	case f.Legal == nil || f.Legal.License == "":
+		add("legal.license", fmt.Sprintf("„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2) und wird nicht exportiert.", sol.Licence))
+	}
+	var m exportMaintenance
+	if f.Maintenance != nil {
+		m = *f.Maintenance
+	}
+	switch m.Type {
+	case "":
+		add("maintenance.type", "Die Art der Wartung (internal, contract, community oder none) ist nicht erfasst.")
+	case "contract":
+		if len(m.Contractors) == 0 {
+			add("maintenance.contractors", "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer.")
+		}
+	case "internal", "community":
+		if len(m.Contacts) == 0 {
+			add("maintenance.contacts", "Bei dieser Art der Wartung verlangt der Standard Ansprechpersonen.")
+		}
+	}
+	var loc exportLocalisation
+	if f.Localisation != nil {
+		loc = *f.Localisation
+	}
+	if loc.LocalisationReady == nil {
+		add("localisation.localisationReady", "Ob die Software übersetzbar ist, ist nicht erfasst.")
+	}
+	if len(loc.AvailableLanguages) == 0 {
+		add("localisation.availableLanguages", "Die Sprachen der Software sind nicht erfasst.")
+	}
+	return out
+}
 
+// Export writes a solution as publiccode.yml. It writes only what the
+// register knows, never a made-up value: a key the standard requires that
+// the register cannot fill is left out and named in the header comment
+// (Gaps), so a maintainer completes the file instead of publishing a guess.
+// Importing the result gives the same solution.
+func Export(in ExportInput) ([]byte, error) {
+	sol := in.Solution
+	f := build(in)
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# publiccode.yml aus dem EfA-Register\n")
 	if in.PageURL != "" {
 		fmt.Fprintf(&buf, "# Quelle: %s\n", in.PageURL)
 	}
 	fmt.Fprintf(&buf, "# Prüfstand der Angaben im Register: %s\n", sol.Verified.Label())
-	fmt.Fprintf(&buf, "# Nicht im Register erfasst und daher nicht ausgefüllt: %s\n", strings.Join(missing, ", "))
+	if in.German {
+		fmt.Fprintf(&buf, "# Variante mit deutschem Länderteil (DE: OZG-IDs und LeiKa-Schlüssel). Der Referenzparser\n")
+		fmt.Fprintf(&buf, "# des Standards lehnt Länderteile außer IT ab; für Open CoDE die Standardfassung verwenden.\n")
+	}
+	if gs := gaps(f, sol); len(gs) > 0 {
+		fmt.Fprintf(&buf, "# Pflichtangaben des Standards, die im Register fehlen (bitte ergänzen, die Datei ist sonst nicht gültig):\n")
+		for _, g := range gs {
+			fmt.Fprintf(&buf, "#   %s\n", g)
+		}
+	}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(f); err != nil {
@@ -176,6 +380,7 @@ type Source interface {
 	AdoptionsBySolution(ctx context.Context, slug string) ([]catalog.Adoption, error)
 	ServiceByID(ctx context.Context, ozgID string) (catalog.Service, error)
 	TopicFields(ctx context.Context) ([]catalog.TopicField, error)
+	Releases(ctx context.Context, slug string) ([]catalog.Release, error)
 }
 
 // UsedByName is how an adopter is named in usedBy: its official name, with
@@ -188,33 +393,43 @@ func UsedByName(o catalog.Organisation) string {
 	return o.Name
 }
 
-// ExportSolution reads a solution with its services, LeiKa keys and live
-// adopters from src and writes it as publiccode.yml.
-func ExportSolution(ctx context.Context, src Source, slug, pageURL string) ([]byte, error) {
+// ExportSolution reads a solution with its current release and live
+// adopters (and, for the German variant, the LeiKa keys of its services)
+// from src and writes it as publiccode.yml.
+func ExportSolution(ctx context.Context, src Source, slug, pageURL string, german bool) ([]byte, error) {
 	sol, err := src.SolutionBySlug(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	in := ExportInput{Solution: sol, Leika: map[string][]string{}, TopicFields: map[uint]string{}, PageURL: pageURL}
-	for _, sv := range sol.Services {
-		full, err := src.ServiceByID(ctx, sv.ID)
-		if err != nil {
-			return nil, err
-		}
-		seen := map[string]bool{}
-		for _, l := range full.Leika {
-			if l.Key != "" && !seen[l.Key] {
-				seen[l.Key] = true
-				in.Leika[sv.ID] = append(in.Leika[sv.ID], l.Key)
-			}
-		}
-	}
-	tfs, err := src.TopicFields(ctx)
+	in := ExportInput{Solution: sol, Leika: map[string][]string{}, TopicFields: map[uint]string{}, PageURL: pageURL, German: german}
+	rels, err := src.Releases(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	for _, tf := range tfs {
-		in.TopicFields[tf.ID] = tf.Name
+	if len(rels) > 0 {
+		in.Release = &rels[0]
+	}
+	if german {
+		for _, sv := range sol.Services {
+			full, err := src.ServiceByID(ctx, sv.ID)
+			if err != nil {
+				return nil, err
+			}
+			seen := map[string]bool{}
+			for _, l := range full.Leika {
+				if l.Key != "" && !seen[l.Key] {
+					seen[l.Key] = true
+					in.Leika[sv.ID] = append(in.Leika[sv.ID], l.Key)
+				}
+			}
+		}
+		tfs, err := src.TopicFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, tf := range tfs {
+			in.TopicFields[tf.ID] = tf.Name
+		}
 	}
 	adoptions, err := src.AdoptionsBySolution(ctx, slug)
 	if err != nil {

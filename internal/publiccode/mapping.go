@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -58,6 +56,8 @@ type Draft struct {
 	Warnings  []Issue
 	Unknown   []Unknown
 	Version   string
+	// Release is the release softwareVersion and releaseDate name; nil when the file has none.
+	Release *catalog.Release
 }
 
 // Import parses data and maps it to a draft, matching usedBy names and the
@@ -141,11 +141,17 @@ func StatusOf(developmentStatus string) (catalog.SolutionStatus, bool) {
 func (m *mapper) solution() {
 	f, d := m.f, m.d
 	sol := &d.Solution
+	meta := &catalog.PubliccodeData{ApplicationSuite: f.ApplicationSuite, Logo: f.Logo, Platforms: f.Platforms,
+		Categories: f.Categories, SoftwareType: f.SoftwareType, MainCopyrightOwner: f.MainCopyrightOwner, RepoOwner: f.RepoOwner,
+		MaintenanceType: f.MaintenanceType, Contractors: f.Contractors, LocalisationReady: f.LocalisationReady,
+		AvailableLanguages: f.AvailableLanguages, DependsOn: f.DependsOn, IT: f.IT}
+	sol.Publiccode = meta
 	sol.Name, d.Sources["name"] = f.Name, "name"
 	nameLine := f.NameLine
 	for _, desc := range f.Descriptions {
 		if desc.LocalisedName != "" && langRank(desc.Lang) == 0 {
 			sol.Name, d.Sources["name"] = desc.LocalisedName, "description."+desc.Lang+".localisedName"
+			meta.Name = f.Name
 			break
 		}
 	}
@@ -156,72 +162,90 @@ func (m *mapper) solution() {
 	if sol.Slug == "" {
 		m.fail(d.Sources["name"], nameLine, "Aus dem Namen lässt sich keine Kurzbezeichnung bilden.")
 	}
-	// Summary and description each come from the first language that has
-	// them, German first: a file with only an English long text still gives a description.
+	// Summary and description come from one language, German first, so
+	// that the export writes them back under the language they were
+	// written in; every language is kept in the publiccode data.
 	for _, desc := range f.Descriptions {
-		if desc.Short != "" && sol.Summary == "" {
+		meta.Descriptions = append(meta.Descriptions, catalog.PubliccodeDescription{Lang: desc.Lang,
+			LocalisedName: desc.LocalisedName, GenericName: desc.GenericName, ShortDescription: desc.Short,
+			LongDescription: desc.Long, Documentation: desc.Documentation, APIDocumentation: desc.APIDocumentation,
+			Features: desc.Features, Screenshots: desc.Screenshots, Videos: desc.Videos, Awards: desc.Awards})
+		if meta.TextLang != "" || desc.Short == "" && desc.Long == "" {
+			continue
+		}
+		meta.TextLang = desc.Lang
+		if langRank(desc.Lang) != 0 {
+			m.warn("description."+desc.Lang, desc.Line, "Keine deutsche Beschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
+		}
+		if desc.Short != "" {
 			path := "description." + desc.Lang + ".shortDescription"
 			sol.Summary, d.Sources["summary"] = desc.Short, path
 			if n := len([]rune(desc.Short)); n > 600 {
-				m.fail(path, desc.ShortLine, "Die Kurzbeschreibung ist %d Zeichen lang; erlaubt sind höchstens 600.", n)
-			}
-			if langRank(desc.Lang) != 0 {
-				m.warn(path, desc.ShortLine, "Keine deutsche Kurzbeschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
+				m.fail(path, desc.ShortLine, "Die Kurzbeschreibung ist %d Zeichen lang; das Register speichert höchstens 600.", n)
 			}
 		}
-		if desc.Long != "" && sol.Description == "" {
+		if desc.Long != "" {
 			path := "description." + desc.Lang + ".longDescription"
 			sol.Description, d.Sources["description"] = desc.Long, path
-			if n := len([]rune(desc.Long)); n > 10000 {
-				m.fail(path, desc.LongLine, "Die Beschreibung ist %d Zeichen lang; erlaubt sind höchstens 10.000.", n)
-			}
-			if langRank(desc.Lang) != 0 {
-				m.warn(path, desc.LongLine, "Keine deutsche Beschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
-			}
 		}
-	}
-	if len(f.Descriptions) == 0 {
-		m.warn("description", 0, "Die Datei hat keine Beschreibung.")
 	}
 	if f.Licence != "" {
-		switch {
-		case len(f.Licence) > 100:
+		if len(f.Licence) > 100 {
 			m.fail("legal.license", f.LicenceLine, "Die Lizenzangabe ist länger als 100 Zeichen.")
-		case !ValidSPDX(f.Licence):
-			m.warn("legal.license", f.LicenceLine, "„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2 oder MIT); der Text wird trotzdem übernommen.", f.Licence)
-			fallthrough
-		default:
-			sol.Licence, d.Sources["licence"] = f.Licence, "legal.license"
 		}
+		sol.Licence, d.Sources["licence"] = f.Licence, "legal.license"
 	}
-	sol.RepositoryURL = m.webURL("url", f.URL, f.URLLine, "repositoryUrl")
-	sol.AccessURL = m.webURL("landingURL", f.LandingURL, f.LandingURLLine, "accessUrl")
+	if f.URL != "" && !ValidWebURL(f.URL) {
+		// A git:// or ssh:// address is a valid url of the standard but
+		// no link for the solution page; it is kept for the export.
+		meta.URL = f.URL
+		m.warn("url", f.URLLine, "„%s“ ist keine Web-Adresse; sie wird für die publiccode.yml aufbewahrt, aber nicht als Quellcode-Link gezeigt.", f.URL)
+	} else if f.URL != "" {
+		sol.RepositoryURL, d.Sources["repositoryUrl"] = f.URL, "url"
+	}
+	if f.LandingURL != "" {
+		sol.AccessURL, d.Sources["accessUrl"] = f.LandingURL, "landingURL"
+	}
 	sol.Status = catalog.SolutionUnknown
-	if f.DevelopmentStatus == "" {
-		m.warn("developmentStatus", 0, "Der Entwicklungsstand fehlt; der Status bleibt „unbekannt“.")
-	} else if st, ok := StatusOf(f.DevelopmentStatus); ok {
+	if st, ok := StatusOf(f.DevelopmentStatus); ok {
 		sol.Status, d.Sources["status"] = st, "developmentStatus"
-	} else {
-		m.warn("developmentStatus", f.StatusLine, "Unbekannter Entwicklungsstand „%s“ (erlaubt: concept, development, beta, stable, obsolete); der Status bleibt „unbekannt“.", f.DevelopmentStatus)
 	}
+	// Only contacts with a function mailbox are kept: the register
+	// publishes no person's address, and a name without one is no contact.
 	for i, c := range f.Contacts {
-		path := fmt.Sprintf("maintenance.contacts[%d].email", i)
-		if c.Email == "" {
-			continue
-		}
-		a, err := mail.ParseAddress(c.Email)
-		if err != nil || a.Address != c.Email {
-			m.warn(path, c.EmailLine, "„%s“ ist keine gültige E-Mail-Adresse und wird nicht übernommen.", c.Email)
-			continue
-		}
-		if !FunctionMailbox(c.Email, c.Name) {
+		path := fmt.Sprintf("maintenance.contacts[%d]", i)
+		switch {
+		case c.Email == "":
+			m.warn(path, c.Line, "Der Kontakt hat keine E-Mail-Adresse und wird nicht übernommen; übernommen werden Kontakte mit Funktionspostfach.")
+		case !FunctionMailbox(c.Email, c.Name):
 			// The message leaves out the address: it is personal data.
-			m.warn(path, c.EmailLine, "Die Adresse sieht nach einem persönlichen Postfach aus und wird nicht übernommen; veröffentlicht werden nur Funktionspostfächer.")
-			continue
+			m.warn(path+".email", c.EmailLine, "Die Adresse sieht nach einem persönlichen Postfach aus; der Kontakt wird nicht übernommen (veröffentlicht werden nur Funktionspostfächer).")
+		default:
+			// A person's name and direct line are not kept with the mailbox.
+			pc := catalog.PubliccodeContact{Name: ContactName, Email: c.Email, Affiliation: c.Affiliation}
+			if FunctionalName(c.Name) {
+				pc.Name, pc.Phone = c.Name, c.Phone
+			} else if c.Name != "" {
+				m.warn(path+".name", c.Line, "Der Name des Kontakts wird nicht gespeichert (das Register veröffentlicht keine Namen von Personen); die Adresse steht als „%s“ im Register.", ContactName)
+			}
+			meta.Contacts = append(meta.Contacts, pc)
+			if sol.ContactEmail == "" {
+				sol.ContactEmail, d.Sources["contactEmail"] = c.Email, path+".email"
+			}
 		}
-		if sol.ContactEmail == "" {
-			sol.ContactEmail, d.Sources["contactEmail"] = c.Email, path
+	}
+	switch {
+	case f.SoftwareVersion != "" && f.ReleaseDate != "":
+		r := catalog.Release{Version: f.SoftwareVersion, Date: f.ReleaseDate}
+		if err := r.Validate(); err != nil {
+			m.warn("softwareVersion", f.SoftwareVersionLine, "Die Version „%s“ kann das Register nicht als Release eintragen: %v", f.SoftwareVersion, err)
+		} else {
+			d.Release = &r
 		}
+	case f.SoftwareVersion != "":
+		m.warn("releaseDate", f.SoftwareVersionLine, "Zur Version „%s“ fehlt releaseDate; ohne Datum wird kein Release eingetragen.", f.SoftwareVersion)
+	case f.ReleaseDate != "":
+		m.warn("softwareVersion", f.ReleaseDateLine, "Zum releaseDate fehlt softwareVersion; ohne Version wird kein Release eingetragen.")
 	}
 	d.OwnerHint = f.RepoOwner
 	if d.OwnerHint == "" {
@@ -233,21 +257,6 @@ func (m *mapper) solution() {
 	if sol.RepositoryURL != "" {
 		sol.Source = "publiccode.yml: " + sol.RepositoryURL
 	}
-}
-
-// webURL returns raw when it is an http(s) address; anything else (a git@
-// address, a relative path) is dropped with a warning.
-func (m *mapper) webURL(path, raw string, line int, field string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 500 {
-		m.warn(path, line, "„%s“ ist keine Web-Adresse (https://…) und wird nicht übernommen.", raw)
-		return ""
-	}
-	m.d.Sources[field] = path
-	return raw
 }
 
 // services resolves the German extension's leika entries to OZG-Leistungen.
@@ -532,7 +541,8 @@ func Fold(s string) string {
 // functionWords mark the local part of a functional mailbox.
 var functionWords = []string{"info", "kontakt", "contact", "support", "service", "ozg", "efa", "poststelle", "post", "team",
 	"office", "hotline", "helpdesk", "servicedesk", "digital", "redaktion", "noreply", "no-reply", "verwaltung", "buerger",
-	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren", "abteilung", "referat", "amt"}
+	"projekt", "produkt", "anfrage", "fragen", "betrieb", "leitstelle", "zentrale", "mail", "onlinedienst", "fachverfahren", "abteilung", "referat", "amt",
+	"postfach"}
 
 // functionWord reports whether a word of an address or a contact name
 // marks a function: equal to a function word, or containing a long one
@@ -545,6 +555,22 @@ func functionWord(w string) bool {
 	}
 	return false
 }
+
+// FunctionalName reports whether a contact's name names a function ("Team
+// Abfall", "Hotline Wohngeld", "OZG-Servicedesk") rather than a person.
+func FunctionalName(name string) bool {
+	for _, part := range strings.Fields(Fold(name)) {
+		if functionWord(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContactName is the name a kept contact is stored under: its own when it
+// names a function, else "Funktionspostfach" (the register stores no
+// person's name; the standard requires a name).
+const ContactName = "Funktionspostfach"
 
 // rePersonal is the shape of most personal addresses: first.last, first_last, first-last.
 var rePersonal = regexp.MustCompile(`^[a-z]+[._-][a-z]+$`)
@@ -563,12 +589,9 @@ func FunctionMailbox(email, personName string) bool {
 	name := Fold(personName)
 	// A contact named "Team Abfall" or "Hotline" is no person: its words in
 	// the address do not make the address personal.
-	functionalName := false
+	functional := FunctionalName(personName)
 	for _, part := range strings.Fields(name) {
-		functionalName = functionalName || functionWord(part)
-	}
-	for _, part := range strings.Fields(name) {
-		if !functionalName && len(part) >= 3 && strings.Contains(folded, part) {
+		if !functional && len(part) >= 3 && strings.Contains(folded, part) {
 			return false
 		}
 	}
@@ -582,45 +605,6 @@ func FunctionMailbox(email, personName string) bool {
 	}
 	// One word without separators ("wohngeld@…") is a mailbox of a service.
 	return strings.IndexAny(local, "._-") < 0
-}
-
-var reSPDXToken = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+-]*(:[A-Za-z0-9.+-]+)?$`)
-
-// ValidSPDX reports whether s has the form of an SPDX licence expression:
-// licence identifiers joined by AND, OR and WITH, with optional parentheses.
-// It checks the form, not that each identifier is on the SPDX list.
-func ValidSPDX(s string) bool {
-	s = strings.NewReplacer("(", " ( ", ")", " ) ").Replace(s)
-	depth, expectID := 0, true
-	toks := strings.Fields(s)
-	if len(toks) == 0 {
-		return false
-	}
-	for _, t := range toks {
-		switch {
-		case t == "(":
-			if !expectID {
-				return false
-			}
-			depth++
-		case t == ")":
-			if expectID || depth == 0 {
-				return false
-			}
-			depth--
-		case t == "AND" || t == "OR" || t == "WITH":
-			if expectID {
-				return false
-			}
-			expectID = true
-		default:
-			if !expectID || !reSPDXToken.MatchString(t) {
-				return false
-			}
-			expectID = false
-		}
-	}
-	return depth == 0 && !expectID
 }
 
 // SortAdopters orders adopters: matched first, then by name.

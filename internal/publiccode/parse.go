@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"efa-register/internal/catalog"
 )
 
 // MaxFileBytes is the largest publiccode.yml the importer reads. Real files
@@ -68,18 +70,23 @@ func (e *Error) Error() string {
 
 // Description is the text of one language of the description section.
 type Description struct {
-	Lang          string
-	LocalisedName string
-	Short         string
-	ShortLine     int
-	Long          string
-	LongLine      int
-	Features      []string
-	Documentation string
+	Lang             string
+	Line             int
+	LocalisedName    string
+	GenericName      string
+	Short            string
+	ShortLine        int
+	Long             string
+	LongLine         int
+	Features         []string
+	Documentation    string
+	APIDocumentation string
+	Screenshots      []string
+	Videos           []string
+	Awards           []string
 }
 
-// Contact is one entry of maintenance.contacts. The name is read only to
-// tell personal from functional e-mail addresses; it is never stored.
+// Contact is one entry of maintenance.contacts.
 type Contact struct {
 	Name, Email, Phone, Affiliation string
 	// Line is the line of the contact, EmailLine the line of its e-mail address.
@@ -108,16 +115,24 @@ type Unknown struct {
 
 // File is what the register reads from a publiccode.yml.
 type File struct {
-	Version           string
-	Name              string
-	NameLine          int
-	URL               string
-	URLLine           int
-	LandingURL        string
-	LandingURLLine    int
-	DevelopmentStatus string
-	StatusLine        int
-	SoftwareType      string
+	Version             string
+	Name                string
+	NameLine            int
+	ApplicationSuite    string
+	URL                 string
+	URLLine             int
+	LandingURL          string
+	LandingURLLine      int
+	SoftwareVersion     string
+	SoftwareVersionLine int
+	ReleaseDate         string
+	ReleaseDateLine     int
+	Logo                string
+	Platforms           []string
+	Categories          []string
+	DevelopmentStatus   string
+	StatusLine          int
+	SoftwareType        string
 	// Descriptions are ordered German first, then English, then the others by language tag.
 	Descriptions       []Description
 	Licence            string
@@ -125,9 +140,15 @@ type File struct {
 	MainCopyrightOwner string
 	RepoOwner          string
 	MaintenanceType    string
+	Contractors        []catalog.PubliccodeContractor
 	Contacts           []Contact
-	UsedBy             []UsedBy
-	UsedByLine         int
+	LocalisationReady  *bool
+	AvailableLanguages []string
+	// DependsOn and IT are the dependsOn and it (or IT) sections as YAML text.
+	DependsOn  string
+	IT         string
+	UsedBy     []UsedBy
+	UsedByLine int
 	// Leika are the entries of the German country section (de or DE).
 	Leika   []Leika
 	Unknown []Unknown
@@ -137,20 +158,30 @@ var (
 	topKeys = keySet("publiccodeYmlVersion", "name", "applicationSuite", "url", "landingURL", "isBasedOn", "softwareVersion",
 		"releaseDate", "logo", "monochromeLogo", "inputTypes", "outputTypes", "platforms", "categories", "usedBy", "roadmap",
 		"developmentStatus", "softwareType", "intendedAudience", "description", "legal", "maintenance", "localisation",
-		"dependsOn", "organisation", "organizationUri", "fundedBy", "it", "IT", "de", "DE")
+		"dependsOn", "organisation", "fundedBy", "supports", "it", "IT", "de", "DE")
 	descriptionKeys = keySet("localisedName", "genericName", "shortDescription", "longDescription", "documentation",
 		"apiDocumentation", "features", "screenshots", "videos", "awards")
-	legalKeys       = keySet("license", "mainCopyrightOwner", "repoOwner", "authorsFile")
-	maintenanceKeys = keySet("type", "contractors", "contacts")
-	contactKeys     = keySet("name", "email", "phone", "affiliation")
-	germanKeys      = keySet("countryExtensionVersion", "leika")
-	leikaKeys       = keySet("themenfeld", "lebenslage", "ozg-id", "leika-id")
-	// reLang is a BCP 47 tag as far as the description section needs it.
-	reLang = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
+	legalKeys        = keySet("license", "mainCopyrightOwner", "repoOwner", "authorsFile")
+	maintenanceKeys  = keySet("type", "contractors", "contacts")
+	contactKeys      = keySet("name", "email", "phone", "affiliation")
+	contractorKeys   = keySet("name", "email", "website", "until")
+	localisationKeys = keySet("localisationReady", "availableLanguages")
+	dependsOnKeys    = keySet("open", "proprietary", "hardware")
+	dependencyKeys   = keySet("name", "versionMin", "versionMax", "optional", "version")
+	germanKeys       = keySet("countryExtensionVersion", "leika")
+	leikaKeys        = keySet("themenfeld", "lebenslage", "ozg-id", "leika-id")
 	// reVersion accepts the 0.x versions of the standard ("0", "0.2", "0.3.1").
 	reVersion = regexp.MustCompile(`^0(\.[0-9]+){0,2}$`)
 	// reYAMLLine finds the line number in the YAML library's syntax errors.
 	reYAMLLine = regexp.MustCompile(`line ([0-9]+)`)
+)
+
+// Lengths the standard sets for the description texts (in characters).
+const (
+	MaxShortDescription = 150
+	MinLongDescription  = 150
+	MaxLongDescription  = 10000
+	MaxGenericName      = 35
 )
 
 func keySet(keys ...string) map[string]bool {
@@ -354,43 +385,96 @@ func (p *parser) section(path string, n *yaml.Node) bool {
 	return true
 }
 
+// text reads a scalar as text and remembers its line.
+func (p *parser) text(path string, v *yaml.Node, dst *string, lineDst *int) {
+	*dst, _ = p.str(path, v)
+	if lineDst != nil {
+		*lineDst = line(v)
+	}
+}
+
+// yamlText is the YAML of a section, for keeping it verbatim.
+func yamlText(n *yaml.Node) string {
+	out, err := yaml.Marshal(n)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func (p *parser) top(root *yaml.Node) {
 	f := p.f
-	var versionSeen, nameSeen bool
+	seen := map[string]bool{}
+	// sections are the keys of the top-level sections: a missing required
+	// key inside one is reported at the section's line.
+	sections := map[string]*yaml.Node{}
 	p.each("", root, topKeys, func(key, path string, k, v *yaml.Node) {
+		seen[key] = true
+		sections[key] = k
 		switch key {
 		case "publiccodeYmlVersion":
-			versionSeen = true
 			if s, ok := p.str(path, v); ok {
 				f.Version = s
 				switch {
 				case s == "":
 					p.fail(path, v, "Die Version des Standards fehlt.")
+				case s == "1" || strings.HasPrefix(s, "1."):
+					p.fail(path, v, "Version „%s“ gibt es im Standard noch nicht (veröffentlicht sind 0.2 bis 0.7; „0“ steht für die neueste 0.x); gelesen werden die Versionen 0.x.", s)
 				case !reVersion.MatchString(s):
-					p.fail(path, v, "Version „%s“ wird nicht unterstützt; gelesen werden die Versionen 0.2 bis 0.4.", s)
-				case s == "0.1" || strings.HasPrefix(s, "0.1."):
-					p.warn(path, v, "Version 0.1 ist veraltet; die Datei wird nach Version 0.2 gelesen.")
+					p.fail(path, v, "Version „%s“ wird nicht unterstützt; gelesen werden die Versionen 0.2 bis 0.7 (und „0“).", s)
+				case !oneOf(s, ReadVersions):
+					p.warn(path, v, "Version „%s“ hat der Standard nicht veröffentlicht; die Datei wird nach den Regeln der Versionen 0.x gelesen.", s)
 				}
 			}
 		case "name":
-			nameSeen = true
 			if s, ok := p.str(path, v); ok {
 				f.Name, f.NameLine = s, v.Line
 				if s == "" {
 					p.fail(path, v, "Der Name fehlt.")
 				}
 			}
+		case "applicationSuite":
+			p.text(path, v, &f.ApplicationSuite, nil)
 		case "url":
-			f.URL, _ = p.str(path, v)
-			f.URLLine = v.Line
+			p.text(path, v, &f.URL, &f.URLLine)
+			if f.URL != "" && !ValidURL(f.URL) {
+				p.fail(path, v, "„%s“ ist keine vollständige Adresse des Quellcode-Repositorys (z. B. https://gitlab.opencode.de/…).", f.URL)
+			}
 		case "landingURL":
-			f.LandingURL, _ = p.str(path, v)
-			f.LandingURLLine = v.Line
+			p.text(path, v, &f.LandingURL, &f.LandingURLLine)
+			if f.LandingURL != "" && !ValidWebURL(f.LandingURL) {
+				p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", f.LandingURL)
+			}
+		case "softwareVersion":
+			p.text(path, v, &f.SoftwareVersion, &f.SoftwareVersionLine)
+		case "releaseDate":
+			p.text(path, v, &f.ReleaseDate, &f.ReleaseDateLine)
+			if f.ReleaseDate != "" && !ValidDate(f.ReleaseDate) {
+				p.fail(path, v, "„%s“ ist kein Datum in der Form JJJJ-MM-TT.", f.ReleaseDate)
+			}
+		case "logo":
+			p.text(path, v, &f.Logo, nil)
+		case "platforms":
+			f.Platforms, _, _ = p.strList(path, v)
+		case "categories":
+			var lines []int
+			f.Categories, lines, _ = p.strList(path, v)
+			for i, c := range f.Categories {
+				if !oneOf(c, Categories) {
+					p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i],
+						Message: fmt.Sprintf("„%s“ ist keine Kategorie der Liste des Standards (z. B. digital-citizenship, document-management).", c)})
+				}
+			}
 		case "developmentStatus":
-			f.DevelopmentStatus, _ = p.str(path, v)
-			f.StatusLine = v.Line
+			p.text(path, v, &f.DevelopmentStatus, &f.StatusLine)
+			if f.DevelopmentStatus != "" && !oneOf(f.DevelopmentStatus, DevelopmentStatuses) {
+				p.fail(path, v, "Unbekannter Entwicklungsstand „%s“ (erlaubt: %s).", f.DevelopmentStatus, strings.Join(DevelopmentStatuses, ", "))
+			}
 		case "softwareType":
-			f.SoftwareType, _ = p.str(path, v)
+			p.text(path, v, &f.SoftwareType, nil)
+			if f.SoftwareType != "" && !oneOf(f.SoftwareType, SoftwareTypes) {
+				p.fail(path, v, "Unbekannte Art der Software „%s“ (erlaubt: %s).", f.SoftwareType, strings.Join(SoftwareTypes, ", "))
+			}
 		case "usedBy":
 			names, lines, _ := p.strList(path, v)
 			f.UsedByLine = k.Line
@@ -401,29 +485,87 @@ func (p *parser) top(root *yaml.Node) {
 			p.descriptions(path, v)
 		case "legal":
 			if p.section(path, v) {
-				p.each(path, v, legalKeys, func(key, path string, _, v *yaml.Node) {
+				p.each(path, v, legalKeys, func(key, path string, k, v *yaml.Node) {
+					seen["legal."+key] = true
 					switch key {
 					case "license":
-						f.Licence, _ = p.str(path, v)
-						f.LicenceLine = v.Line
+						p.text(path, v, &f.Licence, &f.LicenceLine)
+						if f.Licence != "" && !ValidSPDX(f.Licence) {
+							p.fail(path, v, "„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2, MIT OR Apache-2.0, LicenseRef-…).", f.Licence)
+						}
 					case "mainCopyrightOwner":
-						f.MainCopyrightOwner, _ = p.str(path, v)
+						p.text(path, v, &f.MainCopyrightOwner, nil)
 					case "repoOwner":
-						f.RepoOwner, _ = p.str(path, v)
+						p.text(path, v, &f.RepoOwner, nil)
 					}
 				})
 			}
 		case "maintenance":
-			p.maintenance(path, v)
+			p.maintenance(path, v, seen)
+		case "localisation":
+			p.localisation(path, v, seen)
+		case "dependsOn":
+			p.dependsOn(path, v)
+		case "it", "IT":
+			if seen["it"] && seen["IT"] {
+				p.fail(path, k, "Der italienische Länderteil steht zweimal in der Datei (it und IT); bitte nur IT verwenden.")
+				return
+			}
+			if p.section(path, v) {
+				f.IT = yamlText(v)
+			}
 		case "de", "DE":
 			p.german(path, v)
 		}
 	})
-	if !versionSeen {
+	if !seen["publiccodeYmlVersion"] {
 		p.fail("publiccodeYmlVersion", nil, "Der Schlüssel fehlt; ohne ihn ist die Datei keine publiccode.yml.")
 	}
-	if !nameSeen {
+	if !seen["name"] {
 		p.fail("name", nil, "Der Schlüssel fehlt; jede Lösung braucht einen Namen.")
+	}
+	// The other keys the standard requires: their absence is a warning,
+	// the register keeps what is there and the export names the gap.
+	for _, r := range []struct{ key, what string }{
+		{"url", "die Adresse des Quellcode-Repositorys"}, {"platforms", "die Plattformen (z. B. web)"},
+		{"developmentStatus", "der Entwicklungsstand"}, {"softwareType", "die Art der Software (z. B. standalone/web)"},
+		{"description", "die Beschreibung"}, {"legal.license", "die Lizenz (SPDX-Ausdruck)"},
+		{"maintenance.type", "die Art der Wartung (internal, contract, community oder none)"},
+		{"localisation.localisationReady", "die Angabe, ob die Software übersetzbar ist"},
+		{"localisation.availableLanguages", "die Sprachen der Software"},
+	} {
+		if !seen[r.key] {
+			section, _, _ := strings.Cut(r.key, ".")
+			p.warn(r.key, sections[section], "Pflichtangabe des Standards fehlt: %s.", r.what)
+		}
+	}
+	if len(f.Descriptions) > 0 {
+		var short, long, features bool
+		for _, d := range f.Descriptions {
+			short, long, features = short || d.Short != "", long || d.Long != "", features || len(d.Features) > 0
+		}
+		for _, r := range []struct {
+			ok        bool
+			key, what string
+		}{{short, "shortDescription", "die Kurzbeschreibung"}, {long, "longDescription", "die ausführliche Beschreibung"},
+			{features, "features", "die Liste der Funktionen"}} {
+			if !r.ok {
+				p.warn("description.*."+r.key, sections["description"], "Pflichtangabe des Standards fehlt: %s (in mindestens einer Sprache).", r.what)
+			}
+		}
+	}
+	switch f.MaintenanceType {
+	case "contract":
+		if len(f.Contractors) == 0 {
+			p.warn("maintenance.contractors", sections["maintenance"], "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer (contractors).")
+		}
+	case "internal", "community":
+		if len(f.Contacts) == 0 {
+			p.warn("maintenance.contacts", sections["maintenance"], "Bei Wartung „%s“ verlangt der Standard Ansprechpersonen (contacts).", f.MaintenanceType)
+		}
+	}
+	if f.MaintenanceType != "contract" && len(f.Contractors) > 0 {
+		p.warn("maintenance.contractors", sections["maintenance"], "Auftragnehmer (contractors) sieht der Standard nur bei Wartung „contract“ vor.")
 	}
 }
 
@@ -439,35 +581,78 @@ func langRank(lang string) int {
 	return 2
 }
 
+func (p *parser) webURLs(path string, v *yaml.Node) []string {
+	list, lines, _ := p.strList(path, v)
+	for i, u := range list {
+		if !ValidWebURL(u) {
+			p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i], Message: fmt.Sprintf("„%s“ ist keine Web-Adresse (https://…).", u)})
+		}
+	}
+	return list
+}
+
 func (p *parser) descriptions(path string, n *yaml.Node) {
 	if !p.section(path, n) {
 		return
 	}
 	p.each(path, n, nil, func(lang, lpath string, k, v *yaml.Node) {
-		if !reLang.MatchString(lang) {
-			p.unknown(lpath, k, v)
+		if msg := LanguageProblem(lang); msg != "" {
+			p.fail(lpath, k, "%s", msg)
 			return
 		}
 		if !p.section(lpath, v) {
 			return
 		}
-		d := Description{Lang: lang}
+		d := Description{Lang: lang, Line: k.Line}
 		p.each(lpath, v, descriptionKeys, func(key, path string, _, v *yaml.Node) {
 			switch key {
 			case "localisedName":
-				d.LocalisedName, _ = p.str(path, v)
+				p.text(path, v, &d.LocalisedName, nil)
+			case "genericName":
+				p.text(path, v, &d.GenericName, nil)
+				if n := len([]rune(d.GenericName)); n > MaxGenericName {
+					p.warn(path, v, "Der Gattungsname ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxGenericName)
+				}
 			case "shortDescription":
-				d.Short, _ = p.str(path, v)
-				d.ShortLine = v.Line
+				p.text(path, v, &d.Short, &d.ShortLine)
+				if n := len([]rune(d.Short)); n > MaxShortDescription {
+					// The register keeps the text as written (up to 600
+					// characters); the export names the gap.
+					p.warn(path, v, "Die Kurzbeschreibung ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxShortDescription)
+				}
 			case "longDescription":
-				d.Long, _ = p.str(path, v)
-				d.LongLine = v.Line
-			case "documentation":
-				d.Documentation, _ = p.str(path, v)
+				p.text(path, v, &d.Long, &d.LongLine)
+				switch n := len([]rune(d.Long)); {
+				case n > MaxLongDescription:
+					p.fail(path, v, "Die Beschreibung ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxLongDescription)
+				case n > 0 && n < MinLongDescription:
+					p.warn(path, v, "Die Beschreibung ist %d Zeichen lang; der Standard verlangt mindestens %d.", n, MinLongDescription)
+				}
+			case "documentation", "apiDocumentation":
+				dst := &d.Documentation
+				if key == "apiDocumentation" {
+					dst = &d.APIDocumentation
+				}
+				p.text(path, v, dst, nil)
+				if *dst != "" && !ValidWebURL(*dst) {
+					p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", *dst)
+				}
 			case "features":
 				d.Features, _, _ = p.strList(path, v)
+			case "screenshots":
+				d.Screenshots, _, _ = p.strList(path, v)
+			case "videos":
+				d.Videos = p.webURLs(path, v)
+			case "awards":
+				d.Awards, _, _ = p.strList(path, v)
 			}
 		})
+		if d.Short == "" {
+			p.warn(lpath+".shortDescription", k, "Pflichtangabe des Standards fehlt: die Kurzbeschreibung in dieser Sprache.")
+		}
+		if d.Long == "" {
+			p.warn(lpath+".longDescription", k, "Pflichtangabe des Standards fehlt: die ausführliche Beschreibung in dieser Sprache.")
+		}
 		p.f.Descriptions = append(p.f.Descriptions, d)
 	})
 	sort.SliceStable(p.f.Descriptions, func(i, j int) bool {
@@ -479,45 +664,140 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 	})
 }
 
-func (p *parser) maintenance(path string, n *yaml.Node) {
+// items calls fn for every mapping in the list at n, with its path.
+func (p *parser) items(path string, n *yaml.Node, what string, fn func(ipath string, item *yaml.Node)) {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!null" {
+			p.fail(path, n, "Erwartet wird eine Liste von %s, gefunden wurde %s.", what, kindName(n))
+		}
+		return
+	}
+	for i, item := range n.Content {
+		ipath := fmt.Sprintf("%s[%d]", path, i)
+		if p.section(ipath, item) {
+			fn(ipath, deref(item))
+		}
+	}
+}
+
+func (p *parser) maintenance(path string, n *yaml.Node, seen map[string]bool) {
 	if !p.section(path, n) {
 		return
 	}
 	p.each(path, n, maintenanceKeys, func(key, path string, _, v *yaml.Node) {
+		seen["maintenance."+key] = true
 		switch key {
 		case "type":
-			p.f.MaintenanceType, _ = p.str(path, v)
-		case "contacts":
-			v = deref(v)
-			if v.Kind != yaml.SequenceNode {
-				if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!null" {
-					p.fail(path, v, "Erwartet wird eine Liste von Kontakten, gefunden wurde %s.", kindName(v))
-				}
-				return
+			p.text(path, v, &p.f.MaintenanceType, nil)
+			if t := p.f.MaintenanceType; t != "" && !oneOf(t, MaintenanceTypes) {
+				p.fail(path, v, "Unbekannte Art der Wartung „%s“ (erlaubt: %s).", t, strings.Join(MaintenanceTypes, ", "))
 			}
-			for i, item := range v.Content {
-				ipath := fmt.Sprintf("%s[%d]", path, i)
-				if !p.section(ipath, item) {
-					continue
-				}
-				c := Contact{Line: deref(item).Line}
-				p.each(ipath, deref(item), contactKeys, func(key, path string, _, v *yaml.Node) {
+		case "contractors":
+			p.items(path, v, "Auftragnehmern", func(ipath string, item *yaml.Node) {
+				var c catalog.PubliccodeContractor
+				p.each(ipath, item, contractorKeys, func(key, path string, _, v *yaml.Node) {
 					switch key {
 					case "name":
-						c.Name, _ = p.str(path, v)
+						p.text(path, v, &c.Name, nil)
 					case "email":
-						c.Email, _ = p.str(path, v)
-						c.EmailLine = v.Line
-					case "phone":
-						c.Phone, _ = p.str(path, v)
-					case "affiliation":
-						c.Affiliation, _ = p.str(path, v)
+						p.text(path, v, &c.Email, nil)
+						if c.Email != "" && !ValidEmail(c.Email) {
+							p.fail(path, v, "„%s“ ist keine gültige E-Mail-Adresse.", c.Email)
+						}
+					case "website":
+						p.text(path, v, &c.Website, nil)
+						if c.Website != "" && !ValidWebURL(c.Website) {
+							p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", c.Website)
+						}
+					case "until":
+						p.text(path, v, &c.Until, nil)
+						if c.Until != "" && !ValidDate(c.Until) {
+							p.fail(path, v, "„%s“ ist kein Datum in der Form JJJJ-MM-TT.", c.Until)
+						}
 					}
 				})
+				if c.Name == "" {
+					p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name des Auftragnehmers.")
+				}
+				if c.Until == "" {
+					p.fail(ipath+".until", item, "Pflichtangabe des Standards fehlt: das Vertragsende (JJJJ-MM-TT).")
+				}
+				p.f.Contractors = append(p.f.Contractors, c)
+			})
+		case "contacts":
+			p.items(path, v, "Kontakten", func(ipath string, item *yaml.Node) {
+				c := Contact{Line: item.Line}
+				p.each(ipath, item, contactKeys, func(key, path string, _, v *yaml.Node) {
+					switch key {
+					case "name":
+						p.text(path, v, &c.Name, nil)
+					case "email":
+						p.text(path, v, &c.Email, &c.EmailLine)
+						if c.Email != "" && !ValidEmail(c.Email) {
+							p.fail(path, v, "„%s“ ist keine gültige E-Mail-Adresse.", c.Email)
+						}
+					case "phone":
+						p.text(path, v, &c.Phone, nil)
+					case "affiliation":
+						p.text(path, v, &c.Affiliation, nil)
+					}
+				})
+				if c.Name == "" {
+					p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name des Kontakts.")
+				}
 				p.f.Contacts = append(p.f.Contacts, c)
-			}
+			})
 		}
 	})
+}
+
+func (p *parser) localisation(path string, n *yaml.Node, seen map[string]bool) {
+	if !p.section(path, n) {
+		return
+	}
+	p.each(path, n, localisationKeys, func(key, path string, _, v *yaml.Node) {
+		seen["localisation."+key] = true
+		switch key {
+		case "localisationReady":
+			b, err := strconv.ParseBool(v.Value)
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || err != nil {
+				p.fail(path, v, "Erwartet wird true oder false.")
+				return
+			}
+			p.f.LocalisationReady = &b
+		case "availableLanguages":
+			list, lines, _ := p.strList(path, v)
+			for i, l := range list {
+				if msg := LanguageProblem(l); msg != "" {
+					p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i], Message: msg})
+				}
+			}
+			p.f.AvailableLanguages = list
+		}
+	})
+}
+
+// dependsOn checks the dependsOn section (every dependency has a name)
+// and keeps it as YAML text.
+func (p *parser) dependsOn(path string, n *yaml.Node) {
+	if !p.section(path, n) {
+		return
+	}
+	p.each(path, n, dependsOnKeys, func(key, path string, _, v *yaml.Node) {
+		p.items(path, v, "Abhängigkeiten", func(ipath string, item *yaml.Node) {
+			name := ""
+			p.each(ipath, item, dependencyKeys, func(key, path string, _, v *yaml.Node) {
+				if key == "name" {
+					name, _ = p.str(path, v)
+				}
+			})
+			if name == "" {
+				p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name der Abhängigkeit.")
+			}
+		})
+	})
+	p.f.DependsOn = yamlText(n)
 }
 
 // german reads the German country section: countryExtensionVersion and the

@@ -18,6 +18,8 @@ import (
 // draft or an *Error whose every issue is a German message.
 func FuzzImport(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.yml"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "conformance", "*", "*.yml"))
+	files = append(files, more...)
 	for _, name := range files {
 		if data, err := os.ReadFile(name); err == nil {
 			f.Add(data)
@@ -35,6 +37,15 @@ func FuzzImport(f *testing.F) {
 			}
 			if !utf8.ValidString(d.Solution.Name) {
 				t.Fatalf("draft name is not valid UTF-8: %q", d.Solution.Name)
+			}
+			// What the import accepts, the export writes so that the
+			// import accepts it again.
+			out, err := publiccode.Export(publiccode.ExportInput{Solution: d.Solution, Release: d.Release})
+			if err != nil {
+				t.Fatalf("export of an accepted draft: %v", err)
+			}
+			if _, err := publiccode.Import(context.Background(), out, st); err != nil {
+				t.Fatalf("import of the export of an accepted file: %v\n%s", err, out)
 			}
 			return
 		}

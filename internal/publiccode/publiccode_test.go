@@ -82,8 +82,8 @@ func TestImportFixtures(t *testing.T) {
 				Status:      catalog.SolutionPlanned, Licence: "AGPL-3.0-or-later", RepositoryURL: "https://example.com/italia/medusa.git"},
 			sources: map[string]string{"name": "name", "summary": "description.en.shortDescription", "description": "description.en.longDescription",
 				"status": "developmentStatus", "licence": "legal.license", "repositoryUrl": "url"},
-			warnings: []string{"16 description.en.shortDescription", "17 description.en.longDescription"},
-		}, messages: []string{"Keine deutsche Kurzbeschreibung; übernommen wird die Sprache „en“."}},
+			warnings: []string{"13 description.en", "17 description.en.longDescription", "28 maintenance.contacts[0]"},
+		}, messages: []string{"Keine deutsche Beschreibung; übernommen wird die Sprache „en“.", "133 Zeichen lang; der Standard verlangt mindestens 150"}},
 		{file: "full.yml", want: &want{
 			solution: catalog.Solution{Name: "Wohngeld digital beantragen", Slug: "wohngeld-digital-beantragen",
 				Summary:     "Wohngeld online beantragen, Änderungen melden und Nachweise hochladen.",
@@ -97,7 +97,7 @@ func TestImportFixtures(t *testing.T) {
 			adopters: []string{"Land Schleswig-Holstein -> land:01 live", "Stadt Kiel -> gemeinde:010020000000 live",
 				"Kreis Dithmarschen -> kreis:01051 live", "Flensburg, Stadt -> gemeinde:010010000000 live", "Neustadt -> mehrdeutig",
 				"Stadtverwaltung Atlantis -> ?"},
-			warnings: []string{"21 usedBy[4]", "22 usedBy[5]", "63 maintenance.contacts[0].email"},
+			warnings: []string{"21 usedBy[4]", "22 usedBy[5]", "34 description.en.longDescription", "63 maintenance.contacts[0].email", "65 maintenance.contacts[1].name"},
 		}, messages: []string{"persönlichen Postfach", "„Neustadt“ passt zu mehreren Organisationen"}},
 		{file: "german.yml", want: &want{
 			solution: catalog.Solution{Name: "Abfallportal", Slug: "abfallportal", Summary: "Abfallbehälter an- und abmelden.",
@@ -107,19 +107,16 @@ func TestImportFixtures(t *testing.T) {
 				"status": "developmentStatus", "licence": "legal.license", "repositoryUrl": "url", "contactEmail": "maintenance.contacts[0].email"},
 			ozg:      []string{"10110", "10092", "10127"},
 			adopters: []string{"Stadt Kiel -> gemeinde:010020000000 live"},
-			warnings: []string{"22 usedBy", "29 de.leika[1].leika-id", "31 de.leika[2].ozg-id", "32 de.leika[3].ozg-id", "34 de.leika[4]"},
+			warnings: []string{"- localisation.localisationReady", "- localisation.availableLanguages", "6 platforms",
+				"12 description.de.longDescription", "22 usedBy", "29 de.leika[1].leika-id", "31 de.leika[2].ozg-id", "32 de.leika[3].ozg-id", "34 de.leika[4]"},
 		}, messages: []string{"gehört laut Katalog zu OZG-ID 10110, nicht zu 10092", "ist ein LeiKa-Schlüssel, keine OZG-ID",
 			"Die OZG-ID 99999 gibt es im OZG-Katalog des Registers nicht", "weder „ozg-id“ noch „leika-id“"}},
-		{file: "unknown-keys.yml", want: &want{
-			solution: catalog.Solution{Name: "Terminvergabe", Slug: "terminvergabe", Summary: "Termine im Bürgeramt buchen.",
-				Description: "Bürgerinnen und Bürger buchen Termine im Bürgeramt online.", Status: catalog.SolutionRetired,
-				Licence: "proprietär", RepositoryURL: "https://github.com/example/terminvergabe", ContactEmail: "termine@stadt.example"},
-			sources: map[string]string{"name": "name", "summary": "description.de.shortDescription", "description": "description.de.longDescription",
-				"status": "developmentStatus", "licence": "legal.license", "repositoryUrl": "url", "contactEmail": "maintenance.contacts[0].email"},
-			warnings: []string{"8 nmae", "9 x-internal", "15 description.de.slogan", "18 description.???", "21 legal.license",
-				"22 legal.copyrightYear", "28 maintenance.contacts[0].twitter"},
-			unknown: []string{"nmae", "x-internal", "description.de.slogan", "description.???", "legal.copyrightYear", "maintenance.contacts[0].twitter"},
-		}, messages: []string{"Unbekannter Schlüssel; er wird ignoriert.", "„proprietär“ ist kein SPDX-Lizenzausdruck"}},
+		// Unknown keys are warnings; a description language that is no
+		// BCP 47 tag and a licence that is no SPDX expression are errors,
+		// because the register would store them.
+		{file: "unknown-keys.yml", errs: []string{"18 description.???", "21 legal.license"},
+			messages: []string{"nmae: Unbekannter Schlüssel; er wird ignoriert.", "„proprietär“ ist kein SPDX-Lizenzausdruck",
+				"„???“ ist kein Sprachkürzel nach BCP 47"}},
 		{file: "broken.yml", errs: []string{"5"}, messages: []string{"Die Datei ist kein gültiges YAML"}},
 		{file: "wrong-types.yml", errs: []string{"3 name", "6 url", "9 usedBy", "10 description", "12 maintenance.contacts", "14 DE.leika"},
 			messages: []string{"Erwartet wird ein Text, gefunden wurde eine Liste.", "Erwartet wird ein Text, gefunden wurde ein Abschnitt mit Schlüsseln.",
@@ -150,7 +147,7 @@ func TestImportFixtures(t *testing.T) {
 				}
 				w := tc.want
 				got := d.Solution
-				got.Verified, got.VerifiedNote, got.Source = "", "", ""
+				got.Verified, got.VerifiedNote, got.Source, got.Publiccode = "", "", "", nil
 				if diff := cmp.Diff(w.solution, got); diff != "" {
 					t.Errorf("solution (-want +got):\n%s", diff)
 				}
@@ -182,7 +179,7 @@ func TestImportFixtures(t *testing.T) {
 			}
 			all := strings.Join(texts, "\n")
 			// Personal data of the contacts never reaches a message.
-			for _, personal := range []string{"Erika", "Mustermann", "erika.mustermann", "Francesco"} {
+			for _, personal := range []string{"Erika", "Mustermann", "erika.mustermann", "Francesco", "Max Beispiel"} {
 				if strings.Contains(all, personal) {
 					t.Errorf("messages name a person (%q):\n%s", personal, all)
 				}
@@ -193,5 +190,45 @@ func TestImportFixtures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The register keeps contacts with a function mailbox only, and a person's
+// name or direct line not even with those.
+func TestContactsKeepNoPersonalData(t *testing.T) {
+	st := storetest.Seeded(t)
+	file := strings.Replace(minimalFile, "  type: none\n", `  type: internal
+  contacts:
+    - name: Team Abfall
+      email: abfall@kommune.example
+      phone: "+49 431 1234"
+    - name: Max Beispiel
+      email: wohngeld-ozg@sh.example
+      phone: "+49 431 0000"
+      affiliation: Ministerium
+    - name: Erika Mustermann
+      email: erika.mustermann@sh.example
+    - name: Hotline
+`, 1)
+	d, err := publiccode.Import(context.Background(), []byte(file), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []catalog.PubliccodeContact{{Name: "Team Abfall", Email: "abfall@kommune.example", Phone: "+49 431 1234"},
+		{Name: "Funktionspostfach", Email: "wohngeld-ozg@sh.example", Affiliation: "Ministerium"}}
+	if diff := cmp.Diff(want, d.Solution.Publiccode.Contacts); diff != "" {
+		t.Errorf("contacts (-want +got):\n%s", diff)
+	}
+	if d.Solution.ContactEmail != "abfall@kommune.example" {
+		t.Errorf("contact e-mail %q", d.Solution.ContactEmail)
+	}
+	out, err := publiccode.Export(publiccode.ExportInput{Solution: d.Solution})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, personal := range []string{"Max", "Erika", "0000"} {
+		if strings.Contains(string(out), personal) {
+			t.Errorf("export shows %q:\n%s", personal, out)
+		}
 	}
 }

@@ -60,6 +60,16 @@ func (d *Draft) WriteReport(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-28s %s%s\n", f.Label+":", v, src)
 	}
+	if meta := d.Solution.Publiccode; meta != nil && len(meta.Descriptions) > 0 {
+		langs := make([]string, len(meta.Descriptions))
+		for i, desc := range meta.Descriptions {
+			langs[i] = desc.Lang
+		}
+		fmt.Fprintf(w, "  %-28s %s (Text der Lösung: %s)\n", "Beschreibung in:", strings.Join(langs, ", "), orDash(meta.TextLang))
+	}
+	if d.Release != nil {
+		fmt.Fprintf(w, "  %-28s %s vom %s  [softwareVersion, releaseDate]\n", "Version:", d.Release.Version, d.Release.Date)
+	}
 	fmt.Fprintf(w, "\nOZG-Leistungen (%d):\n", len(d.Services))
 	for _, sv := range d.Services {
 		fmt.Fprintf(w, "  %s %s  [Zeile %d, %s]\n", sv.ID, sv.Name, sv.Line, sv.Via)
@@ -96,4 +106,11 @@ func writeIssues(w io.Writer, title string, list []Issue) {
 	for _, is := range list {
 		fmt.Fprintf(w, "  %s\n", is)
 	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }

@@ -15,6 +15,35 @@ const UsedBySource = "publiccode.yml usedBy"
 type Saver interface {
 	CreateSolution(ctx context.Context, p catalog.Principal, in store.SolutionInput) (catalog.Solution, error)
 	ClaimAdoptions(ctx context.Context, p catalog.Principal, inputs []store.AdoptionInput, mode store.BatchMode) ([]store.BatchRow, bool, error)
+	ReleaseRecorder
+}
+
+// ReleaseRecorder records releases; *store.Store has it.
+type ReleaseRecorder interface {
+	Releases(ctx context.Context, slug string) ([]catalog.Release, error)
+	AddRelease(ctx context.Context, p catalog.Principal, slug string, r catalog.Release) (catalog.Release, error)
+}
+
+// RecordRelease adds the release a file names (softwareVersion and
+// releaseDate) to the solution, unless that version is recorded already;
+// it reports whether it added one.
+func RecordRelease(ctx context.Context, rr ReleaseRecorder, p catalog.Principal, slug string, r *catalog.Release) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	rels, err := rr.Releases(ctx, slug)
+	if err != nil {
+		return false, err
+	}
+	for _, have := range rels {
+		if have.Version == r.Version {
+			return false, nil
+		}
+	}
+	if _, err := rr.AddRelease(ctx, p, slug, *r); err != nil {
+		return false, fmt.Errorf("publiccode: release %s of %s: %w", r.Version, slug, err)
+	}
+	return true, nil
 }
 
 // Chosen is a usedBy entry the provider accepted, with the organisation and status.
@@ -36,6 +65,8 @@ type SaveResult struct {
 	Adopted  []Chosen
 	Claimed  []Chosen
 	Rejected []string
+	// Release is the version recorded from softwareVersion and releaseDate; "" when none was.
+	Release string
 }
 
 // Save creates the draft's solution for the provider and records the chosen
@@ -53,6 +84,11 @@ func Save(ctx context.Context, sv Saver, p catalog.Principal, d *Draft, provider
 		return res, err
 	}
 	res.Solution = sol
+	if ok, err := RecordRelease(ctx, sv, p, sol.Slug, d.Release); err != nil {
+		return res, err
+	} else if ok {
+		res.Release = d.Release.Version
+	}
 	return ClaimUsedBy(ctx, sv, p, res, adopters)
 }
 

@@ -183,6 +183,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/solutions/:slug/adoptions", a.HandleSolutionAdoptions)
 	v1.GET("/solutions/:slug/publiccode.yml", a.HandlePubliccodeExport)
 	v1.GET("/solutions/:slug/releases", a.HandleReleases)
+	v1.GET("/solutions/:slug/releases/:version", a.HandleRelease)
 	v1.GET("/adoptions/:id", a.HandleAdoption)
 	v1.GET("/services", a.HandleServices)
 	v1.GET("/services/:ozgId", a.HandleService)
@@ -211,6 +212,8 @@ func (s *server) routes(e *echo.Echo) {
 	v1.DELETE("/solutions/:slug", a.HandleSolutionDelete, s.requireToken)
 	v1.POST("/solutions/:slug/publiccode", a.HandleSolutionPubliccode, s.requireToken)
 	v1.POST("/solutions/:slug/releases", a.HandleReleaseCreate, s.requireToken)
+	v1.PUT("/solutions/:slug/releases/:version", a.HandleReleasePut, s.requireToken)
+	v1.DELETE("/solutions/:slug/releases/:version", a.HandleReleaseDelete, s.requireToken)
 	// Security advisories: reads answer by token (restricted ones only for the affected), writes need one
 	v1.GET("/advisories", a.HandleAdvisories, s.optionalToken)
 	v1.GET("/advisories/:id", a.HandleAdvisory, s.optionalToken)

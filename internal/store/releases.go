@@ -70,10 +70,63 @@ func (s *Store) AddRelease(ctx context.Context, p catalog.Principal, slug string
 	return r, translate(err, fmt.Sprintf("add release of %q", slug))
 }
 
+// Release returns one release of a solution by its version.
+func (s *Store) Release(ctx context.Context, slug, version string) (catalog.Release, error) {
+	var r catalog.Release
+	err := s.r.WithContext(ctx).Joins("JOIN solutions ON solutions.id = releases.solution_id").
+		Where("solutions.slug = ? AND releases.version = ?", slug, version).First(&r).Error
+	return r, translate(err, fmt.Sprintf("release %q of %q", version, slug))
+}
+
+// UpdateRelease replaces the date, notes and link of a recorded release for
+// p, who must edit the solution; the version stays. precondition, when not
+// nil, is called with the stored release inside the write transaction (the
+// API checks If-Match there); an error from it stops the write.
+func (s *Store) UpdateRelease(ctx context.Context, p catalog.Principal, slug, version string, r catalog.Release, precondition func(catalog.Release) error) (catalog.Release, error) {
+	var out catalog.Release
+	err := s.write(ctx, p.Actor(), func(t *tx) error {
+		sol, err := t.loadSolution(slug)
+		if err != nil {
+			return err
+		}
+		if err := t.mayEditSolution(p, sol); err != nil {
+			return err
+		}
+		var old catalog.Release
+		if err := t.db.Where("solution_id = ? AND version = ?", sol.ID, version).First(&old).Error; err != nil {
+			return err
+		}
+		if precondition != nil {
+			if err := precondition(old); err != nil {
+				return err
+			}
+		}
+		r.Version = old.Version
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		r.ID, r.SolutionID, r.Solution, r.CreatedAt = old.ID, old.SolutionID, nil, old.CreatedAt
+		out = r
+		f := releaseField(r.Version)
+		changed, err := t.event(catalog.EntitySolution, slug, catalog.ActionUpdate, map[string]any{f: releaseRecord(old)}, map[string]any{f: releaseRecord(r)})
+		if err != nil || !changed {
+			return err
+		}
+		return t.db.Model(&old).Select("date", "notes", "url").Updates(map[string]any{"date": r.Date, "notes": r.Notes, "url": r.URL}).Error
+	})
+	return out, translate(err, fmt.Sprintf("update release %q of %q", version, slug))
+}
+
 // DeleteRelease removes a release of the solution for p (who must edit the
 // solution). A release that adopters still name is kept: the conflict says
 // how many do.
 func (s *Store) DeleteRelease(ctx context.Context, p catalog.Principal, slug, version string) error {
+	return s.DeleteReleaseIf(ctx, p, slug, version, nil)
+}
+
+// DeleteReleaseIf is DeleteRelease with a precondition checked on the
+// stored release inside the write transaction (nil for none).
+func (s *Store) DeleteReleaseIf(ctx context.Context, p catalog.Principal, slug, version string, precondition func(catalog.Release) error) error {
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		sol, err := t.loadSolution(slug)
 		if err != nil {
@@ -85,6 +138,11 @@ func (s *Store) DeleteRelease(ctx context.Context, p catalog.Principal, slug, ve
 		var r catalog.Release
 		if err := t.db.Where("solution_id = ? AND version = ?", sol.ID, version).First(&r).Error; err != nil {
 			return err
+		}
+		if precondition != nil {
+			if err := precondition(r); err != nil {
+				return err
+			}
 		}
 		var n int64
 		if err := t.db.Model(&catalog.Adoption{}).Where("solution_id = ? AND release = ?", sol.ID, version).Count(&n).Error; err != nil {

@@ -132,6 +132,9 @@ func solutionRecord(sol *catalog.Solution) map[string]any {
 		list[i] = id
 	}
 	m["ozgIds"] = list
+	if sol.Publiccode != nil {
+		m["publiccode"] = fields(sol.Publiccode)
+	}
 	return m
 }
 
@@ -287,6 +290,11 @@ func (t *tx) replaceSolution(p catalog.Principal, old catalog.Solution, in Solut
 		}
 	}
 	sol.ID, sol.CreatedAt = old.ID, old.CreatedAt
+	// A writer that knows nothing of the publiccode.yml data (the form, the
+	// JSON API) keeps it; only a publiccode.yml import replaces it.
+	if sol.Publiccode == nil {
+		sol.Publiccode = old.Publiccode
+	}
 	changed, err := t.event(catalog.EntitySolution, old.Slug, catalog.ActionUpdate, solutionRecord(&old), solutionRecord(&sol))
 	if err != nil || !changed {
 		return old, false, err

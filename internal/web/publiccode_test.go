@@ -154,8 +154,50 @@ func TestPubliccodeImportPreviewAndSave(t *testing.T) {
 	// The export of the saved solution, in the UI and the API.
 	rec = prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/yaml") ||
-		rec.Header().Get("Content-Disposition") != `attachment; filename="publiccode.yml"` || !strings.Contains(rec.Body.String(), "name: Wohngeld digital beantragen") {
+		rec.Header().Get("Content-Disposition") != `attachment; filename="publiccode.yml"` || !strings.Contains(rec.Body.String(), "name: Wohngeld-Antrag digital") {
 		t.Errorf("export = %d %v", rec.Code, rec.Header())
+	}
+	// What the file said beyond the solution's fields comes back: every
+	// language, the release, the legal and maintenance keys; the German
+	// country section only in the variant.
+	for _, want := range []string{"localisedName: Wohngeld digital beantragen", "localisedName: Housing benefit online",
+		"softwareVersion: 2.4.1", "releaseDate: \"2024-03-01\"", "mainCopyrightOwner: Land Schleswig-Holstein", "type: contract",
+		"name: Dataport AöR", "availableLanguages:", "versionMin: \"13\"", "codiceIPA: xyz", "- data-collection", "softwareType: standalone/web"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("export lacks %q:\n%s", want, rec.Body.String())
+		}
+	}
+	if strings.Contains(rec.Body.String(), "ozg-id") || strings.Contains(rec.Body.String(), "Erika") {
+		t.Errorf("default export has the German section or a personal address:\n%s", rec.Body.String())
+	}
+	if de := prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml?extension=de", nil, nil); de.Code != 200 ||
+		!strings.Contains(de.Body.String(), "ozg-id: \"10092\"") || de.Header().Get("Content-Disposition") != `attachment; filename="publiccode-de.yml"` {
+		t.Errorf("German variant = %d:\n%s", de.Code, de.Body.String())
+	}
+	if bad := prov.Do("GET", "/loesungen/wohngeld-sh-import/publiccode.yml?extension=fr", nil, nil); bad.Code != 400 ||
+		!strings.Contains(bad.Body.String(), "Der Parameter „extension“ ist ungültig") {
+		t.Errorf("unknown variant = %d", bad.Code)
+	}
+	if bad := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml?extension=fr", nil, nil); bad.Code != 400 ||
+		!strings.Contains(bad.Header().Get("Content-Type"), "problem+json") {
+		t.Errorf("API unknown variant = %d", bad.Code)
+	}
+	// The page shows the German description and offers the English one; the
+	// provider sees what the exported file lacks, a visitor does not.
+	page = servertest.Doc(t, prov.Do("GET", "/loesungen/wohngeld-sh-import", nil, nil))
+	if en := page.Find(`[data-testid=description-en]`); en.Length() != 1 || !strings.Contains(en.Text(), "Englisch") ||
+		!strings.Contains(en.Text(), "Apply for housing benefit online.") || en.Find(`[lang=en]`).Length() != 1 {
+		t.Errorf("English description on the page: %q", en.Text())
+	}
+	if page.Find(`[data-testid=text-language]`).Length() != 0 {
+		t.Errorf("the German description is labelled as another language")
+	}
+	if gaps := page.Find(`[data-testid=publiccode-gaps]`).Text(); !strings.Contains(gaps, "description.en.longDescription") ||
+		!strings.Contains(gaps, "Die Beschreibung hat 140 Zeichen; der Standard verlangt mindestens 150.") || strings.Contains(gaps, "maintenance.type") {
+		t.Errorf("gaps for the provider: %q", gaps)
+	}
+	if servertest.Doc(t, env.As(t, "anonym").Do("GET", "/loesungen/wohngeld-sh-import", nil, nil)).Find(`[data-testid=publiccode-gaps]`).Length() != 0 {
+		t.Errorf("a visitor sees the provider's gaps")
 	}
 	api := prov.Do("GET", "/api/v1/solutions/wohngeld-sh-import/publiccode.yml", nil, nil)
 	if api.Code != 200 || api.Body.String() != rec.Body.String() {

@@ -7,9 +7,12 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/publiccode"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -104,6 +107,7 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	}
 	d.Imported, d.Edited = prov.Imported, prov.Edited
 	d.Release, err = s.releaseInfo(ctx, sol.Slug)
+	d.Publiccode = publiccodeView(sol)
 	return d, err
 }
 
@@ -160,6 +164,46 @@ func (s *Site) responseMapChoice(c echo.Context, sol catalog.Solution, d *views.
 	d.Map, d.MapTable, d.MapAdvisory = m, t, raw
 	d.MapHeading = "Karte der Rückmeldungen zu „" + chosen.Title + "“"
 	return nil
+}
+
+// publiccodeView is what the solution page shows of the publiccode.yml:
+// the language of the description, the other languages, and the keys the
+// standard requires that the export cannot fill.
+func publiccodeView(sol catalog.Solution) views.PubliccodeView {
+	v := views.PubliccodeView{TextLang: "de"}
+	meta := sol.Publiccode
+	if meta != nil && meta.TextLang != "" {
+		v.TextLang = meta.TextLang
+		if tag, err := language.Parse(meta.TextLang); err == nil {
+			if base, _ := tag.Base(); base.String() != "de" {
+				v.TextLangLabel = languageName(tag)
+			}
+		}
+	}
+	if meta != nil {
+		for _, d := range meta.Descriptions {
+			if d.Lang == v.TextLang {
+				continue
+			}
+			label := d.Lang
+			if tag, err := language.Parse(d.Lang); err == nil {
+				label = languageName(tag)
+			}
+			v.Others = append(v.Others, views.OtherDescription{Label: label, PubliccodeDescription: d})
+		}
+	}
+	for _, g := range publiccode.Gaps(sol) {
+		v.Gaps = append(v.Gaps, views.PubliccodeGap{Key: g.Key, Message: g.Message})
+	}
+	return v
+}
+
+// languageName is the German name of a language ("Englisch", "Italienisch").
+func languageName(tag language.Tag) string {
+	if name := display.German.Tags().Name(tag); name != "" {
+		return name
+	}
+	return tag.String()
 }
 
 // laenderByKey returns the 16 Länder by key.
