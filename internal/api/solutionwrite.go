@@ -484,7 +484,6 @@ func (s *API) importPubliccode(ctx context.Context, body []byte) (*publiccode.Dr
 	var warns []publiccode.Issue
 	d.Solution.StandardsProfile, warns = publiccode.ReadProfile(body, store.Vocabulary())
 	d.Warnings = append(d.Warnings, warns...)
-	d.Unknown = publiccode.WithoutProfileKey(d.Unknown)
 	return d, nil
 }
 

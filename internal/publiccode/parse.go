@@ -158,7 +158,9 @@ var (
 	topKeys = keySet("publiccodeYmlVersion", "name", "applicationSuite", "url", "landingURL", "isBasedOn", "softwareVersion",
 		"releaseDate", "logo", "monochromeLogo", "inputTypes", "outputTypes", "platforms", "categories", "usedBy", "roadmap",
 		"developmentStatus", "softwareType", "intendedAudience", "description", "legal", "maintenance", "localisation",
-		"dependsOn", "organisation", "fundedBy", "supports", "it", "IT", "de", "DE")
+		"dependsOn", "organisation", "fundedBy", "supports", "it", "IT", "de", "DE",
+		// the register's extension for the standards profile, read by ReadProfile (standards.go)
+		ProfileKey)
 	descriptionKeys = keySet("localisedName", "genericName", "shortDescription", "longDescription", "documentation",
 		"apiDocumentation", "features", "screenshots", "videos", "awards")
 	legalKeys        = keySet("license", "mainCopyrightOwner", "repoOwner", "authorsFile")

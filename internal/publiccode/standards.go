@@ -123,14 +123,3 @@ func ReadProfile(data []byte, v *catalog.Vocabulary) (catalog.Profile, []Issue) 
 	return p, warns
 }
 
-// WithoutProfileKey drops ProfileKey from the keys the importer did not
-// know: ReadProfile reads it, so the report must not call it ignored.
-func WithoutProfileKey(unknown []Unknown) []Unknown {
-	out := unknown[:0:0]
-	for _, u := range unknown {
-		if u.Path != ProfileKey {
-			out = append(out, u)
-		}
-	}
-	return out
-}

@@ -39,6 +39,16 @@ func TestProfileExtensionRoundTrip(t *testing.T) {
 	if len(warns) != 0 || len(got) != 3 || got[2] != p[2] || got[0] != p[0] {
 		t.Errorf("read back %v, warnings %v", got, warns)
 	}
+	// The importer knows the key: no "unknown key" warning for it.
+	if _, issues, err := publiccode.Parse(doc); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, is := range issues {
+			if strings.HasPrefix(is.Path, publiccode.ProfileKey) {
+				t.Errorf("the importer reports the profile key: %+v", is)
+			}
+		}
+	}
 	bad := []byte("name: X\nx-efa-standardprofil:\n  - eintrag: xgibtsnicht\n    nutzung: verlangt\n  - eintrag: bundid\n    nutzung: vielleicht\n  - eintrag: bundid\n    nutzung: setzt-um\n")
 	got, warns = publiccode.ReadProfile(bad, v)
 	if len(got) != 1 || got[0].Standard != "bundid" || len(warns) != 2 || warns[0].Line != 3 || !strings.Contains(warns[1].Message, "keine Nutzung") {

@@ -150,7 +150,6 @@ func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, provi
 	var profileWarnings []publiccode.Issue
 	draft.Solution.StandardsProfile, profileWarnings = publiccode.ReadProfile(data, store.Vocabulary())
 	draft.Warnings = append(draft.Warnings, profileWarnings...)
-	draft.Unknown = publiccode.WithoutProfileKey(draft.Unknown)
 	d.Preview = true
 	d.Warnings = issueViews(draft.Warnings)
 	for _, f := range publiccode.FieldLabels {
