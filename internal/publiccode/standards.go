@@ -122,4 +122,3 @@ func ReadProfile(data []byte, v *catalog.Vocabulary) (catalog.Profile, []Issue) 
 	}
 	return p, warns
 }
-
