@@ -32,14 +32,17 @@ func (b *browser) cioPages(t *testing.T) {
 		t.Fatalf("sort without a query = %q", v)
 	}
 	b.run(t, chromedp.SendKeys(chromedp.ID("katalog-q"), "Wohngeld"))
-	b.waitFor(t, "live search with relevance", "location.search.includes('q=Wohngeld') && document.getElementById('katalog-sortierung').value === 'relevanz'")
+	// htmxIdle: no request in flight and no swap settling, so that the sort
+	// field is not replaced by a late answer after the test has chosen a value.
+	const htmxIdle = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+	b.waitFor(t, "live search with relevance", "location.search.includes('q=Wohngeld') && document.getElementById('katalog-sortierung').value === 'relevanz' && "+htmxIdle)
 	if s := eval[string](t, b, "location.search"); s != "?q=Wohngeld" {
 		t.Errorf("URL after typing = %q, want the default sort left out", s)
 	}
 	// The user picks a sort; a new query keeps it.
 	b.run(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('katalog-sortierung'); s.value = 'nachnutzungen';
 		s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
-	b.waitFor(t, "the chosen sort", "location.search.includes('sortierung=nachnutzungen')")
+	b.waitFor(t, "the chosen sort", "location.search.includes('sortierung=nachnutzungen') && "+htmxIdle)
 	b.run(t, chromedp.Evaluate[chromedp.Void](setInput("katalog-q", "Online")))
 	b.waitFor(t, "a new query with the chosen sort", "location.search.includes('q=Online') && location.search.includes('sortierung=nachnutzungen') && document.getElementById('katalog-sortierung').value === 'nachnutzungen'")
 	// No hits: the matching OZG-Leistung is offered.
