@@ -375,7 +375,7 @@ func EnvironmentPage(p Page, d EnvironmentData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<p class=\"kern-body\">Nur Mitglieder der Organisation können ihre Umgebung ändern.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<p class=\"kern-body\" data-testid=\"umgebung-nur-mitglieder\">Nur Mitglieder der Organisation können ihre Umgebung ändern. Sie arbeiten dort? <a class=\"kern-link\" href=\"/anmelden\">Melden Sie sich an</a> oder <a class=\"kern-link\" href=\"/konto/beantragen\">beantragen Sie ein Konto</a>.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

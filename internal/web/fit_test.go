@@ -103,6 +103,10 @@ func TestGapListsByFit(t *testing.T) {
 	if doc.Find(servertest.TID("umgebung-form")).Length() != 0 {
 		t.Error("an anonymous visitor sees the environment form")
 	}
+	// No dead end: the visitor is shown the way in.
+	if doc.Find(servertest.TID("umgebung-nur-mitglieder")+` a[href="/anmelden"]`).Length() != 1 {
+		t.Error("the environment page offers a visitor no way to log in")
+	}
 
 	doc, _ = servertest.GetDoc(t, app, "/einblicke/luecken", http.StatusOK)
 	var fig string
