@@ -153,6 +153,20 @@ type SolutionRef struct {
 	Slug, Name string
 }
 
+// solutionsByService lists the solutions of each OZG-Leistung slot.
+func (s *state) solutionsByService() map[int32][]SolutionRef {
+	out := map[int32][]SolutionRef{}
+	for _, sol := range s.sols {
+		if sol == nil {
+			continue
+		}
+		for _, slot := range sol.services {
+			out[slot] = append(out[slot], SolutionRef{Slug: sol.slug, Name: sol.name})
+		}
+	}
+	return out
+}
+
 // LandGaps returns, for a Land, the OZG-Leistungen with at least one
 // solution whose live coverage is below 100 % of its population, least covered first.
 func (e *Engine) LandGaps(landKey string) []Gap {
@@ -163,15 +177,7 @@ func (e *Engine) LandGaps(landKey string) []Gap {
 	if l == nil || l.pop == 0 {
 		return nil
 	}
-	solsByService := map[int32][]SolutionRef{}
-	for _, sol := range s.sols {
-		if sol == nil {
-			continue
-		}
-		for _, slot := range sol.services {
-			solsByService[slot] = append(solsByService[slot], SolutionRef{Slug: sol.slug, Name: sol.name})
-		}
-	}
+	solsByService := s.solutionsByService()
 	var out []Gap
 	for slot, n := range s.serviceSols {
 		if n <= 0 {
@@ -209,15 +215,7 @@ func (e *Engine) GemeindeGaps(ars string) []Gap {
 	if g == nil || g.gem < 0 {
 		return nil
 	}
-	solsByService := map[int32][]SolutionRef{}
-	for _, sol := range s.sols {
-		if sol == nil {
-			continue
-		}
-		for _, slot := range sol.services {
-			solsByService[slot] = append(solsByService[slot], SolutionRef{Slug: sol.slug, Name: sol.name})
-		}
-	}
+	solsByService := s.solutionsByService()
 	var out []Gap
 	for slot, n := range s.serviceSols {
 		if n <= 0 {

@@ -78,6 +78,26 @@ func (s *Store) Release(ctx context.Context, slug, version string) (catalog.Rele
 	return r, translate(err, fmt.Sprintf("release %q of %q", version, slug))
 }
 
+// editableRelease loads a release of the solution for p, who must edit the
+// solution, and runs the precondition (nil for none) on it.
+func (t *tx) editableRelease(p catalog.Principal, slug, version string, precondition func(catalog.Release) error) (catalog.Solution, catalog.Release, error) {
+	var r catalog.Release
+	sol, err := t.loadSolution(slug)
+	if err != nil {
+		return sol, r, err
+	}
+	if err := t.mayEditSolution(p, sol); err != nil {
+		return sol, r, err
+	}
+	if err := t.db.Where("solution_id = ? AND version = ?", sol.ID, version).First(&r).Error; err != nil {
+		return sol, r, err
+	}
+	if precondition != nil {
+		err = precondition(r)
+	}
+	return sol, r, err
+}
+
 // UpdateRelease replaces the date, notes and link of a recorded release for
 // p, who must edit the solution; the version stays. precondition, when not
 // nil, is called with the stored release inside the write transaction (the
@@ -85,21 +105,9 @@ func (s *Store) Release(ctx context.Context, slug, version string) (catalog.Rele
 func (s *Store) UpdateRelease(ctx context.Context, p catalog.Principal, slug, version string, r catalog.Release, precondition func(catalog.Release) error) (catalog.Release, error) {
 	var out catalog.Release
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
-		sol, err := t.loadSolution(slug)
+		_, old, err := t.editableRelease(p, slug, version, precondition)
 		if err != nil {
 			return err
-		}
-		if err := t.mayEditSolution(p, sol); err != nil {
-			return err
-		}
-		var old catalog.Release
-		if err := t.db.Where("solution_id = ? AND version = ?", sol.ID, version).First(&old).Error; err != nil {
-			return err
-		}
-		if precondition != nil {
-			if err := precondition(old); err != nil {
-				return err
-			}
 		}
 		r.Version = old.Version
 		if err := r.Validate(); err != nil {
@@ -128,21 +136,9 @@ func (s *Store) DeleteRelease(ctx context.Context, p catalog.Principal, slug, ve
 // stored release inside the write transaction (nil for none).
 func (s *Store) DeleteReleaseIf(ctx context.Context, p catalog.Principal, slug, version string, precondition func(catalog.Release) error) error {
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
-		sol, err := t.loadSolution(slug)
+		sol, r, err := t.editableRelease(p, slug, version, precondition)
 		if err != nil {
 			return err
-		}
-		if err := t.mayEditSolution(p, sol); err != nil {
-			return err
-		}
-		var r catalog.Release
-		if err := t.db.Where("solution_id = ? AND version = ?", sol.ID, version).First(&r).Error; err != nil {
-			return err
-		}
-		if precondition != nil {
-			if err := precondition(r); err != nil {
-				return err
-			}
 		}
 		var n int64
 		if err := t.db.Model(&catalog.Adoption{}).Where("solution_id = ? AND release = ?", sol.ID, version).Count(&n).Error; err != nil {
