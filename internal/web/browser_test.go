@@ -399,6 +399,15 @@ func (b *browser) narrow(t *testing.T) {
 			t.Errorf("%s: %d px wider than 320 px; widest: %q", path, over, wide)
 			b.screenshot(t)
 		}
+		// Stacked facts take the height of their text (a flex basis meant as
+		// a width once made each value 14rem tall, with empty space below).
+		tall := eval[[]string](t, b, `[...document.querySelectorAll('.facts .kern-description-list-item__value')].filter(e => {
+				const r = document.createRange(); r.selectNodeContents(e);
+				return e.getBoundingClientRect().height - r.getBoundingClientRect().height > 24;
+			}).slice(0, 3).map(e => e.textContent.trim().slice(0, 40))`)
+		if len(tall) > 0 {
+			t.Errorf("%s: facts far taller than their text at 320 px: %q", path, tall)
+		}
 	}
 }
 
