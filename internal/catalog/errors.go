@@ -4,9 +4,12 @@
 package catalog
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strings"
+
+	"efa-register/internal/i18n"
 )
 
 // Sentinel errors. Other packages wrap them with context; the web layer maps
@@ -22,13 +25,14 @@ var (
 	ErrForbidden = errors.New("forbidden")
 )
 
-// ValidationError collects German messages per field. It matches ErrInvalid
-// with errors.Is.
+// ValidationError collects messages per field: Fields in German, Msgs the
+// same messages for other languages (In). It matches ErrInvalid with errors.Is.
 type ValidationError struct {
 	Fields map[string]string
+	Msgs   map[string]i18n.Message
 }
 
-// Add records a message for a field; the first message per field wins.
+// Add records a German text for a field; the first message per field wins.
 func (v *ValidationError) Add(field, message string) {
 	if v.Fields == nil {
 		v.Fields = map[string]string{}
@@ -36,6 +40,40 @@ func (v *ValidationError) Add(field, message string) {
 	if _, ok := v.Fields[field]; !ok {
 		v.Fields[field] = message
 	}
+}
+
+// AddM records a catalogue message for a field; the first message per field wins.
+func (v *ValidationError) AddM(field string, m i18n.Message) {
+	if _, ok := v.Fields[field]; ok {
+		return
+	}
+	v.Add(field, m.String())
+	if v.Msgs == nil {
+		v.Msgs = map[string]i18n.Message{}
+	}
+	v.Msgs[field] = m
+}
+
+// In returns the messages per field in the language of ctx.
+func (v *ValidationError) In(ctx context.Context) map[string]string {
+	if v == nil || len(v.Fields) == 0 {
+		return v.fieldsOrNil()
+	}
+	out := make(map[string]string, len(v.Fields))
+	for k, text := range v.Fields {
+		if m, ok := v.Msgs[k]; ok {
+			text = i18n.Localize(ctx, m)
+		}
+		out[k] = text
+	}
+	return out
+}
+
+func (v *ValidationError) fieldsOrNil() map[string]string {
+	if v == nil {
+		return nil
+	}
+	return v.Fields
 }
 
 // Err returns v when it holds messages and nil otherwise.

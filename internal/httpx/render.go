@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -36,5 +37,17 @@ func RenderOK(c echo.Context, page templ.Component) error { return Render(c, htt
 
 // Page returns the frame data of a full page.
 func Page(c echo.Context, title string, active string, crumbs ...views.Crumb) views.Page {
-	return views.Page{Title: title, Active: active, Crumbs: crumbs, CSRF: CSRFToken(c), User: Principal(c).Name}
+	return views.Page{Title: title, Active: active, Crumbs: crumbs, CSRF: CSRFToken(c), User: Principal(c).Name, Switch: LangSwitch(c)}
+}
+
+// LangSwitch is the link to the current page (path and query kept) in the
+// other language.
+func LangSwitch(c echo.Context) views.LangLink {
+	other := i18n.EN
+	if i18n.From(c.Request().Context()) == i18n.EN {
+		other = i18n.DE
+	}
+	q := c.Request().URL.Query()
+	q.Set("lang", string(other))
+	return views.LangLink{Lang: string(other), URL: c.Request().URL.Path + "?" + q.Encode()}
 }

@@ -1,34 +1,38 @@
 package httpx
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/i18n"
 )
 
 var statusTitles = map[int]string{
-	http.StatusNotFound:             "Nicht gefunden",
-	http.StatusBadRequest:           "Ungültige Anfrage",
-	http.StatusUnprocessableEntity:  "Ungültige Eingaben",
-	http.StatusConflict:             "Konflikt",
-	http.StatusForbidden:            "Keine Berechtigung",
-	http.StatusUnauthorized:         "Anmeldung erforderlich",
-	http.StatusMethodNotAllowed:     "Methode nicht erlaubt",
-	http.StatusTooManyRequests:      "Zu viele Anfragen",
-	http.StatusPreconditionFailed:   "Veraltete Fassung",
-	http.StatusPreconditionRequired: "Fassung fehlt",
-	http.StatusUnsupportedMediaType: "Format nicht unterstützt",
+	http.StatusNotFound:             "status.not_found",
+	http.StatusBadRequest:           "status.bad_request",
+	http.StatusUnprocessableEntity:  "status.unprocessable",
+	http.StatusConflict:             "status.conflict",
+	http.StatusForbidden:            "status.forbidden",
+	http.StatusUnauthorized:         "status.unauthorized",
+	http.StatusMethodNotAllowed:     "status.method_not_allowed",
+	http.StatusTooManyRequests:      "status.too_many_requests",
+	http.StatusPreconditionFailed:   "status.precondition_failed",
+	http.StatusPreconditionRequired: "status.precondition_required",
+	http.StatusUnsupportedMediaType: "status.unsupported_media_type",
 }
 
-// StatusTitle is the German title of an HTTP status for error pages and problem documents.
-func StatusTitle(code int) string {
-	if t, ok := statusTitles[code]; ok {
-		return t
+// StatusTitle is the title of an HTTP status for error pages and problem
+// documents, in the language of ctx.
+func StatusTitle(ctx context.Context, code int) string {
+	if id, ok := statusTitles[code]; ok {
+		return i18n.T(ctx, id)
 	}
 	if code >= 500 {
-		return "Fehler"
+		return i18n.T(ctx, "status.error")
 	}
 	return http.StatusText(code)
 }
@@ -78,10 +82,13 @@ func invalidFields(fields map[string]string) []InvalidField {
 }
 
 // WriteProblem answers with an RFC 9457 problem document of status code;
-// detail is the German text safe to show, fields name the invalid inputs.
-func WriteProblem(c echo.Context, code int, detail string, fields map[string]string) error {
+// detail is the text safe to show (an i18n.Message is given in the reader's
+// language: Accept-Language), fields name the invalid inputs.
+func WriteProblem(c echo.Context, code int, detail any, fields map[string]string) error {
+	ctx := c.Request().Context()
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	pr := problem{Type: "about:blank", Title: StatusTitle(code), Status: code, Detail: detail, Errors: fields}
+	c.Response().Header().Add("Vary", "Accept-Language")
+	pr := problem{Type: "about:blank", Title: StatusTitle(ctx, code), Status: code, Detail: i18n.Localize(ctx, detail), Errors: fields}
 	if code == http.StatusUnprocessableEntity && len(fields) > 0 {
 		pr.Invalid = invalidFields(fields)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,51 +11,61 @@ import (
 	"efa-register/internal/api"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/views"
 )
 
-// classify maps an error to a status code and a German message safe to show.
-// Internal error text never reaches the user.
-func classify(err error) (int, string, map[string]string) {
+// classify maps an error to a status code and a message safe to show, in
+// the language of ctx. Internal error text never reaches the user.
+func classify(ctx context.Context, err error) (int, string, map[string]string) {
 	var ve *catalog.ValidationError
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ve):
-		return http.StatusUnprocessableEntity, "Die Eingaben sind nicht gültig.", ve.Fields
+		return http.StatusUnprocessableEntity, i18n.T(ctx, "error.invalid_input"), ve.In(ctx)
 	case errors.Is(err, catalog.ErrNotFound):
-		return http.StatusNotFound, "Die angeforderte Seite oder der Eintrag wurde nicht gefunden.", nil
+		return http.StatusNotFound, i18n.T(ctx, "error.not_found"), nil
 	case errors.Is(err, catalog.ErrConflict):
-		return http.StatusConflict, "Der Eintrag wurde inzwischen geändert oder existiert bereits.", nil
+		return http.StatusConflict, i18n.T(ctx, "error.conflict"), nil
 	case errors.Is(err, catalog.ErrForbidden):
-		return http.StatusForbidden, "Sie haben keine Berechtigung für diese Aktion.", nil
+		return http.StatusForbidden, i18n.T(ctx, "error.forbidden"), nil
 	case errors.Is(err, catalog.ErrInvalid):
-		return http.StatusBadRequest, "Die Anfrage ist ungültig.", nil
+		return http.StatusBadRequest, i18n.T(ctx, "error.bad_request"), nil
 	case errors.As(err, &he):
+		// A handler may say what is wrong (a German text or an i18n.Message);
+		// the router's own texts ("Not Found") get the general sentence.
+		own := ""
+		switch m := he.Message.(type) {
+		case i18n.Message:
+			own = m.In(i18n.From(ctx))
+		case string:
+			if m != http.StatusText(he.Code) {
+				own = m
+			}
+		}
 		switch he.Code {
 		case http.StatusNotFound:
-			// A handler may say what is missing (a page past the end of a list);
-			// the router's own "Not Found" gets the general sentence.
-			if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(he.Code) {
-				return he.Code, msg, nil
+			if own != "" {
+				return he.Code, own, nil
 			}
-			return he.Code, "Die angeforderte Seite wurde nicht gefunden.", nil
+			return he.Code, i18n.T(ctx, "error.page_not_found"), nil
 		case http.StatusMethodNotAllowed:
-			return he.Code, "Diese Methode ist hier nicht erlaubt.", nil
+			return he.Code, i18n.T(ctx, "error.method_not_allowed"), nil
 		case http.StatusRequestEntityTooLarge:
-			return he.Code, "Die Anfrage ist zu groß.", nil
+			return he.Code, i18n.T(ctx, "error.too_large"), nil
 		case http.StatusTooManyRequests:
-			return he.Code, "Zu viele Anfragen. Bitte versuchen Sie es gleich noch einmal.", nil
+			return he.Code, i18n.T(ctx, "error.too_many_requests"), nil
 		}
 		if he.Code < 500 {
-			if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(he.Code) {
-				return he.Code, msg, nil
+			if own != "" {
+				return he.Code, own, nil
 			}
-			return he.Code, "Die Anfrage ist ungültig.", nil
+			return he.Code, i18n.T(ctx, "error.bad_request"), nil
 		}
-		return he.Code, "Der Dienst ist vorübergehend nicht verfügbar.", nil
+		return he.Code, i18n.T(ctx, "error.unavailable"), nil
 	}
-	return http.StatusInternalServerError, "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.", nil
+	return http.StatusInternalServerError, i18n.T(ctx, "error.internal"), nil
 }
 
 // handleError is Echo's HTTPErrorHandler: JSON problems for the API, an htmx
@@ -67,7 +78,8 @@ func (s *server) handleError(err error, c echo.Context) {
 		s.handleLoading(c)
 		return
 	}
-	code, msg, fields := classify(err)
+	ctx := c.Request().Context()
+	code, msg, fields := classify(ctx, err)
 	// A 503 is a state the handler chose (overload, search not ready), not a
 	// fault; logging each one would flood the log exactly under overload.
 	if code >= 500 && code != http.StatusServiceUnavailable {
@@ -80,7 +92,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(code)
 	default:
-		werr = httpx.Render(c, code, views.ErrorPage(httpx.Page(c, httpx.StatusTitle(code), ""), code, msg), views.ErrorFragment(code, msg))
+		werr = httpx.Render(c, code, views.ErrorPage(httpx.Page(c, httpx.StatusTitle(ctx, code), ""), code, msg), views.ErrorFragment(code, msg))
 	}
 	if werr != nil {
 		s.Log.ErrorContext(c.Request().Context(), "write error response", "err", werr)

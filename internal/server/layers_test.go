@@ -15,6 +15,7 @@ import (
 var layer = map[string]int{
 	"efa-register/internal/catalog":           0,
 	"efa-register/internal/auth":              0,
+	"efa-register/internal/i18n":              0,
 	"efa-register/seed":                       0,
 	"efa-register/static":                     0,
 	"efa-register/internal/export":            1,

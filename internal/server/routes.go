@@ -19,7 +19,7 @@ func (s *server) routes(e *echo.Echo) {
 	// metrics, security headers, limits, panics as 500, trailing slashes
 	// redirected; in one step, as Echo applies middleware per request.
 	s.useOps(e)
-	e.Use(pagesOnly(s.withSession(), s.csrf()))
+	e.Use(s.language(), pagesOnly(s.withSession(), s.csrf()))
 
 	// Operations
 	e.GET("/healthz", s.handleHealthz)

@@ -1,0 +1,24 @@
+package views
+
+import (
+	"context"
+
+	"github.com/a-h/templ"
+
+	"efa-register/internal/i18n"
+)
+
+// t returns the message id in the page's language (see internal/i18n).
+func t(ctx context.Context, id string, kv ...any) string { return i18n.T(ctx, id, kv...) }
+
+// lang is the page's language code for lang attributes.
+func lang(ctx context.Context) string { return string(i18n.From(ctx)) }
+
+// dataLang marks text of the register's data (names, descriptions: written
+// in German) as German when the page is in another language.
+func dataLang(ctx context.Context) templ.Attributes {
+	if i18n.From(ctx) == i18n.DE {
+		return nil
+	}
+	return templ.Attributes{"lang": "de"}
+}
