@@ -13,9 +13,11 @@ import (
 // sits above the domain: cmd → server → api/web → store/search/insights/feed
 // → catalog; api and web share a rank, so neither may import the other.
 var layer = map[string]int{
+	// i18n sits below everything: every layer may name a message.
+
 	"efa-register/internal/catalog":           0,
 	"efa-register/internal/auth":              0,
-	"efa-register/internal/i18n":              0,
+	"efa-register/internal/i18n":              -1,
 	"efa-register/seed":                       0,
 	"efa-register/static":                     0,
 	"efa-register/internal/export":            1,
