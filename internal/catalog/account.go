@@ -1,10 +1,13 @@
 package catalog
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"efa-register/internal/i18n"
 )
 
 // Role is what a user may do for an organisation.
@@ -21,15 +24,21 @@ const (
 )
 
 // Label is the German name of the role.
-func (r Role) Label() string {
+func (r Role) Msg() i18n.Message {
 	switch r {
 	case RoleCoordinator:
-		return "Landeskoordination"
+		return i18n.M("label.role_coordinator")
 	case RoleEditor:
-		return "Redaktion der Organisation"
+		return i18n.M("label.role_editor")
 	}
-	return string(r)
+	return i18n.M("label.raw", "Text", string(r))
 }
+
+// Label is the German name (Msg in German).
+func (r Role) Label() string { return r.Msg().String() }
+
+// L is the name in the language of ctx.
+func (r Role) L(ctx context.Context) string { return i18n.Localize(ctx, r.Msg()) }
 
 // User is a person with an account. Personal data is kept to name, e-mail
 // address and role; it never appears on public pages or in the feed.
@@ -97,17 +106,23 @@ const (
 )
 
 // Label is the German name of the state.
-func (s RequestStatus) Label() string {
+func (s RequestStatus) Msg() i18n.Message {
 	switch s {
 	case RequestPending, RequestDuplicate:
-		return "in Prüfung"
+		return i18n.M("label.request_pending")
 	case RequestApproved:
-		return "genehmigt"
+		return i18n.M("label.request_approved")
 	case RequestRejected:
-		return "abgelehnt"
+		return i18n.M("label.request_rejected")
 	}
-	return string(s)
+	return i18n.M("label.raw", "Text", string(s))
 }
+
+// Label is the German name (Msg in German).
+func (s RequestStatus) Label() string { return s.Msg().String() }
+
+// L is the name in the language of ctx.
+func (s RequestStatus) L(ctx context.Context) string { return i18n.Localize(ctx, s.Msg()) }
 
 // AccountRequest is a person's request for an editor account of an
 // organisation; the coordinator of its Land decides.

@@ -1,9 +1,12 @@
 package catalog
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"time"
+
+	"efa-register/internal/i18n"
 )
 
 // AdoptionStatus is a step of the adoption lifecycle
@@ -23,21 +26,27 @@ const (
 var AdoptionStatuses = []AdoptionStatus{AdoptionInterested, AdoptionContracted, AdoptionOnboarding, AdoptionLive, AdoptionEnded}
 
 // Label is the German name of the status.
-func (s AdoptionStatus) Label() string {
+func (s AdoptionStatus) Msg() i18n.Message {
 	switch s {
 	case AdoptionInterested:
-		return "interessiert"
+		return i18n.M("label.adoption_interested")
 	case AdoptionContracted:
-		return "Vertrag geschlossen"
+		return i18n.M("label.adoption_contracted")
 	case AdoptionOnboarding:
-		return "in Anbindung"
+		return i18n.M("label.adoption_onboarding")
 	case AdoptionLive:
-		return "in Betrieb"
+		return i18n.M("label.adoption_live")
 	case AdoptionEnded:
-		return "beendet"
+		return i18n.M("label.adoption_ended")
 	}
-	return string(s)
+	return i18n.M("label.raw", "Text", string(s))
 }
+
+// Label is the German name (Msg in German).
+func (s AdoptionStatus) Label() string { return s.Msg().String() }
+
+// L is the name in the language of ctx.
+func (s AdoptionStatus) L(ctx context.Context) string { return i18n.Localize(ctx, s.Msg()) }
 
 func (s AdoptionStatus) rank() int {
 	for i, x := range AdoptionStatuses {
@@ -82,17 +91,23 @@ const (
 )
 
 // Label is the German name of the confirmation state.
-func (c Confirmation) Label() string {
+func (c Confirmation) Msg() i18n.Message {
 	switch c {
 	case ConfirmationConfirmed:
-		return "bestätigt"
+		return i18n.M("label.confirmation_confirmed")
 	case ConfirmationDisputed:
-		return "bestritten"
+		return i18n.M("label.confirmation_disputed")
 	case ConfirmationClaimed:
-		return "vom Anbieter gemeldet"
+		return i18n.M("label.confirmation_claimed")
 	}
-	return "offen"
+	return i18n.M("label.confirmation_open")
 }
+
+// Label is the German name (Msg in German).
+func (c Confirmation) Label() string { return c.Msg().String() }
+
+// L is the name in the language of ctx.
+func (c Confirmation) L(ctx context.Context) string { return i18n.Localize(ctx, c.Msg()) }
 
 // Claimed reports whether the adoption is a provider's claim the adopter has
 // not accepted yet; it counts in no figure.

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	gocvss31 "github.com/pandatix/go-cvss/31"
+
+	"efa-register/internal/i18n"
 )
 
 // AdvisoryStatus is where a security advisory (Sicherheitshinweis) stands.
@@ -26,19 +29,25 @@ const (
 var AdvisoryStatuses = []AdvisoryStatus{AdvisoryDraft, AdvisoryPublished, AdvisoryUpdated, AdvisoryClosed}
 
 // Label is the German name of the status.
-func (s AdvisoryStatus) Label() string {
+func (s AdvisoryStatus) Msg() i18n.Message {
 	switch s {
 	case AdvisoryDraft:
-		return "Entwurf"
+		return i18n.M("label.advisory_draft")
 	case AdvisoryPublished:
-		return "veröffentlicht"
+		return i18n.M("label.advisory_published")
 	case AdvisoryUpdated:
-		return "aktualisiert"
+		return i18n.M("label.advisory_updated")
 	case AdvisoryClosed:
-		return "geschlossen"
+		return i18n.M("label.advisory_closed")
 	}
-	return string(s)
+	return i18n.M("label.raw", "Text", string(s))
 }
+
+// Label is the German name (Msg in German).
+func (s AdvisoryStatus) Label() string { return s.Msg().String() }
+
+// L is the name in the language of ctx.
+func (s AdvisoryStatus) L(ctx context.Context) string { return i18n.Localize(ctx, s.Msg()) }
 
 // Valid reports whether s is a known status.
 func (s AdvisoryStatus) Valid() bool { return slices.Contains(AdvisoryStatuses, s) }
@@ -57,12 +66,18 @@ const (
 )
 
 // Label is the German name with its TLP label.
-func (d Distribution) Label() string {
+func (d Distribution) Msg() i18n.Message {
 	if d == DistributionRestricted {
-		return "nur Betroffene (TLP:AMBER)"
+		return i18n.M("label.distribution_restricted")
 	}
-	return "öffentlich (TLP:CLEAR)"
+	return i18n.M("label.distribution_public")
 }
+
+// Label is the German name (Msg in German).
+func (d Distribution) Label() string { return d.Msg().String() }
+
+// L is the name in the language of ctx.
+func (d Distribution) L(ctx context.Context) string { return i18n.Localize(ctx, d.Msg()) }
 
 // TLP is the Traffic Light Protocol label of the distribution.
 func (d Distribution) TLP() string {
@@ -108,21 +123,24 @@ func (a Advisory) CVEList() []string {
 func (a Advisory) SeverityLabel() string { return SeverityLabel(a.Severity) }
 
 // SeverityLabel names a CVSS 3.1 qualitative rating in German.
-func SeverityLabel(rating string) string {
+func SeverityMsg(rating string) i18n.Message {
 	switch rating {
 	case "CRITICAL":
-		return "kritisch"
+		return i18n.M("label.severity_critical")
 	case "HIGH":
-		return "hoch"
+		return i18n.M("label.severity_high")
 	case "MEDIUM":
-		return "mittel"
+		return i18n.M("label.severity_medium")
 	case "LOW":
-		return "niedrig"
+		return i18n.M("label.severity_low")
 	case "NONE":
-		return "keine"
+		return i18n.M("label.severity_none")
 	}
-	return rating
+	return i18n.M("label.raw", "Text", rating)
 }
+
+// SeverityLabel names a CVSS 3.1 qualitative rating in German.
+func SeverityLabel(rating string) string { return SeverityMsg(rating).String() }
 
 // Severities lists the CVSS ratings from the worst.
 var Severities = []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"}
@@ -243,17 +261,23 @@ const (
 var ResponseKinds = []ResponseKind{ResponseRead, ResponseDone, ResponseNotAffected}
 
 // Label is the German name of the response.
-func (k ResponseKind) Label() string {
+func (k ResponseKind) Msg() i18n.Message {
 	switch k {
 	case ResponseRead:
-		return "gelesen"
+		return i18n.M("label.response_read")
 	case ResponseDone:
-		return "Maßnahme umgesetzt"
+		return i18n.M("label.response_done")
 	case ResponseNotAffected:
-		return "nicht betroffen"
+		return i18n.M("label.response_not_affected")
 	}
-	return "keine Rückmeldung"
+	return i18n.M("label.response_none")
 }
+
+// Label is the German name (Msg in German).
+func (k ResponseKind) Label() string { return k.Msg().String() }
+
+// L is the name in the language of ctx.
+func (k ResponseKind) L(ctx context.Context) string { return i18n.Localize(ctx, k.Msg()) }
 
 // Acted reports whether the response closes the matter for the organisation:
 // it has applied the measure or is not affected (reading is not acting).

@@ -1,9 +1,12 @@
 package catalog
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"time"
+
+	"efa-register/internal/i18n"
 )
 
 // OrgKind is the kind of an organisation.
@@ -22,21 +25,27 @@ const (
 )
 
 // Label is the German name of the kind.
-func (k OrgKind) Label() string {
+func (k OrgKind) Msg() i18n.Message {
 	switch k {
 	case KindBund:
-		return "Bund"
+		return i18n.M("label.kind_bund")
 	case KindLand:
-		return "Land"
+		return i18n.M("label.kind_land")
 	case KindKreis:
-		return "Kreis"
+		return i18n.M("label.kind_kreis")
 	case KindGemeinde:
-		return "Gemeinde"
+		return i18n.M("label.kind_gemeinde")
 	case KindITProvider:
-		return "IT-Dienstleister"
+		return i18n.M("label.kind_itprovider")
 	}
-	return string(k)
+	return i18n.M("label.raw", "Text", string(k))
 }
+
+// Label is the German name (Msg in German).
+func (k OrgKind) Label() string { return k.Msg().String() }
+
+// L is the name in the language of ctx.
+func (k OrgKind) L(ctx context.Context) string { return i18n.Localize(ctx, k.Msg()) }
 
 // Valid reports whether k is a known kind.
 func (k OrgKind) Valid() bool {

@@ -1,11 +1,14 @@
 package catalog
 
 import (
+	"context"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"efa-register/internal/i18n"
 )
 
 // SolutionStatus is where an EfA solution stands.
@@ -24,21 +27,27 @@ const (
 var SolutionStatuses = []SolutionStatus{SolutionPlanned, SolutionPilot, SolutionLive, SolutionRetired, SolutionUnknown}
 
 // Label is the German name of the status.
-func (s SolutionStatus) Label() string {
+func (s SolutionStatus) Msg() i18n.Message {
 	switch s {
 	case SolutionPlanned:
-		return "in Planung"
+		return i18n.M("label.solution_planned")
 	case SolutionPilot:
-		return "Pilotbetrieb"
+		return i18n.M("label.solution_pilot")
 	case SolutionLive:
-		return "in Betrieb"
+		return i18n.M("label.solution_live")
 	case SolutionRetired:
-		return "eingestellt"
+		return i18n.M("label.solution_retired")
 	case SolutionUnknown:
-		return "unbekannt"
+		return i18n.M("label.unknown")
 	}
-	return string(s)
+	return i18n.M("label.raw", "Text", string(s))
 }
+
+// Label is the German name (Msg in German).
+func (s SolutionStatus) Label() string { return s.Msg().String() }
+
+// L is the name in the language of ctx.
+func (s SolutionStatus) L(ctx context.Context) string { return i18n.Localize(ctx, s.Msg()) }
 
 // Valid reports whether s is a known status.
 func (s SolutionStatus) Valid() bool {
@@ -62,15 +71,21 @@ const (
 )
 
 // Label is the German text shown next to the data.
-func (v Verification) Label() string {
+func (v Verification) Msg() i18n.Message {
 	switch v {
 	case VerifiedYes:
-		return "geprüft"
+		return i18n.M("label.verified_yes")
 	case VerifiedPartial:
-		return "teilweise geprüft"
+		return i18n.M("label.verified_partial")
 	}
-	return "nicht geprüft"
+	return i18n.M("label.verified_no")
 }
+
+// Label is the German name (Msg in German).
+func (v Verification) Label() string { return v.Msg().String() }
+
+// L is the name in the language of ctx.
+func (v Verification) L(ctx context.Context) string { return i18n.Localize(ctx, v.Msg()) }
 
 // Solution is an EfA online service or reusable component, identified by its slug.
 type Solution struct {

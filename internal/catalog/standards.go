@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"database/sql/driver"
 	"encoding/csv"
 	"encoding/json"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"efa-register/internal/i18n"
 )
 
 // Dimension is one group of the standards vocabulary: transport, XÖV,
@@ -166,17 +169,23 @@ const (
 var ProfileModes = []ProfileMode{ModeImplements, ModeRequires, ModeChoice}
 
 // Label is the German name of the mode.
-func (m ProfileMode) Label() string {
+func (m ProfileMode) Msg() i18n.Message {
 	switch m {
 	case ModeImplements:
-		return "setzt um"
+		return i18n.M("label.mode_implements")
 	case ModeRequires:
-		return "verlangt vom Nachnutzer"
+		return i18n.M("label.mode_requires")
 	case ModeChoice:
-		return "zur Wahl"
+		return i18n.M("label.mode_choice")
 	}
-	return string(m)
+	return i18n.M("label.raw", "Text", string(m))
 }
+
+// Label is the German name (Msg in German).
+func (m ProfileMode) Label() string { return m.Msg().String() }
+
+// L is the name in the language of ctx.
+func (m ProfileMode) L(ctx context.Context) string { return i18n.Localize(ctx, m.Msg()) }
 
 // Valid reports whether m is a known mode.
 func (m ProfileMode) Valid() bool { return slices.Contains(ProfileModes, m) }
@@ -338,17 +347,23 @@ const (
 var FitResults = []FitResult{FitYes, FitWithChanges, FitUnknown, FitNo}
 
 // Label is the German name of the result.
-func (r FitResult) Label() string {
+func (r FitResult) Msg() i18n.Message {
 	switch r {
 	case FitYes:
-		return "passt"
+		return i18n.M("label.fit_yes")
 	case FitWithChanges:
-		return "passt mit Anpassung"
+		return i18n.M("label.fit_with_changes")
 	case FitNo:
-		return "passt nicht"
+		return i18n.M("label.fit_no")
 	}
-	return "unbekannt"
+	return i18n.M("label.unknown")
 }
+
+// Label is the German name (Msg in German).
+func (r FitResult) Label() string { return r.Msg().String() }
+
+// L is the name in the language of ctx.
+func (r FitResult) L(ctx context.Context) string { return i18n.Localize(ctx, r.Msg()) }
 
 // Rank orders results for sorting: fits first, does not fit last.
 func (r FitResult) Rank() int {
