@@ -210,7 +210,8 @@ func (b *browser) layout(t *testing.T) {
 	for _, state := range []struct {
 		role   string
 		visits []layoutVisit
-	}{{"anonym", anonymous}, {"redaktion-a", editor}, {"anbieter", providerPages}, {"koordination-sh", coordinator}, {"admin", admin}} {
+	}{{"anonym", anonymous}, {"anonym-en", anonymous}, {"redaktion-a", editor}, {"redaktion-a-en", editor}, {"anbieter", providerPages},
+		{"koordination-sh", coordinator}, {"admin", admin}} {
 		t.Run(state.role, func(t *testing.T) {
 			// A browser context of its own: the login stays in it.
 			tabCtx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
@@ -219,9 +220,14 @@ func (b *browser) layout(t *testing.T) {
 				t.Fatal(err)
 			}
 			own := &browser{ctx: tabCtx, base: srv.URL, axe: b.axe}
-			if state.role != "anonym" {
+			// A "-en" state sees the same pages in English (longer words: labels must still fit).
+			role, english := strings.CutSuffix(state.role, "-en")
+			if english {
+				own.open(t, "/?lang=en")
+			}
+			if role != "anonym" {
 				own.open(t, "/anmelden")
-				own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), state.role+"@example.de"),
+				own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), role+"@example.de"),
 					chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
 					chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
 				own.waitFor(t, "the account page", "location.pathname === '/konto'")

@@ -380,10 +380,23 @@ var browserPages = []string{
 	"/laender", "/laender/01/luecken", "/gemeinden/064360007007/luecken", "/gemeinden/010010000000/umgebung", "/einblicke/rendite", "/einblicke/abdeckung", "/einblicke/luecken", "/einblicke/nachfrage",
 }
 
+// axeEverywhere checks every page type in German, then in English (chosen
+// with the switch, so the cookie carries it from page to page).
 func (b *browser) axeEverywhere(t *testing.T) {
 	for _, path := range browserPages {
 		b.open(t, path)
 		b.checkPage(t, path)
+	}
+	b.open(t, "/")
+	b.run(t, chromedp.Click(chromedp.CSS("[data-testid=sprachwahl]")))
+	b.waitFor(t, "the English start page", "document.documentElement.lang === 'en'")
+	defer b.open(t, "/?lang=de")
+	for _, path := range browserPages {
+		b.open(t, path)
+		if l := eval[string](t, b, "document.documentElement.lang"); l != "en" {
+			t.Errorf("%s: lang=%q after choosing English", path, l)
+		}
+		b.checkPage(t, path+" (English)")
 	}
 }
 
