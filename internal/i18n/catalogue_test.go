@@ -230,3 +230,21 @@ func TestMessages(t *testing.T) {
 		t.Errorf("missing id gives %q", got)
 	}
 }
+
+// BenchmarkT measures a lookup as pages make it: a plain text, and one with
+// a field and a plural count.
+func BenchmarkT(b *testing.B) {
+	ctx := WithLang(context.Background(), EN)
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = T(ctx, "nav.solutions")
+		}
+	})
+	b.Run("fields", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = T(ctx, "layout.title", "Page", "Solutions")
+		}
+	})
+}

@@ -38,6 +38,10 @@ var files embed.FS
 
 var localizers = map[Lang]*goi18n.Localizer{}
 
+// plain holds the texts without template fields or plural forms per
+// language: most lookups of a page, answered without go-i18n's matching.
+var plain = map[Lang]map[string]string{}
+
 // Bundle is the loaded catalogue set; the catalogue test reads its files.
 var bundle = goi18n.NewBundle(language.German)
 
@@ -56,6 +60,18 @@ func init() {
 		lang := strings.SplitN(e.Name(), ".", 2)[0]
 		if _, err := bundle.ParseMessageFileBytes(data, lang+"."+e.Name()); err != nil {
 			panic(fmt.Sprintf("i18n: %s: %v", e.Name(), err))
+		}
+		var texts map[string]any
+		if err := json.Unmarshal(data, &texts); err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", e.Name(), err))
+		}
+		if plain[Lang(lang)] == nil {
+			plain[Lang(lang)] = map[string]string{}
+		}
+		for id, v := range texts {
+			if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
+				plain[Lang(lang)][id] = text
+			}
 		}
 	}
 	for _, l := range Langs {
@@ -123,6 +139,11 @@ func T(ctx context.Context, id string, kv ...any) string { return From(ctx).T(id
 // T returns the message id in language l. A missing id is returned as the id
 // itself (the catalogue test keeps that from happening).
 func (l Lang) T(id string, kv ...any) string {
+	if len(kv) == 0 {
+		if text, ok := plain[l][id]; ok {
+			return text
+		}
+	}
 	loc := localizers[l]
 	if loc == nil {
 		loc = localizers[DE]
