@@ -90,6 +90,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		// A German browser, whatever the machine's locale: the tests read German pages.
+		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
