@@ -236,9 +236,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var8 string
-					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 84, Col: 115}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 84, Col: 120}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 					if templ_7745c5c3_Err != nil {
@@ -255,9 +255,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var9 string
-					templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+					templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 89, Col: 114}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 89, Col: 119}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 					if templ_7745c5c3_Err != nil {
@@ -313,9 +313,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var12 string
-				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 99, Col: 124}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 99, Col: 129}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {
@@ -326,9 +326,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
-				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 102, Col: 121}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 102, Col: 126}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
@@ -370,9 +370,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var15 string
-					templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+					templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 110, Col: 112}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 110, Col: 117}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 					if templ_7745c5c3_Err != nil {
@@ -388,9 +388,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var16 string
-					templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+					templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 112, Col: 125}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 112, Col: 130}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 					if templ_7745c5c3_Err != nil {
@@ -416,9 +416,9 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var17 string
-				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(a.Organisation))
+				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(OrgName(ctx, a.Organisation))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 120, Col: 95}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/adoptionform.templ`, Line: 120, Col: 100}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 				if templ_7745c5c3_Err != nil {
@@ -428,7 +428,7 @@ func AdoptionManage(a catalog.Adoption, csrf string, confirm, edit bool) templ.C
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = AdoptionEditForm(NewAdoptionEditData(a, BackSolution), csrf).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = AdoptionEditForm(NewAdoptionEditData(ctx, a, BackSolution), csrf).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -22,3 +23,11 @@ func dataLang(ctx context.Context) templ.Attributes {
 	}
 	return templ.Attributes{"lang": "de"}
 }
+
+// Formatters of numbers and dates in the page's language.
+func num(ctx context.Context, n int64) string          { return i18n.Int(ctx, n) }
+func date(ctx context.Context, t time.Time) string     { return i18n.Date(ctx, t) }
+func dateTime(ctx context.Context, t time.Time) string { return i18n.DateTime(ctx, t) }
+func partialDate(ctx context.Context, s string) string { return i18n.PartialDate(ctx, s) }
+func pct(ctx context.Context, v float64) string        { return i18n.Percent(ctx, v) }
+func euro(ctx context.Context, v int64) string         { return i18n.Euro(ctx, v) }

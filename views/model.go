@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	_ "time/tzdata" // Europe/Berlin must resolve on minimal images too
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // This file holds the view data the handlers fill and the small formatting
@@ -163,30 +165,20 @@ type ChangeItem struct {
 	Detail  string
 }
 
-var berlin = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // FormatDate formats a time as a German date (26.11.2025) in Berlin time.
-func FormatDate(t time.Time) string { return t.In(berlin).Format("02.01.2006") }
+//
+// Deprecated: German only; templates use date(ctx, t), handlers i18n.Date.
+func FormatDate(t time.Time) string { return i18n.DE.Date(t) }
 
 // FormatDateTime formats a time as German date and time in Berlin time.
-func FormatDateTime(t time.Time) string { return t.In(berlin).Format("02.01.2006, 15:04") + " Uhr" }
+//
+// Deprecated: German only; use i18n.DateTime.
+func FormatDateTime(t time.Time) string { return i18n.DE.DateTime(t) }
 
 // FormatPartialDate turns YYYY, YYYY-MM or YYYY-MM-DD into German notation.
-func FormatPartialDate(s string) string {
-	switch len(s) {
-	case 7:
-		return s[5:7] + "/" + s[:4]
-	case 10:
-		return s[8:10] + "." + s[5:7] + "." + s[:4]
-	}
-	return s
-}
+//
+// Deprecated: German only; use i18n.PartialDate.
+func FormatPartialDate(s string) string { return i18n.DE.PartialDate(s) }
 
 // DateInput shows a stored date (YYYY, YYYY-MM or YYYY-MM-DD) in a form
 // field the way people type it: TT.MM.JJJJ, MM.JJJJ or JJJJ.
@@ -201,68 +193,62 @@ func DateInput(s string) string {
 }
 
 // FormatPercent formats a share with German decimal comma: 3,39 %.
-func FormatPercent(v float64) string {
-	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", ",", 1) + " %"
-}
+//
+// Deprecated: German only; use i18n.Percent.
+func FormatPercent(v float64) string { return i18n.DE.Percent(v) }
 
 // FormatEuro formats an amount in euro: 1.250.000 €.
-func FormatEuro(v int64) string { return FormatInt(v) + " €" }
+//
+// Deprecated: German only; use i18n.Euro.
+func FormatEuro(v int64) string { return i18n.DE.Euro(v) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func i64(n int64) string { return FormatInt(n) }
-
 // MaturityLabel names an OZG Reifegrad.
-func MaturityLabel(m *int) string {
+func MaturityLabel(ctx context.Context, m *int) string {
 	if m == nil {
-		return "unbekannt"
+		return i18n.T(ctx, "label.unknown")
 	}
-	return "Reifegrad " + strconv.Itoa(*m)
+	return i18n.T(ctx, "label.maturity", "Level", *m)
 }
 
 // BoolLabel renders an optional yes/no fact.
-func BoolLabel(b *bool) string {
+func BoolLabel(ctx context.Context, b *bool) string {
 	switch {
 	case b == nil:
-		return "unbekannt"
+		return i18n.T(ctx, "label.unknown")
 	case *b:
-		return "ja"
+		return i18n.T(ctx, "label.yes")
 	}
-	return "nein"
+	return i18n.T(ctx, "label.no")
 }
 
 // AccessChannelLabel names the way to obtain a solution.
-func AccessChannelLabel(key string) string {
-	if l, ok := catalog.AccessChannels[key]; ok {
-		return l
-	}
-	return key
+func AccessChannelLabel(ctx context.Context, key string) string {
+	return i18n.Localize(ctx, catalog.AccessChannelMsg(key))
 }
 
 // CostSharingLabel names a cost-sharing key.
-func CostSharingLabel(key string) string {
-	if l, ok := catalog.CostSharingKeys[key]; ok {
-		return l
-	}
-	return key
+func CostSharingLabel(ctx context.Context, key string) string {
+	return i18n.Localize(ctx, catalog.CostSharingMsg(key))
 }
 
 // ConfirmationLabel says how far an adoption is confirmed. Seeded adoptions
 // come from public sources and stay unconfirmed until the provider answers.
-func ConfirmationLabel(a catalog.Adoption) string {
+func ConfirmationLabel(ctx context.Context, a catalog.Adoption) string {
 	switch a.Confirmation {
 	case catalog.ConfirmationConfirmed:
-		return "vom Anbieter bestätigt"
+		return i18n.T(ctx, "label.confirmed_by_provider")
 	case catalog.ConfirmationDisputed:
-		return "vom Anbieter bestritten"
+		return i18n.T(ctx, "label.disputed_by_provider")
 	case catalog.ConfirmationClaimed:
 		// The provider reported it; it counts nowhere until the adopter confirms.
-		return catalog.ConfirmationClaimed.Label() + ", von der Organisation noch nicht bestätigt"
+		return i18n.T(ctx, "label.claimed_unconfirmed")
 	}
 	if a.RegisteredBy == catalog.ActorSeed {
-		return "aus Quelle übernommen, nicht vom Anbieter bestätigt"
+		return i18n.T(ctx, "label.from_source_unconfirmed")
 	}
-	return "nicht vom Anbieter bestätigt"
+	return i18n.T(ctx, "label.unconfirmed")
 }
 
 func confirmationClass(a catalog.Adoption) string {
@@ -337,94 +323,101 @@ func OrgURL(o *catalog.Organisation) string {
 	return ""
 }
 
-// OrgName is an organisation's name with its kind where the name alone is
-// ambiguous ("Landkreis Anhalt-Bitterfeld" needs none, "Bremen" does).
-func OrgName(o *catalog.Organisation) string {
+// OrgName is an organisation's name, "unbekannt" (unknown) without one.
+func OrgName(ctx context.Context, o *catalog.Organisation) string {
 	if o == nil {
-		return "unbekannt"
+		return i18n.T(ctx, "label.unknown")
 	}
 	return o.Name
 }
 
 // ProviderName is the provider shown for a solution: the organisation, or
 // the source's wording when no organisation is recorded.
-func ProviderName(s catalog.Solution) string {
+func ProviderName(ctx context.Context, s catalog.Solution) string {
 	if s.Provider != nil {
 		return s.Provider.Name
 	}
 	if s.ProviderNote != "" {
 		return s.ProviderNote
 	}
-	return "unbekannt"
+	return i18n.T(ctx, "label.unknown")
 }
 
 // ActorLabel describes who made a change without showing personal data.
-func ActorLabel(actor string) string {
+func ActorLabel(ctx context.Context, actor string) string {
 	switch {
 	case actor == catalog.ActorSeed:
-		return "Datenimport aus öffentlichen Quellen"
+		return i18n.T(ctx, "history.actor_seed")
 	case actor == catalog.ActorSystem+":import":
-		return "Import durch den Betrieb des Registers"
+		return i18n.T(ctx, "history.actor_import")
 	case actor == catalog.ActorSystem+":gen-synthetic":
-		return "Erzeugung synthetischer Testdaten"
+		return i18n.T(ctx, "history.actor_synthetic")
 	case actor == catalog.ActorSystem || strings.HasPrefix(actor, "system"):
-		return "Betrieb des Registers"
+		return i18n.T(ctx, "history.actor_system")
 	case strings.HasPrefix(actor, "api"), strings.HasPrefix(actor, "token"):
-		return "Schnittstelle (API)"
+		return i18n.T(ctx, "history.actor_api")
 	}
-	return "angemeldete Person"
+	return i18n.T(ctx, "history.actor_person")
 }
 
-// ActionLabel is the German verb of an event action.
-func ActionLabel(a catalog.Action) string {
+// ActionLabel is the past participle of an event action.
+func ActionLabel(ctx context.Context, a catalog.Action) string {
 	switch a {
 	case catalog.ActionCreate:
-		return "angelegt"
+		return i18n.T(ctx, "history.action_create")
 	case catalog.ActionUpdate:
-		return "geändert"
+		return i18n.T(ctx, "history.action_update")
 	case catalog.ActionDelete:
-		return "gelöscht"
+		return i18n.T(ctx, "history.action_delete")
 	}
 	return string(a)
 }
 
-// fieldLabels are the German names of the fields in the event log.
-var fieldLabels = map[string]string{
-	"slug": "Kurzbezeichnung", "name": "Name", "summary": "Kurzbeschreibung", "description": "Beschreibung",
-	"provider": "Anbieter", "providerNote": "Hinweis zum Anbieter", "partners": "Partner und Allianz",
-	"operator": "Betreiber", "topicFieldId": "Themenfeld", "ozgIds": "OZG-Leistungen", "status": "Status",
-	"statusNote": "Hinweis zum Status", "maturity": "Reifegrad", "efaMinimumMet": "EfA-Mindestanforderungen erfüllt",
-	"accessChannel": "Bezugsweg", "accessUrl": "Zugang", "licence": "Lizenz", "repositoryUrl": "Quellcode",
-	"standards": "Standards und Schnittstellen", "costs": "Kosten", "buildCostEur": "Entwicklungskosten",
-	"yearlyCostEur": "Betriebskosten pro Jahr", "costSharing": "Kostenschlüssel", "contactEmail": "Kontakt",
-	"knownAdoptersText": "Bekannte Nachnutzer laut Quelle", "verified": "Prüfstand der Daten",
-	"verifiedNote": "Hinweis zur Prüfung", "source": "Quelle", "since": "seit", "contractType": "Vertragsart",
-	"note": "Notiz", "confirmation": "Bestätigung des Anbieters", "registeredBy": "eingetragen von",
-	"solution": "Lösung", "adopter": "Nachnutzer", "id": "Kennung", "publiccode": "Angaben aus publiccode.yml",
-	// Organisations (reference data).
-	"kind": "Art", "key": "Schlüssel", "shortName": "Kurzname", "ars": "Amtlicher Regionalschlüssel",
-	"ags": "Amtlicher Gemeindeschlüssel", "type": "Typ", "landKey": "Land", "kreisKey": "Kreis", "population": "Einwohner",
-	"areaKm2": "Fläche (km²)", "postcode": "Postleitzahl", "lat": "Breitengrad", "lon": "Längengrad",
-	"koenigsteinPercent": "Königsteiner Schlüssel (%)", "retiredAt": "stillgelegt am", "successor": "Nachfolger",
-}
-
-// FieldLabel is the German name of a field of the event log.
-func FieldLabel(field string) string {
-	if l, ok := fieldLabels[field]; ok {
-		return l
+// FieldLabel names a field of the event log (message history.field_<name>).
+func FieldLabel(ctx context.Context, field string) string {
+	if id, ok := fieldIDs[field]; ok {
+		return i18n.T(ctx, id)
 	}
 	// A solution's release is stored under "release <version>".
 	if v, ok := strings.CutPrefix(field, "release "); ok {
-		return "Version " + v
+		return i18n.T(ctx, "history.field_release_version", "Version", v)
 	}
 	if field == "release" {
-		return "betriebene Version"
+		return i18n.T(ctx, "history.field_release")
 	}
 	return field
 }
 
+// fieldIDs are the message ids of the fields of the event log, by JSON key.
+var fieldIDs = map[string]string{
+	"slug": "history.field_slug", "name": "history.field_name", "summary": "history.field_summary",
+	"description": "history.field_description", "provider": "history.field_provider",
+	"providerNote": "history.field_providernote", "partners": "history.field_partners",
+	"operator": "history.field_operator", "topicFieldId": "history.field_topicfieldid",
+	"ozgIds": "history.field_ozgids", "status": "history.field_status",
+	"statusNote": "history.field_statusnote", "maturity": "history.field_maturity",
+	"efaMinimumMet": "history.field_efaminimummet", "accessChannel": "history.field_accesschannel",
+	"accessUrl": "history.field_accessurl", "licence": "history.field_licence",
+	"repositoryUrl": "history.field_repositoryurl", "standards": "history.field_standards",
+	"costs": "history.field_costs", "buildCostEur": "history.field_buildcosteur",
+	"yearlyCostEur": "history.field_yearlycosteur", "costSharing": "history.field_costsharing",
+	"contactEmail": "history.field_contactemail", "knownAdoptersText": "history.field_knownadopterstext",
+	"verified": "history.field_verified", "verifiedNote": "history.field_verifiednote",
+	"source": "history.field_source", "since": "history.field_since",
+	"contractType": "history.field_contracttype", "note": "history.field_note",
+	"confirmation": "history.field_confirmation", "registeredBy": "history.field_registeredby",
+	"solution": "history.field_solution", "adopter": "history.field_adopter", "id": "history.field_id",
+	"publiccode": "history.field_publiccode", "kind": "history.field_kind", "key": "history.field_key",
+	"shortName": "history.field_shortname", "ars": "history.field_ars", "ags": "history.field_ags",
+	"type": "history.field_type", "landKey": "history.field_landkey", "kreisKey": "history.field_kreiskey",
+	"population": "history.field_population", "areaKm2": "history.field_areakm2",
+	"postcode": "history.field_postcode", "lat": "history.field_lat", "lon": "history.field_lon",
+	"koenigsteinPercent": "history.field_koenigsteinpercent", "retiredAt": "history.field_retiredat",
+	"successor": "history.field_successor",
+}
+
 // FormatValue renders a JSON value of the event log for display.
-func FormatValue(v any) string {
+func FormatValue(ctx context.Context, v any) string {
 	var s string
 	switch x := v.(type) {
 	case nil:
@@ -433,18 +426,18 @@ func FormatValue(v any) string {
 		s = x
 	case bool:
 		if x {
-			return "ja"
+			return i18n.T(ctx, "label.yes")
 		}
-		return "nein"
+		return i18n.T(ctx, "label.no")
 	case float64:
 		if x == float64(int64(x)) {
-			return FormatInt(int64(x))
+			return i18n.Int(ctx, int64(x))
 		}
-		s = strings.Replace(strconv.FormatFloat(x, 'f', -1, 64), ".", ",", 1)
+		s = i18n.Decimal(ctx, x, -1)
 	case []any:
 		parts := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = FormatValue(p)
+			parts[i] = FormatValue(ctx, p)
 		}
 		s = strings.Join(parts, ", ")
 	default:
@@ -459,26 +452,18 @@ func FormatValue(v any) string {
 	return s
 }
 
-// plural picks the singular or plural form for n.
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return FormatInt(n) + " " + many
-}
-
-func statusBadgeText(s catalog.SolutionStatus) string {
+func statusBadgeText(ctx context.Context, s catalog.SolutionStatus) string {
 	if s == catalog.SolutionUnknown {
-		return "Status unbekannt"
+		return i18n.T(ctx, "label.status_unknown")
 	}
-	return s.Label()
+	return s.L(ctx)
 }
 
-func maturityBadgeText(m *int) string {
+func maturityBadgeText(ctx context.Context, m *int) string {
 	if m == nil {
-		return "Reifegrad unbekannt"
+		return i18n.T(ctx, "label.maturity_unknown")
 	}
-	return MaturityLabel(m)
+	return MaturityLabel(ctx, m)
 }
 
 // sourceText is a source reference worth showing ("—" in the seed means none).
@@ -494,22 +479,17 @@ func sourceText(s string) string {
 // statuses of its adoptions: a solution reported as pilot, planned, unknown
 // or retired while adopters run it. It returns "" when nothing needs
 // explaining. live counts the adoptions "in Betrieb".
-func StatusNote(status catalog.SolutionStatus, live int) string {
+func StatusNote(ctx context.Context, status catalog.SolutionStatus, live int) string {
 	if live == 0 {
 		return ""
 	}
-	n := plural(int64(live), "Nachnutzung ist", "Nachnutzungen sind")
 	switch status {
 	case catalog.SolutionPilot, catalog.SolutionPlanned:
-		return "Die Lösung ist als „" + status.Label() + "“ gemeldet; " + n + " als „in Betrieb“ eingetragen. " +
-			"Das ist kein Widerspruch: „in Betrieb“ heißt bei einer Nachnutzung, dass die Stelle den Dienst ihren Bürgerinnen, " +
-			"Bürgern oder Unternehmen anbietet – auch als Teil eines Pilotbetriebs. Der Status der Lösung stammt aus der Quelle " +
-			"zur Lösung und kann veraltet sein; der Anbieter kann ihn ändern."
+		return i18n.T(ctx, "label.status_note_pilot", "Status", status.Msg(), "Count", live)
 	case catalog.SolutionUnknown:
-		return "Der Status der Lösung ist nicht belegt; " + n + " als „in Betrieb“ eingetragen. Dort wird der Dienst also angeboten."
+		return i18n.T(ctx, "label.status_note_unknown", "Count", live)
 	case catalog.SolutionRetired:
-		return "Die Lösung ist als eingestellt gemeldet, " + n + " aber noch als „in Betrieb“ eingetragen. " +
-			"Diese Einträge sind vermutlich veraltet; die Nachnutzenden können sie ändern."
+		return i18n.T(ctx, "label.status_note_retired", "Count", live)
 	}
 	return ""
 }
@@ -518,4 +498,14 @@ func StatusNote(status catalog.SolutionStatus, live int) string {
 type StandardGroup struct {
 	Dimension catalog.Dimension
 	Standards []catalog.Standard
+}
+
+// plural picks the singular or plural form for n.
+//
+// Deprecated: German only; use a message with Count.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return i18n.DE.Int(n) + " " + many
 }

@@ -282,9 +282,9 @@ func OrgPage(p Page, d OrgData) templ.Component {
 				}
 				ctx = templ.InitializeContext(ctx)
 				var templ_7745c5c3_Var15 string
-				templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(FormatInt(d.Org.Population))
+				templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(num(ctx, d.Org.Population))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 74, Col: 34}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 74, Col: 33}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 				if templ_7745c5c3_Err != nil {
@@ -430,9 +430,9 @@ func OrgPage(p Page, d OrgData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var22 string
-					templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(FormatInt(d.First))
+					templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(num(ctx, d.First))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 94}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 93}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 					if templ_7745c5c3_Err != nil {
@@ -443,9 +443,9 @@ func OrgPage(p Page, d OrgData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var23 string
-					templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(FormatInt(d.Last))
+					templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(num(ctx, d.Last))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 120}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 118}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 					if templ_7745c5c3_Err != nil {
@@ -456,9 +456,9 @@ func OrgPage(p Page, d OrgData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var24 string
-					templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(FormatInt(d.OwnTotal))
+					templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(num(ctx, d.OwnTotal))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 150}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/organisation.templ`, Line: 106, Col: 147}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 					if templ_7745c5c3_Err != nil {
@@ -474,12 +474,12 @@ func OrgPage(p Page, d OrgData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if d.isKreis() {
-					templ_7745c5c3_Err = DataTable(WithEditLinks(AdoptionTable("Nachnutzungen durch "+d.Org.Name+" und seine Gemeinden", "org-adoptions", d.Own, true), d.Own, d.Actions.Editable)).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = DataTable(WithEditLinks(ctx, AdoptionTable(ctx, "Nachnutzungen durch "+d.Org.Name+" und seine Gemeinden", "org-adoptions", d.Own, true), d.Own, d.Actions.Editable)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = DataTable(WithEditLinks(AdoptionTable("Nachnutzungen durch "+d.Org.Name, "org-adoptions", d.Own, false), d.Own, d.Actions.Editable)).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = DataTable(WithEditLinks(ctx, AdoptionTable(ctx, "Nachnutzungen durch "+d.Org.Name, "org-adoptions", d.Own, false), d.Own, d.Actions.Editable)).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -498,13 +498,13 @@ func OrgPage(p Page, d OrgData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.Kreis != nil && len(d.KreisAdoptions) > 0 {
-				templ_7745c5c3_Err = DataTable(AdoptionTable("Nachnutzungen durch "+d.Kreis.Name, "kreis-adoptions", d.KreisAdoptions, false)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = DataTable(AdoptionTable(ctx, "Nachnutzungen durch "+d.Kreis.Name, "kreis-adoptions", d.KreisAdoptions, false)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if len(d.LandAdoptions) > 0 {
-				templ_7745c5c3_Err = DataTable(AdoptionTable("Nachnutzungen durch das Land "+d.Land.Name, "land-adoptions", d.LandAdoptions, false)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = DataTable(AdoptionTable(ctx, "Nachnutzungen durch das Land "+d.Land.Name, "land-adoptions", d.LandAdoptions, false)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

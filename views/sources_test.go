@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 func TestSourceRefs(t *testing.T) {
@@ -41,25 +42,30 @@ func TestSourceRefs(t *testing.T) {
 }
 
 func TestStatusNote(t *testing.T) {
-	if got := StatusNote(catalog.SolutionPilot, 6); !strings.HasPrefix(got, "Die Lösung ist als „Pilotbetrieb“ gemeldet; 6 Nachnutzungen sind als „in Betrieb“ eingetragen.") ||
+	ctx := t.Context()
+	if got := StatusNote(ctx, catalog.SolutionPilot, 6); !strings.HasPrefix(got, "Die Lösung ist als „Pilotbetrieb“ gemeldet; 6 Nachnutzungen sind als „in Betrieb“ eingetragen.") ||
 		!strings.Contains(got, "kein Widerspruch") {
 		t.Errorf("pilot with 6 live = %q", got)
 	}
-	if got := StatusNote(catalog.SolutionPlanned, 1); !strings.Contains(got, "„in Planung“ gemeldet; 1 Nachnutzung ist als „in Betrieb“") {
+	if got := StatusNote(ctx, catalog.SolutionPlanned, 1); !strings.Contains(got, "„in Planung“ gemeldet; 1 Nachnutzung ist als „in Betrieb“") {
 		t.Errorf("planned with 1 live = %q", got)
 	}
-	if got := StatusNote(catalog.SolutionRetired, 2); !strings.Contains(got, "eingestellt") || !strings.Contains(got, "vermutlich veraltet") {
+	if got := StatusNote(ctx, catalog.SolutionRetired, 2); !strings.Contains(got, "eingestellt") || !strings.Contains(got, "vermutlich veraltet") {
 		t.Errorf("retired with 2 live = %q", got)
 	}
-	if got := StatusNote(catalog.SolutionUnknown, 3); !strings.Contains(got, "nicht belegt") {
+	if got := StatusNote(ctx, catalog.SolutionUnknown, 3); !strings.Contains(got, "nicht belegt") {
 		t.Errorf("unknown with 3 live = %q", got)
 	}
 	for _, c := range []struct {
 		s    catalog.SolutionStatus
 		live int
 	}{{catalog.SolutionLive, 7}, {catalog.SolutionPilot, 0}, {catalog.SolutionRetired, 0}} {
-		if got := StatusNote(c.s, c.live); got != "" {
+		if got := StatusNote(ctx, c.s, c.live); got != "" {
 			t.Errorf("StatusNote(%s, %d) = %q, want none", c.s, c.live, got)
 		}
+	}
+	en := i18n.WithLang(ctx, i18n.EN)
+	if got := StatusNote(en, catalog.SolutionPilot, 1); !strings.HasPrefix(got, "The solution is reported as “pilot operation”; 1 adoption is recorded as “live”.") {
+		t.Errorf("English pilot with 1 live = %q", got)
 	}
 }

@@ -163,6 +163,31 @@ var CostSharingKeys = map[string]string{
 	"equal":       "gleiche Anteile",
 }
 
+// AccessChannelMsg names an access channel; an unknown key is shown as it is.
+func AccessChannelMsg(key string) i18n.Message {
+	if id, ok := accessChannelIDs[key]; ok {
+		return i18n.M(id)
+	}
+	return i18n.M("label.raw", "Text", key)
+}
+
+var accessChannelIDs = map[string]string{
+	"fit-store": "label.access_fit_store", "marktplatz": "label.access_marktplatz", "vertrag": "label.access_vertrag",
+	"open-source": "label.access_open_source", "bund": "label.access_bund",
+}
+
+// CostSharingMsg names a cost-sharing key; an unknown key is shown as it is.
+func CostSharingMsg(key string) i18n.Message {
+	if id, ok := costSharingIDs[key]; ok {
+		return i18n.M(id)
+	}
+	return i18n.M("label.raw", "Text", key)
+}
+
+var costSharingIDs = map[string]string{
+	"koenigstein": "label.cost_koenigstein", "population": "label.cost_population", "equal": "label.cost_equal",
+}
+
 var reSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ValidSlug reports whether s is a lower-case, hyphenated slug of at most 80 characters.

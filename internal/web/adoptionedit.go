@@ -52,7 +52,7 @@ func (s *Site) HandleAdoptionEdit(c echo.Context) error {
 	if back != views.BackOrganisation {
 		back = views.BackSolution
 	}
-	d := views.NewAdoptionEditData(a, back)
+	d := views.NewAdoptionEditData(c.Request().Context(), a, back)
 	if d.Releases, err = s.releaseOptions(c.Request().Context(), d.SolutionSlug); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Site) HandleAdoptionUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.NewAdoptionEditData(a, c.FormValue("weiter"))
+	d := views.NewAdoptionEditData(c.Request().Context(), a, c.FormValue("weiter"))
 	d.Status, d.Since, d.ContractType, d.Note = c.FormValue("status"), c.FormValue("since"), c.FormValue("contractType"), c.FormValue("note")
 	// The release field is on the form only when the solution has releases;
 	// a form without it keeps the stored release.
@@ -95,7 +95,7 @@ func (s *Site) HandleAdoptionUpdate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Die Nachnutzung durch %s ist geändert.", views.OrgName(a.Organisation)))
+	s.flash(c, fmt.Sprintf("Die Nachnutzung durch %s ist geändert.", views.OrgName(ctx, a.Organisation)))
 	return c.Redirect(http.StatusSeeOther, adoptionBack(d.Back, a))
 }
 

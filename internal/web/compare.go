@@ -185,7 +185,7 @@ func (s *Site) HandleCompareExport(c echo.Context) error {
 		}
 		return echo.NewHTTPError(http.StatusBadRequest, detail)
 	}
-	fields := views.CompareFields(d.Columns)
+	fields := views.CompareFields(c.Request().Context(), d.Columns)
 	if format == "json" {
 		type solutionJSON struct {
 			Slug string `json:"slug"`

@@ -24,7 +24,7 @@ func (s *Site) actorLabel(ctx context.Context, actor string, cache map[string]st
 	if l, ok := cache[actor]; ok {
 		return l
 	}
-	label := views.ActorLabel(actor)
+	label := views.ActorLabel(ctx, actor)
 	userPart := actor
 	if i := strings.Index(actor, "(user:"); i >= 0 {
 		userPart = strings.TrimSuffix(actor[i+1:], ")")
@@ -124,10 +124,10 @@ func (n *historyNames) topic(id uint) string {
 
 // value is the one mapping of a stored value of the event log to its public
 // text: references become names, statuses and codes German labels.
-func (n *historyNames) value(entityType, field string, v any) string {
+func (n *historyNames) value(ctx context.Context, entityType, field string, v any) string {
 	str, isStr := v.(string)
 	if v == nil || isStr && str == "" {
-		return views.FormatValue(v)
+		return views.FormatValue(ctx, v)
 	}
 	if rel, ok := v.(map[string]any); ok && strings.HasPrefix(field, "release ") {
 		// A release of the solution: its date, notes and link.
@@ -137,7 +137,7 @@ func (n *historyNames) value(entityType, field string, v any) string {
 				parts = append(parts, t)
 			}
 		}
-		return views.FormatValue(strings.Join(parts, " – "))
+		return views.FormatValue(ctx, strings.Join(parts, " – "))
 	}
 	switch field {
 	case "source":
@@ -182,11 +182,11 @@ func (n *historyNames) value(entityType, field string, v any) string {
 		}
 	case "accessChannel":
 		if isStr {
-			return views.AccessChannelLabel(str)
+			return views.AccessChannelLabel(ctx, str)
 		}
 	case "costSharing":
 		if isStr {
-			return views.CostSharingLabel(str)
+			return views.CostSharingLabel(ctx, str)
 		}
 	case "landKey":
 		if isStr {
@@ -202,14 +202,14 @@ func (n *historyNames) value(entityType, field string, v any) string {
 		}
 	case "efaMinimumMet":
 		if b, ok := v.(bool); ok {
-			return views.BoolLabel(&b)
+			return views.BoolLabel(ctx, &b)
 		}
 	case "retiredAt":
 		if t, err := time.Parse(time.RFC3339Nano, str); isStr && err == nil {
 			return views.FormatDate(t)
 		}
 	}
-	return views.FormatValue(v)
+	return views.FormatValue(ctx, v)
 }
 
 // actor names who acted without naming the person: the roles and
@@ -219,14 +219,14 @@ func (n *historyNames) actor(actor string) string {
 }
 
 // entry maps one event to a line of the public history.
-func (n *historyNames) entry(ev catalog.Event, onSolutionPage bool) views.HistoryEntry {
-	e := views.HistoryEntry{At: ev.At, Actor: n.actor(ev.Actor), Action: views.ActionLabel(ev.Action)}
+func (n *historyNames) entry(ctx context.Context, ev catalog.Event, onSolutionPage bool) views.HistoryEntry {
+	e := views.HistoryEntry{At: ev.At, Actor: n.actor(ev.Actor), Action: views.ActionLabel(ctx, ev.Action)}
 	for _, ch := range store.DecodeChanges(ev) {
 		if ch.Field == "id" {
 			continue
 		}
-		e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ch.Field),
-			Old: n.value(ev.EntityType, ch.Field, ch.Old), New: n.value(ev.EntityType, ch.Field, ch.New)})
+		e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ctx, ch.Field),
+			Old: n.value(ctx, ev.EntityType, ch.Field, ch.Old), New: n.value(ctx, ev.EntityType, ch.Field, ch.New)})
 	}
 	if ev.EntityType == catalog.EntityAdoption {
 		sub := n.subjects[ev.EntityID]
@@ -250,7 +250,7 @@ func (s *Site) historyEntries(ctx context.Context, evs []catalog.Event, onSoluti
 	}
 	out := make([]views.HistoryEntry, len(evs))
 	for i, ev := range evs {
-		out[i] = n.entry(ev, onSolutionPage)
+		out[i] = n.entry(ctx, ev, onSolutionPage)
 	}
 	return out, nil
 }

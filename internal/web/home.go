@@ -124,9 +124,9 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 			for _, ch := range changes {
 				if ch.Field == field {
 					if ev.Action == catalog.ActionDelete {
-						return views.FormatValue(ch.Old)
+						return views.FormatValue(ctx, ch.Old)
 					}
-					return views.FormatValue(ch.New)
+					return views.FormatValue(ctx, ch.New)
 				}
 			}
 			return ""
@@ -134,17 +134,17 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 		item := views.ChangeItem{At: ev.At}
 		switch ev.EntityType {
 		case catalog.EntitySolution:
-			item.What = "Lösung " + views.ActionLabel(ev.Action)
+			item.What = "Lösung " + views.ActionLabel(ctx, ev.Action)
 			if sol, ok := sols[ev.EntityID]; ok {
 				item.Subject = views.Link{Label: sol.Name, URL: views.SolutionURL(sol.Slug)}
 			} else {
 				item.Subject = views.Link{Label: orDash(value("name"))}
 			}
 			if ev.Action == catalog.ActionUpdate {
-				item.Detail = changedFields(changes)
+				item.Detail = changedFields(ctx, changes)
 			}
 		case catalog.EntityAdoption:
-			item.What = "Nachnutzung " + views.ActionLabel(ev.Action)
+			item.What = "Nachnutzung " + views.ActionLabel(ctx, ev.Action)
 			id, _ := strconv.ParseUint(ev.EntityID, 10, 64)
 			if a, ok := adoptions[uint(id)]; ok && a.Solution != nil && a.Organisation != nil {
 				item.Subject = views.Link{Label: a.Solution.Name, URL: views.SolutionURL(a.Solution.Slug)}
@@ -159,13 +159,13 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 }
 
 // changedFields lists the German names of the fields an update changed.
-func changedFields(changes []store.FieldChange) string {
+func changedFields(ctx context.Context, changes []store.FieldChange) string {
 	out := "geändert: "
 	for i, ch := range changes {
 		if i > 0 {
 			out += ", "
 		}
-		out += views.FieldLabel(ch.Field)
+		out += views.FieldLabel(ctx, ch.Field)
 	}
 	return out
 }

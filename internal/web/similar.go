@@ -50,7 +50,7 @@ func (s *Site) itemsBySlugs(ctx context.Context, slugs []string, snippets map[st
 		if !ok {
 			continue
 		}
-		it := solutionItem(sol, counts[sol.ID].Total)
+		it := solutionItem(ctx, sol, counts[sol.ID].Total)
 		it.Snippet = snippets[slug]
 		out = append(out, it)
 	}

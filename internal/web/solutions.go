@@ -262,12 +262,12 @@ func (s *Site) solutionItems(ctx context.Context, sols []catalog.Solution) ([]vi
 	}
 	out := make([]views.SolutionItem, len(sols))
 	for i, sol := range sols {
-		out[i] = solutionItem(sol, counts[sol.ID].Total)
+		out[i] = solutionItem(ctx, sol, counts[sol.ID].Total)
 	}
 	return out, nil
 }
 
-func solutionItem(sol catalog.Solution, adoptions int64) views.SolutionItem {
-	return views.SolutionItem{Slug: sol.Slug, Name: sol.Name, Summary: sol.Summary, Provider: views.ProviderName(sol),
+func solutionItem(ctx context.Context, sol catalog.Solution, adoptions int64) views.SolutionItem {
+	return views.SolutionItem{Slug: sol.Slug, Name: sol.Name, Summary: sol.Summary, Provider: views.ProviderName(ctx, sol),
 		Status: sol.Status, Verified: sol.Verified, Maturity: sol.Maturity, Adoptions: adoptions, OZGIDs: sol.OZGIDs()}
 }
