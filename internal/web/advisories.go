@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"efa-register/internal/export"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -25,7 +27,9 @@ import (
 
 const advisoriesPerPage = 20
 
-var advisoryCrumb = views.Crumb{Label: "Sicherheitshinweise", URL: "/sicherheitshinweise"}
+func advisoryCrumb(ctx context.Context) views.Crumb {
+	return views.Crumb{Label: i18n.T(ctx, "advisory.list_title"), URL: "/sicherheitshinweise"}
+}
 
 // HandleAdvisoryList: GET /sicherheitshinweise?status=&schweregrad=&seite=.
 func (s *Site) HandleAdvisoryList(c echo.Context) error {
@@ -33,20 +37,20 @@ func (s *Site) HandleAdvisoryList(c echo.Context) error {
 	d := views.AdvisoryListData{Status: c.QueryParam("status"), Severity: c.QueryParam("schweregrad")}
 	f := store.AdvisoryFilter{Status: catalog.AdvisoryStatus(d.Status), Severity: d.Severity}
 	if d.Status != "" && !f.Status.Valid() {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unbekannter Status.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("advisory.unknown_status"))
 	}
-	d.StatusOptions = []views.Option{{Value: "", Label: "alle"}}
+	d.StatusOptions = []views.Option{{Value: "", Label: i18n.T(ctx, "advisory.all")}}
 	for _, st := range catalog.AdvisoryStatuses {
-		d.StatusOptions = append(d.StatusOptions, views.Option{Value: string(st), Label: st.Label()})
+		d.StatusOptions = append(d.StatusOptions, views.Option{Value: string(st), Label: st.L(ctx)})
 	}
-	d.SeverityOptions = []views.Option{{Value: "", Label: "alle"}}
+	d.SeverityOptions = []views.Option{{Value: "", Label: i18n.T(ctx, "advisory.all")}}
 	known := false
 	for _, sev := range catalog.Severities {
-		d.SeverityOptions = append(d.SeverityOptions, views.Option{Value: sev, Label: catalog.SeverityLabel(sev)})
+		d.SeverityOptions = append(d.SeverityOptions, views.Option{Value: sev, Label: i18n.Localize(ctx, catalog.SeverityMsg(sev))})
 		known = known || sev == d.Severity
 	}
 	if d.Severity != "" && !known {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unbekannter Schweregrad.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("advisory.unknown_severity"))
 	}
 	p := httpx.Principal(c)
 	page, err := httpx.PageParam(c, "seite")
@@ -64,7 +68,7 @@ func (s *Site) HandleAdvisoryList(c echo.Context) error {
 	}
 	d.Items, d.Total = items, total
 	d.Pager = views.Pager{Page: paging.Page, Pages: paging.Pages(), URL: func(n int) string { return httpx.PageURL(c, "seite", n, "") }}
-	return httpx.RenderOK(c, views.AdvisoryListPage(httpx.Page(c, "Sicherheitshinweise", "", views.Crumb{Label: "Sicherheitshinweise"}), d))
+	return httpx.RenderOK(c, views.AdvisoryListPage(httpx.Page(c, i18n.T(ctx, "advisory.list_title"), "", views.Crumb{Label: i18n.T(ctx, "advisory.list_title")}), d))
 }
 
 // HandleAdvisoryShow: GET /sicherheitshinweise/:id.
@@ -77,7 +81,7 @@ func (s *Site) HandleAdvisoryShow(c echo.Context) error {
 }
 
 func advisoryPage(c echo.Context, d views.AdvisoryData) views.Page {
-	return httpx.Page(c, d.A.Title, "", advisoryCrumb, views.Crumb{Label: d.A.Title})
+	return httpx.Page(c, d.A.Title, "", advisoryCrumb(c.Request().Context()), views.Crumb{Label: d.A.Title})
 }
 
 // advisoryData loads an advisory as the user may see it; failed is the
@@ -141,7 +145,8 @@ func (s *Site) advisoryData(c echo.Context, failed *views.ResponseFormData) (vie
 				land = o.Name
 			}
 			d.Rows = append(d.Rows, views.RolloutRowData{Name: o.Name, URL: views.OrgURL(&o), Land: land,
-				Response: r.Response.Kind.Label(), Detail: responseDetail(r.Response), Acted: r.Response.Kind.Acted()})
+				Response: r.Response.Kind.L(ctx), Detail: responseDetail(ctx, r.Response), Acted: r.Response.Kind.Acted(),
+				DetailIsData: r.Response.Kind == catalog.ResponseNotAffected})
 		}
 	}
 	evs, err := s.Store.EventsFor(ctx, catalog.EntityAdvisory, fmt.Sprint(id), 50)
@@ -149,16 +154,47 @@ func (s *Site) advisoryData(c echo.Context, failed *views.ResponseFormData) (vie
 		return d, err
 	}
 	for _, ev := range evs {
-		d.History = append(d.History, views.RevisionEntry{When: ev.At.Format("02.01.2006 15:04"), Summary: store.AdvisoryChangeSummary(ev)})
+		d.History = append(d.History, views.RevisionEntry{When: i18n.DateTime(ctx, ev.At), Summary: advisoryChangeText(ctx, ev)})
 	}
 	return d, nil
 }
 
+// advisoryFieldMsgs name an advisory's fields for its revision list.
+var advisoryFieldMsgs = map[string]string{"title": "advisory.field_title", "summary": "advisory.field_summary",
+	"cvssVector": "advisory.field_cvss_vector", "cves": "advisory.field_cves", "affectedVersions": "advisory.field_affected_versions",
+	"fixedVersion": "advisory.field_fixed_version", "action": "advisory.field_action", "distribution": "advisory.field_distribution",
+	"status": "advisory.field_status"}
+
+// advisoryChangeText says in the reader's language what an event of an
+// advisory changed (store.AdvisoryChangeSummary is the German of the CSAF
+// revision history).
+func advisoryChangeText(ctx context.Context, ev catalog.Event) string {
+	if ev.Action == catalog.ActionCreate {
+		return i18n.T(ctx, "advisory.change_created")
+	}
+	var changed []string
+	for _, ch := range store.DecodeChanges(ev) {
+		id, ok := advisoryFieldMsgs[ch.Field]
+		if !ok {
+			continue
+		}
+		l := i18n.T(ctx, id)
+		if ch.Field == "status" {
+			l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).L(ctx)
+		}
+		changed = append(changed, l)
+	}
+	if len(changed) == 0 {
+		return i18n.T(ctx, "advisory.change_changed")
+	}
+	return i18n.T(ctx, "advisory.change_fields", "Fields", strings.Join(changed, ", "))
+}
+
 // responseDetail is what an organisation said beside its response.
-func responseDetail(r catalog.AdvisoryResponse) string {
+func responseDetail(ctx context.Context, r catalog.AdvisoryResponse) string {
 	switch r.Kind {
 	case catalog.ResponseDone:
-		return "am " + views.DateInput(r.DoneOn) + ", Version " + r.Version
+		return i18n.T(ctx, "advisory.response_done_detail", "Date", i18n.PartialDate(ctx, r.DoneOn), "Version", r.Version)
 	case catalog.ResponseNotAffected:
 		return r.Reason
 	}
@@ -177,10 +213,12 @@ func (s *Site) HandleAdvisoryRolloutCSV(c echo.Context) error {
 		return err
 	}
 	names := s.landNames(ctx)
-	rows := [][]string{{"Organisation", "Art", "Schlüssel", "Land", "Rückmeldung", "Umgesetzt am", "Installierte Version", "Begründung"}}
+	rows := [][]string{{i18n.T(ctx, "advisory.col_organisation"), i18n.T(ctx, "advisory.csv_kind"), i18n.T(ctx, "advisory.csv_key"),
+		i18n.T(ctx, "advisory.col_land"), i18n.T(ctx, "advisory.col_response"), i18n.T(ctx, "advisory.done_on"),
+		i18n.T(ctx, "advisory.installed_version"), i18n.T(ctx, "advisory.reason")}}
 	for _, r := range ro.Rows {
 		o := r.Organisation
-		rows = append(rows, []string{export.Defuse(o.Name), string(o.Kind), o.Key, names[o.LandKey], r.Response.Kind.Label(),
+		rows = append(rows, []string{export.Defuse(o.Name), string(o.Kind), o.Key, names[o.LandKey], r.Response.Kind.L(ctx),
 			r.Response.DoneOn, export.Defuse(r.Response.Version), export.Defuse(r.Response.Reason)})
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
@@ -200,7 +238,7 @@ func (s *Site) HandleAdvisoryRespond(c echo.Context) error {
 	if r.Kind == string(catalog.ResponseDone) && strings.TrimSpace(r.DoneOn) != "" {
 		iso, ok := catalog.ParsePartialDate(r.DoneOn)
 		if !ok || len(iso) != 10 {
-			r.Errors = views.FormErrors{"doneOn": "Bitte geben Sie den Tag als TT.MM.JJJJ an, z. B. 01.12.2026."}
+			r.Errors = views.FormErrors{"doneOn": i18n.T(ctx, "advisory.done_on_invalid")}
 			return s.respondFailed(c, r)
 		}
 		in.DoneOn = iso
@@ -209,12 +247,12 @@ func (s *Site) HandleAdvisoryRespond(c echo.Context) error {
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		r.Errors = ve.Fields
+		r.Errors = ve.In(ctx)
 		return s.respondFailed(c, r)
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Ihre Rückmeldung ist gespeichert: "+in.Kind.Label()+".")
+	s.flash(c, i18n.T(ctx, "advisory.flash_response", "Response", in.Kind.Msg()))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(id))
 }
 
@@ -229,7 +267,7 @@ func (s *Site) respondFailed(c echo.Context, r views.ResponseFormData) error {
 	return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryPage(advisoryPage(c, d), d), nil)
 }
 
-func advisoryStatusOptions(current catalog.AdvisoryStatus) []views.Option {
+func advisoryStatusOptions(ctx context.Context, current catalog.AdvisoryStatus) []views.Option {
 	var out []views.Option
 	for _, st := range catalog.AdvisoryStatuses {
 		if st == catalog.AdvisoryUpdated && !current.Open() {
@@ -241,17 +279,18 @@ func advisoryStatusOptions(current catalog.AdvisoryStatus) []views.Option {
 		if st == catalog.AdvisoryClosed && current == "" {
 			continue
 		}
-		out = append(out, views.Option{Value: string(st), Label: st.Label()})
+		out = append(out, views.Option{Value: string(st), Label: st.L(ctx)})
 	}
 	return out
 }
 
 func advisoryFormPage(c echo.Context, d views.AdvisoryFormData) views.Page {
-	title := "Neuer Sicherheitshinweis"
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "advisory.new")
 	if d.ID != 0 {
-		title = "Sicherheitshinweis bearbeiten"
+		title = i18n.T(ctx, "advisory.edit")
 	}
-	return httpx.Page(c, title, "", advisoryCrumb, views.Crumb{Label: d.SolutionName, URL: views.SolutionURL(d.SolutionSlug)}, views.Crumb{Label: title})
+	return httpx.Page(c, title, "", advisoryCrumb(ctx), views.Crumb{Label: d.SolutionName, URL: views.SolutionURL(d.SolutionSlug)}, views.Crumb{Label: title})
 }
 
 // formInput reads the advisory form.
@@ -271,10 +310,10 @@ func (s *Site) HandleAdvisoryNew(c echo.Context) error {
 		return err
 	}
 	if !httpx.Principal(c).CanWriteAdvisory(sol) {
-		return echo.NewHTTPError(http.StatusForbidden, "Sicherheitshinweise schreiben die Bearbeiterinnen und Bearbeiter des Anbieters der Lösung.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("advisory.forbidden_write"))
 	}
 	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Distribution: string(catalog.DistributionRestricted),
-		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions("")}
+		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions(c.Request().Context(), "")}
 	return httpx.RenderOK(c, views.AdvisoryFormPage(advisoryFormPage(c, d), d))
 }
 
@@ -285,12 +324,12 @@ func (s *Site) HandleAdvisoryCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, StatusOptions: advisoryStatusOptions("")}
+	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, StatusOptions: advisoryStatusOptions(c.Request().Context(), "")}
 	a, err := s.Store.CreateAdvisory(ctx, httpx.Principal(c), sol.Slug, advisoryFormInput(c, &d))
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Errors = ve.Fields
+		d.Errors = ve.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryFormPage(advisoryFormPage(c, d), d), nil)
 	case err != nil:
 		return err
@@ -299,7 +338,7 @@ func (s *Site) HandleAdvisoryCreate(c echo.Context) error {
 	if news {
 		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, sol.Name, httpx.BaseURL(c, s.PublicURL))
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+")."+s.mailNote(news))
+	s.flash(c, i18n.T(ctx, "advisory.flash_saved", "Status", a.Status.Msg())+s.mailNote(ctx, news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }
 
@@ -315,11 +354,11 @@ func (s *Site) HandleAdvisoryEdit(c echo.Context) error {
 		return err
 	}
 	if !p.CanWriteAdvisory(v.Solution) {
-		return echo.NewHTTPError(http.StatusForbidden, "Sicherheitshinweise ändern die Bearbeiterinnen und Bearbeiter des Anbieters der Lösung.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("advisory.forbidden_edit"))
 	}
 	d := views.AdvisoryFormData{ID: id, SolutionSlug: v.Solution.Slug, SolutionName: v.Solution.Name, Title: v.Title, Summary: v.Summary,
 		CVSSVector: v.CVSSVector, CVEs: strings.Join(v.CVEList(), ", "), AffectedVersions: v.AffectedVersions, FixedVersion: v.FixedVersion,
-		Action: v.Action, Distribution: string(v.Distribution), Status: string(v.Status), StatusOptions: advisoryStatusOptions(v.Status)}
+		Action: v.Action, Distribution: string(v.Distribution), Status: string(v.Status), StatusOptions: advisoryStatusOptions(c.Request().Context(), v.Status)}
 	return httpx.RenderOK(c, views.AdvisoryFormPage(advisoryFormPage(c, d), d))
 }
 
@@ -335,12 +374,12 @@ func (s *Site) HandleAdvisoryUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.AdvisoryFormData{ID: id, SolutionSlug: v.Solution.Slug, SolutionName: v.Solution.Name, StatusOptions: advisoryStatusOptions(v.Status)}
+	d := views.AdvisoryFormData{ID: id, SolutionSlug: v.Solution.Slug, SolutionName: v.Solution.Name, StatusOptions: advisoryStatusOptions(c.Request().Context(), v.Status)}
 	a, err := s.Store.UpdateAdvisory(ctx, p, id, advisoryFormInput(c, &d))
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Errors = ve.Fields
+		d.Errors = ve.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryFormPage(advisoryFormPage(c, d), d), nil)
 	case err != nil:
 		return err
@@ -349,19 +388,19 @@ func (s *Site) HandleAdvisoryUpdate(c echo.Context) error {
 	if news {
 		httpx.NotifyAdvisory(ctx, s.Store, s.Mail, s.Log, a, v.Solution.Name, httpx.BaseURL(c, s.PublicURL))
 	}
-	s.flash(c, "Der Sicherheitshinweis ist gespeichert ("+a.Status.Label()+", Revision "+fmt.Sprint(a.Revision)+")."+s.mailNote(news))
+	s.flash(c, i18n.T(ctx, "advisory.flash_saved_revision", "Status", a.Status.Msg(), "Revision", a.Revision)+s.mailNote(ctx, news))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(id))
 }
 
 // mailNote tells the provider whether the affected were e-mailed about news.
-func (s *Site) mailNote(news bool) string {
+func (s *Site) mailNote(ctx context.Context, news bool) string {
 	switch {
 	case !news:
 		return ""
 	case s.Mail.Enabled():
-		return " Die Mitglieder der betroffenen Organisationen werden per E-Mail benachrichtigt."
+		return " " + i18n.T(ctx, "advisory.mail_note_sent")
 	}
-	return " Dieses Register versendet keine E-Mails: die betroffenen Organisationen sehen den Hinweis auf ihren Seiten."
+	return " " + i18n.T(ctx, "advisory.mail_note_none")
 }
 
 // HandleAdvisoryCSAF: POST /loesungen/:slug/sicherheitshinweise/csaf: a
@@ -374,44 +413,45 @@ func (s *Site) HandleAdvisoryCSAF(c echo.Context) error {
 	}
 	p := httpx.Principal(c)
 	if !p.CanWriteAdvisory(sol) {
-		return echo.NewHTTPError(http.StatusForbidden, "Sicherheitshinweise schreiben die Bearbeiterinnen und Bearbeiter des Anbieters der Lösung.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("advisory.forbidden_write"))
 	}
 	d := views.AdvisoryFormData{SolutionSlug: sol.Slug, SolutionName: sol.Name, Distribution: string(catalog.DistributionRestricted),
-		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions("")}
+		Status: string(catalog.AdvisoryDraft), StatusOptions: advisoryStatusOptions(c.Request().Context(), "")}
 	fail := func(msg string) error {
 		d.UploadError = msg
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdvisoryFormPage(advisoryFormPage(c, d), d), nil)
 	}
 	fh, err := c.FormFile("datei")
 	if err != nil || fh.Size == 0 {
-		return fail("Bitte wählen Sie ein CSAF-Dokument (JSON-Datei) aus.")
+		return fail(i18n.T(ctx, "advisory.csaf_missing"))
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return fail("Die Datei konnte nicht gelesen werden.")
+		return fail(i18n.T(ctx, "advisory.csaf_unreadable"))
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, feed.MaxCSAFBytes+1))
 	if err != nil {
-		return fail("Die Datei konnte nicht gelesen werden.")
+		return fail(i18n.T(ctx, "advisory.csaf_unreadable"))
 	}
 	in, err := feed.ReadCSAF(raw)
 	if err != nil {
-		return fail(err.Error())
+		return fail(i18n.Localize(ctx, err))
 	}
 	a, err := s.Store.CreateAdvisory(ctx, p, sol.Slug, store.AdvisoryFromCSAF(in))
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		msgs := make([]string, 0, len(ve.Fields))
-		for _, m := range ve.Fields {
+		fields := ve.In(ctx)
+		msgs := make([]string, 0, len(fields))
+		for _, m := range fields {
 			msgs = append(msgs, m)
 		}
 		sort.Strings(msgs)
-		return fail("Aus dem Dokument entsteht kein gültiger Hinweis: " + strings.Join(msgs, " "))
+		return fail(i18n.T(ctx, "advisory.csaf_invalid", "Errors", strings.Join(msgs, " ")))
 	case err != nil:
 		return err
 	}
-	s.flash(c, "Der Entwurf aus dem CSAF-Dokument ist angelegt. Bitte prüfen und veröffentlichen Sie ihn.")
+	s.flash(c, i18n.T(ctx, "advisory.flash_csaf"))
 	return c.Redirect(http.StatusSeeOther, views.AdvisoryURL(a.ID))
 }

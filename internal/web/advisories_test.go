@@ -179,7 +179,7 @@ func TestAdvisoryMailsReachTheAffected(t *testing.T) {
 		t.Fatalf("recipients %v, want %v", got, want)
 	}
 	m := msgs[0]
-	if m.Subject != "Neuer Sicherheitshinweis (hoch): "+restrictedTitle || !strings.Contains(m.Body, "Auf 3.2 aktualisieren") ||
+	if !strings.HasPrefix(m.Subject, "Neuer Sicherheitshinweis (hoch): "+restrictedTitle+" / ") || !strings.Contains(m.Body, "Auf 3.2 aktualisieren") ||
 		!strings.Contains(m.Body, "https://efa.example/sicherheitshinweise/") || !strings.Contains(m.Body, "TLP:AMBER") ||
 		!strings.Contains(m.Body, "CVE-2025-12345, CVE-2025-23456") {
 		t.Errorf("mail %q:\n%s", m.Subject, m.Body)

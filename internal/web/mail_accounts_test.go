@@ -84,7 +84,7 @@ func TestAccountRequestMailsReachTheRightRecipients(t *testing.T) {
 		!strings.Contains(m.Body, "Über ihn entscheidet die Landeskoordination Schleswig-Holstein.") || !strings.Contains(m.Body, "Guten Tag Erika Muster,") {
 		t.Errorf("confirmation %q:\n%s", m.Subject, m.Body)
 	}
-	if m := msgs[1]; m.Subject != "Neuer Kontoantrag: Erika Muster für Flensburg, Stadt" || !strings.Contains(m.Body, "https://efa.example/verwaltung/antraege") ||
+	if m := msgs[1]; m.Subject != "Neuer Kontoantrag: Erika Muster für Flensburg, Stadt / New account request: Erika Muster for Flensburg, Stadt" || !strings.Contains(m.Body, "https://efa.example/verwaltung/antraege") ||
 		!strings.Contains(m.Body, "Flensburg, Stadt (Gemeinde), Schleswig-Holstein") || strings.Contains(m.Body, "/konto/antrag/") {
 		t.Errorf("coordinator notice %q:\n%s", m.Subject, m.Body)
 	}
@@ -123,10 +123,10 @@ func TestAccountRequestMailsReachTheRightRecipients(t *testing.T) {
 	if got := recipients(msgs); !slices.Equal(got, []string{"erika@flensburg.example", "max@ingolstadt.example"}) {
 		t.Fatalf("decision recipients %v", got)
 	}
-	if m := msgs[0]; m.Subject != "Ihr Konto im EfA-Register ist freigeschaltet" || !strings.Contains(m.Body, "https://efa.example/anmelden") {
+	if m := msgs[0]; !strings.HasPrefix(m.Subject, "Ihr Konto im EfA-Register ist freigeschaltet / ") || !strings.Contains(m.Body, "https://efa.example/anmelden") {
 		t.Errorf("approval %q:\n%s", m.Subject, m.Body)
 	}
-	if m := msgs[1]; m.Subject != "Ihr Kontoantrag im EfA-Register wurde abgelehnt" || !strings.Contains(m.Body, "Begründung: Bitte über das Funktionspostfach beantragen.") {
+	if m := msgs[1]; !strings.HasPrefix(m.Subject, "Ihr Kontoantrag im EfA-Register wurde abgelehnt / ") || !strings.Contains(m.Body, "Begründung: Bitte über das Funktionspostfach beantragen.") {
 		t.Errorf("rejection %q:\n%s", m.Subject, m.Body)
 	}
 }
@@ -438,7 +438,7 @@ func TestLoginBlockedOwnerToldOnce(t *testing.T) {
 	if got := recipients(msgs); !slices.Equal(got, []string{"redaktion-a@example.de"}) {
 		t.Fatalf("recipients %v, want the owner once", got)
 	}
-	if m := msgs[0]; m.Subject != "Fehlgeschlagene Anmeldeversuche bei Ihrem Konto – EfA-Register" || !strings.Contains(m.Body, "https://efa.example/konto/passwort") {
+	if m := msgs[0]; !strings.HasPrefix(m.Subject, "Fehlgeschlagene Anmeldeversuche bei Ihrem Konto – EfA-Register / ") || !strings.Contains(m.Body, "https://efa.example/konto/passwort") {
 		t.Errorf("warning %q:\n%s", m.Subject, m.Body)
 	}
 }

@@ -2,133 +2,160 @@ package web
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 	"efa-register/internal/mail"
 )
 
-// The register's e-mails: German plain text with absolute links (from
+// The register's e-mails: plain text with absolute links (from
 // EFA_PUBLIC_URL, else the address the request came to). They are queued
 // after the database commit of what they tell (Mailer.Send returns at
 // once), and without EFA_SMTP_URL (s.Mail nil) nothing is sent and the
 // pages say so.
-
-// mailFooter closes every message.
-const mailFooter = "\n\n-- \nEfA-Register – das Register der „Einer für Alle“-Onlinedienste\nDiese Nachricht wurde automatisch erstellt."
+//
+// A message to the person acting in the request (the confirmation of their
+// account request, their password reset link) is in the request's
+// language. A message to others, whose language the register does not
+// know (deciders, the requester told a decision, the owner of an address,
+// the members of affected organisations), is in German and English.
 
 // ResetLinkLifetime is how long a password reset link works.
 const ResetLinkLifetime = time.Hour
 
-func (s *Site) send(kind string, to []string, subject string, lines ...string) {
+// sendIn sends the message written by text in the language l.
+func (s *Site) sendIn(kind string, to []string, l i18n.Lang, text func(i18n.Lang) mail.Text) {
 	if len(to) == 0 {
 		s.Log.Warn("mail: no recipient", "kind", kind)
 		return
 	}
-	s.Mail.Send(mail.Message{Kind: kind, To: to, Subject: subject, Body: strings.Join(lines, "\n") + mailFooter})
+	s.Mail.Send(mail.In(kind, to, l, text))
+}
+
+// sendBoth sends the message written by text in German and English.
+func (s *Site) sendBoth(kind string, to []string, text func(i18n.Lang) mail.Text) {
+	if len(to) == 0 {
+		s.Log.Warn("mail: no recipient", "kind", kind)
+		return
+	}
+	s.Mail.Send(mail.Bilingual(kind, to, text))
 }
 
 // orgLabel names an organisation with its kind, e.g. "Flensburg (Gemeinde)".
-func orgLabel(o *catalog.Organisation) string {
+func orgLabel(l i18n.Lang, o *catalog.Organisation) string {
 	if o == nil {
-		return "Ihre Organisation"
+		return l.T("mail.your_org")
 	}
-	return o.Name + " (" + o.Kind.Label() + ")"
+	return l.T("mail.org_label", "Name", o.Name, "Kind", o.Kind.Msg())
 }
 
-// mailRequestReceived confirms a new request to the requester, with the status link.
-func (s *Site) mailRequestReceived(r catalog.AccountRequest, deciders string, statusLink string) {
-	s.send("request-received", []string{r.Email}, "Ihr Kontoantrag im EfA-Register ist eingegangen",
-		"Guten Tag "+r.Name+",",
-		"",
-		"Ihr Antrag auf ein Konto für "+orgLabel(r.Organisation)+" ist eingegangen. Über ihn entscheidet "+deciders+".",
-		"Sobald entschieden ist, erhalten Sie eine E-Mail.",
-		"",
-		"Den Stand Ihres Antrags sehen Sie jederzeit hier:",
-		statusLink,
-		"",
-		"Wenn Sie kein Konto beantragt haben, antworten Sie bitte nicht auf diese Nachricht, sondern wenden Sie sich an die Landeskoordination Ihres Landes.")
+// mailRequestReceived confirms a new request to the requester, in the
+// request's language, with the status link.
+func (s *Site) mailRequestReceived(ctx context.Context, r catalog.AccountRequest, deciders string, statusLink string) {
+	s.sendIn("request-received", []string{r.Email}, i18n.From(ctx), func(l i18n.Lang) mail.Text {
+		return mail.Text{Subject: l.T("mail.received_subject"), Lines: []string{
+			l.T("mail.greeting_name", "Name", r.Name),
+			"",
+			l.T("mail.received_text", "Org", orgLabel(l, r.Organisation), "Deciders", deciders),
+			l.T("mail.received_later"),
+			"",
+			l.T("mail.received_status"),
+			statusLink,
+			"",
+			l.T("mail.received_not_you")}}
+	})
 }
 
 // mailRequestWaiting tells the deciders that a request waits for them.
 func (s *Site) mailRequestWaiting(r catalog.AccountRequest, to []string, land, base string) {
-	lines := []string{"Guten Tag,",
-		"",
-		"ein neuer Kontoantrag wartet auf Ihre Entscheidung:",
-		"",
-		"  Name:         " + r.Name,
-		"  E-Mail:       " + r.Email,
-		"  Organisation: " + orgLabel(r.Organisation) + ", " + land,
-	}
-	if r.Message != "" {
-		lines = append(lines, "  Nachricht:    "+strings.ReplaceAll(r.Message, "\n", "\n                "))
-	}
-	lines = append(lines, "", "Genehmigen oder ablehnen können Sie ihn hier (nach der Anmeldung):", base+"/verwaltung/antraege")
-	s.send("request-waiting", to, "Neuer Kontoantrag: "+r.Name+" für "+orgName(r.Organisation), lines...)
+	s.sendBoth("request-waiting", to, func(l i18n.Lang) mail.Text {
+		lines := []string{l.T("mail.greeting"),
+			"",
+			l.T("mail.waiting_text"),
+			"",
+			mail.Field(l.T("mail.label_name"), r.Name),
+			mail.Field(l.T("mail.label_email"), r.Email),
+			mail.Field(l.T("mail.label_org"), orgLabel(l, r.Organisation)+", "+land),
+		}
+		if r.Message != "" {
+			lines = append(lines, mail.Field(l.T("mail.label_message"), r.Message))
+		}
+		lines = append(lines, "", l.T("mail.waiting_link"), base+"/verwaltung/antraege")
+		return mail.Text{Subject: l.T("mail.waiting_subject", "Name", r.Name, "Org", orgName(l, r.Organisation)), Lines: lines}
+	})
 }
 
-func orgName(o *catalog.Organisation) string {
+func orgName(l i18n.Lang, o *catalog.Organisation) string {
 	if o == nil {
-		return "eine Organisation"
+		return l.T("mail.an_org")
 	}
 	return o.Name
 }
 
 // mailRequestKnown tells the owner of an address that already has an
 // account or a pending request that someone requested an account with it:
-// the page answered as for any request (issue 15, row 7).
+// the page answered as for any request (issue 15, row 7). Who asked need
+// not be the owner: the message is in German and English.
 func (s *Site) mailRequestKnown(email string, hasAccount bool, pending catalog.AccountRequest, base string) {
-	lines := []string{"Guten Tag,", "",
-		"mit Ihrer E-Mail-Adresse wurde soeben im EfA-Register ein Konto beantragt."}
-	if hasAccount {
-		lines = append(lines,
-			"Für diese Adresse gibt es bereits ein Konto; der neue Antrag wird nicht bearbeitet. Sie müssen nichts tun.",
-			"",
-			"Anmelden: "+base+"/anmelden",
-			"Passwort vergessen? Hier erhalten Sie einen Link zum Zurücksetzen: "+base+"/passwort-vergessen")
-	} else {
-		lines = append(lines,
-			"Für diese Adresse liegt bereits ein Antrag vom "+pending.CreatedAt.Format(dateDE)+" für "+orgLabel(pending.Organisation)+" vor, über den noch nicht entschieden ist.",
-			"Der neue Antrag wird nicht bearbeitet. Sobald über den ersten entschieden ist, erhalten Sie eine E-Mail.")
-	}
-	lines = append(lines, "", "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren.")
-	s.send("request-known", []string{email}, "Kontoantrag im EfA-Register", lines...)
+	s.sendBoth("request-known", []string{email}, func(l i18n.Lang) mail.Text {
+		lines := []string{l.T("mail.greeting"), "", l.T("mail.known_text")}
+		if hasAccount {
+			lines = append(lines,
+				l.T("mail.known_account"),
+				"",
+				l.T("mail.known_login", "URL", base+"/anmelden"),
+				l.T("mail.known_forgot", "URL", base+"/passwort-vergessen"))
+		} else {
+			lines = append(lines,
+				l.T("mail.known_pending", "Date", l.Date(pending.CreatedAt), "Org", orgLabel(l, pending.Organisation)),
+				l.T("mail.known_pending_next"))
+		}
+		lines = append(lines, "", l.T("mail.ignore_not_you"))
+		return mail.Text{Subject: l.T("mail.known_subject"), Lines: lines}
+	})
 }
 
-// mailDecision tells the requester the decision.
+// mailDecision tells the requester the decision; the decider acted, so
+// the message is in German and English.
 func (s *Site) mailDecision(r catalog.AccountRequest, approved bool, base string) {
 	if approved {
-		s.send("request-approved", []string{r.Email}, "Ihr Konto im EfA-Register ist freigeschaltet",
-			"Guten Tag "+r.Name+",",
-			"",
-			"Ihr Antrag auf ein Konto für "+orgLabel(r.Organisation)+" wurde genehmigt.",
-			"Sie können sich jetzt mit Ihrer E-Mail-Adresse und dem Passwort aus Ihrem Antrag anmelden:",
-			base+"/anmelden")
+		s.sendBoth("request-approved", []string{r.Email}, func(l i18n.Lang) mail.Text {
+			return mail.Text{Subject: l.T("mail.approved_subject"), Lines: []string{
+				l.T("mail.greeting_name", "Name", r.Name),
+				"",
+				l.T("mail.approved_text", "Org", orgLabel(l, r.Organisation)),
+				l.T("mail.approved_login"),
+				base + "/anmelden"}}
+		})
 		return
 	}
-	lines := []string{"Guten Tag " + r.Name + ",", "",
-		"Ihr Antrag auf ein Konto für " + orgLabel(r.Organisation) + " wurde abgelehnt."}
-	if r.Reason != "" {
-		lines = append(lines, "", "Begründung: "+r.Reason)
-	} else {
-		lines = append(lines, "", "Eine Begründung wurde nicht angegeben.")
-	}
-	lines = append(lines, "", "Bei Fragen wenden Sie sich bitte an die Landeskoordination Ihres Landes.")
-	s.send("request-rejected", []string{r.Email}, "Ihr Kontoantrag im EfA-Register wurde abgelehnt", lines...)
+	s.sendBoth("request-rejected", []string{r.Email}, func(l i18n.Lang) mail.Text {
+		lines := []string{l.T("mail.greeting_name", "Name", r.Name), "",
+			l.T("mail.rejected_text", "Org", orgLabel(l, r.Organisation))}
+		if r.Reason != "" {
+			lines = append(lines, "", l.T("mail.rejected_reason", "Reason", r.Reason))
+		} else {
+			lines = append(lines, "", l.T("mail.rejected_no_reason"))
+		}
+		lines = append(lines, "", l.T("mail.rejected_questions"))
+		return mail.Text{Subject: l.T("mail.rejected_subject"), Lines: lines}
+	})
 }
 
-// mailPasswordReset sends the single-use reset link.
-func (s *Site) mailPasswordReset(u catalog.User, link string, expires time.Time) {
-	s.send("password-reset", []string{u.Email}, "Passwort zurücksetzen – EfA-Register",
-		"Guten Tag "+u.Name+",",
-		"",
-		"für Ihr Konto im EfA-Register wurde ein neues Passwort angefordert. Über diesen Link legen Sie es fest:",
-		link,
-		"",
-		"Der Link gilt einmal und bis "+expires.In(berlin).Format("02.01.2006, 15:04")+" Uhr.",
-		"Wenn Sie kein neues Passwort angefordert haben, können Sie diese Nachricht ignorieren; Ihr Passwort bleibt dann unverändert.")
+// mailPasswordReset sends the single-use reset link in the language of
+// the request that asked for it.
+func (s *Site) mailPasswordReset(ctx context.Context, u catalog.User, link string, expires time.Time) {
+	s.sendIn("password-reset", []string{u.Email}, i18n.From(ctx), func(l i18n.Lang) mail.Text {
+		return mail.Text{Subject: l.T("mail.reset_subject"), Lines: []string{
+			l.T("mail.greeting_name", "Name", u.Name),
+			"",
+			l.T("mail.reset_text"),
+			link,
+			"",
+			l.T("mail.reset_valid", "Time", l.DateTime(expires)),
+			l.T("mail.reset_ignore")}}
+	})
 }
 
 // berlin is the time zone of the times in e-mails.
@@ -143,7 +170,8 @@ var berlin = func() *time.Location {
 // day at most, that failed logins have blocked or slowed it (issue 15,
 // row 3). It does the same database work whether the account exists or
 // not, so the login's answer time does not tell; only a known account gets
-// a message. base is the register's address for the links.
+// a message, in German and English (who failed need not be the owner).
+// base is the register's address for the links.
 func (s *Site) NotifyLoginBlocked(ctx context.Context, email, base string, now time.Time) error {
 	first, err := s.Throttle.FirstWarning(ctx, email, now)
 	if err != nil {
@@ -153,18 +181,21 @@ func (s *Site) NotifyLoginBlocked(ctx context.Context, email, base string, now t
 	if err != nil || !first || !s.Mail.Enabled() {
 		return nil // an unknown account, or told already: nothing to send
 	}
-	s.send("login-blocked", []string{u.Email}, "Fehlgeschlagene Anmeldeversuche bei Ihrem Konto – EfA-Register",
-		"Guten Tag "+u.Name+",",
-		"",
-		fmt.Sprintf("bei Ihrem Konto im EfA-Register sind am %s mehrfach falsche Passwörter eingegeben worden.", now.In(berlin).Format("02.01.2006 um 15:04 Uhr")),
-		"Anmeldeversuche von dort werden deshalb vorübergehend gesperrt oder verlangsamt. Mit Ihrem richtigen Passwort können Sie sich weiterhin anmelden;",
-		"war der Versuch von Ihrem eigenen Gerät, ist die Sperre dort nach spätestens 15 Minuten vorbei.",
-		"",
-		"Wenn Sie das nicht waren, ändern Sie bitte Ihr Passwort:",
-		base+"/konto/passwort",
-		"Passwort vergessen? "+base+"/passwort-vergessen",
-		"",
-		"Der Betrieb des Registers kann die Sperre auch sofort aufheben (efa user unblock).",
-		"Diese Nachricht erhalten Sie höchstens einmal am Tag.")
+	at := now.In(berlin)
+	s.sendBoth("login-blocked", []string{u.Email}, func(l i18n.Lang) mail.Text {
+		return mail.Text{Subject: l.T("mail.blocked_subject"), Lines: []string{
+			l.T("mail.greeting_name", "Name", u.Name),
+			"",
+			l.T("mail.blocked_text", "Date", l.Date(at), "Time", at.Format("15:04")),
+			l.T("mail.blocked_effect"),
+			l.T("mail.blocked_own_device"),
+			"",
+			l.T("mail.blocked_change"),
+			base + "/konto/passwort",
+			l.T("mail.blocked_forgot", "URL", base+"/passwort-vergessen"),
+			"",
+			l.T("mail.blocked_unblock"),
+			l.T("mail.blocked_once")}}
+	})
 	return nil
 }

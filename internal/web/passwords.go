@@ -179,7 +179,7 @@ func (s *Site) HandleForgot(c echo.Context) error {
 	u, err := s.Store.CreatePasswordReset(ctx, f.Email, hash, now, expires)
 	switch {
 	case err == nil:
-		s.mailPasswordReset(u, httpx.BaseURL(c, s.PublicURL)+"/passwort-neu/"+secret, expires)
+		s.mailPasswordReset(ctx, u, httpx.BaseURL(c, s.PublicURL)+"/passwort-neu/"+secret, expires)
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}

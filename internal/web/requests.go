@@ -207,7 +207,7 @@ func (s *Site) mailAfterRequest(ctx context.Context, req catalog.AccountRequest,
 	if err != nil {
 		s.Log.ErrorContext(ctx, "mail: request deciders", "request", req.ID, "err", err)
 	}
-	s.mailRequestReceived(full, d.Decider, d.Link)
+	s.mailRequestReceived(ctx, full, d.Decider, d.Link)
 	s.mailRequestWaiting(full, deciders.Emails, d.Land, base)
 }
 
