@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -313,5 +314,60 @@ func TestSolutionMapByAdvisoryResponse(t *testing.T) {
 			!strings.Contains(rec.Body.String(), "Karte der Nachnutzung") {
 			t.Errorf("?hinweis=%s = %d", bad, rec.Code)
 		}
+	}
+}
+
+// An English reader sees the advisory, its rollout, the CSV and the flash
+// messages in English, numbers and dates in English format.
+func TestAdvisoryInEnglish(t *testing.T) {
+	env := servertest.NewEnvWith(t, server.AuthConfig{}, true)
+	provider := env.As(t, "anbieter")
+	provider.Header["Accept-Language"] = "en"
+	rec := provider.Do("POST", "/loesungen/wohngeld-online/sicherheitshinweise/neu", advisoryForm(restrictedTitle, "restricted", "published"), nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create = %d", rec.Code)
+	}
+	page := rec.Header().Get("Location")
+	doc := servertest.Doc(t, provider.Do("GET", page, nil, nil))
+	if got := servertest.Text(doc.Find(servertest.TID("hinweis"))); !strings.HasPrefix(got, "The security advisory has been saved (published).") {
+		t.Errorf("flash %q", got)
+	}
+	if got := servertest.Text(doc.Find(servertest.TID("schweregrad"))); got != "Severity high (CVSS 8.1)" {
+		t.Errorf("severity = %q", got)
+	}
+	if got := servertest.Text(doc.Find(servertest.TID("umsetzung-zahlen"))); !regexp.MustCompile(`^0 of \d+ affected organisations have acted`).MatchString(got) {
+		t.Errorf("rollout %q", got)
+	}
+	if lang, _ := doc.Find("h1").Attr("lang"); lang != "de" {
+		t.Errorf("the German title is not marked lang=de")
+	}
+	csv := provider.Do("GET", page+"/umsetzung.csv", nil, nil).Body.String()
+	if !strings.HasPrefix(csv, "\ufeffOrganisation;Type;Key;Land (federal state);Response;Action taken on;Installed version;Reason") || !strings.Contains(csv, ";no response;") {
+		t.Errorf("CSV:\n%s", csv)
+	}
+
+	flens := env.As(t, "redaktion-a")
+	flens.Header["Accept-Language"] = "en"
+	form := url.Values{"art": {"gemeinde"}, "schluessel": {servertest.GemeindeA}, "response": {"done"}, "doneOn": {"31.11.2026"}, "installedVersion": {"3.2"}}
+	if rec := flens.Do("POST", page+"/rueckmeldung", form, nil); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Please give the day as DD.MM.YYYY") {
+		t.Errorf("impossible date = %d", rec.Code)
+	}
+	form.Set("doneOn", "01.12.2026")
+	if rec := flens.Do("POST", page+"/rueckmeldung", form, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("response = %d", rec.Code)
+	}
+	doc = servertest.Doc(t, flens.Do("GET", page, nil, nil))
+	if got := servertest.Text(doc.Find(servertest.TID("hinweis"))); got != "Your response has been saved: action taken." {
+		t.Errorf("flash %q", got)
+	}
+	if got := servertest.Text(doc.Find(servertest.TID("rueckmeldung-stand"))); got != "So far: action taken (on 1 Dec 2026, version 3.2)" {
+		t.Errorf("response state %q", got)
+	}
+	doc = servertest.Doc(t, provider.Do("GET", "/sicherheitshinweise", nil, nil))
+	if got := servertest.Text(doc.Find(servertest.TID("trefferzahl"))); got != "1 security advisory" {
+		t.Errorf("count %q", got)
+	}
+	if rec := provider.Do("GET", "/sicherheitshinweise?schweregrad=EGAL", nil, nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Unknown severity.") {
+		t.Errorf("unknown severity = %d", rec.Code)
 	}
 }

@@ -442,3 +442,72 @@ func TestLoginBlockedOwnerToldOnce(t *testing.T) {
 		t.Errorf("warning %q:\n%s", m.Subject, m.Body)
 	}
 }
+
+// The mails to the person acting are in the request's language; those to
+// people whose language is unknown (deciders, the requester told the
+// decision) are German first, then English.
+func TestAccountMailsInEnglish(t *testing.T) {
+	env := servertest.NewEnvWithMail(t, server.AuthConfig{})
+	anon := env.Client(t)
+	anon.Header["Accept-Language"] = "en"
+	if rec := anon.Do("POST", "/konto/beantragen", requestForm(t, env, "01001000", "Erika Muster", "erika@flensburg.example"), nil); rec.Code != http.StatusCreated {
+		t.Fatalf("request = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs := env.SMTP.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if m := msgs[0]; m.Subject != "Your account request at the EfA-Register has been received" || !strings.Contains(m.Body, "Hello Erika Muster,") ||
+		!strings.Contains(m.Body, "Your request for an account for Flensburg, Stadt – Gemeinde (municipality) has been received.") ||
+		!statusLinkRE.MatchString(m.Body) || strings.Contains(m.Body, "Guten Tag") || strings.Contains(m.Body, "English version") ||
+		!strings.Contains(m.Body, "\n-- \nEfA-Register – the register of the “Einer für Alle” (One for All) online services\nThis message was generated automatically.") {
+		t.Errorf("confirmation %q:\n%s", m.Subject, m.Body)
+	}
+	m := msgs[1]
+	de, en, ok := strings.Cut(m.Body, "\n\n– English version –\n\n")
+	if m.Subject != "Neuer Kontoantrag: Erika Muster für Flensburg, Stadt / New account request: Erika Muster for Flensburg, Stadt" || !ok ||
+		!strings.HasPrefix(de, "Guten Tag,\n\nein neuer Kontoantrag wartet auf Ihre Entscheidung:\n\n  Name:         Erika Muster\n  E-Mail:       erika@flensburg.example\n"+
+			"  Organisation: Flensburg, Stadt (Gemeinde), Schleswig-Holstein\n  Nachricht:    Bitte freischalten.\n") ||
+		!strings.HasPrefix(en, "Hello,\n\nA new account request is waiting for your decision:\n\n  Name:         Erika Muster\n  E-mail:       erika@flensburg.example\n"+
+			"  Organisation: Flensburg, Stadt – Gemeinde (municipality), Schleswig-Holstein\n  Message:      Bitte freischalten.\n\n"+
+			"You can approve or reject it here (after signing in):\nhttps://efa.example/verwaltung/antraege") {
+		t.Errorf("coordinator notice %q:\n%s", m.Subject, m.Body)
+	}
+
+	// The decision: bilingual, whatever language the decider reads.
+	reqs, _ := env.Store.AccountRequests(context.Background(), nil)
+	env.SMTP.Reset()
+	sh := env.As(t, "koordination-sh")
+	sh.Header["Accept-Language"] = "en"
+	if rec := sh.Do("POST", fmt.Sprintf("/verwaltung/antraege/%d", reqs[0].ID), url.Values{"entscheidung": {"genehmigen"}}, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("approve = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs = env.SMTP.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if m := msgs[0]; m.Subject != "Ihr Konto im EfA-Register ist freigeschaltet / Your account at the EfA-Register has been activated" ||
+		!strings.Contains(m.Body, "Ihr Antrag auf ein Konto für Flensburg, Stadt (Gemeinde) wurde genehmigt.") ||
+		!strings.Contains(m.Body, "– English version –\n\nHello Erika Muster,\n\nYour request for an account for Flensburg, Stadt – Gemeinde (municipality) has been approved.") {
+		t.Errorf("approval %q:\n%s", m.Subject, m.Body)
+	}
+
+	// A password reset asked for in English is answered in English, the
+	// expiry in English format.
+	env.SMTP.Reset()
+	if rec := anon.Do("POST", "/passwort-vergessen", url.Values{"email": {"redaktion-a@example.de"}}, nil); rec.Code != http.StatusOK {
+		t.Fatalf("reset = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs = env.SMTP.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if m := msgs[0]; m.Subject != "Reset your password – EfA-Register" || !strings.Contains(m.Body, "/passwort-neu/") ||
+		!regexp.MustCompile(`The link can be used once, until \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \(German time\)\.`).MatchString(m.Body) ||
+		strings.Contains(m.Body, "Passwort") {
+		t.Errorf("reset %q:\n%s", m.Subject, m.Body)
+	}
+}
