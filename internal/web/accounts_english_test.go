@@ -47,6 +47,14 @@ func TestAccountPagesInEnglish(t *testing.T) {
 		contains(t, "CSRF refusal", rec.Body.String(), "refused for security reasons")
 	})
 
+	t.Run("api token", func(t *testing.T) {
+		rec := env.Client(t).Do("POST", "/api/v1/adoptions", nil, map[string]string{"Accept-Language": "en", "Accept": "application/json"})
+		if rec.Code != http.StatusUnauthorized {
+			t.Fatalf("write without token = %d", rec.Code)
+		}
+		contains(t, "problem without token", rec.Body.String(), "Write access needs an API token")
+	})
+
 	t.Run("request", func(t *testing.T) {
 		anon := env.Client(t)
 		anon.Header["Accept-Language"] = "en"
