@@ -125,3 +125,21 @@ func TestAccountPagesInEnglish(t *testing.T) {
 		contains(t, "unknown order", rec.Body.String(), "Unknown order")
 	})
 }
+
+// TestEnglishRequesterGetsAConsistentMail: the request page answers in
+// English, the e-mail (German so far, see mails.go) names the decider in
+// German, not in the page's language.
+func TestEnglishRequesterGetsAConsistentMail(t *testing.T) {
+	env := servertest.NewEnvWithMail(t, server.AuthConfig{})
+	anon := env.Client(t)
+	anon.Header["Accept-Language"] = "en"
+	rec := anon.Do("POST", "/konto/beantragen", requestForm(t, env, "01001000", "Erika Muster", "erika@flensburg.example"), nil)
+	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), "We have sent you an email to erika@flensburg.example.") {
+		t.Fatalf("request = %d", rec.Code)
+	}
+	env.FlushMail(t)
+	msgs := env.SMTP.Messages()
+	if len(msgs) == 0 || strings.Contains(msgs[0].Body, "entscheidet the state coordination") {
+		t.Fatalf("confirmation mixes languages or is missing: %v", msgs)
+	}
+}

@@ -209,7 +209,12 @@ func (s *Site) mailAfterRequest(ctx context.Context, req catalog.AccountRequest,
 	if err != nil {
 		s.Log.ErrorContext(ctx, "mail: request deciders", "request", req.ID, "err", err)
 	}
-	s.mailRequestReceived(full, d.Decider, d.Link)
+	// The e-mail is German (internal/web/mails.go); so is the decider it names.
+	decider := d.Decider
+	if coordinated, err := s.Store.CoordinatedLands(ctx); err == nil {
+		decider = deciderLabel(i18n.WithLang(ctx, i18n.DE), coordinated[full.Organisation.LandKey], d.Land)
+	}
+	s.mailRequestReceived(full, decider, d.Link)
 	s.mailRequestWaiting(full, deciders.Emails, d.Land, base)
 }
 
