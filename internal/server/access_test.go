@@ -415,6 +415,11 @@ func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
 		!strings.Contains(rec.Body.String(), "Formular-Token") {
 		t.Fatalf("login with the token in the query string = %d, want 403 naming the token", rec.Code)
 	}
+	english := map[string]string{"Sec-Fetch-Site": "", "Origin": "", "Accept-Language": "en"}
+	if rec := c.Do("POST", "/anmelden", login, english); rec.Code != http.StatusForbidden ||
+		!strings.Contains(rec.Body.String(), "invalid or missing form token") {
+		t.Fatalf("login without the token in English = %d, want 403 naming the form token in English", rec.Code)
+	}
 	login.Set("_csrf", anon)
 	if rec := c.Do("POST", "/anmelden", login, noMeta); rec.Code != http.StatusSeeOther {
 		t.Fatalf("login with the body token = %d", rec.Code)

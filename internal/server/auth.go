@@ -15,6 +15,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -43,7 +44,7 @@ func (s *server) newSessions() *scs.SessionManager {
 	sm.Cookie.Path = "/"
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "session", "err", err)
-		http.Error(w, "Sitzung konnte nicht geladen werden.", http.StatusInternalServerError)
+		http.Error(w, i18n.T(r.Context(), "auth.session_failed"), http.StatusInternalServerError)
 	}
 	return sm
 }
@@ -85,7 +86,7 @@ func requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if httpx.Principal(c).UserID == 0 {
 			if c.Request().Method != http.MethodGet {
-				return echo.NewHTTPError(http.StatusUnauthorized, "Bitte melden Sie sich an.")
+				return echo.NewHTTPError(http.StatusUnauthorized, i18n.M("auth.login_required"))
 			}
 			return c.Redirect(http.StatusSeeOther, "/anmelden?weiter="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
@@ -99,12 +100,12 @@ func (s *server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		secret, ok := bearerToken(c.Request())
 		if !ok {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "Für Schreibzugriffe ist ein API-Token nötig (Authorization: Bearer).")
+			return echo.NewHTTPError(http.StatusUnauthorized, i18n.M("auth.token_required"))
 		}
 		p, err := s.Store.TokenPrincipal(c.Request().Context(), auth.HashSecret(secret), time.Now())
 		if errors.Is(err, catalog.ErrNotFound) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="efa-register", error="invalid_token"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "Das API-Token ist ungültig, abgelaufen oder widerrufen.")
+			return echo.NewHTTPError(http.StatusUnauthorized, i18n.M("auth.token_invalid"))
 		}
 		if err != nil {
 			return err
@@ -132,7 +133,7 @@ func (s *server) handleLoginForm(c echo.Context) error {
 	if httpx.Principal(c).UserID != 0 {
 		return c.Redirect(http.StatusSeeOther, httpx.SafeNext(c.QueryParam("weiter"), "/konto"))
 	}
-	return httpx.RenderOK(c, views.LoginPage(httpx.Page(c, "Anmelden", ""), views.LoginForm{Next: c.QueryParam("weiter"), OIDC: s.oidc != nil,
+	return httpx.RenderOK(c, views.LoginPage(httpx.Page(c, i18n.T(c.Request().Context(), "layout.login"), ""), views.LoginForm{Next: c.QueryParam("weiter"), OIDC: s.oidc != nil,
 		Notice: s.sessions.PopString(c.Request().Context(), "notice")}))
 }
 
@@ -144,10 +145,10 @@ func (s *server) handleLogin(c echo.Context) error {
 	password := c.FormValue("password")
 	fail := func(status int, msg string) error {
 		form.Error = msg
-		return httpx.Render(c, status, views.LoginPage(httpx.Page(c, "Anmelden", ""), form), nil)
+		return httpx.Render(c, status, views.LoginPage(httpx.Page(c, i18n.T(ctx, "layout.login"), ""), form), nil)
 	}
 	if form.Email == "" || password == "" {
-		return fail(http.StatusUnprocessableEntity, "Bitte geben Sie E-Mail-Adresse und Passwort ein.")
+		return fail(http.StatusUnprocessableEntity, i18n.T(ctx, "auth.credentials_missing"))
 	}
 	// The attempt is reserved before the hash (so parallel guesses cannot
 	// overtake the count), per account and client pair and per client: an
@@ -159,7 +160,7 @@ func (s *server) handleLogin(c echo.Context) error {
 	}
 	if !res.OK {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
-		return fail(http.StatusTooManyRequests, "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten.")
+		return fail(http.StatusTooManyRequests, i18n.T(ctx, "auth.too_many_attempts"))
 	}
 	if res.Delay > 0 {
 		select {
@@ -197,7 +198,7 @@ func (s *server) handleLogin(c echo.Context) error {
 	case errors.Is(err, auth.ErrBusy) || ctx.Err() != nil:
 		_ = s.throttle.Cancel(ctx, res)
 		c.Response().Header().Set("Retry-After", "1")
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("auth.busy"))
 	case errors.Is(err, auth.ErrMismatch):
 		s.Log.InfoContext(ctx, "login failed", "client", client)
 		if res.Warn || res.Filled {
@@ -207,7 +208,7 @@ func (s *server) handleLogin(c echo.Context) error {
 				s.Log.ErrorContext(ctx, "notify login blocked", "err", err)
 			}
 		}
-		return fail(http.StatusUnauthorized, "E-Mail-Adresse oder Passwort sind falsch.")
+		return fail(http.StatusUnauthorized, i18n.T(ctx, "auth.credentials_wrong"))
 	case err != nil:
 		_ = s.throttle.Cancel(ctx, res)
 		return err
@@ -216,16 +217,15 @@ func (s *server) handleLogin(c echo.Context) error {
 		return err
 	}
 	if pending != nil {
-		org := "Ihre Organisation"
+		org := i18n.T(ctx, "auth.your_organisation")
 		if pending.Organisation != nil {
 			org = pending.Organisation.Name
 		}
-		msg := "Ihr Kontoantrag für " + org + " vom " + pending.CreatedAt.Format("02.01.2006") +
-			" wird noch geprüft. Sie können sich anmelden, sobald er genehmigt ist."
+		msg := i18n.T(ctx, "auth.request_pending", "Org", org, "Date", i18n.Date(ctx, pending.CreatedAt))
 		if s.Mail.Enabled() {
-			msg += " Sie erhalten dann eine E-Mail."
+			msg += " " + i18n.T(ctx, "auth.request_pending_mail")
 		} else {
-			msg += " Den Stand sehen Sie unter dem Link, den Sie beim Antrag erhalten haben."
+			msg += " " + i18n.T(ctx, "auth.request_pending_link")
 		}
 		form.Pending = msg
 		return fail(http.StatusForbidden, "")

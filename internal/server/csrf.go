@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 )
 
 // The CSRF defence of the HTML pages has two layers:
@@ -31,9 +32,9 @@ const (
 	csrfField      = "_csrf"
 )
 
-const (
-	msgCrossSite = "Die Anfrage kam von einer anderen Website und wurde aus Sicherheitsgründen abgelehnt."
-	msgCSRFToken = "Die Anfrage wurde aus Sicherheitsgründen abgelehnt (ungültiges oder fehlendes Formular-Token). Bitte laden Sie die Seite neu und versuchen Sie es erneut."
+var (
+	msgCrossSite = i18n.M("auth.csrf_cross_site")
+	msgCSRFToken = i18n.M("auth.csrf_token")
 )
 
 // cookieName gives session and token cookies the __Host- prefix when they

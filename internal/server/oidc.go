@@ -16,6 +16,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 )
 
 // OIDCConfig configures login through a Land's identity provider (for example Keycloak).
@@ -65,7 +66,7 @@ const (
 	sessOIDCNext  = "oidcNext"
 )
 
-var errOIDCUnavailable = echo.NewHTTPError(http.StatusServiceUnavailable, "Die Anmeldung über den Identitätsdienst ist gerade nicht möglich.")
+var errOIDCUnavailable = echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("auth.oidc_unavailable"))
 
 // handleOIDCStart redirects to the identity provider with a fresh state and nonce.
 func (s *server) handleOIDCStart(c echo.Context) error {
@@ -93,7 +94,7 @@ func (s *server) handleOIDCStart(c echo.Context) error {
 }
 
 // errOIDCLogin is shown for every failed callback; the cause goes to the log only.
-var errOIDCLogin = echo.NewHTTPError(http.StatusUnauthorized, "Die Anmeldung über den Identitätsdienst ist fehlgeschlagen. Bitte versuchen Sie es erneut.")
+var errOIDCLogin = echo.NewHTTPError(http.StatusUnauthorized, i18n.M("auth.oidc_failed"))
 
 // handleOIDCCallback checks state, code, ID token (issuer, audience, expiry,
 // signature) and nonce, then logs in the linked user, or the user with the
@@ -152,7 +153,7 @@ func (s *server) handleOIDCCallback(c echo.Context) error {
 		}
 	}
 	if errors.Is(err, catalog.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusForbidden, "Für diese Anmeldung gibt es noch kein Konto im EfA-Register. Bitte beantragen Sie ein Konto für Ihre Organisation.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("auth.oidc_no_account"))
 	}
 	if err != nil {
 		return err

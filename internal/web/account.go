@@ -8,6 +8,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -65,16 +66,16 @@ func (s *Site) HandleAccount(c echo.Context) error {
 		if m.Organisation == nil {
 			continue
 		}
-		d.Memberships = append(d.Memberships, views.MembershipRow{OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.Label(),
+		d.Memberships = append(d.Memberships, views.MembershipRow{OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.L(ctx),
 			OrgURL: orgURL(string(m.Organisation.Kind), m.Organisation.Key), Role: m.Role})
 	}
-	return httpx.RenderOK(c, views.AccountPage(httpx.Page(c, "Mein Konto", "/konto"), d))
+	return httpx.RenderOK(c, views.AccountPage(httpx.Page(c, i18n.T(ctx, "layout.my_account"), "/konto"), d))
 }
 
 // HandleAccountDelete deletes the user's own account after confirmation.
 func (s *Site) HandleAccountDelete(c echo.Context) error {
 	if c.FormValue("bestaetigung") != "ja" {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten.")
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.M("account.delete_unconfirmed"))
 	}
 	ctx := c.Request().Context()
 	p := httpx.Principal(c)
@@ -88,7 +89,15 @@ func (s *Site) HandleAccountDelete(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// flash stores a notice shown on the next page.
+// flash stores a notice shown on the next page. The text is already in the
+// reader's language: pass i18n.T(ctx, …) of the request that sets it (the
+// next page is read by the same person). flashM localises a message itself.
 func (s *Site) flash(c echo.Context, text string) {
 	s.Sessions.Put(c.Request().Context(), "notice", text)
+}
+
+// flashM stores the message m, localised in the language of the request, as
+// the notice shown on the next page.
+func (s *Site) flashM(c echo.Context, m i18n.Message) {
+	s.flash(c, i18n.Localize(c.Request().Context(), m))
 }

@@ -13,6 +13,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -23,22 +24,23 @@ import (
 // by e-mail (/passwort-vergessen, /passwort-neu/:token).
 
 func passwordPage(c echo.Context) views.Page {
-	return httpx.Page(c, "Passwort ändern", "/konto", views.Crumb{Label: "Start", URL: "/"},
-		views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Passwort ändern"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "password.change_heading"), "/konto", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"},
+		views.Crumb{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, views.Crumb{Label: i18n.T(ctx, "password.change_heading")})
 }
 
 // checkNewPassword checks a new password and its repetition.
 func checkNewPassword(v *catalog.ValidationError, password, repeat string) {
 	catalog.ValidatePassword(v, password)
 	if v.Fields["password"] == "" && password != repeat {
-		v.Add("repeat", "Die beiden Eingaben des neuen Passworts stimmen nicht überein.")
+		v.AddM("repeat", i18n.M("password.repeat_mismatch"))
 	}
 }
 
 // busy answers 503 when the password hash gate is full.
 func busy(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", "1")
-	return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
+	return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("auth.busy"))
 }
 
 // HandlePasswordForm shows the form to change the own password.
@@ -65,22 +67,22 @@ func (s *Site) HandlePasswordChange(c echo.Context) error {
 	f := views.PasswordForm{Forced: p.MustChangePassword, Email: u.Email}
 	current, password, repeat := c.FormValue("current"), c.FormValue("password"), c.FormValue("repeat")
 	fail := func(status int, v *catalog.ValidationError, general string) error {
-		f.Errors, f.Error = v.Fields, general
+		f.Errors, f.Error = v.In(c.Request().Context()), general
 		return httpx.Render(c, status, views.PasswordPage(passwordPage(c), f), nil)
 	}
 	var v catalog.ValidationError
 	if current == "" {
-		v.Add("current", "Bitte geben Sie Ihr bisheriges Passwort ein.")
+		v.AddM("current", i18n.M("password.current_missing"))
 	}
 	checkNewPassword(&v, password, repeat)
 	if v.Fields["password"] == "" && current != "" && password == current {
-		v.Add("password", "Das neue Passwort muss sich vom bisherigen unterscheiden.")
+		v.AddM("password", i18n.M("password.same_as_current"))
 	}
 	if v.Err() != nil {
 		return fail(http.StatusUnprocessableEntity, &v, "")
 	}
 	if u.PasswordHash == "" {
-		return fail(http.StatusUnprocessableEntity, &v, "Ihr Konto meldet sich über das Konto Ihres Landes an (Single Sign-on) und hat hier kein Passwort.")
+		return fail(http.StatusUnprocessableEntity, &v, i18n.T(ctx, "password.sso_only"))
 	}
 	// The current password is checked like a login, under its throttle.
 	res, err := s.Throttle.ReserveLogin(ctx, u.Email, clientKey(c), time.Now())
@@ -89,11 +91,11 @@ func (s *Site) HandlePasswordChange(c echo.Context) error {
 	}
 	if !res.OK {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
-		return fail(http.StatusTooManyRequests, &v, "Zu viele falsche Passwörter. Bitte warten Sie einige Minuten.")
+		return fail(http.StatusTooManyRequests, &v, i18n.T(ctx, "password.too_many_attempts"))
 	}
 	switch err := auth.CheckPasswordContext(ctx, u.PasswordHash, current); {
 	case errors.Is(err, auth.ErrMismatch):
-		v.Add("current", "Das bisherige Passwort ist falsch.")
+		v.AddM("current", i18n.M("password.current_wrong"))
 		return fail(http.StatusUnprocessableEntity, &v, "")
 	case err != nil:
 		_ = s.Throttle.Cancel(ctx, res)
@@ -121,7 +123,7 @@ func (s *Site) HandlePasswordChange(c echo.Context) error {
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	s.flash(c, "Ihr Passwort wurde geändert. Andere Anmeldungen mit dem alten Passwort sind beendet.")
+	s.flash(c, i18n.T(ctx, "password.changed"))
 	return c.Redirect(http.StatusSeeOther, "/konto")
 }
 
@@ -137,8 +139,9 @@ func (s *Site) endOtherSessionsOf(ctx context.Context, userID uint) error {
 }
 
 func forgotPage(c echo.Context) views.Page {
-	return httpx.Page(c, "Passwort vergessen", "", views.Crumb{Label: "Start", URL: "/"},
-		views.Crumb{Label: "Anmelden", URL: "/anmelden"}, views.Crumb{Label: "Passwort vergessen"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "password.forgot_heading"), "", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"},
+		views.Crumb{Label: i18n.T(ctx, "layout.login"), URL: "/anmelden"}, views.Crumb{Label: i18n.T(ctx, "password.forgot_heading")})
 }
 
 // HandleForgotForm asks for the address to send a reset link to (or, with
@@ -159,7 +162,7 @@ func (s *Site) HandleForgot(c echo.Context) error {
 	var v catalog.ValidationError
 	catalog.ValidateAccount(&v, "-", f.Email)
 	if v.Err() != nil {
-		f.Errors = v.Fields
+		f.Errors = v.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.ForgotPage(forgotPage(c), f), nil)
 	}
 	now := time.Now()
@@ -169,7 +172,7 @@ func (s *Site) HandleForgot(c echo.Context) error {
 	}
 	if !res.OK {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(time.Until(res.RetryAt).Seconds())+1))
-		return echo.NewHTTPError(http.StatusTooManyRequests, "Zu viele Anfragen. Bitte warten Sie eine Weile, bevor Sie einen neuen Link anfordern.")
+		return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("password.too_many_requests"))
 	}
 	secret, hash, err := auth.NewSecret("")
 	if err != nil {
@@ -189,8 +192,9 @@ func (s *Site) HandleForgot(c echo.Context) error {
 }
 
 func resetPage(c echo.Context) views.Page {
-	return httpx.Page(c, "Neues Passwort festlegen", "", views.Crumb{Label: "Start", URL: "/"},
-		views.Crumb{Label: "Anmelden", URL: "/anmelden"}, views.Crumb{Label: "Neues Passwort"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "password.reset_heading"), "", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"},
+		views.Crumb{Label: i18n.T(ctx, "layout.login"), URL: "/anmelden"}, views.Crumb{Label: i18n.T(ctx, "password.new")})
 }
 
 // renderReset renders the reset page; an invalid link answers 410 Gone.
@@ -229,7 +233,7 @@ func (s *Site) HandleReset(c echo.Context) error {
 	var v catalog.ValidationError
 	checkNewPassword(&v, c.FormValue("password"), c.FormValue("repeat"))
 	if v.Err() != nil {
-		f.Errors = v.Fields
+		f.Errors = v.In(ctx)
 		return renderReset(c, http.StatusUnprocessableEntity, f)
 	}
 	hash, err := auth.HashPasswordContext(ctx, c.FormValue("password"))
@@ -251,6 +255,6 @@ func (s *Site) HandleReset(c echo.Context) error {
 	if _, err := s.Throttle.Unblock(ctx, u.Email, time.Now()); err != nil {
 		s.Log.ErrorContext(ctx, "unblock after password reset", "user", u.ID, "err", err)
 	}
-	s.flash(c, "Ihr neues Passwort gilt. Bitte melden Sie sich damit an.")
+	s.flash(c, i18n.T(ctx, "password.reset_done"))
 	return c.Redirect(http.StatusSeeOther, "/anmelden")
 }

@@ -15,6 +15,7 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -52,19 +53,19 @@ func (s *Site) orgChoices(ctx context.Context, orgs []catalog.Organisation) []vi
 		if o.Kind == catalog.KindBund {
 			continue
 		}
-		out = append(out, views.OrgChoice{ID: strconv.FormatUint(uint64(o.ID), 10), Name: o.Name, Kind: o.Kind.Label(),
-			Land: names[o.LandKey], AGS: o.AGS, PLZ: o.Postcode, Decider: deciderLabel(coordinated[o.LandKey], names[o.LandKey])})
+		out = append(out, views.OrgChoice{ID: strconv.FormatUint(uint64(o.ID), 10), Name: o.Name, Kind: o.Kind.L(ctx),
+			Land: names[o.LandKey], AGS: o.AGS, PLZ: o.Postcode, Decider: deciderLabel(ctx, coordinated[o.LandKey], names[o.LandKey])})
 	}
 	return out
 }
 
 // deciderLabel names who decides the requests of a Land, as the object of
-// "entscheidet": its coordinators, else the platform admins.
-func deciderLabel(coordinated bool, land string) string {
+// "entscheidet" ("Decided by"): its coordinators, else the platform admins.
+func deciderLabel(ctx context.Context, coordinated bool, land string) string {
 	if coordinated {
-		return "die Landeskoordination " + land
+		return i18n.T(ctx, "request.decider_coordination", "Land", land)
 	}
-	return "die Plattformverwaltung (für " + land + " gibt es keine Landeskoordination)"
+	return i18n.T(ctx, "request.decider_admins", "Land", land)
 }
 
 // clientKey is the throttle's key of the client of the request.
@@ -85,7 +86,8 @@ func (s *Site) landNames(ctx context.Context) map[string]string {
 }
 
 func requestPage(c echo.Context) views.Page {
-	return httpx.Page(c, "Konto beantragen", "", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Konto beantragen"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "request.heading"), "", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "request.heading")})
 }
 
 // HandleRequestForm shows the account request form.
@@ -126,11 +128,11 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 	catalog.ValidatePassword(&v, password)
 	orgID, _ := strconv.ParseUint(f.Org, 10, 32)
 	if orgID == 0 {
-		v.Add("organisation", "Bitte suchen und wählen Sie Ihre Organisation.")
+		v.AddM("organisation", i18n.M("request.organisation_missing"))
 	}
 	catalog.ValidateAccount(&v, f.Name, f.Email)
 	if v.Err() != nil {
-		f.Errors = v.Fields
+		f.Errors = v.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
 	}
 	// Cheap checks first; then a per-client budget of requests before the
@@ -150,7 +152,7 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 		_ = s.Throttle.Cancel(ctx, res)
 		if errors.Is(err, auth.ErrBusy) {
 			c.Response().Header().Set("Retry-After", "1")
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.")
+			return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("auth.busy"))
 		}
 		return err
 	}
@@ -162,7 +164,7 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 		OrganisationID: uint(orgID), Message: f.Message, StatusHash: statusHash})
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
-		f.Errors = ve.Fields
+		f.Errors = ve.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.RequestPage(requestPage(c), f), nil)
 	}
 	if err != nil {
@@ -179,7 +181,7 @@ func (s *Site) HandleRequestCreate(c echo.Context) error {
 	s.mailAfterRequest(ctx, req, d, base)
 	// Whether the address was known shows nowhere in the answer: the
 	// owner learns it by e-mail (issue 15, row 7).
-	return httpx.Render(c, http.StatusCreated, views.RequestStatusPage(httpx.Page(c, "Ihr Kontoantrag", ""), d), nil)
+	return httpx.Render(c, http.StatusCreated, views.RequestStatusPage(httpx.Page(c, i18n.T(ctx, "request.status_heading"), ""), d), nil)
 }
 
 // mailAfterRequest sends the e-mails of a stored request: the confirmation
@@ -216,7 +218,7 @@ func (s *Site) requestStatus(ctx context.Context, statusHash string) (views.Requ
 	if err != nil {
 		return views.RequestStatusData{}, err
 	}
-	d := views.RequestStatusData{Status: r.Status.Label(), Reason: r.Reason, Created: r.CreatedAt.Format(dateDE),
+	d := views.RequestStatusData{Status: r.Status.L(ctx), Reason: r.Reason, Created: i18n.Date(ctx, r.CreatedAt),
 		Approved: r.Status == catalog.RequestApproved, MailEnabled: s.Mail.Enabled()}
 	if r.Organisation != nil {
 		d.Org = r.Organisation.Name
@@ -225,22 +227,23 @@ func (s *Site) requestStatus(ctx context.Context, statusHash string) (views.Requ
 		if err != nil {
 			return d, err
 		}
-		d.Decider = deciderLabel(coordinated[r.Organisation.LandKey], d.Land)
+		d.Decider = deciderLabel(ctx, coordinated[r.Organisation.LandKey], d.Land)
 	}
 	if r.DecidedAt != nil {
-		d.Decided = r.DecidedAt.Format(dateDE)
+		d.Decided = i18n.Date(ctx, *r.DecidedAt)
 	}
 	return d, nil
 }
 
 // HandleRequestStatus shows the state behind the requester's secret link.
 func (s *Site) HandleRequestStatus(c echo.Context) error {
-	d, err := s.requestStatus(c.Request().Context(), auth.HashSecret(c.Param("token")))
+	ctx := c.Request().Context()
+	d, err := s.requestStatus(ctx, auth.HashSecret(c.Param("token")))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return httpx.RenderOK(c, views.RequestStatusPage(httpx.Page(c, "Ihr Kontoantrag", ""), d))
+	return httpx.RenderOK(c, views.RequestStatusPage(httpx.Page(c, i18n.T(ctx, "request.status_heading"), ""), d))
 }
 
 // HandleRequests lists the requests the coordinator (or admin) decides.
@@ -261,14 +264,14 @@ func (s *Site) HandleRequests(c echo.Context) error {
 	names := s.landNames(ctx)
 	rows := make([]views.RequestRow, 0, len(reqs))
 	for _, r := range reqs {
-		row := views.RequestRow{ID: r.ID, Name: r.Name, Email: r.Email, Message: r.Message, Created: r.CreatedAt.Format(dateDE),
-			Status: r.Status.Label(), Pending: r.Status == catalog.RequestPending}
+		row := views.RequestRow{ID: r.ID, Name: r.Name, Email: r.Email, Message: r.Message, Created: i18n.Date(ctx, r.CreatedAt),
+			Status: r.Status.L(ctx), Pending: r.Status == catalog.RequestPending}
 		if r.Organisation != nil {
 			row.Org, row.Land = r.Organisation.Name, names[r.Organisation.LandKey]
 		}
 		rows = append(rows, row)
 	}
-	return httpx.RenderOK(c, views.RequestsPage(httpx.Page(c, "Kontoanträge", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Kontoanträge"}),
+	return httpx.RenderOK(c, views.RequestsPage(httpx.Page(c, i18n.T(ctx, "request.list_heading"), "/konto", views.Crumb{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, views.Crumb{Label: i18n.T(ctx, "request.list_heading")}),
 		rows, s.Sessions.PopString(ctx, "notice")))
 }
 
@@ -284,11 +287,11 @@ func (s *Site) HandleRequestDecide(c echo.Context) error {
 		approve = true
 	case "ablehnen":
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Bitte wählen Sie „Genehmigen“ oder „Ablehnen“.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("request.decision_missing"))
 	}
 	reason := strings.TrimSpace(c.FormValue("grund"))
 	if len([]rune(reason)) > 500 {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Die Begründung darf höchstens 500 Zeichen lang sein.")
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.M("request.reason_too_long"))
 	}
 	ctx := c.Request().Context()
 	if err := s.Store.DecideAccountRequest(ctx, httpx.Principal(c), id, approve, reason); err != nil {
@@ -302,9 +305,9 @@ func (s *Site) HandleRequestDecide(c echo.Context) error {
 		}
 	}
 	if approve {
-		s.flash(c, "Der Antrag wurde genehmigt; das Konto ist angelegt.")
+		s.flash(c, i18n.T(ctx, "request.approved"))
 	} else {
-		s.flash(c, "Der Antrag wurde abgelehnt.")
+		s.flash(c, i18n.T(ctx, "request.rejected"))
 	}
 	return c.Redirect(http.StatusSeeOther, "/verwaltung/antraege")
 }

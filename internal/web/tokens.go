@@ -12,9 +12,11 @@ import (
 	"efa-register/internal/auth"
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
+// dateDE is the German day format (the e-mails use it).
 const dateDE = "02.01.2006"
 
 // tokensData lists the user's tokens and the organisations they may create tokens for.
@@ -28,21 +30,21 @@ func (s *Site) tokensData(c echo.Context) (views.TokensData, error) {
 	}
 	now := time.Now()
 	for _, t := range toks {
-		row := views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: t.CreatedAt.Format(dateDE),
-			Expires: t.ExpiresAt.Format(dateDE), LastUsed: "nie", Active: t.Active(now)}
+		row := views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: i18n.Date(ctx, t.CreatedAt),
+			Expires: i18n.Date(ctx, t.ExpiresAt), LastUsed: i18n.T(ctx, "tokens.never_used"), Active: t.Active(now)}
 		if t.Organisation != nil {
 			row.OrgName = t.Organisation.Name
 		}
 		if t.LastUsedAt != nil {
-			row.LastUsed = t.LastUsedAt.Format(dateDE)
+			row.LastUsed = i18n.Date(ctx, *t.LastUsedAt)
 		}
 		switch {
 		case t.RevokedAt != nil:
-			row.State = "widerrufen"
+			row.State = i18n.T(ctx, "tokens.state_revoked")
 		case !t.Active(now):
-			row.State = "abgelaufen"
+			row.State = i18n.T(ctx, "tokens.state_expired")
 		default:
-			row.State = "aktiv"
+			row.State = i18n.T(ctx, "tokens.state_active")
 		}
 		d.Tokens = append(d.Tokens, row)
 	}
@@ -51,9 +53,9 @@ func (s *Site) tokensData(c echo.Context) (views.TokensData, error) {
 		if err != nil {
 			return d, err
 		}
-		d.Orgs = append(d.Orgs, views.Option{Value: strconv.FormatUint(uint64(o.ID), 10), Label: o.Name + " (" + o.Kind.Label() + ")"})
+		d.Orgs = append(d.Orgs, views.Option{Value: strconv.FormatUint(uint64(o.ID), 10), Label: o.Name + " (" + o.Kind.L(ctx) + ")"})
 	}
-	d.Form.Expires = now.AddDate(0, 6, 0).Format("02.01.2006")
+	d.Form.Expires = now.AddDate(0, 6, 0).Format(i18n.T(ctx, "tokens.date_layout"))
 	return d, nil
 }
 
@@ -63,7 +65,12 @@ func (s *Site) HandleTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return httpx.RenderOK(c, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "API-Tokens"}), d))
+	return httpx.RenderOK(c, views.TokensPage(tokensPage(c), d))
+}
+
+func tokensPage(c echo.Context) views.Page {
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "tokens.heading"), "/konto", views.Crumb{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, views.Crumb{Label: i18n.T(ctx, "tokens.heading")})
 }
 
 // HandleTokenCreate creates a token for one of the user's organisations and shows its secret once.
@@ -84,7 +91,7 @@ func (s *Site) HandleTokenCreate(c echo.Context) error {
 		}
 	}
 	if !allowed {
-		v.Add("organisation", "Bitte wählen Sie eine Ihrer Organisationen.")
+		v.AddM("organisation", i18n.M("tokens.org_missing"))
 	}
 	// The same date parsing as every date field; a token needs the day.
 	var expires time.Time
@@ -93,7 +100,7 @@ func (s *Site) HandleTokenCreate(c echo.Context) error {
 		expires, err = time.ParseInLocation("2006-01-02", iso, time.Local)
 	}
 	if !ok || len(iso) != len("2006-01-02") || err != nil {
-		v.Add("expiresAt", "Bitte geben Sie den Tag als TT.MM.JJJJ an, z. B. 31.12.2026.")
+		v.AddM("expiresAt", i18n.M("tokens.expires_invalid"))
 	}
 	secret, hash, err := auth.NewSecret("efa_")
 	if err != nil {
@@ -105,15 +112,19 @@ func (s *Site) HandleTokenCreate(c echo.Context) error {
 		var ve *catalog.ValidationError
 		if errors.As(err, &ve) {
 			for k, m := range ve.Fields {
-				v.Add(k, m)
+				if msg, ok := ve.Msgs[k]; ok {
+					v.AddM(k, msg)
+				} else {
+					v.Add(k, m)
+				}
 			}
 		} else if err != nil {
 			return err
 		}
 	}
 	if v.Err() != nil {
-		d.Errors = v.Fields
-		return httpx.Render(c, http.StatusUnprocessableEntity, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto"), d), nil)
+		d.Errors = v.In(ctx)
+		return httpx.Render(c, http.StatusUnprocessableEntity, views.TokensPage(tokensPage(c), d), nil)
 	}
 	d, err = s.tokensData(c)
 	if err != nil {
@@ -122,7 +133,7 @@ func (s *Site) HandleTokenCreate(c echo.Context) error {
 	d.NewSecret = secret
 	// The secret is in this response only: never cache it.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return httpx.Render(c, http.StatusCreated, views.TokensPage(httpx.Page(c, "API-Tokens", "/konto"), d), nil)
+	return httpx.Render(c, http.StatusCreated, views.TokensPage(tokensPage(c), d), nil)
 }
 
 // HandleTokenRevoke revokes one of the user's tokens.

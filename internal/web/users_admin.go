@@ -14,6 +14,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -33,23 +34,29 @@ const (
 func RequireUserAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !httpx.Principal(c).ManagesUsers() {
-			return echo.NewHTTPError(http.StatusForbidden, "Diese Seite ist der Plattformverwaltung und den Landeskoordinationen vorbehalten.")
+			return echo.NewHTTPError(http.StatusForbidden, i18n.M("account.users.forbidden"))
 		}
 		return next(c)
 	}
 }
 
-var userSortLabels = []views.Option{
-	{Value: "name", Label: "Name"},
-	{Value: "email", Label: "E-Mail-Adresse"},
-	{Value: "created", Label: "Angelegt (neueste zuerst)"},
-	{Value: "login", Label: "Letzte Anmeldung (neueste zuerst)"},
+// userSorts are the orders of the list.
+var userSorts = []string{"name", "email", "created", "login"}
+
+// userSortLabels are the orders of the list in the language of ctx.
+func userSortLabels(ctx context.Context) []views.Option {
+	return []views.Option{
+		{Value: "name", Label: i18n.T(ctx, "account.users.sort_name")},
+		{Value: "email", Label: i18n.T(ctx, "account.users.sort_email")},
+		{Value: "created", Label: i18n.T(ctx, "account.users.sort_created")},
+		{Value: "login", Label: i18n.T(ctx, "account.users.sort_login")},
+	}
 }
 
 // userScope returns the Länder whose accounts p sees (nil: all) and the sentence saying so.
 func (s *Site) userScope(ctx context.Context, p catalog.Principal) ([]string, string) {
 	if p.Admin {
-		return nil, "Sie sehen als Plattformverwaltung alle Benutzerkonten."
+		return nil, i18n.T(ctx, "account.users.scope_admin")
 	}
 	lands := p.Coordinates()
 	names := s.landNames(ctx)
@@ -57,12 +64,12 @@ func (s *Site) userScope(ctx context.Context, p catalog.Principal) ([]string, st
 	for i, l := range lands {
 		labels[i] = names[l]
 	}
-	return lands, "Sie sehen als Landeskoordination die Konten mit einer Rolle in " + strings.Join(labels, ", ") +
-		" (Land, Kreise und Gemeinden) und nur diese Rollen."
+	return lands, i18n.T(ctx, "account.users.scope_coordinator", "Lands", strings.Join(labels, ", "))
 }
 
 func usersPageMeta(c echo.Context, title string, crumbs ...views.Crumb) views.Page {
-	all := append([]views.Crumb{{Label: "Mein Konto", URL: "/konto"}, {Label: "Benutzerverwaltung", URL: usersPath}}, crumbs...)
+	ctx := c.Request().Context()
+	all := append([]views.Crumb{{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, {Label: i18n.T(ctx, "account.users.heading"), URL: usersPath}}, crumbs...)
 	if len(crumbs) == 0 {
 		all[1].URL = ""
 	}
@@ -70,27 +77,27 @@ func usersPageMeta(c echo.Context, title string, crumbs ...views.Crumb) views.Pa
 }
 
 // loginKind names how a user logs in.
-func loginKind(password, oidc bool) string {
+func loginKind(ctx context.Context, password, oidc bool) string {
 	switch {
 	case password && oidc:
-		return "Passwort und Single Sign-on (OIDC)"
+		return i18n.T(ctx, "account.users.login_password_oidc")
 	case password:
-		return "Passwort"
+		return i18n.T(ctx, "account.users.login_password")
 	case oidc:
-		return "Single Sign-on (OIDC)"
+		return i18n.T(ctx, "account.users.login_oidc")
 	}
-	return "keine Anmeldung eingerichtet"
+	return i18n.T(ctx, "account.users.login_none")
 }
 
 // tokensRefusal says why p may not revoke the tokens of u.
-func tokensRefusal(p catalog.Principal, u catalog.User) string {
+func tokensRefusal(p catalog.Principal, u catalog.User) i18n.Message {
 	switch {
 	case u.ID == p.UserID:
-		return "Ihre eigenen Tokens widerrufen Sie unter „API-Tokens verwalten“."
+		return i18n.M("account.users.tokens_own")
 	case u.Admin:
-		return "Tokens der Plattformverwaltung widerruft nur die Plattformverwaltung."
+		return i18n.M("account.users.tokens_of_admin")
 	}
-	return "Nur die Plattformverwaltung kann diese Tokens widerrufen, weil die Person auch Rollen außerhalb Ihres Landes hat."
+	return i18n.M("account.users.tokens_outside_land")
 }
 
 // withBack appends the list to return to as the "zurueck" parameter.
@@ -114,24 +121,24 @@ func (s *Site) HandleUsers(c echo.Context) error {
 	p := httpx.Principal(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if len([]rune(q)) > 100 {
-		return echo.NewHTTPError(http.StatusBadRequest, "Der Suchtext darf höchstens 100 Zeichen lang sein.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("account.users.query_too_long"))
 	}
 	sort := c.QueryParam("sortierung")
 	if sort == "" {
 		sort = "name"
 	}
 	known := false
-	for _, o := range userSortLabels {
-		known = known || o.Value == sort
+	for _, o := range userSorts {
+		known = known || o == sort
 	}
 	if !known {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unbekannte Sortierung; erlaubt sind name, email, created und login.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("account.users.sort_unknown"))
 	}
 	pageNo := 1
 	if raw := c.QueryParam("seite"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > 100000 {
-			return echo.NewHTTPError(http.StatusBadRequest, "Die Seitenzahl muss eine positive ganze Zahl sein.")
+			return echo.NewHTTPError(http.StatusBadRequest, i18n.M("account.users.page_invalid"))
 		}
 		pageNo = n
 	}
@@ -159,7 +166,7 @@ func (s *Site) HandleUsers(c echo.Context) error {
 		return usersPath + "?" + v.Encode()
 	}
 	back := listURL(pageNo)
-	d := views.UsersData{Scope: scope, Query: q, Sort: sort, Sorts: userSortLabels, Total: total, IsAdmin: p.Admin,
+	d := views.UsersData{Scope: scope, Query: q, Sort: sort, Sorts: userSortLabels(ctx), Total: total, IsAdmin: p.Admin,
 		Notice: s.Sessions.PopString(ctx, "notice"),
 		Pager:  views.Pager{Page: pageNo, Pages: int((total + usersPageSize - 1) / usersPageSize), URL: listURL}}
 	if len(list) > 0 {
@@ -170,17 +177,17 @@ func (s *Site) HandleUsers(c echo.Context) error {
 		u := sum.User
 		base := usersPath + "/" + strconv.FormatUint(uint64(u.ID), 10)
 		row := views.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Admin: u.Admin, Self: u.ID == p.UserID,
-			Created: views.FormatDateTime(u.CreatedAt), LastLogin: "noch nie", LoginKind: loginKind(sum.PasswordLogin, sum.OIDCLogin),
+			Created: i18n.DateTime(ctx, u.CreatedAt), LastLogin: i18n.T(ctx, "account.users.never"), LoginKind: loginKind(ctx, sum.PasswordLogin, sum.OIDCLogin),
 			ActiveTokens: sum.ActiveTokens}
 		if u.LastLoginAt != nil {
-			row.LastLogin = views.FormatDateTime(*u.LastLoginAt)
+			row.LastLogin = i18n.DateTime(ctx, *u.LastLoginAt)
 		}
 		for _, m := range u.Memberships {
 			// A coordinator sees only the roles in their Land.
 			if m.Organisation == nil || !p.CanManageMembership(*m.Organisation) {
 				continue
 			}
-			mr := views.UserMembershipRow{Role: m.Role.Label(), OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.Label(),
+			mr := views.UserMembershipRow{Role: m.Role.L(ctx), OrgName: m.Organisation.Name, OrgKind: m.Organisation.Kind.L(ctx),
 				OrgURL: orgURL(string(m.Organisation.Kind), m.Organisation.Key)}
 			if p.CanRemoveMembership(u, m) {
 				mr.RemoveURL = withBack(base+"/rollen/"+strconv.FormatUint(uint64(m.ID), 10)+"/entfernen", back)
@@ -192,7 +199,7 @@ func (s *Site) HandleUsers(c echo.Context) error {
 				row.RevokeTokensURL = withBack(base+"/tokens/widerrufen", back)
 			}
 		} else if sum.ActiveTokens > 0 {
-			row.TokensNote = tokensRefusal(p, u)
+			row.TokensNote = i18n.Localize(ctx, tokensRefusal(p, u))
 		}
 		if p.CanRevokeAdmin(u) {
 			row.DemoteURL = withBack(base+"/adminrecht/entziehen", back)
@@ -203,7 +210,7 @@ func (s *Site) HandleUsers(c echo.Context) error {
 		d.Rows = append(d.Rows, row)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return httpx.RenderOK(c, views.UsersPage(usersPageMeta(c, "Benutzerverwaltung"), d))
+	return httpx.RenderOK(c, views.UsersPage(usersPageMeta(c, i18n.T(ctx, "account.users.heading")), d))
 }
 
 // managedUser loads the user of the :id path parameter.
@@ -215,21 +222,21 @@ func (s *Site) managedUser(c echo.Context) (catalog.User, error) {
 	return s.Store.UserByID(c.Request().Context(), id)
 }
 
-// userActionError turns the refusals of the user administration into German messages.
+// userActionError turns the refusals of the user administration into messages.
 func userActionError(err error) error {
 	switch {
 	case errors.Is(err, catalog.ErrOwnAccount):
-		return echo.NewHTTPError(http.StatusForbidden, "Ihr eigenes Konto verwalten Sie unter „Mein Konto“; hier können Sie es nicht ändern.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("account.users.own_account_refused"))
 	case errors.Is(err, catalog.ErrLastAdmin):
-		return echo.NewHTTPError(http.StatusConflict, "Die letzte Plattformverwaltung kann nicht entfernt werden. Ernennen Sie zuerst eine weitere Person zur Plattformverwaltung (efa user add --admin).")
+		return echo.NewHTTPError(http.StatusConflict, i18n.M("account.users.last_admin"))
 	case errors.Is(err, catalog.ErrForbidden):
-		return echo.NewHTTPError(http.StatusForbidden, "Sie dürfen dieses Konto nicht ändern.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("account.users.forbidden_account"))
 	}
 	return err
 }
 
 // refusal is the 403 for an action the viewer may not take on u.
-func refusal(p catalog.Principal, u catalog.User, msg string) error {
+func refusal(p catalog.Principal, u catalog.User, msg i18n.Message) error {
 	if u.ID == p.UserID {
 		return userActionError(catalog.ErrOwnAccount)
 	}
@@ -238,7 +245,7 @@ func refusal(p catalog.Principal, u catalog.User, msg string) error {
 
 // userFor returns the acting principal and the :id account when allowed
 // lets the principal act on it, or the refusal why gives.
-func (s *Site) userFor(c echo.Context, allowed func(catalog.Principal, catalog.User) bool, why func(catalog.Principal, catalog.User) string) (catalog.Principal, catalog.User, error) {
+func (s *Site) userFor(c echo.Context, allowed func(catalog.Principal, catalog.User) bool, why func(catalog.Principal, catalog.User) i18n.Message) (catalog.Principal, catalog.User, error) {
 	p := httpx.Principal(c)
 	u, err := s.managedUser(c)
 	if err != nil {
@@ -252,13 +259,13 @@ func (s *Site) userFor(c echo.Context, allowed func(catalog.Principal, catalog.U
 
 // Refusals of the admin-only actions.
 var (
-	onlyAdminsDelete = because("Konten löscht nur die Plattformverwaltung.")
-	onlyAdminsDemote = because("Nur die Plattformverwaltung entzieht einer anderen Person die Plattformverwaltung.")
+	onlyAdminsDelete = because(i18n.M("account.users.only_admins_delete"))
+	onlyAdminsDemote = because(i18n.M("account.users.only_admins_demote"))
 )
 
 // because is a refusal that reads the same for everyone.
-func because(msg string) func(catalog.Principal, catalog.User) string {
-	return func(catalog.Principal, catalog.User) string { return msg }
+func because(msg i18n.Message) func(catalog.Principal, catalog.User) i18n.Message {
+	return func(catalog.Principal, catalog.User) i18n.Message { return msg }
 }
 
 // endSessionsOf ends every session of the user, so a changed account logs
@@ -273,7 +280,8 @@ func (s *Site) endSessionsOf(ctx context.Context, userID uint) error {
 	})
 }
 
-// afterUserChange ends the user's sessions, leaves a notice and returns to the list.
+// afterUserChange ends the user's sessions, leaves a notice (in the reader's
+// language) and returns to the list.
 func (s *Site) afterUserChange(c echo.Context, userID uint, notice string) error {
 	ctx := c.Request().Context()
 	if err := s.endSessionsOf(ctx, userID); err != nil {
@@ -296,7 +304,7 @@ func membershipOf(c echo.Context, p catalog.Principal, u catalog.User) (catalog.
 			continue
 		}
 		if !p.CanRemoveMembership(u, m) {
-			return m, refusal(p, u, "Diese Rolle können Sie nicht entfernen: Sie gehört zu einer Organisation außerhalb Ihres Landes.")
+			return m, refusal(p, u, i18n.M("account.users.role_outside_land"))
 		}
 		return m, nil
 	}
@@ -314,14 +322,16 @@ func (s *Site) HandleMembershipRemoveConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	role := m.Role.Label() + " für " + m.Organisation.Name
-	d := views.UserConfirmData{Heading: "Rolle entfernen", Question: "Soll " + u.Name + " die Rolle „" + role + "“ verlieren?",
-		Action: c.Request().URL.Path, Button: "Rolle entfernen", Back: backTo(c)}
+	ctx := c.Request().Context()
+	role := i18n.T(ctx, "account.users.role_for", "Role", m.Role.L(ctx), "Org", m.Organisation.Name)
+	title := i18n.T(ctx, "account.users.remove_role")
+	d := views.UserConfirmData{Heading: title, Question: i18n.T(ctx, "account.users.remove_role_question", "Name", u.Name, "Role", role),
+		Action: c.Request().URL.Path, Button: title, Back: backTo(c)}
 	if len(u.Memberships) == 1 && !u.Admin {
-		d.Consequences = append(d.Consequences, u.Name+" hat danach keine Rolle mehr und kann nur noch lesen; das Konto bleibt bestehen.")
+		d.Consequences = append(d.Consequences, i18n.T(ctx, "account.users.consequence_last_role", "Name", u.Name))
 	}
-	d.Consequences = append(d.Consequences, "Laufende Sitzungen von "+u.Name+" werden beendet.")
-	return renderConfirm(c, "Rolle entfernen", d)
+	d.Consequences = append(d.Consequences, i18n.T(ctx, "account.users.consequence_sessions", "Name", u.Name))
+	return renderConfirm(c, title, d)
 }
 
 // HandleMembershipRemove takes a role away.
@@ -335,13 +345,15 @@ func (s *Site) HandleMembershipRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	removed, err := s.Store.RemoveMembership(c.Request().Context(), p, u.ID, m.ID)
+	ctx := c.Request().Context()
+	removed, err := s.Store.RemoveMembership(ctx, p, u.ID, m.ID)
 	if err != nil {
 		return userActionError(err)
 	}
-	notice := u.Name + " hat die Rolle „" + m.Role.Label() + " für " + m.Organisation.Name + "“ nicht mehr."
+	role := i18n.T(ctx, "account.users.role_for", "Role", m.Role.L(ctx), "Org", m.Organisation.Name)
+	notice := i18n.T(ctx, "account.users.role_removed", "Name", u.Name, "Role", role)
 	if removed.Remaining == 0 && !u.Admin {
-		notice += " Das Konto hat keine Rolle mehr."
+		notice += " " + i18n.T(ctx, "account.users.no_role_left")
 	}
 	return s.afterUserChange(c, u.ID, notice)
 }
@@ -364,14 +376,16 @@ func (s *Site) HandleTokensRevokeConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.activeTokens(c.Request().Context(), u.ID, time.Now())
+	ctx := c.Request().Context()
+	n, err := s.activeTokens(ctx, u.ID, time.Now())
 	if err != nil {
 		return err
 	}
-	d := views.UserConfirmData{Heading: "API-Tokens widerrufen", Question: fmt.Sprintf("Sollen alle aktiven API-Tokens von %s widerrufen werden (%d)?", u.Name, n),
-		Consequences: []string{"Programme, die diese Tokens benutzen, können danach nichts mehr eintragen.", "Laufende Sitzungen von " + u.Name + " werden beendet."},
-		Action:       c.Request().URL.Path, Button: "Alle Tokens widerrufen", Back: backTo(c)}
-	return renderConfirm(c, "API-Tokens widerrufen", d)
+	title := i18n.T(ctx, "account.users.revoke_tokens")
+	d := views.UserConfirmData{Heading: title, Question: i18n.T(ctx, "account.users.revoke_tokens_question", "Name", u.Name, "N", n),
+		Consequences: []string{i18n.T(ctx, "account.users.consequence_programs"), i18n.T(ctx, "account.users.consequence_sessions", "Name", u.Name)},
+		Action:       c.Request().URL.Path, Button: i18n.T(ctx, "account.users.revoke_all_tokens"), Back: backTo(c)}
+	return renderConfirm(c, title, d)
 }
 
 // HandleTokensRevoke revokes all active tokens of a user.
@@ -380,15 +394,12 @@ func (s *Site) HandleTokensRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Store.RevokeAllTokens(c.Request().Context(), p, u.ID, time.Now())
+	ctx := c.Request().Context()
+	n, err := s.Store.RevokeAllTokens(ctx, p, u.ID, time.Now())
 	if err != nil {
 		return userActionError(err)
 	}
-	notice := fmt.Sprintf("%d API-Tokens von %s wurden widerrufen.", n, u.Name)
-	if n == 1 {
-		notice = "1 API-Token von " + u.Name + " wurde widerrufen."
-	}
-	return s.afterUserChange(c, u.ID, notice)
+	return s.afterUserChange(c, u.ID, i18n.T(ctx, "account.users.tokens_revoked", "Count", n, "Name", u.Name))
 }
 
 // HandleUserDeleteConfirm asks before an account is deleted.
@@ -397,14 +408,15 @@ func (s *Site) HandleUserDeleteConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.UserConfirmData{Heading: "Konto löschen", Question: "Soll das Konto von " + u.Name + " (" + u.Email + ") endgültig gelöscht werden?",
-		Consequences: []string{"Alle Rollen und API-Tokens des Kontos werden gelöscht; laufende Sitzungen enden.",
-			"Eingetragene Nachnutzungen und Lösungen bleiben erhalten; das Änderungsprotokoll nennt weiter nur Rollen und Organisationen."},
-		Action: c.Request().URL.Path, Button: "Konto endgültig löschen", Back: backTo(c)}
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "account.users.delete")
+	d := views.UserConfirmData{Heading: title, Question: i18n.T(ctx, "account.users.delete_question", "Name", u.Name, "Email", u.Email),
+		Consequences: []string{i18n.T(ctx, "account.users.consequence_delete_roles"), i18n.T(ctx, "account.users.consequence_delete_data")},
+		Action:       c.Request().URL.Path, Button: i18n.T(ctx, "account.users.delete_button"), Back: backTo(c)}
 	if u.Admin {
-		d.Consequences = append(d.Consequences, u.Name+" gehört zur Plattformverwaltung.")
+		d.Consequences = append(d.Consequences, i18n.T(ctx, "account.users.consequence_is_admin", "Name", u.Name))
 	}
-	return renderConfirm(c, "Konto löschen", d)
+	return renderConfirm(c, title, d)
 }
 
 // HandleUserDelete deletes an account.
@@ -416,7 +428,7 @@ func (s *Site) HandleUserDelete(c echo.Context) error {
 	if err := s.Store.DeleteUserAs(c.Request().Context(), p, u.ID); err != nil {
 		return userActionError(err)
 	}
-	return s.afterUserChange(c, u.ID, "Das Konto von "+u.Name+" wurde gelöscht.")
+	return s.afterUserChange(c, u.ID, i18n.T(c.Request().Context(), "account.users.deleted", "Name", u.Name))
 }
 
 // HandleAdminRevokeConfirm asks before the platform admin role is taken away.
@@ -425,13 +437,15 @@ func (s *Site) HandleAdminRevokeConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.UserConfirmData{Heading: "Plattformverwaltung entziehen", Question: "Soll " + u.Name + " nicht mehr zur Plattformverwaltung gehören?",
-		Consequences: []string{"Die Rollen für Organisationen bleiben bestehen.", "Laufende Sitzungen von " + u.Name + " werden beendet."},
-		Action:       c.Request().URL.Path, Button: "Plattformverwaltung entziehen", Back: backTo(c)}
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "account.users.revoke_admin")
+	d := views.UserConfirmData{Heading: title, Question: i18n.T(ctx, "account.users.revoke_admin_question", "Name", u.Name),
+		Consequences: []string{i18n.T(ctx, "account.users.consequence_roles_stay"), i18n.T(ctx, "account.users.consequence_sessions", "Name", u.Name)},
+		Action:       c.Request().URL.Path, Button: title, Back: backTo(c)}
 	if len(u.Memberships) == 0 {
-		d.Consequences[0] = u.Name + " hat danach keine Rolle mehr und kann nur noch lesen."
+		d.Consequences[0] = i18n.T(ctx, "account.users.consequence_read_only", "Name", u.Name)
 	}
-	return renderConfirm(c, "Plattformverwaltung entziehen", d)
+	return renderConfirm(c, title, d)
 }
 
 // HandleAdminRevoke takes the platform admin role away.
@@ -443,7 +457,7 @@ func (s *Site) HandleAdminRevoke(c echo.Context) error {
 	if err := s.Store.RevokeAdmin(c.Request().Context(), p, u.ID); err != nil {
 		return userActionError(err)
 	}
-	return s.afterUserChange(c, u.ID, u.Name+" gehört nicht mehr zur Plattformverwaltung.")
+	return s.afterUserChange(c, u.ID, i18n.T(c.Request().Context(), "account.users.admin_revoked", "Name", u.Name))
 }
 
 // renderConfirm shows a confirmation step; it names a person, so it is not cached.

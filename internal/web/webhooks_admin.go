@@ -13,6 +13,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -20,7 +21,7 @@ import (
 func RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !httpx.Principal(c).Admin {
-			return echo.NewHTTPError(http.StatusForbidden, "Diese Seite ist der Plattformverwaltung vorbehalten.")
+			return echo.NewHTTPError(http.StatusForbidden, i18n.M("webhooks.forbidden"))
 		}
 		return next(c)
 	}
@@ -35,19 +36,19 @@ func (s *Site) webhooksData(c echo.Context) (views.WebhooksData, error) {
 		return d, err
 	}
 	for _, h := range hooks {
-		row := views.WebhookRow{ID: h.ID, URL: h.URL, Created: views.FormatDateTime(h.CreatedAt), Cursor: strconv.FormatUint(h.Cursor, 10), State: "zugestellt"}
+		row := views.WebhookRow{ID: h.ID, URL: h.URL, Created: i18n.DateTime(ctx, h.CreatedAt), Cursor: strconv.FormatUint(h.Cursor, 10), State: i18n.T(ctx, "webhooks.delivered")}
 		if h.Failures > 0 {
-			row.State = fmt.Sprintf("%d Fehlversuche", h.Failures)
-			row.NextTry = views.FormatDateTime(h.NextAttempt)
+			row.State = i18n.T(ctx, "webhooks.failures", "Count", h.Failures)
+			row.NextTry = i18n.DateTime(ctx, h.NextAttempt)
 		}
 		dels, err := s.Store.WebhookDeliveries(ctx, h.ID, 10)
 		if err != nil {
 			return d, err
 		}
 		for _, dl := range dels {
-			dr := views.DeliveryRow{At: views.FormatDateTime(dl.At), Batch: dl.Batch, Records: dl.Records, Outcome: "zugestellt"}
+			dr := views.DeliveryRow{At: i18n.DateTime(ctx, dl.At), Batch: dl.Batch, Records: dl.Records, Outcome: i18n.T(ctx, "webhooks.delivered")}
 			if dl.Outcome != "delivered" {
-				dr.Outcome = "fehlgeschlagen"
+				dr.Outcome = i18n.T(ctx, "webhooks.failed")
 				dr.Detail = strings.TrimSpace(fmt.Sprintf("(HTTP %d) %s", dl.HTTPStatus, dl.Error))
 			}
 			row.Deliveries = append(row.Deliveries, dr)
@@ -58,7 +59,8 @@ func (s *Site) webhooksData(c echo.Context) (views.WebhooksData, error) {
 }
 
 func webhooksPage(c echo.Context) views.Page {
-	return httpx.Page(c, "Webhooks", "/konto", views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "Webhooks"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "webhooks.title"), "/konto", views.Crumb{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, views.Crumb{Label: i18n.T(ctx, "webhooks.title")})
 }
 
 // HandleWebhooks shows the registered receivers.
@@ -99,9 +101,9 @@ func (s *Site) HandleWebhookAdd(c echo.Context) error {
 		}
 		d.URL, d.Errors = url, views.FormErrors{}
 		if ve != nil {
-			d.Errors = ve.Fields
+			d.Errors = ve.In(ctx)
 		} else {
-			d.Errors["url"] = "Für diese Adresse ist bereits ein Webhook registriert."
+			d.Errors["url"] = i18n.T(ctx, "webhooks.duplicate")
 		}
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.WebhooksPage(webhooksPage(c), d), nil)
 	}
@@ -112,7 +114,7 @@ func (s *Site) HandleWebhookAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Notice = "Der Webhook ist registriert."
+	d.Notice = i18n.T(ctx, "webhooks.added")
 	if generated {
 		d.NewSecret = secret
 		c.Response().Header().Set("Cache-Control", "no-store")
@@ -129,6 +131,6 @@ func (s *Site) HandleWebhookRemove(c echo.Context) error {
 	if err := s.Store.RemoveWebhook(c.Request().Context(), httpx.Principal(c).Actor(), id); err != nil {
 		return err
 	}
-	s.flash(c, "Der Webhook wurde entfernt.")
+	s.flash(c, i18n.T(c.Request().Context(), "webhooks.removed"))
 	return c.Redirect(http.StatusSeeOther, "/verwaltung/webhooks")
 }
