@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -35,16 +36,75 @@ func (s *API) HandleOpenAPI(c echo.Context) error {
 
 // apiGroups are the sections of the API page, by OpenAPI tag.
 var apiGroups = []struct{ tag, id, title string }{
-	{"mirror", "spiegeln", "Export, Änderungsfeed und Dokumentation"},
-	{"solutions", "loesungen", "Lösungen und Nachnutzungen"},
-	{"catalogue", "katalog", "OZG-Katalog"},
-	{"organisations", "organisationen", "Organisationen"},
-	{"statistics", "kennzahlen", "Kennzahlen"},
-	{"search", "suche", "Suche"},
-	{"feeds", "feeds", "Newsfeeds"},
-	{"insights", "auswertungen", "Auswertungen"},
-	{"files", "dateien", "Dateien: CSV, Excel, publiccode.yml"},
-	{"writes", "schreiben", "Schreiben (mit API-Token)"},
+	{"mirror", "spiegeln", "apiguide.group_mirror"},
+	{"solutions", "loesungen", "apiguide.group_solutions"},
+	{"catalogue", "katalog", "apiguide.group_catalogue"},
+	{"organisations", "organisationen", "apiguide.group_organisations"},
+	{"statistics", "kennzahlen", "apiguide.group_statistics"},
+	{"search", "suche", "apiguide.group_search"},
+	{"feeds", "feeds", "apiguide.group_feeds"},
+	{"insights", "auswertungen", "apiguide.group_insights"},
+	{"files", "dateien", "apiguide.group_files"},
+	{"writes", "schreiben", "apiguide.group_writes"},
+}
+
+// operationSummaries are the summaries the API page shows, by operationId:
+// messages in both languages. The German text must be the document's
+// x-summary-de (loadAPIDoc checks it), so page and document agree.
+var operationSummaries = map[string]string{
+	"getExport":                       "apiguide.op_get_export",
+	"getChanges":                      "apiguide.op_get_changes",
+	"listSolutions":                   "apiguide.op_list_solutions",
+	"createSolution":                  "apiguide.op_create_solution",
+	"getSolution":                     "apiguide.op_get_solution",
+	"replaceSolution":                 "apiguide.op_replace_solution",
+	"patchSolution":                   "apiguide.op_patch_solution",
+	"deleteSolution":                  "apiguide.op_delete_solution",
+	"updateSolutionFromPubliccode":    "apiguide.op_update_solution_from_publiccode",
+	"listReleases":                    "apiguide.op_list_releases",
+	"createRelease":                   "apiguide.op_create_release",
+	"getRelease":                      "apiguide.op_get_release",
+	"updateRelease":                   "apiguide.op_update_release",
+	"deleteRelease":                   "apiguide.op_delete_release",
+	"listSolutionAdoptions":           "apiguide.op_list_solution_adoptions",
+	"registerAdoption":                "apiguide.op_register_adoption",
+	"getAdoption":                     "apiguide.op_get_adoption",
+	"updateAdoption":                  "apiguide.op_update_adoption",
+	"deleteAdoption":                  "apiguide.op_delete_adoption",
+	"listAdvisories":                  "apiguide.op_list_advisories",
+	"getAdvisory":                     "apiguide.op_get_advisory",
+	"updateAdvisory":                  "apiguide.op_update_advisory",
+	"getAdvisoryRollout":              "apiguide.op_get_advisory_rollout",
+	"getOrganisationAdvisoryAtom":     "apiguide.op_get_organisation_advisory_atom",
+	"getOrganisationAdvisoryJSONFeed": "apiguide.op_get_organisation_advisory_json_feed",
+	"getAdvisoryCSAF":                 "apiguide.op_get_advisory_csaf",
+	"respondToAdvisory":               "apiguide.op_respond_to_advisory",
+	"createAdvisory":                  "apiguide.op_create_advisory",
+	"listServices":                    "apiguide.op_list_services",
+	"getService":                      "apiguide.op_get_service",
+	"listTopicFields":                 "apiguide.op_list_topic_fields",
+	"listOrganisations":               "apiguide.op_list_organisations",
+	"lookupOrganisations":             "apiguide.op_lookup_organisations",
+	"getOrganisation":                 "apiguide.op_get_organisation",
+	"listOrganisationAdoptions":       "apiguide.op_list_organisation_adoptions",
+	"getOrganisationFit":              "apiguide.op_get_organisation_fit",
+	"listStates":                      "apiguide.op_list_states",
+	"listStateAdoptions":              "apiguide.op_list_state_adoptions",
+	"getStats":                        "apiguide.op_get_stats",
+	"search":                          "apiguide.op_search",
+	"getScoreboard":                   "apiguide.op_get_scoreboard",
+	"getSavings":                      "apiguide.op_get_savings",
+	"getServiceCoverage":              "apiguide.op_get_service_coverage",
+	"getWhiteSpots":                   "apiguide.op_get_white_spots",
+	"getDemand":                       "apiguide.op_get_demand",
+	"getPubliccode":                   "apiguide.op_get_publiccode",
+	"exportSolutionsCSV":              "apiguide.op_export_solutions_csv",
+	"exportSolutionsXLSX":             "apiguide.op_export_solutions_xlsx",
+	"exportAdoptionsCSV":              "apiguide.op_export_adoptions_csv",
+	"exportAdoptionsXLSX":             "apiguide.op_export_adoptions_xlsx",
+	"getOpenAPI":                      "apiguide.op_get_openapi",
+	"getJSONFeed":                     "apiguide.op_get_json_feed",
+	"getAtomFeed":                     "apiguide.op_get_atom_feed",
 }
 
 var (
@@ -67,6 +127,7 @@ func loadAPIDoc() (views.APIDoc, error) {
 			return
 		}
 		type op struct {
+			ID        string           `json:"operationId"`
 			Tags      []string         `json:"tags"`
 			SummaryDE string           `json:"x-summary-de"`
 			Security  []map[string]any `json:"security"`
@@ -92,14 +153,20 @@ func loadAPIDoc() (views.APIDoc, error) {
 					apiDocErr = fmt.Errorf("web: openapi.json: %s %s needs tags and x-summary-de", method, p)
 					return
 				}
+				id, ok := operationSummaries[o.ID]
+				if !ok || i18n.DE.T(id) != o.SummaryDE {
+					apiDocErr = fmt.Errorf("web: openapi.json: %s %s: the API page's summary of %q differs from x-summary-de %q",
+						method, p, o.ID, o.SummaryDE)
+					return
+				}
 				byTag[o.Tags[0]] = append(byTag[o.Tags[0]], views.APIEndpoint{Method: strings.ToUpper(method), Path: p,
-					Summary: o.SummaryDE, Write: method != "get" && len(o.Security) > 0})
+					Summary: i18n.M(id), Write: method != "get" && len(o.Security) > 0})
 			}
 		}
 		apiDoc.Version = doc.Info.Version
 		for _, g := range apiGroups {
 			if eps := byTag[g.tag]; len(eps) > 0 {
-				apiDoc.Groups = append(apiDoc.Groups, views.APIGroup{ID: g.id, Title: g.title, Endpoints: eps})
+				apiDoc.Groups = append(apiDoc.Groups, views.APIGroup{ID: g.id, Title: i18n.M(g.title), Endpoints: eps})
 				delete(byTag, g.tag)
 			}
 		}
@@ -116,6 +183,7 @@ func (s *API) HandleGuide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return httpx.RenderOK(c, views.APIPage(httpx.Page(c, "Programmierschnittstelle (API)", "",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "API"}), d))
+	ctx := c.Request().Context()
+	return httpx.RenderOK(c, views.APIPage(httpx.Page(c, i18n.T(ctx, "apiguide.title"), "",
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: "API"}), d))
 }

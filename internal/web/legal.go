@@ -1,44 +1,53 @@
 package web
 
 import (
+	"math"
+
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
 
-func legalCrumbs(label string) []views.Crumb {
-	return []views.Crumb{{Label: "Start", URL: "/"}, {Label: label}}
+func legalCrumbs(c echo.Context, label string) []views.Crumb {
+	return []views.Crumb{{Label: i18n.T(c.Request().Context(), "nav.start"), URL: "/"}, {Label: label}}
+}
+
+// legalPage is the frame of a legal page titled with the message id.
+func legalPage(c echo.Context, id, path string) views.Page {
+	title := i18n.T(c.Request().Context(), id)
+	return httpx.Page(c, title, path, legalCrumbs(c, title)...)
 }
 
 // HandleImprint renders the Impressum.
 func (s *Site) HandleImprint(c echo.Context) error {
-	return httpx.RenderOK(c, views.ImprintPage(httpx.Page(c, "Impressum", "/impressum", legalCrumbs("Impressum")...), s.Operator, s.Version))
+	return httpx.RenderOK(c, views.ImprintPage(legalPage(c, "imprint.title", "/impressum"), s.Operator, s.Version))
 }
 
 // HandlePrivacy renders the Datenschutzerklärung.
 func (s *Site) HandlePrivacy(c echo.Context) error {
-	return httpx.RenderOK(c, views.PrivacyPage(httpx.Page(c, "Datenschutz", "/datenschutz", legalCrumbs("Datenschutz")...), s.Operator))
+	return httpx.RenderOK(c, views.PrivacyPage(legalPage(c, "privacy.title", "/datenschutz"), s.Operator))
 }
 
 // HandleAccessibility renders the Erklärung zur Barrierefreiheit.
 func (s *Site) HandleAccessibility(c echo.Context) error {
-	return httpx.RenderOK(c, views.AccessibilityPage(httpx.Page(c, "Erklärung zur Barrierefreiheit", "/barrierefreiheit",
-		legalCrumbs("Erklärung zur Barrierefreiheit")...), s.Operator))
+	return httpx.RenderOK(c, views.AccessibilityPage(legalPage(c, "a11y.title", "/barrierefreiheit"), s.Operator))
 }
 
 // HandleSources renders the data sources and licences.
 func (s *Site) HandleSources(c echo.Context) error {
+	ctx := c.Request().Context()
 	// The estimate in use; the seed files' one when the insights are not wired (tests).
 	var est views.EstimateSources
 	e := s.estimate()
 	if e != nil && e.BuildCostEUR > 0 {
-		est = views.EstimateSources{BuildCost: fmtEuro(e.BuildCostEUR), Sources: estimateSources(e)}
+		est = views.EstimateSources{BuildCost: i18n.Euro(ctx, int64(math.Round(e.BuildCostEUR))), Sources: estimateSources(e)}
 	}
-	return httpx.RenderOK(c, views.SourcesPage(httpx.Page(c, "Datenquellen und Lizenzen", "/datenquellen", legalCrumbs("Datenquellen und Lizenzen")...), est, vocabularyTable()))
+	return httpx.RenderOK(c, views.SourcesPage(legalPage(c, "nav.sources", "/datenquellen"), est, vocabularyRows(c)))
 }
 
 // estimate is the default estimate of the Digitalisierungsrendite in use.
@@ -52,18 +61,29 @@ func (s *Site) estimate() *insights.Estimate {
 	return nil
 }
 
-// vocabularyTable lists the controlled vocabulary of standards with the source of every entry.
-func vocabularyTable() views.Table {
-	t := views.Table{Caption: "Standardliste mit Quellen", TestID: "standardliste",
-		Head: []string{"Eintrag", "Bereich", "Version", "Hinweis", "Quelle"}}
+// dimensionLabels are the areas of the list of standards by key.
+var dimensionLabels = map[string]string{
+	"transport": "sources.dimension_transport",
+	"xoev":      "sources.dimension_xoev",
+	"fim":       "sources.dimension_fim",
+	"account":   "sources.dimension_account",
+	"payment":   "sources.dimension_payment",
+	"postbox":   "sources.dimension_postbox",
+	"eid":       "sources.dimension_eid",
+	"operation": "sources.dimension_operation",
+}
+
+// vocabularyRows lists the controlled vocabulary of standards with the source of every entry.
+func vocabularyRows(c echo.Context) []views.StandardRow {
+	ctx := c.Request().Context()
+	var rows []views.StandardRow
 	for _, st := range store.Vocabulary().All() {
 		dim, _ := catalog.DimensionByKey(st.Dimension)
-		version := st.Version
-		if version == "" {
-			version = "nicht angegeben"
+		label := dim.Label
+		if id, ok := dimensionLabels[st.Dimension]; ok {
+			label = i18n.T(ctx, id)
 		}
-		t.Rows = append(t.Rows, []views.Cell{{Text: st.Name}, {Text: dim.Label}, {Text: version}, {Text: st.Note},
-			{Text: st.Source, URL: st.Source, Context: " (Quelle zu " + st.Name + ")"}})
+		rows = append(rows, views.StandardRow{Name: st.Name, Dimension: label, Version: st.Version, Note: st.Note, Source: st.Source})
 	}
-	return t
+	return rows
 }
