@@ -212,6 +212,22 @@ func (n *historyNames) value(ctx context.Context, entityType, field string, v an
 	return views.FormatValue(ctx, v)
 }
 
+// isDataValue tells whether the shown value of a field is register data
+// (German text, names) rather than a label in the reader's language.
+func isDataValue(field string, v any) bool {
+	switch x := v.(type) {
+	case string:
+		switch field {
+		case "status", "verified", "confirmation", "kind", "since", "accessChannel", "costSharing", "registeredBy", "retiredAt":
+			return false
+		}
+		return x != ""
+	case []any:
+		return len(x) > 0
+	}
+	return false
+}
+
 // actor names who acted without naming the person: the roles and
 // organisations of the account, the API, or the seed import.
 func (n *historyNames) actor(actor string) string {
@@ -226,7 +242,8 @@ func (n *historyNames) entry(ctx context.Context, ev catalog.Event, onSolutionPa
 			continue
 		}
 		e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ctx, ch.Field),
-			Old: n.value(ctx, ev.EntityType, ch.Field, ch.Old), New: n.value(ctx, ev.EntityType, ch.Field, ch.New)})
+			Old: n.value(ctx, ev.EntityType, ch.Field, ch.Old), New: n.value(ctx, ev.EntityType, ch.Field, ch.New),
+			OldData: isDataValue(ch.Field, ch.Old), NewData: isDataValue(ch.Field, ch.New)})
 	}
 	if ev.EntityType == catalog.EntityAdoption {
 		sub := n.subjects[ev.EntityID]
