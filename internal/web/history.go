@@ -90,7 +90,7 @@ func (n *historyNames) org(ref string) string {
 	name := i18n.T(n.ctx, "history.org_gone")
 	if o, err := n.site.Store.OrganisationByKey(n.ctx, catalog.OrgKind(kind), key); err == nil {
 		name = o.Name
-	} else if l := catalog.OrgKind(kind).Label(); l != kind {
+	} else if catalog.OrgKind(kind).Valid() {
 		name = i18n.T(n.ctx, "history.org_gone_kind", "Kind", catalog.OrgKind(kind).Msg())
 	}
 	n.orgs[ref] = name
