@@ -160,7 +160,7 @@ func ServicePage(p Page, d ServiceData) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = DescItem("OZG-ID").Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DescItem(t(ctx, "service.ozg_id")).Render(templ.WithChildren(ctx, templ_7745c5c3_Var5), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
