@@ -9,6 +9,8 @@ import (
 )
 
 // FormatInt formats n with German thousands separators (10.794).
+//
+// Deprecated: German only; templates use num(ctx, n), handlers i18n.Int.
 func FormatInt(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := n < 0

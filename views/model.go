@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Berlin must resolve on minimal images too
 
+	"github.com/a-h/templ"
+
 	"efa-register/internal/catalog"
 	"efa-register/internal/i18n"
 )
@@ -29,6 +31,8 @@ type Cell struct {
 	Numeric bool
 	// Context is read to screen readers after the link text (a row of "Bearbeiten" links says which row).
 	Context string
+	// Data marks the text as register data written in German (lang="de" on English pages).
+	Data bool
 }
 
 // Table is a data table: the first cell of each row is its row header.
@@ -147,6 +151,8 @@ type SolutionItem struct {
 // Change is one changed field of an event, formatted for display.
 type Change struct {
 	Field, Old, New string
+	// OldData and NewData mark a value as register data written in German.
+	OldData, NewData bool
 }
 
 // HistoryEntry is one event of an entity's history.
@@ -341,6 +347,14 @@ func ProviderName(ctx context.Context, s catalog.Solution) string {
 		return s.ProviderNote
 	}
 	return i18n.T(ctx, "label.unknown")
+}
+
+// valueLang marks a value of the history as German register data on English pages.
+func valueLang(ctx context.Context, data bool) templ.Attributes {
+	if !data {
+		return nil
+	}
+	return dataLang(ctx)
 }
 
 // ActorLabel describes who made a change without showing personal data.

@@ -22,6 +22,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -469,43 +470,43 @@ func (q *Query) validate() error {
 		q.PerPage = MaxPerPage
 	}
 	if q.Page*q.PerPage > MaxWindow {
-		v.Add("page", fmt.Sprintf("Es können höchstens die ersten %d Treffer abgerufen werden.", MaxWindow))
+		v.AddM("page", i18n.M("search.max_window", "Max", MaxWindow))
 	}
 	switch q.Sort {
 	case "":
 		q.Sort = SortRelevance
 	case SortRelevance, SortAdoptions, SortName, SortUpdated:
 	default:
-		v.Add("sort", "Bitte sortieren Sie nach Relevanz, Nachnutzungen, Name oder Aktualität.")
+		v.AddM("sort", i18n.M("search.bad_sort"))
 	}
 	for _, s := range q.Statuses {
 		if !s.Valid() {
-			v.Add("status", "Unbekannter Status.")
+			v.AddM("status", i18n.M("search.bad_status"))
 		}
 	}
 	for _, m := range q.Maturities {
 		if m < 0 || m > 4 {
-			v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
+			v.AddM("maturity", i18n.M("search.bad_maturity"))
 		}
 	}
 	for _, key := range q.Standards {
 		if _, ok := store.Vocabulary().Get(key); !ok {
-			v.Add("standard", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste (siehe /datenquellen).", key))
+			v.AddM("standard", i18n.M("search.bad_standard", "Key", key))
 		}
 	}
 	for _, l := range q.ProviderLands {
 		if l != catalog.BundKey && !catalog.ValidLandKey(l) {
-			v.Add("provider", "Unbekannter Anbieter (Länderschlüssel 01 bis 16 oder DE).")
+			v.AddM("provider", i18n.M("search.bad_provider"))
 		}
 	}
 	for _, l := range q.AdoptedInLands {
 		if !catalog.ValidLandKey(l) {
-			v.Add("adoptedIn", "Unbekanntes Land (Länderschlüssel 01 bis 16).")
+			v.AddM("adoptedIn", i18n.M("search.bad_land"))
 		}
 	}
 	for _, id := range q.TopicFieldIDs {
 		if id == 0 {
-			v.Add("topicField", "Unbekanntes Themenfeld.")
+			v.AddM("topicField", i18n.M("search.bad_topic"))
 		}
 	}
 	return v.Err()

@@ -9,6 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // ServiceHit is an OZG-Leistung found by text (its LeiKa names count as extra text).
@@ -56,14 +57,14 @@ func (ix *Index) SearchServicesPage(ctx context.Context, q ServiceQuery) (Servic
 	q.PerPage = min(q.PerPage, MaxPerPage)
 	var v catalog.ValidationError
 	if q.Page*q.PerPage > MaxWindow {
-		v.Add("page", "Es können höchstens die ersten 10000 Treffer abgerufen werden.")
+		v.AddM("page", i18n.M("search.max_window", "Max", MaxWindow))
 	}
 	switch q.Sort {
 	case "":
 		q.Sort = SortRelevance
 	case SortRelevance, SortName:
 	default:
-		v.Add("sort", "OZG-Leistungen lassen sich nach Relevanz oder Name sortieren.")
+		v.AddM("sort", i18n.M("search.bad_service_sort"))
 	}
 	if err := v.Err(); err != nil {
 		return ServiceResult{}, err

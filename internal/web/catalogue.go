@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -44,12 +44,13 @@ const (
 	maxCatalogueQuery = 200
 )
 
-// sortParams maps the sort values of the URL to the search index's.
+// sortParams maps the sort values of the URL to the search index's; label
+// is the message id of the option.
 var sortParams = []struct{ param, sort, label string }{
-	{"relevanz", search.SortRelevance, "Relevanz"},
-	{"nachnutzungen", search.SortAdoptions, "Zahl der Nachnutzungen"},
-	{"name", search.SortName, "Name"},
-	{"aktualisiert", search.SortUpdated, "zuletzt geändert"},
+	{"relevanz", search.SortRelevance, "catalogue.sort_relevance"},
+	{"nachnutzungen", search.SortAdoptions, "catalogue.sort_adoptions"},
+	{"name", search.SortName, "catalogue.sort_name"},
+	{"aktualisiert", search.SortUpdated, "catalogue.sort_updated"},
 }
 
 // catalogueState is the whole state of the catalogue page; it lives in the
@@ -181,29 +182,29 @@ func (st catalogueState) query() search.Query {
 }
 
 // parseCatalogue reads the state from the URL. Values it cannot use are
-// dropped and described in German, naming the parameter.
-func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []string) {
+// dropped and described in the reader's language, naming the parameter.
+func parseCatalogue(ctx context.Context, v url.Values, topics map[uint]string) (catalogueState, []string) {
 	st := catalogueState{Page: 1}
 	var problems []string
-	bad := func(param, value, what string) {
-		problems = append(problems, fmt.Sprintf("„%s“ ist %s (Parameter „%s“); der Wert wurde nicht berücksichtigt.", clip(value, 40), what, param))
+	bad := func(param, value string, what i18n.Message) {
+		problems = append(problems, i18n.T(ctx, "catalogue.problem_value", "Value", clip(value, 40), "What", what, "Param", param))
 	}
 	st.Q = strings.Join(strings.Fields(v.Get(pQuery)), " ")
 	if utf8.RuneCountInString(st.Q) > maxCatalogueQuery {
-		problems = append(problems, fmt.Sprintf("Der Suchbegriff ist zu lang; berücksichtigt werden die ersten %d Zeichen.", maxCatalogueQuery))
+		problems = append(problems, i18n.T(ctx, "catalogue.problem_query_long", "Max", maxCatalogueQuery))
 		st.Q = string([]rune(st.Q)[:maxCatalogueQuery])
 	}
 	for _, raw := range distinct(v[pTopic]) {
 		id, err := strconv.ParseUint(raw, 10, 32)
 		if _, ok := topics[uint(id)]; err != nil || !ok {
-			bad(pTopic, raw, "kein Themenfeld")
+			bad(pTopic, raw, i18n.M("catalogue.bad_topic"))
 			continue
 		}
 		st.Topics = append(st.Topics, uint(id))
 	}
 	for _, raw := range distinct(v[pProvider]) {
 		if raw != catalog.BundKey && !catalog.ValidLandKey(raw) {
-			bad(pProvider, raw, "kein Anbieter (Länderschlüssel 01 bis 16 oder DE für den Bund)")
+			bad(pProvider, raw, i18n.M("catalogue.bad_provider"))
 			continue
 		}
 		st.Providers = append(st.Providers, raw)
@@ -212,20 +213,20 @@ func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []str
 		if s := catalog.SolutionStatus(raw); s.Valid() {
 			st.Statuses = append(st.Statuses, s)
 		} else {
-			bad(pStatus, raw, "kein Status")
+			bad(pStatus, raw, i18n.M("catalogue.bad_status"))
 		}
 	}
 	for _, raw := range distinct(v[pMaturity]) {
 		m, err := strconv.Atoi(raw)
 		if err != nil || m < 0 || m > 4 {
-			bad(pMaturity, raw, "kein Reifegrad (0 bis 4)")
+			bad(pMaturity, raw, i18n.M("catalogue.bad_maturity"))
 			continue
 		}
 		st.Maturities = append(st.Maturities, m)
 	}
 	for _, raw := range distinct(v[pAdoptedIn]) {
 		if !catalog.ValidLandKey(raw) {
-			bad(pAdoptedIn, raw, "kein Land (Länderschlüssel 01 bis 16)")
+			bad(pAdoptedIn, raw, i18n.M("catalogue.bad_land"))
 			continue
 		}
 		st.AdoptedIn = append(st.AdoptedIn, raw)
@@ -234,11 +235,11 @@ func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []str
 	case "", "ja", "nein":
 		st.OpenSource = os
 	default:
-		bad(pOpenSource, os, "keine gültige Angabe (ja oder nein)")
+		bad(pOpenSource, os, i18n.M("catalogue.bad_open_source"))
 	}
 	for _, raw := range distinct(v[pStandard]) {
 		if _, ok := store.Vocabulary().Get(raw); !ok {
-			bad(pStandard, raw, "kein Eintrag der Standardliste")
+			bad(pStandard, raw, i18n.M("catalogue.bad_standard"))
 			continue
 		}
 		st.Standards = append(st.Standards, raw)
@@ -251,17 +252,16 @@ func parseCatalogue(v url.Values, topics map[uint]string) (catalogueState, []str
 		if ok {
 			st.Sort = s
 		} else {
-			bad(pSort, s, "keine Sortierung (relevanz, nachnutzungen, name oder aktualisiert)")
+			bad(pSort, s, i18n.M("catalogue.bad_sort"))
 		}
 	}
 	if p := v.Get(pPage); p != "" {
 		n, err := strconv.Atoi(p)
 		switch {
 		case err != nil || n < 1:
-			bad(pPage, p, "keine Seitenzahl")
+			bad(pPage, p, i18n.M("catalogue.bad_page"))
 		case n*cataloguePerPage > search.MaxWindow:
-			problems = append(problems, fmt.Sprintf("Es lassen sich nur die ersten %s Treffer durchblättern; bitte verfeinern Sie die Suche.",
-				views.FormatInt(search.MaxWindow)))
+			problems = append(problems, i18n.T(ctx, "catalogue.problem_window", "Max", search.MaxWindow))
 			st.Page = search.MaxWindow / cataloguePerPage
 		default:
 			st.Page = n
@@ -284,21 +284,67 @@ func distinct(values []string) []string {
 	return out
 }
 
-// facetParams maps the search facets to URL parameters and legends.
-var facetParams = []struct{ key, param, legend string }{
-	{search.FacetTopicField, pTopic, "Themenfeld"},
-	{search.FacetProvider, pProvider, "Anbieter"},
-	{search.FacetStatus, pStatus, "Status"},
-	{search.FacetMaturity, pMaturity, "Reifegrad"},
-	{search.FacetAdoptedIn, pAdoptedIn, "Nachgenutzt in"},
-	{search.FacetOpenSource, pOpenSource, "Lizenz"},
+// facetParams maps the search facets to URL parameters and legends
+// (message ids; dim is the dimension of a standards facet).
+var facetParams = []struct{ key, param, legend, dim string }{
+	{search.FacetTopicField, pTopic, "catalogue.facet_topic", ""},
+	{search.FacetProvider, pProvider, "catalogue.facet_provider", ""},
+	{search.FacetStatus, pStatus, "catalogue.facet_status", ""},
+	{search.FacetMaturity, pMaturity, "catalogue.facet_maturity", ""},
+	{search.FacetAdoptedIn, pAdoptedIn, "catalogue.facet_adopted_in", ""},
+	{search.FacetOpenSource, pOpenSource, "catalogue.facet_licence", ""},
+}
+
+// dimensionLabels are the message ids of the dimensions of the standards profile.
+var dimensionLabels = map[string]string{
+	"transport": "catalogue.dim_transport", "xoev": "catalogue.dim_xoev", "fim": "catalogue.dim_fim",
+	"account": "catalogue.dim_account", "payment": "catalogue.dim_payment", "postbox": "catalogue.dim_postbox",
+	"eid": "catalogue.dim_eid", "operation": "catalogue.dim_operation",
 }
 
 func init() {
 	// One facet per dimension of the standards profile, all under the URL parameter "standard".
 	for _, d := range catalog.Dimensions {
-		facetParams = append(facetParams, struct{ key, param, legend string }{search.FacetStandardPrefix + d.Key, pStandard, "Standardprofil: " + d.Label})
+		facetParams = append(facetParams, struct{ key, param, legend, dim string }{search.FacetStandardPrefix + d.Key, pStandard, "catalogue.facet_standard", d.Key})
 	}
+}
+
+// facetLegend is the legend of a facet in the reader's language.
+func facetLegend(ctx context.Context, legend, dim string) string {
+	if dim == "" {
+		return i18n.T(ctx, legend)
+	}
+	name := dim
+	if id, ok := dimensionLabels[dim]; ok {
+		name = i18n.T(ctx, id)
+	} else if d, ok := catalog.DimensionByKey(dim); ok {
+		name = d.Label
+	}
+	return i18n.T(ctx, legend, "Dimension", name)
+}
+
+// facetValueLabel is the label of a facet value in the reader's language
+// and whether it is register data (German names of Themenfelder and standards).
+func facetValueLabel(ctx context.Context, key string, fv search.FacetValue) (string, bool) {
+	switch key {
+	case search.FacetTopicField:
+		return fv.Label, true
+	case search.FacetProvider, search.FacetAdoptedIn:
+		// The Bund's name is German register data; the Länder's are proper names.
+		return fv.Label, fv.Value == catalog.BundKey
+	case search.FacetStatus:
+		return catalog.SolutionStatus(fv.Value).L(ctx), false
+	case search.FacetMaturity:
+		if m, err := strconv.Atoi(fv.Value); err == nil {
+			return views.MaturityLabel(ctx, &m), false
+		}
+	case search.FacetOpenSource:
+		if fv.Value == "true" {
+			return i18n.T(ctx, "catalogue.facet_open_source"), false
+		}
+		return i18n.T(ctx, "catalogue.facet_no_open_source"), false
+	}
+	return fv.Label, strings.HasPrefix(key, search.FacetStandardPrefix)
 }
 
 // openSourceParam maps the index's open-source facet values to the URL's.
@@ -314,7 +360,7 @@ func openSourceParam(v string) string {
 // region only, and the canonical URL to push into the history.
 func (s *Site) HandleCatalogue(c echo.Context) error {
 	if s.Search == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche steht gerade nicht zur Verfügung.")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("catalogue.search_unavailable"))
 	}
 	ctx := c.Request().Context()
 	topics, err := s.Store.TopicFields(ctx)
@@ -325,16 +371,17 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 	for _, t := range topics {
 		topicNames[t.ID] = t.Name
 	}
-	st, problems := parseCatalogue(c.QueryParams(), topicNames)
+	st, problems := parseCatalogue(ctx, c.QueryParams(), topicNames)
 	// The same state gives the same result until the index applies the next event.
 	find := func(st catalogueState) (search.Result, error) {
-		return searchCached(s, "catalogue:"+st.URL(), func() (search.Result, error) { return s.Search.SearchSolutions(ctx, st.query()) })
+		return searchCached(ctx, s, "catalogue:"+st.URL(), func() (search.Result, error) { return s.Search.SearchSolutions(ctx, st.query()) })
 	}
 	res, err := find(st)
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
-		for _, field := range sortedKeys(ve.Fields) {
-			problems = append(problems, ve.Fields[field])
+		fields := ve.In(ctx)
+		for _, field := range sortedKeys(fields) {
+			problems = append(problems, fields[field])
 		}
 		st.Page = 1
 		res, err = find(st)
@@ -344,7 +391,7 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 	}
 	pages := (res.Total + cataloguePerPage - 1) / cataloguePerPage
 	if res.Total > 0 && st.Page > pages {
-		problems = append(problems, fmt.Sprintf("Seite %d gibt es nicht; die Treffer reichen bis Seite %d.", st.Page, pages))
+		problems = append(problems, i18n.T(ctx, "catalogue.problem_no_page", "Page", strconv.Itoa(st.Page), "Pages", strconv.Itoa(pages)))
 		st.Page = pages
 		if res, err = find(st); err != nil {
 			return err
@@ -363,13 +410,14 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 		d.SortShown = st.sort()
 	}
 	for _, sp := range sortParams {
-		d.SortOptions = append(d.SortOptions, views.SortOption{Value: sp.param, Label: sp.label})
+		d.SortOptions = append(d.SortOptions, views.SortOption{Value: sp.param, Label: i18n.T(ctx, sp.label)})
 	}
 	if st.Q != "" {
-		d.Chips = append(d.Chips, views.Chip{Label: "Suche: „" + st.Q + "“", URL: st.without(pQuery, "").URL()})
+		d.Chips = append(d.Chips, views.Chip{Label: i18n.T(ctx, "catalogue.chip_query", "Query", st.Q), URL: st.without(pQuery, "").URL()})
 	}
 	for _, fp := range facetParams {
-		g := views.FacetGroup{Param: fp.param, Legend: fp.legend, Radio: fp.key == search.FacetOpenSource}
+		legend := facetLegend(ctx, fp.legend, fp.dim)
+		g := views.FacetGroup{Param: fp.param, Legend: legend, Radio: fp.key == search.FacetOpenSource}
 		for _, fv := range res.Facets[fp.key] {
 			value := fv.Value
 			if g.Radio {
@@ -378,10 +426,11 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 			if fv.Count == 0 && !fv.Selected {
 				continue
 			}
-			g.Options = append(g.Options, views.FacetOption{ID: "f-" + fp.param + "-" + value, Value: value, Label: fv.Label,
-				Count: fv.Count, Selected: fv.Selected})
+			label, data := facetValueLabel(ctx, fp.key, fv)
+			g.Options = append(g.Options, views.FacetOption{ID: "f-" + fp.param + "-" + value, Value: value, Label: label,
+				Count: fv.Count, Selected: fv.Selected, Data: data})
 			if fv.Selected {
-				d.Chips = append(d.Chips, views.Chip{Label: fp.legend + ": " + fv.Label, URL: st.without(fp.param, value).URL()})
+				d.Chips = append(d.Chips, views.Chip{Label: i18n.T(ctx, "catalogue.chip", "Facet", legend, "Value", label), URL: st.without(fp.param, value).URL()})
 			}
 		}
 		if len(g.Options) == 0 && strings.HasPrefix(fp.key, search.FacetStandardPrefix) {
@@ -416,12 +465,12 @@ func (s *Site) HandleCatalogue(c echo.Context) error {
 	} else if len(problems) > 0 {
 		status = http.StatusBadRequest
 	}
-	title := "Lösungen"
+	title := i18n.T(ctx, "nav.solutions")
 	if st.Q != "" {
-		title = "Suche „" + clip(st.Q, 60) + "“ – Lösungen"
+		title = i18n.T(ctx, "catalogue.title_query", "Query", clip(st.Q, 60))
 	}
 	return httpx.Render(c, status, views.CataloguePage(httpx.Page(c, title, "/loesungen",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen"}), d), views.CatalogueResults(d, true))
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.solutions")}), d), views.CatalogueResults(d, true))
 }
 
 // serviceHintLimit is how many OZG-Leistungen a search without hits suggests.
@@ -452,7 +501,7 @@ func (s *Site) serviceHints(ctx context.Context, text string) ([]views.ServiceHi
 // search.MaxWindow rows.
 func (s *Site) HandleCatalogueExport(c echo.Context) error {
 	if s.Search == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche steht gerade nicht zur Verfügung.")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("catalogue.search_unavailable"))
 	}
 	ctx := c.Request().Context()
 	topics, err := s.Store.TopicFields(ctx)
@@ -463,7 +512,7 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 	for _, t := range topics {
 		topicNames[t.ID] = t.Name
 	}
-	st, problems := parseCatalogue(c.QueryParams(), topicNames)
+	st, problems := parseCatalogue(ctx, c.QueryParams(), topicNames)
 	if len(problems) > 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, strings.Join(problems, " "))
 	}
@@ -497,6 +546,6 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 		byID[id] = export.Counts{Total: n.Total, Live: n.Live}
 	}
 	t := export.SolutionsTable(sols, byID, topicNames, httpx.BaseURL(c, s.PublicURL))
-	t.Name = "Trefferliste"
+	t.Name = i18n.T(ctx, "catalogue.export_sheet")
 	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), httpx.ExportFormat(c))
 }

@@ -11,6 +11,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -35,13 +36,12 @@ func (s *Site) actorLabel(ctx context.Context, actor string, cache map[string]st
 			switch {
 			case err != nil:
 			case len(roles) == 0:
-				label = "Plattformverwaltung oder gelöschtes Konto"
+				label = i18n.T(ctx, "history.actor_admin_or_deleted")
 			default:
-				prefix := ""
+				label = strings.Join(roles, ", ")
 				if strings.HasPrefix(actor, "token:") {
-					prefix = "Schnittstelle (API) für "
+					label = i18n.T(ctx, "history.actor_api_for", "Roles", label)
 				}
-				label = prefix + strings.Join(roles, ", ")
 			}
 		}
 	}
@@ -87,11 +87,11 @@ func (n *historyNames) org(ref string) string {
 		return name
 	}
 	kind, key, _ := strings.Cut(ref, ":")
-	name := "eine nicht mehr verzeichnete Organisation"
+	name := i18n.T(n.ctx, "history.org_gone")
 	if o, err := n.site.Store.OrganisationByKey(n.ctx, catalog.OrgKind(kind), key); err == nil {
 		name = o.Name
-	} else if l := catalog.OrgKind(kind).Label(); l != kind {
-		name = "ein nicht mehr verzeichneter " + l
+	} else if catalog.OrgKind(kind).Valid() {
+		name = i18n.T(n.ctx, "history.org_gone_kind", "Kind", catalog.OrgKind(kind).Msg())
 	}
 	n.orgs[ref] = name
 	return name
@@ -114,7 +114,7 @@ func (n *historyNames) topic(id uint) string {
 	if name, ok := n.topics[id]; ok {
 		return name
 	}
-	name := "unbekanntes Themenfeld"
+	name := i18n.T(n.ctx, "history.topic_unknown")
 	if tf, err := n.site.Store.TopicFieldByID(n.ctx, id); err == nil {
 		name = tf.Name
 	}
@@ -131,7 +131,7 @@ func (n *historyNames) value(ctx context.Context, entityType, field string, v an
 	}
 	if rel, ok := v.(map[string]any); ok && strings.HasPrefix(field, "release ") {
 		// A release of the solution: its date, notes and link.
-		parts := []string{"veröffentlicht " + views.FormatPartialDate(fmt.Sprint(rel["date"]))}
+		parts := []string{i18n.T(ctx, "history.release_published", "Date", i18n.PartialDate(ctx, fmt.Sprint(rel["date"])))}
 		for _, k := range []string{"notes", "url"} {
 			if t, ok := rel[k].(string); ok && t != "" {
 				parts = append(parts, t)
@@ -159,26 +159,26 @@ func (n *historyNames) value(ctx context.Context, entityType, field string, v an
 		}
 	case "status":
 		if isStr && entityType == catalog.EntityAdoption {
-			return catalog.AdoptionStatus(str).Label()
+			return catalog.AdoptionStatus(str).L(ctx)
 		}
 		if isStr {
-			return catalog.SolutionStatus(str).Label()
+			return catalog.SolutionStatus(str).L(ctx)
 		}
 	case "verified":
 		if isStr {
-			return "Daten " + catalog.Verification(str).Label()
+			return i18n.T(ctx, "comp.data_verified", "State", catalog.Verification(str).Msg())
 		}
 	case "confirmation":
 		if isStr {
-			return catalog.Confirmation(str).Label()
+			return catalog.Confirmation(str).L(ctx)
 		}
 	case "kind":
 		if isStr {
-			return catalog.OrgKind(str).Label()
+			return catalog.OrgKind(str).L(ctx)
 		}
 	case "since":
 		if isStr {
-			return views.FormatPartialDate(str)
+			return i18n.PartialDate(ctx, str)
 		}
 	case "accessChannel":
 		if isStr {
@@ -206,10 +206,26 @@ func (n *historyNames) value(ctx context.Context, entityType, field string, v an
 		}
 	case "retiredAt":
 		if t, err := time.Parse(time.RFC3339Nano, str); isStr && err == nil {
-			return views.FormatDate(t)
+			return i18n.Date(ctx, t)
 		}
 	}
 	return views.FormatValue(ctx, v)
+}
+
+// isDataValue tells whether the shown value of a field is register data
+// (German text, names) rather than a label in the reader's language.
+func isDataValue(field string, v any) bool {
+	switch x := v.(type) {
+	case string:
+		switch field {
+		case "status", "verified", "confirmation", "kind", "since", "accessChannel", "costSharing", "registeredBy", "retiredAt":
+			return false
+		}
+		return x != ""
+	case []any:
+		return len(x) > 0
+	}
+	return false
 }
 
 // actor names who acted without naming the person: the roles and
@@ -226,18 +242,19 @@ func (n *historyNames) entry(ctx context.Context, ev catalog.Event, onSolutionPa
 			continue
 		}
 		e.Changes = append(e.Changes, views.Change{Field: views.FieldLabel(ctx, ch.Field),
-			Old: n.value(ctx, ev.EntityType, ch.Field, ch.Old), New: n.value(ctx, ev.EntityType, ch.Field, ch.New)})
+			Old: n.value(ctx, ev.EntityType, ch.Field, ch.Old), New: n.value(ctx, ev.EntityType, ch.Field, ch.New),
+			OldData: isDataValue(ch.Field, ch.Old), NewData: isDataValue(ch.Field, ch.New)})
 	}
 	if ev.EntityType == catalog.EntityAdoption {
 		sub := n.subjects[ev.EntityID]
-		what := "Nachnutzung"
 		switch {
 		case onSolutionPage && sub[1] != "":
-			what = fmt.Sprintf("Nachnutzung durch %s", n.org(sub[1]))
+			e.Action = i18n.T(ctx, "history.adoption_by", "Org", n.org(sub[1]), "Action", e.Action)
 		case !onSolutionPage && sub[0] != "":
-			what = fmt.Sprintf("Nachnutzung von „%s“", n.solution(sub[0]))
+			e.Action = i18n.T(ctx, "history.adoption_of", "Solution", n.solution(sub[0]), "Action", e.Action)
+		default:
+			e.Action = i18n.T(ctx, "history.adoption", "Action", e.Action)
 		}
-		e.Action = what + " " + e.Action
 	}
 	return e
 }
@@ -276,10 +293,10 @@ func (s *Site) historyPage(c echo.Context, subject views.Link, load func(offset,
 		return err
 	}
 	d := views.HistoryData{Subject: subject, Entries: entries, Total: total, First: p.First(), Last: p.Last(),
-		Pager: views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", ""), Label: "Seiten des Änderungsverlaufs"}}
-	title := "Änderungsverlauf: " + subject.Label
+		Pager: views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", ""), Label: i18n.T(ctx, "history.pager_label")}}
+	title := i18n.T(ctx, "history.page_title", "Subject", subject.Label)
 	if p.Page > 1 {
-		title += " (Seite " + strconv.Itoa(p.Page) + ")"
+		title = i18n.T(ctx, "history.page_title_n", "Subject", subject.Label, "Page", strconv.Itoa(p.Page))
 	}
 	return httpx.RenderOK(c, views.HistoryPage(httpx.Page(c, title, "", crumbs...), d))
 }
@@ -294,7 +311,7 @@ func (s *Site) HandleSolutionHistory(c echo.Context) error {
 	url := "/loesungen/" + sol.Slug
 	return s.historyPage(c, views.Link{Label: sol.Name, URL: url}, func(offset, limit int) ([]catalog.Event, int64, error) {
 		return s.Store.SolutionHistory(ctx, sol.Slug, offset, limit)
-	}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
+	}, views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"}, views.Crumb{Label: sol.Name, URL: url}, views.Crumb{Label: i18n.T(ctx, "history.page_heading")})
 }
 
 // HandleOrganisationHistory shows the history of a Land, Kreis or Gemeinde
@@ -309,6 +326,6 @@ func (s *Site) HandleOrganisationHistory(kind catalog.OrgKind, param string) ech
 		url := orgURL(string(o.Kind), o.Key)
 		return s.historyPage(c, views.Link{Label: o.Name, URL: url}, func(offset, limit int) ([]catalog.Event, int64, error) {
 			return s.Store.OrganisationHistory(ctx, o.Kind, o.Key, offset, limit)
-		}, views.Crumb{Label: o.Name, URL: url}, views.Crumb{Label: "Änderungsverlauf"})
+		}, views.Crumb{Label: o.Name, URL: url}, views.Crumb{Label: i18n.T(ctx, "history.page_heading")})
 	}
 }

@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -20,7 +22,7 @@ func (s *Site) HandleHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return httpx.RenderOK(c, views.Home(httpx.Page(c, "Start", "/"), d))
+	return httpx.RenderOK(c, views.Home(httpx.Page(c, i18n.T(ctx, "nav.start"), "/"), d))
 }
 
 // homeData gathers the key figures, the map, the latest changes and the Themenfelder.
@@ -52,17 +54,16 @@ func (s *Site) homeData(ctx context.Context) (views.HomeData, error) {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
 	}
 	counts := map[string]int64{}
-	d.MapTable = views.Table{Caption: "Nachnutzungen durch Land, Kreise und Gemeinden und bereitgestellte Lösungen je Land (die Daten der Karte)",
-		Head:        []string{"Land", "Nachnutzungen", "davon in Betrieb", "Lösungen bereitgestellt"},
+	d.MapTable = views.Table{Caption: i18n.T(ctx, "home.map_caption"),
+		Head: []string{i18n.T(ctx, "home.map_head_land"), i18n.T(ctx, "home.map_head_adoptions"), i18n.T(ctx, "home.map_head_live"),
+			i18n.T(ctx, "home.map_head_provided")},
 		NumericCols: map[int]bool{1: true, 2: true, 3: true}, TestID: "map-table"}
 	for _, lc := range perLand {
 		counts[lc.Land.Key] = lc.AdoptionsMade
 		d.MapTable.Rows = append(d.MapTable.Rows, []views.Cell{{Text: lc.Land.Name, URL: views.LandURL(lc.Land.Key)},
-			{Text: views.FormatInt(lc.AdoptionsMade)}, {Text: views.FormatInt(lc.LiveAdoptionsMade)}, {Text: views.FormatInt(lc.Provided)}})
+			{Text: i18n.Int(ctx, lc.AdoptionsMade)}, {Text: i18n.Int(ctx, lc.LiveAdoptionsMade)}, {Text: i18n.Int(ctx, lc.Provided)}})
 	}
-	d.Map, err = countMap("karte-start", "Nachnutzungen je Land",
-		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Zahlen.",
-		"Nachnutzungen", counts)
+	d.Map, err = countMap("karte-start", i18n.T(ctx, "home.map_title"), i18n.T(ctx, "home.map_desc"), i18n.T(ctx, "home.map_noun"), counts)
 	return d, err
 }
 
@@ -134,7 +135,7 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 		item := views.ChangeItem{At: ev.At}
 		switch ev.EntityType {
 		case catalog.EntitySolution:
-			item.What = "Lösung " + views.ActionLabel(ctx, ev.Action)
+			item.What = i18n.T(ctx, "home.change_solution", "Action", views.ActionLabel(ctx, ev.Action))
 			if sol, ok := sols[ev.EntityID]; ok {
 				item.Subject = views.Link{Label: sol.Name, URL: views.SolutionURL(sol.Slug)}
 			} else {
@@ -144,11 +145,11 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 				item.Detail = changedFields(ctx, changes)
 			}
 		case catalog.EntityAdoption:
-			item.What = "Nachnutzung " + views.ActionLabel(ctx, ev.Action)
+			item.What = i18n.T(ctx, "home.change_adoption", "Action", views.ActionLabel(ctx, ev.Action))
 			id, _ := strconv.ParseUint(ev.EntityID, 10, 64)
 			if a, ok := adoptions[uint(id)]; ok && a.Solution != nil && a.Organisation != nil {
 				item.Subject = views.Link{Label: a.Solution.Name, URL: views.SolutionURL(a.Solution.Slug)}
-				item.Detail = "durch " + a.Organisation.Name + " (" + a.Status.Label() + ")"
+				item.Detail = i18n.T(ctx, "home.change_adoption_by", "Org", a.Organisation.Name, "Status", a.Status.Msg())
 			} else {
 				item.Subject = views.Link{Label: orDash(value("solution"))}
 			}
@@ -158,16 +159,13 @@ func (s *Site) latestChanges(ctx context.Context, n int) ([]views.ChangeItem, er
 	return out, nil
 }
 
-// changedFields lists the German names of the fields an update changed.
+// changedFields lists the names of the fields an update changed.
 func changedFields(ctx context.Context, changes []store.FieldChange) string {
-	out := "geändert: "
+	names := make([]string, len(changes))
 	for i, ch := range changes {
-		if i > 0 {
-			out += ", "
-		}
-		out += views.FieldLabel(ctx, ch.Field)
+		names[i] = views.FieldLabel(ctx, ch.Field)
 	}
-	return out
+	return i18n.T(ctx, "home.changed_fields", "Fields", strings.Join(names, ", "))
 }
 
 func orDash(s string) string {

@@ -6,6 +6,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -25,7 +26,7 @@ func (s *Site) HandleServiceShow(c echo.Context) error {
 		return err
 	}
 	d := views.ServiceData{Svc: svc}
-	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Themenfelder", URL: "/themenfelder"}}
+	crumbs := []views.Crumb{{Label: i18n.T(ctx, "nav.start"), URL: "/"}, {Label: i18n.T(ctx, "nav.topics"), URL: "/themenfelder"}}
 	if tf, err := s.Store.TopicFieldByID(ctx, svc.TopicFieldID); err == nil {
 		d.TopicField = &tf
 		crumbs = append(crumbs, views.Crumb{Label: tf.Name, URL: views.TopicURL(tf.ID)})
@@ -53,7 +54,7 @@ func (s *Site) HandleServiceShow(c echo.Context) error {
 		return err
 	}
 	d.SolutionsTotal, d.First, d.Last = sols.Total, p.First(), p.Last()
-	d.Pager = views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", "loesungen"), Label: "Seiten der Lösungen für diese Leistung"}
+	d.Pager = views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, "seite", "loesungen"), Label: i18n.T(ctx, "service.pager_label")}
 	adoptions, err := s.Store.AdoptionsByService(ctx, id)
 	if err != nil {
 		return err
@@ -67,9 +68,8 @@ func (s *Site) HandleServiceShow(c echo.Context) error {
 		providers[key] = true
 	}
 	states := adoptionStates(providers, adoptions)
-	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-leistung", "Abdeckung von „"+svc.Name+"“ nach Ländern",
-		"Karte der 16 Länder: Anbieterländer einer Lösung für diese Leistung, Länder mit eigener Nachnutzung und Länder, in denen Kreise oder Gemeinden eine Lösung nutzen; weiße Flecken ohne Lösung sind hell. Die Tabelle daneben enthält dieselben Angaben.",
-		states, adoptions)
+	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-leistung", i18n.T(ctx, "service.map_title", "Name", svc.Name),
+		i18n.T(ctx, "service.map_desc"), states, adoptions)
 	if err != nil {
 		return err
 	}
@@ -92,5 +92,5 @@ func (s *Site) HandleServiceShow(c echo.Context) error {
 		}
 	}
 	d.Municipalities = len(munis)
-	return httpx.RenderOK(c, views.ServicePage(httpx.Page(c, svc.Name+" (OZG-Leistung "+svc.ID+")", "/themenfelder", crumbs...), d))
+	return httpx.RenderOK(c, views.ServicePage(httpx.Page(c, i18n.T(ctx, "service.title", "Name", svc.Name, "ID", svc.ID), "/themenfelder", crumbs...), d))
 }

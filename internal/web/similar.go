@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"efa-register/internal/i18n"
 	"efa-register/internal/search"
 
 	"efa-register/views"
@@ -13,13 +14,13 @@ import (
 // index ("more like this"), with a note explaining an empty result.
 func (s *Site) similarSolutions(ctx context.Context, slug string, n int) ([]views.SolutionItem, string, error) {
 	if s.Search == nil {
-		return nil, "Ähnliche Lösungen ermittelt der Suchindex; er steht gerade nicht zur Verfügung.", nil
+		return nil, i18n.T(ctx, "search.similar_unavailable"), nil
 	}
-	hits, err := searchCached(s, "similar:"+slug+":"+strconv.Itoa(n), func() ([]search.Hit, error) { return s.Search.Similar(ctx, slug, n) })
+	hits, err := searchCached(ctx, s, "similar:"+slug+":"+strconv.Itoa(n), func() ([]search.Hit, error) { return s.Search.Similar(ctx, slug, n) })
 	if err != nil {
 		// The page stays useful without this section; the log keeps the cause.
 		s.Log.WarnContext(ctx, "similar solutions", "slug", slug, "err", err)
-		return nil, "Ähnliche Lösungen konnten gerade nicht ermittelt werden.", nil
+		return nil, i18n.T(ctx, "search.similar_failed"), nil
 	}
 	slugs := make([]string, len(hits))
 	for i, h := range hits {

@@ -7,6 +7,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -17,7 +18,8 @@ const topicSolutionLimit = 20
 
 // HandleTopicList renders the overview of the Themenfelder.
 func (s *Site) HandleTopicList(c echo.Context) error {
-	topics, err := s.Store.TopicFieldSummaries(c.Request().Context())
+	ctx := c.Request().Context()
+	topics, err := s.Store.TopicFieldSummaries(ctx)
 	if err != nil {
 		return err
 	}
@@ -25,8 +27,8 @@ func (s *Site) HandleTopicList(c echo.Context) error {
 	for _, t := range topics {
 		d.Topics = append(d.Topics, views.TopicRow{ID: t.ID, Name: t.Name, Services: t.Services, Solutions: t.Solutions})
 	}
-	return httpx.RenderOK(c, views.TopicListPage(httpx.Page(c, "OZG-Themenfelder", "/themenfelder",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Themenfelder"}), d))
+	return httpx.RenderOK(c, views.TopicListPage(httpx.Page(c, i18n.T(ctx, "topic.list_title"), "/themenfelder",
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.topics")}), d))
 }
 
 // HandleTopicShow renders one Themenfeld.
@@ -53,8 +55,9 @@ func (s *Site) HandleTopicShow(c echo.Context) error {
 		return err
 	}
 	d := views.TopicData{TF: tf, ServiceCount: len(services), SolutionTotal: sols.Total,
-		Services: views.Table{Caption: "OZG-Leistungen des Themenfelds " + tf.Name + " mit der Zahl ihrer Lösungen",
-			Head: []string{"OZG-Leistung", "OZG-ID", "Lösungen"}, NumericCols: map[int]bool{2: true}, TestID: "topic-services"}}
+		Services: views.Table{Caption: i18n.T(ctx, "topic.services_caption", "Name", tf.Name),
+			Head:        []string{i18n.T(ctx, "topic.services_head_service"), i18n.T(ctx, "topic.services_head_id"), i18n.T(ctx, "topic.services_head_solutions")},
+			NumericCols: map[int]bool{2: true}, TestID: "topic-services"}}
 	if d.Solutions, err = s.solutionItems(ctx, sols.Items); err != nil {
 		return err
 	}
@@ -63,9 +66,9 @@ func (s *Site) HandleTopicShow(c echo.Context) error {
 		if n > 0 {
 			d.Covered++
 		}
-		d.Services.Rows = append(d.Services.Rows, []views.Cell{{Text: sv.Name, URL: views.ServiceURL(sv.ID)}, {Text: sv.ID},
-			{Text: strconv.FormatInt(n, 10)}})
+		d.Services.Rows = append(d.Services.Rows, []views.Cell{{Text: sv.Name, URL: views.ServiceURL(sv.ID), Data: true}, {Text: sv.ID},
+			{Text: i18n.Int(ctx, n)}})
 	}
-	return httpx.RenderOK(c, views.TopicPage(httpx.Page(c, tf.Name+" (Themenfeld)", "/themenfelder",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Themenfelder", URL: "/themenfelder"}, views.Crumb{Label: tf.Name}), d))
+	return httpx.RenderOK(c, views.TopicPage(httpx.Page(c, i18n.T(ctx, "topic.title", "Name", tf.Name), "/themenfelder",
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.topics"), URL: "/themenfelder"}, views.Crumb{Label: tf.Name}), d))
 }
