@@ -61,18 +61,6 @@ func (s *Site) estimate() *insights.Estimate {
 	return nil
 }
 
-// dimensionLabels are the areas of the list of standards by key.
-var dimensionLabels = map[string]string{
-	"transport": "sources.dimension_transport",
-	"xoev":      "sources.dimension_xoev",
-	"fim":       "sources.dimension_fim",
-	"account":   "sources.dimension_account",
-	"payment":   "sources.dimension_payment",
-	"postbox":   "sources.dimension_postbox",
-	"eid":       "sources.dimension_eid",
-	"operation": "sources.dimension_operation",
-}
-
 // vocabularyRows lists the controlled vocabulary of standards with the source of every entry.
 func vocabularyRows(c echo.Context) []views.StandardRow {
 	ctx := c.Request().Context()

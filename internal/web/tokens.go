@@ -31,7 +31,8 @@ func (s *Site) tokensData(c echo.Context) (views.TokensData, error) {
 	now := time.Now()
 	for _, t := range toks {
 		row := views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: i18n.Date(ctx, t.CreatedAt),
-			Expires: i18n.Date(ctx, t.ExpiresAt), LastUsed: i18n.T(ctx, "tokens.never_used"), Active: t.Active(now)}
+			Expires:  i18n.PartialDate(ctx, t.ExpiresAt.UTC().Format("2006-01-02")), // the day typed (stored as its last second, UTC)
+			LastUsed: i18n.T(ctx, "tokens.never_used"), Active: t.Active(now)}
 		if t.Organisation != nil {
 			row.OrgName = t.Organisation.Name
 		}
