@@ -113,7 +113,7 @@ func TestReleasesInEnglish(t *testing.T) {
 		t.Errorf("no English notice or date: %.500q", got)
 	}
 	show := servertest.Doc(t, c.Do("GET", "/loesungen/wohngeld-online", nil, nil))
-	if got := strings.Join(strings.Fields(show.Find(`[data-testid="current-release"]`).Text()), " "); got != "1.0.0 of 1 Mar 2025" {
+	if got := strings.Join(strings.Fields(show.Find(`[data-testid="current-release"]`).Text()), " "); got != "1.0.0 released 1 Mar 2025" {
 		t.Errorf("current release = %q", got)
 	}
 	if got := show.Find(`[data-testid="older-release-adopters"]`).Text(); got != "No adopter reports running an older release." {
