@@ -87,7 +87,7 @@ func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 		if !ok {
 			continue
 		}
-		col := views.CompareColumn{S: sol, Adoptions: counts[sol.ID].Total, Live: counts[sol.ID].Live, Profile: profileRows(sol.StandardsProfile)}
+		col := views.CompareColumn{S: sol, Adoptions: counts[sol.ID].Total, Live: counts[sol.ID].Live, Profile: profileRows(ctx, sol.StandardsProfile)}
 		if sol.TopicFieldID != nil {
 			col.TopicField = topicName[*sol.TopicFieldID]
 		}

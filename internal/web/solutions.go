@@ -58,7 +58,7 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 
 // solutionData gathers everything the solution page shows.
 func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
-	d := views.SolutionData{S: sol, Profile: profileRows(sol.StandardsProfile)}
+	d := views.SolutionData{S: sol, Profile: profileRows(ctx, sol.StandardsProfile)}
 	if sol.TopicFieldID != nil {
 		tf, err := s.Store.TopicFieldByID(ctx, *sol.TopicFieldID)
 		if err == nil {
