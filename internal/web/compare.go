@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -14,6 +13,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -46,7 +46,7 @@ func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 	slugs := parseCompareSlugs(c.QueryParams()["l"])
 	var d views.CompareData
 	if len(slugs) > views.MaxCompare {
-		d.Problems = append(d.Problems, fmt.Sprintf("Es lassen sich höchstens %d Lösungen vergleichen; gezeigt werden die ersten %d.", views.MaxCompare, views.MaxCompare))
+		d.Problems = append(d.Problems, i18n.T(ctx, "compare.too_many", "Max", views.MaxCompare))
 		slugs = slugs[:views.MaxCompare]
 	}
 	var valid []string
@@ -54,7 +54,7 @@ func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 		if catalog.ValidSlug(slug) {
 			valid = append(valid, slug)
 		} else {
-			d.Problems = append(d.Problems, fmt.Sprintf("„%s“ ist keine gültige Kurzbezeichnung einer Lösung.", clip(slug, 80)))
+			d.Problems = append(d.Problems, i18n.T(ctx, "compare.invalid_slug", "Slug", clip(slug, 80)))
 		}
 	}
 	found, err := s.Store.SolutionsBySlugs(ctx, valid)
@@ -66,7 +66,7 @@ func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 		if sol, ok := found[slug]; ok {
 			ids = append(ids, sol.ID)
 		} else {
-			d.Problems = append(d.Problems, fmt.Sprintf("Die Lösung „%s“ gibt es nicht (mehr).", slug))
+			d.Problems = append(d.Problems, i18n.T(ctx, "compare.unknown_solution", "Slug", slug))
 		}
 	}
 	counts, err := s.Store.AdoptionCounts(ctx, ids)
@@ -87,7 +87,7 @@ func (s *Site) compareData(c echo.Context) (views.CompareData, error) {
 		if !ok {
 			continue
 		}
-		col := views.CompareColumn{S: sol, Adoptions: counts[sol.ID].Total, Live: counts[sol.ID].Live, Profile: profileRows(sol.StandardsProfile)}
+		col := views.CompareColumn{S: sol, Adoptions: counts[sol.ID].Total, Live: counts[sol.ID].Live, Profile: profileRows(ctx, sol.StandardsProfile)}
 		if sol.TopicFieldID != nil {
 			col.TopicField = topicName[*sol.TopicFieldID]
 		}
@@ -129,20 +129,20 @@ func (s *Site) HandleCompare(c echo.Context) error {
 			d.AlternativesFor = d.Columns[0].S.Name
 		}
 	}
-	title := "Lösungen vergleichen"
+	title := i18n.T(ctx, "compare.heading")
 	if len(d.Columns) >= 2 {
 		names := make([]string, len(d.Columns))
 		for i, col := range d.Columns {
 			names[i] = col.S.Name
 		}
-		title = "Vergleich: " + clip(strings.Join(names, " / "), 120)
+		title = i18n.T(ctx, "compare.title_with", "Names", clip(strings.Join(names, " / "), 120))
 	}
 	status := http.StatusOK
 	if len(d.Problems) > 0 {
 		status = http.StatusBadRequest
 	}
 	return httpx.Render(c, status, views.ComparePage(httpx.Page(c, title, "/vergleich",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Vergleich"}), d), nil)
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.compare")}), d), nil)
 }
 
 // alternatives are the other solutions for the OZG-Leistungen of sol, by name.
@@ -170,13 +170,14 @@ func (s *Site) alternatives(ctx context.Context, sol catalog.Solution) ([]views.
 // per solution, with whether the values differ. Unusable parameters give 400
 // (a German problem document for JSON), as on the page.
 func (s *Site) HandleCompareExport(c echo.Context) error {
+	ctx := c.Request().Context()
 	d, err := s.compareData(c)
 	if err != nil {
 		return err
 	}
 	format := strings.TrimPrefix(path.Ext(c.Path()), ".")
 	if len(d.Problems) == 0 && len(d.Columns) < 2 {
-		d.Problems = append(d.Problems, "Für einen Vergleich braucht es mindestens zwei Lösungen (Parameter „l“).")
+		d.Problems = append(d.Problems, i18n.T(ctx, "compare.too_few"))
 	}
 	if len(d.Problems) > 0 {
 		detail := strings.Join(d.Problems, " ")
@@ -185,7 +186,7 @@ func (s *Site) HandleCompareExport(c echo.Context) error {
 		}
 		return echo.NewHTTPError(http.StatusBadRequest, detail)
 	}
-	fields := views.CompareFields(c.Request().Context(), d.Columns)
+	fields := views.CompareFields(ctx, d.Columns)
 	if format == "json" {
 		type solutionJSON struct {
 			Slug string `json:"slug"`
@@ -211,17 +212,19 @@ func (s *Site) HandleCompareExport(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="vergleich.json"`)
 		return c.JSON(http.StatusOK, out)
 	}
-	t := export.Table{Name: "Vergleich", Columns: []export.Column{{Header: "Merkmal", Width: 28}}}
+	t := export.Table{Name: i18n.T(ctx, "compare.sheet"), Columns: []export.Column{{Header: i18n.T(ctx, "compare.property"), Width: 28}}}
 	for _, col := range d.Columns {
 		t.Columns = append(t.Columns, export.Column{Header: col.S.Name + " (" + col.S.Slug + ")", Width: 40})
 	}
-	t.Columns = append(t.Columns, export.Column{Header: "unterschiedlich"})
+	t.Columns = append(t.Columns, export.Column{Header: i18n.T(ctx, "compare.different")})
+	// "ja"/"nein" in the reader's language (the table writes a bool in German).
+	yesNo := map[bool]string{true: i18n.T(ctx, "label.yes"), false: i18n.T(ctx, "label.no")}
 	for _, f := range fields {
 		row := []any{f.Label}
 		for _, v := range f.Values {
 			row = append(row, v)
 		}
-		t.Rows = append(t.Rows, append(row, f.Differs))
+		t.Rows = append(t.Rows, append(row, yesNo[f.Differs]))
 	}
 	return httpx.SendTable(c, t, "vergleich", format)
 }

@@ -11,8 +11,10 @@ import (
 // maxMemberFits bounds the organisations a solution page checks for one user.
 const maxMemberFits = 10
 
-// profileRows turns a profile into rows for display, in vocabulary order by dimension.
-func profileRows(p catalog.Profile) []views.ProfileRow {
+// profileRows turns a profile into rows for display, in vocabulary order by
+// dimension. The dimension names are German until catalog.Dimension has
+// L(ctx) (the domain part of the translation); then Dimension: dim.L(ctx).
+func profileRows(ctx context.Context, p catalog.Profile) []views.ProfileRow {
 	v := store.Vocabulary()
 	var out []views.ProfileRow
 	for _, dim := range catalog.Dimensions {

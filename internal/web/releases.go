@@ -10,6 +10,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -30,7 +31,7 @@ func (s *Site) releaseOptions(ctx context.Context, slug string) ([]views.Option,
 	}
 	out := make([]views.Option, 0, len(rels))
 	for _, r := range rels {
-		out = append(out, views.Option{Value: r.Version, Label: r.Version + " (" + views.FormatPartialDate(r.Date) + ")"})
+		out = append(out, views.Option{Value: r.Version, Label: r.Version + " (" + i18n.PartialDate(ctx, r.Date) + ")"})
 	}
 	return out, nil
 }
@@ -55,8 +56,9 @@ func (s *Site) releasesData(c echo.Context) (views.ReleasesData, error) {
 
 func (s *Site) releasesPage(c echo.Context, status int, d views.ReleasesData) error {
 	csrf, _ := c.Get("csrf").(string)
-	p := httpx.Page(c, "Versionen von „"+d.Name+"“", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
-		views.Crumb{Label: d.Name, URL: views.SolutionURL(d.Slug)}, views.Crumb{Label: "Versionen"})
+	ctx := c.Request().Context()
+	p := httpx.Page(c, i18n.T(ctx, "releases.title", "Name", d.Name), "/loesungen", views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"},
+		views.Crumb{Label: d.Name, URL: views.SolutionURL(d.Slug)}, views.Crumb{Label: i18n.T(ctx, "releases.heading")})
 	return httpx.Render(c, status, views.ReleasesPage(p, d, csrf), nil)
 }
 
@@ -83,12 +85,12 @@ func (s *Site) HandleReleaseAdd(c echo.Context) error {
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Errors = ve.Fields
+		d.Errors = ve.In(c.Request().Context())
 		return s.releasesPage(c, http.StatusUnprocessableEntity, d)
 	case err != nil:
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Die Version %s ist eingetragen.", r.Version))
+	s.flash(c, i18n.T(c.Request().Context(), "releases.added", "Version", r.Version))
 	return c.Redirect(http.StatusSeeOther, views.SolutionURL(d.Slug)+"/versionen")
 }
 
@@ -103,11 +105,11 @@ func (s *Site) HandleReleaseDelete(c echo.Context) error {
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Error = ve.Fields["version"]
+		d.Error = ve.In(c.Request().Context())["version"]
 		return s.releasesPage(c, http.StatusConflict, d)
 	case err != nil:
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Die Version %s ist gelöscht.", version))
+	s.flash(c, i18n.T(c.Request().Context(), "releases.deleted", "Version", version))
 	return c.Redirect(http.StatusSeeOther, views.SolutionURL(d.Slug)+"/versionen")
 }

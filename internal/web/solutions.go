@@ -12,6 +12,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -52,12 +53,12 @@ func (s *Site) HandleSolutionShow(c echo.Context) error {
 		}
 	}
 	return httpx.RenderOK(c, views.SolutionPage(httpx.Page(c, sol.Name, "/loesungen",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: sol.Name}), d))
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"}, views.Crumb{Label: sol.Name}), d))
 }
 
 // solutionData gathers everything the solution page shows.
 func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.SolutionData, error) {
-	d := views.SolutionData{S: sol, Profile: profileRows(sol.StandardsProfile)}
+	d := views.SolutionData{S: sol, Profile: profileRows(ctx, sol.StandardsProfile)}
 	if sol.TopicFieldID != nil {
 		tf, err := s.Store.TopicFieldByID(ctx, *sol.TopicFieldID)
 		if err == nil {
@@ -78,15 +79,14 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	if err != nil {
 		return d, err
 	}
-	d.Adopters = groupByLand(adoptions, laender)
+	d.Adopters = groupByLand(ctx, adoptions, laender)
 	providers := map[string]bool{}
 	if sol.Provider != nil && sol.Provider.Kind == catalog.KindLand {
 		providers[sol.Provider.Key] = true
 	}
-	d.MapHeading = "Karte der Nachnutzung"
-	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-loesung", "Nachnutzung von „"+sol.Name+"“ nach Ländern",
-		"Karte der 16 Länder: Anbieterland, Länder mit eigener Nachnutzung und Länder, in denen Kreise oder Gemeinden nachnutzen; Punkte markieren nachnutzende Kreise und Gemeinden. Die Tabelle daneben enthält dieselben Angaben.",
-		adoptionStates(providers, adoptions), adoptions)
+	d.MapHeading = i18n.T(ctx, "solution.map_heading")
+	d.Map, d.MapTable, err = s.stateMap(ctx, "karte-loesung", i18n.T(ctx, "solution.map_title", "Name", sol.Name),
+		i18n.T(ctx, "solution.map_desc"), adoptionStates(providers, adoptions), adoptions)
 	if err != nil {
 		return d, err
 	}
@@ -107,7 +107,7 @@ func (s *Site) solutionData(ctx context.Context, sol catalog.Solution) (views.So
 	}
 	d.Imported, d.Edited = prov.Imported, prov.Edited
 	d.Release, err = s.releaseInfo(ctx, sol.Slug)
-	d.Publiccode = publiccodeView(sol)
+	d.Publiccode = publiccodeView(ctx, sol)
 	return d, err
 }
 
@@ -119,15 +119,15 @@ func (s *Site) responseMapChoice(c echo.Context, sol catalog.Solution, d *views.
 	p := httpx.Principal(c)
 	if !p.CanWriteAdvisory(sol) && len(p.Coordinates()) == 0 {
 		if c.QueryParam("hinweis") != "" {
-			d.MapNotice = "Die Rückmeldungen zu Sicherheitshinweisen sieht nur, wer die Umsetzung verfolgen darf (Anbieter, Koordination des Landes)."
+			d.MapNotice = i18n.T(ctx, "solution.map_responses_not_allowed")
 		}
 		return nil
 	}
 	for _, a := range d.Advisories {
 		if len(d.MapChoices) == 0 {
-			d.MapChoices = append(d.MapChoices, views.Option{Value: "", Label: "Stand der Nachnutzung"})
+			d.MapChoices = append(d.MapChoices, views.Option{Value: "", Label: i18n.T(ctx, "solution.map_choice_adoption")})
 		}
-		d.MapChoices = append(d.MapChoices, views.Option{Value: strconv.FormatUint(uint64(a.ID), 10), Label: "Rückmeldungen zu „" + a.Title + "“"})
+		d.MapChoices = append(d.MapChoices, views.Option{Value: strconv.FormatUint(uint64(a.ID), 10), Label: i18n.T(ctx, "solution.map_choice_responses", "Title", a.Title)})
 	}
 	raw := c.QueryParam("hinweis")
 	if raw == "" {
@@ -141,12 +141,12 @@ func (s *Site) responseMapChoice(c echo.Context, sol catalog.Solution, d *views.
 		}
 	}
 	if chosen == nil {
-		d.MapNotice = "Zu dieser Lösung gibt es keinen offenen Sicherheitshinweis mit der Nummer „" + raw + "“; die Karte zeigt den Stand der Nachnutzung."
+		d.MapNotice = i18n.T(ctx, "solution.map_no_such_advisory", "Number", raw)
 		return nil
 	}
 	ro, err := s.Store.AdvisoryRollout(ctx, p, chosen.ID)
 	if errors.Is(err, catalog.ErrForbidden) || errors.Is(err, catalog.ErrNotFound) {
-		d.MapNotice = "Die Rückmeldungen zu diesem Sicherheitshinweis dürfen Sie nicht einsehen; die Karte zeigt den Stand der Nachnutzung."
+		d.MapNotice = i18n.T(ctx, "solution.map_advisory_forbidden")
 		return nil
 	}
 	if err != nil {
@@ -156,27 +156,27 @@ func (s *Site) responseMapChoice(c echo.Context, sol catalog.Solution, d *views.
 	if err != nil {
 		return err
 	}
-	m, t, err := s.rolloutMap(ctx, "karte-loesung", "Rückmeldungen zu „"+chosen.Title+"“",
-		"Karte der 16 Länder: betroffene Landesverwaltungen als Fläche, betroffene Kreise und Gemeinden als Punkte, gefärbt nach ihrer Rückmeldung (keine Rückmeldung, gelesen, Maßnahme umgesetzt, nicht betroffen). Die Tabelle daneben zählt dieselben Angaben je Land.", adoptions, ro)
+	m, t, err := s.rolloutMap(ctx, "karte-loesung", i18n.T(ctx, "solution.map_choice_responses", "Title", chosen.Title),
+		i18n.T(ctx, "solution.rollout_map_desc"), adoptions, ro)
 	if err != nil {
 		return err
 	}
 	d.Map, d.MapTable, d.MapAdvisory = m, t, raw
-	d.MapHeading = "Karte der Rückmeldungen zu „" + chosen.Title + "“"
+	d.MapHeading = i18n.T(ctx, "solution.rollout_map_heading", "Title", chosen.Title)
 	return nil
 }
 
 // publiccodeView is what the solution page shows of the publiccode.yml:
 // the language of the description, the other languages, and the keys the
 // standard requires that the export cannot fill.
-func publiccodeView(sol catalog.Solution) views.PubliccodeView {
+func publiccodeView(ctx context.Context, sol catalog.Solution) views.PubliccodeView {
 	v := views.PubliccodeView{TextLang: "de"}
 	meta := sol.Publiccode
 	if meta != nil && meta.TextLang != "" {
 		v.TextLang = meta.TextLang
 		if tag, err := language.Parse(meta.TextLang); err == nil {
 			if base, _ := tag.Base(); base.String() != "de" {
-				v.TextLangLabel = languageName(tag)
+				v.TextLangLabel = languageName(ctx, tag)
 			}
 		}
 	}
@@ -187,7 +187,7 @@ func publiccodeView(sol catalog.Solution) views.PubliccodeView {
 			}
 			label := d.Lang
 			if tag, err := language.Parse(d.Lang); err == nil {
-				label = languageName(tag)
+				label = languageName(ctx, tag)
 			}
 			v.Others = append(v.Others, views.OtherDescription{Label: label, PubliccodeDescription: d})
 		}
@@ -198,9 +198,14 @@ func publiccodeView(sol catalog.Solution) views.PubliccodeView {
 	return v
 }
 
-// languageName is the German name of a language ("Englisch", "Italienisch").
-func languageName(tag language.Tag) string {
-	if name := display.German.Tags().Name(tag); name != "" {
+// languageName is the name of a language in the page's language
+// ("Englisch", "Italienisch"; "English", "Italian").
+func languageName(ctx context.Context, tag language.Tag) string {
+	namer := display.German.Tags()
+	if i18n.From(ctx) == i18n.EN {
+		namer = display.English.Tags()
+	}
+	if name := namer.Name(tag); name != "" {
 		return name
 	}
 	return tag.String()
@@ -222,7 +227,7 @@ func (s *Site) laenderByKey(ctx context.Context) (map[string]catalog.Organisatio
 // groupByLand groups adoptions (sorted by Land key, as the store returns
 // them) under their Land; adopters without a Land (the Bund, IT service
 // providers) come last.
-func groupByLand(adoptions []catalog.Adoption, laender map[string]catalog.Organisation) []views.AdopterGroup {
+func groupByLand(ctx context.Context, adoptions []catalog.Adoption, laender map[string]catalog.Organisation) []views.AdopterGroup {
 	var out []views.AdopterGroup
 	var other []catalog.Adoption
 	idx := map[string]int{}
@@ -245,7 +250,7 @@ func groupByLand(adoptions []catalog.Adoption, laender map[string]catalog.Organi
 		out[i].Adoptions = append(out[i].Adoptions, a)
 	}
 	if len(other) > 0 {
-		out = append(out, views.AdopterGroup{Land: views.Link{Label: "Bund und länderübergreifende Stellen"}, Adoptions: other})
+		out = append(out, views.AdopterGroup{Land: views.Link{Label: i18n.T(ctx, "solution.adopters_other")}, Adoptions: other})
 	}
 	return out
 }
