@@ -29,6 +29,8 @@ type Cell struct {
 	Numeric bool
 	// Context is read to screen readers after the link text (a row of "Bearbeiten" links says which row).
 	Context string
+	// Data marks the text as register data written in German (lang="de" on English pages).
+	Data bool
 }
 
 // Table is a data table: the first cell of each row is its row header.

@@ -105,7 +105,8 @@ func (s *Site) gapPage(c echo.Context, org catalog.Organisation, gaps []insights
 		for i, sol := range shown {
 			names[i] = i18n.T(ctx, "gaps.solution_fit", "Solution", sol.Name, "Fit", fitOf(fits, sol.Slug).L(ctx))
 		}
-		cell := views.Cell{Text: strings.Join(names, "; ")}
+		// The names are German data; their fit in brackets is in the page's language.
+		cell := views.Cell{Text: strings.Join(names, "; "), Data: true}
 		if more := len(g.Solutions) - len(shown); more > 0 {
 			cell.Text = i18n.T(ctx, "gaps.and_more", "Names", cell.Text, "Count", more)
 			cell.URL, cell.Context = "/leistungen/"+g.OZGID, i18n.T(ctx, "gaps.all_solutions_for", "Service", g.Name)
@@ -113,7 +114,7 @@ func (s *Site) gapPage(c echo.Context, org catalog.Organisation, gaps []insights
 		if len(g.Solutions) == 1 {
 			cell.URL = "/loesungen/" + g.Solutions[0].Slug
 		}
-		row := []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID}}
+		row := []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID, Data: true}}
 		if withShare {
 			row = append(row, views.Cell{Text: shareIn(ctx, g.Share)})
 		}

@@ -485,7 +485,7 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 		if ss.Basis == insights.BasisEstimate {
 			edit.Text = i18n.T(ctx, "insights.enter_costs")
 		}
-		return []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: i18n.Int(ctx, int64(ss.Live))},
+		return []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug, Data: true}, {Text: i18n.Int(ctx, int64(ss.Live))},
 			{Text: value}, {Text: basis}, edit}
 	})
 	if err != nil {
@@ -538,9 +538,9 @@ func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {
 		matrix.NumericCols[i+1] = true
 	}
 	for _, t := range topics {
-		overview.Rows = append(overview.Rows, []views.Cell{{Text: t.Name, URL: "/themenfelder/" + strconv.FormatUint(uint64(t.TopicID), 10)},
+		overview.Rows = append(overview.Rows, []views.Cell{{Text: t.Name, URL: "/themenfelder/" + strconv.FormatUint(uint64(t.TopicID), 10), Data: true},
 			{Text: i18n.Int(ctx, int64(t.Services))}, {Text: i18n.Int(ctx, int64(t.WithSolution))}, {Text: i18n.Int(ctx, int64(t.CoveredSomewhere))}})
-		row := []views.Cell{{Text: t.Name}}
+		row := []views.Cell{{Text: t.Name, Data: true}}
 		for _, lc := range t.Laender {
 			row = append(row, views.Cell{Text: shareIn(ctx, lc.Share)})
 		}
@@ -571,7 +571,7 @@ func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 	t := views.Table{Caption: i18n.T(ctx, "insights.white_spots_caption"), TestID: "weisse-flecken",
 		Head: []string{i18n.T(ctx, "insights.col_service"), i18n.T(ctx, "insights.col_ozg_id"), i18n.T(ctx, "insights.col_topic")}}
 	for _, sp := range spots {
-		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID}, {Text: sp.OZGID}, {Text: topicName[sp.Topic]}})
+		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID, Data: true}, {Text: sp.OZGID}, {Text: topicName[sp.Topic], Data: true}})
 	}
 	d := views.InsightPage{Heading: i18n.T(ctx, "insights.white_spots_heading"),
 		Intro:    i18n.T(ctx, "insights.white_spots_intro", "Count", len(spots)),
@@ -612,7 +612,7 @@ func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 			Head:        []string{i18n.T(ctx, "insights.col_query"), i18n.T(ctx, "insights.col_requests"), i18n.T(ctx, "insights.col_days")},
 			NumericCols: map[int]bool{1: true, 2: true}}
 		for _, r := range rows {
-			t.Rows = append(t.Rows, []views.Cell{{Text: r.Query, URL: "/loesungen?" + url.Values{"q": {r.Query}}.Encode()},
+			t.Rows = append(t.Rows, []views.Cell{{Text: r.Query, URL: "/loesungen?" + url.Values{"q": {r.Query}}.Encode(), Data: true},
 				{Text: i18n.Int(ctx, r.Count)}, {Text: i18n.Int(ctx, r.Days)}})
 		}
 		id := fmt.Sprintf("tage-%d", span)

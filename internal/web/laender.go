@@ -120,10 +120,10 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 		return err
 	}
 	d.Kreise = views.Table{Caption: i18n.T(ctx, "land.kreise_caption", "Name", land.Name),
-		Head: []string{i18n.T(ctx, "land.col_kreis"), i18n.T(ctx, "land.col_type"), i18n.T(ctx, "land.col_population"), i18n.T(ctx, "land.col_kreis_adoptions")},
+		Head:        []string{i18n.T(ctx, "land.col_kreis"), i18n.T(ctx, "land.col_type"), i18n.T(ctx, "land.col_population"), i18n.T(ctx, "land.col_kreis_adoptions")},
 		NumericCols: map[int]bool{2: true, 3: true}, TestID: "land-kreise"}
 	for _, k := range kreise {
-		d.Kreise.Rows = append(d.Kreise.Rows, []views.Cell{{Text: k.Name, URL: views.OrgURL(&k)}, {Text: k.Type},
+		d.Kreise.Rows = append(d.Kreise.Rows, []views.Cell{{Text: k.Name, URL: views.OrgURL(&k), Data: true}, {Text: k.Type, Data: true},
 			{Text: i18n.Int(ctx, k.Population)}, {Text: i18n.Int(ctx, perKreis[k.Key])}})
 	}
 	d.Ranks = s.rankTable(ctx, land)

@@ -131,8 +131,9 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string,
 	classify func(o *catalog.Organisation) (class, what string)) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
 	type agg struct {
-		org   *catalog.Organisation
-		names []string
+		org      *catalog.Organisation
+		names    []string
+		statuses []catalog.AdoptionStatus
 	}
 	byOrg := map[uint]*agg{}
 	var order []uint
@@ -156,6 +157,7 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 		}
 		if a.Solution != nil {
 			g.names = append(g.names, i18n.T(ctx, "map.solution_status", "Solution", a.Solution.Name, "Status", a.Status.L(ctx)))
+			g.statuses = append(g.statuses, a.Status)
 		}
 	}
 	centres, err := s.Store.KreisCentres(ctx, kreise)
@@ -179,9 +181,14 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 		x, y := m.Project(lat, lon)
 		name := pointName(ctx, g.org)
 		title := name
-		if len(g.names) == 1 {
+		switch {
+		case len(g.names) == 1 && i18n.From(ctx) == i18n.DE:
 			title = i18n.T(ctx, "map.region_title", "Name", name, "What", g.names[0])
-		} else if len(g.names) > 1 {
+		case len(g.names) == 1:
+			// A title cannot mark the German name of the solution as German:
+			// pages in other languages give the status only (the table names it).
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.one_adoption", "Status", g.statuses[0].L(ctx)))
+		case len(g.names) > 1:
 			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.n_adoptions", "Count", len(g.names)))
 		}
 		class := "map-point--gemeinde"

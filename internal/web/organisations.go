@@ -54,7 +54,7 @@ func (s *Site) HandleKreisShow(c echo.Context) error {
 			i18n.T(ctx, "org.col_postcode"), i18n.T(ctx, "org.col_own_adoptions")},
 		NumericCols: map[int]bool{2: true, 4: true}, TestID: "kreis-gemeinden"}
 	for _, g := range gemeinden {
-		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g)}, {Text: g.Type},
+		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g), Data: true}, {Text: g.Type, Data: true},
 			{Text: i18n.Int(ctx, g.Population)}, {Text: g.Postcode}, {Text: i18n.Int(ctx, perOrg[g.ID])}})
 	}
 	mv, err := kreisMap(ctx, "karte-kreis", i18n.T(ctx, "org.kreis_map_title", "Name", kreis.Name),
