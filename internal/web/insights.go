@@ -357,44 +357,37 @@ var estimateFigureTexts = map[string][2]string{
 }
 
 // estimateSources lists the public figures behind the default estimate as
-// links, in German.
-//
-// Deprecated: German only; use estimateSourcesIn.
+// links; each sentence is made in the language of the page that shows it
+// (SourceLink.In), Text holds it in German.
 func estimateSources(est *insights.Estimate) []views.SourceLink {
-	return estimateSourcesIn(context.Background(), est)
-}
-
-// estimateSourcesIn lists the public figures behind the default estimate as
-// links, in the language of ctx.
-func estimateSourcesIn(ctx context.Context, est *insights.Estimate) []views.SourceLink {
 	if est == nil {
 		return nil
 	}
 	var out []views.SourceLink
 	for _, f := range est.Figures {
-		value := i18n.Int(ctx, int64(math.Round(f.Value)))
-		if f.Unit == "EUR" {
-			value = euroIn(ctx, f.Value)
-		}
-		meaning, source, german := f.Meaning, f.Source, false
-		if ids, ok := estimateFigureTexts[f.Key]; ok {
-			meaning, source = i18n.T(ctx, ids[0]), i18n.T(ctx, ids[1])
-		} else {
-			german = i18n.From(ctx) != i18n.DE
-		}
-		out = append(out, views.SourceLink{Text: i18n.T(ctx, "insights.figure_source", "Value", value, "Meaning", meaning,
-			"Source", source, "AsOf", i18n.PartialDate(ctx, f.AsOf)), URL: f.URL, German: german})
+		in := func(ctx context.Context) (string, bool) { return figureSource(ctx, f) }
+		text, _ := in(context.Background())
+		out = append(out, views.SourceLink{Text: text, URL: f.URL, In: in})
 	}
 	return out
 }
 
-// EstimateSourcesView is the default estimate with its sources for the
-// page of data sources, in the language of ctx.
-func EstimateSourcesView(ctx context.Context, est *insights.Estimate) views.EstimateSources {
-	if est == nil {
-		return views.EstimateSources{}
+// figureSource is the sentence about a public figure with its source in the
+// language of ctx, and whether it is German data (a figure the catalogues
+// have no text for).
+func figureSource(ctx context.Context, f insights.Figure) (string, bool) {
+	value := i18n.Int(ctx, int64(math.Round(f.Value)))
+	if f.Unit == "EUR" {
+		value = euroIn(ctx, f.Value)
 	}
-	return views.EstimateSources{BuildCost: euroIn(ctx, est.BuildCostEUR), Sources: estimateSourcesIn(ctx, est)}
+	meaning, source, german := f.Meaning, f.Source, false
+	if ids, ok := estimateFigureTexts[f.Key]; ok {
+		meaning, source = i18n.T(ctx, ids[0]), i18n.T(ctx, ids[1])
+	} else {
+		german = i18n.From(ctx) != i18n.DE
+	}
+	return i18n.T(ctx, "insights.figure_source", "Value", value, "Meaning", meaning,
+		"Source", source, "AsOf", i18n.PartialDate(ctx, f.AsOf)), german
 }
 
 // savingsNotes are the texts of the notes and reasons of the savings per
@@ -445,7 +438,7 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 			i18n.T(ctx, "insights.savings_method_sharing"),
 			i18n.T(ctx, "insights.savings_method_estimate", "Cost", estimate),
 		},
-		Sources: estimateSourcesIn(ctx, cfg.Estimate),
+		Sources: estimateSources(cfg.Estimate),
 		Callout: &views.Callout{Title: i18n.T(ctx, "insights.savings_callout_title"),
 			Text: i18n.T(ctx, "insights.savings_callout_text"),
 			Link: views.Link{Label: i18n.T(ctx, "insights.savings_callout_link"), URL: "/anmelden"}}}

@@ -336,12 +336,19 @@ func countClass(n int64) string {
 	return class
 }
 
-// countMap colours the Länder by their adoptions, in German; noun is
-// ignored (it was always "Nachnutzungen").
+// countMap colours the Länder by their adoptions, legend and titles in the
+// language whose word for adoptions noun is (German when none matches).
 //
-// Deprecated: German only; use countMapIn.
+// Deprecated: use countMapIn, which takes the language from ctx.
 func countMap(id, title, desc, noun string, counts map[string]int64) (views.MapView, error) {
-	return countMapIn(context.Background(), id, title, desc, counts)
+	ctx := context.Background()
+	for _, l := range i18n.Langs {
+		if noun == l.T("map.noun_adoptions") {
+			ctx = i18n.WithLang(ctx, l)
+			break
+		}
+	}
+	return countMapIn(ctx, id, title, desc, counts)
 }
 
 // countMapIn colours the Länder by their adoptions (counts by Land key),
