@@ -9,7 +9,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// InsightLink is one insight page with what it answers.
+// InsightLink is one insight page with what it answers; Label and Question
+// are message ids.
 type InsightLink struct {
 	Label, URL, Question string
 }
@@ -17,11 +18,11 @@ type InsightLink struct {
 // InsightLinks are the insight pages, in the order the main navigation's
 // "Einblicke" overview and the start page list them.
 var InsightLinks = []InsightLink{
-	{"Länder im Vergleich", "/laender", "Welches Land stellt Lösungen bereit, welches nutzt sie nach?"},
-	{"Digitalisierungsrendite", "/einblicke/rendite", "Was spart die Nachnutzung gegenüber dem Selbstbauen?"},
-	{"Abdeckung", "/einblicke/abdeckung", "Wie viele OZG-Leistungen je Themenfeld haben eine Lösung?"},
-	{"Lücken", "/einblicke/luecken", "Für welche OZG-Leistungen fehlt noch eine Lösung?"},
-	{"Nachfrage", "/einblicke/nachfrage", "Wonach wird gesucht, ohne dass es eine Lösung gibt?"},
+	{"insights.nav_scoreboard", "/laender", "insights.question_scoreboard"},
+	{"insights.savings_heading", "/einblicke/rendite", "insights.question_savings"},
+	{"insights.nav_coverage", "/einblicke/abdeckung", "insights.question_coverage"},
+	{"insights.nav_white_spots", "/einblicke/luecken", "insights.question_white_spots"},
+	{"insights.nav_demand", "/einblicke/nachfrage", "insights.question_demand"},
 }
 
 // InsightTeaser lists the insight pages with their questions (start page and overview).
@@ -54,7 +55,7 @@ func InsightTeaser() templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(l.URL)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 23, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 24, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -65,9 +66,9 @@ func InsightTeaser() templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(l.Label)
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, l.Label))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 23, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 24, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -78,9 +79,9 @@ func InsightTeaser() templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(l.Question)
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, l.Question))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 24, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 25, Col: 48}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -129,7 +130,33 @@ func InsightsIndexPage(p Page) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h1 class=\"kern-heading-x-large\">Einblicke</h1><p class=\"kern-body kern-body--large\">Auswertungen des Registers für Länder, Kreise und Gemeinden: wer was bereitstellt und nachnutzt, was das spart und wo noch Lösungen fehlen. Jede Seite erklärt, wie ihre Zahlen entstehen, und bietet ihre Tabellen zum Herunterladen an.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h1 class=\"kern-heading-x-large\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var7 string
+			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "nav.insights"))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 34, Col: 59}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</h1><p class=\"kern-body kern-body--large\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var8 string
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "insights.index_intro"))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/insightsindex.templ`, Line: 35, Col: 72}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

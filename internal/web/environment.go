@@ -8,6 +8,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -25,8 +26,9 @@ func (s *Site) environmentPage(c echo.Context, org catalog.Organisation) (views.
 }
 
 func environmentCrumbs(c echo.Context, org catalog.Organisation) views.Page {
-	return httpx.Page(c, "Umgebung von "+org.Name, "/laender", views.Crumb{Label: "Start", URL: "/"},
-		views.Crumb{Label: org.Name, URL: views.OrgURL(&org)}, views.Crumb{Label: "Umgebung"})
+	ctx := c.Request().Context()
+	return httpx.Page(c, i18n.T(ctx, "env.heading", "Name", org.Name), "/laender", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"},
+		views.Crumb{Label: org.Name, URL: views.OrgURL(&org)}, views.Crumb{Label: i18n.T(ctx, "env.crumb")})
 }
 
 // HandleEnvironment shows what an organisation of the kind (key in the path
@@ -58,7 +60,7 @@ func (s *Site) HandleEnvironmentSave(kind catalog.OrgKind, param string) echo.Ha
 			return err
 		}
 		if err := c.Request().ParseForm(); err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "Das Formular konnte nicht gelesen werden.")
+			return echo.NewHTTPError(http.StatusBadRequest, i18n.M("env.form_unreadable"))
 		}
 		err = s.Store.SetEnvironment(ctx, httpx.Principal(c), org, c.Request().PostForm["standard"])
 		var ve *catalog.ValidationError
@@ -69,12 +71,12 @@ func (s *Site) HandleEnvironmentSave(kind catalog.OrgKind, param string) echo.Ha
 				return derr
 			}
 			d.Own = c.Request().PostForm["standard"]
-			d.Error = "Die Umgebung wurde nicht gespeichert: " + ve.Fields["standards"]
+			d.Error = i18n.T(ctx, "env.not_saved", "Reason", ve.In(ctx)["standards"])
 			return httpx.Render(c, http.StatusUnprocessableEntity, views.EnvironmentPage(environmentCrumbs(c, org), d), nil)
 		case err != nil:
 			return err
 		}
-		s.flash(c, "Die Umgebung von "+org.Name+" ist gespeichert.")
+		s.flash(c, i18n.T(ctx, "env.saved", "Name", org.Name))
 		return c.Redirect(http.StatusSeeOther, views.OrgURL(&org)+"/umgebung")
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/views"
 )
@@ -72,7 +72,7 @@ func fitFilter(c echo.Context) (bool, error) {
 	case "ja":
 		return true, nil
 	}
-	return false, echo.NewHTTPError(http.StatusBadRequest, "Der Filter „passt“ kennt nur den Wert „ja“.")
+	return false, echo.NewHTTPError(http.StatusBadRequest, i18n.M("gaps.bad_filter"))
 }
 
 // gapPage renders the gaps of an organisation, sorted by fit, as a page or (path ending .csv) a CSV.
@@ -81,14 +81,15 @@ func (s *Site) gapPage(c echo.Context, org catalog.Organisation, gaps []insights
 	if err != nil {
 		return err
 	}
-	fits, err := s.orgFits(c.Request().Context(), org)
+	ctx := c.Request().Context()
+	fits, err := s.orgFits(ctx, org)
 	if err != nil {
 		return err
 	}
 	rows := sortGapsByFit(gaps, fits, only)
-	head := []string{"OZG-Leistung", "passt am besten", "nachnutzbare Lösungen (mit Passung)"}
+	head := []string{i18n.T(ctx, "gaps.col_service"), i18n.T(ctx, "gaps.col_best_fit"), i18n.T(ctx, "gaps.col_solutions")}
 	if withShare {
-		head = []string{"OZG-Leistung", "erreicht", "passt am besten", "nachnutzbare Lösungen (mit Passung)"}
+		head = []string{i18n.T(ctx, "gaps.col_service"), i18n.T(ctx, "gaps.col_reached"), i18n.T(ctx, "gaps.col_best_fit"), i18n.T(ctx, "gaps.col_solutions")}
 	}
 	t := views.Table{Caption: caption, TestID: string(org.Kind) + "-luecken", Head: head}
 	if withShare {
@@ -102,21 +103,22 @@ func (s *Site) gapPage(c echo.Context, org catalog.Organisation, gaps []insights
 		}
 		names := make([]string, len(shown))
 		for i, sol := range shown {
-			names[i] = sol.Name + " (" + fitOf(fits, sol.Slug).Label() + ")"
+			names[i] = i18n.T(ctx, "gaps.solution_fit", "Solution", sol.Name, "Fit", fitOf(fits, sol.Slug).L(ctx))
 		}
-		cell := views.Cell{Text: strings.Join(names, "; ")}
+		// The names are German data; their fit in brackets is in the page's language.
+		cell := views.Cell{Text: strings.Join(names, "; "), Data: true}
 		if more := len(g.Solutions) - len(shown); more > 0 {
-			cell.Text += fmt.Sprintf(" und %s weitere", views.FormatInt(int64(more)))
-			cell.URL, cell.Context = "/leistungen/"+g.OZGID, " (alle Lösungen für „"+g.Name+"“)"
+			cell.Text = i18n.T(ctx, "gaps.and_more", "Names", cell.Text, "Count", more)
+			cell.URL, cell.Context = "/leistungen/"+g.OZGID, i18n.T(ctx, "gaps.all_solutions_for", "Service", g.Name)
 		}
 		if len(g.Solutions) == 1 {
 			cell.URL = "/loesungen/" + g.Solutions[0].Slug
 		}
-		row := []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID}}
+		row := []views.Cell{{Text: g.Name + " (" + g.OZGID + ")", URL: "/leistungen/" + g.OZGID, Data: true}}
 		if withShare {
-			row = append(row, views.Cell{Text: fmtShare(g.Share)})
+			row = append(row, views.Cell{Text: shareIn(ctx, g.Share)})
 		}
-		t.Rows = append(t.Rows, append(row, views.Cell{Text: g.best.Label()}, cell))
+		t.Rows = append(t.Rows, append(row, views.Cell{Text: g.best.L(ctx)}, cell))
 	}
 	if csv {
 		return sendCSV(c, "luecken-"+org.Key+".csv", tableCSV(t))
@@ -126,14 +128,14 @@ func (s *Site) gapPage(c echo.Context, org catalog.Organisation, gaps []insights
 	if only {
 		d.Sections[0].CSV += "?passt=ja"
 	}
-	d.Callout = &views.Callout{Title: "Passt das zu " + org.Name + "?",
-		Text: "Die Lücken sind nach der Passung ihrer Lösungen zur Umgebung von " + org.Name + " geordnet: zuerst, wo eine Lösung passt, dann „passt mit Anpassung“, „unbekannt“ und „passt nicht“.",
-		Link: views.Link{Label: "Nur Lücken mit einer passenden Lösung zeigen", URL: base + "?" + url.Values{"passt": {"ja"}}.Encode()}}
+	d.Callout = &views.Callout{Title: i18n.T(ctx, "gaps.callout_title", "Name", org.Name),
+		Text: i18n.T(ctx, "gaps.callout_text", "Name", org.Name),
+		Link: views.Link{Label: i18n.T(ctx, "gaps.only_fitting"), URL: base + "?" + url.Values{"passt": {"ja"}}.Encode()}}
 	if only {
-		d.Callout.Link = views.Link{Label: "Alle Lücken zeigen", URL: base}
+		d.Callout.Link = views.Link{Label: i18n.T(ctx, "gaps.show_all"), URL: base}
 	}
-	d.Figures = []views.KeyFigure{{Label: "Lücken", Value: views.FormatInt(int64(len(gaps)))},
-		{Label: "davon mit passender Lösung", Value: views.FormatInt(int64(len(sortGapsByFit(gaps, fits, true))))}}
+	d.Figures = []views.KeyFigure{{Label: i18n.T(ctx, "gaps.figure_gaps"), Value: i18n.Int(ctx, int64(len(gaps)))},
+		{Label: i18n.T(ctx, "gaps.figure_fitting"), Value: i18n.Int(ctx, int64(len(sortGapsByFit(gaps, fits, true))))}}
 	if err := pageSection(c, &d.Sections[0]); err != nil {
 		return err
 	}
@@ -148,17 +150,19 @@ func (s *Site) HandleLandGaps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	land, err := s.Store.OrganisationByKey(c.Request().Context(), catalog.KindLand, c.Param("code"))
+	ctx := c.Request().Context()
+	land, err := s.Store.OrganisationByKey(ctx, catalog.KindLand, c.Param("code"))
 	if err != nil {
 		return err
 	}
 	gaps := e.LandGaps(land.Key)
-	d := views.InsightPage{Heading: "Wo fehlt in " + land.Name + " noch eine Lösung?",
-		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, erreichen aber noch nicht alle Einwohnerinnen und Einwohner von %s. Die Kommunen können diese Lösungen nachnutzen.", len(gaps), land.Name),
-		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken"}},
-		Nav:      insightNav}
-	return s.gapPage(c, land, gaps, true, "/laender/"+land.Key+"/luecken", "OZG-Leistungen mit Lösung, die noch nicht die ganze Bevölkerung erreichen", d,
-		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name, URL: "/laender/" + land.Key}, views.Crumb{Label: "Lücken"})
+	d := views.InsightPage{Heading: i18n.T(ctx, "gaps.land_heading", "Name", land.Name),
+		Intro:    i18n.T(ctx, "gaps.land_intro", "Count", len(gaps), "Name", land.Name),
+		Sections: []views.TableSection{{ID: "luecken", Heading: i18n.T(ctx, "gaps.section")}},
+		Nav:      insightNavIn(ctx)}
+	return s.gapPage(c, land, gaps, true, "/laender/"+land.Key+"/luecken", i18n.T(ctx, "gaps.land_caption"), d,
+		views.Crumb{Label: i18n.T(ctx, "nav.states"), URL: "/laender"}, views.Crumb{Label: land.Name, URL: "/laender/" + land.Key},
+		views.Crumb{Label: i18n.T(ctx, "gaps.crumb")})
 }
 
 // HandleGemeindeGaps lists the OZG-Leistungen with a solution in the
@@ -172,15 +176,16 @@ func (s *Site) HandleGemeindeGaps(c echo.Context) error {
 	if !catalog.ValidARS(c.Param("ars")) {
 		return catalog.ErrNotFound
 	}
-	g, err := s.Store.OrganisationByKey(c.Request().Context(), catalog.KindGemeinde, c.Param("ars"))
+	ctx := c.Request().Context()
+	g, err := s.Store.OrganisationByKey(ctx, catalog.KindGemeinde, c.Param("ars"))
 	if err != nil {
 		return err
 	}
 	gaps := e.GemeindeGaps(g.Key)
-	d := views.InsightPage{Heading: "Welche Leistungen hat " + g.Name + " noch nicht online?",
-		Intro:    fmt.Sprintf("%d OZG-Leistungen haben eine Lösung im Register, aber keine Nachnutzung in Betrieb bringt sie nach %s (weder durch die Gemeinde noch durch ihren Kreis oder ihr Land).", len(gaps), g.Name),
-		Sections: []views.TableSection{{ID: "luecken", Heading: "Lücken"}},
-		Nav:      insightNav}
-	return s.gapPage(c, g, gaps, false, views.OrgURL(&g)+"/luecken", "OZG-Leistungen ohne Lösung in "+g.Name, d,
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: g.Name, URL: views.OrgURL(&g)}, views.Crumb{Label: "Lücken"})
+	d := views.InsightPage{Heading: i18n.T(ctx, "gaps.gemeinde_heading", "Name", g.Name),
+		Intro:    i18n.T(ctx, "gaps.gemeinde_intro", "Count", len(gaps), "Name", g.Name),
+		Sections: []views.TableSection{{ID: "luecken", Heading: i18n.T(ctx, "gaps.section")}},
+		Nav:      insightNavIn(ctx)}
+	return s.gapPage(c, g, gaps, false, views.OrgURL(&g)+"/luecken", i18n.T(ctx, "gaps.gemeinde_caption", "Name", g.Name), d,
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: g.Name, URL: views.OrgURL(&g)}, views.Crumb{Label: i18n.T(ctx, "gaps.crumb")})
 }

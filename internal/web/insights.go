@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/views"
 )
@@ -33,38 +35,34 @@ func (s *Site) engine() (*insights.Engine, error) {
 	return s.Insights, nil
 }
 
-func fmtFloat(v float64, digits int) string {
-	return strings.Replace(strconv.FormatFloat(v, 'f', digits, 64), ".", ",", 1)
-}
+// shareIn formats a share (0..1) as a percentage in the language of ctx.
+func shareIn(ctx context.Context, v float64) string { return i18n.Percent(ctx, v*100) }
 
-func fmtShare(v float64) string { return views.FormatPercent(v * 100) }
+// euroIn formats an amount in whole euros in the language of ctx.
+func euroIn(ctx context.Context, v float64) string { return i18n.Euro(ctx, int64(math.Round(v))) }
 
-func fmtEuro(v float64) string { return views.FormatEuro(int64(math.Round(v))) }
+// fmtEuro formats an amount in whole euros in German.
+//
+// Deprecated: German only; use euroIn.
+func fmtEuro(v float64) string { return euroIn(context.Background(), v) }
 
-// fmtEuroRough is an estimate's headline: "rund 163,2 Mio. €" rather than a
+// euroRough is an estimate's headline: "rund 163,2 Mio. €" rather than a
 // precision the estimate does not have; exact below a million.
-func fmtEuroRough(v float64) string {
+func euroRough(ctx context.Context, v float64) string {
 	if math.Abs(v) < 1e6 {
-		return fmtEuro(v)
+		return euroIn(ctx, v)
 	}
-	return "rund " + fmtFloat(v/1e6, 1) + " Mio. €"
+	return i18n.T(ctx, "insights.euro_millions", "Amount", i18n.Decimal(ctx, v/1e6, 1))
 }
 
 // scoreColumns are the sortable columns of the scoreboard, each with the
-// sentence that defines it on the page.
+// message ids of its label and of the sentence that defines it on the page.
 var scoreColumns = []struct{ key, label, definition string }{
-	{insights.ColProvided, "Bereitgestellt",
-		"Zahl der Lösungen, deren Anbieter das Land ist."},
-	{insights.ColReceivedExternal, "Nachnutzung durch andere",
-		"Zahl der Nachnutzungen der Lösungen des Landes durch andere Länder und deren Kreise und Gemeinden, in jedem Status."},
-	{insights.ColMade, "Eigene Nachnutzungen",
-		"Zahl der Nachnutzungen durch das Land selbst und seine Kreise und Gemeinden, in jedem Status."},
-	{insights.ColMadePer100k, "Eigene je 100.000 Einwohner",
-		"Eigene Nachnutzungen geteilt durch die Einwohnerzahl des Landes, mal 100.000."},
-	{insights.ColReach, "Reichweite",
-		"OZG-Leistungen je Einwohner: wie viele OZG-Leistungen eine Einwohnerin oder ein Einwohner des Landes im Durchschnitt über eine Lösung in Betrieb erreicht: " +
-			"für jede OZG-Leistung der Anteil der Bevölkerung, dessen Gemeinde, Kreis oder Land eine Lösung für sie in Betrieb hat, summiert über alle OZG-Leistungen. " +
-			"Zehn Leistungen im ganzen Land ergeben 10,0, zehn Leistungen für die halbe Bevölkerung 5,0, zwei Leistungen im ganzen Land 2,0."},
+	{insights.ColProvided, "insights.col_provided", "insights.def_provided"},
+	{insights.ColReceivedExternal, "insights.col_received_external", "insights.def_received_external"},
+	{insights.ColMade, "insights.col_made", "insights.def_made"},
+	{insights.ColMadePer100k, "insights.col_made_per_100k", "insights.def_made_per_100k"},
+	{insights.ColReach, "insights.col_reach", "insights.def_reach"},
 }
 
 func scoreValue(r insights.Row, col string) float64 {
@@ -84,13 +82,13 @@ func scoreValue(r insights.Row, col string) float64 {
 }
 
 // scoreCells formats a row's figures in column order: one figure per column.
-func scoreCells(r insights.Row) []views.ScoreCell {
+func scoreCells(ctx context.Context, r insights.Row) []views.ScoreCell {
 	return []views.ScoreCell{
-		{Text: strconv.Itoa(r.Provided), Rank: r.Ranks[insights.ColProvided]},
-		{Text: strconv.Itoa(r.ReceivedExternal), Rank: r.Ranks[insights.ColReceivedExternal]},
-		{Text: strconv.Itoa(r.Made), Rank: r.Ranks[insights.ColMade]},
-		{Text: fmtFloat(r.MadePer100k, 2), Rank: r.Ranks[insights.ColMadePer100k]},
-		{Text: fmtFloat(r.Reach, 2), Rank: r.Ranks[insights.ColReach]},
+		{Text: i18n.Int(ctx, int64(r.Provided)), Rank: r.Ranks[insights.ColProvided]},
+		{Text: i18n.Int(ctx, int64(r.ReceivedExternal)), Rank: r.Ranks[insights.ColReceivedExternal]},
+		{Text: i18n.Int(ctx, int64(r.Made)), Rank: r.Ranks[insights.ColMade]},
+		{Text: i18n.Decimal(ctx, r.MadePer100k, 2), Rank: r.Ranks[insights.ColMadePer100k]},
+		{Text: i18n.Decimal(ctx, r.Reach, 2), Rank: r.Ranks[insights.ColReach]},
 	}
 }
 
@@ -101,7 +99,7 @@ func sortScoreboard(rows []insights.Row, col string, asc bool) error {
 		valid = valid || c.key == col
 	}
 	if !valid {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Unbekannte Sortierung „%s“.", col))
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("insights.unknown_sort", "Sort", col))
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if col == "" || col == "name" {
@@ -122,9 +120,10 @@ func (s *Site) HandleScoreboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	col, dir := c.QueryParam("sortierung"), c.QueryParam("richtung")
 	if dir != "" && dir != "auf" && dir != "ab" {
-		return echo.NewHTTPError(http.StatusBadRequest, "Die Richtung ist „auf“ oder „ab“.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("insights.bad_direction"))
 	}
 	rows := e.Scoreboard()
 	if err := sortScoreboard(rows, col, dir == "auf" || (dir == "" && (col == "" || col == "name"))); err != nil {
@@ -140,23 +139,22 @@ func (s *Site) HandleScoreboard(c echo.Context) error {
 				sorted, next = "descending", "auf"
 			}
 		}
-		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: sc.label, Definition: sc.definition, Sorted: sorted,
+		d.Columns = append(d.Columns, views.ScoreColumn{Key: sc.key, Label: i18n.T(ctx, sc.label), Definition: i18n.T(ctx, sc.definition), Sorted: sorted,
 			SortURL: "/laender?" + url.Values{"sortierung": {sc.key}, "richtung": {next}}.Encode()})
 	}
-	d.Chart = views.Chart{ID: "diagramm-nachnutzungen", Title: "Eigene Nachnutzungen je 100.000 Einwohner",
-		Desc: "Balkendiagramm: für jedes Land die Zahl der Nachnutzungen durch das Land und seine Kommunen je 100.000 Einwohner."}
+	d.Chart = views.Chart{ID: "diagramm-nachnutzungen", Title: i18n.T(ctx, "insights.chart_made_title"),
+		Desc: i18n.T(ctx, "insights.chart_made_desc")}
 	counts := map[string]int64{}
 	for _, r := range rows {
-		d.Rows = append(d.Rows, views.ScoreRow{Land: views.Link{Label: r.Name, URL: "/laender/" + r.LandKey}, Cells: scoreCells(r)})
-		d.Chart.Bars = append(d.Chart.Bars, views.Bar{Label: r.Name, Value: r.MadePer100k, Display: fmtFloat(r.MadePer100k, 2)})
+		d.Rows = append(d.Rows, views.ScoreRow{Land: views.Link{Label: r.Name, URL: "/laender/" + r.LandKey}, Cells: scoreCells(ctx, r)})
+		d.Chart.Bars = append(d.Chart.Bars, views.Bar{Label: r.Name, Value: r.MadePer100k, Display: i18n.Decimal(ctx, r.MadePer100k, 2)})
 		counts[r.LandKey] = int64(r.Made)
 	}
-	if d.Map, err = countMap("karte-laender", "Nachnutzungen je Land",
-		"Karte der 16 Länder, eingefärbt nach der Zahl der Nachnutzungen durch das Land, seine Kreise und Gemeinden. Die Tabelle oben enthält dieselben Zahlen.",
-		"Nachnutzungen", counts); err != nil {
+	if d.Map, err = countMapIn(ctx, "karte-laender", i18n.T(ctx, "insights.map_made_title"), i18n.T(ctx, "insights.map_made_desc"), counts); err != nil {
 		return err
 	}
-	return httpx.RenderOK(c, views.ScoreboardPage(httpx.Page(c, "Länder im Vergleich", "/laender", views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder"}), d))
+	return httpx.RenderOK(c, views.ScoreboardPage(httpx.Page(c, i18n.T(ctx, "insights.scoreboard_heading"), "/laender",
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.states")}), d))
 }
 
 // HandleScoreboardTable answers GET /laender.csv and /laender.xlsx: the
@@ -166,15 +164,16 @@ func (s *Site) HandleScoreboardTable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t := export.Table{Name: "Ländervergleich"}
+	ctx := c.Request().Context()
+	t := export.Table{Name: i18n.T(ctx, "insights.xlsx_sheet")}
 	// Every header is unique, so a spreadsheet or a CSV reader can address each column by name.
-	for _, h := range []string{"Länderschlüssel", "Land", "Einwohner",
-		"Bereitgestellt", "Rang Bereitgestellt",
-		"Nachnutzung durch andere", "Rang Nachnutzung durch andere", "Nachnutzung im eigenen Land",
-		"Eigene Nachnutzungen", "Rang Eigene Nachnutzungen", "Eigene Nachnutzungen in Betrieb",
-		"Nachnutzungen je 100.000 Einwohner", "Rang Nachnutzungen je 100.000 Einwohner",
-		"Reichweite (Leistungen je Einwohner)", "Rang Reichweite", "OZG-Leistungen mit Nachnutzung in Betrieb im Land"} {
-		t.Columns = append(t.Columns, export.Column{Header: h})
+	for _, h := range []string{"insights.xlsx_land_key", "insights.xlsx_land", "insights.xlsx_population",
+		"insights.xlsx_provided", "insights.xlsx_rank_provided",
+		"insights.xlsx_received_external", "insights.xlsx_rank_received_external", "insights.xlsx_received_internal",
+		"insights.xlsx_made", "insights.xlsx_rank_made", "insights.xlsx_made_live",
+		"insights.xlsx_made_per_100k", "insights.xlsx_rank_made_per_100k",
+		"insights.xlsx_reach", "insights.xlsx_rank_reach", "insights.xlsx_services_covered"} {
+		t.Columns = append(t.Columns, export.Column{Header: i18n.T(ctx, h)})
 	}
 	t.Columns[1].Width = 24
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
@@ -232,12 +231,22 @@ func (s *Site) insightPages() map[string]func(echo.Context) (views.InsightPage, 
 	}
 }
 
+// insightNav links the insight pages to each other (labels are message ids).
 var insightNav = []views.Link{
-	{Label: "Länder im Vergleich", URL: "/laender"},
-	{Label: "Digitalisierungsrendite", URL: "/einblicke/rendite"},
-	{Label: "Abdeckung", URL: "/einblicke/abdeckung"},
-	{Label: "Wo fehlt noch eine Lösung?", URL: "/einblicke/luecken"},
-	{Label: "Nachfrage-Radar", URL: "/einblicke/nachfrage"},
+	{Label: "insights.nav_scoreboard", URL: "/laender"},
+	{Label: "insights.savings_heading", URL: "/einblicke/rendite"},
+	{Label: "insights.nav_coverage", URL: "/einblicke/abdeckung"},
+	{Label: "insights.white_spots_heading", URL: "/einblicke/luecken"},
+	{Label: "insights.demand_heading", URL: "/einblicke/nachfrage"},
+}
+
+// insightNavIn is insightNav in the language of ctx.
+func insightNavIn(ctx context.Context) []views.Link {
+	out := make([]views.Link, len(insightNav))
+	for i, l := range insightNav {
+		out[i] = views.Link{Label: i18n.T(ctx, l.Label), URL: l.URL}
+	}
+	return out
 }
 
 // HandleInsight renders one /einblicke page.
@@ -255,8 +264,9 @@ func (s *Site) HandleInsight(c echo.Context) error {
 			return err
 		}
 	}
-	d.Nav = insightNav
-	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/einblicke", views.Crumb{Label: "Einblicke", URL: "/einblicke"}, views.Crumb{Label: d.Heading}), d))
+	ctx := c.Request().Context()
+	d.Nav = insightNavIn(ctx)
+	return httpx.RenderOK(c, views.InsightsPage(httpx.Page(c, d.Heading, "/einblicke", views.Crumb{Label: i18n.T(ctx, "nav.insights"), URL: "/einblicke"}, views.Crumb{Label: d.Heading}), d))
 }
 
 // HandleInsightCSV serves one table of an /einblicke page as CSV: /einblicke/{seite}/{tabelle}.csv.
@@ -330,29 +340,71 @@ func buildPagedRows(c echo.Context, sec *views.TableSection, n int, row func(i i
 // setPager adds the range line and the page links of page p to sec.
 func setPager(c echo.Context, sec *views.TableSection, p httpx.Paging) {
 	key := sec.ID + "-seite"
-	sec.Range = fmt.Sprintf("Zeilen %s bis %s von %s; die ganze Tabelle steht im Download.",
-		views.FormatInt(p.First()), views.FormatInt(p.Last()), views.FormatInt(p.Total))
+	ctx := c.Request().Context()
+	sec.Range = i18n.T(ctx, "insights.rows_range", "First", p.First(), "Last", p.Last(), "Total", p.Total)
 	sec.Pager = &views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, key, sec.ID),
-		Label: "Seiten der Tabelle „" + sec.Heading + "“", TestID: "pagination-" + sec.ID}
+		Label: i18n.T(ctx, "insights.table_pages", "Table", sec.Heading), TestID: "pagination-" + sec.ID}
 }
 
 func csvURL(pageName, table string) string { return "/einblicke/" + pageName + "/" + table + ".csv" }
 
-// estimateSources lists the public figures behind the default estimate as links.
+// estimateFigureTexts are the English (or other) texts of the public figures
+// of the seed file, by figure key: what the figure means and its source.
+// A figure without an entry keeps the seed file's German text.
+var estimateFigureTexts = map[string][2]string{
+	"bundesmittel_efa_laender": {"insights.figure_funds_meaning", "insights.figure_funds_source"},
+	"efa_loesungen":            {"insights.figure_solutions_meaning", "insights.figure_solutions_source"},
+}
+
+// estimateSources lists the public figures behind the default estimate as
+// links; each sentence is made in the language of the page that shows it
+// (SourceLink.In), Text holds it in German.
 func estimateSources(est *insights.Estimate) []views.SourceLink {
 	if est == nil {
 		return nil
 	}
 	var out []views.SourceLink
 	for _, f := range est.Figures {
-		value := views.FormatInt(int64(math.Round(f.Value)))
-		if f.Unit == "EUR" {
-			value = fmtEuro(f.Value)
-		}
-		out = append(out, views.SourceLink{Text: value + ": " + f.Meaning + ". Quelle: " + f.Source + ", Stand " + views.FormatPartialDate(f.AsOf) + ".",
-			URL: f.URL})
+		in := func(ctx context.Context) (string, bool) { return figureSource(ctx, f) }
+		text, _ := in(context.Background())
+		out = append(out, views.SourceLink{Text: text, URL: f.URL, In: in})
 	}
 	return out
+}
+
+// figureSource is the sentence about a public figure with its source in the
+// language of ctx, and whether it is German data (a figure the catalogues
+// have no text for).
+func figureSource(ctx context.Context, f insights.Figure) (string, bool) {
+	value := i18n.Int(ctx, int64(math.Round(f.Value)))
+	if f.Unit == "EUR" {
+		value = euroIn(ctx, f.Value)
+	}
+	meaning, source, german := f.Meaning, f.Source, false
+	if ids, ok := estimateFigureTexts[f.Key]; ok {
+		meaning, source = i18n.T(ctx, ids[0]), i18n.T(ctx, ids[1])
+	} else {
+		german = i18n.From(ctx) != i18n.DE
+	}
+	return i18n.T(ctx, "insights.figure_source", "Value", value, "Meaning", meaning,
+		"Source", source, "AsOf", i18n.PartialDate(ctx, f.AsOf)), german
+}
+
+// savingsNotes are the texts of the notes and reasons of the savings per
+// solution (insights.Note*, insights.Reason*; the API keeps them German).
+var savingsNotes = map[string]string{
+	insights.NoteNoYearlyCost:  "insights.note_no_yearly_cost",
+	insights.NoteNoCostSharing: "insights.note_no_cost_sharing",
+	insights.NoteNoWeight:      "insights.note_no_weight",
+	insights.ReasonNoBuildCost: "insights.reason_no_build_cost",
+}
+
+// savingsNote localises a note or reason of the savings; an unknown one stays as it is.
+func savingsNote(ctx context.Context, text string) string {
+	if id, ok := savingsNotes[text]; ok {
+		return i18n.T(ctx, id)
+	}
+	return text
 }
 
 func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
@@ -360,11 +412,12 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 	if err != nil {
 		return views.InsightPage{}, err
 	}
+	ctx := c.Request().Context()
 	sv := e.Savings()
 	cfg := sv.Config
-	estimate := "keine"
+	estimate := i18n.T(ctx, "insights.estimate_none")
 	if cfg.Estimate != nil && cfg.Estimate.BuildCostEUR > 0 {
-		estimate = fmtEuro(cfg.Estimate.BuildCostEUR)
+		estimate = euroIn(ctx, cfg.Estimate.BuildCostEUR)
 	}
 	providerFigures := 0
 	for _, ss := range sv.BySolution {
@@ -372,63 +425,60 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 			providerFigures++
 		}
 	}
-	d := views.InsightPage{Heading: "Digitalisierungsrendite",
-		Intro: "Was die Nachnutzung von EfA-Lösungen an Entwicklungs- und Betriebskosten erspart. Alle Beträge sind Schätzungen mit offengelegten Annahmen; " +
-			"wo der Anbieter keine Kosten eingetragen hat, wird mit einem Standardwert aus öffentlichen Zahlen geschätzt.",
-		Figures: []views.KeyFigure{{Label: "geschätzte Ersparnis (Schätzung)", Value: totalSaving(sv)},
-			{Label: "davon mit dem Standardwert geschätzt", Value: fmtEuroRough(sv.EstimatedTotal)},
-			{Label: "gerechnete Nachnutzungen in Betrieb", Value: strconv.Itoa(sv.Quantified)},
-			{Label: "Lösungen mit Kostenangaben des Anbieters", Value: strconv.Itoa(providerFigures)}},
+	d := views.InsightPage{Heading: i18n.T(ctx, "insights.savings_heading"),
+		Intro: i18n.T(ctx, "insights.savings_intro"),
+		Figures: []views.KeyFigure{{Label: i18n.T(ctx, "insights.fig_saving"), Value: totalSaving(ctx, sv)},
+			{Label: i18n.T(ctx, "insights.fig_saving_estimated"), Value: euroRough(ctx, sv.EstimatedTotal)},
+			{Label: i18n.T(ctx, "insights.fig_quantified"), Value: i18n.Int(ctx, int64(sv.Quantified))},
+			{Label: i18n.T(ctx, "insights.fig_provider_figures"), Value: i18n.Int(ctx, int64(providerFigures))}},
 		Method: []string{
-			"Gezählt werden Nachnutzungen mit dem Status „in Betrieb“; vom Anbieter gemeldete, vom Nachnutzer noch nicht bestätigte Nachnutzungen zählen nicht.",
-			"Vermieden: die Entwicklungskosten einer eigenen Lösung. Hat der Anbieter Betriebskosten und einen Kostenschlüssel eingetragen, " +
-				fmt.Sprintf("zählt auch der eigene Betrieb über %d Jahre, der entfallen ist.", cfg.Years),
-			fmt.Sprintf("Kosten der Nachnutzung: einmalig %s der Entwicklungskosten für die Anbindung und, wenn Betriebskosten eingetragen sind, der Anteil an den jährlichen Betriebskosten über %d Jahre.", fmtShare(cfg.OnboardingShare), cfg.Years),
-			"Den Betrieb teilen sich der Anbieter (außer dem Bund) und alle Nachnutzenden in Betrieb nach dem Kostenschlüssel der Lösung: Königsteiner Schlüssel (2016; Kreise und Gemeinden mit dem Bevölkerungsanteil ihres Landes), Einwohnerzahl oder gleiche Anteile.",
-			"Standardwert (Schätzung) für Lösungen ohne Kostenangaben: Entwicklungskosten von " + estimate + " je Lösung, ohne Betriebskosten. " +
-				"Das ist der Durchschnitt der Bundesmittel für EfA-Onlinedienste je EfA-Lösung laut Bundesrechnungshof (Quellen unten). " +
-				"Echte Lösungen kosten weit mehr oder weniger; der Wert zeigt die Größenordnung, nicht den Betrag einer Lösung.",
+			i18n.T(ctx, "insights.savings_method_counted"),
+			i18n.T(ctx, "insights.savings_method_avoided", "Years", cfg.Years),
+			i18n.T(ctx, "insights.savings_method_cost", "Share", shareIn(ctx, cfg.OnboardingShare), "Years", cfg.Years),
+			i18n.T(ctx, "insights.savings_method_sharing"),
+			i18n.T(ctx, "insights.savings_method_estimate", "Cost", estimate),
 		},
 		Sources: estimateSources(cfg.Estimate),
-		Callout: &views.Callout{Title: "Sie stellen eine Lösung bereit?",
-			Text: "Tragen Sie auf der Seite Ihrer Lösung unter „Bearbeiten“ die Entwicklungskosten, die jährlichen Betriebskosten und den Kostenschlüssel ein. " +
-				"Dann rechnet diese Seite für Ihre Lösung mit Ihren Zahlen statt mit dem Standardwert. In der Tabelle „Je Lösung“ führt „Kosten eintragen“ direkt zum Formular.",
-			Link: views.Link{Label: "Anmelden und Kosten eintragen", URL: "/anmelden"}}}
-	laender := views.Table{Caption: "Geschätzte Ersparnis je Land (Nachnutzungen durch das Land und seine Kommunen)", TestID: "rendite-laender",
-		Head: []string{"Land", "Ersparnis (Schätzung)", "davon mit Standardwert", "gerechnete Nachnutzungen"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
-	chart := views.Chart{ID: "diagramm-rendite", Title: "Geschätzte Ersparnis je Land in Euro (Schätzung)",
-		Desc: "Balkendiagramm der geschätzten Ersparnis durch Nachnutzung je Land."}
+		Callout: &views.Callout{Title: i18n.T(ctx, "insights.savings_callout_title"),
+			Text: i18n.T(ctx, "insights.savings_callout_text"),
+			Link: views.Link{Label: i18n.T(ctx, "insights.savings_callout_link"), URL: "/anmelden"}}}
+	laender := views.Table{Caption: i18n.T(ctx, "insights.savings_laender_caption"), TestID: "rendite-laender",
+		Head: []string{i18n.T(ctx, "insights.col_land"), i18n.T(ctx, "insights.col_saving"), i18n.T(ctx, "insights.col_saving_estimated"),
+			i18n.T(ctx, "insights.col_quantified")}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	chart := views.Chart{ID: "diagramm-rendite", Title: i18n.T(ctx, "insights.chart_savings_title"),
+		Desc: i18n.T(ctx, "insights.chart_savings_desc")}
 	for _, r := range e.Scoreboard() {
-		value := fmtEuro(sv.ByLand[r.LandKey])
+		value := euroIn(ctx, sv.ByLand[r.LandKey])
 		if sv.QuantifiedByLand[r.LandKey] == 0 && sv.OpenByLand[r.LandKey] > 0 {
-			value = "nicht bezifferbar"
+			value = i18n.T(ctx, "insights.not_quantifiable")
 		}
 		laender.Rows = append(laender.Rows, []views.Cell{{Text: r.Name, URL: "/laender/" + r.LandKey}, {Text: value},
-			{Text: fmtEuro(sv.EstimatedByLand[r.LandKey])}, {Text: strconv.Itoa(sv.QuantifiedByLand[r.LandKey])}})
+			{Text: euroIn(ctx, sv.EstimatedByLand[r.LandKey])}, {Text: i18n.Int(ctx, int64(sv.QuantifiedByLand[r.LandKey]))}})
 		chart.Bars = append(chart.Bars, views.Bar{Label: r.Name, Value: sv.ByLand[r.LandKey], Display: value})
 	}
-	sols := views.TableSection{ID: "loesungen", Heading: "Je Lösung", CSV: csvURL("rendite", "loesungen"),
-		Table: views.Table{Caption: "Geschätzte Ersparnis je Lösung", TestID: "rendite-loesungen",
-			Head: []string{"Lösung", "in Betrieb", "Ersparnis (Schätzung)", "Grundlage", "Kosten des Anbieters"}, NumericCols: map[int]bool{1: true, 2: true}}}
+	sols := views.TableSection{ID: "loesungen", Heading: i18n.T(ctx, "insights.per_solution"), CSV: csvURL("rendite", "loesungen"),
+		Table: views.Table{Caption: i18n.T(ctx, "insights.savings_solutions_caption"), TestID: "rendite-loesungen",
+			Head: []string{i18n.T(ctx, "insights.col_solution"), i18n.T(ctx, "insights.col_live"), i18n.T(ctx, "insights.col_saving"),
+				i18n.T(ctx, "insights.col_basis"), i18n.T(ctx, "insights.col_provider_costs")}, NumericCols: map[int]bool{1: true, 2: true}}}
 	// Only the rows of the page asked for are made: the list has a row per solution with live adoptions.
 	err = buildPagedRows(c, &sols, len(sv.BySolution), func(i int) []views.Cell {
 		ss := sv.BySolution[i]
-		value := fmtEuro(ss.Saving)
+		value := euroIn(ctx, ss.Saving)
 		if ss.Quantified == 0 {
-			value = "nicht bezifferbar (" + ss.Reason + ")"
+			value = i18n.T(ctx, "insights.not_quantifiable_because", "Reason", savingsNote(ctx, ss.Reason))
 		}
-		basis := "Angaben des Anbieters"
+		basis := i18n.T(ctx, "insights.basis_provider")
 		if ss.Basis == insights.BasisEstimate {
-			basis = "Schätzung mit Standardwert"
+			basis = i18n.T(ctx, "insights.basis_estimate")
 		}
 		if ss.Note != "" {
-			basis += ", " + ss.Note
+			basis = i18n.T(ctx, "insights.basis_with_note", "Basis", basis, "Note", savingsNote(ctx, ss.Note))
 		}
-		edit := views.Cell{Text: "Kosten ändern", URL: "/loesungen/" + ss.Slug + "/bearbeiten#feld-buildCostEur"}
+		edit := views.Cell{Text: i18n.T(ctx, "insights.change_costs"), URL: "/loesungen/" + ss.Slug + "/bearbeiten#feld-buildCostEur"}
 		if ss.Basis == insights.BasisEstimate {
-			edit.Text = "Kosten eintragen"
+			edit.Text = i18n.T(ctx, "insights.enter_costs")
 		}
-		return []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug}, {Text: strconv.Itoa(ss.Live)},
+		return []views.Cell{{Text: ss.Name, URL: "/loesungen/" + ss.Slug, Data: true}, {Text: i18n.Int(ctx, int64(ss.Live))},
 			{Text: value}, {Text: basis}, edit}
 	})
 	if err != nil {
@@ -440,18 +490,18 @@ func (s *Site) savingsPage(c echo.Context) (views.InsightPage, error) {
 		chartPtr = &chart
 	}
 	d.Sections = []views.TableSection{
-		{ID: "laender", Heading: "Je Land", Table: laender, CSV: csvURL("rendite", "laender"), Chart: chartPtr},
+		{ID: "laender", Heading: i18n.T(ctx, "insights.per_land"), Table: laender, CSV: csvURL("rendite", "laender"), Chart: chartPtr},
 		sols,
 	}
 	return d, nil
 }
 
 // totalSaving is the headline figure, or "nicht bezifferbar" when no adoption could be put in figures.
-func totalSaving(sv insights.Savings) string {
+func totalSaving(ctx context.Context, sv insights.Savings) string {
 	if sv.Quantified == 0 {
-		return "nicht bezifferbar"
+		return i18n.T(ctx, "insights.not_quantifiable")
 	}
-	return fmtEuroRough(sv.Total)
+	return euroRough(ctx, sv.Total)
 }
 
 func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {
@@ -459,37 +509,39 @@ func (s *Site) coveragePage(c echo.Context) (views.InsightPage, error) {
 	if err != nil {
 		return views.InsightPage{}, err
 	}
+	ctx := c.Request().Context()
 	topics := e.Topics()
-	d := views.InsightPage{Heading: "Abdeckung der Themenfelder",
-		Intro: "Welcher Anteil der Bevölkerung je Land eine Lösung in Betrieb erreicht – über alle OZG-Leistungen eines Themenfelds gemittelt.",
+	d := views.InsightPage{Heading: i18n.T(ctx, "insights.coverage_heading"),
+		Intro: i18n.T(ctx, "insights.coverage_intro"),
 		Method: []string{
-			"Eine OZG-Leistung erreicht eine Gemeinde, wenn eine Lösung für sie dort in Betrieb ist: nachgenutzt von der Gemeinde, ihrem Kreis oder ihrem Land.",
-			"Je Land und Themenfeld: Mittelwert über alle OZG-Leistungen des Themenfelds (Katalog 2019) des erreichten Bevölkerungsanteils.",
-			"Die Karte und die Tabelle jeder OZG-Leistung stehen auf ihrer Seite unter „Leistungen“.",
+			i18n.T(ctx, "insights.coverage_method_reach"),
+			i18n.T(ctx, "insights.coverage_method_mean"),
+			i18n.T(ctx, "insights.coverage_method_services"),
 		}}
-	overview := views.Table{Caption: "Themenfelder: OZG-Leistungen, davon mit Lösung und irgendwo in Betrieb", TestID: "abdeckung-themenfelder",
-		Head: []string{"Themenfeld", "OZG-Leistungen", "mit Lösung", "in Betrieb erreichbar"}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
-	head := []string{"Themenfeld"}
+	overview := views.Table{Caption: i18n.T(ctx, "insights.coverage_topics_caption"), TestID: "abdeckung-themenfelder",
+		Head: []string{i18n.T(ctx, "insights.col_topic"), i18n.T(ctx, "insights.col_services"), i18n.T(ctx, "insights.col_with_solution"),
+			i18n.T(ctx, "insights.col_covered_somewhere")}, NumericCols: map[int]bool{1: true, 2: true, 3: true}}
+	head := []string{i18n.T(ctx, "insights.col_topic")}
 	laender := e.Scoreboard()
 	for _, l := range laender {
 		head = append(head, l.Abbr)
 	}
-	matrix := views.Table{Caption: "Erreichter Bevölkerungsanteil je Themenfeld und Land", TestID: "abdeckung-matrix", Head: head, NumericCols: map[int]bool{}}
+	matrix := views.Table{Caption: i18n.T(ctx, "insights.coverage_matrix_caption"), TestID: "abdeckung-matrix", Head: head, NumericCols: map[int]bool{}}
 	for i := range laender {
 		matrix.NumericCols[i+1] = true
 	}
 	for _, t := range topics {
-		overview.Rows = append(overview.Rows, []views.Cell{{Text: t.Name, URL: "/themenfelder/" + strconv.FormatUint(uint64(t.TopicID), 10)},
-			{Text: strconv.Itoa(t.Services)}, {Text: strconv.Itoa(t.WithSolution)}, {Text: strconv.Itoa(t.CoveredSomewhere)}})
-		row := []views.Cell{{Text: t.Name}}
+		overview.Rows = append(overview.Rows, []views.Cell{{Text: t.Name, URL: "/themenfelder/" + strconv.FormatUint(uint64(t.TopicID), 10), Data: true},
+			{Text: i18n.Int(ctx, int64(t.Services))}, {Text: i18n.Int(ctx, int64(t.WithSolution))}, {Text: i18n.Int(ctx, int64(t.CoveredSomewhere))}})
+		row := []views.Cell{{Text: t.Name, Data: true}}
 		for _, lc := range t.Laender {
-			row = append(row, views.Cell{Text: fmtShare(lc.Share)})
+			row = append(row, views.Cell{Text: shareIn(ctx, lc.Share)})
 		}
 		matrix.Rows = append(matrix.Rows, row)
 	}
 	d.Sections = []views.TableSection{
-		{ID: "themenfelder", Heading: "Themenfelder", Table: overview, CSV: csvURL("abdeckung", "themenfelder")},
-		{ID: "laender", Heading: "Je Land", Table: matrix, CSV: csvURL("abdeckung", "laender")},
+		{ID: "themenfelder", Heading: i18n.T(ctx, "insights.topics"), Table: overview, CSV: csvURL("abdeckung", "themenfelder")},
+		{ID: "laender", Heading: i18n.T(ctx, "insights.per_land"), Table: matrix, CSV: csvURL("abdeckung", "laender")},
 	}
 	return d, nil
 }
@@ -499,8 +551,9 @@ func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 	if err != nil {
 		return views.InsightPage{}, err
 	}
+	ctx := c.Request().Context()
 	spots := e.WhiteSpots()
-	topics, err := s.Store.TopicFields(c.Request().Context())
+	topics, err := s.Store.TopicFields(ctx)
 	if err != nil {
 		return views.InsightPage{}, err
 	}
@@ -508,40 +561,39 @@ func (s *Site) whiteSpotsPage(c echo.Context) (views.InsightPage, error) {
 	for _, t := range topics {
 		topicName[t.ID] = t.Name
 	}
-	t := views.Table{Caption: "OZG-Leistungen ohne Lösung im Register", TestID: "weisse-flecken",
-		Head: []string{"OZG-Leistung", "OZG-ID", "Themenfeld"}}
+	t := views.Table{Caption: i18n.T(ctx, "insights.white_spots_caption"), TestID: "weisse-flecken",
+		Head: []string{i18n.T(ctx, "insights.col_service"), i18n.T(ctx, "insights.col_ozg_id"), i18n.T(ctx, "insights.col_topic")}}
 	for _, sp := range spots {
-		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID}, {Text: sp.OZGID}, {Text: topicName[sp.Topic]}})
+		t.Rows = append(t.Rows, []views.Cell{{Text: sp.Name, URL: "/leistungen/" + sp.OZGID, Data: true}, {Text: sp.OZGID}, {Text: topicName[sp.Topic], Data: true}})
 	}
-	d := views.InsightPage{Heading: "Wo fehlt noch eine Lösung?",
-		Intro:    fmt.Sprintf("%d der OZG-Leistungen des Katalogs haben noch keine Lösung im Register. Was einem Land fehlt, zeigt die Seite des Landes.", len(spots)),
-		Figures:  []views.KeyFigure{{Label: "OZG-Leistungen ohne Lösung", Value: strconv.Itoa(len(spots))}},
-		Sections: []views.TableSection{{ID: "leistungen", Heading: "OZG-Leistungen ohne Lösung", Table: t, CSV: csvURL("luecken", "leistungen")}}}
+	d := views.InsightPage{Heading: i18n.T(ctx, "insights.white_spots_heading"),
+		Intro:    i18n.T(ctx, "insights.white_spots_intro", "Count", len(spots)),
+		Figures:  []views.KeyFigure{{Label: i18n.T(ctx, "insights.white_spots_figure"), Value: i18n.Int(ctx, int64(len(spots)))}},
+		Sections: []views.TableSection{{ID: "leistungen", Heading: i18n.T(ctx, "insights.white_spots_figure"), Table: t, CSV: csvURL("luecken", "leistungen")}}}
 	// How far the standards profiles are filled: without one, the fit check answers "unbekannt".
 	type counts struct{ with, total int64 }
-	pc, err := storeCached(c.Request().Context(), s, "profile-counts", func() (counts, error) {
-		w, n, err := s.Store.ProfileCounts(c.Request().Context())
+	pc, err := storeCached(ctx, s, "profile-counts", func() (counts, error) {
+		w, n, err := s.Store.ProfileCounts(ctx)
 		return counts{w, n}, err
 	})
 	if err != nil {
 		return d, err
 	}
-	d.Figures = append(d.Figures, views.KeyFigure{Label: "Lösungen mit Standardprofil",
-		Value: views.FormatInt(pc.with) + " von " + views.FormatInt(pc.total)})
-	d.Callout = &views.Callout{Title: "Standardprofile ergänzen",
-		Text: fmt.Sprintf("%s von %s Lösungen haben ein Standardprofil. Ohne Profil kann das Register Kommunen nicht sagen, ob eine Lösung zu ihnen passt („unbekannt“). Anbieter ergänzen es in der Bearbeitung ihrer Lösung oder über die API (standardsProfile).",
-			views.FormatInt(pc.with), views.FormatInt(pc.total)),
-		Link: views.Link{Label: "Die Standardliste mit ihren Quellen", URL: "/datenquellen#standardliste"}}
+	d.Figures = append(d.Figures, views.KeyFigure{Label: i18n.T(ctx, "insights.profiles_figure"),
+		Value: i18n.T(ctx, "insights.x_of_y", "X", pc.with, "Y", pc.total)})
+	d.Callout = &views.Callout{Title: i18n.T(ctx, "insights.profiles_callout_title"),
+		Text: i18n.T(ctx, "insights.profiles_callout_text", "With", pc.with, "Total", pc.total),
+		Link: views.Link{Label: i18n.T(ctx, "insights.profiles_callout_link"), URL: "/datenquellen#standardliste"}}
 	return d, nil
 }
 
 func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 	ctx := c.Request().Context()
-	d := views.InsightPage{Heading: "Nachfrage-Radar",
-		Intro: "Wonach im Register gesucht wird, ohne dass es eine Lösung gibt: Hinweise darauf, was Verwaltungen brauchen und noch niemand anbietet.",
+	d := views.InsightPage{Heading: i18n.T(ctx, "insights.demand_heading"),
+		Intro: i18n.T(ctx, "insights.demand_intro"),
 		Method: []string{
-			"Gezählt werden Suchanfragen ohne Treffer, vereinheitlicht (Kleinschreibung, einfache Leerzeichen), je Tag.",
-			"Es werden keine personenbezogenen Daten gespeichert: keine Person, keine Adresse, keine Uhrzeit.",
+			i18n.T(ctx, "insights.demand_method_counted"),
+			i18n.T(ctx, "insights.demand_method_privacy"),
 		}}
 	now := time.Now().UTC()
 	for _, span := range []int{30, 90} {
@@ -549,14 +601,15 @@ func (s *Site) demandPage(c echo.Context) (views.InsightPage, error) {
 		if err != nil {
 			return d, err
 		}
-		t := views.Table{Caption: fmt.Sprintf("Häufigste Suchen ohne Treffer in den letzten %d Tagen", span), TestID: fmt.Sprintf("nachfrage-%d", span),
-			Head: []string{"Suchbegriff", "Anfragen", "an Tagen"}, NumericCols: map[int]bool{1: true, 2: true}}
+		t := views.Table{Caption: i18n.T(ctx, "insights.demand_caption", "Days", span), TestID: fmt.Sprintf("nachfrage-%d", span),
+			Head:        []string{i18n.T(ctx, "insights.col_query"), i18n.T(ctx, "insights.col_requests"), i18n.T(ctx, "insights.col_days")},
+			NumericCols: map[int]bool{1: true, 2: true}}
 		for _, r := range rows {
-			t.Rows = append(t.Rows, []views.Cell{{Text: r.Query, URL: "/loesungen?" + url.Values{"q": {r.Query}}.Encode()},
-				{Text: strconv.FormatInt(r.Count, 10)}, {Text: strconv.FormatInt(r.Days, 10)}})
+			t.Rows = append(t.Rows, []views.Cell{{Text: r.Query, URL: "/loesungen?" + url.Values{"q": {r.Query}}.Encode(), Data: true},
+				{Text: i18n.Int(ctx, r.Count)}, {Text: i18n.Int(ctx, r.Days)}})
 		}
 		id := fmt.Sprintf("tage-%d", span)
-		d.Sections = append(d.Sections, views.TableSection{ID: id, Heading: fmt.Sprintf("Letzte %d Tage", span), Table: t, CSV: csvURL("nachfrage", id)})
+		d.Sections = append(d.Sections, views.TableSection{ID: id, Heading: i18n.T(ctx, "insights.demand_section", "Days", span), Table: t, CSV: csvURL("nachfrage", id)})
 	}
 	return d, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -117,13 +119,14 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Kreise = views.Table{Caption: "Kreise und kreisfreie Städte in " + land.Name, Head: []string{"Kreis", "Art", "Einwohner", "Nachnutzungen (Kreis und Gemeinden)"},
+	d.Kreise = views.Table{Caption: i18n.T(ctx, "land.kreise_caption", "Name", land.Name),
+		Head:        []string{i18n.T(ctx, "land.col_kreis"), i18n.T(ctx, "land.col_type"), i18n.T(ctx, "land.col_population"), i18n.T(ctx, "land.col_kreis_adoptions")},
 		NumericCols: map[int]bool{2: true, 3: true}, TestID: "land-kreise"}
 	for _, k := range kreise {
-		d.Kreise.Rows = append(d.Kreise.Rows, []views.Cell{{Text: k.Name, URL: views.OrgURL(&k)}, {Text: k.Type},
-			{Text: views.FormatInt(k.Population)}, {Text: views.FormatInt(perKreis[k.Key])}})
+		d.Kreise.Rows = append(d.Kreise.Rows, []views.Cell{{Text: k.Name, URL: views.OrgURL(&k), Data: true}, {Text: k.Type, Data: true},
+			{Text: i18n.Int(ctx, k.Population)}, {Text: i18n.Int(ctx, perKreis[k.Key])}})
 	}
-	d.Ranks = s.rankTable(land)
+	d.Ranks = s.rankTable(ctx, land)
 	if d.Actions, err = s.orgActions(c, land); err != nil {
 		return err
 	}
@@ -132,34 +135,35 @@ func (s *Site) HandleLandShow(c echo.Context) error {
 		d.Actions.Editable = editable(httpx.Principal(c), d.Own, d.Municipal)
 	}
 	return httpx.RenderOK(c, views.LandPage(httpx.Page(c, land.Name, "/laender",
-		views.Crumb{Label: "Start", URL: "/"}, views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: land.Name}), d))
+		views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"}, views.Crumb{Label: i18n.T(ctx, "nav.states"), URL: "/laender"}, views.Crumb{Label: land.Name}), d))
 }
 
 // adoptionsPager links the pages of an adoption table.
 func adoptionsPager(c echo.Context, p httpx.Paging) views.Pager {
 	return views.Pager{Page: p.Page, Pages: p.Pages(), URL: httpx.PageLinks(c, adoptionsPageKey, "nachnutzungen"),
-		Label: "Seiten der Nachnutzungen", TestID: "pagination-nachnutzungen"}
+		Label: i18n.T(c.Request().Context(), "land.adoption_pages"), TestID: "pagination-nachnutzungen"}
 }
 
 // rankTable shows the Land's ranks month by month from the insight figures.
-func (s *Site) rankTable(land catalog.Organisation) views.Table {
-	t := views.Table{Caption: "Rang von " + land.Name + " je Monat", TestID: "land-ranks", Head: []string{"Monat"}, NumericCols: map[int]bool{}}
+func (s *Site) rankTable(ctx context.Context, land catalog.Organisation) views.Table {
+	t := views.Table{Caption: i18n.T(ctx, "land.ranks_caption", "Name", land.Name), TestID: "land-ranks",
+		Head: []string{i18n.T(ctx, "land.col_month")}, NumericCols: map[int]bool{}}
 	if s.Insights == nil || !s.Insights.Loaded() {
 		return t
 	}
 	for i, col := range scoreColumns {
-		t.Head = append(t.Head, col.label)
+		t.Head = append(t.Head, i18n.T(ctx, col.label))
 		t.NumericCols[i+1] = true
 	}
 	if !s.Insights.HistoryLoaded() {
-		t.Caption += " (die Monate vor dem letzten Start werden gerade nachgerechnet)"
+		t.Caption = i18n.T(ctx, "land.ranks_caption_loading", "Name", land.Name)
 	}
 	history := s.Insights.RankHistory(land.Key)
 	for i := len(history) - 1; i >= 0; i-- {
 		h := history[i]
-		row := []views.Cell{{Text: h.Month[5:] + "/" + h.Month[:4]}}
+		row := []views.Cell{{Text: i18n.PartialDate(ctx, h.Month)}}
 		for _, col := range scoreColumns {
-			row = append(row, views.Cell{Text: strconv.Itoa(h.Ranks[col.key])})
+			row = append(row, views.Cell{Text: i18n.Int(ctx, int64(h.Ranks[col.key]))})
 		}
 		t.Rows = append(t.Rows, row)
 	}

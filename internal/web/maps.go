@@ -5,11 +5,11 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/geo"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -41,19 +41,20 @@ var stateClass = map[landState]string{
 	stateNone: mapNone, stateMunicipal: mapMunicipal, stateProgress: mapProgress, stateLive: mapLive, stateProvider: mapProvider,
 }
 
+// stateLabel names the message of each state.
 var stateLabel = map[landState]string{
-	stateNone:      "keine bekannte Nachnutzung",
-	stateMunicipal: "Kreise oder Gemeinden nutzen nach",
-	stateProgress:  "Land: Nachnutzung in Vorbereitung",
-	stateLive:      "Land nutzt nach (in Betrieb)",
-	stateProvider:  "Anbieterland",
+	stateNone:      "map.state_none",
+	stateMunicipal: "map.state_municipal",
+	stateProgress:  "map.state_progress",
+	stateLive:      "map.state_live",
+	stateProvider:  "map.state_provider",
 }
 
 // stateLegend lists the adoption states in the order of the legend.
-func stateLegend() []views.LegendEntry {
+func stateLegend(ctx context.Context) []views.LegendEntry {
 	var out []views.LegendEntry
 	for _, st := range []landState{stateProvider, stateLive, stateProgress, stateMunicipal, stateNone} {
-		out = append(out, views.LegendEntry{Class: stateClass[st], Label: stateLabel[st]})
+		out = append(out, views.LegendEntry{Class: stateClass[st], Label: i18n.T(ctx, stateLabel[st])})
 	}
 	return out
 }
@@ -96,11 +97,11 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 	if err != nil {
 		return views.MapView{}, views.Table{}, err
 	}
-	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox(), Legend: stateLegend()}
+	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox(), Legend: stateLegend(ctx)}
 	for _, r := range m.Regions {
 		st := states[r.Key]
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: stateClass[st],
-			Title: r.Name + ": " + stateLabel[st]})
+			Title: i18n.T(ctx, "map.region_title", "Name", r.Name, "What", i18n.T(ctx, stateLabel[st]))})
 	}
 	points, cands, perLand, err := s.adopterPoints(ctx, m, adoptions, "", nil)
 	if err != nil {
@@ -109,13 +110,14 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 	mv.Points = points
 	labelPoints(&mv, m, cands)
 	if len(points) > 0 {
-		mv.PointLabel = "Kreis oder Gemeinde mit Nachnutzung"
+		mv.PointLabel = i18n.T(ctx, "map.point_adopter")
 	}
-	t := views.Table{Caption: "Stand je Land (die Daten der Karte)", Head: []string{"Land", "Stand", "Kreise und Gemeinden mit Nachnutzung"},
+	t := views.Table{Caption: i18n.T(ctx, "map.state_table_caption"),
+		Head:        []string{i18n.T(ctx, "map.col_land"), i18n.T(ctx, "map.col_state"), i18n.T(ctx, "map.col_adopters")},
 		NumericCols: map[int]bool{2: true}, TestID: "map-table"}
 	for _, r := range m.Regions {
-		t.Rows = append(t.Rows, []views.Cell{{Text: r.Name, URL: views.LandURL(r.Key)}, {Text: stateLabel[states[r.Key]]},
-			{Text: strconv.Itoa(perLand[r.Key])}})
+		t.Rows = append(t.Rows, []views.Cell{{Text: r.Name, URL: views.LandURL(r.Key)}, {Text: i18n.T(ctx, stateLabel[states[r.Key]])},
+			{Text: i18n.Int(ctx, int64(perLand[r.Key]))}})
 	}
 	return mv, t, nil
 }
@@ -129,8 +131,9 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string,
 	classify func(o *catalog.Organisation) (class, what string)) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
 	type agg struct {
-		org   *catalog.Organisation
-		names []string
+		org      *catalog.Organisation
+		names    []string
+		statuses []catalog.AdoptionStatus
 	}
 	byOrg := map[uint]*agg{}
 	var order []uint
@@ -153,7 +156,8 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 			}
 		}
 		if a.Solution != nil {
-			g.names = append(g.names, a.Solution.Name+" ("+a.Status.Label()+")")
+			g.names = append(g.names, i18n.T(ctx, "map.solution_status", "Solution", a.Solution.Name, "Status", a.Status.L(ctx)))
+			g.statuses = append(g.statuses, a.Status)
 		}
 	}
 	centres, err := s.Store.KreisCentres(ctx, kreise)
@@ -175,11 +179,17 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 			continue
 		}
 		x, y := m.Project(lat, lon)
-		title := g.org.Kind.Label() + " " + g.org.Name
-		if len(g.names) == 1 {
-			title += ": " + g.names[0]
-		} else if len(g.names) > 1 {
-			title += ": " + strconv.Itoa(len(g.names)) + " Nachnutzungen"
+		name := pointName(ctx, g.org)
+		title := name
+		switch {
+		case len(g.names) == 1 && i18n.From(ctx) == i18n.DE:
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", g.names[0])
+		case len(g.names) == 1:
+			// A title cannot mark the German name of the solution as German:
+			// pages in other languages give the status only (the table names it).
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.one_adoption", "Status", g.statuses[0].L(ctx)))
+		case len(g.names) > 1:
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.n_adoptions", "Count", len(g.names)))
 		}
 		class := "map-point--gemeinde"
 		if g.org.Kind == catalog.KindKreis {
@@ -188,12 +198,20 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 		if classify != nil {
 			var what string
 			class, what = classify(g.org)
-			title = g.org.Kind.Label() + " " + g.org.Name + ": " + what
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", what)
 		}
 		out = append(out, views.MapPoint{X: geo.Num(x), Y: geo.Num(y), Class: class, Title: title})
 		cands = append(cands, geo.LabelCandidate{X: x, Y: y, Text: labelName(g.org.Name), R: 4.5})
 	}
 	return out, cands, perLand, nil
+}
+
+// pointName names a Kreis or a Gemeinde on a map with its kind.
+func pointName(ctx context.Context, o *catalog.Organisation) string {
+	if o.Kind == catalog.KindKreis {
+		return i18n.T(ctx, "map.kreis_name", "Name", o.Name)
+	}
+	return i18n.T(ctx, "map.gemeinde_name", "Name", o.Name)
 }
 
 // responseClass colours an affected organisation on the rollout map by its
@@ -214,9 +232,9 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 	}
 	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox()}
 	for _, k := range []catalog.ResponseKind{"", catalog.ResponseRead, catalog.ResponseDone, catalog.ResponseNotAffected} {
-		mv.Legend = append(mv.Legend, views.LegendEntry{Class: responseClass[k], Label: "Rückmeldung: " + k.Label()})
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: responseClass[k], Label: i18n.T(ctx, "map.legend_response", "Response", k.L(ctx))})
 	}
-	mv.Legend = append(mv.Legend, views.LegendEntry{Class: mapNone, Label: "Landesverwaltung ohne Nachnutzung (oder nicht in Ihrer Zuständigkeit)"})
+	mv.Legend = append(mv.Legend, views.LegendEntry{Class: mapNone, Label: i18n.T(ctx, "map.legend_no_land_adoption")})
 	type counts struct{ affected, acted, read, open int }
 	perLand := map[string]*counts{}
 	response := map[uint]catalog.ResponseKind{}
@@ -243,9 +261,9 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 		}
 	}
 	for _, r := range m.Regions {
-		reg := views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: mapNone, Title: r.Name + ": Landesverwaltung ohne Nachnutzung"}
+		reg := views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: mapNone, Title: i18n.T(ctx, "map.region_no_land_adoption", "Name", r.Name)}
 		if k, ok := landResponse[r.Key]; ok {
-			reg.Class, reg.Title = responseClass[k], r.Name+" (Landesverwaltung): "+k.Label()
+			reg.Class, reg.Title = responseClass[k], i18n.T(ctx, "map.region_land_response", "Name", r.Name, "Response", k.L(ctx))
 		}
 		mv.Regions = append(mv.Regions, reg)
 	}
@@ -257,7 +275,7 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 	}
 	points, cands, _, err := s.adopterPoints(ctx, m, shown, "", func(o *catalog.Organisation) (string, string) {
 		k := response[o.ID]
-		return responseClass[k], k.Label()
+		return responseClass[k], k.L(ctx)
 	})
 	if err != nil {
 		return mv, views.Table{}, err
@@ -265,14 +283,16 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 	mv.Points = points
 	labelPoints(&mv, m, cands)
 	if len(points) > 0 {
-		mv.PointLabel = "betroffener Kreis oder betroffene Gemeinde (Farbe: Rückmeldung)"
+		mv.PointLabel = i18n.T(ctx, "map.point_affected")
 	}
-	t := views.Table{Caption: "Rückmeldungen je Land (die Daten der Karte)",
-		Head:        []string{"Land", "betroffen", "gehandelt", "gelesen", "ohne Rückmeldung"},
+	t := views.Table{Caption: i18n.T(ctx, "map.rollout_table_caption"),
+		Head: []string{i18n.T(ctx, "map.col_land"), i18n.T(ctx, "map.col_affected"), i18n.T(ctx, "map.col_acted"),
+			i18n.T(ctx, "map.col_read"), i18n.T(ctx, "map.col_no_response")},
 		NumericCols: map[int]bool{1: true, 2: true, 3: true, 4: true}, TestID: "map-table"}
+	n := func(v int) string { return i18n.Int(ctx, int64(v)) }
 	row := func(name, url string, c *counts) {
-		t.Rows = append(t.Rows, []views.Cell{{Text: name, URL: url}, {Text: strconv.Itoa(c.affected)}, {Text: strconv.Itoa(c.acted)},
-			{Text: strconv.Itoa(c.read)}, {Text: strconv.Itoa(c.open)}})
+		t.Rows = append(t.Rows, []views.Cell{{Text: name, URL: url}, {Text: n(c.affected)}, {Text: n(c.acted)},
+			{Text: n(c.read)}, {Text: n(c.open)}})
 	}
 	for _, r := range m.Regions {
 		if c := perLand[r.Key]; c != nil {
@@ -280,7 +300,7 @@ func (s *Site) rolloutMap(ctx context.Context, id, title, desc string, adoptions
 		}
 	}
 	if c := perLand[""]; c != nil {
-		row("Bund und länderübergreifende Stellen", "", c)
+		row(i18n.T(ctx, "map.row_bund"), "", c)
 	}
 	return mv, t, nil
 }
@@ -292,17 +312,18 @@ func labelPoints(mv *views.MapView, m *geo.Map, cands []geo.LabelCandidate) {
 	mv.Labels = mapLabels(cands, geo.Box{X1: m.Width, Y1: m.Height}, size, -1)
 }
 
-// countBuckets are the classes of a count choropleth with their legend.
+// countBuckets are the classes of a count choropleth of adoptions with
+// the message ids of their legend.
 var countBuckets = []struct {
 	min   int64
 	class string
 	label string
 }{
-	{0, "map-n0", "keine"},
-	{1, "map-n1", "1 bis 2"},
-	{3, "map-n2", "3 bis 5"},
-	{6, "map-n3", "6 bis 10"},
-	{11, "map-n4", "mehr als 10"},
+	{0, "map-n0", "map.bucket_none"},
+	{1, "map-n1", "map.bucket_1_2"},
+	{3, "map-n2", "map.bucket_3_5"},
+	{6, "map-n3", "map.bucket_6_10"},
+	{11, "map-n4", "map.bucket_more_10"},
 }
 
 func countClass(n int64) string {
@@ -315,20 +336,36 @@ func countClass(n int64) string {
 	return class
 }
 
-// countMap colours the Länder by a count (for example adoptions made).
+// countMap colours the Länder by their adoptions, legend and titles in the
+// language whose word for adoptions noun is (German when none matches).
+//
+// Deprecated: use countMapIn, which takes the language from ctx.
 func countMap(id, title, desc, noun string, counts map[string]int64) (views.MapView, error) {
+	ctx := context.Background()
+	for _, l := range i18n.Langs {
+		if noun == l.T("map.noun_adoptions") {
+			ctx = i18n.WithLang(ctx, l)
+			break
+		}
+	}
+	return countMapIn(ctx, id, title, desc, counts)
+}
+
+// countMapIn colours the Länder by their adoptions (counts by Land key),
+// legend and titles in the language of ctx.
+func countMapIn(ctx context.Context, id, title, desc string, counts map[string]int64) (views.MapView, error) {
 	m, err := geo.Germany()
 	if err != nil {
 		return views.MapView{}, err
 	}
 	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: m.ViewBox()}
 	for _, b := range countBuckets {
-		mv.Legend = append(mv.Legend, views.LegendEntry{Class: b.class, Label: b.label + " " + noun})
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: b.class, Label: i18n.T(ctx, b.label)})
 	}
 	for _, r := range m.Regions {
 		n := counts[r.Key]
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: r.Key, Name: r.Name, Path: r.Path, Class: countClass(n),
-			Title: r.Name + ": " + views.FormatInt(n) + " " + noun})
+			Title: i18n.T(ctx, "map.region_title", "Name", r.Name, "What", i18n.T(ctx, "map.n_adoptions", "Count", n))})
 	}
 	return mv, nil
 }
@@ -339,10 +376,10 @@ func (s *Site) landMap(ctx context.Context, land catalog.Organisation, adoptions
 	if err != nil {
 		return views.MapView{}, err
 	}
-	mv := views.MapView{ID: "karte-land", Title: "Lage von " + land.Name + " und seiner Kreise und Gemeinden mit Nachnutzungen",
-		Desc:    "Karte Deutschlands, " + land.Name + " hervorgehoben; Punkte markieren Kreise und Gemeinden mit eigener Nachnutzung. Die Tabelle der Nachnutzungen auf dieser Seite enthält dieselben Angaben.",
+	mv := views.MapView{ID: "karte-land", Title: i18n.T(ctx, "map.land_title", "Name", land.Name),
+		Desc:    i18n.T(ctx, "map.land_desc", "Name", land.Name),
 		ViewBox: m.ViewBox(),
-		Legend:  []views.LegendEntry{{Class: mapHighlight, Label: land.Name}, {Class: mapOther, Label: "andere Länder"}}}
+		Legend:  []views.LegendEntry{{Class: mapHighlight, Label: land.Name}, {Class: mapOther, Label: i18n.T(ctx, "map.other_laender")}}}
 	for _, r := range m.Regions {
 		class, title := mapOther, r.Name
 		if r.Key == land.Key {
@@ -357,7 +394,7 @@ func (s *Site) landMap(ctx context.Context, land catalog.Organisation, adoptions
 	mv.Points = points
 	labelPoints(&mv, m, cands)
 	if len(points) > 0 {
-		mv.PointLabel = "Kreis oder Gemeinde mit Nachnutzung"
+		mv.PointLabel = i18n.T(ctx, "map.point_adopter")
 	}
 	return mv, nil
 }
@@ -411,7 +448,7 @@ func mapLabels(cands []geo.LabelCandidate, view geo.Box, size float64, strong in
 // own adoption like the others. Names stand beside the points (the page's
 // own first, then the adopters, then the nearest), as many as fit without
 // overlap, and a small map of the whole Land shows where the view lies.
-func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []catalog.Organisation, perOrg map[uint]int64, self uint) (views.MapView, error) {
+func kreisMap(ctx context.Context, id, title, desc string, land catalog.Organisation, gemeinden []catalog.Organisation, perOrg map[uint]int64, self uint) (views.MapView, error) {
 	m, err := geo.Germany()
 	if err != nil {
 		return views.MapView{}, err
@@ -464,7 +501,7 @@ func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []cat
 	r := (view.X1 - view.X0) * 0.018
 	size := (view.X1 - view.X0) * labelShare
 	mv := views.MapView{ID: id, Title: title, Desc: desc, ViewBox: view.ViewBox(), PointR: geo.Num(r), LabelSize: geo.Num2(size),
-		Legend: []views.LegendEntry{{Class: "map-n1", Label: land.Name}, {Class: mapOther, Label: "andere Länder"}}}
+		Legend: []views.LegendEntry{{Class: "map-n1", Label: land.Name}, {Class: mapOther, Label: i18n.T(ctx, "map.other_laender")}}}
 	for _, rg := range m.Regions {
 		class := mapOther
 		if rg.Key == land.Key {
@@ -473,11 +510,11 @@ func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []cat
 		mv.Regions = append(mv.Regions, views.MapRegion{Key: rg.Key, Name: rg.Name, Path: rg.Path, Class: class, Title: rg.Name})
 	}
 	if own != nil {
-		mv.Legend = append(mv.Legend, views.LegendEntry{Class: "map__swatch--point map__swatch--self", Label: "diese Gemeinde (großer Punkt mit Ring; gefüllt, wenn sie selbst nachnutzt)"})
+		mv.Legend = append(mv.Legend, views.LegendEntry{Class: "map__swatch--point map__swatch--self", Label: i18n.T(ctx, "map.legend_self")})
 	}
 	mv.Legend = append(mv.Legend,
-		views.LegendEntry{Class: "map__swatch--point " + pointAdopted, Label: "Gemeinde mit eigener Nachnutzung"},
-		views.LegendEntry{Class: "map__swatch--point " + pointNone, Label: "Gemeinde ohne eigene Nachnutzung"})
+		views.LegendEntry{Class: "map__swatch--point " + pointAdopted, Label: i18n.T(ctx, "map.legend_adopted")},
+		views.LegendEntry{Class: "map__swatch--point " + pointNone, Label: i18n.T(ctx, "map.legend_not_adopted")})
 	// Open points first, then filled ones, the page's own Gemeinde on top;
 	// labels go to the own Gemeinde, the adopters, then the nearest (or, on
 	// a Kreis page, the most populous).
@@ -510,26 +547,23 @@ func kreisMap(id, title, desc string, land catalog.Organisation, gemeinden []cat
 	mv.Labels = mapLabels(cands, view, size, strong)
 	for _, p := range pts {
 		n := perOrg[p.g.ID]
-		title := p.g.Name + ": keine eigene Nachnutzung"
+		title := i18n.T(ctx, "map.region_title", "Name", p.g.Name, "What", i18n.T(ctx, "map.no_own_adoption"))
 		class := pointNone
 		if n > 0 {
-			title = p.g.Name + ": " + views.FormatInt(n) + " eigene Nachnutzung"
-			if n > 1 {
-				title += "en"
-			}
+			title = i18n.T(ctx, "map.region_title", "Name", p.g.Name, "What", i18n.T(ctx, "map.n_own_adoptions", "Count", n))
 			class = pointAdopted
 		}
 		pt := views.MapPoint{X: geo.Num(p.x), Y: geo.Num(p.y), Class: class, Title: title}
 		if p.g.ID == self {
 			pt.Class += " " + pointSelf
 			pt.R = geo.Num2(r * 1.7)
-			pt.Title = "diese Gemeinde – " + title
+			pt.Title = i18n.T(ctx, "map.self_title", "Title", title)
 		}
 		mv.Points = append(mv.Points, pt)
 	}
 	if rg, ok := m.Region(land.Key); ok {
 		lv := rg.Box.Around(0.06, 0)
-		mv.Locator = &views.MapLocator{Title: "Lage des Kartenausschnitts in " + land.Name, ViewBox: lv.ViewBox(), Path: rg.Path,
+		mv.Locator = &views.MapLocator{Title: i18n.T(ctx, "map.locator_title", "Name", land.Name), ViewBox: lv.ViewBox(), Path: rg.Path,
 			WX: geo.Num(view.X0), WY: geo.Num(view.Y0), WW: geo.Num(view.X1 - view.X0), WH: geo.Num(view.Y1 - view.Y0)}
 		if own != nil {
 			mv.Locator.PX, mv.Locator.PY, mv.Locator.PR = geo.Num(own.x), geo.Num(own.y), geo.Num2((lv.X1-lv.X0)*0.025)

@@ -9,6 +9,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -48,14 +49,16 @@ func (s *Site) HandleKreisShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Gemeinden = views.Table{Caption: "Gemeinden in " + kreis.Name, Head: []string{"Gemeinde", "Art", "Einwohner", "Postleitzahl", "eigene Nachnutzungen"},
+	d.Gemeinden = views.Table{Caption: i18n.T(ctx, "org.gemeinden_caption", "Name", kreis.Name),
+		Head: []string{i18n.T(ctx, "org.col_gemeinde"), i18n.T(ctx, "org.col_type"), i18n.T(ctx, "org.col_population"),
+			i18n.T(ctx, "org.col_postcode"), i18n.T(ctx, "org.col_own_adoptions")},
 		NumericCols: map[int]bool{2: true, 4: true}, TestID: "kreis-gemeinden"}
 	for _, g := range gemeinden {
-		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g)}, {Text: g.Type},
-			{Text: views.FormatInt(g.Population)}, {Text: g.Postcode}, {Text: views.FormatInt(perOrg[g.ID])}})
+		d.Gemeinden.Rows = append(d.Gemeinden.Rows, []views.Cell{{Text: g.Name, URL: views.OrgURL(&g), Data: true}, {Text: g.Type, Data: true},
+			{Text: i18n.Int(ctx, g.Population)}, {Text: g.Postcode}, {Text: i18n.Int(ctx, perOrg[g.ID])}})
 	}
-	mv, err := kreisMap("karte-kreis", "Gemeinden in "+kreis.Name+" mit und ohne eigene Nachnutzung",
-		"Karte von "+kreis.Name+" in "+d.Land.Name+"; jeder Punkt ist eine Gemeinde, gefüllt mit, offen ohne eigene Nachnutzung. Die Tabelle daneben enthält dieselben Angaben.",
+	mv, err := kreisMap(ctx, "karte-kreis", i18n.T(ctx, "org.kreis_map_title", "Name", kreis.Name),
+		i18n.T(ctx, "org.kreis_map_desc", "Name", kreis.Name, "Land", d.Land.Name),
 		d.Land, gemeinden, perOrg, 0)
 	if err != nil {
 		return err
@@ -64,8 +67,8 @@ func (s *Site) HandleKreisShow(c echo.Context) error {
 	if err := s.withActions(c, &d); err != nil {
 		return err
 	}
-	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, kreis.Name+" (Kreis)", "/laender", views.Crumb{Label: "Start", URL: "/"},
-		views.Crumb{Label: "Länder", URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
+	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, i18n.T(ctx, "org.kreis_title", "Name", kreis.Name), "/laender", views.Crumb{Label: i18n.T(ctx, "nav.start"), URL: "/"},
+		views.Crumb{Label: i18n.T(ctx, "nav.states"), URL: "/laender"}, views.Crumb{Label: d.Land.Name, URL: views.LandURL(d.Land.Key)},
 		views.Crumb{Label: kreis.Name}), d))
 }
 
@@ -114,12 +117,12 @@ func (s *Site) HandleGemeindeShow(c echo.Context) error {
 	if err := s.withActions(c, &d); err != nil {
 		return err
 	}
-	crumbs := []views.Crumb{{Label: "Start", URL: "/"}, {Label: "Länder", URL: "/laender"}, {Label: d.Land.Name, URL: views.LandURL(d.Land.Key)}}
+	crumbs := []views.Crumb{{Label: i18n.T(ctx, "nav.start"), URL: "/"}, {Label: i18n.T(ctx, "nav.states"), URL: "/laender"}, {Label: d.Land.Name, URL: views.LandURL(d.Land.Key)}}
 	if kreis != nil && kreis.Name != g.Name {
 		crumbs = append(crumbs, views.Crumb{Label: kreis.Name, URL: views.OrgURL(kreis)})
 	}
 	crumbs = append(crumbs, views.Crumb{Label: g.Name})
-	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, g.Name+" (Gemeinde)", "/laender", crumbs...), d))
+	return httpx.RenderOK(c, views.OrgPage(httpx.Page(c, i18n.T(ctx, "org.gemeinde_title", "Name", g.Name), "/laender", crumbs...), d))
 }
 
 // pageOwn checks the page of an organisation's adoption table against its
@@ -149,8 +152,8 @@ func (s *Site) gemeindeMap(ctx context.Context, g catalog.Organisation, kreis *c
 		}
 		where = kreis.Name
 	}
-	mv, err := kreisMap("karte-gemeinde", "Lage von "+g.Name+" in "+where,
-		"Karte von "+where+"; "+g.Name+" ist hervorgehoben, die anderen Punkte sind die Gemeinden in "+where+", gefüllt mit, offen ohne eigene Nachnutzung.",
+	mv, err := kreisMap(ctx, "karte-gemeinde", i18n.T(ctx, "org.gemeinde_map_title", "Name", g.Name, "Where", where),
+		i18n.T(ctx, "org.gemeinde_map_desc", "Name", g.Name, "Where", where),
 		d.Land, gemeinden, perOrg, g.ID)
 	return &mv, err
 }
