@@ -63,7 +63,7 @@ func (s *Site) homeData(ctx context.Context) (views.HomeData, error) {
 		d.MapTable.Rows = append(d.MapTable.Rows, []views.Cell{{Text: lc.Land.Name, URL: views.LandURL(lc.Land.Key)},
 			{Text: i18n.Int(ctx, lc.AdoptionsMade)}, {Text: i18n.Int(ctx, lc.LiveAdoptionsMade)}, {Text: i18n.Int(ctx, lc.Provided)}})
 	}
-	d.Map, err = countMap("karte-start", i18n.T(ctx, "home.map_title"), i18n.T(ctx, "home.map_desc"), i18n.T(ctx, "home.map_noun"), counts)
+	d.Map, err = countMapIn(ctx, "karte-start", i18n.T(ctx, "home.map_title"), i18n.T(ctx, "home.map_desc"), counts)
 	return d, err
 }
 

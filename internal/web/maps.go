@@ -336,21 +336,6 @@ func countClass(n int64) string {
 	return class
 }
 
-// countMap colours the Länder by their adoptions, legend and titles in the
-// language whose word for adoptions noun is (German when none matches).
-//
-// Deprecated: use countMapIn, which takes the language from ctx.
-func countMap(id, title, desc, noun string, counts map[string]int64) (views.MapView, error) {
-	ctx := context.Background()
-	for _, l := range i18n.Langs {
-		if noun == l.T("map.noun_adoptions") {
-			ctx = i18n.WithLang(ctx, l)
-			break
-		}
-	}
-	return countMapIn(ctx, id, title, desc, counts)
-}
-
 // countMapIn colours the Länder by their adoptions (counts by Land key),
 // legend and titles in the language of ctx.
 func countMapIn(ctx context.Context, id, title, desc string, counts map[string]int64) (views.MapView, error) {
