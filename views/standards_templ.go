@@ -9,7 +9,11 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "efa-register/internal/catalog"
+import (
+	"context"
+
+	"efa-register/internal/catalog"
+)
 
 // ProfileRow is one entry of a solution's standards profile, ready to show.
 type ProfileRow struct {
@@ -24,8 +28,38 @@ type OrgFit struct {
 	Fit catalog.Fit
 }
 
-// FitLabel is the German label of a fit result.
-func FitLabel(r catalog.FitResult) string { return r.Label() }
+// FitLabel is the label of a fit result in the page's language.
+func FitLabel(ctx context.Context, r catalog.FitResult) string { return r.L(ctx) }
+
+// dimensionMsgs are the message ids of the dimensions of the standards vocabulary.
+var dimensionMsgs = map[string]string{
+	"transport": "solutionform.dim_transport",
+	"xoev":      "solutionform.dim_xoev",
+	"fim":       "solutionform.dim_fim",
+	"account":   "solutionform.dim_account",
+	"payment":   "solutionform.dim_payment",
+	"postbox":   "solutionform.dim_postbox",
+	"eid":       "solutionform.dim_eid",
+	"operation": "solutionform.dim_operation",
+}
+
+// DimensionLabel names a dimension of the standards vocabulary in the page's language.
+func DimensionLabel(ctx context.Context, d catalog.Dimension) string {
+	if id, ok := dimensionMsgs[d.Key]; ok {
+		return t(ctx, id)
+	}
+	return d.Label
+}
+
+// dimensionLabelOf names the dimension with the (German) label in the page's language.
+func dimensionLabelOf(ctx context.Context, label string) string {
+	for _, d := range catalog.Dimensions {
+		if d.Label == label {
+			return DimensionLabel(ctx, d)
+		}
+	}
+	return label
+}
 
 func fitBadgeClass(r catalog.FitResult) string {
 	switch r {
@@ -86,7 +120,7 @@ func FitBadge(r catalog.FitResult) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(string(r)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 35, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 69, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 			if templ_7745c5c3_Err != nil {
@@ -111,9 +145,9 @@ func FitBadge(r catalog.FitResult) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var5 string
-		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(r.Label())
+		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(r.L(ctx))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 35, Col: 118}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 69, Col: 117}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {
@@ -162,7 +196,7 @@ func FitDetail(f catalog.Fit) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(r)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 44, Col: 11}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 78, Col: 11}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -201,12 +235,12 @@ func ProfileTable(caption string, rows []ProfileRow) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if len(rows) == 0 {
-			templ_7745c5c3_Err = EmptyNote("Für diese Lösung ist kein Standardprofil erfasst. Der Anbieter kann es in der Bearbeitung der Lösung ergänzen.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = EmptyNote(t(ctx, "solutionform.fit_profile_empty")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = DataTable(profileTable(caption, rows)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = DataTable(profileTable(ctx, caption, rows)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -215,12 +249,13 @@ func ProfileTable(caption string, rows []ProfileRow) templ.Component {
 	})
 }
 
-func profileTable(caption string, rows []ProfileRow) Table {
-	t := Table{Caption: caption, TestID: "standardprofil", Head: []string{"Eintrag", "Bereich", "Nutzung"}}
+func profileTable(ctx context.Context, caption string, rows []ProfileRow) Table {
+	tb := Table{Caption: caption, TestID: "standardprofil",
+		Head: []string{t(ctx, "solutionform.fit_col_entry"), t(ctx, "solutionform.fit_col_dimension"), t(ctx, "solutionform.fit_col_mode")}}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, []Cell{{Text: r.Standard.Label()}, {Text: r.Dimension}, {Text: r.Mode.Label()}})
+		tb.Rows = append(tb.Rows, []Cell{{Text: r.Standard.Label()}, {Text: dimensionLabelOf(ctx, r.Dimension)}, {Text: r.Mode.L(ctx)}})
 	}
-	return t
+	return tb
 }
 
 // SolutionFitSection shows the profile of a solution and, for a logged-in
@@ -242,47 +277,73 @@ func SolutionFitSection(d SolutionData) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<section aria-labelledby=\"standardprofil\" data-testid=\"standardprofil-section\"><h2 id=\"standardprofil\" class=\"kern-heading-medium\">Standardprofil und „Passt das zu uns?“</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<section aria-labelledby=\"standardprofil\" data-testid=\"standardprofil-section\"><h2 id=\"standardprofil\" class=\"kern-heading-medium\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ProfileTable("Standardprofil von „"+d.S.Name+"“", d.Profile).Render(ctx, templ_7745c5c3_Buffer)
+		var templ_7745c5c3_Var10 string
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_heading"))
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 106, Col: 90}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</h2>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = ProfileTable(t(ctx, "solutionform.fit_caption", "Name", d.S.Name), d.Profile).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if len(d.Fits) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<h3 class=\"kern-heading-small\">Passt die Lösung zu Ihrer Organisation?</h3><dl class=\"kern-description-list\" data-testid=\"solution-fits\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<h3 class=\"kern-heading-small\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var11 string
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_fits_heading"))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 109, Col: 75}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</h3><dl class=\"kern-description-list\" data-testid=\"solution-fits\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			for _, f := range d.Fits {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<div class=\"kern-description-list-item\"><dt class=\"kern-description-list-item__key\"><a class=\"kern-link\" href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"kern-description-list-item\"><dt class=\"kern-description-list-item__key\"><a class=\"kern-link\" href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var10 string
-				templ_7745c5c3_Var10, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(OrgURL(&f.Org))).ResolveURL(ctx)
+				var templ_7745c5c3_Var12 string
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(OrgURL(&f.Org))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 79, Col: 64}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 114, Col: 64}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var10)
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\">")
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var11 string
-				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(f.Org.Name)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 79, Col: 79}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</a></dt><dd class=\"kern-description-list-item__value\">")
+				var templ_7745c5c3_Var13 string
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(f.Org.Name)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 114, Col: 79}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</a></dt><dd class=\"kern-description-list-item__value\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -290,17 +351,30 @@ func SolutionFitSection(d SolutionData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dd></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</dd></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</dl><p class=\"kern-body kern-body--small\">Die Prüfung vergleicht das Standardprofil mit der Umgebung, die Ihre Organisation auf ihrer Seite erfasst hat (Vorgaben von Kreis und Land gelten, wo sie selbst nichts erfasst hat).</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</dl><p class=\"kern-body kern-body--small\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var14 string
+			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_fits_note"))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 122, Col: 79}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

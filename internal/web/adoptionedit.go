@@ -9,6 +9,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -30,8 +31,10 @@ func adoptionBack(back string, a catalog.Adoption) string {
 }
 
 func adoptionEditPage(c echo.Context, d views.AdoptionEditData) views.Page {
-	return httpx.Page(c, "Nachnutzung bearbeiten", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
-		views.Crumb{Label: d.SolutionName, URL: views.SolutionURL(d.SolutionSlug)}, views.Crumb{Label: "Nachnutzung bearbeiten"})
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "adoptionedit.heading")
+	return httpx.Page(c, title, "/loesungen", views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"},
+		views.Crumb{Label: d.SolutionName, URL: views.SolutionURL(d.SolutionSlug)}, views.Crumb{Label: title})
 }
 
 // HandleAdoptionEdit shows the form that changes one adoption, for the
@@ -90,12 +93,12 @@ func (s *Site) HandleAdoptionUpdate(c echo.Context) error {
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Errors = ve.Fields
+		d.Errors = ve.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdoptionEditPage(adoptionEditPage(c, d), d), nil)
 	case err != nil:
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Die Nachnutzung durch %s ist geändert.", views.OrgName(ctx, a.Organisation)))
+	s.flash(c, i18n.T(ctx, "adoptionedit.flash_updated", "Org", views.OrgName(ctx, a.Organisation)))
 	return c.Redirect(http.StatusSeeOther, adoptionBack(d.Back, a))
 }
 
@@ -114,7 +117,7 @@ func (s *Site) HandleClaimAnswer(c echo.Context) error {
 		accept = true
 	case "ablehnen":
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Bitte bestätigen Sie die gemeldete Nachnutzung oder lehnen Sie sie ab.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("adoptionedit.err_confirm_or_reject"))
 	}
 	ctx := c.Request().Context()
 	a, err := s.Store.AdoptionByID(ctx, id)
@@ -123,18 +126,19 @@ func (s *Site) HandleClaimAnswer(c echo.Context) error {
 	}
 	if _, err := s.Store.AnswerAdoptionClaim(ctx, httpx.Principal(c), id, accept); err != nil {
 		if errors.Is(err, catalog.ErrConflict) {
-			return echo.NewHTTPError(http.StatusConflict, "Diese Nachnutzung ist keine offene Meldung des Anbieters mehr.")
+			return echo.NewHTTPError(http.StatusConflict, i18n.M("adoptionedit.err_claim_not_open"))
 		}
 		return err
 	}
-	solution := "der Lösung"
-	if a.Solution != nil {
-		solution = "„" + a.Solution.Name + "“"
-	}
-	if accept {
-		s.flash(c, fmt.Sprintf("Sie haben die Nachnutzung %s bestätigt; sie zählt jetzt mit.", solution))
-	} else {
-		s.flash(c, fmt.Sprintf("Sie haben die gemeldete Nachnutzung %s abgelehnt; sie ist gelöscht.", solution))
+	switch {
+	case accept && a.Solution != nil:
+		s.flash(c, i18n.T(ctx, "adoptionedit.flash_claim_accepted", "Solution", a.Solution.Name))
+	case accept:
+		s.flash(c, i18n.T(ctx, "adoptionedit.flash_claim_accepted_unnamed"))
+	case a.Solution != nil:
+		s.flash(c, i18n.T(ctx, "adoptionedit.flash_claim_rejected", "Solution", a.Solution.Name))
+	default:
+		s.flash(c, i18n.T(ctx, "adoptionedit.flash_claim_rejected_unnamed"))
 	}
 	return c.Redirect(http.StatusSeeOther, adoptionBack(c.FormValue("weiter"), a))
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -42,7 +42,7 @@ func (s *Site) adoptionForm(c echo.Context, sol catalog.Solution) (views.Adoptio
 	}
 	mine := map[uint]bool{}
 	for _, o := range orgs {
-		d.Orgs = append(d.Orgs, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ")"})
+		d.Orgs = append(d.Orgs, views.Option{Value: orgRef(o), Label: i18n.T(ctx, "adoptionform.org_option", "Name", o.Name, "Kind", o.Kind.L(ctx))})
 		mine[o.ID] = true
 	}
 	if len(orgs) > 0 {
@@ -54,9 +54,10 @@ func (s *Site) adoptionForm(c echo.Context, sol catalog.Solution) (views.Adoptio
 	}
 	for _, a := range adoptions {
 		if a.Organisation != nil && mine[a.OrganisationID] {
-			line := a.Organisation.Name + ": " + a.Status.Label()
+			line := i18n.T(ctx, "adoptionform.current_line", "Org", a.Organisation.Name, "Status", a.Status.L(ctx))
 			if a.Since != "" {
-				line += " seit " + views.FormatPartialDate(a.Since)
+				line = i18n.T(ctx, "adoptionform.current_line_since", "Org", a.Organisation.Name, "Status", a.Status.L(ctx),
+					"Since", i18n.PartialDate(ctx, a.Since))
 			}
 			d.Current = append(d.Current, line)
 			if d.Org == orgRef(*a.Organisation) {
@@ -68,8 +69,10 @@ func (s *Site) adoptionForm(c echo.Context, sol catalog.Solution) (views.Adoptio
 }
 
 func adoptionPage(c echo.Context, sol catalog.Solution) views.Page {
-	return httpx.Page(c, "Nachnutzung eintragen", "/loesungen", views.Crumb{Label: "Lösungen", URL: "/loesungen"},
-		views.Crumb{Label: sol.Name, URL: "/loesungen/" + sol.Slug}, views.Crumb{Label: "Nachnutzung eintragen"})
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "adoptionform.heading")
+	return httpx.Page(c, title, "/loesungen", views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"},
+		views.Crumb{Label: sol.Name, URL: "/loesungen/" + sol.Slug}, views.Crumb{Label: title})
 }
 
 // HandleAdoptionForm shows the adoption form of a solution.
@@ -83,7 +86,7 @@ func (s *Site) HandleAdoptionForm(c echo.Context) error {
 		return err
 	}
 	if len(d.Orgs) == 0 && !d.AllowOther {
-		return echo.NewHTTPError(http.StatusForbidden, "Sie handeln für keine Organisation und können daher keine Nachnutzung eintragen.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("adoptionform.err_no_org"))
 	}
 	return httpx.RenderOK(c, views.AdoptionFormPage(adoptionPage(c, sol), d))
 }
@@ -107,7 +110,7 @@ func (s *Site) resolveAdopter(ctx context.Context, chosen, other string) (catalo
 		}
 		if err != nil {
 			v := catalog.ValidationError{}
-			v.Add("andere", "Keine Organisation mit diesem Schlüssel gefunden.")
+			v.AddM("andere", i18n.M("adoptionform.err_no_org_with_key"))
 			return o, &v
 		}
 		return o, nil
@@ -115,13 +118,13 @@ func (s *Site) resolveAdopter(ctx context.Context, chosen, other string) (catalo
 	kind, key, ok := strings.Cut(chosen, ":")
 	if !ok {
 		v := catalog.ValidationError{}
-		v.Add("organisation", "Bitte wählen Sie eine Organisation.")
+		v.AddM("organisation", i18n.M("adoptionform.err_choose_org"))
 		return catalog.Organisation{}, &v
 	}
 	o, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key)
 	if err != nil {
 		v := catalog.ValidationError{}
-		v.Add("organisation", "Bitte wählen Sie eine Organisation.")
+		v.AddM("organisation", i18n.M("adoptionform.err_choose_org"))
 		return o, &v
 	}
 	return o, nil
@@ -149,15 +152,15 @@ func (s *Site) HandleAdoptionSubmit(c echo.Context) error {
 	var ve *catalog.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		d.Errors = ve.Fields
+		d.Errors = ve.In(ctx)
 		return httpx.Render(c, http.StatusUnprocessableEntity, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
 	case errors.Is(err, catalog.ErrForbidden):
-		d.Errors = views.FormErrors{"organisation": fmt.Sprintf("Sie dürfen für „%s“ keine Nachnutzung eintragen.", org.Name)}
+		d.Errors = views.FormErrors{"organisation": i18n.T(ctx, "adoptionform.err_not_allowed_for", "Org", org.Name)}
 		return httpx.Render(c, http.StatusForbidden, views.AdoptionFormPage(adoptionPage(c, sol), d), nil)
 	case err != nil:
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Die Nachnutzung durch %s ist gespeichert.", org.Name))
+	s.flash(c, i18n.T(ctx, "adoptionform.flash_saved", "Org", org.Name))
 	return c.Redirect(http.StatusSeeOther, "/loesungen/"+sol.Slug+"#nachnutzer")
 }
 
@@ -174,13 +177,13 @@ func (s *Site) HandleAdoptionConfirm(c echo.Context) error {
 	case "bestreiten":
 		conf = catalog.ConfirmationDisputed
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("adoptionform.err_confirm_or_dispute"))
 	}
 	a, err := s.Store.ConfirmAdoption(c.Request().Context(), httpx.Principal(c), id, conf)
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Ihre Rückmeldung zur Nachnutzung ist gespeichert.")
+	s.flash(c, i18n.T(c.Request().Context(), "adoptionform.flash_answer_saved"))
 	return c.Redirect(http.StatusSeeOther, "/loesungen/"+a.Solution.Slug+"#nachnutzer")
 }
 
@@ -199,6 +202,6 @@ func (s *Site) HandleAdoptionDelete(c echo.Context) error {
 	if err := s.Store.DeleteAdoption(ctx, p, id); err != nil {
 		return err
 	}
-	s.flash(c, "Die Nachnutzung wurde gelöscht.")
+	s.flash(c, i18n.T(ctx, "adoptionform.flash_deleted"))
 	return c.Redirect(http.StatusSeeOther, "/loesungen/"+a.Solution.Slug+"#nachnutzer")
 }

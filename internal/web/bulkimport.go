@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -24,7 +24,8 @@ const (
 	maxImportRows  = 5000
 )
 
-// statusByWord accepts the German labels and the English keys of the adoption statuses.
+// statusByWord accepts the German labels and the English keys of the
+// adoption statuses (the CSV's values are a file contract: German stays).
 func statusByWord(word string) (catalog.AdoptionStatus, bool) {
 	w := strings.ToLower(strings.TrimSpace(word))
 	for _, s := range catalog.AdoptionStatuses {
@@ -40,11 +41,13 @@ type importLine struct {
 	line                  int
 	solution, key, status string
 	input                 store.AdoptionInput
-	err                   string
+	// err is why the row is refused (empty ID: no error yet).
+	err i18n.Message
 }
 
 // parseImportCSV reads the CSV: a header with the named columns, semicolon
-// or comma separated. It returns the rows or a German error for the whole file.
+// or comma separated. It returns the rows or an error for the whole file (an
+// i18n.Message where the file is at fault; localise with i18n.Localize).
 func parseImportCSV(r io.Reader) ([]importLine, error) {
 	cr, col, err := export.OpenCSV(r, "loesung", "schluessel", "status")
 	if err != nil {
@@ -65,13 +68,13 @@ func parseImportCSV(r io.Reader) ([]importLine, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("Zeile %d ist kein gültiges CSV (%s).", pe.Line, "Anführungszeichen prüfen")
+				return nil, i18n.M("import.err_not_csv", "Line", pe.Line)
 			}
-			return nil, errors.New("Die Datei konnte nicht gelesen werden.")
+			return nil, i18n.M("import.err_unreadable")
 		}
 		line, _ := cr.FieldPos(0)
 		if len(out) >= maxImportRows {
-			return nil, fmt.Errorf("Die Datei hat mehr als %d Zeilen. Bitte teilen Sie sie auf.", maxImportRows)
+			return nil, i18n.M("import.err_too_many_rows", "Max", maxImportRows)
 		}
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
@@ -80,14 +83,14 @@ func parseImportCSV(r io.Reader) ([]importLine, error) {
 		st, ok := statusByWord(l.status)
 		switch {
 		case l.solution == "":
-			l.err = "Spalte „loesung“ ist leer."
+			l.err = i18n.M("import.err_no_solution")
 		case !ok:
-			l.err = fmt.Sprintf("Unbekannter Status „%s“.", l.status)
+			l.err = i18n.M("import.err_unknown_status", "Status", l.status)
 		}
 		l.input = store.AdoptionInput{SolutionSlug: l.solution, Adoption: catalog.Adoption{Status: st, Since: get(rec, "seit"),
 			ContractType: get(rec, "vertragsart"), Note: get(rec, "notiz")}}
 		switch k := l.key; {
-		case l.err != "":
+		case l.err.ID != "":
 		case catalog.ValidAGS(k):
 			l.input.AdopterKind = catalog.KindGemeinde // resolved to the ARS below
 		case catalog.ValidARS(k):
@@ -95,15 +98,16 @@ func parseImportCSV(r io.Reader) ([]importLine, error) {
 		case len(k) == 5 && strings.Trim(k, "0123456789") == "":
 			l.input.AdopterKind, l.input.AdopterKey = catalog.KindKreis, k
 		default:
-			l.err = fmt.Sprintf("„%s“ ist kein AGS (8 Ziffern), ARS (12 Ziffern) oder Kreisschlüssel (5 Ziffern).", k)
+			l.err = i18n.M("import.err_bad_key", "Key", k)
 		}
 		out = append(out, l)
 	}
 }
 
 func (s *Site) importPage(c echo.Context, status int, d views.ImportData) error {
-	return httpx.Render(c, status, views.ImportPage(httpx.Page(c, "Nachnutzungen per CSV-Datei eintragen", "/konto",
-		views.Crumb{Label: "Mein Konto", URL: "/konto"}, views.Crumb{Label: "CSV-Import"}), d), nil)
+	ctx := c.Request().Context()
+	return httpx.Render(c, status, views.ImportPage(httpx.Page(c, i18n.T(ctx, "import.heading"), "/konto",
+		views.Crumb{Label: i18n.T(ctx, "layout.my_account"), URL: "/konto"}, views.Crumb{Label: i18n.T(ctx, "import.crumb")}), d), nil)
 }
 
 func coordinatesOrAdmin(p catalog.Principal) bool { return p.Admin || len(p.Coordinates()) > 0 }
@@ -111,7 +115,7 @@ func coordinatesOrAdmin(p catalog.Principal) bool { return p.Admin || len(p.Coor
 // HandleImportForm shows the upload form to coordinators and admins.
 func (s *Site) HandleImportForm(c echo.Context) error {
 	if !coordinatesOrAdmin(httpx.Principal(c)) {
-		return echo.NewHTTPError(http.StatusForbidden, "Den CSV-Import nutzen Landeskoordinationen.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("import.err_coordinators_only"))
 	}
 	return s.importPage(c, http.StatusOK, views.ImportData{AllOrNothing: true})
 }
@@ -120,16 +124,17 @@ func (s *Site) HandleImportForm(c echo.Context) error {
 func (s *Site) HandleImport(c echo.Context) error {
 	p := httpx.Principal(c)
 	if !coordinatesOrAdmin(p) {
-		return echo.NewHTTPError(http.StatusForbidden, "Den CSV-Import nutzen Landeskoordinationen.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("import.err_coordinators_only"))
 	}
+	ctx := c.Request().Context()
 	d := views.ImportData{AllOrNothing: c.FormValue("alles_oder_nichts") == "ja"}
 	fh, err := c.FormFile("datei")
 	if err != nil {
-		d.Error = "Bitte wählen Sie eine CSV-Datei aus."
+		d.Error = i18n.T(ctx, "import.err_choose_file")
 		return s.importPage(c, http.StatusUnprocessableEntity, d)
 	}
 	if fh.Size > maxImportBytes {
-		d.Error = "Die Datei ist größer als 2 MB."
+		d.Error = i18n.T(ctx, "import.err_too_large")
 		return s.importPage(c, http.StatusUnprocessableEntity, d)
 	}
 	f, err := fh.Open()
@@ -139,10 +144,9 @@ func (s *Site) HandleImport(c echo.Context) error {
 	defer f.Close()
 	lines, err := parseImportCSV(io.LimitReader(f, maxImportBytes))
 	if err != nil {
-		d.Error = err.Error()
+		d.Error = i18n.Localize(ctx, err)
 		return s.importPage(c, http.StatusUnprocessableEntity, d)
 	}
-	ctx := c.Request().Context()
 	d.Rows, d.Applied, err = s.applyImport(ctx, p, lines, d.AllOrNothing)
 	if err != nil {
 		return err
@@ -167,16 +171,16 @@ func (s *Site) applyImport(ctx context.Context, p catalog.Principal, lines []imp
 	var idx []int
 	for i, l := range lines {
 		rows[i] = views.ImportRow{Line: l.line, Solution: l.solution, Adopter: l.key, Status: l.status}
-		if l.err == "" && l.input.AdopterKey == "" { // AGS given: find the Gemeinde
+		if l.err.ID == "" && l.input.AdopterKey == "" { // AGS given: find the Gemeinde
 			o, err := s.Store.OrganisationByAGS(ctx, l.key)
 			if err != nil {
-				l.err = fmt.Sprintf("Keine Gemeinde mit AGS %s.", l.key)
+				l.err = i18n.M("import.err_no_gemeinde", "AGS", l.key)
 			} else {
 				l.input.AdopterKey = o.Key
 			}
 		}
-		if l.err != "" {
-			rows[i].Reason = l.err
+		if l.err.ID != "" {
+			rows[i].Reason = i18n.Localize(ctx, l.err)
 			continue
 		}
 		inputs, idx = append(inputs, l.input), append(idx, i)
@@ -198,33 +202,39 @@ func (s *Site) applyImport(ctx context.Context, p catalog.Principal, lines []imp
 		row := &rows[idx[k]]
 		row.Accepted = r.Err == nil
 		if r.Err != nil {
-			row.Reason = importReason(r.Err)
+			row.Reason = importReason(ctx, r.Err)
 		}
 	}
 	return rows, applied && len(inputs) > 0, nil
 }
 
-// importReason turns a row error into a German reason.
-func importReason(err error) string {
+// importReason turns a row error into a reason in the reader's language
+// (messages of the store that are still German strings stay German).
+func importReason(ctx context.Context, err error) string {
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
-		keys := make([]string, 0, len(ve.Fields))
-		for k := range ve.Fields {
+		fields := ve.In(ctx)
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		msgs := make([]string, len(keys))
 		for i, k := range keys {
-			msgs[i] = ve.Fields[k]
+			msgs[i] = fields[k]
 		}
 		return strings.Join(msgs, " ")
 	}
+	var m i18n.Message
+	if errors.As(err, &m) {
+		return i18n.Localize(ctx, m)
+	}
 	if errors.Is(err, catalog.ErrForbidden) {
-		msg := err.Error()
+		msg := i18n.Localize(ctx, err)
 		if i := strings.Index(msg, ": "+catalog.ErrForbidden.Error()); i > 0 {
 			return msg[:i] + "."
 		}
-		return "Keine Berechtigung für diese Organisation."
+		return i18n.T(ctx, "import.err_forbidden_org")
 	}
-	return "Die Zeile konnte nicht eingetragen werden."
+	return i18n.T(ctx, "import.err_row_failed")
 }

@@ -32,7 +32,7 @@ func FuzzParseImportCSV(f *testing.F) {
 			t.Fatalf("%d rows over the limit %d", len(lines), maxImportRows)
 		}
 		for _, l := range lines {
-			if l.err != "" {
+			if l.err.ID != "" {
 				continue
 			}
 			in := l.input

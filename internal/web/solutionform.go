@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -41,10 +43,10 @@ func (s *Site) providerOptions(ctx context.Context, p catalog.Principal) ([]view
 			return nil, err
 		}
 	}
-	out := []views.Option{{Value: "", Label: "– bitte wählen –"}}
+	out := []views.Option{{Value: "", Label: i18n.T(ctx, "form.please_choose")}}
 	for _, o := range orgs {
 		if p.CanProvideFor(o) {
-			out = append(out, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ")"})
+			out = append(out, views.Option{Value: orgRef(o), Label: i18n.T(ctx, "adoptionform.org_option", "Name", o.Name, "Kind", o.Kind.L(ctx))})
 		}
 	}
 	return out, nil
@@ -55,7 +57,7 @@ func (s *Site) topicOptions(ctx context.Context) ([]views.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []views.Option{{Value: "", Label: "– aus den Leistungen –"}}
+	out := []views.Option{{Value: "", Label: i18n.T(ctx, "solutionform.topic_from_services")}}
 	for _, tf := range tfs {
 		out = append(out, views.Option{Value: strconv.FormatUint(uint64(tf.ID), 10), Label: tf.Name})
 	}
@@ -65,9 +67,9 @@ func (s *Site) topicOptions(ctx context.Context) ([]views.Option, error) {
 // newSolutionForm prepares the form frame with its select options.
 func (s *Site) newSolutionForm(c echo.Context, slug string) (views.SolutionFormData, error) {
 	ctx := c.Request().Context()
-	d := views.SolutionFormData{Slug: slug, Values: map[string]string{"status": string(catalog.SolutionLive)}, Heading: "Lösung registrieren", Action: "/loesungen/neu"}
+	d := views.SolutionFormData{Slug: slug, Values: map[string]string{"status": string(catalog.SolutionLive)}, Heading: i18n.T(ctx, "solutionform.heading_new"), Action: "/loesungen/neu"}
 	if slug != "" {
-		d.Heading, d.Action = "Lösung bearbeiten", "/loesungen/"+slug+"/bearbeiten"
+		d.Heading, d.Action = i18n.T(ctx, "solutionform.heading_edit"), "/loesungen/"+slug+"/bearbeiten"
 	}
 	var err error
 	if d.Providers, err = s.providerOptions(ctx, httpx.Principal(c)); err != nil {
@@ -138,21 +140,21 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 	if kind, key, ok := strings.Cut(val["provider"], ":"); ok {
 		in.ProviderKind, in.ProviderKey = catalog.OrgKind(kind), key
 	} else {
-		v.Add("provider", "Bitte wählen Sie den Anbieter.")
+		v.AddM("provider", i18n.M("solutionform.err_provider"))
 	}
 	if t := val["topicField"]; t != "" {
 		if n, err := strconv.ParseUint(t, 10, 32); err == nil {
 			id := uint(n)
 			in.Solution.TopicFieldID = &id
 		} else {
-			v.Add("topicField", "Bitte wählen Sie ein Themenfeld.")
+			v.AddM("topicField", i18n.M("solutionform.err_topic"))
 		}
 	}
 	if m := val["maturity"]; m != "" {
 		if n, err := strconv.Atoi(m); err == nil {
 			in.Solution.Maturity = &n
 		} else {
-			v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
+			v.AddM("maturity", i18n.M("solutionform.err_maturity"))
 		}
 	}
 	switch val["efaMinimum"] {
@@ -161,13 +163,13 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 		in.Solution.EfAMinimumMet = &b
 	case "":
 	default:
-		v.Add("efaMinimum", "Bitte wählen Sie ja, nein oder unbekannt.")
+		v.AddM("efaMinimum", i18n.M("solutionform.err_efa_minimum"))
 	}
 	for field, dst := range map[string]**int64{"buildCostEur": &in.Solution.BuildCostEUR, "yearlyCostEur": &in.Solution.YearlyCostEUR} {
 		if t := strings.ReplaceAll(val[field], ".", ""); t != "" {
 			n, err := strconv.ParseInt(t, 10, 64)
 			if err != nil || n < 0 {
-				v.Add(field, "Bitte geben Sie einen Betrag in ganzen Euro an (z. B. 250000).")
+				v.AddM(field, i18n.M("solutionform.err_amount"))
 				continue
 			}
 			*dst = &n
@@ -179,7 +181,7 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 		d.Values[f] = strings.TrimSpace(c.FormValue(f))
 		if m := catalog.ProfileMode(d.Values[f]); m != "" {
 			if !m.Valid() {
-				v.Add(f, "Bitte wählen Sie, wie die Lösung diesen Standard nutzt.")
+				v.AddM(f, i18n.M("solutionform.err_profile_mode"))
 				continue
 			}
 			in.Solution.StandardsProfile = append(in.Solution.StandardsProfile, catalog.ProfileEntry{Standard: st.Key, Mode: m})
@@ -193,11 +195,26 @@ func parseSolutionForm(c echo.Context, d *views.SolutionFormData) (store.Solutio
 	}
 	var ve *catalog.ValidationError
 	if errors.As(check.Validate(), &ve) {
-		for k, m := range ve.Fields {
-			v.Add(k, m)
-		}
+		mergeValidation(&v, ve)
 	}
 	return in, &v
+}
+
+// mergeValidation adds the messages of from to v (the first per field wins),
+// keeping their catalogue messages so they show in the reader's language.
+func mergeValidation(v, from *catalog.ValidationError) {
+	keys := make([]string, 0, len(from.Fields))
+	for k := range from.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if m, ok := from.Msgs[k]; ok {
+			v.AddM(k, m)
+		} else {
+			v.Add(k, from.Fields[k])
+		}
+	}
 }
 
 // serviceChoices returns the chosen services with names, and the search results for the query.
@@ -253,7 +270,7 @@ func (s *Site) draftSimilar(ctx context.Context, name, description string, ozgID
 }
 
 func solutionFormPage(c echo.Context, d views.SolutionFormData) views.Page {
-	crumbs := []views.Crumb{{Label: "Lösungen", URL: "/loesungen"}}
+	crumbs := []views.Crumb{{Label: i18n.T(c.Request().Context(), "nav.solutions"), URL: "/loesungen"}}
 	if d.Slug != "" {
 		crumbs = append(crumbs, views.Crumb{Label: d.Values["name"], URL: "/loesungen/" + d.Slug})
 	}
@@ -267,7 +284,7 @@ func (s *Site) HandleSolutionNew(c echo.Context) error {
 		return err
 	}
 	if len(d.Providers) <= 1 {
-		return echo.NewHTTPError(http.StatusForbidden, "Lösungen registrieren die Redaktionen der Anbieter (Bund, Länder, IT-Dienstleister). Gemeinden und Kreise tragen ihre Nachnutzung auf der Seite der Lösung ein.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("solutionform.err_not_provider"))
 	}
 	return httpx.RenderOK(c, views.SolutionFormPage(solutionFormPage(c, d), d))
 }
@@ -313,7 +330,7 @@ func (s *Site) HandleSolutionSave(c echo.Context) error {
 		return err
 	}
 	if err := c.Request().ParseForm(); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Das Formular konnte nicht gelesen werden.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("solutionform.err_form_unreadable"))
 	}
 	in, v := parseSolutionForm(c, &d)
 	d.ServiceQuery = c.FormValue("leistungssuche")
@@ -326,7 +343,7 @@ func (s *Site) HandleSolutionSave(c echo.Context) error {
 	if v.Err() == nil {
 		provider, err := s.Store.OrganisationByKey(ctx, in.ProviderKind, in.ProviderKey)
 		if err != nil || !p.CanProvideFor(provider) {
-			v.Add("provider", "Sie können nur Lösungen Ihrer eigenen Organisation eintragen.")
+			v.AddM("provider", i18n.M("solutionform.err_own_org_only"))
 		}
 	}
 	if v.Err() == nil {
@@ -343,17 +360,15 @@ func (s *Site) HandleSolutionSave(c echo.Context) error {
 		var ve *catalog.ValidationError
 		switch {
 		case errors.As(err, &ve):
-			for k, m := range ve.Fields {
-				v.Add(k, m)
-			}
+			mergeValidation(v, ve)
 		case err != nil:
 			return err
 		default:
-			s.flash(c, "Die Lösung ist gespeichert.")
+			s.flash(c, i18n.T(ctx, "solutionform.flash_saved"))
 			return c.Redirect(http.StatusSeeOther, "/loesungen/"+sol.Slug)
 		}
 	}
-	d.Errors = v.Fields
+	d.Errors = v.In(ctx)
 	return httpx.Render(c, http.StatusUnprocessableEntity, views.SolutionFormPage(solutionFormPage(c, d), d), nil)
 }
 
@@ -362,7 +377,7 @@ func (s *Site) HandleDraftSimilar(c echo.Context) error {
 	q := c.QueryParams()
 	name, desc := q.Get("name"), q.Get("description")
 	if len(name) > 300 || len(desc) > 10000 || len(q["ozg"]) > 50 {
-		return echo.NewHTTPError(http.StatusBadRequest, "Die Angaben sind zu lang für die Ähnlichkeitsprüfung.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("solutionform.err_similar_too_long"))
 	}
 	items := s.draftSimilar(c.Request().Context(), name, desc, q["ozg"], q.Get("ohne"))
 	return httpx.Render(c, http.StatusOK, views.SimilarPanel(items, true), nil)
@@ -380,11 +395,11 @@ func (s *Site) HandleSolutionDelete(c echo.Context) error {
 		return fmt.Errorf("delete solution %s: %w", sol.Slug, catalog.ErrForbidden)
 	}
 	if c.FormValue("bestaetigung") != "ja" {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Bitte bestätigen Sie das Löschen.")
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.M("solutionform.err_confirm_delete"))
 	}
 	if err := s.Store.DeleteSolution(ctx, p, sol.Slug); err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("„%s“ wurde gelöscht.", sol.Name))
+	s.flash(c, i18n.T(ctx, "solutionform.flash_deleted", "Name", sol.Name))
 	return c.Redirect(http.StatusSeeOther, "/konto")
 }
