@@ -1,10 +1,10 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,6 +14,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/store"
 	"efa-register/views"
@@ -33,9 +34,10 @@ const (
 )
 
 func (s *Site) publiccodePage(c echo.Context, status int, d views.PubliccodeImportData) error {
+	ctx := c.Request().Context()
 	d.FetchEnabled = s.PubliccodeFetcher != nil
-	return httpx.Render(c, status, views.PubliccodeImportPage(httpx.Page(c, "Lösung aus publiccode.yml übernehmen", "/loesungen",
-		views.Crumb{Label: "Lösungen", URL: "/loesungen"}, views.Crumb{Label: "Import aus publiccode.yml"}), d), nil)
+	return httpx.Render(c, status, views.PubliccodeImportPage(httpx.Page(c, i18n.T(ctx, "pcimport.heading"), "/loesungen",
+		views.Crumb{Label: i18n.T(ctx, "nav.solutions"), URL: "/loesungen"}, views.Crumb{Label: i18n.T(ctx, "pcimport.crumb")}), d), nil)
 }
 
 // importProviders are the organisations the user may register solutions for; none means no access.
@@ -45,7 +47,7 @@ func (s *Site) importProviders(c echo.Context) ([]views.Option, error) {
 		return nil, err
 	}
 	if len(opts) <= 1 {
-		return nil, echo.NewHTTPError(http.StatusForbidden, "Lösungen übernehmen die Redaktionen der Anbieter (Bund, Länder, IT-Dienstleister).")
+		return nil, echo.NewHTTPError(http.StatusForbidden, i18n.M("pcimport.err_not_provider"))
 	}
 	return opts, nil
 }
@@ -95,36 +97,38 @@ func (s *Site) HandlePubliccodeImport(c echo.Context) error {
 	return s.publiccodePage(c, status, d)
 }
 
-// publiccodeUpload returns the file of the request, or a German message for the user.
+// publiccodeUpload returns the file of the request, or a message for the
+// user in the language of the request.
 func (s *Site) publiccodeUpload(c echo.Context) (data []byte, name, msg string, err error) {
+	ctx := c.Request().Context()
 	fh, ferr := c.FormFile("datei")
 	switch {
 	case ferr == nil && fh.Size > 0:
 		if fh.Size > publiccode.MaxFileBytes {
-			return nil, "", fmt.Sprintf("Die Datei ist größer als %d KiB.", publiccode.MaxFileBytes>>10), nil
+			return nil, "", i18n.T(ctx, "pcimport.err_file_too_large", "KiB", publiccode.MaxFileBytes>>10), nil
 		}
 		f, err := fh.Open()
 		if err != nil {
-			return nil, "", "Die Datei konnte nicht gelesen werden.", nil
+			return nil, "", i18n.T(ctx, "pcimport.err_file_unreadable"), nil
 		}
 		defer f.Close()
 		data, err = io.ReadAll(io.LimitReader(f, publiccode.MaxFileBytes+1))
 		if err != nil {
-			return nil, "", "Die Datei konnte nicht gelesen werden.", nil
+			return nil, "", i18n.T(ctx, "pcimport.err_file_unreadable"), nil
 		}
 		return data, fh.Filename, "", nil
 	case ferr != nil && !errors.Is(ferr, http.ErrMissingFile):
-		return nil, "", "Das Formular konnte nicht gelesen werden. Bitte wählen Sie die Datei erneut.", nil
+		return nil, "", i18n.T(ctx, "pcimport.err_form_unreadable"), nil
 	}
 	addr := strings.TrimSpace(c.FormValue("adresse"))
 	if addr == "" || s.PubliccodeFetcher == nil {
-		return nil, "", "Bitte wählen Sie eine publiccode.yml-Datei aus.", nil
+		return nil, "", i18n.T(ctx, "pcimport.err_no_file"), nil
 	}
-	data, err = s.PubliccodeFetcher.Fetch(c.Request().Context(), addr)
+	data, err = s.PubliccodeFetcher.Fetch(ctx, addr)
 	var fe *publiccode.FetchError
 	if errors.As(err, &fe) {
-		s.Log.InfoContext(c.Request().Context(), "publiccode fetch refused or failed", "err", fe.Err)
-		return nil, "", fe.Message, nil
+		s.Log.InfoContext(ctx, "publiccode fetch refused or failed", "err", fe.Err)
+		return nil, "", localText(ctx, fe, fe.Message), nil
 	}
 	if err != nil {
 		return nil, "", "", err
@@ -140,7 +144,7 @@ func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, provi
 	draft, err := publiccode.Import(ctx, data, s.Store)
 	var pe *publiccode.Error
 	if errors.As(err, &pe) {
-		d.Errors, d.Warnings = issueViews(pe.Issues), issueViews(pe.Warnings)
+		d.Errors, d.Warnings = issueViews(ctx, pe.Issues), issueViews(ctx, pe.Warnings)
 		return d, nil, http.StatusUnprocessableEntity, nil
 	}
 	if err != nil {
@@ -151,11 +155,23 @@ func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, provi
 	draft.Solution.StandardsProfile, profileWarnings = publiccode.ReadProfile(data, store.Vocabulary())
 	draft.Warnings = append(draft.Warnings, profileWarnings...)
 	d.Preview = true
-	d.Warnings = issueViews(draft.Warnings)
+	d.Warnings = issueViews(ctx, draft.Warnings)
 	for _, f := range publiccode.FieldLabels {
-		if v := draft.Value(f.Field); v != "" {
-			d.Fields = append(d.Fields, views.PubliccodeField{Label: f.Label, Value: v, Source: draft.Sources[f.Field]})
+		v := draft.Value(f.Field)
+		if v == "" {
+			continue
 		}
+		fv := views.PubliccodeField{Label: f.Label, Value: v, Source: draft.Sources[f.Field], Data: previewData[f.Field]}
+		if id, ok := previewLabels[f.Field]; ok {
+			fv.Label = i18n.T(ctx, id)
+		}
+		switch f.Field {
+		case "status":
+			fv.Value = draft.Solution.Status.L(ctx)
+		case "verified":
+			fv.Value, fv.Note = draft.Solution.Verified.L(ctx), draft.Solution.VerifiedNote
+		}
+		d.Fields = append(d.Fields, fv)
 	}
 	for _, sv := range draft.Services {
 		d.Services = append(d.Services, views.PubliccodeService{ID: sv.ID, Name: sv.Name, Via: sv.Via, Line: sv.Line})
@@ -163,9 +179,10 @@ func (s *Site) publiccodePreview(c echo.Context, data []byte, name string, provi
 	for i, a := range draft.Adopters {
 		av := views.PubliccodeAdopter{Index: i, Name: a.Name, Line: a.Line, Status: string(a.Status), Unique: a.Match != nil}
 		for _, o := range candidatesOf(a) {
-			av.Options = append(av.Options, views.Option{Value: orgRef(o), Label: o.Name + " (" + o.Kind.Label() + ", " + o.Key + ")"})
+			av.Options = append(av.Options, views.Option{Value: orgRef(o),
+				Label: i18n.T(ctx, "pcimport.adopter_option", "Name", o.Name, "Kind", o.Kind.L(ctx), "Key", o.Key)})
 		}
-		av.Options = append(av.Options, views.Option{Value: "", Label: "– nicht übernehmen –"})
+		av.Options = append(av.Options, views.Option{Value: "", Label: i18n.T(ctx, "pcimport.adopter_skip")})
 		if a.Match != nil {
 			av.Selected = orgRef(*a.Match)
 		}
@@ -205,10 +222,40 @@ func preselectProvider(opts []views.Option, owner string) string {
 	return ""
 }
 
-func issueViews(list []publiccode.Issue) []views.PubliccodeIssue {
+// previewLabels are the catalogue ids of the preview's field names, by the
+// field of publiccode.FieldLabels (whose German labels the command line uses).
+var previewLabels = map[string]string{
+	"name":          "pcimport.field_name",
+	"slug":          "pcimport.field_slug",
+	"summary":       "pcimport.field_summary",
+	"description":   "pcimport.field_description",
+	"status":        "pcimport.field_status",
+	"licence":       "pcimport.field_licence",
+	"repositoryUrl": "pcimport.field_repository_url",
+	"accessUrl":     "pcimport.field_access_url",
+	"contactEmail":  "pcimport.field_contact_email",
+	"verified":      "pcimport.field_verified",
+}
+
+// previewData are the fields whose value is text of the file (German data).
+var previewData = map[string]bool{"name": true, "summary": true, "description": true}
+
+// localText returns v's text in the language of ctx when v can give it
+// (Text(ctx), as publiccode's issues and fetch errors do once their messages
+// are in the catalogues), and german otherwise.
+func localText(ctx context.Context, v any, german string) string {
+	if l, ok := v.(interface{ Text(context.Context) string }); ok {
+		return l.Text(ctx)
+	}
+	return german
+}
+
+func issueViews(ctx context.Context, list []publiccode.Issue) []views.PubliccodeIssue {
 	out := make([]views.PubliccodeIssue, len(list))
 	for i, is := range list {
-		out[i] = views.PubliccodeIssue{Line: is.Line, Path: is.Path, Message: is.Message}
+		msg := localText(ctx, is, is.Message)
+		out[i] = views.PubliccodeIssue{Line: is.Line, Path: is.Path, Message: msg,
+			German: msg == is.Message && i18n.From(ctx) != i18n.DE}
 	}
 	return out
 }
@@ -222,7 +269,7 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 	data := s.Sessions.GetBytes(ctx, sessPubliccodeData)
 	if token == "" || len(data) == 0 || c.FormValue("entwurf") != token {
 		return s.publiccodePage(c, http.StatusConflict, views.PubliccodeImportData{
-			Error: "Die Vorschau ist nicht mehr aktuell (abgelaufene Sitzung oder eine neuere Datei in einem anderen Fenster). Bitte laden Sie die Datei erneut hoch."})
+			Error: i18n.T(ctx, "pcimport.err_stale")})
 	}
 	name := s.Sessions.GetString(ctx, sessPubliccodeName)
 	d, draft, status, err := s.publiccodePreview(c, data, name, providers)
@@ -237,9 +284,9 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 	d.Provider = strings.TrimSpace(c.FormValue("provider"))
 	kind, key, ok := strings.Cut(d.Provider, ":")
 	if !ok {
-		v.Add("provider", "Bitte wählen Sie den Anbieter.")
+		v.AddM("provider", i18n.M("pcimport.err_choose_provider"))
 	} else if org, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key); err != nil || !p.CanProvideFor(org) {
-		v.Add("provider", "Sie können nur Lösungen Ihrer eigenen Organisation eintragen.")
+		v.AddM("provider", i18n.M("pcimport.err_own_org_only"))
 	}
 	d.Slug = strings.TrimSpace(c.FormValue("slug"))
 	draft.Solution.Slug = d.Slug
@@ -261,11 +308,11 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 			}
 		}
 		if org == nil {
-			v.Add(field, "Bitte wählen Sie eine der angebotenen Organisationen.")
+			v.AddM(field, i18n.M("pcimport.err_choose_offered_org"))
 			continue
 		}
 		if st != catalog.AdoptionLive && st != catalog.AdoptionInterested {
-			v.Add("status_"+strconv.Itoa(i), "Bitte wählen Sie „in Betrieb“ oder „interessiert“.")
+			v.AddM("status_"+strconv.Itoa(i), i18n.M("pcimport.err_choose_status"))
 			continue
 		}
 		chosen = append(chosen, publiccode.Chosen{Name: a.Name, Kind: org.Kind, Key: org.Key, Status: st})
@@ -275,7 +322,7 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 		var ve *catalog.ValidationError
 		switch {
 		case errors.As(err, &ve):
-			for k, m := range ve.Fields {
+			for k, m := range ve.In(ctx) { // the store's messages, localised
 				if k != "provider" && k != "slug" {
 					k = ""
 				}
@@ -291,14 +338,15 @@ func (s *Site) savePubliccode(c echo.Context, providers []views.Option) error {
 			s.Sessions.Remove(ctx, sessPubliccodeData)
 			s.Sessions.Remove(ctx, sessPubliccodeToken)
 			s.Sessions.Remove(ctx, sessPubliccodeName)
-			msg := fmt.Sprintf("Die Lösung ist aus der publiccode.yml übernommen, mit %d unbestätigten Nachnutzungen aus usedBy.", len(res.Adopted))
+			msg := i18n.T(ctx, "pcimport.flash_saved", "Count", len(res.Adopted))
 			if len(res.Rejected) > 0 {
-				msg += " Nicht eingetragen: " + strings.Join(res.Rejected, "; ")
+				// The reasons are the store's texts (German until they are catalogue messages).
+				msg = i18n.T(ctx, "pcimport.flash_saved_rejected", "Count", len(res.Adopted), "Rejected", strings.Join(res.Rejected, "; "))
 			}
 			s.flash(c, msg)
 			return c.Redirect(http.StatusSeeOther, "/loesungen/"+res.Solution.Slug)
 		}
 	}
-	d.FormErrors = v.Fields
+	d.FormErrors = v.In(ctx)
 	return s.publiccodePage(c, http.StatusUnprocessableEntity, d)
 }
