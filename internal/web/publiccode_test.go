@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"efa-register/internal/catalog"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/server"
@@ -222,5 +224,116 @@ func TestPubliccodeImportFetchRefusesInternalAddresses(t *testing.T) {
 	rec := prov.UploadPubliccode("", nil, map[string]string{"aktion": "vorschau", "adresse": srv.URL + "/publiccode.yml"})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "internes Netz") || hits != 0 {
 		t.Errorf("loopback fetch = %d, %d hits", rec.Code, hits)
+	}
+}
+
+// TestPubliccodeImportInEnglish reads the import in English: the form, the
+// preview with its labels and adopter hints, the messages and the notice
+// after saving; German is left only where the page marks it lang="de".
+func TestPubliccodeImportInEnglish(t *testing.T) {
+	env := servertest.NewEnv(t, server.AuthConfig{})
+	servertest.WithSearch(t, env, nil)
+	prov := env.As(t, "anbieter")
+	prov.Header["Accept-Language"] = "en"
+	english := func(what string, rec *httptest.ResponseRecorder) *goquery.Document {
+		t.Helper()
+		doc := servertest.Doc(t, rec)
+		if l := doc.Find("html").AttrOr("lang", ""); l != "en" {
+			t.Errorf("%s: <html lang=%q>", what, l)
+		}
+		// germanIn changes the document: look at a copy, without the
+		// organisations offered (their names are proper names, unmarked).
+		cp := servertest.Doc(t, rec)
+		cp.Find(`select option[value*=":"]`).Remove()
+		if words := germanIn(cp); len(words) > 0 {
+			t.Errorf("%s: German words outside lang=de: %v", what, words)
+		}
+		return doc
+	}
+
+	page := english("form", prov.Do("GET", "/loesungen/import", nil, nil))
+	if h := page.Find("h1").Text(); h != "Import a solution from a publiccode.yml" {
+		t.Errorf("heading %q", h)
+	}
+	if s := page.Find("#feld-datei-hinweis").Text(); s != "YAML file, at most 512 KiB." {
+		t.Errorf("file hint %q", s)
+	}
+	if s := page.Find(`title`).Text(); !strings.HasPrefix(s, "Import a solution from a publiccode.yml") {
+		t.Errorf("title %q", s)
+	}
+
+	// The upload helper sends no headers: the language comes from ?lang=en (and its cookie).
+	rec := prov.Upload("/loesungen/import?lang=en", "publiccode.yml", servertest.PubliccodeFixture(t, "full.yml"), map[string]string{"aktion": "vorschau"})
+	if rec.Code != 200 {
+		t.Fatalf("preview = %d", rec.Code)
+	}
+	page = english("preview", rec)
+	preview := page.Find(`[data-testid=vorschau]`)
+	for _, want := range []string{"Summary", "Licence", "Contact (shared mailbox)", "Verification of the data", "from description.de.localisedName"} {
+		if !strings.Contains(preview.Text(), want) {
+			t.Errorf("preview lacks %q: %s", want, preview.Text())
+		}
+	}
+	if s := preview.Find(`[lang=de]`).First().Text(); s != "Wohngeld digital beantragen" {
+		t.Errorf("the file's name is not marked German: %q", s)
+	}
+	if s := page.Find(`[data-testid=vorschau-leistungen]`).Text(); !strings.Contains(s, "(OZG ID 10092)") || !strings.Contains(s, "– Line ") {
+		t.Errorf("services %q", s)
+	}
+	if s := page.Find(`[data-testid=hinweisliste]`).Text(); !strings.Contains(s, "Line 63, maintenance.contacts[0].email:") {
+		t.Errorf("warnings %q", s)
+	}
+	if s := page.Find(`label[for=feld-nachnutzer_4]`).Text(); !strings.Contains(s, "“Neustadt” (line 21)") {
+		t.Errorf("adopter label %q", s)
+	}
+	if s := page.Find(`[data-testid=nachnutzer-4]`).Text(); !strings.Contains(s, "Several organisations match: please choose one.") ||
+		!strings.Contains(s, "– do not import –") || !strings.Contains(s, "Status for “Neustadt”") {
+		t.Errorf("adopter 4: %q", s)
+	}
+	if s := page.Find(`select[name=status_0] option[value=live]`).Text(); s != "live" {
+		t.Errorf("status option %q", s)
+	}
+	token, _ := page.Find(`input[name=entwurf]`).Attr("value")
+
+	form := url.Values{"aktion": {"speichern"}, "entwurf": {token}, "provider": {"land:05"}, "slug": {"wohngeld-sh-en"},
+		"nachnutzer_0": {"land:01"}, "status_0": {"live"}, "nachnutzer_1": {"gemeinde:010020000000"}, "status_1": {"vielleicht"}}
+	rec = prov.Do("POST", "/loesungen/import", form, nil)
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("refused save = %d", rec.Code)
+	}
+	body := english("refused save", rec).Text()
+	for _, want := range []string{"You can only register solutions of your own organisation.", "Please choose “live” or “interested”."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused save lacks %q", want)
+		}
+	}
+	form.Set("provider", "land:01")
+	form.Set("status_1", "interested")
+	if rec := prov.Do("POST", "/loesungen/import", form, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save = %d: %s", rec.Code, rec.Body.String())
+	}
+	if s := servertest.Doc(t, prov.Do("GET", "/loesungen/wohngeld-sh-en", nil, nil)).Text(); !strings.Contains(s,
+		"The solution has been imported from the publiccode.yml, with 2 unconfirmed adoptions from usedBy.") {
+		t.Errorf("no English notice after saving")
+	}
+	// The stale draft and a missing file are told in English.
+	if rec := prov.Do("POST", "/loesungen/import", form, nil); rec.Code != http.StatusConflict ||
+		!strings.Contains(rec.Body.String(), "The preview is out of date") {
+		t.Errorf("stale save = %d", rec.Code)
+	}
+	if rec := prov.Upload("/loesungen/import", "", nil, map[string]string{"aktion": "vorschau"}); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(rec.Body.String(), "Please choose a publiccode.yml file.") {
+		t.Errorf("no file = %d", rec.Code)
+	}
+	// Who provides no solutions is told why, in English.
+	ed := env.As(t, "redaktion-a")
+	ed.Header["Accept-Language"] = "en"
+	if rec := ed.Do("GET", "/loesungen/import", nil, nil); rec.Code != http.StatusForbidden ||
+		!strings.Contains(rec.Body.String(), "Solutions are imported by the editors of the providers") {
+		t.Errorf("non-provider = %d", rec.Code)
+	}
+	// The shared download links.
+	if s := servertest.Doc(t, prov.Do("GET", "/loesungen", nil, nil)).Find(`[data-testid=downloads]`).First().Text(); !strings.Contains(s, ", download as:") {
+		t.Errorf("download links %q", s)
 	}
 }
