@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // SolutionFilter selects, sorts and pages solutions.
@@ -187,7 +188,7 @@ func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
 		}
 		var svc catalog.Service
 		if err := t.db.Where("id = ?", id).First(&svc).Error; err != nil {
-			v.Add("ozgIds", fmt.Sprintf("Unbekannte OZG-ID %s.", id))
+			v.AddM("ozgIds", i18n.M("storeerr.ozg_id_unknown", "ID", id))
 			continue
 		}
 		sol.Services = append(sol.Services, svc)
@@ -223,7 +224,7 @@ func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in Solu
 		}
 		if t.slugUsed(sol.Slug) {
 			v := catalog.ValidationError{}
-			v.Add("slug", "Diese Kurzbezeichnung gehörte einer gelöschten Lösung und wird nicht wiederverwendet.")
+			v.AddM("slug", i18n.M("storeerr.slug_retired"))
 			return &v
 		}
 		sol.ID = 0
