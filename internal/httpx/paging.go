@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/i18n"
 )
 
 // Pagination of the pages: a list that grows with the catalogue is shown a
@@ -27,7 +29,7 @@ func PageParam(c echo.Context, key string) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > maxPageNumber {
 		return 0, echo.NewHTTPError(http.StatusBadRequest,
-			fmt.Sprintf("Die Seitenzahl „%s“ ist ungültig: erwartet wird eine ganze Zahl ab 1.", clipParam(raw)))
+			i18n.M("httpx.page_invalid", "Page", clipParam(raw)))
 	}
 	return n, nil
 }
