@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -461,9 +460,13 @@ func publiccodeProblem(err error) error {
 	}
 	v := &catalog.ValidationError{}
 	for _, is := range pe.Issues {
-		msg := is.Message
+		var text any = is.Message
+		if is.Msg.ID != "" {
+			text = is.Msg
+		}
+		msg := i18n.M("apierr.text", "Text", text)
 		if is.Line > 0 {
-			msg = fmt.Sprintf("Zeile %d: %s", is.Line, msg)
+			msg = i18n.M("apierr.publiccode_line", "Line", is.Line, "Text", text)
 		}
 		// A list index is a step of the pointer: maintenance.contacts[0].email
 		// becomes /maintenance/contacts/0/email.
@@ -471,7 +474,7 @@ func publiccodeProblem(err error) error {
 		if path == "" {
 			path = "publiccode.yml"
 		}
-		v.Add(path, msg)
+		v.AddM(path, msg)
 	}
 	if len(v.Fields) == 0 {
 		v.AddM("publiccode.yml", i18n.M("apierr.publiccode_refused"))
