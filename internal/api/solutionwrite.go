@@ -206,7 +206,7 @@ func (d solutionDoc) input(slug string) (store.SolutionInput, error) {
 			if msg, ok := ve.Msgs[k]; ok {
 				v.AddM(k, msg)
 			} else {
-				v.Add(k, m)
+				v.Add(k, m) // no catalogue message: a German text from elsewhere
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -53,7 +52,7 @@ func NewPaging(page, size int, total int64) (Paging, error) {
 	p := Paging{Page: max(page, 1), Size: max(size, 1), Total: max(total, 0)}
 	if p.Page > p.Pages() {
 		return p, echo.NewHTTPError(http.StatusNotFound,
-			fmt.Sprintf("Seite %d gibt es nicht: die Liste hat %s.", p.Page, pagesText(p.Pages())))
+			i18n.M("httpx.page_missing", "Page", p.Page, "Count", p.Pages()))
 	}
 	return p, nil
 }
@@ -66,13 +65,6 @@ func PageOf(c echo.Context, key string, size int, total int64) (Paging, error) {
 		return Paging{}, err
 	}
 	return NewPaging(page, size, total)
-}
-
-func pagesText(n int) string {
-	if n == 1 {
-		return "nur eine Seite"
-	}
-	return strconv.Itoa(n) + " Seiten"
 }
 
 // Pages is the number of pages, at least 1.

@@ -88,7 +88,7 @@ func (t *tx) addMembership(userID uint, m NewMembership) error {
 	}
 	if m.Role != catalog.RoleEditor && m.Role != catalog.RoleCoordinator {
 		v := catalog.ValidationError{}
-		v.Add("role", "Unbekannte Rolle.")
+		v.AddM("role", i18n.M("storeerr.role_unknown"))
 		return &v
 	}
 	if m.Role == catalog.RoleCoordinator && org.Kind != catalog.KindLand {
@@ -208,7 +208,7 @@ func (s *Store) CreateToken(ctx context.Context, actor string, tok catalog.APITo
 	catalog.ValidateTokenName(&v, tok.Name)
 	now := time.Now()
 	if !tok.ExpiresAt.After(now) {
-		v.Add("expiresAt", "Das Ablaufdatum muss in der Zukunft liegen.")
+		v.AddM("expiresAt", i18n.M("storeerr.expiry_past"))
 	} else if tok.ExpiresAt.After(now.AddDate(1, 0, 1)) {
 		v.AddM("expiresAt", i18n.M("storeerr.token_max_year"))
 	}
@@ -301,7 +301,7 @@ func (s *Store) CreateAccountRequest(ctx context.Context, req catalog.AccountReq
 	err := s.write(ctx, "request:"+req.Email, func(t *tx) error {
 		var org catalog.Organisation
 		if err := t.db.First(&org, req.OrganisationID).Error; err != nil {
-			v.Add("organisation", "Unbekannte Organisation.")
+			v.AddM("organisation", i18n.M("storeerr.org_unknown"))
 			return &v
 		}
 		if org.Kind == catalog.KindBund || org.LandKey == "" {

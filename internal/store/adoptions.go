@@ -131,7 +131,7 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 	}
 	var org catalog.Organisation
 	if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
-		v.Add("adopter", "Unbekannte Organisation.")
+		v.AddM("adopter", i18n.M("storeerr.org_unknown"))
 	}
 	if in.Release != nil {
 		a.Release = strings.TrimSpace(*in.Release)

@@ -121,13 +121,13 @@ func validateWebhookURL(g netguard.Guard, raw string) error {
 	case err != nil || utf8.RuneCountInString(raw) > catalog.MaxWebhookURL || !utf8.ValidString(raw):
 		v.AddM("url", i18n.M("storeerr.webhook_url_invalid"))
 	case u.Scheme != "https" && u.Scheme != "http":
-		v.Add("url", "Die Adresse muss mit https:// (oder http://) beginnen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_scheme"))
 	case u.Host == "" || u.Hostname() == "":
-		v.Add("url", "Die Adresse braucht einen Rechnernamen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_host"))
 	case u.User != nil:
 		v.AddM("url", i18n.M("storeerr.webhook_url_credentials"))
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		v.Add("url", "Die Adresse darf keinen Anker (#) enthalten.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_fragment"))
 	case g.CheckURL(raw) != nil:
 		v.AddM("url", i18n.M("storeerr.webhook_url_internal"))
 	}
