@@ -11,6 +11,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -47,10 +48,10 @@ type adoptionWrite struct {
 func bindJSON(c echo.Context, into any) error {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	if !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie JSON (Content-Type: application/json).")
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, i18n.M("apierr.need_json"))
 	}
 	if err := (&echo.DefaultBinder{}).BindBody(c, into); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Der JSON-Inhalt ist fehlerhaft.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("apierr.bad_json"))
 	}
 	return nil
 }
@@ -71,7 +72,7 @@ func (s *API) HandleAdoptionCreate(c echo.Context) error {
 	var v catalog.ValidationError
 	for field, val := range map[string]*string{"solution": body.Solution, "adopterKind": body.AdopterKind, "adopterKey": body.AdopterKey, "status": body.Status} {
 		if str(val) == "" {
-			v.Add(field, "Pflichtfeld fehlt.")
+			v.AddM(field, i18n.M("apierr.field_required"))
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -107,7 +108,7 @@ func (s *API) HandleAdoptionPatch(c echo.Context) error {
 	}
 	if body.Solution != nil || body.AdopterKind != nil || body.AdopterKey != nil {
 		v := catalog.ValidationError{}
-		v.Add("solution", "Lösung und Organisation einer Nachnutzung können nicht geändert werden.")
+		v.AddM("solution", i18n.M("apierr.adoption_fixed"))
 		return &v
 	}
 	ctx := c.Request().Context()

@@ -12,6 +12,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -188,14 +189,14 @@ func (s *API) HandleAdvisories(c echo.Context) error {
 		return err
 	}
 	if f.Status = catalog.AdvisoryStatus(st); st != "" && !f.Status.Valid() {
-		return badParam("status", "erwartet wird draft, published, updated oder closed.")
+		return badParam("status", i18n.M("apierr.param_advisory_status"))
 	}
 	sev, err := queryValue(c, "severity")
 	if err != nil {
 		return err
 	}
 	if f.Severity = strings.ToUpper(sev); sev != "" && !slices.Contains(catalog.Severities, f.Severity) {
-		return badParam("severity", "erwartet wird critical, high, medium, low oder none.")
+		return badParam("severity", i18n.M("apierr.param_severity"))
 	}
 	org, err := queryValue(c, "organisation")
 	if err != nil {
@@ -205,7 +206,7 @@ func (s *API) HandleAdvisories(c echo.Context) error {
 		kind, key, ok := strings.Cut(org, ":")
 		o, err := s.Store.OrganisationByKey(ctx, catalog.OrgKind(kind), key)
 		if !ok || err != nil {
-			return badParam("organisation", "erwartet wird ART:SCHLÜSSEL einer bekannten Organisation, z. B. gemeinde:010010000000.")
+			return badParam("organisation", i18n.M("apierr.param_organisation"))
 		}
 		f.AffectsOrgID = o.ID
 	}

@@ -8,12 +8,12 @@
 package api
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/internal/mail"
 	"efa-register/internal/search"
@@ -79,8 +79,8 @@ func (s *API) acquireExport() (release func(), ok bool) {
 // refuseExport answers an export beyond the slots: 429 with Retry-After.
 func (s *API) refuseExport(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", exportRetryAfter)
-	return WriteProblem(c, http.StatusTooManyRequests, fmt.Sprintf(
-		"Gerade werden schon %d Exporte erstellt. Bitte versuchen Sie es in %s Sekunden noch einmal.", cap(s.api.exportSlots), exportRetryAfter), nil)
+	return WriteProblem(c, http.StatusTooManyRequests, i18n.M("apierr.export_busy",
+		"Count", cap(s.api.exportSlots), "Seconds", exportRetryAfter), nil)
 }
 
 // HandleStats returns the headline counts as JSON.

@@ -15,6 +15,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -287,7 +288,7 @@ func (s *API) HandleChanges(c echo.Context) error {
 	var after uint64
 	if raw != "" {
 		if after, err = feed.ParseCursor(raw); err != nil {
-			return badParam("after", "erwartet wird ein Cursor aus dem Export oder aus „next“ einer früheren Antwort.")
+			return badParam("after", i18n.M("apierr.param_after"))
 		}
 	}
 	limit, err := queryInt(c, "limit", 100, 1, 1000)
@@ -306,7 +307,7 @@ func (s *API) HandleChanges(c echo.Context) error {
 		}
 	}
 	if after > head {
-		return badParam("after", "der Cursor liegt hinter dem neuesten Stand des Registers (%s); bitte mit dem Export neu beginnen.", feed.Cursor(head))
+		return badParam("after", i18n.M("apierr.param_after_ahead", "Cursor", feed.Cursor(head)))
 	}
 	reader := httpx.Principal(c)
 	p, err := changePage(ctx, s.Store, reader, after, limit, s.api.now())

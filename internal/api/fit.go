@@ -5,6 +5,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -18,10 +19,10 @@ func (s *API) HandleOrganisationFit(c echo.Context) error {
 	}
 	slug := c.QueryParam("solution")
 	if slug == "" {
-		return badParam("solution", "Pflichtangabe fehlt: die Kurzbezeichnung (slug) der Lösung.")
+		return badParam("solution", i18n.M("apierr.param_solution_required"))
 	}
 	if !catalog.ValidSlug(slug) {
-		return badParam("solution", "erwartet werden Kleinbuchstaben, Ziffern und einzelne Bindestriche (höchstens 80 Zeichen).")
+		return badParam("solution", i18n.M("apierr.param_slug"))
 	}
 	ctx := c.Request().Context()
 	org, err := s.Store.OrganisationByKey(ctx, kind, key)

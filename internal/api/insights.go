@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // scoreboardJSON is one Land on the API's scoreboard.
@@ -72,8 +72,8 @@ func (s *API) HandleSavings(c echo.Context) error {
 	sv := e.Savings()
 	lo := (page - 1) * limit
 	if page > 1 && lo >= len(sv.BySolution) {
-		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Seite %d gibt es nicht: bei %d Einträgen je Seite hat die Liste %d Seiten.",
-			page, limit, max(1, (len(sv.BySolution)+limit-1)/limit)))
+		return echo.NewHTTPError(http.StatusNotFound, i18n.M("apierr.page_not_found",
+			"Page", page, "Limit", limit, "Pages", max(1, (len(sv.BySolution)+limit-1)/limit)))
 	}
 	type solutionJSON struct {
 		Slug       string   `json:"slug"`
@@ -152,7 +152,7 @@ func (s *API) HandleCoverage(c echo.Context) error {
 	}
 	id := c.Param("ozgId")
 	if !catalog.ValidOZGID(id) {
-		return badParam("ozgId", "„%s“ ist keine OZG-ID (5 Ziffern).", id)
+		return badParam("ozgId", i18n.M("apierr.param_not_ozg_id", "Value", id))
 	}
 	if _, err := s.Store.ServiceByID(c.Request().Context(), id); err != nil {
 		return err
@@ -197,7 +197,7 @@ func (s *API) HandleDemand(c echo.Context) error {
 	if v := c.QueryParam("days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 365 {
-			return badParam("days", "eine ganze Zahl von 1 bis 365.")
+			return badParam("days", i18n.M("apierr.param_days"))
 		}
 		days = n
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,26 +9,36 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // paramError is a malformed request parameter. The API answers it with a 400
 // problem document that names the parameter in detail and in "errors".
 type paramError struct {
 	Param   string
-	Message string
+	Message string       // German
+	Msg     i18n.Message // Message for the reader's language
 }
 
 func (e *paramError) Error() string { return "parameter " + e.Param + ": " + e.Message }
 
 // badParam returns the error for a malformed parameter.
-func badParam(name, format string, args ...any) error {
-	return &paramError{Param: name, Message: fmt.Sprintf(format, args...)}
+func badParam(name string, m i18n.Message) error { return newParamError(name, m) }
+
+// newParamError returns the malformed parameter name with the message m.
+func newParamError(name string, m i18n.Message) *paramError {
+	return &paramError{Param: name, Message: m.String(), Msg: m}
+}
+
+// detail is the problem's detail: the parameter and what is wrong with it.
+func (e *paramError) detail() i18n.Message {
+	return i18n.M("apierr.param_invalid", "Param", e.Param, "Reason", e.Msg)
 }
 
 // writeParamProblem answers a paramError as RFC 9457 problem+json.
 func writeParamProblem(c echo.Context, pe *paramError) error {
-	return WriteProblem(c, http.StatusBadRequest, fmt.Sprintf("Der Parameter „%s“ ist ungültig: %s", pe.Param, pe.Message),
-		map[string]string{pe.Param: pe.Message})
+	return WriteProblem(c, http.StatusBadRequest, pe.detail(),
+		map[string]string{pe.Param: i18n.Localize(c.Request().Context(), pe.Msg)})
 }
 
 // apiErrors turns paramErrors returned by API handlers into 400 problems;
@@ -57,7 +66,7 @@ func queryValue(c echo.Context, name string) (string, error) {
 	case 1:
 		return strings.TrimSpace(vals[0]), nil
 	}
-	return "", badParam(name, "darf nur einmal angegeben werden.")
+	return "", badParam(name, i18n.M("apierr.param_once"))
 }
 
 // queryInt parses an integer query parameter within [lo, hi], def when absent.
@@ -68,7 +77,7 @@ func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, badParam(name, "erwartet wird eine ganze Zahl von %d bis %d.", lo, hi)
+		return 0, badParam(name, i18n.M("apierr.param_int_range", "Lo", lo, "Hi", hi))
 	}
 	return n, nil
 }
@@ -88,7 +97,7 @@ func pageParams(c echo.Context, defLimit, maxLimit int) (page, limit int, err er
 func pathSlug(c echo.Context) (string, error) {
 	slug := c.Param("slug")
 	if !catalog.ValidSlug(slug) {
-		return "", badParam("slug", "erwartet werden Kleinbuchstaben, Ziffern und einzelne Bindestriche (höchstens 80 Zeichen).")
+		return "", badParam("slug", i18n.M("apierr.param_slug"))
 	}
 	return slug, nil
 }
@@ -96,7 +105,7 @@ func pathSlug(c echo.Context) (string, error) {
 // landKeyParam checks a Länderschlüssel given as parameter name.
 func landKeyParam(name, v string) error {
 	if !catalog.ValidLandKey(v) {
-		return badParam(name, "erwartet wird ein Länderschlüssel von 01 bis 16.")
+		return badParam(name, i18n.M("apierr.param_land"))
 	}
 	return nil
 }
@@ -105,12 +114,16 @@ func landKeyParam(name, v string) error {
 func orgKeyParams(c echo.Context) (catalog.OrgKind, string, error) {
 	kind, key := catalog.OrgKind(c.Param("kind")), c.Param("key")
 	if !kind.Valid() {
-		return "", "", badParam("kind", "erwartet wird bund, land, kreis, gemeinde oder it-dienstleister.")
+		return "", "", badParam("kind", i18n.M("apierr.param_org_kind"))
 	}
 	o := catalog.Organisation{Kind: kind, Key: key, Name: "x"}
 	var ve *catalog.ValidationError
 	if err := o.Validate(); err != nil && errors.As(err, &ve) && ve.Fields["key"] != "" {
-		return "", "", badParam("key", "%s", ve.Fields["key"])
+		m, ok := ve.Msgs["key"]
+		if !ok {
+			m = i18n.M("apierr.text", "Text", ve.Fields["key"])
+		}
+		return "", "", badParam("key", m)
 	}
 	return kind, key, nil
 }

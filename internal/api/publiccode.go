@@ -9,6 +9,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/publiccode"
 )
 
@@ -23,11 +24,11 @@ func (s *API) HandlePubliccodeExport(c echo.Context) error {
 	}
 	ext, err := queryValue(c, "extension")
 	if err == nil && ext != "" && ext != "de" {
-		err = badParam("extension", "erlaubt ist nur „de“ (deutscher Länderteil mit OZG-IDs und LeiKa-Schlüsseln).")
+		err = badParam("extension", i18n.M("apierr.param_extension"))
 	}
 	if err != nil {
 		if pe, ok := err.(*paramError); ok && !strings.HasPrefix(c.Request().URL.Path, "/api/") {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Der Parameter „%s“ ist ungültig: %s", pe.Param, pe.Message))
+			return echo.NewHTTPError(http.StatusBadRequest, pe.detail())
 		}
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 )
 
 // releaseDoc is a release of a solution in the API.
@@ -109,9 +110,9 @@ func releaseDocument(r catalog.Release) ([]byte, string, error) {
 
 var (
 	errReleaseStale = echo.NewHTTPError(http.StatusPreconditionFailed,
-		"Die Version wurde inzwischen geändert. Bitte lesen Sie sie neu (GET) und senden Sie die Änderung mit dem neuen ETag in If-Match.")
+		i18n.M("apierr.release_stale"))
 	errReleaseNoIfMatch = echo.NewHTTPError(http.StatusPreconditionRequired,
-		"Bitte senden Sie If-Match mit dem ETag der Version (aus GET), damit keine Änderung eines anderen verloren geht.")
+		i18n.M("apierr.release_no_if_match"))
 )
 
 // releaseIfMatch is the precondition of a release write: If-Match is required.
@@ -126,7 +127,7 @@ func releaseIfMatch(c echo.Context) (func(catalog.Release) error, error) {
 func pathVersion(c echo.Context) (string, error) {
 	v := c.Param("version")
 	if !catalog.ValidVersion(v) {
-		return "", badParam("version", "erwartet wird eine Versionsbezeichnung aus Buchstaben, Ziffern und . + - _ ~ (höchstens 50 Zeichen).")
+		return "", badParam("version", i18n.M("apierr.param_version"))
 	}
 	return v, nil
 }
@@ -169,7 +170,7 @@ func (s *API) HandleReleasePut(c echo.Context) error {
 		return err
 	}
 	if body.Version != "" && body.Version != version {
-		return invalid("version", "Die Version lässt sich nicht ändern; sie steht im Pfad. Legen Sie eine neue Version mit POST an.")
+		return invalid("version", i18n.M("apierr.version_fixed"))
 	}
 	pre, err := releaseIfMatch(c)
 	if err != nil {

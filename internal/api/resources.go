@@ -9,6 +9,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -89,7 +90,7 @@ func (s *API) HandleSolutionAdoptions(c echo.Context) error {
 func (s *API) HandleAdoption(c echo.Context) error {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err != nil || id == 0 {
-		return badParam("id", "erwartet wird die Nummer der Nachnutzung (eine positive ganze Zahl).")
+		return badParam("id", i18n.M("apierr.param_adoption_id"))
 	}
 	a, err := s.Store.AdoptionByID(c.Request().Context(), uint(id))
 	if err != nil {
@@ -138,7 +139,7 @@ func (s *API) HandleServices(c echo.Context) error {
 func (s *API) HandleService(c echo.Context) error {
 	id := c.Param("ozgId")
 	if !catalog.ValidOZGID(id) {
-		return badParam("ozgId", "erwartet wird eine OZG-ID aus 5 Ziffern.")
+		return badParam("ozgId", i18n.M("apierr.param_ozg_id"))
 	}
 	ctx := c.Request().Context()
 	sv, err := s.Store.ServiceByID(ctx, id)
@@ -187,13 +188,13 @@ func (s *API) HandleOrganisations(c echo.Context) error {
 	}
 	switch {
 	case f.Kind != "" && !f.Kind.Valid():
-		return badParam("kind", "erwartet wird bund, land, kreis, gemeinde oder it-dienstleister.")
+		return badParam("kind", i18n.M("apierr.param_org_kind"))
 	case f.LandKey != "" && landKeyParam("land", f.LandKey) != nil:
 		return landKeyParam("land", f.LandKey)
 	case f.ARS != "" && !catalog.ValidARS(f.ARS):
-		return badParam("ars", "erwartet wird ein Amtlicher Regionalschlüssel aus 12 Ziffern.")
+		return badParam("ars", i18n.M("apierr.param_ars"))
 	case f.AGS != "" && !catalog.ValidAGS(f.AGS):
-		return badParam("ags", "erwartet wird ein Amtlicher Gemeindeschlüssel aus 8 Ziffern.")
+		return badParam("ags", i18n.M("apierr.param_ags"))
 	}
 	f.Page, f.PerPage = page, limit
 	p, err := s.Store.FindOrganisations(c.Request().Context(), f)

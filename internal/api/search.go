@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 	"efa-register/internal/search"
 	"efa-register/internal/store"
 )
@@ -40,7 +40,7 @@ func intParam(v url.Values, name string, def, lo, hi int) (int, *paramError) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, &paramError{name, fmt.Sprintf("erwartet wird eine ganze Zahl von %d bis %d.", lo, hi)}
+		return 0, newParamError(name, i18n.M("apierr.param_int_range", "Lo", lo, "Hi", hi))
 	}
 	return n, nil
 }
@@ -54,51 +54,51 @@ func parseSearchQuery(c echo.Context) (search.Query, *paramError) {
 	var q search.Query
 	q.Text = strings.TrimSpace(v.Get("q"))
 	if !utf8.ValidString(q.Text) || utf8.RuneCountInString(q.Text) > maxQueryLength {
-		return q, &paramError{"q", fmt.Sprintf("höchstens %d Zeichen gültiger Text.", maxQueryLength)}
+		return q, newParamError("q", i18n.M("apierr.param_q", "Max", maxQueryLength))
 	}
 	for _, s := range listParam(v, "topicField") {
 		id, err := strconv.ParseUint(s, 10, 32)
 		if err != nil || id == 0 || id > 1000 {
-			return q, &paramError{"topicField", fmt.Sprintf("„%s“ ist keine Themenfeld-ID.", s)}
+			return q, newParamError("topicField", i18n.M("apierr.param_topic_field", "Value", s))
 		}
 		q.TopicFieldIDs = append(q.TopicFieldIDs, uint(id))
 	}
 	for _, s := range listParam(v, "provider") {
 		if s != catalog.BundKey && !catalog.ValidLandKey(s) {
-			return q, &paramError{"provider", fmt.Sprintf("„%s“ ist kein Länderschlüssel (01 bis 16) und nicht DE.", s)}
+			return q, newParamError("provider", i18n.M("apierr.param_provider_land", "Value", s))
 		}
 		q.ProviderLands = append(q.ProviderLands, s)
 	}
 	for _, s := range listParam(v, "status") {
 		st := catalog.SolutionStatus(s)
 		if !st.Valid() {
-			return q, &paramError{"status", fmt.Sprintf("„%s“ ist kein Status (planned, pilot, live, retired, unknown).", s)}
+			return q, newParamError("status", i18n.M("apierr.param_status", "Value", s))
 		}
 		q.Statuses = append(q.Statuses, st)
 	}
 	for _, s := range listParam(v, "maturity") {
 		m, err := strconv.Atoi(s)
 		if err != nil || m < 0 || m > 4 {
-			return q, &paramError{"maturity", fmt.Sprintf("„%s“ ist kein Reifegrad (0 bis 4).", s)}
+			return q, newParamError("maturity", i18n.M("apierr.param_maturity", "Value", s))
 		}
 		q.Maturities = append(q.Maturities, m)
 	}
 	for _, s := range listParam(v, "adoptedIn") {
 		if !catalog.ValidLandKey(s) {
-			return q, &paramError{"adoptedIn", fmt.Sprintf("„%s“ ist kein Länderschlüssel (01 bis 16).", s)}
+			return q, newParamError("adoptedIn", i18n.M("apierr.param_adopted_in", "Value", s))
 		}
 		q.AdoptedInLands = append(q.AdoptedInLands, s)
 	}
 	for _, s := range listParam(v, "standard") {
 		if _, ok := store.Vocabulary().Get(s); !ok {
-			return q, &paramError{"standard", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste (Schlüssel wie fit-connect, xbau, bundid, epaybl; siehe /datenquellen).", s)}
+			return q, newParamError("standard", i18n.M("apierr.param_standard", "Value", s))
 		}
 		q.Standards = append(q.Standards, s)
 	}
 	if raw := strings.TrimSpace(v.Get("openSource")); raw != "" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
-			return q, &paramError{"openSource", "erwartet wird true oder false."}
+			return q, newParamError("openSource", i18n.M("apierr.param_bool"))
 		}
 		q.OpenSource = &b
 	}
@@ -106,7 +106,7 @@ func parseSearchQuery(c echo.Context) (search.Query, *paramError) {
 	case "", search.SortRelevance, search.SortAdoptions, search.SortName, search.SortUpdated:
 		q.Sort = s
 	default:
-		return q, &paramError{"sort", "erlaubt sind relevance, adoptions, name und updated."}
+		return q, newParamError("sort", i18n.M("apierr.param_sort"))
 	}
 	var perr *paramError
 	if q.PerPage, perr = intParam(v, "limit", search.DefaultPerPage, 1, search.MaxPerPage); perr != nil {
@@ -116,7 +116,7 @@ func parseSearchQuery(c echo.Context) (search.Query, *paramError) {
 		return q, perr
 	}
 	if q.Page*q.PerPage > search.MaxWindow {
-		return q, &paramError{"page", fmt.Sprintf("es können höchstens die ersten %d Treffer abgerufen werden.", search.MaxWindow)}
+		return q, newParamError("page", i18n.M("apierr.param_page_window", "Max", search.MaxWindow))
 	}
 	return q, nil
 }
@@ -172,7 +172,7 @@ func highlightsOrEmpty(h map[string][]string) map[string][]string {
 
 // searchUnavailable answers when the server runs without a search index.
 func searchUnavailable() error {
-	return echo.NewHTTPError(http.StatusServiceUnavailable, "Die Suche ist vorübergehend nicht verfügbar.")
+	return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("apierr.search_unavailable"))
 }
 
 // HandleSearch answers GET /api/v1/search: solutions and OZG-Leistungen
@@ -201,7 +201,7 @@ func (s *API) HandleSearch(c echo.Context) error {
 		}
 	case search.TypeService:
 		if !q.ServicesApply() {
-			return writeParamProblem(c, &paramError{"type", "OZG-Leistungen lassen sich nur nach Themenfeld filtern und nach Relevanz oder Name sortieren."})
+			return writeParamProblem(c, newParamError("type", i18n.M("apierr.param_type_services")))
 		}
 		res, err := s.Search.SearchServicesPage(ctx, search.ServiceQuery{Text: q.Text, TopicFieldIDs: q.TopicFieldIDs, Sort: q.Sort, Page: q.Page, PerPage: q.PerPage})
 		if err != nil {
@@ -221,7 +221,7 @@ func (s *API) HandleSearch(c echo.Context) error {
 			out.Hits = append(out.Hits, apiSearchHit{Type: h.Type, ID: h.ID, Name: h.Name, Score: h.Score, Highlights: highlightsOrEmpty(h.Highlights)})
 		}
 	default:
-		return writeParamProblem(c, &paramError{"type", "erlaubt sind solution und service."})
+		return writeParamProblem(c, newParamError("type", i18n.M("apierr.param_type")))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -250,7 +250,7 @@ func (s *API) HandleOrgLookup(c echo.Context) error {
 	v := c.QueryParams()
 	q := strings.TrimSpace(v.Get("q"))
 	if q == "" || !utf8.ValidString(q) || utf8.RuneCountInString(q) > 100 {
-		return writeParamProblem(c, &paramError{"q", "bitte 1 bis 100 Zeichen: Name, AGS, ARS oder Postleitzahl."})
+		return writeParamProblem(c, newParamError("q", i18n.M("apierr.param_q_place")))
 	}
 	limit, perr := intParam(v, "limit", 10, 1, 50)
 	if perr != nil {

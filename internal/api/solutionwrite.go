@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/publiccode"
 	"efa-register/internal/store"
 )
@@ -98,9 +98,9 @@ type solutionDoc struct {
 }
 
 // invalid returns a validation error with one message.
-func invalid(field, msg string) error {
+func invalid(field string, m i18n.Message) error {
 	v := &catalog.ValidationError{}
-	v.Add(field, msg)
+	v.AddM(field, m)
 	return v
 }
 
@@ -120,27 +120,29 @@ func decodeSolutionDoc(raw []byte) (solutionDoc, error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te) && te.Field != "":
-		return doc, invalid(te.Field, fmt.Sprintf("Falscher Typ: erwartet wird %s.", jsonTypeName(te.Type.Kind().String())))
+		return doc, invalid(te.Field, i18n.M("apierr.wrong_type", "Type", jsonTypeName(te.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return doc, invalid(name, "Unbekanntes Feld.")
+		return doc, invalid(name, i18n.M("apierr.field_unknown"))
 	}
-	return doc, echo.NewHTTPError(http.StatusBadRequest, "Der JSON-Inhalt ist fehlerhaft: erwartet wird ein Objekt.")
+	return doc, echo.NewHTTPError(http.StatusBadRequest, i18n.M("apierr.bad_json_object"))
 }
 
 // jsonTypeName names a Go kind as the JSON type a client sends.
-func jsonTypeName(kind string) string {
+func jsonTypeName(kind string) any {
 	switch kind {
 	case "string":
-		return "Text"
+		return i18n.M("apierr.json_text")
+	case "float64", "float32":
+		return i18n.M("apierr.json_number")
 	case "int", "int64", "uint", "uint64", "int32", "uint32":
-		return "eine ganze Zahl"
+		return i18n.M("apierr.json_integer")
 	case "bool":
-		return "true oder false"
+		return i18n.M("apierr.json_bool")
 	case "slice":
-		return "eine Liste"
+		return i18n.M("apierr.json_list")
 	case "struct", "ptr":
-		return "ein Objekt"
+		return i18n.M("apierr.json_object")
 	}
 	return kind
 }
@@ -161,37 +163,37 @@ func (d solutionDoc) input(slug string) (store.SolutionInput, error) {
 		sol.Slug = strings.TrimSpace(*d.Slug)
 	default:
 		if d.Slug != nil && strings.TrimSpace(*d.Slug) != slug {
-			v.Add("slug", "Die Kurzbezeichnung einer Lösung kann nicht geändert werden; sie muss der Adresse entsprechen.")
+			v.AddM("slug", i18n.M("apierr.slug_fixed"))
 		}
 		sol.Slug = slug
 	}
 	if strings.TrimSpace(d.Name) == "" {
-		v.Add("name", "Pflichtfeld fehlt.")
+		v.AddM("name", i18n.M("apierr.field_required"))
 	}
 	if d.Status == "" {
-		v.Add("status", "Pflichtfeld fehlt (planned, pilot, live, retired oder unknown).")
+		v.AddM("status", i18n.M("apierr.status_required"))
 	}
 	in := store.SolutionInput{Solution: sol, OZGIDs: d.OZGIDs}
 	if p := d.Provider; p == nil {
-		v.Add("provider", "Pflichtfeld fehlt: der Anbieter mit kind und key.")
+		v.AddM("provider", i18n.M("apierr.provider_required"))
 	} else {
 		kind, key := strings.TrimSpace(p.Kind), strings.TrimSpace(p.Key)
 		if p.ID != nil {
 			ik, ikey, ok := strings.Cut(strings.TrimSpace(*p.ID), ":")
 			switch {
 			case !ok:
-				v.Add("provider.id", "Erwartet wird „kind:key“, z. B. „land:01“.")
+				v.AddM("provider.id", i18n.M("apierr.provider_id_format"))
 			case kind == "" && key == "":
 				kind, key = ik, ikey
 			case ik != kind || ikey != key:
-				v.Add("provider.id", "Passt nicht zu kind und key; lassen Sie id weg oder ändern Sie alle drei.")
+				v.AddM("provider.id", i18n.M("apierr.provider_id_mismatch"))
 			}
 		}
 		if kind == "" {
-			v.Add("provider.kind", "Pflichtfeld fehlt.")
+			v.AddM("provider.kind", i18n.M("apierr.field_required"))
 		}
 		if key == "" {
-			v.Add("provider.key", "Pflichtfeld fehlt.")
+			v.AddM("provider.key", i18n.M("apierr.field_required"))
 		}
 		in.ProviderKind, in.ProviderKey = catalog.OrgKind(kind), key
 	}
@@ -201,7 +203,11 @@ func (d solutionDoc) input(slug string) (store.SolutionInput, error) {
 	var ve *catalog.ValidationError
 	if errors.As(check.Validate(), &ve) {
 		for k, m := range ve.Fields {
-			v.Add(k, m)
+			if msg, ok := ve.Msgs[k]; ok {
+				v.AddM(k, msg)
+			} else {
+				v.Add(k, m) // no catalogue message: a German text from elsewhere
+			}
 		}
 	}
 	return in, v.Err()
@@ -218,11 +224,11 @@ func solutionDocument(sol catalog.Solution) ([]byte, string, error) {
 
 // errStale answers a write whose If-Match names an older state.
 var errStale = echo.NewHTTPError(http.StatusPreconditionFailed,
-	"Die Lösung wurde inzwischen geändert. Bitte lesen Sie sie neu (GET) und senden Sie die Änderung mit dem neuen ETag in If-Match.")
+	i18n.M("apierr.solution_stale"))
 
 // errNoIfMatch answers a write without If-Match.
 var errNoIfMatch = echo.NewHTTPError(http.StatusPreconditionRequired,
-	"Bitte senden Sie If-Match mit dem ETag der Lösung (aus GET), damit keine Änderung eines anderen verloren geht.")
+	i18n.M("apierr.solution_no_if_match"))
 
 // ifMatch returns the store precondition for the request's If-Match
 // header; required makes a missing header an error (428).
@@ -338,7 +344,7 @@ func readBody(c echo.Context) ([]byte, error) {
 		if errors.As(err, &me) {
 			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
-		return nil, echo.NewHTTPError(http.StatusBadRequest, "Der Inhalt der Anfrage konnte nicht gelesen werden.")
+		return nil, echo.NewHTTPError(http.StatusBadRequest, i18n.M("apierr.body_unreadable"))
 	}
 	return b, nil
 }
@@ -358,7 +364,7 @@ func isYAML(mt string) bool {
 }
 
 var errNeedJSON = echo.NewHTTPError(http.StatusUnsupportedMediaType,
-	"Bitte senden Sie JSON (Content-Type: application/json) oder eine publiccode.yml (Content-Type: application/yaml).")
+	i18n.M("apierr.need_json_or_yaml"))
 
 // HandleSolutionCreate registers a solution: POST /api/v1/solutions, with a
 // JSON solution document or a publiccode.yml (Content-Type: application/yaml).
@@ -379,7 +385,7 @@ func (s *API) HandleSolutionCreate(c echo.Context) error {
 	var warnings []publiccode.Issue
 	if key != "" {
 		if len(key) > store.MaxIdempotencyKey || !catalog.ValidText(key, store.MaxIdempotencyKey) || strings.ContainsAny(key, "\t\r\n") {
-			return badParam("Idempotency-Key", "höchstens %d Zeichen ohne Steuerzeichen.", store.MaxIdempotencyKey)
+			return badParam("Idempotency-Key", i18n.M("apierr.param_idempotency_key", "Max", store.MaxIdempotencyKey))
 		}
 		sum := sha256.Sum256([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n" + mt + "\n" + c.QueryString() + "\n" + string(body)))
 		idem = &store.Idempotency{Key: key, RequestHash: hex.EncodeToString(sum[:]), Render: func(sol catalog.Solution) (store.StoredResponse, error) {
@@ -433,7 +439,7 @@ func (s *API) replay(c echo.Context, p catalog.Principal, idem *store.Idempotenc
 	}
 	if hash != idem.RequestHash {
 		return true, WriteProblem(c, http.StatusUnprocessableEntity,
-			"Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet. Bitte nehmen Sie für jede neue Anfrage einen neuen Schlüssel.", nil)
+			i18n.M("apierr.idempotency_reused"), nil)
 	}
 	h := c.Response().Header()
 	h.Set("Idempotent-Replayed", "true")
@@ -454,9 +460,13 @@ func publiccodeProblem(err error) error {
 	}
 	v := &catalog.ValidationError{}
 	for _, is := range pe.Issues {
-		msg := is.Message
+		var text any = is.Message
+		if is.Msg.ID != "" {
+			text = is.Msg
+		}
+		msg := i18n.M("apierr.text", "Text", text)
 		if is.Line > 0 {
-			msg = fmt.Sprintf("Zeile %d: %s", is.Line, msg)
+			msg = i18n.M("apierr.publiccode_line", "Line", is.Line, "Text", text)
 		}
 		// A list index is a step of the pointer: maintenance.contacts[0].email
 		// becomes /maintenance/contacts/0/email.
@@ -464,10 +474,10 @@ func publiccodeProblem(err error) error {
 		if path == "" {
 			path = "publiccode.yml"
 		}
-		v.Add(path, msg)
+		v.AddM(path, msg)
 	}
 	if len(v.Fields) == 0 {
-		v.Add("publiccode.yml", "Die Datei kann nicht übernommen werden.")
+		v.AddM("publiccode.yml", i18n.M("apierr.publiccode_refused"))
 	}
 	return v
 }
@@ -498,7 +508,7 @@ func (s *API) publiccodeProvider(c echo.Context, p catalog.Principal) (catalog.O
 	if ref != "" {
 		kind, key, ok := strings.Cut(ref, ":")
 		if !ok || kind == "" || key == "" {
-			return "", "", badParam("provider", "erwartet wird „kind:key“, z. B. „land:01“.")
+			return "", "", badParam("provider", i18n.M("apierr.param_provider"))
 		}
 		return catalog.OrgKind(kind), key, nil
 	}
@@ -509,7 +519,7 @@ func (s *API) publiccodeProvider(c echo.Context, p catalog.Principal) (catalog.O
 		}
 	}
 	if len(found) != 1 {
-		return "", "", badParam("provider", "bitte geben Sie den Anbieter als „kind:key“ an, z. B. „land:01“.")
+		return "", "", badParam("provider", i18n.M("apierr.param_provider_required"))
 	}
 	return found[0].Kind, found[0].Key, nil
 }
@@ -584,7 +594,7 @@ func (s *API) update(c echo.Context, cur catalog.Solution, doc solutionDoc) erro
 // the whole solution document and If-Match.
 func (s *API) HandleSolutionPut(c echo.Context) error {
 	if mediaType(c) != echo.MIMEApplicationJSON {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie JSON (Content-Type: application/json).")
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, i18n.M("apierr.need_json"))
 	}
 	cur, err := s.currentSolution(c)
 	if err != nil {
@@ -606,7 +616,7 @@ func (s *API) HandleSolutionPut(c echo.Context) error {
 // objects merge member by member.
 func (s *API) HandleSolutionPatch(c echo.Context) error {
 	if mt := mediaType(c); mt != mimeMergePatch && mt != echo.MIMEApplicationJSON {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie einen JSON Merge Patch (Content-Type: application/merge-patch+json).")
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, i18n.M("apierr.need_merge_patch"))
 	}
 	cur, err := s.currentSolution(c)
 	if err != nil {
@@ -643,10 +653,10 @@ func (s *API) HandleSolutionPatch(c echo.Context) error {
 	}
 	merged, err := applyMergePatch(raw, body)
 	if errors.Is(err, errPatchNotObject) {
-		return echo.NewHTTPError(http.StatusBadRequest, "Ein Merge Patch einer Lösung ist ein JSON-Objekt.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("apierr.merge_patch_object"))
 	}
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Der JSON-Inhalt ist fehlerhaft.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("apierr.bad_json"))
 	}
 	doc, err := decodeSolutionDoc(merged)
 	if err != nil {
@@ -680,7 +690,7 @@ func (s *API) HandleSolutionDelete(c echo.Context) error {
 // others stay. If-Match is honoured when sent.
 func (s *API) HandleSolutionPubliccode(c echo.Context) error {
 	if !isYAML(mediaType(c)) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Bitte senden Sie eine publiccode.yml (Content-Type: application/yaml).")
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, i18n.M("apierr.need_yaml"))
 	}
 	cur, err := s.currentSolution(c)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/export"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -69,14 +70,14 @@ func (s *API) HandleExportAdoptions(c echo.Context) error {
 		return err
 	}
 	if land != "" && !catalog.ValidLandKey(land) {
-		return badParam("land", "erwartet wird ein Länderschlüssel von 01 bis 16.")
+		return badParam("land", i18n.M("apierr.param_land"))
 	}
 	slug, err := queryValue(c, "solution")
 	if err != nil {
 		return err
 	}
 	if slug != "" && !catalog.ValidSlug(slug) {
-		return badParam("solution", "erwartet wird die Kurzbezeichnung einer Lösung (Kleinbuchstaben, Ziffern, Bindestriche).")
+		return badParam("solution", i18n.M("apierr.param_solution_slug"))
 	}
 	name := "efa-nachnutzungen"
 	if slug != "" {

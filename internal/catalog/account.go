@@ -146,12 +146,12 @@ type AccountRequest struct {
 // ValidateAccount checks name and e-mail address of a user or request.
 func ValidateAccount(v *ValidationError, name, email string) {
 	if strings.TrimSpace(name) == "" {
-		v.Add("name", "Bitte geben Sie Ihren Namen an.")
+		v.AddM("name", i18n.M("valid.name_yours_required"))
 	} else {
-		checkText(v, "name", "Name", name, MaxPersonName)
+		checkText(v, "name", i18n.M("valid.label_name"), name, MaxPersonName)
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != strings.TrimSpace(email) || len(email) > MaxEmail || !ValidText(email, MaxEmail) {
-		v.Add("email", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@gemeinde.de).")
+		v.AddM("email", i18n.M("valid.email_invalid_municipality"))
 	}
 }
 
@@ -159,29 +159,29 @@ func ValidateAccount(v *ValidationError, name, email string) {
 func ValidatePassword(v *ValidationError, password string) {
 	switch n := len([]rune(password)); {
 	case n < 12:
-		v.Add("password", "Das Passwort muss mindestens 12 Zeichen lang sein.")
+		v.AddM("password", i18n.M("valid.password_too_short"))
 	case n > MaxPassword:
-		v.Add("password", "Das Passwort darf höchstens 200 Zeichen lang sein.")
+		v.AddM("password", i18n.M("valid.password_too_long"))
 	case !utf8.ValidString(password):
-		v.Add("password", "Das Passwort enthält ungültige Zeichen (kein gültiges UTF-8).")
+		v.AddM("password", i18n.M("valid.password_invalid_utf8"))
 	}
 }
 
 // ValidateRequestMessage checks the message of an account request.
 func ValidateRequestMessage(v *ValidationError, message string) {
-	checkText(v, "message", "Nachricht", message, MaxRequestMessage)
+	checkText(v, "message", i18n.M("valid.label_message"), message, MaxRequestMessage)
 }
 
 // ValidateDecisionReason checks the reason given when an account request is decided.
 func ValidateDecisionReason(v *ValidationError, reason string) {
-	checkText(v, "reason", "Begründung", reason, MaxDecisionReason)
+	checkText(v, "reason", i18n.M("valid.label_reason"), reason, MaxDecisionReason)
 }
 
 // ValidateTokenName checks the name of an API token.
 func ValidateTokenName(v *ValidationError, name string) {
 	if strings.TrimSpace(name) == "" {
-		v.Add("name", "Bitte geben Sie eine Bezeichnung an (höchstens 100 Zeichen).")
+		v.AddM("name", i18n.M("valid.token_name_required"))
 		return
 	}
-	checkText(v, "name", "Bezeichnung", name, MaxTokenName)
+	checkText(v, "name", i18n.M("valid.label_token_name"), name, MaxTokenName)
 }

@@ -190,28 +190,28 @@ func (a *Adoption) Validate() error {
 	a.Note = strings.TrimSpace(a.Note)
 	a.ContractType = strings.TrimSpace(a.ContractType)
 	if !a.Status.Valid() {
-		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
+		v.AddM("status", i18n.M("valid.status_invalid"))
 	}
 	if a.Since != "" {
 		if iso, ok := ParsePartialDate(a.Since); ok {
 			a.Since = iso
 		} else {
-			v.Add("since", "Bitte geben Sie das Datum als "+DateFormatsHint+" an, z. B. 01.11.2026.")
+			v.AddM("since", i18n.M("valid.since_format"))
 		}
 	}
 	a.Source = strings.TrimSpace(a.Source)
-	checkText(&v, "note", "Notiz", a.Note, MaxAdoptionNote)
-	checkText(&v, "contractType", "Vertragsart", a.ContractType, MaxContractType)
-	checkText(&v, "source", "Quelle", a.Source, MaxAdoptionSource)
-	checkText(&v, "registeredBy", "Eingetragen von", a.RegisteredBy, MaxRegisteredBy)
+	checkText(&v, "note", i18n.M("valid.label_note"), a.Note, MaxAdoptionNote)
+	checkText(&v, "contractType", i18n.M("valid.label_contract_type"), a.ContractType, MaxContractType)
+	checkText(&v, "source", i18n.M("valid.label_source"), a.Source, MaxAdoptionSource)
+	checkText(&v, "registeredBy", i18n.M("valid.label_registered_by"), a.RegisteredBy, MaxRegisteredBy)
 	a.Release = strings.TrimSpace(a.Release)
 	if a.Release != "" && !ValidVersion(a.Release) {
-		v.Add("release", "Bitte wählen Sie eine Version der Lösung.")
+		v.AddM("release", i18n.M("valid.release_required"))
 	}
 	switch a.Confirmation {
 	case ConfirmationNone, ConfirmationConfirmed, ConfirmationDisputed, ConfirmationClaimed:
 	default:
-		v.Add("confirmation", "Unbekannte Rückmeldung des Anbieters.")
+		v.AddM("confirmation", i18n.M("valid.confirmation_unknown"))
 	}
 	return v.Err()
 }

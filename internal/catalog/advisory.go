@@ -2,7 +2,7 @@ package catalog
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -187,62 +187,67 @@ func (a *Advisory) Validate() error {
 		*p = strings.TrimSpace(*p)
 	}
 	if a.Title == "" {
-		v.Add("title", "Bitte geben Sie einen Titel an.")
+		v.AddM("title", i18n.M("valid.title_required"))
 	}
-	checkText(&v, "title", "Titel", a.Title, MaxAdvisoryTitle)
-	checkText(&v, "summary", "Zusammenfassung", a.Summary, MaxAdvisorySummary)
-	checkText(&v, "affectedVersions", "Betroffene Versionen", a.AffectedVersions, MaxAdvisoryVersions)
-	checkText(&v, "fixedVersion", "Behobene Version", a.FixedVersion, MaxFixedVersion)
-	checkText(&v, "action", "Erforderliche Maßnahme", a.Action, MaxAdvisoryAction)
+	checkText(&v, "title", i18n.M("valid.label_title"), a.Title, MaxAdvisoryTitle)
+	checkText(&v, "summary", i18n.M("valid.label_summary"), a.Summary, MaxAdvisorySummary)
+	checkText(&v, "affectedVersions", i18n.M("valid.label_affected_versions"), a.AffectedVersions, MaxAdvisoryVersions)
+	checkText(&v, "fixedVersion", i18n.M("valid.label_fixed_version"), a.FixedVersion, MaxFixedVersion)
+	checkText(&v, "action", i18n.M("valid.label_action"), a.Action, MaxAdvisoryAction)
 	if a.Action == "" {
-		v.Add("action", "Bitte beschreiben Sie, was die Nachnutzer tun müssen.")
+		v.AddM("action", i18n.M("valid.action_required"))
 	}
 	switch {
 	case a.CVSSVector == "":
-		v.Add("cvssVector", "Bitte geben Sie den CVSS-3.1-Vektor an (z. B. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H).")
+		v.AddM("cvssVector", i18n.M("valid.cvss_required"))
 	case len(a.CVSSVector) > MaxCVSSVector:
-		v.Add("cvssVector", fmt.Sprintf("Der CVSS-Vektor darf höchstens %d Zeichen lang sein.", MaxCVSSVector))
+		v.AddM("cvssVector", i18n.M("valid.cvss_too_long", "Max", MaxCVSSVector))
 	default:
 		if score, rating, err := ScoreCVSS(a.CVSSVector); err != nil {
-			v.Add("cvssVector", err.Error())
+			var m i18n.Message
+			if errors.As(err, &m) {
+				v.AddM("cvssVector", m)
+			} else {
+				v.Add("cvssVector", err.Error())
+			}
 		} else {
 			a.CVSSScore, a.Severity = score, rating
 		}
 	}
 	cves := a.CVEList()
 	if len(cves) > MaxCVEs {
-		v.Add("cves", fmt.Sprintf("Höchstens %d CVE-Kennungen je Sicherheitshinweis.", MaxCVEs))
+		v.AddM("cves", i18n.M("valid.cves_too_many", "Max", MaxCVEs))
 	}
 	for _, id := range cves {
 		if !ValidCVE(id) {
-			v.Add("cves", fmt.Sprintf("„%s“ ist keine CVE-Kennung (Format CVE-JJJJ-NNNN, z. B. CVE-2024-3094).", id))
+			v.AddM("cves", i18n.M("valid.cve_invalid", "ID", id))
 			break
 		}
 	}
 	if a.Distribution != DistributionPublic && a.Distribution != DistributionRestricted {
-		v.Add("distribution", "Die Verteilung ist „public“ (öffentlich) oder „restricted“ (nur Betroffene).")
+		v.AddM("distribution", i18n.M("valid.distribution_invalid"))
 	}
 	if !a.Status.Valid() {
-		v.Add("status", "Der Status ist „draft“, „published“, „updated“ oder „closed“.")
+		v.AddM("status", i18n.M("valid.advisory_status_invalid"))
 	}
 	return v.Err()
 }
 
 // ScoreCVSS parses a CVSS 3.1 vector and returns its base score and
-// qualitative rating (NONE, LOW, MEDIUM, HIGH, CRITICAL), or an error with a
-// German message.
+// qualitative rating (NONE, LOW, MEDIUM, HIGH, CRITICAL), or an error that is
+// an i18n.Message (German text, localisable).
 func ScoreCVSS(vector string) (float64, string, error) {
 	if !strings.HasPrefix(vector, "CVSS:3.1/") {
-		return 0, "", fmt.Errorf("Der Vektor muss mit „CVSS:3.1/“ beginnen (CVSS Version 3.1).")
+		return 0, "", i18n.M("valid.cvss_prefix")
 	}
 	c, err := gocvss31.ParseVector(vector)
 	if err != nil {
-		return 0, "", fmt.Errorf("Der CVSS-3.1-Vektor ist ungültig: %v.", err)
+		return 0, "", i18n.M("valid.cvss_invalid", "Reason", err.Error())
 	}
 	score := c.BaseScore()
 	rating, err := gocvss31.Rating(score)
 	if err != nil {
-		return 0, "", fmt.Errorf("Der CVSS-3.1-Vektor ist ungültig: %v.", err)
+		return 0, "", i18n.M("valid.cvss_invalid", "Reason", err.Error())
 	}
 	return score, rating, nil
 }
@@ -310,26 +315,26 @@ func (r *AdvisoryResponse) Validate() error {
 	var v ValidationError
 	r.DoneOn, r.Version, r.Reason = strings.TrimSpace(r.DoneOn), strings.TrimSpace(r.Version), strings.TrimSpace(r.Reason)
 	if !slices.Contains(ResponseKinds, r.Kind) {
-		v.Add("kind", "Die Rückmeldung ist „read“, „done“ oder „not-affected“.")
+		v.AddM("kind", i18n.M("valid.response_kind_invalid"))
 	}
-	checkText(&v, "installedVersion", "Installierte Version", r.Version, MaxResponseVersion)
-	checkText(&v, "reason", "Begründung", r.Reason, MaxResponseReason)
+	checkText(&v, "installedVersion", i18n.M("valid.label_installed_version"), r.Version, MaxResponseVersion)
+	checkText(&v, "reason", i18n.M("valid.label_reason"), r.Reason, MaxResponseReason)
 	switch r.Kind {
 	case ResponseDone:
 		if r.DoneOn == "" {
-			v.Add("doneOn", "Bitte geben Sie an, wann die Maßnahme umgesetzt wurde.")
+			v.AddM("doneOn", i18n.M("valid.done_on_required"))
 		} else if t, err := time.Parse("2006-01-02", r.DoneOn); err != nil {
-			v.Add("doneOn", "Bitte geben Sie das Datum als JJJJ-MM-TT an.")
+			v.AddM("doneOn", i18n.M("valid.date_iso"))
 		} else if t.After(time.Now().Add(24 * time.Hour)) {
-			v.Add("doneOn", "Das Datum liegt in der Zukunft.")
+			v.AddM("doneOn", i18n.M("valid.date_future"))
 		}
 		if r.Version == "" {
-			v.Add("installedVersion", "Bitte geben Sie die installierte Version an.")
+			v.AddM("installedVersion", i18n.M("valid.installed_version_required"))
 		}
 		r.Reason = ""
 	case ResponseNotAffected:
 		if r.Reason == "" {
-			v.Add("reason", "Bitte begründen Sie, warum Sie nicht betroffen sind.")
+			v.AddM("reason", i18n.M("valid.not_affected_reason_required"))
 		}
 		r.DoneOn, r.Version = "", ""
 	case ResponseRead:

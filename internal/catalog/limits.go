@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"efa-register/internal/i18n"
 )
 
 // The length limits of the text fields users write, in characters (Unicode
@@ -67,30 +69,39 @@ const (
 // line feed and carriage return allowed) and at most max characters long.
 // label is the German name of the field as the message shows it.
 func TextProblem(label, s string, max int) string {
+	if m, ok := TextProblemM(label, s, max); ok {
+		return m.String()
+	}
+	return ""
+}
+
+// TextProblemM is TextProblem as a catalogue message; label is the field's
+// name as a string or an i18n.Message. ok is false when s is valid.
+func TextProblemM(label any, s string, max int) (m i18n.Message, ok bool) {
 	if !utf8.ValidString(s) {
-		return "„" + label + "“ enthält ungültige Zeichen (kein gültiges UTF-8)."
+		return i18n.M("valid.text_invalid_utf8", "Label", label), true
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "„" + label + "“ darf höchstens " + FormatCount(max) + " Zeichen lang sein (jetzt " + FormatCount(n) + ")."
+		return i18n.M("valid.text_too_long", "Label", label, "Max", max, "Len", n), true
 	}
 	for _, r := range s {
 		if r == '\t' || r == '\n' || r == '\r' {
 			continue
 		}
 		if unicode.IsControl(r) {
-			return "„" + label + "“ enthält Steuerzeichen."
+			return i18n.M("valid.text_control_chars", "Label", label), true
 		}
 	}
-	return ""
+	return i18n.Message{}, false
 }
 
 // ValidText reports whether s passes TextProblem.
 func ValidText(s string, max int) bool { return TextProblem("", s, max) == "" }
 
 // checkText records TextProblem for a field.
-func checkText(v *ValidationError, field, label, s string, max int) {
-	if msg := TextProblem(label, s, max); msg != "" {
-		v.Add(field, msg)
+func checkText(v *ValidationError, field string, label i18n.Message, s string, max int) {
+	if m, ok := TextProblemM(label, s, max); ok {
+		v.AddM(field, m)
 	}
 }
 

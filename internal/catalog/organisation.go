@@ -120,47 +120,47 @@ func (o *Organisation) Validate() error {
 	var v ValidationError
 	o.Name = strings.TrimSpace(o.Name)
 	if o.Name == "" {
-		v.Add("name", "Bitte geben Sie einen Namen an.")
+		v.AddM("name", i18n.M("valid.name_required"))
 	}
-	checkText(&v, "name", "Name", o.Name, MaxOrganisationName)
-	checkText(&v, "shortName", "Kurzname", o.ShortName, MaxShortName)
-	checkText(&v, "type", "Art", o.Type, MaxOrganisationType)
+	checkText(&v, "name", i18n.M("valid.label_name"), o.Name, MaxOrganisationName)
+	checkText(&v, "shortName", i18n.M("valid.label_short_name"), o.ShortName, MaxShortName)
+	checkText(&v, "type", i18n.M("valid.label_type"), o.Type, MaxOrganisationType)
 	if !o.Kind.Valid() {
-		v.Add("kind", "Unbekannte Art der Organisation.")
+		v.AddM("kind", i18n.M("valid.org_kind_unknown"))
 	}
 	switch o.Kind {
 	case KindBund:
 		if o.Key != BundKey {
-			v.Add("key", "Der Bund hat den Schlüssel „DE“.")
+			v.AddM("key", i18n.M("valid.key_federal"))
 		}
 	case KindLand:
 		if !ValidLandKey(o.Key) {
-			v.Add("key", "Der Länderschlüssel muss zwischen 01 und 16 liegen.")
+			v.AddM("key", i18n.M("valid.key_state"))
 		}
 	case KindKreis:
 		if !reKreisKey.MatchString(o.Key) {
-			v.Add("key", "Der Kreisschlüssel muss aus 5 Ziffern bestehen.")
+			v.AddM("key", i18n.M("valid.key_district"))
 		}
 	case KindGemeinde:
 		if !ValidARS(o.Key) {
-			v.Add("key", "Der Regionalschlüssel (ARS) muss aus 12 Ziffern bestehen.")
+			v.AddM("key", i18n.M("valid.ars_digits"))
 		}
 	case KindITProvider:
 		if !reProvKey.MatchString(o.Key) {
-			v.Add("key", "Der Schlüssel darf nur Kleinbuchstaben, Ziffern und Bindestriche enthalten.")
+			v.AddM("key", i18n.M("valid.key_chars"))
 		}
 	}
 	if o.ARS != "" && !ValidARS(o.ARS) {
-		v.Add("ars", "Der Regionalschlüssel (ARS) muss aus 12 Ziffern bestehen.")
+		v.AddM("ars", i18n.M("valid.ars_digits"))
 	}
 	if o.AGS != "" && !ValidAGS(o.AGS) {
-		v.Add("ags", "Der Gemeindeschlüssel (AGS) muss aus 8 Ziffern bestehen.")
+		v.AddM("ags", i18n.M("valid.ags_digits"))
 	}
 	if o.Postcode != "" && !rePostcode.MatchString(o.Postcode) {
-		v.Add("postcode", "Die Postleitzahl muss aus 5 Ziffern bestehen.")
+		v.AddM("postcode", i18n.M("valid.postcode_digits"))
 	}
 	if o.Population < 0 {
-		v.Add("population", "Die Einwohnerzahl darf nicht negativ sein.")
+		v.AddM("population", i18n.M("valid.population_negative"))
 	}
 	return v.Err()
 }

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"efa-register/internal/i18n"
 )
 
 // Release is a version of a solution the provider published: the version
@@ -45,19 +47,19 @@ func (r *Release) Validate() error {
 	r.Version, r.Notes, r.URL = strings.TrimSpace(r.Version), strings.TrimSpace(r.Notes), strings.TrimSpace(r.URL)
 	switch {
 	case r.Version == "":
-		v.Add("version", "Bitte geben Sie die Versionsbezeichnung an (z. B. 2.4.1).")
+		v.AddM("version", i18n.M("valid.version_required"))
 	case !ValidVersion(r.Version):
-		v.Add("version", "Die Version darf nur Buchstaben, Ziffern und . + - _ ~ enthalten, beginnt mit einem Buchstaben oder einer Ziffer und hat höchstens 50 Zeichen.")
+		v.AddM("version", i18n.M("valid.version_chars"))
 	}
 	if iso, ok := ParsePartialDate(r.Date); ok && len(iso) == 10 {
 		r.Date = iso
 	} else {
-		v.Add("date", "Bitte geben Sie das Veröffentlichungsdatum als TT.MM.JJJJ an (auch JJJJ-MM-TT), z. B. 01.11.2026.")
+		v.AddM("date", i18n.M("valid.release_date"))
 	}
-	checkText(&v, "notes", "Hinweise zur Version", r.Notes, MaxReleaseNotes)
-	checkText(&v, "url", "Link zur Version", r.URL, MaxReleaseURL)
+	checkText(&v, "notes", i18n.M("valid.label_release_notes"), r.Notes, MaxReleaseNotes)
+	checkText(&v, "url", i18n.M("valid.label_release_url"), r.URL, MaxReleaseURL)
 	if r.URL != "" && v.Fields["url"] == "" && !validHTTPURL(r.URL) {
-		v.Add("url", "Bitte geben Sie eine vollständige Adresse mit https:// an.")
+		v.AddM("url", i18n.M("valid.url_https"))
 	}
 	return v.Err()
 }

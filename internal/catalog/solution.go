@@ -236,83 +236,84 @@ func (s *Solution) Validate() error {
 	s.Normalize()
 	var v ValidationError
 	if s.Name == "" {
-		v.Add("name", "Bitte geben Sie einen Namen an.")
+		v.AddM("name", i18n.M("valid.name_required"))
 	}
 	if !ValidSlug(s.Slug) {
-		v.Add("slug", "Die Kurzbezeichnung darf nur Kleinbuchstaben, Ziffern und einzelne Bindestriche enthalten (höchstens 80 Zeichen).")
+		v.AddM("slug", i18n.M("valid.slug_chars"))
 	}
 	for _, f := range s.textFields() {
 		checkText(&v, f.field, f.label, *f.value, f.max)
 	}
 	if !s.Status.Valid() {
-		v.Add("status", "Bitte wählen Sie einen gültigen Status.")
+		v.AddM("status", i18n.M("valid.status_invalid"))
 	}
 	if s.Maturity != nil && (*s.Maturity < 0 || *s.Maturity > 4) {
-		v.Add("maturity", "Der Reifegrad muss zwischen 0 und 4 liegen.")
+		v.AddM("maturity", i18n.M("valid.maturity_range"))
 	}
 	if s.AccessChannel != "" && v.Fields["accessChannel"] == "" {
 		if _, ok := AccessChannels[s.AccessChannel]; !ok {
-			v.Add("accessChannel", "Bitte wählen Sie einen gültigen Bezugsweg.")
+			v.AddM("accessChannel", i18n.M("valid.access_channel_invalid"))
 		}
 	}
 	if s.CostSharing != "" && v.Fields["costSharing"] == "" {
 		if _, ok := CostSharingKeys[s.CostSharing]; !ok {
-			v.Add("costSharing", "Bitte wählen Sie einen gültigen Kostenschlüssel.")
+			v.AddM("costSharing", i18n.M("valid.cost_sharing_invalid"))
 		}
 	}
 	for field, u := range map[string]string{"accessUrl": s.AccessURL, "repositoryUrl": s.RepositoryURL} {
 		if u != "" && v.Fields[field] == "" && !validHTTPURL(u) {
-			v.Add(field, "Bitte geben Sie eine vollständige Adresse mit https:// an.")
+			v.AddM(field, i18n.M("valid.url_https"))
 		}
 	}
 	if s.ContactEmail != "" && v.Fields["contactEmail"] == "" {
 		if a, err := mail.ParseAddress(s.ContactEmail); err != nil || a.Address != s.ContactEmail {
-			v.Add("contactEmail", "Bitte geben Sie eine gültige E-Mail-Adresse an (z. B. ozg@land.de).")
+			v.AddM("contactEmail", i18n.M("valid.email_invalid_state"))
 		}
 	}
 	if s.BuildCostEUR != nil && *s.BuildCostEUR < 0 {
-		v.Add("buildCostEur", "Die Kosten dürfen nicht negativ sein.")
+		v.AddM("buildCostEur", i18n.M("valid.cost_negative"))
 	}
 	if s.YearlyCostEUR != nil && *s.YearlyCostEUR < 0 {
-		v.Add("yearlyCostEur", "Die Kosten dürfen nicht negativ sein.")
+		v.AddM("yearlyCostEur", i18n.M("valid.cost_negative"))
 	}
 	switch s.Verified {
 	case VerifiedYes, VerifiedPartial, VerifiedNo:
 	default:
-		v.Add("verified", "Unbekannter Prüfstatus.")
+		v.AddM("verified", i18n.M("valid.verified_unknown"))
 	}
 	return v.Err()
 }
 
 // textField is one stored text field of a solution with its limit.
 type textField struct {
-	field, label string
-	value        *string
-	max          int
+	field string
+	label i18n.Message
+	value *string
+	max   int
 }
 
 // textFields lists every stored text field of the solution with its German
 // label and length limit: the one place a new field must be added to.
 func (s *Solution) textFields() []textField {
 	return []textField{
-		{"name", "Name", &s.Name, MaxSolutionName},
-		{"summary", "Kurzbeschreibung", &s.Summary, MaxSolutionSummary},
-		{"description", "Beschreibung", &s.Description, MaxSolutionDescription},
-		{"providerNote", "Hinweis zum Anbieter", &s.ProviderNote, MaxProviderNote},
-		{"partners", "Allianzpartner", &s.Partners, MaxPartners},
-		{"operator", "Betreiber", &s.Operator, MaxOperator},
-		{"statusNote", "Hinweis zum Status", &s.StatusNote, MaxStatusNote},
-		{"accessChannel", "Bezugsweg", &s.AccessChannel, MaxAccessChannel},
-		{"accessUrl", "Bezugsadresse", &s.AccessURL, MaxSolutionURL},
-		{"licence", "Lizenz", &s.Licence, MaxLicence},
-		{"repositoryUrl", "Quellcode-Adresse", &s.RepositoryURL, MaxSolutionURL},
-		{"standards", "Standards und Schnittstellen", &s.Standards, MaxStandards},
-		{"costs", "Kosten", &s.Costs, MaxCosts},
-		{"costSharing", "Kostenschlüssel", &s.CostSharing, MaxCostSharing},
-		{"contactEmail", "Kontakt", &s.ContactEmail, MaxContactEmail},
-		{"knownAdoptersText", "Bekannte Nachnutzer", &s.KnownAdopters, MaxKnownAdopters},
-		{"verifiedNote", "Hinweis zur Prüfung", &s.VerifiedNote, MaxVerifiedNote},
-		{"source", "Quelle", &s.Source, MaxSolutionSource},
+		{"name", i18n.M("valid.label_name"), &s.Name, MaxSolutionName},
+		{"summary", i18n.M("valid.label_solution_summary"), &s.Summary, MaxSolutionSummary},
+		{"description", i18n.M("valid.label_description"), &s.Description, MaxSolutionDescription},
+		{"providerNote", i18n.M("valid.label_provider_note"), &s.ProviderNote, MaxProviderNote},
+		{"partners", i18n.M("valid.label_partners"), &s.Partners, MaxPartners},
+		{"operator", i18n.M("valid.label_operator"), &s.Operator, MaxOperator},
+		{"statusNote", i18n.M("valid.label_status_note"), &s.StatusNote, MaxStatusNote},
+		{"accessChannel", i18n.M("valid.label_access_channel"), &s.AccessChannel, MaxAccessChannel},
+		{"accessUrl", i18n.M("valid.label_access_url"), &s.AccessURL, MaxSolutionURL},
+		{"licence", i18n.M("valid.label_licence"), &s.Licence, MaxLicence},
+		{"repositoryUrl", i18n.M("valid.label_repository_url"), &s.RepositoryURL, MaxSolutionURL},
+		{"standards", i18n.M("valid.label_standards"), &s.Standards, MaxStandards},
+		{"costs", i18n.M("valid.label_costs"), &s.Costs, MaxCosts},
+		{"costSharing", i18n.M("valid.label_cost_sharing"), &s.CostSharing, MaxCostSharing},
+		{"contactEmail", i18n.M("valid.label_contact"), &s.ContactEmail, MaxContactEmail},
+		{"knownAdoptersText", i18n.M("valid.label_known_adopters"), &s.KnownAdopters, MaxKnownAdopters},
+		{"verifiedNote", i18n.M("valid.label_verified_note"), &s.VerifiedNote, MaxVerifiedNote},
+		{"source", i18n.M("valid.label_source"), &s.Source, MaxSolutionSource},
 	}
 }
 

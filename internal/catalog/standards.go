@@ -37,6 +37,32 @@ var Dimensions = []Dimension{
 	{Key: "operation", Label: "Betriebsmodell", Hard: true},
 }
 
+// Msg is the dimension's name as a catalogue message (Label in German).
+func (d Dimension) Msg() i18n.Message {
+	switch d.Key {
+	case "transport":
+		return i18n.M("valid.dim_transport")
+	case "xoev":
+		return i18n.M("valid.dim_xoev")
+	case "fim":
+		return i18n.M("valid.dim_fim")
+	case "account":
+		return i18n.M("valid.dim_account")
+	case "payment":
+		return i18n.M("valid.dim_payment")
+	case "postbox":
+		return i18n.M("valid.dim_postbox")
+	case "eid":
+		return i18n.M("valid.dim_eid")
+	case "operation":
+		return i18n.M("valid.dim_operation")
+	}
+	return i18n.M("valid.dim_other", "Label", d.Label)
+}
+
+// L is the dimension's name in the language of ctx.
+func (d Dimension) L(ctx context.Context) string { return i18n.Localize(ctx, d.Msg()) }
+
 // DimensionByKey returns the dimension with the key.
 func DimensionByKey(key string) (Dimension, bool) {
 	for _, d := range Dimensions {
@@ -253,15 +279,15 @@ func (p Profile) Check(v *Vocabulary) (Profile, error) {
 	for _, e := range p {
 		e.Standard = strings.TrimSpace(e.Standard)
 		if _, ok := v.Get(e.Standard); !ok {
-			ve.Add("standardsProfile", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste (siehe Datenquellen).", e.Standard))
+			ve.AddM("standardsProfile", i18n.M("valid.standard_unknown", "Standard", e.Standard))
 			continue
 		}
 		if !e.Mode.Valid() {
-			ve.Add("standardsProfile", fmt.Sprintf("Für „%s“ ist die Art „%s“ unbekannt (implements, requires oder choice).", e.Standard, e.Mode))
+			ve.AddM("standardsProfile", i18n.M("valid.standard_mode_unknown", "Standard", e.Standard, "Mode", string(e.Mode)))
 			continue
 		}
 		if seen[e.Standard] {
-			ve.Add("standardsProfile", fmt.Sprintf("„%s“ steht zweimal im Profil.", e.Standard))
+			ve.AddM("standardsProfile", i18n.M("valid.standard_twice", "Standard", e.Standard))
 			continue
 		}
 		seen[e.Standard] = true
@@ -377,6 +403,29 @@ func (r FitResult) Rank() int {
 type Fit struct {
 	Result  FitResult `json:"result"`
 	Reasons []string  `json:"reasons"`
+	// Msgs are the Reasons as catalogue messages (Reasons is their German text).
+	Msgs []i18n.Message `json:"-"`
+}
+
+// ReasonsIn returns the reasons in the language of ctx.
+func (f Fit) ReasonsIn(ctx context.Context) []string {
+	if len(f.Msgs) != len(f.Reasons) {
+		return f.Reasons
+	}
+	out := make([]string, len(f.Msgs))
+	for i, m := range f.Msgs {
+		out[i] = i18n.Localize(ctx, m)
+	}
+	return out
+}
+
+// fit returns a Fit with the messages and their German text.
+func fit(r FitResult, msgs ...i18n.Message) Fit {
+	f := Fit{Result: r, Reasons: make([]string, len(msgs)), Msgs: msgs}
+	for i, m := range msgs {
+		f.Reasons[i] = m.String()
+	}
+	return f
 }
 
 // CheckFit answers whether a solution with the profile fits an organisation
@@ -386,13 +435,13 @@ type Fit struct {
 // changes when the organisation would have to add something; fits otherwise.
 func CheckFit(v *Vocabulary, p Profile, env Environment) Fit {
 	if len(p) == 0 {
-		return Fit{Result: FitUnknown, Reasons: []string{"Für die Lösung ist kein Standardprofil erfasst."}}
+		return fit(FitUnknown, i18n.M("valid.fit_no_profile"))
 	}
 	if len(env) == 0 {
-		return Fit{Result: FitUnknown, Reasons: []string{"Für die Organisation ist keine Umgebung erfasst."}}
+		return fit(FitUnknown, i18n.M("valid.fit_no_environment"))
 	}
 	var no, unknown, changes bool
-	reasons := []string{}
+	reasons := []i18n.Message{}
 	for _, dim := range Dimensions {
 		var req, choice []string
 		for _, e := range p {
@@ -413,14 +462,14 @@ func CheckFit(v *Vocabulary, p Profile, env Environment) Fit {
 		have := env[dim.Key].Standards
 		if len(have) == 0 {
 			unknown = true
-			needs := labels(v, req, " und ")
-			if len(choice) > 0 {
-				if needs != "" {
-					needs += " sowie "
-				}
-				needs += labels(v, choice, " oder ")
+			var needs any = listOf(v, req, "and")
+			switch {
+			case len(choice) > 0 && len(req) > 0:
+				needs = i18n.M("valid.fit_list_as_well_as", "A", needs, "B", listOf(v, choice, "or"))
+			case len(choice) > 0:
+				needs = listOf(v, choice, "or")
 			}
-			reasons = append(reasons, fmt.Sprintf("%s: Die Lösung benötigt %s; dazu ist bei Ihnen nichts erfasst.", dim.Label, needs))
+			reasons = append(reasons, i18n.M("valid.fit_needs_nothing_recorded", "Dimension", dim.Msg(), "Needs", needs))
 			continue
 		}
 		uses := labels(v, have, ", ")
@@ -433,7 +482,7 @@ func CheckFit(v *Vocabulary, p Profile, env Environment) Fit {
 			} else {
 				changes = true
 			}
-			reasons = append(reasons, fmt.Sprintf("%s: Die Lösung benötigt %s; Sie nutzen %s.", dim.Label, v.Label(r), uses))
+			reasons = append(reasons, i18n.M("valid.fit_needs_uses", "Dimension", dim.Msg(), "Needs", v.Label(r), "Uses", uses))
 		}
 		if len(choice) > 0 && !slices.ContainsFunc(choice, func(c string) bool { return slices.Contains(have, c) }) {
 			if dim.Hard {
@@ -441,18 +490,35 @@ func CheckFit(v *Vocabulary, p Profile, env Environment) Fit {
 			} else {
 				changes = true
 			}
-			reasons = append(reasons, fmt.Sprintf("%s: Die Lösung bietet %s zur Wahl; Sie nutzen %s.", dim.Label, labels(v, choice, " oder "), uses))
+			reasons = append(reasons, i18n.M("valid.fit_choice_uses", "Dimension", dim.Msg(), "Choice", listOf(v, choice, "or"), "Uses", uses))
 		}
 	}
 	switch {
 	case no:
-		return Fit{Result: FitNo, Reasons: reasons}
+		return fit(FitNo, reasons...)
 	case unknown:
-		return Fit{Result: FitUnknown, Reasons: reasons}
+		return fit(FitUnknown, reasons...)
 	case changes:
-		return Fit{Result: FitWithChanges, Reasons: reasons}
+		return fit(FitWithChanges, reasons...)
 	}
-	return Fit{Result: FitYes, Reasons: []string{"Alles, was die Lösung vom Nachnutzer verlangt, ist bei Ihnen erfasst."}}
+	return fit(FitYes, i18n.M("valid.fit_all_recorded"))
+}
+
+// listOf names the standards joined with "und"/"oder" ("and"/"or") in the
+// reader's language: a string for one, nested messages for more.
+func listOf(v *Vocabulary, keys []string, conj string) any {
+	if len(keys) == 0 {
+		return ""
+	}
+	var acc any = v.Label(keys[0])
+	for _, k := range keys[1:] {
+		if conj == "or" {
+			acc = i18n.M("valid.fit_list_or", "A", acc, "B", v.Label(k))
+		} else {
+			acc = i18n.M("valid.fit_list_and", "A", acc, "B", v.Label(k))
+		}
+	}
+	return acc
 }
 
 func labels(v *Vocabulary, keys []string, sep string) string {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // Counts are the adoption counts of one solution.
@@ -16,26 +17,42 @@ type Counts struct {
 // as checked. counts and topics are by solution id and Themenfeld id;
 // baseURL (may be "") makes the link column absolute.
 func SolutionsTable(sols []catalog.Solution, counts map[uint]Counts, topics map[uint]string, baseURL string) Table {
-	t := SolutionsSheet()
+	return SolutionsTableIn(i18n.DE, sols, counts, topics, baseURL)
+}
+
+// SolutionsTableIn is SolutionsTable for a reader of language l: headers
+// and labels (status, check level, access channel) in l, data as stored.
+func SolutionsTableIn(l i18n.Lang, sols []catalog.Solution, counts map[uint]Counts, topics map[uint]string, baseURL string) Table {
+	t := SolutionsSheetIn(l)
 	for _, s := range sols {
-		t.Rows = append(t.Rows, SolutionRow(s, counts, topics, baseURL))
+		t.Rows = append(t.Rows, SolutionRowIn(l, s, counts, topics, baseURL))
 	}
 	return t
 }
 
 // SolutionsSheet is the name and the columns of SolutionsTable, without rows.
-func SolutionsSheet() Table {
-	return Table{Name: "Lösungen", Columns: []Column{
-		{"Kurzbezeichnung", 24}, {"Name", 40}, {"Kurzbeschreibung", 50}, {"Anbieter", 24}, {"Anbieter (Art:Schlüssel)", 16},
-		{"Allianzpartner", 24}, {"Betreiber", 24}, {"Status", 14}, {"Reifegrad", 10}, {"EfA-Mindestanforderungen", 12},
-		{"Themenfeld", 24}, {"OZG-IDs", 20}, {"OZG-Leistungen", 50}, {"Bezugsweg", 18}, {"Bezugsadresse", 30}, {"Lizenz", 16},
-		{"Quellcode", 30}, {"Kontakt", 24}, {"Nachnutzungen", 12}, {"davon in Betrieb", 12}, {"Prüfstand", 16},
-		{"Quelle", 40}, {"Zuletzt geändert", 18}, {"Adresse im Register", 40},
+func SolutionsSheet() Table { return SolutionsSheetIn(i18n.DE) }
+
+// SolutionsSheetIn is SolutionsSheet with the sheet name and the column
+// headers in language l.
+func SolutionsSheetIn(l i18n.Lang) Table {
+	return Table{Name: l.T("exportcol.sheet_solutions"), Columns: []Column{
+		{l.T("exportcol.slug"), 24}, {l.T("exportcol.name"), 40}, {l.T("exportcol.summary"), 50}, {l.T("exportcol.provider"), 24},
+		{l.T("exportcol.provider_ref"), 16}, {l.T("exportcol.partners"), 24}, {l.T("exportcol.operator"), 24}, {l.T("exportcol.status"), 14},
+		{l.T("exportcol.maturity"), 10}, {l.T("exportcol.efa_minimum"), 12}, {l.T("exportcol.topic_field"), 24}, {l.T("exportcol.ozg_ids"), 20},
+		{l.T("exportcol.ozg_services"), 50}, {l.T("exportcol.access_channel"), 18}, {l.T("exportcol.access_url"), 30}, {l.T("exportcol.licence"), 16},
+		{l.T("exportcol.repository"), 30}, {l.T("exportcol.contact"), 24}, {l.T("exportcol.adoptions"), 12}, {l.T("exportcol.adoptions_live"), 12},
+		{l.T("exportcol.verified"), 16}, {l.T("exportcol.source"), 40}, {l.T("exportcol.updated"), 18}, {l.T("exportcol.register_url"), 40},
 	}}
 }
 
 // SolutionRow is the row of one solution in SolutionsTable.
 func SolutionRow(s catalog.Solution, counts map[uint]Counts, topics map[uint]string, baseURL string) []any {
+	return SolutionRowIn(i18n.DE, s, counts, topics, baseURL)
+}
+
+// SolutionRowIn is SolutionRow with the labels in language l.
+func SolutionRowIn(l i18n.Lang, s catalog.Solution, counts map[uint]Counts, topics map[uint]string, baseURL string) []any {
 	var provider, providerRef any
 	if s.Provider != nil {
 		provider, providerRef = s.Provider.Name, string(s.Provider.Kind)+":"+s.Provider.Key
@@ -48,6 +65,12 @@ func SolutionRow(s catalog.Solution, counts map[uint]Counts, topics map[uint]str
 	}
 	if s.EfAMinimumMet != nil {
 		efa = *s.EfAMinimumMet
+		if l != i18n.DE { // the writers spell a bool ja/nein
+			efa = l.T("exportcol.no")
+			if *s.EfAMinimumMet {
+				efa = l.T("exportcol.yes")
+			}
+		}
 	}
 	if s.TopicFieldID != nil {
 		topic = topics[*s.TopicFieldID]
@@ -56,11 +79,14 @@ func SolutionRow(s catalog.Solution, counts map[uint]Counts, topics map[uint]str
 	for i, sv := range s.Services {
 		names[i] = sv.Name
 	}
-	channel := catalog.AccessChannels[s.AccessChannel]
+	channel := ""
+	if _, ok := catalog.AccessChannels[s.AccessChannel]; ok {
+		channel = catalog.AccessChannelMsg(s.AccessChannel).In(l)
+	}
 	c := counts[s.ID]
-	return []any{s.Slug, s.Name, s.Summary, provider, providerRef, s.Partners, s.Operator, s.Status.Label(),
+	return []any{s.Slug, s.Name, s.Summary, provider, providerRef, s.Partners, s.Operator, s.Status.Msg().In(l),
 		maturity, efa, topic, strings.Join(s.OZGIDs(), ", "), strings.Join(names, "; "), channel, s.AccessURL, s.Licence,
-		s.RepositoryURL, s.ContactEmail, c.Total, c.Live, s.Verified.Label(), s.Source, s.UpdatedAt, baseURL + "/loesungen/" + s.Slug}
+		s.RepositoryURL, s.ContactEmail, c.Total, c.Live, s.Verified.Msg().In(l), s.Source, s.UpdatedAt, baseURL + "/loesungen/" + s.Slug}
 }
 
 // ConfirmationLabel is the German word for the provider's answer, or
@@ -72,25 +98,40 @@ func ConfirmationLabel(c catalog.Confirmation) string { return c.Label() }
 // laender names the Länder by key. Who registered an adoption is left out:
 // it names a person's account.
 func AdoptionsTable(list []catalog.Adoption, laender map[string]string, baseURL string) Table {
-	t := AdoptionsSheet()
+	return AdoptionsTableIn(i18n.DE, list, laender, baseURL)
+}
+
+// AdoptionsTableIn is AdoptionsTable for a reader of language l.
+func AdoptionsTableIn(l i18n.Lang, list []catalog.Adoption, laender map[string]string, baseURL string) Table {
+	t := AdoptionsSheetIn(l)
 	for _, a := range list {
-		t.Rows = append(t.Rows, AdoptionRow(a, laender, baseURL))
+		t.Rows = append(t.Rows, AdoptionRowIn(l, a, laender, baseURL))
 	}
 	return t
 }
 
 // AdoptionsSheet is the name and the columns of AdoptionsTable, without rows.
-func AdoptionsSheet() Table {
-	return Table{Name: "Nachnutzungen", Columns: []Column{
-		{"Lösung (Kurzbezeichnung)", 24}, {"Lösung", 40}, {"Anbieter", 24}, {"Nachnutzer", 30}, {"Art", 12},
-		{"Schlüssel", 14}, {"AGS", 10}, {"Land", 20}, {"Kreisschlüssel", 10}, {"Status", 18}, {"seit", 10},
-		{"Vertragsart", 20}, {"Rückmeldung des Anbieters", 14}, {"Quelle", 30}, {"Notiz", 40},
-		{"Organisation stillgelegt", 12}, {"Zuletzt geändert", 18}, {"Adresse der Lösung", 40},
+func AdoptionsSheet() Table { return AdoptionsSheetIn(i18n.DE) }
+
+// AdoptionsSheetIn is AdoptionsSheet with the sheet name and the column
+// headers in language l.
+func AdoptionsSheetIn(l i18n.Lang) Table {
+	return Table{Name: l.T("exportcol.sheet_adoptions"), Columns: []Column{
+		{l.T("exportcol.solution_slug"), 24}, {l.T("exportcol.solution"), 40}, {l.T("exportcol.provider"), 24}, {l.T("exportcol.adopter"), 30},
+		{l.T("exportcol.kind"), 12}, {l.T("exportcol.key"), 14}, {l.T("exportcol.ags"), 10}, {l.T("exportcol.land"), 20},
+		{l.T("exportcol.kreis_key"), 10}, {l.T("exportcol.status"), 18}, {l.T("exportcol.since"), 10}, {l.T("exportcol.contract_type"), 20},
+		{l.T("exportcol.confirmation"), 14}, {l.T("exportcol.source"), 30}, {l.T("exportcol.note"), 40}, {l.T("exportcol.org_retired"), 12},
+		{l.T("exportcol.updated"), 18}, {l.T("exportcol.solution_url"), 40},
 	}}
 }
 
 // AdoptionRow is the row of one adoption in AdoptionsTable.
 func AdoptionRow(a catalog.Adoption, laender map[string]string, baseURL string) []any {
+	return AdoptionRowIn(i18n.DE, a, laender, baseURL)
+}
+
+// AdoptionRowIn is AdoptionRow with the labels in language l.
+func AdoptionRowIn(l i18n.Lang, a catalog.Adoption, laender map[string]string, baseURL string) []any {
 	var slug, name, provider any
 	if a.Solution != nil {
 		slug, name = a.Solution.Slug, a.Solution.Name
@@ -114,7 +155,7 @@ func AdoptionRow(a catalog.Adoption, laender map[string]string, baseURL string) 
 	if s, ok := slug.(string); ok {
 		link = baseURL + "/loesungen/" + s
 	}
-	return []any{slug, name, provider, org.Name, org.Kind.Label(), org.Key, org.AGS, laender[landKey],
-		org.KreisKey, a.Status.Label(), a.Since, a.ContractType, ConfirmationLabel(a.Confirmation), a.Source, a.Note,
+	return []any{slug, name, provider, org.Name, org.Kind.Msg().In(l), org.Key, org.AGS, laender[landKey],
+		org.KreisKey, a.Status.Msg().In(l), a.Since, a.ContractType, a.Confirmation.Msg().In(l), a.Source, a.Note,
 		retired, a.UpdatedAt, link}
 }

@@ -1,11 +1,12 @@
 package httpx
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"efa-register/internal/i18n"
 )
 
 // Pagination of the pages: a list that grows with the catalogue is shown a
@@ -27,7 +28,7 @@ func PageParam(c echo.Context, key string) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > maxPageNumber {
 		return 0, echo.NewHTTPError(http.StatusBadRequest,
-			fmt.Sprintf("Die Seitenzahl „%s“ ist ungültig: erwartet wird eine ganze Zahl ab 1.", clipParam(raw)))
+			i18n.M("httpx.page_invalid", "Page", clipParam(raw)))
 	}
 	return n, nil
 }
@@ -51,7 +52,7 @@ func NewPaging(page, size int, total int64) (Paging, error) {
 	p := Paging{Page: max(page, 1), Size: max(size, 1), Total: max(total, 0)}
 	if p.Page > p.Pages() {
 		return p, echo.NewHTTPError(http.StatusNotFound,
-			fmt.Sprintf("Seite %d gibt es nicht: die Liste hat %s.", p.Page, pagesText(p.Pages())))
+			i18n.M("httpx.page_missing", "Page", p.Page, "Count", p.Pages()))
 	}
 	return p, nil
 }
@@ -64,13 +65,6 @@ func PageOf(c echo.Context, key string, size int, total int64) (Paging, error) {
 		return Paging{}, err
 	}
 	return NewPaging(page, size, total)
-}
-
-func pagesText(n int) string {
-	if n == 1 {
-		return "nur eine Seite"
-	}
-	return strconv.Itoa(n) + " Seiten"
 }
 
 // Pages is the number of pages, at least 1.

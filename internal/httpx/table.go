@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/export"
-	"efa-register/views"
+	"efa-register/internal/i18n"
 )
 
 const mimeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,9 +23,8 @@ func SendTable(c echo.Context, t export.Table, filename, format string) error {
 	if format == "xlsx" {
 		contentType = mimeXLSX
 		if n := t.Len(); n > export.MaxXLSXRows {
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf(
-				"Die Tabelle hat %s Zeilen; eine XLSX-Datei fasst höchstens %s. Bitte laden Sie sie als CSV-Datei herunter: dieselbe Adresse mit „.csv“ statt „.xlsx“.",
-				views.FormatInt(n), views.FormatInt(export.MaxXLSXRows)))
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.M("httpx.xlsx_too_many_rows",
+				"Rows", n, "Max", export.MaxXLSXRows))
 		}
 	}
 	h := c.Response().Header()

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // ExportVersion is the version of the standard the export declares: "0"
@@ -253,6 +254,16 @@ type Gap struct {
 	Key string
 	// Message says in German what is missing and what to do.
 	Message string
+	// Msg is Message as a catalogue message (Text).
+	Msg i18n.Message
+}
+
+// Text says in the language of ctx what is missing and what to do.
+func (g Gap) Text(ctx context.Context) string {
+	if g.Msg.ID == "" {
+		return g.Message
+	}
+	return i18n.Localize(ctx, g.Msg)
 }
 
 // String renders the gap as "key: message".
@@ -265,21 +276,21 @@ func Gaps(sol catalog.Solution) []Gap { return gaps(build(ExportInput{Solution: 
 
 func gaps(f exportFile, sol catalog.Solution) []Gap {
 	var out []Gap
-	add := func(key, msg string) { out = append(out, Gap{Key: key, Message: msg}) }
+	add := func(key string, msg i18n.Message) { out = append(out, Gap{Key: key, Message: msg.String(), Msg: msg}) }
 	if f.URL == "" {
-		add("url", "Die Adresse des Quellcode-Repositorys ist nicht erfasst.")
+		add("url", i18n.M("pcode.gap_url"))
 	}
 	if len(f.Platforms) == 0 {
-		add("platforms", "Die Plattformen (z. B. web, linux, android) sind nicht erfasst.")
+		add("platforms", i18n.M("pcode.gap_platforms"))
 	}
 	if f.DevelopmentStatus == "" {
-		add("developmentStatus", "Der Status der Lösung ist „unbekannt“; der Standard verlangt concept, development, beta, stable oder obsolete.")
+		add("developmentStatus", i18n.M("pcode.gap_dev_status"))
 	}
 	if f.SoftwareType == "" {
-		add("softwareType", "Die Art der Software (z. B. standalone/web, library) ist nicht erfasst.")
+		add("softwareType", i18n.M("pcode.gap_software_type"))
 	}
 	if len(f.Description) == 0 {
-		add("description", "Es gibt keine Beschreibung.")
+		add("description", i18n.M("pcode.gap_description"))
 	}
 	langs := make([]string, 0, len(f.Description))
 	for l := range f.Description {
@@ -290,25 +301,25 @@ func gaps(f exportFile, sol catalog.Solution) []Gap {
 		d, p := f.Description[l], "description."+l+"."
 		switch n := len([]rune(d.ShortDescription)); {
 		case n == 0:
-			add(p+"shortDescription", "Die Kurzbeschreibung fehlt.")
+			add(p+"shortDescription", i18n.M("pcode.gap_short_description"))
 		case n > MaxShortDescription:
-			add(p+"shortDescription", fmt.Sprintf("Die Kurzbeschreibung hat %d Zeichen; der Standard erlaubt höchstens %d.", n, MaxShortDescription))
+			add(p+"shortDescription", i18n.M("pcode.gap_short_too_long", "Len", n, "Max", MaxShortDescription))
 		}
 		switch n := len([]rune(d.LongDescription)); {
 		case n == 0:
-			add(p+"longDescription", "Die ausführliche Beschreibung fehlt.")
+			add(p+"longDescription", i18n.M("pcode.gap_long_description"))
 		case n < MinLongDescription:
-			add(p+"longDescription", fmt.Sprintf("Die Beschreibung hat %d Zeichen; der Standard verlangt mindestens %d.", n, MinLongDescription))
+			add(p+"longDescription", i18n.M("pcode.gap_long_too_short", "Len", n, "Min", MinLongDescription))
 		}
 		if len(d.Features) == 0 {
-			add(p+"features", "Die Liste der Funktionen fehlt.")
+			add(p+"features", i18n.M("pcode.gap_features"))
 		}
 	}
 	switch {
 	case sol.Licence == "":
-		add("legal.license", "Die Lizenz ist nicht erfasst.")
+		add("legal.license", i18n.M("pcode.gap_licence"))
 	case f.Legal == nil || f.Legal.License == "":
-		add("legal.license", fmt.Sprintf("„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2) und wird nicht exportiert.", sol.Licence))
+		add("legal.license", i18n.M("pcode.gap_licence_not_spdx", "Licence", sol.Licence))
 	}
 	var m exportMaintenance
 	if f.Maintenance != nil {
@@ -316,14 +327,14 @@ func gaps(f exportFile, sol catalog.Solution) []Gap {
 	}
 	switch m.Type {
 	case "":
-		add("maintenance.type", "Die Art der Wartung (internal, contract, community oder none) ist nicht erfasst.")
+		add("maintenance.type", i18n.M("pcode.gap_maintenance_type"))
 	case "contract":
 		if len(m.Contractors) == 0 {
-			add("maintenance.contractors", "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer.")
+			add("maintenance.contractors", i18n.M("pcode.gap_contractors"))
 		}
 	case "internal", "community":
 		if len(m.Contacts) == 0 {
-			add("maintenance.contacts", "Bei dieser Art der Wartung verlangt der Standard Ansprechpersonen.")
+			add("maintenance.contacts", i18n.M("pcode.gap_contacts"))
 		}
 	}
 	var loc exportLocalisation
@@ -331,10 +342,10 @@ func gaps(f exportFile, sol catalog.Solution) []Gap {
 		loc = *f.Localisation
 	}
 	if loc.LocalisationReady == nil {
-		add("localisation.localisationReady", "Ob die Software übersetzbar ist, ist nicht erfasst.")
+		add("localisation.localisationReady", i18n.M("pcode.gap_localisation_ready"))
 	}
 	if len(loc.AvailableLanguages) == 0 {
-		add("localisation.availableLanguages", "Die Sprachen der Software sind nicht erfasst.")
+		add("localisation.availableLanguages", i18n.M("pcode.gap_languages"))
 	}
 	return out
 }

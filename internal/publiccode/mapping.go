@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // Lookup is what the mapping needs from the register; *store.Store has it.
@@ -115,12 +116,12 @@ type mapper struct {
 	errs []Issue
 }
 
-func (m *mapper) warn(path string, line int, format string, args ...any) {
-	m.d.Warnings = append(m.d.Warnings, Issue{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+func (m *mapper) warn(path string, line int, msg i18n.Message) {
+	m.d.Warnings = append(m.d.Warnings, newIssue(path, line, msg))
 }
 
-func (m *mapper) fail(path string, line int, format string, args ...any) {
-	m.errs = append(m.errs, Issue{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+func (m *mapper) fail(path string, line int, msg i18n.Message) {
+	m.errs = append(m.errs, newIssue(path, line, msg))
 }
 
 // StatusOf maps developmentStatus to the solution status.
@@ -156,11 +157,11 @@ func (m *mapper) solution() {
 		}
 	}
 	if n := len([]rune(sol.Name)); n > 300 {
-		m.fail(d.Sources["name"], nameLine, "Der Name ist %d Zeichen lang; erlaubt sind höchstens 300.", n)
+		m.fail(d.Sources["name"], nameLine, i18n.M("pcode.name_too_long", "Len", n))
 	}
 	sol.Slug = catalog.Slugify(sol.Name, 60)
 	if sol.Slug == "" {
-		m.fail(d.Sources["name"], nameLine, "Aus dem Namen lässt sich keine Kurzbezeichnung bilden.")
+		m.fail(d.Sources["name"], nameLine, i18n.M("pcode.name_no_slug"))
 	}
 	// Summary and description come from one language, German first, so
 	// that the export writes them back under the language they were
@@ -175,13 +176,13 @@ func (m *mapper) solution() {
 		}
 		meta.TextLang = desc.Lang
 		if langRank(desc.Lang) != 0 {
-			m.warn("description."+desc.Lang, desc.Line, "Keine deutsche Beschreibung; übernommen wird die Sprache „%s“.", desc.Lang)
+			m.warn("description."+desc.Lang, desc.Line, i18n.M("pcode.no_german_description", "Lang", desc.Lang))
 		}
 		if desc.Short != "" {
 			path := "description." + desc.Lang + ".shortDescription"
 			sol.Summary, d.Sources["summary"] = desc.Short, path
 			if n := len([]rune(desc.Short)); n > 600 {
-				m.fail(path, desc.ShortLine, "Die Kurzbeschreibung ist %d Zeichen lang; das Register speichert höchstens 600.", n)
+				m.fail(path, desc.ShortLine, i18n.M("pcode.short_description_register", "Len", n))
 			}
 		}
 		if desc.Long != "" {
@@ -191,7 +192,7 @@ func (m *mapper) solution() {
 	}
 	if f.Licence != "" {
 		if len(f.Licence) > 100 {
-			m.fail("legal.license", f.LicenceLine, "Die Lizenzangabe ist länger als 100 Zeichen.")
+			m.fail("legal.license", f.LicenceLine, i18n.M("pcode.licence_too_long"))
 		}
 		sol.Licence, d.Sources["licence"] = f.Licence, "legal.license"
 	}
@@ -199,7 +200,7 @@ func (m *mapper) solution() {
 		// A git:// or ssh:// address is a valid url of the standard but
 		// no link for the solution page; it is kept for the export.
 		meta.URL = f.URL
-		m.warn("url", f.URLLine, "„%s“ ist keine Web-Adresse; sie wird für die publiccode.yml aufbewahrt, aber nicht als Quellcode-Link gezeigt.", f.URL)
+		m.warn("url", f.URLLine, i18n.M("pcode.url_kept", "URL", f.URL))
 	} else if f.URL != "" {
 		sol.RepositoryURL, d.Sources["repositoryUrl"] = f.URL, "url"
 	}
@@ -216,17 +217,17 @@ func (m *mapper) solution() {
 		path := fmt.Sprintf("maintenance.contacts[%d]", i)
 		switch {
 		case c.Email == "":
-			m.warn(path, c.Line, "Der Kontakt hat keine E-Mail-Adresse und wird nicht übernommen; übernommen werden Kontakte mit Funktionspostfach.")
+			m.warn(path, c.Line, i18n.M("pcode.contact_no_email"))
 		case !FunctionMailbox(c.Email, c.Name):
 			// The message leaves out the address: it is personal data.
-			m.warn(path+".email", c.EmailLine, "Die Adresse sieht nach einem persönlichen Postfach aus; der Kontakt wird nicht übernommen (veröffentlicht werden nur Funktionspostfächer).")
+			m.warn(path+".email", c.EmailLine, i18n.M("pcode.contact_personal"))
 		default:
 			// A person's name and direct line are not kept with the mailbox.
 			pc := catalog.PubliccodeContact{Name: ContactName, Email: c.Email, Affiliation: c.Affiliation}
 			if FunctionalName(c.Name) {
 				pc.Name, pc.Phone = c.Name, c.Phone
 			} else if c.Name != "" {
-				m.warn(path+".name", c.Line, "Der Name des Kontakts wird nicht gespeichert (das Register veröffentlicht keine Namen von Personen); die Adresse steht als „%s“ im Register.", ContactName)
+				m.warn(path+".name", c.Line, i18n.M("pcode.contact_name_dropped", "Name", ContactName))
 			}
 			meta.Contacts = append(meta.Contacts, pc)
 			if sol.ContactEmail == "" {
@@ -238,14 +239,14 @@ func (m *mapper) solution() {
 	case f.SoftwareVersion != "" && f.ReleaseDate != "":
 		r := catalog.Release{Version: f.SoftwareVersion, Date: f.ReleaseDate}
 		if err := r.Validate(); err != nil {
-			m.warn("softwareVersion", f.SoftwareVersionLine, "Die Version „%s“ kann das Register nicht als Release eintragen: %v", f.SoftwareVersion, err)
+			m.warn("softwareVersion", f.SoftwareVersionLine, i18n.M("pcode.version_not_release", "Version", f.SoftwareVersion, "Reason", err))
 		} else {
 			d.Release = &r
 		}
 	case f.SoftwareVersion != "":
-		m.warn("releaseDate", f.SoftwareVersionLine, "Zur Version „%s“ fehlt releaseDate; ohne Datum wird kein Release eingetragen.", f.SoftwareVersion)
+		m.warn("releaseDate", f.SoftwareVersionLine, i18n.M("pcode.release_date_missing", "Version", f.SoftwareVersion))
 	case f.ReleaseDate != "":
-		m.warn("softwareVersion", f.ReleaseDateLine, "Zum releaseDate fehlt softwareVersion; ohne Version wird kein Release eingetragen.")
+		m.warn("softwareVersion", f.ReleaseDateLine, i18n.M("pcode.software_version_missing"))
 	}
 	d.OwnerHint = f.RepoOwner
 	if d.OwnerHint == "" {
@@ -282,7 +283,7 @@ func (m *mapper) services(ctx context.Context, lk Lookup) error {
 		path := fmt.Sprintf("de.leika[%d]", i)
 		ozg, leika := e.OZGID, e.LeikaID
 		if len(ozg) == 14 && strings.Trim(ozg, "0123456789") == "" {
-			m.warn(path+".ozg-id", e.Line, "„%s“ ist ein LeiKa-Schlüssel, keine OZG-ID (5 Ziffern); er wird als LeiKa-Schlüssel gelesen.", ozg)
+			m.warn(path+".ozg-id", e.Line, i18n.M("pcode.ozg_is_leika", "ID", ozg))
 			if leika == "" {
 				leika = ozg
 			}
@@ -290,19 +291,18 @@ func (m *mapper) services(ctx context.Context, lk Lookup) error {
 		}
 		if ozg != "" {
 			if !catalog.ValidOZGID(ozg) {
-				m.warn(path+".ozg-id", e.Line, "„%s“ ist keine OZG-ID (5 Ziffern) und wird ignoriert.", ozg)
+				m.warn(path+".ozg-id", e.Line, i18n.M("pcode.ozg_invalid", "ID", ozg))
 			} else if ok, err := add(ozg, "ozg-id", e.Line); err != nil {
 				return err
 			} else if !ok {
-				m.warn(path+".ozg-id", e.Line, "Die OZG-ID %s gibt es im OZG-Katalog des Registers nicht; sie wird ignoriert.", ozg)
+				m.warn(path+".ozg-id", e.Line, i18n.M("pcode.ozg_unknown", "ID", ozg))
 			} else if leika != "" {
 				ids, err := lk.ServiceIDsOfLeika(ctx, leika)
 				if err != nil {
 					return err
 				}
 				if len(ids) > 0 && !contains(ids, ozg) {
-					m.warn(path+".leika-id", e.Line, "Der LeiKa-Schlüssel %s gehört laut Katalog zu OZG-ID %s, nicht zu %s; übernommen wird die OZG-ID %s.",
-						leika, strings.Join(ids, ", "), ozg, ozg)
+					m.warn(path+".leika-id", e.Line, i18n.M("pcode.leika_mismatch", "Leika", leika, "IDs", strings.Join(ids, ", "), "Given", ozg, "Taken", ozg))
 				}
 			}
 			continue
@@ -312,7 +312,7 @@ func (m *mapper) services(ctx context.Context, lk Lookup) error {
 			return err
 		}
 		if len(ids) == 0 {
-			m.warn(path+".leika-id", e.Line, "Zum LeiKa-Schlüssel „%s“ kennt das Register keine OZG-Leistung; er wird ignoriert.", leika)
+			m.warn(path+".leika-id", e.Line, i18n.M("pcode.leika_unknown", "Leika", leika))
 			continue
 		}
 		for _, id := range ids {
@@ -343,7 +343,7 @@ func (m *mapper) adopters(matcher *Matcher) {
 	for i, u := range m.f.UsedBy {
 		path := fmt.Sprintf("usedBy[%d]", i)
 		if seen[Fold(u.Name)] {
-			m.warn(path, u.Line, "„%s“ steht mehrfach in der Liste.", u.Name)
+			m.warn(path, u.Line, i18n.M("pcode.adopter_twice", "Name", u.Name))
 			continue
 		}
 		seen[Fold(u.Name)] = true
@@ -351,9 +351,9 @@ func (m *mapper) adopters(matcher *Matcher) {
 		a := Adopter{Name: u.Name, Line: u.Line, Status: status, Match: match, Candidates: candidates}
 		switch {
 		case match == nil && len(candidates) == 0:
-			m.warn(path, u.Line, "Zu „%s“ gibt es im Register keine Organisation; der Eintrag wird nicht übernommen.", u.Name)
+			m.warn(path, u.Line, i18n.M("pcode.adopter_unknown", "Name", u.Name))
 		case match == nil:
-			m.warn(path, u.Line, "„%s“ passt zu mehreren Organisationen; bitte wählen Sie in der Vorschau aus.", u.Name)
+			m.warn(path, u.Line, i18n.M("pcode.adopter_ambiguous", "Name", u.Name))
 		}
 		m.d.Adopters = append(m.d.Adopters, a)
 	}

@@ -8,6 +8,7 @@ package publiccode
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // MaxFileBytes is the largest publiccode.yml the importer reads. Real files
@@ -31,6 +33,34 @@ type Issue struct {
 	Line int
 	// Message is the German explanation.
 	Message string
+	// Msg is Message as a catalogue message, for other languages (Text).
+	Msg i18n.Message
+}
+
+// newIssue returns the issue at path and line with the message msg.
+func newIssue(path string, line int, msg i18n.Message) Issue {
+	return Issue{Path: path, Line: line, Message: msg.String(), Msg: msg}
+}
+
+// Text is the explanation in the language of ctx.
+func (i Issue) Text(ctx context.Context) string {
+	if i.Msg.ID == "" {
+		return i.Message
+	}
+	return i18n.Localize(ctx, i.Msg)
+}
+
+// StringIn renders the issue as String does, in the language of ctx.
+func (i Issue) StringIn(ctx context.Context) string {
+	switch {
+	case i.Line > 0 && i.Path != "":
+		return i18n.T(ctx, "pcode.issue_line_path", "Line", i.Line, "Path", i.Path, "Text", i.Text(ctx))
+	case i.Line > 0:
+		return i18n.T(ctx, "pcode.issue_line", "Line", i.Line, "Text", i.Text(ctx))
+	case i.Path != "":
+		return i.Path + ": " + i.Text(ctx)
+	}
+	return i.Text(ctx)
 }
 
 // String renders the issue as "Zeile 12, description.de.shortDescription: …".
@@ -201,12 +231,12 @@ type parser struct {
 	warnings []Issue
 }
 
-func (p *parser) fail(path string, n *yaml.Node, format string, args ...any) {
-	p.errs = append(p.errs, Issue{Path: path, Line: line(n), Message: fmt.Sprintf(format, args...)})
+func (p *parser) fail(path string, n *yaml.Node, msg i18n.Message) {
+	p.errs = append(p.errs, newIssue(path, line(n), msg))
 }
 
-func (p *parser) warn(path string, n *yaml.Node, format string, args ...any) {
-	p.warnings = append(p.warnings, Issue{Path: path, Line: line(n), Message: fmt.Sprintf(format, args...)})
+func (p *parser) warn(path string, n *yaml.Node, msg i18n.Message) {
+	p.warnings = append(p.warnings, newIssue(path, line(n), msg))
 }
 
 func line(n *yaml.Node) int {
@@ -225,19 +255,19 @@ func deref(n *yaml.Node) *yaml.Node {
 }
 
 // kindName is the German name of what a node holds, for type errors.
-func kindName(n *yaml.Node) string {
+func kindName(n *yaml.Node) i18n.Message {
 	n = deref(n)
 	switch {
 	case n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
-		return "nichts (leer)"
+		return i18n.M("pcode.kind_null")
 	case n.Kind == yaml.ScalarNode:
-		return "ein einzelner Wert"
+		return i18n.M("pcode.kind_scalar")
 	case n.Kind == yaml.SequenceNode:
-		return "eine Liste"
+		return i18n.M("pcode.kind_list")
 	case n.Kind == yaml.MappingNode:
-		return "ein Abschnitt mit Schlüsseln"
+		return i18n.M("pcode.kind_map")
 	}
-	return "etwas Unbekanntes"
+	return i18n.M("pcode.kind_unknown")
 }
 
 // Parse reads a publiccode.yml. It returns the file and the warnings (unknown
@@ -245,24 +275,24 @@ func kindName(n *yaml.Node) string {
 // returns an *Error listing every problem with key path and line.
 func Parse(data []byte) (*File, []Issue, error) {
 	if len(data) > MaxFileBytes {
-		return nil, nil, &Error{Issues: []Issue{{Message: fmt.Sprintf("Die Datei ist größer als %d KiB.", MaxFileBytes>>10)}}}
+		return nil, nil, &Error{Issues: []Issue{newIssue("", 0, i18n.M("pcode.file_too_large", "KiB", MaxFileBytes>>10))}}
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		is := Issue{Message: "Die Datei ist kein gültiges YAML: " + yamlReason(err)}
+		is := newIssue("", 0, i18n.M("pcode.yaml_invalid", "Reason", yamlReason(err)))
 		if m := reYAMLLine.FindStringSubmatch(err.Error()); m != nil {
 			is.Line, _ = strconv.Atoi(m[1])
 		}
 		return nil, nil, &Error{Issues: []Issue{is}}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, nil, &Error{Issues: []Issue{{Message: "Die Datei ist leer."}}}
+		return nil, nil, &Error{Issues: []Issue{newIssue("", 0, i18n.M("pcode.file_empty"))}}
 	}
 	root := deref(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
-		return nil, nil, &Error{Issues: []Issue{{Line: root.Line,
-			Message: fmt.Sprintf("Eine publiccode.yml beginnt mit Schlüsseln wie „publiccodeYmlVersion“ und „name“; gefunden wurde %s.", kindName(root))}}}
+		return nil, nil, &Error{Issues: []Issue{newIssue("", root.Line,
+			i18n.M("pcode.root_not_map", "Found", kindName(root)))}}
 	}
 	p := &parser{f: &File{}}
 	p.top(root)
@@ -298,7 +328,7 @@ func (p *parser) each(path string, n *yaml.Node, known map[string]bool, fn func(
 		key := k.Value
 		kpath := join(path, key)
 		if seen[key] {
-			p.fail(kpath, k, "Der Schlüssel kommt mehrfach vor.")
+			p.fail(kpath, k, i18n.M("pcode.key_twice"))
 			continue
 		}
 		seen[key] = true
@@ -320,7 +350,7 @@ func (p *parser) unknown(path string, k, v *yaml.Node) {
 		}
 	}
 	p.f.Unknown = append(p.f.Unknown, Unknown{Path: path, Line: k.Line, YAML: text})
-	p.warn(path, k, "Unbekannter Schlüssel; er wird ignoriert.")
+	p.warn(path, k, i18n.M("pcode.key_unknown"))
 }
 
 func join(path, key string) string {
@@ -337,7 +367,7 @@ func (p *parser) str(path string, n *yaml.Node) (string, bool) {
 		return "", true
 	}
 	if n.Kind != yaml.ScalarNode {
-		p.fail(path, n, "Erwartet wird ein Text, gefunden wurde %s.", kindName(n))
+		p.fail(path, n, i18n.M("pcode.want_text", "Found", kindName(n)))
 		return "", false
 	}
 	return strings.TrimSpace(n.Value), true
@@ -350,10 +380,10 @@ func (p *parser) strList(path string, n *yaml.Node) ([]string, []int, bool) {
 	case n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return nil, nil, true
 	case n.Kind == yaml.ScalarNode:
-		p.warn(path, n, "Erwartet wird eine Liste; der einzelne Wert wird als Liste mit einem Eintrag gelesen.")
+		p.warn(path, n, i18n.M("pcode.want_list_single"))
 		return []string{strings.TrimSpace(n.Value)}, []int{n.Line}, true
 	case n.Kind != yaml.SequenceNode:
-		p.fail(path, n, "Erwartet wird eine Liste, gefunden wurde %s.", kindName(n))
+		p.fail(path, n, i18n.M("pcode.want_list", "Found", kindName(n)))
 		return nil, nil, false
 	}
 	var out []string
@@ -381,7 +411,7 @@ func (p *parser) section(path string, n *yaml.Node) bool {
 		return false
 	}
 	if n.Kind != yaml.MappingNode {
-		p.fail(path, n, "Erwartet wird ein Abschnitt mit Schlüsseln, gefunden wurde %s.", kindName(n))
+		p.fail(path, n, i18n.M("pcode.want_section", "Found", kindName(n)))
 		return false
 	}
 	return true
@@ -419,20 +449,20 @@ func (p *parser) top(root *yaml.Node) {
 				f.Version = s
 				switch {
 				case s == "":
-					p.fail(path, v, "Die Version des Standards fehlt.")
+					p.fail(path, v, i18n.M("pcode.version_missing"))
 				case s == "1" || strings.HasPrefix(s, "1."):
-					p.fail(path, v, "Version „%s“ gibt es im Standard noch nicht (veröffentlicht sind 0.2 bis 0.7; „0“ steht für die neueste 0.x); gelesen werden die Versionen 0.x.", s)
+					p.fail(path, v, i18n.M("pcode.version_future", "Version", s))
 				case !reVersion.MatchString(s):
-					p.fail(path, v, "Version „%s“ wird nicht unterstützt; gelesen werden die Versionen 0.2 bis 0.7 (und „0“).", s)
+					p.fail(path, v, i18n.M("pcode.version_unsupported", "Version", s))
 				case !oneOf(s, ReadVersions):
-					p.warn(path, v, "Version „%s“ hat der Standard nicht veröffentlicht; die Datei wird nach den Regeln der Versionen 0.x gelesen.", s)
+					p.warn(path, v, i18n.M("pcode.version_unpublished", "Version", s))
 				}
 			}
 		case "name":
 			if s, ok := p.str(path, v); ok {
 				f.Name, f.NameLine = s, v.Line
 				if s == "" {
-					p.fail(path, v, "Der Name fehlt.")
+					p.fail(path, v, i18n.M("pcode.name_missing"))
 				}
 			}
 		case "applicationSuite":
@@ -440,19 +470,19 @@ func (p *parser) top(root *yaml.Node) {
 		case "url":
 			p.text(path, v, &f.URL, &f.URLLine)
 			if f.URL != "" && !ValidURL(f.URL) {
-				p.fail(path, v, "„%s“ ist keine vollständige Adresse des Quellcode-Repositorys (z. B. https://gitlab.opencode.de/…).", f.URL)
+				p.fail(path, v, i18n.M("pcode.repo_url_invalid", "URL", f.URL))
 			}
 		case "landingURL":
 			p.text(path, v, &f.LandingURL, &f.LandingURLLine)
 			if f.LandingURL != "" && !ValidWebURL(f.LandingURL) {
-				p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", f.LandingURL)
+				p.fail(path, v, i18n.M("pcode.web_url_invalid", "URL", f.LandingURL))
 			}
 		case "softwareVersion":
 			p.text(path, v, &f.SoftwareVersion, &f.SoftwareVersionLine)
 		case "releaseDate":
 			p.text(path, v, &f.ReleaseDate, &f.ReleaseDateLine)
 			if f.ReleaseDate != "" && !ValidDate(f.ReleaseDate) {
-				p.fail(path, v, "„%s“ ist kein Datum in der Form JJJJ-MM-TT.", f.ReleaseDate)
+				p.fail(path, v, i18n.M("pcode.date_invalid", "Date", f.ReleaseDate))
 			}
 		case "logo":
 			p.text(path, v, &f.Logo, nil)
@@ -463,19 +493,19 @@ func (p *parser) top(root *yaml.Node) {
 			f.Categories, lines, _ = p.strList(path, v)
 			for i, c := range f.Categories {
 				if !oneOf(c, Categories) {
-					p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i],
-						Message: fmt.Sprintf("„%s“ ist keine Kategorie der Liste des Standards (z. B. digital-citizenship, document-management).", c)})
+					p.errs = append(p.errs, newIssue(fmt.Sprintf("%s[%d]", path, i), lines[i],
+						i18n.M("pcode.category_unknown", "Category", c)))
 				}
 			}
 		case "developmentStatus":
 			p.text(path, v, &f.DevelopmentStatus, &f.StatusLine)
 			if f.DevelopmentStatus != "" && !oneOf(f.DevelopmentStatus, DevelopmentStatuses) {
-				p.fail(path, v, "Unbekannter Entwicklungsstand „%s“ (erlaubt: %s).", f.DevelopmentStatus, strings.Join(DevelopmentStatuses, ", "))
+				p.fail(path, v, i18n.M("pcode.dev_status_unknown", "Value", f.DevelopmentStatus, "Allowed", strings.Join(DevelopmentStatuses, ", ")))
 			}
 		case "softwareType":
 			p.text(path, v, &f.SoftwareType, nil)
 			if f.SoftwareType != "" && !oneOf(f.SoftwareType, SoftwareTypes) {
-				p.fail(path, v, "Unbekannte Art der Software „%s“ (erlaubt: %s).", f.SoftwareType, strings.Join(SoftwareTypes, ", "))
+				p.fail(path, v, i18n.M("pcode.software_type_unknown", "Value", f.SoftwareType, "Allowed", strings.Join(SoftwareTypes, ", ")))
 			}
 		case "usedBy":
 			names, lines, _ := p.strList(path, v)
@@ -493,7 +523,7 @@ func (p *parser) top(root *yaml.Node) {
 					case "license":
 						p.text(path, v, &f.Licence, &f.LicenceLine)
 						if f.Licence != "" && !ValidSPDX(f.Licence) {
-							p.fail(path, v, "„%s“ ist kein SPDX-Lizenzausdruck (z. B. EUPL-1.2, MIT OR Apache-2.0, LicenseRef-…).", f.Licence)
+							p.fail(path, v, i18n.M("pcode.spdx_invalid", "Licence", f.Licence))
 						}
 					case "mainCopyrightOwner":
 						p.text(path, v, &f.MainCopyrightOwner, nil)
@@ -510,7 +540,7 @@ func (p *parser) top(root *yaml.Node) {
 			p.dependsOn(path, v)
 		case "it", "IT":
 			if seen["it"] && seen["IT"] {
-				p.fail(path, k, "Der italienische Länderteil steht zweimal in der Datei (it und IT); bitte nur IT verwenden.")
+				p.fail(path, k, i18n.M("pcode.it_twice"))
 				return
 			}
 			if p.section(path, v) {
@@ -521,24 +551,27 @@ func (p *parser) top(root *yaml.Node) {
 		}
 	})
 	if !seen["publiccodeYmlVersion"] {
-		p.fail("publiccodeYmlVersion", nil, "Der Schlüssel fehlt; ohne ihn ist die Datei keine publiccode.yml.")
+		p.fail("publiccodeYmlVersion", nil, i18n.M("pcode.version_key_missing"))
 	}
 	if !seen["name"] {
-		p.fail("name", nil, "Der Schlüssel fehlt; jede Lösung braucht einen Namen.")
+		p.fail("name", nil, i18n.M("pcode.name_key_missing"))
 	}
 	// The other keys the standard requires: their absence is a warning,
 	// the register keeps what is there and the export names the gap.
-	for _, r := range []struct{ key, what string }{
-		{"url", "die Adresse des Quellcode-Repositorys"}, {"platforms", "die Plattformen (z. B. web)"},
-		{"developmentStatus", "der Entwicklungsstand"}, {"softwareType", "die Art der Software (z. B. standalone/web)"},
-		{"description", "die Beschreibung"}, {"legal.license", "die Lizenz (SPDX-Ausdruck)"},
-		{"maintenance.type", "die Art der Wartung (internal, contract, community oder none)"},
-		{"localisation.localisationReady", "die Angabe, ob die Software übersetzbar ist"},
-		{"localisation.availableLanguages", "die Sprachen der Software"},
+	for _, r := range []struct {
+		key  string
+		what i18n.Message
+	}{
+		{"url", i18n.M("pcode.what_url")}, {"platforms", i18n.M("pcode.what_platforms")},
+		{"developmentStatus", i18n.M("pcode.what_dev_status")}, {"softwareType", i18n.M("pcode.what_software_type")},
+		{"description", i18n.M("pcode.what_description")}, {"legal.license", i18n.M("pcode.what_licence")},
+		{"maintenance.type", i18n.M("pcode.what_maintenance_type")},
+		{"localisation.localisationReady", i18n.M("pcode.what_localisation_ready")},
+		{"localisation.availableLanguages", i18n.M("pcode.what_languages")},
 	} {
 		if !seen[r.key] {
 			section, _, _ := strings.Cut(r.key, ".")
-			p.warn(r.key, sections[section], "Pflichtangabe des Standards fehlt: %s.", r.what)
+			p.warn(r.key, sections[section], i18n.M("pcode.required_missing", "What", r.what))
 		}
 	}
 	if len(f.Descriptions) > 0 {
@@ -547,27 +580,28 @@ func (p *parser) top(root *yaml.Node) {
 			short, long, features = short || d.Short != "", long || d.Long != "", features || len(d.Features) > 0
 		}
 		for _, r := range []struct {
-			ok        bool
-			key, what string
-		}{{short, "shortDescription", "die Kurzbeschreibung"}, {long, "longDescription", "die ausführliche Beschreibung"},
-			{features, "features", "die Liste der Funktionen"}} {
+			ok   bool
+			key  string
+			what i18n.Message
+		}{{short, "shortDescription", i18n.M("pcode.what_short_description")}, {long, "longDescription", i18n.M("pcode.what_long_description")},
+			{features, "features", i18n.M("pcode.what_features")}} {
 			if !r.ok {
-				p.warn("description.*."+r.key, sections["description"], "Pflichtangabe des Standards fehlt: %s (in mindestens einer Sprache).", r.what)
+				p.warn("description.*."+r.key, sections["description"], i18n.M("pcode.required_missing_any_lang", "What", r.what))
 			}
 		}
 	}
 	switch f.MaintenanceType {
 	case "contract":
 		if len(f.Contractors) == 0 {
-			p.warn("maintenance.contractors", sections["maintenance"], "Bei Wartung „contract“ verlangt der Standard die Auftragnehmer (contractors).")
+			p.warn("maintenance.contractors", sections["maintenance"], i18n.M("pcode.contract_needs_contractors"))
 		}
 	case "internal", "community":
 		if len(f.Contacts) == 0 {
-			p.warn("maintenance.contacts", sections["maintenance"], "Bei Wartung „%s“ verlangt der Standard Ansprechpersonen (contacts).", f.MaintenanceType)
+			p.warn("maintenance.contacts", sections["maintenance"], i18n.M("pcode.maintenance_needs_contacts", "Type", f.MaintenanceType))
 		}
 	}
 	if f.MaintenanceType != "contract" && len(f.Contractors) > 0 {
-		p.warn("maintenance.contractors", sections["maintenance"], "Auftragnehmer (contractors) sieht der Standard nur bei Wartung „contract“ vor.")
+		p.warn("maintenance.contractors", sections["maintenance"], i18n.M("pcode.contractors_only_contract"))
 	}
 }
 
@@ -587,7 +621,7 @@ func (p *parser) webURLs(path string, v *yaml.Node) []string {
 	list, lines, _ := p.strList(path, v)
 	for i, u := range list {
 		if !ValidWebURL(u) {
-			p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i], Message: fmt.Sprintf("„%s“ ist keine Web-Adresse (https://…).", u)})
+			p.errs = append(p.errs, newIssue(fmt.Sprintf("%s[%d]", path, i), lines[i], i18n.M("pcode.web_url_invalid", "URL", u)))
 		}
 	}
 	return list
@@ -598,8 +632,8 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 		return
 	}
 	p.each(path, n, nil, func(lang, lpath string, k, v *yaml.Node) {
-		if msg := LanguageProblem(lang); msg != "" {
-			p.fail(lpath, k, "%s", msg)
+		if msg, bad := LanguageProblemM(lang); bad {
+			p.fail(lpath, k, msg)
 			return
 		}
 		if !p.section(lpath, v) {
@@ -613,22 +647,22 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 			case "genericName":
 				p.text(path, v, &d.GenericName, nil)
 				if n := len([]rune(d.GenericName)); n > MaxGenericName {
-					p.warn(path, v, "Der Gattungsname ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxGenericName)
+					p.warn(path, v, i18n.M("pcode.generic_name_too_long", "Len", n, "Max", MaxGenericName))
 				}
 			case "shortDescription":
 				p.text(path, v, &d.Short, &d.ShortLine)
 				if n := len([]rune(d.Short)); n > MaxShortDescription {
 					// The register keeps the text as written (up to 600
 					// characters); the export names the gap.
-					p.warn(path, v, "Die Kurzbeschreibung ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxShortDescription)
+					p.warn(path, v, i18n.M("pcode.short_description_too_long", "Len", n, "Max", MaxShortDescription))
 				}
 			case "longDescription":
 				p.text(path, v, &d.Long, &d.LongLine)
 				switch n := len([]rune(d.Long)); {
 				case n > MaxLongDescription:
-					p.fail(path, v, "Die Beschreibung ist %d Zeichen lang; der Standard erlaubt höchstens %d.", n, MaxLongDescription)
+					p.fail(path, v, i18n.M("pcode.long_description_too_long", "Len", n, "Max", MaxLongDescription))
 				case n > 0 && n < MinLongDescription:
-					p.warn(path, v, "Die Beschreibung ist %d Zeichen lang; der Standard verlangt mindestens %d.", n, MinLongDescription)
+					p.warn(path, v, i18n.M("pcode.long_description_too_short", "Len", n, "Min", MinLongDescription))
 				}
 			case "documentation", "apiDocumentation":
 				dst := &d.Documentation
@@ -637,7 +671,7 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 				}
 				p.text(path, v, dst, nil)
 				if *dst != "" && !ValidWebURL(*dst) {
-					p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", *dst)
+					p.fail(path, v, i18n.M("pcode.web_url_invalid", "URL", *dst))
 				}
 			case "features":
 				d.Features, _, _ = p.strList(path, v)
@@ -650,10 +684,10 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 			}
 		})
 		if d.Short == "" {
-			p.warn(lpath+".shortDescription", k, "Pflichtangabe des Standards fehlt: die Kurzbeschreibung in dieser Sprache.")
+			p.warn(lpath+".shortDescription", k, i18n.M("pcode.short_description_missing_lang"))
 		}
 		if d.Long == "" {
-			p.warn(lpath+".longDescription", k, "Pflichtangabe des Standards fehlt: die ausführliche Beschreibung in dieser Sprache.")
+			p.warn(lpath+".longDescription", k, i18n.M("pcode.long_description_missing_lang"))
 		}
 		p.f.Descriptions = append(p.f.Descriptions, d)
 	})
@@ -667,11 +701,11 @@ func (p *parser) descriptions(path string, n *yaml.Node) {
 }
 
 // items calls fn for every mapping in the list at n, with its path.
-func (p *parser) items(path string, n *yaml.Node, what string, fn func(ipath string, item *yaml.Node)) {
+func (p *parser) items(path string, n *yaml.Node, what i18n.Message, fn func(ipath string, item *yaml.Node)) {
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!null" {
-			p.fail(path, n, "Erwartet wird eine Liste von %s, gefunden wurde %s.", what, kindName(n))
+			p.fail(path, n, i18n.M("pcode.want_list_of", "What", what, "Found", kindName(n)))
 		}
 		return
 	}
@@ -693,10 +727,10 @@ func (p *parser) maintenance(path string, n *yaml.Node, seen map[string]bool) {
 		case "type":
 			p.text(path, v, &p.f.MaintenanceType, nil)
 			if t := p.f.MaintenanceType; t != "" && !oneOf(t, MaintenanceTypes) {
-				p.fail(path, v, "Unbekannte Art der Wartung „%s“ (erlaubt: %s).", t, strings.Join(MaintenanceTypes, ", "))
+				p.fail(path, v, i18n.M("pcode.maintenance_type_unknown", "Value", t, "Allowed", strings.Join(MaintenanceTypes, ", ")))
 			}
 		case "contractors":
-			p.items(path, v, "Auftragnehmern", func(ipath string, item *yaml.Node) {
+			p.items(path, v, i18n.M("pcode.what_contractors"), func(ipath string, item *yaml.Node) {
 				var c catalog.PubliccodeContractor
 				p.each(ipath, item, contractorKeys, func(key, path string, _, v *yaml.Node) {
 					switch key {
@@ -705,30 +739,30 @@ func (p *parser) maintenance(path string, n *yaml.Node, seen map[string]bool) {
 					case "email":
 						p.text(path, v, &c.Email, nil)
 						if c.Email != "" && !ValidEmail(c.Email) {
-							p.fail(path, v, "„%s“ ist keine gültige E-Mail-Adresse.", c.Email)
+							p.fail(path, v, i18n.M("pcode.email_invalid", "Email", c.Email))
 						}
 					case "website":
 						p.text(path, v, &c.Website, nil)
 						if c.Website != "" && !ValidWebURL(c.Website) {
-							p.fail(path, v, "„%s“ ist keine Web-Adresse (https://…).", c.Website)
+							p.fail(path, v, i18n.M("pcode.web_url_invalid", "URL", c.Website))
 						}
 					case "until":
 						p.text(path, v, &c.Until, nil)
 						if c.Until != "" && !ValidDate(c.Until) {
-							p.fail(path, v, "„%s“ ist kein Datum in der Form JJJJ-MM-TT.", c.Until)
+							p.fail(path, v, i18n.M("pcode.date_invalid", "Date", c.Until))
 						}
 					}
 				})
 				if c.Name == "" {
-					p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name des Auftragnehmers.")
+					p.fail(ipath+".name", item, i18n.M("pcode.contractor_name_missing"))
 				}
 				if c.Until == "" {
-					p.fail(ipath+".until", item, "Pflichtangabe des Standards fehlt: das Vertragsende (JJJJ-MM-TT).")
+					p.fail(ipath+".until", item, i18n.M("pcode.contract_end_missing"))
 				}
 				p.f.Contractors = append(p.f.Contractors, c)
 			})
 		case "contacts":
-			p.items(path, v, "Kontakten", func(ipath string, item *yaml.Node) {
+			p.items(path, v, i18n.M("pcode.what_contacts"), func(ipath string, item *yaml.Node) {
 				c := Contact{Line: item.Line}
 				p.each(ipath, item, contactKeys, func(key, path string, _, v *yaml.Node) {
 					switch key {
@@ -737,7 +771,7 @@ func (p *parser) maintenance(path string, n *yaml.Node, seen map[string]bool) {
 					case "email":
 						p.text(path, v, &c.Email, &c.EmailLine)
 						if c.Email != "" && !ValidEmail(c.Email) {
-							p.fail(path, v, "„%s“ ist keine gültige E-Mail-Adresse.", c.Email)
+							p.fail(path, v, i18n.M("pcode.email_invalid", "Email", c.Email))
 						}
 					case "phone":
 						p.text(path, v, &c.Phone, nil)
@@ -746,7 +780,7 @@ func (p *parser) maintenance(path string, n *yaml.Node, seen map[string]bool) {
 					}
 				})
 				if c.Name == "" {
-					p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name des Kontakts.")
+					p.fail(ipath+".name", item, i18n.M("pcode.contact_name_missing"))
 				}
 				p.f.Contacts = append(p.f.Contacts, c)
 			})
@@ -764,15 +798,15 @@ func (p *parser) localisation(path string, n *yaml.Node, seen map[string]bool) {
 		case "localisationReady":
 			b, err := strconv.ParseBool(v.Value)
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || err != nil {
-				p.fail(path, v, "Erwartet wird true oder false.")
+				p.fail(path, v, i18n.M("pcode.want_bool"))
 				return
 			}
 			p.f.LocalisationReady = &b
 		case "availableLanguages":
 			list, lines, _ := p.strList(path, v)
 			for i, l := range list {
-				if msg := LanguageProblem(l); msg != "" {
-					p.errs = append(p.errs, Issue{Path: fmt.Sprintf("%s[%d]", path, i), Line: lines[i], Message: msg})
+				if msg, bad := LanguageProblemM(l); bad {
+					p.errs = append(p.errs, newIssue(fmt.Sprintf("%s[%d]", path, i), lines[i], msg))
 				}
 			}
 			p.f.AvailableLanguages = list
@@ -787,7 +821,7 @@ func (p *parser) dependsOn(path string, n *yaml.Node) {
 		return
 	}
 	p.each(path, n, dependsOnKeys, func(key, path string, _, v *yaml.Node) {
-		p.items(path, v, "Abhängigkeiten", func(ipath string, item *yaml.Node) {
+		p.items(path, v, i18n.M("pcode.what_dependencies"), func(ipath string, item *yaml.Node) {
 			name := ""
 			p.each(ipath, item, dependencyKeys, func(key, path string, _, v *yaml.Node) {
 				if key == "name" {
@@ -795,7 +829,7 @@ func (p *parser) dependsOn(path string, n *yaml.Node) {
 				}
 			})
 			if name == "" {
-				p.fail(ipath+".name", item, "Pflichtangabe des Standards fehlt: der Name der Abhängigkeit.")
+				p.fail(ipath+".name", item, i18n.M("pcode.dependency_name_missing"))
 			}
 		})
 	})
@@ -815,7 +849,7 @@ func (p *parser) german(path string, n *yaml.Node) {
 		v = deref(v)
 		if v.Kind != yaml.SequenceNode {
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!null" {
-				p.fail(path, v, "Erwartet wird eine Liste von LeiKa-Einträgen, gefunden wurde %s.", kindName(v))
+				p.fail(path, v, i18n.M("pcode.want_leika_list", "Found", kindName(v)))
 			}
 			return
 		}
@@ -838,7 +872,7 @@ func (p *parser) german(path string, n *yaml.Node) {
 				}
 			})
 			if e.OZGID == "" && e.LeikaID == "" {
-				p.warn(ipath, item, "Der Eintrag hat weder „ozg-id“ noch „leika-id“ und wird ignoriert.")
+				p.warn(ipath, item, i18n.M("pcode.entry_no_ids"))
 				continue
 			}
 			p.f.Leika = append(p.f.Leika, e)

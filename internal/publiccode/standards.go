@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // ProfileKey is the top-level extension key that carries a solution's
@@ -94,7 +95,7 @@ func ReadProfile(data []byte, v *catalog.Vocabulary) (catalog.Profile, []Issue) 
 	}
 	var warns []Issue
 	if list.Kind != yaml.SequenceNode {
-		return nil, []Issue{{Path: ProfileKey, Line: list.Line, Message: "Erwartet wird eine Liste von Einträgen mit „eintrag“ und „nutzung“; das Standardprofil wird nicht übernommen."}}
+		return nil, []Issue{newIssue(ProfileKey, list.Line, i18n.M("pcode.profile_not_list"))}
 	}
 	var p catalog.Profile
 	seen := map[string]bool{}
@@ -102,19 +103,19 @@ func ReadProfile(data []byte, v *catalog.Vocabulary) (catalog.Profile, []Issue) 
 		path := fmt.Sprintf("%s[%d]", ProfileKey, i)
 		var l profileLine
 		if err := item.Decode(&l); err != nil {
-			warns = append(warns, Issue{Path: path, Line: item.Line, Message: "Der Eintrag ist keine Zuordnung mit „eintrag“ und „nutzung“ und wird ignoriert."})
+			warns = append(warns, newIssue(path, item.Line, i18n.M("pcode.profile_entry_not_map")))
 			continue
 		}
 		mode, ok := profileUse[l.Use]
 		switch {
 		case !ok:
-			warns = append(warns, Issue{Path: path + ".nutzung", Line: item.Line, Message: fmt.Sprintf("„%s“ ist keine Nutzung (setzt-um, verlangt oder zur-wahl); der Eintrag wird ignoriert.", l.Use)})
+			warns = append(warns, newIssue(path+".nutzung", item.Line, i18n.M("pcode.profile_use_unknown", "Use", l.Use)))
 			continue
 		case func() bool { _, known := v.Get(l.Entry); return !known }():
-			warns = append(warns, Issue{Path: path + ".eintrag", Line: item.Line, Message: fmt.Sprintf("„%s“ steht nicht in der Standardliste des Registers; der Eintrag wird ignoriert.", l.Entry)})
+			warns = append(warns, newIssue(path+".eintrag", item.Line, i18n.M("pcode.profile_entry_unknown", "Entry", l.Entry)))
 			continue
 		case seen[l.Entry]:
-			warns = append(warns, Issue{Path: path + ".eintrag", Line: item.Line, Message: fmt.Sprintf("„%s“ steht zweimal im Standardprofil; der zweite Eintrag wird ignoriert.", l.Entry)})
+			warns = append(warns, newIssue(path+".eintrag", item.Line, i18n.M("pcode.profile_entry_twice", "Entry", l.Entry)))
 			continue
 		}
 		seen[l.Entry] = true

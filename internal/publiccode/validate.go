@@ -8,6 +8,8 @@ import (
 
 	"github.com/github/go-spdx/v2/spdxexp"
 	"golang.org/x/text/language"
+
+	"efa-register/internal/i18n"
 )
 
 // The rules of the standard (publiccode.yml core, versions 0.2 to 0.7) that
@@ -63,20 +65,29 @@ func oneOf(s string, list []string) bool {
 // is one, or the German reason. "en_GB" is refused with the right spelling,
 // "xxx" because no such language is registered.
 func LanguageProblem(tag string) string {
+	if m, bad := LanguageProblemM(tag); bad {
+		return m.String()
+	}
+	return ""
+}
+
+// LanguageProblemM is LanguageProblem as a catalogue message; bad is false
+// when tag is a valid language tag.
+func LanguageProblemM(tag string) (m i18n.Message, bad bool) {
 	if tag == "" {
-		return "Das Sprachkürzel fehlt."
+		return i18n.M("pcode.lang_missing"), true
 	}
 	if strings.Contains(tag, "_") {
 		fixed := strings.ReplaceAll(tag, "_", "-")
 		if _, err := language.Parse(fixed); err == nil {
-			return "„" + tag + "“ ist kein Sprachkürzel nach BCP 47: Teile werden mit Bindestrich getrennt („" + fixed + "“)."
+			return i18n.M("pcode.lang_underscore", "Tag", tag, "Fixed", fixed), true
 		}
-		return "„" + tag + "“ ist kein Sprachkürzel nach BCP 47 (z. B. de, en, de-AT)."
+		return i18n.M("pcode.lang_invalid", "Tag", tag), true
 	}
 	if _, err := language.Parse(tag); err != nil {
-		return "„" + tag + "“ ist kein Sprachkürzel nach BCP 47 (z. B. de, en, de-AT): eine solche Sprache ist nicht registriert."
+		return i18n.M("pcode.lang_unregistered", "Tag", tag), true
 	}
-	return ""
+	return i18n.Message{}, false
 }
 
 // ValidSPDX reports whether s is an SPDX licence expression whose licence

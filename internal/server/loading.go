@@ -8,6 +8,7 @@ import (
 
 	"efa-register/internal/api"
 	"efa-register/internal/httpx"
+	"efa-register/internal/i18n"
 	"efa-register/views"
 )
 
@@ -25,13 +26,13 @@ func (s *server) handleLoading(c echo.Context) {
 	h.Set("Retry-After", loadingRetryAfter)
 	h.Set("Cache-Control", "no-store")
 	path := c.Request().URL.Path
-	const msg = "Die Auswertung wird gerade aufgebaut. Bitte versuchen Sie es in einigen Sekunden noch einmal."
+	msg := i18n.M("server.loading")
 	var err error
 	switch {
 	case strings.HasPrefix(path, "/api/"):
 		err = api.WriteProblem(c, http.StatusServiceUnavailable, msg, nil)
 	case strings.HasSuffix(path, ".csv") || strings.HasSuffix(path, ".xlsx") || strings.HasSuffix(path, ".json"):
-		err = c.String(http.StatusServiceUnavailable, msg+"\n")
+		err = c.String(http.StatusServiceUnavailable, i18n.Localize(c.Request().Context(), msg)+"\n")
 	case c.Request().Method == http.MethodHead:
 		err = c.NoContent(http.StatusOK)
 	default:
@@ -39,7 +40,7 @@ func (s *server) handleLoading(c echo.Context) {
 		if !strings.HasPrefix(retry, "/") || strings.HasPrefix(retry, "//") {
 			retry = "/"
 		}
-		err = httpx.Render(c, http.StatusOK, views.LoadingPage(httpx.Page(c, "Auswertung wird aufgebaut", ""), retry), views.LoadingNotice(retry))
+		err = httpx.Render(c, http.StatusOK, views.LoadingPage(httpx.Page(c, i18n.T(c.Request().Context(), "server.loading_title"), ""), retry), views.LoadingNotice(retry))
 	}
 	if err != nil {
 		s.Log.ErrorContext(c.Request().Context(), "write loading response", "err", err)

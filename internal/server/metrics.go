@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
+	"efa-register/internal/i18n"
 	"efa-register/internal/store"
 )
 
@@ -191,10 +192,10 @@ func (s *server) handleMetrics(c echo.Context) error {
 		got, ok := bearerToken(r)
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "Die Metriken verlangen das Token aus EFA_METRICS_TOKEN.")
+			return echo.NewHTTPError(http.StatusUnauthorized, i18n.M("server.metrics_token"))
 		}
 	} else if peer, ok := peerAddr(r); !ok || !peer.IsLoopback() || r.Header.Get(echo.HeaderXForwardedFor) != "" || r.Header.Get("Forwarded") != "" {
-		return echo.NewHTTPError(http.StatusForbidden, "Die Metriken sind nur von dieser Maschine aus abrufbar, oder mit dem Token aus EFA_METRICS_TOKEN.")
+		return echo.NewHTTPError(http.StatusForbidden, i18n.M("server.metrics_local"))
 	}
 	s.metrics.handler.ServeHTTP(c.Response(), r)
 	return nil

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"efa-register/internal/i18n"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -136,6 +137,20 @@ func (s *server) useOps(e *echo.Echo) {
 	})
 }
 
+// earlyLang returns the request's context with a first choice of the
+// reader's language (a page's cookie, else Accept-Language), so refusals
+// before routing (rate limit, overload, body size) speak it; the language
+// middleware decides again for routed requests.
+func earlyLang(r *http.Request) context.Context {
+	choice := ""
+	if isPage(r.URL.Path) {
+		if ck, err := r.Cookie(langCookie); err == nil {
+			choice = ck.Value
+		}
+	}
+	return i18n.WithLang(r.Context(), i18n.Negotiate(choice, r.Header.Get("Accept-Language")))
+}
+
 // opsChain holds what the operational middleware needs, resolved once.
 type opsChain struct {
 	s        *server
@@ -184,7 +199,7 @@ func (o *opsChain) serve(c echo.Context, next echo.HandlerFunc) error {
 	} else {
 		id = newRequestID()
 	}
-	ctx, idHeader := httpx.WithRequest(req.Context(), id, start)
+	ctx, idHeader := httpx.WithRequest(earlyLang(req), id, start)
 	res.Header()[hdrXRequestID] = idHeader
 	c.SetRequest(req.WithContext(ctx))
 
@@ -665,9 +680,9 @@ func checkQuery(q string) error {
 	case err == nil:
 		return nil
 	case strings.Contains(err.Error(), "semicolon"):
-		return echo.NewHTTPError(http.StatusBadRequest, "Der Query-String ist fehlerhaft: „;“ trennt keine Parameter, bitte „&“ verwenden.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("server.query_semicolon"))
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Der Query-String ist fehlerhaft: ungültige Prozent-Kodierung.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.M("server.query_percent"))
 	}
 }
 
@@ -688,7 +703,7 @@ func (o *opsChain) acquire(c echo.Context) (ok bool, err error) {
 	case <-t.C:
 		o.s.metrics.rejected.WithLabelValues("overload").Inc()
 		c.Response().Header().Set("Retry-After", "1")
-		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "Der Dienst ist gerade ausgelastet.")
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, i18n.M("server.busy"))
 	case <-c.Request().Context().Done():
 		// The client gave up while waiting: nothing to log as a fault.
 		return false, c.NoContent(http.StatusServiceUnavailable)
@@ -696,7 +711,7 @@ func (o *opsChain) acquire(c echo.Context) (ok bool, err error) {
 }
 
 // errBodyTooLarge is the answer to a body over the limit.
-var errBodyTooLarge = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Die Anfrage ist zu groß.")
+var errBodyTooLarge = echo.NewHTTPError(http.StatusRequestEntityTooLarge, i18n.M("server.too_large"))
 
 // limitedBody is the request body behind http.MaxBytesReader; it remembers
 // whether the limit was hit, so an error a handler made of it (a JSON or form

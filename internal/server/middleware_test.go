@@ -325,6 +325,15 @@ func TestBodyLimitIsEnforcedWhileReading(t *testing.T) {
 			t.Errorf("%s: 413 body %q (%v)", tc.name, rec.Body.String(), rec.Header().Get("Content-Type"))
 		}
 	}
+	// In English for an English reader.
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/test/echo", strings.NewReader(big))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "en")
+	rec := servertest.Serve(app, req)
+	var p map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p["detail"] != "The request is too large." {
+		t.Errorf("English 413 body %q", rec.Body.String())
+	}
 }
 
 func TestFailedRequestLogCarriesRequestID(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // Accounts hold personal data (name, e-mail address). Their events record
@@ -57,7 +58,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, nu NewUser) (catal
 		var n int64
 		t.db.Model(&catalog.User{}).Where("email = ?", nu.Email).Count(&n)
 		if n > 0 {
-			v.Add("email", "Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+			v.AddM("email", i18n.M("storeerr.email_taken"))
 			return &v
 		}
 		u = catalog.User{Email: nu.Email, Name: nu.Name, PasswordHash: nu.PasswordHash, Admin: nu.Admin,
@@ -82,17 +83,17 @@ func (t *tx) addMembership(userID uint, m NewMembership) error {
 	var org catalog.Organisation
 	if err := t.db.Where("kind = ? AND key = ?", m.Kind, m.Key).First(&org).Error; err != nil {
 		v := catalog.ValidationError{}
-		v.Add("organisation", fmt.Sprintf("Unbekannte Organisation %s:%s.", m.Kind, m.Key))
+		v.AddM("organisation", i18n.M("storeerr.organisation_unknown", "Ref", string(m.Kind)+":"+m.Key))
 		return &v
 	}
 	if m.Role != catalog.RoleEditor && m.Role != catalog.RoleCoordinator {
 		v := catalog.ValidationError{}
-		v.Add("role", "Unbekannte Rolle.")
+		v.AddM("role", i18n.M("storeerr.role_unknown"))
 		return &v
 	}
 	if m.Role == catalog.RoleCoordinator && org.Kind != catalog.KindLand {
 		v := catalog.ValidationError{}
-		v.Add("role", "Eine Landeskoordination gehört zu einem Land.")
+		v.AddM("role", i18n.M("storeerr.coordination_needs_land"))
 		return &v
 	}
 	ms := catalog.Membership{UserID: userID, OrganisationID: org.ID, Role: m.Role}
@@ -207,9 +208,9 @@ func (s *Store) CreateToken(ctx context.Context, actor string, tok catalog.APITo
 	catalog.ValidateTokenName(&v, tok.Name)
 	now := time.Now()
 	if !tok.ExpiresAt.After(now) {
-		v.Add("expiresAt", "Das Ablaufdatum muss in der Zukunft liegen.")
+		v.AddM("expiresAt", i18n.M("storeerr.expiry_past"))
 	} else if tok.ExpiresAt.After(now.AddDate(1, 0, 1)) {
-		v.Add("expiresAt", "Ein Token gilt höchstens ein Jahr.")
+		v.AddM("expiresAt", i18n.M("storeerr.token_max_year"))
 	}
 	if err := v.Err(); err != nil {
 		return tok, err
@@ -291,7 +292,7 @@ func (s *Store) CreateAccountRequest(ctx context.Context, req catalog.AccountReq
 	catalog.ValidateAccount(&v, req.Name, req.Email)
 	catalog.ValidateRequestMessage(&v, req.Message)
 	if req.OrganisationID == 0 {
-		v.Add("organisation", "Bitte wählen Sie Ihre Organisation aus.")
+		v.AddM("organisation", i18n.M("storeerr.organisation_required"))
 	}
 	if err := v.Err(); err != nil {
 		return req, err
@@ -300,11 +301,11 @@ func (s *Store) CreateAccountRequest(ctx context.Context, req catalog.AccountReq
 	err := s.write(ctx, "request:"+req.Email, func(t *tx) error {
 		var org catalog.Organisation
 		if err := t.db.First(&org, req.OrganisationID).Error; err != nil {
-			v.Add("organisation", "Unbekannte Organisation.")
+			v.AddM("organisation", i18n.M("storeerr.org_unknown"))
 			return &v
 		}
 		if org.Kind == catalog.KindBund || org.LandKey == "" {
-			v.Add("organisation", "Konten für diese Organisation vergibt die Plattformverwaltung.")
+			v.AddM("organisation", i18n.M("storeerr.organisation_admin_only"))
 			return &v
 		}
 		// An address with an account or a pending request gets the same

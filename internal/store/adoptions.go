@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // AdoptionInput registers or updates the adoption of a solution by an organisation.
@@ -58,7 +59,7 @@ const (
 // principal may not act for. Its text up to ": forbidden" is German because
 // the bulk import shows it per row.
 func forbiddenAdopter(org catalog.Organisation) error {
-	return fmt.Errorf("Sie dürfen für „%s“ keine Nachnutzung eintragen: %w", org.Name, catalog.ErrForbidden)
+	return &ForbiddenError{Msg: i18n.M("storeerr.adoption_forbidden", "Org", org.Name)}
 }
 
 // RegisterAdoption creates the adoption of a solution by an organisation on
@@ -126,11 +127,11 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 	var v catalog.ValidationError
 	var sol catalog.Solution
 	if err := t.db.Preload("Provider").Where("slug = ?", in.SolutionSlug).First(&sol).Error; err != nil {
-		v.Add("solution", "Unbekannte Lösung.")
+		v.AddM("solution", i18n.M("storeerr.solution_unknown"))
 	}
 	var org catalog.Organisation
 	if err := t.db.Where("kind = ? AND key = ?", in.AdopterKind, in.AdopterKey).First(&org).Error; err != nil {
-		v.Add("adopter", "Unbekannte Organisation.")
+		v.AddM("adopter", i18n.M("storeerr.org_unknown"))
 	}
 	if in.Release != nil {
 		a.Release = strings.TrimSpace(*in.Release)
@@ -140,7 +141,7 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 				return a, err
 			}
 			if n == 0 {
-				v.Add("release", fmt.Sprintf("Die Lösung hat keine Version „%s“; der Anbieter trägt ihre Versionen ein.", a.Release))
+				v.AddM("release", i18n.M("storeerr.release_unknown", "Version", a.Release))
 			}
 		}
 	} else {
@@ -175,11 +176,11 @@ func (t *tx) writeAdoption(p catalog.Principal, in AdoptionInput, how adoptionMo
 		return a, err
 	}
 	if claim && !old.Claimed() {
-		v.Add("adopter", fmt.Sprintf("„%s“ hat diese Nachnutzung selbst eingetragen; die Meldung des Anbieters ändert sie nicht.", org.Name))
+		v.AddM("adopter", i18n.M("storeerr.adopter_registered_self", "Org", org.Name))
 		return old, &v
 	}
 	if !catalog.CanTransition(old.Status, a.Status) {
-		v.Add("status", fmt.Sprintf("Der Status kann nicht von „%s“ zu „%s“ wechseln.", old.Status.Label(), a.Status.Label()))
+		v.AddM("status", i18n.M("storeerr.status_transition", "From", old.Status.Msg(), "To", a.Status.Msg()))
 		return a, &v
 	}
 	next := old
@@ -327,7 +328,7 @@ func (s *Store) ConfirmAdoption(ctx context.Context, p catalog.Principal, id uin
 	err := s.write(ctx, p.Actor(), func(t *tx) error {
 		if c != catalog.ConfirmationConfirmed && c != catalog.ConfirmationDisputed {
 			v := catalog.ValidationError{}
-			v.Add("confirmation", "Bitte bestätigen oder bestreiten Sie die Nachnutzung.")
+			v.AddM("confirmation", i18n.M("storeerr.confirm_or_dispute"))
 			return &v
 		}
 		var err error
@@ -339,7 +340,7 @@ func (s *Store) ConfirmAdoption(ctx context.Context, p catalog.Principal, id uin
 		}
 		if out.Claimed() {
 			v := catalog.ValidationError{}
-			v.Add("confirmation", "Diese Nachnutzung hat der Anbieter gemeldet; bestätigen kann sie nur die nachnutzende Organisation.")
+			v.AddM("confirmation", i18n.M("storeerr.claim_only_adopter"))
 			return &v
 		}
 		return t.setConfirmation(&out, c)
@@ -500,4 +501,26 @@ func (s *Store) AdoptionFacts(ctx context.Context) (inLand map[string]map[string
 		}
 	}
 	return inLand, count, nil
+}
+
+// ForbiddenError is a refusal shown to people: Msg says what the actor may
+// not do. It matches catalog.ErrForbidden with errors.Is; Error is the
+// German text followed by ": forbidden" (the bulk import cuts there).
+type ForbiddenError struct {
+	Msg i18n.Message
+}
+
+func (e *ForbiddenError) Error() string { return e.Msg.String() + ": " + catalog.ErrForbidden.Error() }
+
+// Unwrap makes errors.Is(err, catalog.ErrForbidden) true.
+func (e *ForbiddenError) Unwrap() error { return catalog.ErrForbidden }
+
+// ForbiddenMsg returns the message of a ForbiddenError in err, for
+// i18n.Localize; ok is false when err holds none.
+func ForbiddenMsg(err error) (m i18n.Message, ok bool) {
+	var fe *ForbiddenError
+	if errors.As(err, &fe) {
+		return fe.Msg, true
+	}
+	return i18n.Message{}, false
 }

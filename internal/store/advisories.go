@@ -11,6 +11,7 @@ import (
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
+	"efa-register/internal/i18n"
 )
 
 // Security advisories (Sicherheitshinweise): a provider warns the adopters of
@@ -59,7 +60,7 @@ func (s *Store) CreateAdvisory(ctx context.Context, p catalog.Principal, slug st
 		}
 		if in.Status == catalog.AdvisoryUpdated || in.Status == catalog.AdvisoryClosed {
 			v := catalog.ValidationError{}
-			v.Add("status", "Ein neuer Sicherheitshinweis ist ein Entwurf („draft“) oder veröffentlicht („published“).")
+			v.AddM("status", i18n.M("storeerr.advisory_new_status"))
 			return &v
 		}
 		a := catalog.Advisory{SolutionID: sol.ID}
@@ -96,7 +97,7 @@ func applyAdvisory(a *catalog.Advisory, in AdvisoryInput, now time.Time) error {
 	}
 	if wasPublished && a.Status == catalog.AdvisoryDraft {
 		v := catalog.ValidationError{}
-		v.Add("status", "Ein veröffentlichter Sicherheitshinweis kann nicht wieder zum Entwurf werden.")
+		v.AddM("status", i18n.M("storeerr.advisory_no_redraft"))
 		return &v
 	}
 	if a.Status.Open() || a.Status == catalog.AdvisoryClosed {
@@ -281,7 +282,7 @@ func (s *Store) RespondToAdvisory(ctx context.Context, p catalog.Principal, id u
 	}
 	if !view.Status.Open() {
 		v := catalog.ValidationError{}
-		v.Add("advisory", "Auf diesen Sicherheitshinweis kann keine Rückmeldung gegeben werden: er ist "+view.Status.Label()+".")
+		v.AddM("advisory", i18n.M("storeerr.advisory_closed", "Status", view.Status.Msg()))
 		return r, &v
 	}
 	var org *catalog.Organisation
@@ -292,7 +293,7 @@ func (s *Store) RespondToAdvisory(ctx context.Context, p catalog.Principal, id u
 	}
 	if org == nil {
 		v := catalog.ValidationError{}
-		v.Add("organisation", "Diese Organisation ist von dem Sicherheitshinweis nicht betroffen: sie hat die Lösung nicht im Vertrag, in Anbindung oder in Betrieb.")
+		v.AddM("organisation", i18n.M("storeerr.advisory_not_affected"))
 		return r, &v
 	}
 	if !p.CanRespondFor(*org) {
@@ -392,29 +393,34 @@ func (s *Store) ResponseOf(ctx context.Context, advisoryID, orgID uint) (catalog
 	return r, translate(err, "advisory response")
 }
 
-// advisoryFieldLabels names an advisory's fields in German for its history.
-var advisoryFieldLabels = map[string]string{"title": "Titel", "summary": "Zusammenfassung", "cvssVector": "CVSS-Vektor", "cves": "CVE",
-	"affectedVersions": "betroffene Versionen", "fixedVersion": "behobene Version", "action": "Maßnahme",
-	"distribution": "Verteilung", "status": "Status"}
+// advisoryFieldLabels names an advisory's fields (message ids) for its history.
+var advisoryFieldLabels = map[string]string{"title": "storeerr.adv_field_title", "summary": "storeerr.adv_field_summary",
+	"cvssVector": "storeerr.adv_field_cvss", "cves": "storeerr.adv_field_cves", "affectedVersions": "storeerr.adv_field_affected",
+	"fixedVersion": "storeerr.adv_field_fixed", "action": "storeerr.adv_field_action", "distribution": "storeerr.adv_field_distribution",
+	"status": "storeerr.adv_field_status"}
 
 // AdvisoryChangeSummary says in German what an event of an advisory changed.
-func AdvisoryChangeSummary(ev catalog.Event) string {
+func AdvisoryChangeSummary(ev catalog.Event) string { return AdvisoryChangeSummaryIn(i18n.DE, ev) }
+
+// AdvisoryChangeSummaryIn says in language l what an event of an advisory changed.
+func AdvisoryChangeSummaryIn(l i18n.Lang, ev catalog.Event) string {
 	if ev.Action == catalog.ActionCreate {
-		return "angelegt"
+		return l.T("storeerr.adv_created")
 	}
 	var changed []string
 	for _, ch := range DecodeChanges(ev) {
-		if l, ok := advisoryFieldLabels[ch.Field]; ok {
+		if id, ok := advisoryFieldLabels[ch.Field]; ok {
+			label := l.T(id)
 			if ch.Field == "status" {
-				l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Label()
+				label += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).Msg().In(l)
 			}
-			changed = append(changed, l)
+			changed = append(changed, label)
 		}
 	}
 	if len(changed) == 0 {
-		return "geändert"
+		return l.T("storeerr.adv_changed")
 	}
-	return "geändert: " + strings.Join(changed, ", ")
+	return l.T("storeerr.adv_changed_fields", "Fields", strings.Join(changed, ", "))
 }
 
 // AdvisoryRevisions returns the published versions of an advisory, oldest

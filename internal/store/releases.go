@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // Releases are part of their solution: adding or removing one is written as
@@ -56,7 +57,7 @@ func (s *Store) AddRelease(ctx context.Context, p catalog.Principal, slug string
 		}
 		if n > 0 {
 			v := &catalog.ValidationError{}
-			v.Add("version", fmt.Sprintf("Die Version „%s“ ist schon eingetragen.", r.Version))
+			v.AddM("version", i18n.M("storeerr.release_exists", "Version", r.Version))
 			return v
 		}
 		r.ID, r.SolutionID, r.Solution, r.CreatedAt = 0, sol.ID, nil, t.now
@@ -146,11 +147,7 @@ func (s *Store) DeleteReleaseIf(ctx context.Context, p catalog.Principal, slug, 
 		}
 		if n > 0 {
 			v := &catalog.ValidationError{}
-			msg := fmt.Sprintf("%s Nachnutzer geben die Version „%s“ an; sie bleibt eingetragen.", catalog.FormatCount(int(n)), version)
-			if n == 1 {
-				msg = fmt.Sprintf("Ein Nachnutzer gibt die Version „%s“ an; sie bleibt eingetragen.", version)
-			}
-			v.Add("version", msg)
+			v.AddM("version", i18n.M("storeerr.release_in_use", "Count", n, "Version", version))
 			return v
 		}
 		if err := t.db.Delete(&catalog.Release{}, r.ID).Error; err != nil {

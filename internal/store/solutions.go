@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 )
 
 // SolutionFilter selects, sorts and pages solutions.
@@ -168,7 +169,7 @@ func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
 		var org catalog.Organisation
 		err := t.db.Where("kind = ? AND key = ?", in.ProviderKind, in.ProviderKey).First(&org).Error
 		if err != nil {
-			v.Add("provider", "Unbekannter Anbieter.")
+			v.AddM("provider", i18n.M("storeerr.provider_unknown"))
 		} else {
 			sol.Provider, sol.ProviderID = &org, &org.ID
 		}
@@ -182,12 +183,12 @@ func (in *SolutionInput) resolve(t *tx) (catalog.Solution, error) {
 		}
 		seen[id] = true
 		if !catalog.ValidOZGID(id) {
-			v.Add("ozgIds", fmt.Sprintf("„%s“ ist keine OZG-ID (5 Ziffern).", id))
+			v.AddM("ozgIds", i18n.M("storeerr.ozg_id_invalid", "ID", id))
 			continue
 		}
 		var svc catalog.Service
 		if err := t.db.Where("id = ?", id).First(&svc).Error; err != nil {
-			v.Add("ozgIds", fmt.Sprintf("Unbekannte OZG-ID %s.", id))
+			v.AddM("ozgIds", i18n.M("storeerr.ozg_id_unknown", "ID", id))
 			continue
 		}
 		sol.Services = append(sol.Services, svc)
@@ -218,12 +219,12 @@ func (s *Store) CreateSolution(ctx context.Context, p catalog.Principal, in Solu
 		t.db.Model(&catalog.Solution{}).Where("slug = ?", sol.Slug).Count(&n)
 		if n > 0 {
 			v := catalog.ValidationError{}
-			v.Add("slug", "Diese Kurzbezeichnung ist bereits vergeben.")
+			v.AddM("slug", i18n.M("storeerr.slug_taken"))
 			return &v
 		}
 		if t.slugUsed(sol.Slug) {
 			v := catalog.ValidationError{}
-			v.Add("slug", "Diese Kurzbezeichnung gehörte einer gelöschten Lösung und wird nicht wiederverwendet.")
+			v.AddM("slug", i18n.M("storeerr.slug_retired"))
 			return &v
 		}
 		sol.ID = 0

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 	"efa-register/seed"
 )
 
@@ -41,7 +42,11 @@ func checkProfile(sol *catalog.Solution, v *catalog.ValidationError) {
 	var ve *catalog.ValidationError
 	if errors.As(err, &ve) {
 		for f, msg := range ve.Fields {
-			v.Add(f, msg)
+			if m, ok := ve.Msgs[f]; ok {
+				v.AddM(f, m)
+			} else {
+				v.Add(f, msg)
+			}
 		}
 	}
 }
@@ -66,7 +71,7 @@ func (s *Store) SetEnvironment(ctx context.Context, p catalog.Principal, org cat
 	var keys []string
 	for _, k := range standards {
 		if _, ok := v.Get(k); !ok {
-			ve.Add("standards", fmt.Sprintf("„%s“ ist kein Eintrag der Standardliste.", k))
+			ve.AddM("standards", i18n.M("storeerr.standard_unknown", "Key", k))
 			continue
 		}
 		if !slices.Contains(keys, k) {

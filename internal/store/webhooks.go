@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/i18n"
 	"efa-register/internal/netguard"
 )
 
@@ -71,13 +72,31 @@ const DeliveryFailureText = "Zustellung fehlgeschlagen (Verbindung abgelehnt ode
 // delivery, the answer's status for a receiver that answered, and
 // DeliveryFailureText otherwise, whatever the dispatcher passed.
 func deliveryErrorText(d WebhookDelivery) string {
+	if d.Outcome == DeliveryDelivered {
+		return ""
+	}
+	return d.ErrorMsg().String()
+}
+
+// ErrorMsg is the delivery log's text for the attempt as a catalogue
+// message (Error is its German text); a delivered attempt has the zero Message.
+func (d WebhookDelivery) ErrorMsg() i18n.Message {
 	switch {
 	case d.Outcome == DeliveryDelivered:
-		return ""
+		return i18n.Message{}
 	case d.HTTPStatus > 0:
-		return fmt.Sprintf("Zustellung fehlgeschlagen (Antwort %d statt 2xx)", d.HTTPStatus)
+		return i18n.M("storeerr.delivery_status", "Status", strconv.Itoa(d.HTTPStatus))
 	}
-	return DeliveryFailureText
+	return i18n.M("storeerr.delivery_failed")
+}
+
+// DeliveryErrorMsg is ErrorMsg of d when it failed, else nil: for a page
+// that shows the log in the reader's language (i18n.Localize).
+func DeliveryErrorMsg(d WebhookDelivery) any {
+	if d.Outcome == DeliveryDelivered || d.Error == "" {
+		return d.Error
+	}
+	return d.ErrorMsg()
 }
 
 // entityWebhook names webhook registrations in the event log (the audit
@@ -100,17 +119,17 @@ func validateWebhookURL(g netguard.Guard, raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || utf8.RuneCountInString(raw) > catalog.MaxWebhookURL || !utf8.ValidString(raw):
-		v.Add("url", "Bitte geben Sie eine gültige Adresse an (höchstens 2.000 Zeichen).")
+		v.AddM("url", i18n.M("storeerr.webhook_url_invalid"))
 	case u.Scheme != "https" && u.Scheme != "http":
-		v.Add("url", "Die Adresse muss mit https:// (oder http://) beginnen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_scheme"))
 	case u.Host == "" || u.Hostname() == "":
-		v.Add("url", "Die Adresse braucht einen Rechnernamen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_host"))
 	case u.User != nil:
-		v.Add("url", "Zugangsdaten gehören nicht in die Adresse; das Geheimnis signiert die Zustellungen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_credentials"))
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		v.Add("url", "Die Adresse darf keinen Anker (#) enthalten.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_fragment"))
 	case g.CheckURL(raw) != nil:
-		v.Add("url", "Die Adresse zeigt auf dieses Register, diesen Rechner oder ein internes Netz (z. B. 127.0.0.1, 10.x, 169.254.x, ::1). Webhooks gehen nur an öffentliche Adressen.")
+		v.AddM("url", i18n.M("storeerr.webhook_url_internal"))
 	}
 	return v.Err()
 }
@@ -130,7 +149,7 @@ func (s *Store) AddWebhook(ctx context.Context, actor, rawURL, secret string, cu
 	}
 	if n := utf8.RuneCountInString(secret); n < catalog.MinWebhookSecret || n > catalog.MaxWebhookSecret || !catalog.ValidText(secret, catalog.MaxWebhookSecret) {
 		v := catalog.ValidationError{}
-		v.Add("secret", "Das Geheimnis muss 16 bis 200 Zeichen lang sein (gültiger Text ohne Steuerzeichen).")
+		v.AddM("secret", i18n.M("storeerr.webhook_secret"))
 		return h, &v
 	}
 	err := s.write(ctx, actor, func(t *tx) error {
