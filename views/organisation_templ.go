@@ -847,22 +847,10 @@ func orgFitsTable(ctx context.Context, d OrgData) Table {
 			continue
 		}
 		f := d.OwnFits[a.Solution.Slug]
-		reasons, localised := fitReasons(ctx, f)
 		tbl.Rows = append(tbl.Rows, []Cell{{Text: a.Solution.Name, URL: "/loesungen/" + a.Solution.Slug, Data: true}, {Text: f.Result.L(ctx)},
-			{Text: strings.Join(reasons, " "), Data: !localised}})
+			{Text: strings.Join(f.ReasonsIn(ctx), " ")}})
 	}
 	return tbl
-}
-
-// fitReasons returns the reasons of a fit in the language of ctx where
-// catalog.Fit offers them (ReasonsIn), else the German reasons and false.
-func fitReasons(ctx context.Context, f catalog.Fit) ([]string, bool) {
-	if in, ok := any(f).(interface {
-		ReasonsIn(context.Context) []string
-	}); ok {
-		return in.ReasonsIn(ctx), true
-	}
-	return f.Reasons, false
 }
 
 var _ = templruntime.GeneratedTemplate

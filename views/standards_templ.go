@@ -17,6 +17,7 @@ import (
 
 // ProfileRow is one entry of a solution's standards profile, ready to show.
 type ProfileRow struct {
+	// Dimension is the name of the standard's dimension in the page's language.
 	Dimension string
 	Standard  catalog.Standard
 	Mode      catalog.ProfileMode
@@ -30,36 +31,6 @@ type OrgFit struct {
 
 // FitLabel is the label of a fit result in the page's language.
 func FitLabel(ctx context.Context, r catalog.FitResult) string { return r.L(ctx) }
-
-// dimensionMsgs are the message ids of the dimensions of the standards vocabulary.
-var dimensionMsgs = map[string]string{
-	"transport": "solutionform.dim_transport",
-	"xoev":      "solutionform.dim_xoev",
-	"fim":       "solutionform.dim_fim",
-	"account":   "solutionform.dim_account",
-	"payment":   "solutionform.dim_payment",
-	"postbox":   "solutionform.dim_postbox",
-	"eid":       "solutionform.dim_eid",
-	"operation": "solutionform.dim_operation",
-}
-
-// DimensionLabel names a dimension of the standards vocabulary in the page's language.
-func DimensionLabel(ctx context.Context, d catalog.Dimension) string {
-	if id, ok := dimensionMsgs[d.Key]; ok {
-		return t(ctx, id)
-	}
-	return d.Label
-}
-
-// dimensionLabelOf names the dimension with the (German) label in the page's language.
-func dimensionLabelOf(ctx context.Context, label string) string {
-	for _, d := range catalog.Dimensions {
-		if d.Label == label {
-			return DimensionLabel(ctx, d)
-		}
-	}
-	return label
-}
 
 func fitBadgeClass(r catalog.FitResult) string {
 	switch r {
@@ -120,7 +91,7 @@ func FitBadge(r catalog.FitResult) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(string(r)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 69, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 40, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 			if templ_7745c5c3_Err != nil {
@@ -147,7 +118,7 @@ func FitBadge(r catalog.FitResult) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(r.L(ctx))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 69, Col: 117}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 40, Col: 117}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {
@@ -188,7 +159,7 @@ func FitDetail(f catalog.Fit) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, r := range f.Reasons {
+			for _, r := range f.ReasonsIn(ctx) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -196,7 +167,7 @@ func FitDetail(f catalog.Fit) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(r)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 78, Col: 11}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 49, Col: 11}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -253,7 +224,7 @@ func profileTable(ctx context.Context, caption string, rows []ProfileRow) Table 
 	tb := Table{Caption: caption, TestID: "standardprofil",
 		Head: []string{t(ctx, "solutionform.fit_col_entry"), t(ctx, "solutionform.fit_col_dimension"), t(ctx, "solutionform.fit_col_mode")}}
 	for _, r := range rows {
-		tb.Rows = append(tb.Rows, []Cell{{Text: r.Standard.Label()}, {Text: dimensionLabelOf(ctx, r.Dimension)}, {Text: r.Mode.L(ctx)}})
+		tb.Rows = append(tb.Rows, []Cell{{Text: r.Standard.Label()}, {Text: r.Dimension}, {Text: r.Mode.L(ctx)}})
 	}
 	return tb
 }
@@ -284,7 +255,7 @@ func SolutionFitSection(d SolutionData) templ.Component {
 		var templ_7745c5c3_Var10 string
 		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_heading"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 106, Col: 90}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 77, Col: 90}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -306,7 +277,7 @@ func SolutionFitSection(d SolutionData) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_fits_heading"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 109, Col: 75}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 80, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -324,7 +295,7 @@ func SolutionFitSection(d SolutionData) templ.Component {
 				var templ_7745c5c3_Var12 string
 				templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(OrgURL(&f.Org))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 114, Col: 64}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 85, Col: 64}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 				if templ_7745c5c3_Err != nil {
@@ -337,7 +308,7 @@ func SolutionFitSection(d SolutionData) templ.Component {
 				var templ_7745c5c3_Var13 string
 				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(f.Org.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 114, Col: 79}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 85, Col: 79}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
@@ -363,7 +334,7 @@ func SolutionFitSection(d SolutionData) templ.Component {
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "solutionform.fit_fits_note"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 122, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/standards.templ`, Line: 93, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {

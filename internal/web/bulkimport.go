@@ -229,11 +229,10 @@ func importReason(ctx context.Context, err error) string {
 	if errors.As(err, &m) {
 		return i18n.Localize(ctx, m)
 	}
+	if m, ok := store.ForbiddenMsg(err); ok {
+		return i18n.Localize(ctx, m) + "." // the store's message is a clause
+	}
 	if errors.Is(err, catalog.ErrForbidden) {
-		msg := i18n.Localize(ctx, err)
-		if i := strings.Index(msg, ": "+catalog.ErrForbidden.Error()); i > 0 {
-			return msg[:i] + "."
-		}
 		return i18n.T(ctx, "import.err_forbidden_org")
 	}
 	return i18n.T(ctx, "import.err_row_failed")

@@ -295,13 +295,6 @@ var facetParams = []struct{ key, param, legend, dim string }{
 	{search.FacetOpenSource, pOpenSource, "catalogue.facet_licence", ""},
 }
 
-// dimensionLabels are the message ids of the dimensions of the standards profile.
-var dimensionLabels = map[string]string{
-	"transport": "catalogue.dim_transport", "xoev": "catalogue.dim_xoev", "fim": "catalogue.dim_fim",
-	"account": "catalogue.dim_account", "payment": "catalogue.dim_payment", "postbox": "catalogue.dim_postbox",
-	"eid": "catalogue.dim_eid", "operation": "catalogue.dim_operation",
-}
-
 func init() {
 	// One facet per dimension of the standards profile, all under the URL parameter "standard".
 	for _, d := range catalog.Dimensions {
@@ -315,10 +308,8 @@ func facetLegend(ctx context.Context, legend, dim string) string {
 		return i18n.T(ctx, legend)
 	}
 	name := dim
-	if id, ok := dimensionLabels[dim]; ok {
-		name = i18n.T(ctx, id)
-	} else if d, ok := catalog.DimensionByKey(dim); ok {
-		name = d.Label
+	if d, ok := catalog.DimensionByKey(dim); ok {
+		name = d.L(ctx)
 	}
 	return i18n.T(ctx, legend, "Dimension", name)
 }
@@ -545,7 +536,7 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 	for id, n := range counts {
 		byID[id] = export.Counts{Total: n.Total, Live: n.Live}
 	}
-	t := export.SolutionsTable(sols, byID, topicNames, httpx.BaseURL(c, s.PublicURL))
+	t := export.SolutionsTableIn(i18n.From(c.Request().Context()), sols, byID, topicNames, httpx.BaseURL(c, s.PublicURL))
 	t.Name = i18n.T(ctx, "catalogue.export_sheet")
 	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), httpx.ExportFormat(c))
 }

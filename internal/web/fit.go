@@ -12,15 +12,14 @@ import (
 const maxMemberFits = 10
 
 // profileRows turns a profile into rows for display, in vocabulary order by
-// dimension. The dimension names are German until catalog.Dimension has
-// L(ctx) (the domain part of the translation); then Dimension: dim.L(ctx).
+// dimension (named in the language of ctx).
 func profileRows(ctx context.Context, p catalog.Profile) []views.ProfileRow {
 	v := store.Vocabulary()
 	var out []views.ProfileRow
 	for _, dim := range catalog.Dimensions {
 		for _, st := range v.InDimension(dim.Key) {
 			if m := p.Mode(st.Key); m != "" {
-				out = append(out, views.ProfileRow{Dimension: dim.Label, Standard: st, Mode: m})
+				out = append(out, views.ProfileRow{Dimension: dim.L(ctx), Standard: st, Mode: m})
 			}
 		}
 	}

@@ -67,11 +67,7 @@ func vocabularyRows(c echo.Context) []views.StandardRow {
 	var rows []views.StandardRow
 	for _, st := range store.Vocabulary().All() {
 		dim, _ := catalog.DimensionByKey(st.Dimension)
-		label := dim.Label
-		if id, ok := dimensionLabels[st.Dimension]; ok {
-			label = i18n.T(ctx, id)
-		}
-		rows = append(rows, views.StandardRow{Name: st.Name, Dimension: label, Version: st.Version, Note: st.Note, Source: st.Source})
+		rows = append(rows, views.StandardRow{Name: st.Name, Dimension: dim.L(ctx), Version: st.Version, Note: st.Note, Source: st.Source})
 	}
 	return rows
 }

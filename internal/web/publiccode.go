@@ -128,7 +128,7 @@ func (s *Site) publiccodeUpload(c echo.Context) (data []byte, name, msg string, 
 	var fe *publiccode.FetchError
 	if errors.As(err, &fe) {
 		s.Log.InfoContext(ctx, "publiccode fetch refused or failed", "err", fe.Err)
-		return nil, "", localText(ctx, fe, fe.Message), nil
+		return nil, "", fe.Text(ctx), nil
 	}
 	if err != nil {
 		return nil, "", "", err
@@ -240,22 +240,10 @@ var previewLabels = map[string]string{
 // previewData are the fields whose value is text of the file (German data).
 var previewData = map[string]bool{"name": true, "summary": true, "description": true}
 
-// localText returns v's text in the language of ctx when v can give it
-// (Text(ctx), as publiccode's issues and fetch errors do once their messages
-// are in the catalogues), and german otherwise.
-func localText(ctx context.Context, v any, german string) string {
-	if l, ok := v.(interface{ Text(context.Context) string }); ok {
-		return l.Text(ctx)
-	}
-	return german
-}
-
 func issueViews(ctx context.Context, list []publiccode.Issue) []views.PubliccodeIssue {
 	out := make([]views.PubliccodeIssue, len(list))
 	for i, is := range list {
-		msg := localText(ctx, is, is.Message)
-		out[i] = views.PubliccodeIssue{Line: is.Line, Path: is.Path, Message: msg,
-			German: msg == is.Message && i18n.From(ctx) != i18n.DE}
+		out[i] = views.PubliccodeIssue{Line: is.Line, Path: is.Path, Message: is.Text(ctx)}
 	}
 	return out
 }

@@ -193,7 +193,7 @@ func publiccodeView(ctx context.Context, sol catalog.Solution) views.PubliccodeV
 		}
 	}
 	for _, g := range publiccode.Gaps(sol) {
-		v.Gaps = append(v.Gaps, views.PubliccodeGap{Key: g.Key, Message: g.Message})
+		v.Gaps = append(v.Gaps, views.PubliccodeGap{Key: g.Key, Message: g.Text(ctx)})
 	}
 	return v
 }

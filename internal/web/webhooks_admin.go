@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
 	"efa-register/internal/i18n"
+	"efa-register/internal/store"
 	"efa-register/views"
 )
 
@@ -49,7 +49,7 @@ func (s *Site) webhooksData(c echo.Context) (views.WebhooksData, error) {
 			dr := views.DeliveryRow{At: i18n.DateTime(ctx, dl.At), Batch: dl.Batch, Records: dl.Records, Outcome: i18n.T(ctx, "webhooks.delivered")}
 			if dl.Outcome != "delivered" {
 				dr.Outcome = i18n.T(ctx, "webhooks.failed")
-				dr.Detail = strings.TrimSpace(fmt.Sprintf("(HTTP %d) %s", dl.HTTPStatus, dl.Error))
+				dr.Detail = i18n.Localize(ctx, store.DeliveryErrorMsg(dl))
 			}
 			row.Deliveries = append(row.Deliveries, dr)
 		}
