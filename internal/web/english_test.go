@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -40,6 +39,10 @@ var germanUIWords = strings.Fields(`
 
 var wordRE = regexp.MustCompile(`[\p{L}][\p{L}\-]*`)
 
+// glossRE is a German term with its English gloss, as the issue asks for
+// domain terms without an English equivalent: "Themenfeld (topic area)".
+var glossRE = regexp.MustCompile(`[\p{L}][\p{L}\-]* \([a-z][a-z ]*\)`)
+
 // englishTargets are one page of every type, for anonymous readers.
 var englishTargets = append(append([]string{}, pageTargets...),
 	"/loesungen/wohngeld-online/historie", "/gemeinden/010010000000/historie", "/laender/01/historie",
@@ -51,9 +54,10 @@ var englishTargets = append(append([]string{}, pageTargets...),
 
 // germanIn returns the German UI words of an English page: in its text and
 // in the attributes a reader or a screen reader meets, leaving out what the
-// page marks as German (data, the language switch).
+// page marks as German (data, the language switch) and what people typed
+// into the form fields.
 func germanIn(doc *goquery.Document) []string {
-	doc.Find(`[lang="de"], script, style, svg desc[lang="de"]`).Remove()
+	doc.Find(`[lang="de"], script, style, textarea`).Remove()
 	var texts []string
 	texts = append(texts, doc.Find("title").Text(), doc.Find("body").Text())
 	doc.Find("[aria-label], [title], [placeholder], [alt], input[type=submit][value], meta[name=description]").Each(func(_ int, s *goquery.Selection) {
@@ -68,7 +72,7 @@ func germanIn(doc *goquery.Document) []string {
 	})
 	found := map[string]bool{}
 	for _, t := range texts {
-		for _, w := range wordRE.FindAllString(t, -1) {
+		for _, w := range wordRE.FindAllString(glossRE.ReplaceAllString(t, ""), -1) {
 			if german[w] {
 				found[w] = true
 			}
@@ -90,17 +94,9 @@ var german = func() map[string]bool {
 	return m
 }()
 
-// strictEnglish is false while the pages are being translated: German words
-// are then logged, not failed on. EFA_ENGLISH_STRICT=1 makes them fail.
-var strictEnglish = os.Getenv("EFA_ENGLISH_STRICT") != ""
-
 // checkEnglish fails when an English page is not in English.
 func checkEnglish(t *testing.T, target string, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	fail := t.Errorf
-	if !strictEnglish {
-		fail = t.Logf
-	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
 	if err != nil {
 		t.Fatalf("%s: %v", target, err)
@@ -109,7 +105,7 @@ func checkEnglish(t *testing.T, target string, rec *httptest.ResponseRecorder) {
 		t.Errorf("%s: <html lang=%q>, want en", target, l)
 	}
 	if words := germanIn(doc); len(words) > 0 {
-		fail("%s: German words on the English page: %s", target, strings.Join(words, ", "))
+		t.Errorf("%s: German words on the English page: %s", target, strings.Join(words, ", "))
 	}
 }
 
