@@ -171,21 +171,6 @@ type ChangeItem struct {
 	Detail  string
 }
 
-// FormatDate formats a time as a German date (26.11.2025) in Berlin time.
-//
-// Deprecated: German only; templates use date(ctx, t), handlers i18n.Date.
-func FormatDate(t time.Time) string { return i18n.DE.Date(t) }
-
-// FormatDateTime formats a time as German date and time in Berlin time.
-//
-// Deprecated: German only; use i18n.DateTime.
-func FormatDateTime(t time.Time) string { return i18n.DE.DateTime(t) }
-
-// FormatPartialDate turns YYYY, YYYY-MM or YYYY-MM-DD into German notation.
-//
-// Deprecated: German only; use i18n.PartialDate.
-func FormatPartialDate(s string) string { return i18n.DE.PartialDate(s) }
-
 // DateInput shows a stored date (YYYY, YYYY-MM or YYYY-MM-DD) in a form
 // field the way people type it: TT.MM.JJJJ, MM.JJJJ or JJJJ.
 func DateInput(s string) string {
@@ -197,16 +182,6 @@ func DateInput(s string) string {
 	}
 	return s
 }
-
-// FormatPercent formats a share with German decimal comma: 3,39 %.
-//
-// Deprecated: German only; use i18n.Percent.
-func FormatPercent(v float64) string { return i18n.DE.Percent(v) }
-
-// FormatEuro formats an amount in euro: 1.250.000 €.
-//
-// Deprecated: German only; use i18n.Euro.
-func FormatEuro(v int64) string { return i18n.DE.Euro(v) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -512,14 +487,4 @@ func StatusNote(ctx context.Context, status catalog.SolutionStatus, live int) st
 type StandardGroup struct {
 	Dimension catalog.Dimension
 	Standards []catalog.Standard
-}
-
-// plural picks the singular or plural form for n.
-//
-// Deprecated: German only; use a message with Count.
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return i18n.DE.Int(n) + " " + many
 }

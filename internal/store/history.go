@@ -91,7 +91,8 @@ func (s *Store) OrganisationHistory(ctx context.Context, kind catalog.OrgKind, k
 }
 
 // ActorRoles describes, for the public history, in which roles the user
-// behind an actor acts (organisation names and roles, never the person).
+// behind an actor acts (organisation names and roles in the language of
+// ctx, never the person).
 func (s *Store) ActorRoles(ctx context.Context, userID uint) ([]string, error) {
 	var rows []struct {
 		Name string
@@ -105,7 +106,7 @@ func (s *Store) ActorRoles(ctx context.Context, userID uint) ([]string, error) {
 	}
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = r.Role.Label() + " " + r.Name
+		out[i] = r.Role.L(ctx) + " " + r.Name
 	}
 	return out, nil
 }

@@ -154,40 +154,9 @@ func (s *Site) advisoryData(c echo.Context, failed *views.ResponseFormData) (vie
 		return d, err
 	}
 	for _, ev := range evs {
-		d.History = append(d.History, views.RevisionEntry{When: i18n.DateTime(ctx, ev.At), Summary: advisoryChangeText(ctx, ev)})
+		d.History = append(d.History, views.RevisionEntry{When: i18n.DateTime(ctx, ev.At), Summary: store.AdvisoryChangeSummaryIn(i18n.From(ctx), ev)})
 	}
 	return d, nil
-}
-
-// advisoryFieldMsgs name an advisory's fields for its revision list.
-var advisoryFieldMsgs = map[string]string{"title": "advisory.field_title", "summary": "advisory.field_summary",
-	"cvssVector": "advisory.field_cvss_vector", "cves": "advisory.field_cves", "affectedVersions": "advisory.field_affected_versions",
-	"fixedVersion": "advisory.field_fixed_version", "action": "advisory.field_action", "distribution": "advisory.field_distribution",
-	"status": "advisory.field_status"}
-
-// advisoryChangeText says in the reader's language what an event of an
-// advisory changed (store.AdvisoryChangeSummary is the German of the CSAF
-// revision history).
-func advisoryChangeText(ctx context.Context, ev catalog.Event) string {
-	if ev.Action == catalog.ActionCreate {
-		return i18n.T(ctx, "advisory.change_created")
-	}
-	var changed []string
-	for _, ch := range store.DecodeChanges(ev) {
-		id, ok := advisoryFieldMsgs[ch.Field]
-		if !ok {
-			continue
-		}
-		l := i18n.T(ctx, id)
-		if ch.Field == "status" {
-			l += " → " + catalog.AdvisoryStatus(fmt.Sprint(ch.New)).L(ctx)
-		}
-		changed = append(changed, l)
-	}
-	if len(changed) == 0 {
-		return i18n.T(ctx, "advisory.change_changed")
-	}
-	return i18n.T(ctx, "advisory.change_fields", "Fields", strings.Join(changed, ", "))
 }
 
 // responseDetail is what an organisation said beside its response.
