@@ -56,10 +56,9 @@ func init() {
 		if err != nil {
 			panic(err)
 		}
-		// de.json, or de.<part>.json while a catalogue is edited in parts;
-		// go-i18n reads the language from the name before ".json".
-		lang := strings.SplitN(e.Name(), ".", 2)[0]
-		if _, err := bundle.ParseMessageFileBytes(data, lang+".json"); err != nil {
+		// One file per language: de.json, en.json.
+		lang := strings.TrimSuffix(e.Name(), ".json")
+		if _, err := bundle.ParseMessageFileBytes(data, e.Name()); err != nil {
 			panic(fmt.Sprintf("i18n: %s: %v", e.Name(), err))
 		}
 		var texts map[string]any
