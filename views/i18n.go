@@ -31,3 +31,12 @@ func dateTime(ctx context.Context, t time.Time) string { return i18n.DateTime(ct
 func partialDate(ctx context.Context, s string) string { return i18n.PartialDate(ctx, s) }
 func pct(ctx context.Context, v float64) string        { return i18n.Percent(ctx, v) }
 func euro(ctx context.Context, v int64) string         { return i18n.Euro(ctx, v) }
+
+// dataLangIf is dataLang for text that is register data only when german
+// holds (a table cell, a facet value, a changed value of the history).
+func dataLangIf(ctx context.Context, german bool) templ.Attributes {
+	if !german {
+		return nil
+	}
+	return dataLang(ctx)
+}

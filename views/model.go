@@ -8,8 +8,6 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Berlin must resolve on minimal images too
 
-	"github.com/a-h/templ"
-
 	"efa-register/internal/catalog"
 	"efa-register/internal/i18n"
 )
@@ -322,14 +320,6 @@ func ProviderName(ctx context.Context, s catalog.Solution) string {
 		return s.ProviderNote
 	}
 	return i18n.T(ctx, "label.unknown")
-}
-
-// valueLang marks a value of the history as German register data on English pages.
-func valueLang(ctx context.Context, data bool) templ.Attributes {
-	if !data {
-		return nil
-	}
-	return dataLang(ctx)
 }
 
 // ActorLabel describes who made a change without showing personal data.

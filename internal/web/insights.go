@@ -41,11 +41,6 @@ func shareIn(ctx context.Context, v float64) string { return i18n.Percent(ctx, v
 // euroIn formats an amount in whole euros in the language of ctx.
 func euroIn(ctx context.Context, v float64) string { return i18n.Euro(ctx, int64(math.Round(v))) }
 
-// fmtEuro formats an amount in whole euros in German.
-//
-// Deprecated: German only; use euroIn.
-func fmtEuro(v float64) string { return euroIn(context.Background(), v) }
-
 // euroRough is an estimate's headline: "rund 163,2 Mio. €" rather than a
 // precision the estimate does not have; exact below a million.
 func euroRough(ctx context.Context, v float64) string {
