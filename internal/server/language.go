@@ -30,16 +30,21 @@ func (s *server) language() echo.MiddlewareFunc {
 							HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 					}
 				}
-				if choice == "" {
-					if ck, err := r.Cookie(langCookie); err == nil {
-						choice = ck.Value
-					}
-				}
 				c.Response().Header().Add("Vary", "Accept-Language, Cookie")
 			}
-			lang := i18n.Negotiate(choice, r.Header.Get("Accept-Language"))
-			c.SetRequest(r.WithContext(i18n.WithLang(r.Context(), lang)))
+			c.SetRequest(r.WithContext(i18n.WithLang(r.Context(), readerLang(r, choice))))
 			return next(c)
 		}
 	}
+}
+
+// readerLang is the language of the reader of r: choice (from ?lang=) if
+// given, else on pages the one chosen before (cookie), else Accept-Language.
+func readerLang(r *http.Request, choice string) i18n.Lang {
+	if choice == "" && isPage(r.URL.Path) {
+		if ck, err := r.Cookie(langCookie); err == nil {
+			choice = ck.Value
+		}
+	}
+	return i18n.Negotiate(choice, r.Header.Get("Accept-Language"))
 }

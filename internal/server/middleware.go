@@ -142,13 +142,7 @@ func (s *server) useOps(e *echo.Echo) {
 // before routing (rate limit, overload, body size) speak it; the language
 // middleware decides again for routed requests.
 func earlyLang(r *http.Request) context.Context {
-	choice := ""
-	if isPage(r.URL.Path) {
-		if ck, err := r.Cookie(langCookie); err == nil {
-			choice = ck.Value
-		}
-	}
-	return i18n.WithLang(r.Context(), i18n.Negotiate(choice, r.Header.Get("Accept-Language")))
+	return i18n.WithLang(r.Context(), readerLang(r, ""))
 }
 
 // opsChain holds what the operational middleware needs, resolved once.
