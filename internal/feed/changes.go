@@ -1,7 +1,7 @@
 package feed
 
 import (
-	"encoding/json"
+	"github.com/segmentio/encoding/json"
 	"time"
 )
 

@@ -2,8 +2,8 @@ package feed
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	"github.com/segmentio/encoding/json"
 	"io"
 	"strconv"
 	"time"
