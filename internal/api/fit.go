@@ -71,14 +71,18 @@ func (s *API) HandleOrganisationAdoptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]uint, len(list))
+	for i, a := range list {
+		ids[i] = a.SolutionID
+	}
+	profiles, err := s.Store.ProfilesByID(ctx, ids)
+	if err != nil {
+		return err
+	}
 	v := store.Vocabulary()
 	items := make([]adoptionFit, 0, len(list))
 	for _, a := range list {
-		var p catalog.Profile
-		if a.Solution != nil {
-			p = a.Solution.StandardsProfile
-		}
-		items = append(items, adoptionFit{Adoption: feed.NewAdoption(a, a.Solution.Slug, *a.Organisation), Fit: catalog.CheckFit(v, p, env)})
+		items = append(items, adoptionFit{Adoption: feed.NewAdoption(a, a.Solution.Slug, *a.Organisation), Fit: catalog.CheckFit(v, profiles[a.SolutionID], env)})
 	}
 	return s.serveJSON(c, listPage[adoptionFit]{Total: total, Page: page, Limit: limit, Items: items})
 }

@@ -69,6 +69,11 @@ func TestAPIOrganisationFit(t *testing.T) {
 	cl.json(base+"gibt-es-nicht", http.StatusNotFound, nil)
 	cl.json("/api/v1/organisations/gemeinde/999999999999/fit?solution=passt-api", http.StatusNotFound, nil)
 
+	// The list checks each adoption against its own solution's profile.
+	if _, err := env.Store.RegisterAdoption(ctx, sys, store.AdoptionInput{SolutionSlug: "passt-api", AdopterKind: catalog.KindGemeinde,
+		AdopterKey: servertest.GemeindeA, Adoption: catalog.Adoption{Status: catalog.AdoptionLive}}); err != nil {
+		t.Fatal(err)
+	}
 	var list struct {
 		Items []struct {
 			Solution string `json:"solution"`
@@ -82,10 +87,20 @@ func TestAPIOrganisationFit(t *testing.T) {
 	if len(list.Items) == 0 {
 		t.Fatal("Gemeinde A has no adoptions in the fixture")
 	}
+	found := false
 	for _, it := range list.Items {
 		if it.Fit.Result == "" || len(it.Fit.Reasons) == 0 {
 			t.Errorf("adoption of %s without fit: %+v", it.Solution, it.Fit)
 		}
+		if it.Solution == "passt-api" {
+			found = true
+			if it.Fit.Result != m["result"] || it.Fit.Reasons[0] != m["reasons"].([]any)[0] {
+				t.Errorf("adoption of passt-api: fit %+v, want the fit endpoint's %v", it.Fit, m)
+			}
+		}
+	}
+	if !found {
+		t.Error("the adoption of passt-api is not in the list")
 	}
 }
 

@@ -183,6 +183,34 @@ func (s *Store) FitsBySlug(ctx context.Context, env catalog.Environment) (map[st
 	return out, translate(rows.Err(), "solution profiles")
 }
 
+// ProfilesByID returns the standards profiles of the solutions with the
+// given ids (those without a profile are absent).
+func (s *Store) ProfilesByID(ctx context.Context, ids []uint) (map[uint]catalog.Profile, error) {
+	out := make(map[uint]catalog.Profile, len(ids))
+	for chunk := range slices.Chunk(ids, batchRows) {
+		rows, err := s.r.WithContext(ctx).Model(&catalog.Solution{}).Select("id", "standards_profile").
+			Where("id IN ? AND standards_profile IS NOT NULL AND standards_profile <> ''", chunk).Rows()
+		if err != nil {
+			return nil, translate(err, "solution profiles")
+		}
+		for rows.Next() {
+			var id uint
+			var p catalog.Profile
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return nil, translate(err, "solution profiles")
+			}
+			out[id] = p
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, translate(err, "solution profiles")
+		}
+	}
+	return out, nil
+}
+
 // ProfileCounts returns how many solutions have a standards profile, and how many there are.
 func (s *Store) ProfileCounts(ctx context.Context) (withProfile, total int64, err error) {
 	db := s.r.WithContext(ctx).Model(&catalog.Solution{})
