@@ -486,6 +486,9 @@ func (s *Site) serviceHints(ctx context.Context, text string) ([]views.ServiceHi
 	return out, nil
 }
 
+// exportBatch is how many solutions a download reads at a time.
+const exportBatch = 500
+
 // HandleCatalogueExport answers GET /loesungen.csv and /loesungen.xlsx: the
 // hits of a catalogue search (same parameters as /loesungen) in the order of
 // the list, with the columns of the whole catalogue's export, at most
@@ -515,28 +518,41 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 	for i, h := range res.Hits {
 		slugs[i] = h.Slug
 	}
-	found, err := s.Store.SolutionsBySlugs(ctx, slugs)
-	if err != nil {
-		return err
-	}
-	sols := make([]catalog.Solution, 0, len(slugs))
-	ids := make([]uint, 0, len(slugs))
-	for _, slug := range slugs {
-		// A solution deleted since the index was read is left out.
-		if sol, ok := found[slug]; ok {
-			sols = append(sols, sol)
-			ids = append(ids, sol.ID)
-		}
-	}
-	counts, err := s.Store.AdoptionCounts(ctx, ids)
-	if err != nil {
-		return err
-	}
-	byID := make(map[uint]export.Counts, len(counts))
-	for id, n := range counts {
-		byID[id] = export.Counts{Total: n.Total, Live: n.Live}
-	}
-	t := export.SolutionsTableIn(i18n.From(c.Request().Context()), sols, byID, topicNames, httpx.BaseURL(c, s.PublicURL))
+	// The rows are read and written a batch at a time: the whole catalogue
+	// (50,000 solutions) never sits in memory.
+	l := i18n.From(ctx)
+	baseURL := httpx.BaseURL(c, s.PublicURL)
+	t := export.SolutionsSheetIn(l)
 	t.Name = i18n.T(ctx, "catalogue.export_sheet")
+	t.StreamLen = int64(len(slugs))
+	t.Stream = func(emit func([]any) error) error {
+		for batch := range slices.Chunk(slugs, exportBatch) {
+			found, err := s.Store.SolutionsBySlugs(ctx, batch)
+			if err != nil {
+				return err
+			}
+			ids := make([]uint, 0, len(found))
+			for _, sol := range found {
+				ids = append(ids, sol.ID)
+			}
+			counts, err := s.Store.AdoptionCounts(ctx, ids)
+			if err != nil {
+				return err
+			}
+			byID := make(map[uint]export.Counts, len(counts))
+			for id, n := range counts {
+				byID[id] = export.Counts{Total: n.Total, Live: n.Live}
+			}
+			for _, slug := range batch {
+				// A solution deleted since the index was read is left out.
+				if sol, ok := found[slug]; ok {
+					if err := emit(export.SolutionRowIn(l, sol, byID, topicNames, baseURL)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
 	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), httpx.ExportFormat(c))
 }
