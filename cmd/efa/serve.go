@@ -102,6 +102,11 @@ func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.
 			}
 			return
 		}
+		// Building the figures leaves the heap at the soft limit; what is
+		// garbage now goes back to the system at once, so the pages served
+		// later start from what is live (the history replay does the same
+		// when it ends).
+		debug.FreeOSMemory()
 		eng.Follow(followCtx)
 	})
 	// The search index follows the database; it is built on first start and

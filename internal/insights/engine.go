@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -120,6 +121,10 @@ func (e *Engine) startReplay(ctx context.Context, upTo uint64) {
 		if err := e.Save(ctx); err != nil {
 			e.log.Warn("insights: save snapshot", "err", err)
 		}
+		// The replay's second state and the encoded snapshot are garbage
+		// now: return them to the system rather than keep the process at
+		// its start's peak.
+		debug.FreeOSMemory()
 	}()
 }
 
