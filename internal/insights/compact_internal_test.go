@@ -2,6 +2,7 @@ package insights
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -353,5 +354,30 @@ func TestSnapshotBeforeTheHistoryReplay(t *testing.T) {
 	}
 	if !done {
 		t.Error("the complete history was not saved after the replay")
+	}
+}
+
+// A coverage count beyond 16 bits goes on in coverOver and comes back down
+// exactly: the Gemeinde is covered until the last adoption is gone.
+func TestCoverCountBeyond16Bits(t *testing.T) {
+	s := newState()
+	cov := make([]uint16, 3)
+	const n = math.MaxUint16 + 10
+	flips := 0
+	for range n {
+		if s.addCover(cov, 7, 1, +1) {
+			flips++
+		}
+	}
+	if flips != 1 || cov[1] != math.MaxUint16 || s.coverOver[[2]int32{7, 1}] != 10 {
+		t.Fatalf("after %d increments: flips %d, count %d, over %v", n, flips, cov[1], s.coverOver)
+	}
+	for i := range n {
+		if s.addCover(cov, 7, 1, -1) != (i == n-1) {
+			t.Fatalf("decrement %d of %d flipped wrongly (count %d, over %v)", i+1, n, cov[1], s.coverOver)
+		}
+	}
+	if cov[1] != 0 || len(s.coverOver) != 0 || cov[0] != 0 || cov[2] != 0 {
+		t.Fatalf("after as many decrements: count %v, over %v", cov, s.coverOver)
 	}
 }

@@ -12,6 +12,7 @@
 package insights
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -88,9 +89,12 @@ type state struct {
 	// serviceSols counts the solutions per OZG-Leistung (service slot).
 	serviceSols []int32
 	// cover counts, per service slot and Gemeinde, the live adoptions covering
-	// it; coverN counts the covered Gemeinden per service slot, and
-	// coveredPop sums the population of covered Gemeinden per Land and slot.
-	cover      [][]int32
+	// it (16 bits: a count is at most three times the solutions of one
+	// OZG-Leistung; what goes beyond 65,535 is kept in coverOver); coverN
+	// counts the covered Gemeinden per service slot, and coveredPop sums the
+	// population of covered Gemeinden per Land and slot.
+	cover      [][]uint16
+	coverOver  map[[2]int32]int32
 	coverN     []int32
 	coveredPop map[string][]int64
 
@@ -123,7 +127,8 @@ func (s *state) resetCounters() {
 		map[string]int{}, map[string]int{}, map[string]int{}
 	s.perOrg = make([]int32, len(s.orgs))
 	s.serviceSols = make([]int32, len(s.svcIDs))
-	s.cover = make([][]int32, len(s.svcIDs))
+	s.cover = make([][]uint16, len(s.svcIDs))
+	s.coverOver = map[[2]int32]int32{}
 	s.coverN = make([]int32, len(s.svcIDs))
 	s.coveredPop = map[string][]int64{}
 }
@@ -538,13 +543,11 @@ func (s *state) adoptionContrib(a adoption, sign int) {
 	for _, sv := range sol.services {
 		cov := s.cover[sv]
 		if len(cov) < len(s.gems) {
-			cov = append(cov, make([]int32, len(s.gems)-len(cov))...)
+			cov = append(cov, make([]uint16, len(s.gems)-len(cov))...)
 			s.cover[sv] = cov
 		}
 		for _, g := range gems {
-			before := cov[g.gem]
-			cov[g.gem] = before + int32(sign)
-			if (before == 0) != (cov[g.gem] == 0) {
+			if flipped := s.addCover(cov, sv, g.gem, sign); flipped {
 				pop := s.coveredPop[g.land]
 				if len(pop) < len(s.svcIDs) {
 					pop = append(pop, make([]int64, len(s.svcIDs)-len(pop))...)
@@ -555,6 +558,30 @@ func (s *state) adoptionContrib(a adoption, sign int) {
 			}
 		}
 	}
+}
+
+// addCover changes the count of live adoptions covering Gemeinde gem for
+// service slot sv by sign (cov is s.cover[sv]) and reports whether the
+// Gemeinde became covered or uncovered.
+func (s *state) addCover(cov []uint16, sv, gem int32, sign int) bool {
+	if cov[gem] == math.MaxUint16 {
+		key := [2]int32{sv, gem}
+		if sign > 0 {
+			s.coverOver[key]++
+			return false
+		}
+		if over := s.coverOver[key]; over > 0 {
+			if over == 1 {
+				delete(s.coverOver, key)
+			} else {
+				s.coverOver[key] = over - 1
+			}
+			return false
+		}
+	}
+	before := cov[gem]
+	cov[gem] = uint16(int(before) + sign)
+	return (before == 0) != (cov[gem] == 0)
 }
 
 // coveredPopOf is the covered population of a Land for a service slot.
