@@ -189,13 +189,13 @@ func loadServices(db *gorm.DB, ids []string) ([]catalog.Service, error) {
 
 // loadAdoptions returns the adoptions q selects with the solution's slug
 // and their adopter as public reference (kind, key, name, Land, ARS, AGS:
-// what feed.NewOrganisationRef shows), from one query that joins both. The rows are scanned
-// column by column instead of through GORM's reflection: a full sync of the
-// change feed and the JSON export read a million of them, and the
-// reflection cost three quarters of a change-feed page.
-func loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
+// what feed.NewOrganisationRef shows), from one query that joins the
+// adopter; the slugs come from s.slugs. The rows are scanned column by
+// column instead of through GORM's reflection: a full sync of the change
+// feed and the JSON export read a million of them, and the reflection cost
+// three quarters of a change-feed page.
+func (s *Store) loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
 	rows, err := q.Model(&catalog.Adoption{}).Select(adoptionColumns).
-		Joins("JOIN solutions ON solutions.id = adoptions.solution_id").
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").Rows()
 	if err != nil {
 		return nil, err
@@ -207,9 +207,8 @@ func loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
 	for rows.Next() {
 		var a catalog.Adoption
 		var o catalog.Organisation
-		var slug string
 		if err := rows.Scan(&a.ID, &a.SolutionID, &a.OrganisationID, &a.Status, &a.Since, &a.ContractType, &a.Note,
-			&a.Source, &a.RegisteredBy, &a.Confirmation, &a.Release, &a.CreatedAt, &a.UpdatedAt, &slug,
+			&a.Source, &a.RegisteredBy, &a.Confirmation, &a.Release, &a.CreatedAt, &a.UpdatedAt,
 			&o.ID, &o.Kind, &o.Key, &o.Name, &o.LandKey, &o.ARS, &o.AGS); err != nil {
 			return nil, err
 		}
@@ -217,10 +216,13 @@ func loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
 			a.Organisation = &o
 			orgs[o.ID] = &o
 		}
-		a.Solution = &catalog.Solution{ID: a.SolutionID, Slug: slug}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return s.slugs.attach(q.Session(&gorm.Session{NewDB: true}), out)
 }
 
 // adoptionColumns are the columns loadAdoptions scans, in its order. Text
@@ -228,8 +230,7 @@ func loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
 const adoptionColumns = `adoptions.id, adoptions.solution_id, adoptions.organisation_id, adoptions.status,
 	COALESCE(adoptions.since, ''), COALESCE(adoptions.contract_type, ''), COALESCE(adoptions.note, ''),
 	COALESCE(adoptions.source, ''), COALESCE(adoptions.registered_by, ''), COALESCE(adoptions.confirmation, ''),
-	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at, solutions.slug,
-	organisations.id, organisations.kind, organisations.key, organisations.name, COALESCE(organisations.land_key, ''),
+	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at, organisations.id, organisations.kind, organisations.key, organisations.name, COALESCE(organisations.land_key, ''),
 	COALESCE(organisations.ars, ''), COALESCE(organisations.ags, '')`
 
 // Change is one change of the feed: the event and the entity as it is now.
@@ -315,11 +316,28 @@ func published(db *gorm.DB) *gorm.DB {
 		catalog.EntityOrganisation, catalog.ActionUpdate)
 }
 
-// feedEventColumns are the columns of an event the change feed uses: the
-// changed fields only of LeiKa and advisory events (leikaServiceIDs,
-// advisoryChange read them), which saves reading and copying them for the
-// million others of a full sync.
-const feedEventColumns = "seq, at, entity_type, entity_id, action, CASE WHEN entity_type IN ? THEN changes ELSE '' END AS changes"
+// feedEvents reads the events q selects with what the change feed uses of
+// them: the changed fields only of LeiKa and advisory events
+// (leikaServiceIDs, advisoryChange read them), which saves reading and
+// copying them for the million others of a full sync, scanned without
+// GORM's reflection.
+func feedEvents(q *gorm.DB) ([]catalog.Event, error) {
+	rows, err := q.Model(&catalog.Event{}).Select("seq, at, entity_type, entity_id, action, CASE WHEN entity_type IN ? THEN changes ELSE '' END",
+		[]string{catalog.EntityLeika, catalog.EntityAdvisory}).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Event
+	for rows.Next() {
+		var ev catalog.Event
+		if err := rows.Scan(&ev.Seq, &ev.At, &ev.EntityType, &ev.EntityID, &ev.Action, &ev.Changes); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
 
 // ChangesAfter returns the changes after cursor after: at most limit records
 // (more only when one event alone touches more), never splitting the records
@@ -341,16 +359,14 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 		scanned, catalogueBudget := 0, maxCatalogueEvents
 		for scanned < maxScan {
 			chunk := min(max(limit, 200), maxScan-scanned)
-			var evs []catalog.Event
-			err := published(db.Select(feedEventColumns, []string{catalog.EntityLeika, catalog.EntityAdvisory}).Where("seq > ? AND seq <= ?", b.Next, settled)).
-				Order("seq").Limit(chunk).Find(&evs).Error
+			evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", b.Next, settled)).Order("seq").Limit(chunk))
 			if err != nil {
 				return err
 			}
 			loaded := len(evs)
 			cut, used := catalogueCut(evs, catalogueBudget)
 			evs, catalogueBudget = evs[:cut], catalogueBudget-used
-			groups, err := resolveChanges(db, p, evs)
+			groups, err := s.resolveChanges(db, p, evs)
 			if err != nil {
 				return err
 			}
@@ -385,7 +401,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 
 // resolveChanges maps each event to the records it causes, loading the
 // current objects in bulk. groups[i] belongs to evs[i] (possibly empty).
-func resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]Change, error) {
+func (s *Store) resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]Change, error) {
 	var slugs, adoptionIDs, ozgIDs, orgKeys, advisoryIDs []string
 	var topicIDs, situationIDs []uint
 	leikaServices := make([][]string, len(evs))
@@ -433,7 +449,7 @@ func resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]
 	}
 	adoptions := map[string]*catalog.Adoption{}
 	if len(adoptionIDs) > 0 {
-		list, err := loadAdoptions(db.Where("adoptions.id IN ?", adoptionIDs))
+		list, err := s.loadAdoptions(db.Where("adoptions.id IN ?", adoptionIDs))
 		if err != nil {
 			return nil, err
 		}
@@ -477,7 +493,7 @@ func resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]
 	}
 	// An organisation's name is part of the solutions and adoptions that
 	// embed it: its update becomes an update of each of them.
-	orgSolutions, orgAdoptions, err := dependantsOf(db, orgKeys)
+	orgSolutions, orgAdoptions, err := s.dependantsOf(db, orgKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -575,7 +591,7 @@ func leikaServiceIDs(db *gorm.DB, ev catalog.Event) ([]string, error) {
 
 // dependantsOf returns, per organisation "kind:key", the solutions it
 // provides and the adoptions it made.
-func dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.Solution, map[string][]*catalog.Adoption, error) {
+func (s *Store) dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.Solution, map[string][]*catalog.Adoption, error) {
 	sols, adopts := map[string][]*catalog.Solution{}, map[string][]*catalog.Adoption{}
 	for _, k := range keys {
 		kind, key, ok := strings.Cut(k, ":")
@@ -597,7 +613,7 @@ func dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.Solution, m
 		for i := range list {
 			sols[k] = append(sols[k], &list[i])
 		}
-		al, err := loadAdoptions(db.Where("adoptions.organisation_id = ?", org.ID).Order("adoptions.id"))
+		al, err := s.loadAdoptions(db.Where("adoptions.organisation_id = ?", org.ID).Order("adoptions.id"))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -661,7 +677,7 @@ func (s *Store) LatestActivity(ctx context.Context, limit int) ([]Activity, erro
 				return err
 			}
 			before = evs[len(evs)-1].Seq
-			groups, err := resolveChanges(db, catalog.Principal{}, evs)
+			groups, err := s.resolveChanges(db, catalog.Principal{}, evs)
 			if err != nil {
 				return err
 			}
@@ -732,7 +748,7 @@ func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.
 	if w.PerPage > 0 {
 		q = q.Offset((max(w.Page, 1) - 1) * w.PerPage).Limit(w.PerPage)
 	}
-	out, err := loadAdoptions(q)
+	out, err := s.loadAdoptions(q)
 	return out, total, translate(err, "find adoptions")
 }
 

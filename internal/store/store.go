@@ -47,6 +47,8 @@ type Store struct {
 	writes atomic.Uint64
 	// webhookGuard checks webhook receivers at registration (see SetWebhookGuard).
 	webhookGuard netguard.Guard
+	// slugs knows the slugs of solutions by id (see slugCache).
+	slugs slugCache
 }
 
 // Open opens (creating if needed) the SQLite database at path, checks the

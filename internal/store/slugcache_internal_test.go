@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"efa-register/internal/catalog"
+)
+
+// The slug cache names each adoption's solution, reads only what it does
+// not know, leaves out an adoption whose solution is gone, and starts again
+// empty when it would pass its bound.
+func TestSlugCache(t *testing.T) {
+	s := openCopy(t, seededTemplate(t))
+	ctx := context.Background()
+	var sols []catalog.Solution
+	if err := s.r.WithContext(ctx).Select("id", "slug").Order("id").Limit(3).Find(&sols).Error; err != nil || len(sols) < 3 {
+		t.Fatalf("seed solutions: %v %v", sols, err)
+	}
+	list := []catalog.Adoption{{ID: 1, SolutionID: sols[0].ID}, {ID: 2, SolutionID: 999999}, {ID: 3, SolutionID: sols[1].ID}, {ID: 4, SolutionID: sols[0].ID}}
+	var c slugCache
+	out, err := c.attach(s.r.WithContext(ctx), list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[0].Solution.Slug != sols[0].Slug || out[1].Solution.Slug != sols[1].Slug || out[2].Solution != out[0].Solution {
+		t.Fatalf("attached: %+v", out)
+	}
+	if len(c.m) != 2 || c.m[sols[1].ID] != sols[1].Slug {
+		t.Fatalf("cache after the first read: %v", c.m)
+	}
+	// Known slugs are not read again: a cancelled read cannot answer.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	db := s.r.WithContext(cancelled)
+	if out, err := c.attach(db, []catalog.Adoption{{ID: 5, SolutionID: sols[1].ID}}); err != nil || out[0].Solution.Slug != sols[1].Slug {
+		t.Fatalf("from the cache: %+v %v", out, err)
+	}
+	if _, err := c.attach(db, []catalog.Adoption{{ID: 6, SolutionID: sols[2].ID}}); err == nil {
+		t.Fatal("an unknown slug was not read from the database")
+	}
+	// At the bound the cache starts again with what it just read.
+	for id := uint(1_000_000); len(c.m) < slugCacheMax; id++ {
+		c.m[id] = "platzhalter"
+	}
+	if _, err := c.attach(s.r.WithContext(ctx), []catalog.Adoption{{ID: 7, SolutionID: sols[2].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.m) != 1 || c.m[sols[2].ID] != sols[2].Slug {
+		t.Fatalf("cache past its bound holds %d entries", len(c.m))
+	}
+}
