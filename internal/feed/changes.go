@@ -50,12 +50,16 @@ func EncodeChangePage(p ChangePage) ([]byte, error) {
 	for i := range p.Changes {
 		p.Changes[i].At = p.Changes[i].At.UTC()
 	}
-	return marshal(p)
+	// An adoption record is about 750 bytes: one allocation for most pages.
+	return marshalSized(p, 64+800*len(p.Changes))
 }
 
 // marshal is json.Marshal without HTML escaping and with a final newline.
-func marshal(v any) ([]byte, error) {
-	var b jsonBuffer
+func marshal(v any) ([]byte, error) { return marshalSized(v, 0) }
+
+// marshalSized is marshal into a buffer of the expected size.
+func marshalSized(v any, size int) ([]byte, error) {
+	b := jsonBuffer{data: make([]byte, 0, size)}
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {

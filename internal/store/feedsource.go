@@ -194,14 +194,14 @@ func loadServices(db *gorm.DB, ids []string) ([]catalog.Service, error) {
 // column instead of through GORM's reflection: a full sync of the change
 // feed and the JSON export read a million of them, and the reflection cost
 // three quarters of a change-feed page.
-func (s *Store) loadAdoptions(q *gorm.DB) ([]catalog.Adoption, error) {
+func (s *Store) loadAdoptions(q *gorm.DB, sizeHint int) ([]catalog.Adoption, error) {
 	rows, err := q.Model(&catalog.Adoption{}).Select(adoptionColumns).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []catalog.Adoption
+	out := make([]catalog.Adoption, 0, sizeHint)
 	// An organisation adopting several of the selected solutions is one object.
 	orgs := map[uint]*catalog.Organisation{}
 	for rows.Next() {
@@ -321,14 +321,14 @@ func published(db *gorm.DB) *gorm.DB {
 // (leikaServiceIDs, advisoryChange read them), which saves reading and
 // copying them for the million others of a full sync, scanned without
 // GORM's reflection.
-func feedEvents(q *gorm.DB) ([]catalog.Event, error) {
+func feedEvents(q *gorm.DB, sizeHint int) ([]catalog.Event, error) {
 	rows, err := q.Model(&catalog.Event{}).Select("seq, at, entity_type, entity_id, action, CASE WHEN entity_type IN ? THEN changes ELSE '' END",
 		[]string{catalog.EntityLeika, catalog.EntityAdvisory}).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []catalog.Event
+	out := make([]catalog.Event, 0, sizeHint)
 	for rows.Next() {
 		var ev catalog.Event
 		if err := rows.Scan(&ev.Seq, &ev.At, &ev.EntityType, &ev.EntityID, &ev.Action, &ev.Changes); err != nil {
@@ -349,7 +349,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 	if limit <= 0 {
 		limit = 100
 	}
-	b := ChangeBatch{Next: after}
+	b := ChangeBatch{Next: after, Changes: make([]Change, 0, limit)}
 	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
 		// Nothing past an unsettled gap is considered (see "Cursor safety").
 		settled, _, err := settledCursor(db, now)
@@ -359,7 +359,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 		scanned, catalogueBudget := 0, maxCatalogueEvents
 		for scanned < maxScan {
 			chunk := min(max(limit, 200), maxScan-scanned)
-			evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", b.Next, settled)).Order("seq").Limit(chunk))
+			evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", b.Next, settled)).Order("seq").Limit(chunk), chunk)
 			if err != nil {
 				return err
 			}
@@ -449,7 +449,7 @@ func (s *Store) resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.E
 	}
 	adoptions := map[string]*catalog.Adoption{}
 	if len(adoptionIDs) > 0 {
-		list, err := s.loadAdoptions(db.Where("adoptions.id IN ?", adoptionIDs))
+		list, err := s.loadAdoptions(db.Where("adoptions.id IN ?", adoptionIDs), len(adoptionIDs))
 		if err != nil {
 			return nil, err
 		}
@@ -613,7 +613,7 @@ func (s *Store) dependantsOf(db *gorm.DB, keys []string) (map[string][]*catalog.
 		for i := range list {
 			sols[k] = append(sols[k], &list[i])
 		}
-		al, err := s.loadAdoptions(db.Where("adoptions.organisation_id = ?", org.ID).Order("adoptions.id"))
+		al, err := s.loadAdoptions(db.Where("adoptions.organisation_id = ?", org.ID).Order("adoptions.id"), 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -748,7 +748,7 @@ func (s *Store) FindAdoptions(ctx context.Context, w AdoptionsWhere) ([]catalog.
 	if w.PerPage > 0 {
 		q = q.Offset((max(w.Page, 1) - 1) * w.PerPage).Limit(w.PerPage)
 	}
-	out, err := s.loadAdoptions(q)
+	out, err := s.loadAdoptions(q, w.PerPage)
 	return out, total, translate(err, "find adoptions")
 }
 

@@ -23,54 +23,53 @@ const slugCacheMax = 1 << 17
 // value is ready to use.
 type slugCache struct {
 	mu sync.RWMutex
-	m  map[uint]string
+	// m holds one Solution per id with ID and Slug set, shared by every
+	// adoption that refers to it: read-only.
+	m map[uint]*catalog.Solution
 }
 
-// attach sets each adoption's Solution to its id and slug, reading the
-// slugs not yet known through db. An adoption whose solution is gone (it
-// was deleted, with its adoptions, between two reads outside a
-// transaction) is left out of the list it returns.
+// attach sets each adoption's Solution to a shared, read-only Solution with
+// its id and slug, reading the slugs not yet known through db. An adoption
+// whose solution is gone (it was deleted, with its adoptions, between two
+// reads outside a transaction) is left out of the list it returns.
 func (c *slugCache) attach(db *gorm.DB, list []catalog.Adoption) ([]catalog.Adoption, error) {
-	// One Solution object per solution, shared by its adoptions.
-	sols := map[uint]*catalog.Solution{}
 	var missing []uint
 	c.mu.RLock()
-	for _, a := range list {
-		if _, seen := sols[a.SolutionID]; seen {
-			continue
-		}
-		if slug, ok := c.m[a.SolutionID]; ok {
-			sols[a.SolutionID] = &catalog.Solution{ID: a.SolutionID, Slug: slug}
-		} else {
-			sols[a.SolutionID] = nil
-			missing = append(missing, a.SolutionID)
+	for i := range list {
+		if list[i].Solution = c.m[list[i].SolutionID]; list[i].Solution == nil {
+			missing = append(missing, list[i].SolutionID)
 		}
 	}
 	c.mu.RUnlock()
-	if len(missing) > 0 {
-		found := make(map[uint]string, len(missing))
-		for chunk := range slices.Chunk(missing, batchRows) {
-			var rows []catalog.Solution
-			if err := db.Model(&catalog.Solution{}).Select("id", "slug").Where("id IN ?", chunk).Find(&rows).Error; err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				found[r.ID] = r.Slug
-				sols[r.ID] = &catalog.Solution{ID: r.ID, Slug: r.Slug}
-			}
-		}
-		c.mu.Lock()
-		if c.m == nil || len(c.m)+len(found) > slugCacheMax {
-			c.m = make(map[uint]string, len(found))
-		}
-		maps.Copy(c.m, found)
-		c.mu.Unlock()
+	if len(missing) == 0 {
+		return list, nil
 	}
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	found := make(map[uint]*catalog.Solution, len(missing))
+	for chunk := range slices.Chunk(missing, batchRows) {
+		var rows []catalog.Solution
+		if err := db.Model(&catalog.Solution{}).Select("id", "slug").Where("id IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			found[r.ID] = &catalog.Solution{ID: r.ID, Slug: r.Slug}
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m)+len(found) > slugCacheMax {
+		c.m = make(map[uint]*catalog.Solution, len(found))
+	}
+	maps.Copy(c.m, found)
+	c.mu.Unlock()
 	out := list[:0]
 	for _, a := range list {
-		if a.Solution = sols[a.SolutionID]; a.Solution != nil {
-			out = append(out, a)
+		if a.Solution == nil {
+			if a.Solution = found[a.SolutionID]; a.Solution == nil {
+				continue
+			}
 		}
+		out = append(out, a)
 	}
 	return out, nil
 }

@@ -78,7 +78,7 @@ func (s *Store) StreamExport(ctx context.Context, now time.Time, knownCatalogueS
 		}
 		var lastID uint
 		for {
-			batch, err := s.loadAdoptions(db.Where("adoptions.id > ?", lastID).Order("adoptions.id").Limit(exportBatch))
+			batch, err := s.loadAdoptions(db.Where("adoptions.id > ?", lastID).Order("adoptions.id").Limit(exportBatch), exportBatch)
 			if err != nil {
 				return err
 			}
