@@ -45,12 +45,8 @@ func (s *API) HandleExportSolutions(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			byID := make(map[uint]export.Counts, len(counts))
-			for id, n := range counts {
-				byID[id] = export.Counts{Total: n.Total, Live: n.Live}
-			}
 			for _, sol := range batch {
-				if err := emit(export.SolutionRow(sol, byID, topics, baseURL)); err != nil {
+				if err := emit(export.SolutionRow(sol, counts, topics, baseURL)); err != nil {
 					return err
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"efa-register/internal/catalog"
+	"efa-register/internal/export"
 )
 
 // This file holds the read queries of the browsing pages (start page, Land,
@@ -168,9 +169,7 @@ func (s *Store) ServiceSolutionCounts(ctx context.Context, topicFieldID uint) (m
 }
 
 // AdoptionCount is the number of adoptions of one solution.
-type AdoptionCount struct {
-	Total, Live int64
-}
+type AdoptionCount = export.Counts
 
 // AdoptionCounts returns the adoption counts of the given solutions by id;
 // solutions without adoptions are absent.

@@ -539,14 +539,10 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			byID := make(map[uint]export.Counts, len(counts))
-			for id, n := range counts {
-				byID[id] = export.Counts{Total: n.Total, Live: n.Live}
-			}
 			for _, slug := range batch {
 				// A solution deleted since the index was read is left out.
 				if sol, ok := found[slug]; ok {
-					if err := emit(export.SolutionRowIn(l, sol, byID, topicNames, baseURL)); err != nil {
+					if err := emit(export.SolutionRowIn(l, sol, counts, topicNames, baseURL)); err != nil {
 						return err
 					}
 				}
