@@ -230,8 +230,9 @@ func (s *Store) loadAdoptions(q *gorm.DB, sizeHint int) ([]catalog.Adoption, err
 const adoptionColumns = `adoptions.id, adoptions.solution_id, adoptions.organisation_id, adoptions.status,
 	COALESCE(adoptions.since, ''), COALESCE(adoptions.contract_type, ''), COALESCE(adoptions.note, ''),
 	COALESCE(adoptions.source, ''), COALESCE(adoptions.registered_by, ''), COALESCE(adoptions.confirmation, ''),
-	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at, organisations.id, organisations.kind, organisations.key, organisations.name, COALESCE(organisations.land_key, ''),
-	COALESCE(organisations.ars, ''), COALESCE(organisations.ags, '')`
+	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at,
+	organisations.id, organisations.kind, organisations.key, organisations.name,
+	COALESCE(organisations.land_key, ''), COALESCE(organisations.ars, ''), COALESCE(organisations.ags, '')`
 
 // Change is one change of the feed: the event and the entity as it is now.
 // Exactly one of the object fields is set, or none when the entity is gone
@@ -349,7 +350,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 	if limit <= 0 {
 		limit = 100
 	}
-	b := ChangeBatch{Next: after, Changes: make([]Change, 0, limit)}
+	b := ChangeBatch{Next: after}
 	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
 		// Nothing past an unsettled gap is considered (see "Cursor safety").
 		settled, _, err := settledCursor(db, now)
@@ -369,6 +370,9 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 			groups, err := s.resolveChanges(db, p, evs)
 			if err != nil {
 				return err
+			}
+			if b.Changes == nil && len(evs) > 0 {
+				b.Changes = make([]Change, 0, limit)
 			}
 			for i, g := range groups {
 				if len(b.Changes) > 0 && len(b.Changes)+len(g) > limit {
