@@ -46,6 +46,11 @@ func (b *browser) advisoryJourney(t *testing.T) {
 	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=hinweis-neu]")))
 	own.waitFor(t, "the advisory form", "!!document.querySelector('[data-testid=hinweisformular]')")
 	own.checkPage(t, "advisory form")
+	// The submit button lies below the fold: the click below scrolls to it,
+	// which for a person who asked for reduced motion is a jump.
+	if sb := eval[string](t, own, "getComputedStyle(document.documentElement).scrollBehavior"); sb != "auto" {
+		t.Errorf("scroll-behavior with reduced motion = %q, want auto", sb)
+	}
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-title"), "Sitzungsübernahme im Wohngeldantrag"),
 		chromedp.SendKeys(chromedp.ID("feld-cvssVector"), "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:N"),
 		chromedp.SendKeys(chromedp.ID("feld-cves"), "CVE-2025-12345"),

@@ -100,6 +100,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("start chromium: %v", err)
 	}
 	b := &browser{ctx: ctx, base: srv.URL, axe: string(axeSrc)}
+	b.media(t, "")
 
 	t.Run("SearchWohngeldAndOpenResult", func(t *testing.T) { b.searchAndOpen(t, st) })
 	t.Run("FacetNarrowsListAndURL", func(t *testing.T) { b.facets(t, st) })
@@ -162,8 +163,18 @@ func (b *browser) waitFor(t *testing.T, what, predicate string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.screenshot(t)
-	t.Fatalf("waiting for %s: %v (at %s)", what, err, eval[string](t, b, "location.href"))
+	t.Fatalf("waiting for %s: %v (%s)", what, err, eval[string](t, b, pageStateJS))
 }
+
+// pageStateJS describes where the tab is for a failure message: the URL,
+// the HTTP status of the document, and the start of the main text (an
+// error summary shows there), so a failure on a CI machine says why.
+const pageStateJS = `(() => {
+	const nav = performance.getEntriesByType('navigation')[0] || {};
+	const main = document.querySelector('main');
+	return 'at ' + location.href + ', HTTP ' + (nav.responseStatus || '?') + ', ' + document.readyState +
+		', main: ' + (main ? main.innerText.replace(/\s+/g, ' ').slice(0, 300) : '(none)');
+})()`
 
 // open loads a page of the app and waits for its main landmark.
 func (b *browser) open(t *testing.T, path string) {
@@ -202,6 +213,20 @@ func (b *browser) emulateWidth(t *testing.T, width, height int64) (reset func())
 		if _, err := chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
 			t.Fatalf("reset the viewport: %v", err)
 		}
+	}
+}
+
+// media emulates the media type ("" for the screen) for a person who asked
+// their system for reduced motion. It keeps KERN's smooth scrolling out of
+// the tests: a click scrolls its target into view and presses where the
+// target is then; while a smooth scroll still runs, the press misses (the
+// advisory form's submit button did, now and then).
+func (b *browser) media(t *testing.T, media string) {
+	t.Helper()
+	params := emulation.SetEmulatedMediaParams{Media: media,
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, params); err != nil {
+		t.Fatalf("emulate media: %v", err)
 	}
 }
 
@@ -428,10 +453,8 @@ func (b *browser) narrow(t *testing.T) {
 
 func (b *browser) print(t *testing.T) {
 	b.open(t, "/loesungen?q=Wohngeld")
-	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
-		t.Fatal(err)
-	}
-	defer chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+	b.media(t, "print")
+	defer b.media(t, "")
 	// Printed: the hits, not the navigation, the form controls and the facets.
 	for _, sel := range []string{".site-header nav", ".facets", ".catalogue__controls", ".site-footer nav"} {
 		if d := eval[string](t, b, "getComputedStyle(document.querySelector('"+sel+"')).display"); d != "none" {
