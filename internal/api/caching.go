@@ -75,6 +75,8 @@ type apiState struct {
 	states    docCache
 	openapiMu sync.Mutex
 	openapi   *cachedBody
+	// ahead holds change-feed pages read ahead for anonymous readers.
+	ahead readAhead
 }
 
 // headStamp is the newest event and its time, as read at checked while the

@@ -310,20 +310,66 @@ func (s *API) HandleChanges(c echo.Context) error {
 		return badParam("after", i18n.M("apierr.param_after_ahead", "Cursor", feed.Cursor(head)))
 	}
 	reader := httpx.Principal(c)
-	p, err := changePage(ctx, s.Store, reader, after, limit, s.api.now())
-	if err != nil {
-		return err
-	}
-	body, err := feed.EncodeChangePage(p)
-	if err != nil {
-		return err
-	}
 	if !reader.Anonymous() {
 		// With a token the page may hold restricted advisories: for this client only.
+		body, err := s.encodedChangePage(ctx, reader, after, limit)
+		if err != nil {
+			return err
+		}
 		private(c)
 		return c.Blob(http.StatusOK, mimeJSON, body)
 	}
+	body, err := s.publicChangePage(ctx, head, after, limit)
+	if err != nil {
+		return err
+	}
 	return serveBytes(c, mimeJSON, body, at)
+}
+
+// encodedChangePage reads and encodes one page of the change feed for reader.
+func (s *API) encodedChangePage(ctx context.Context, reader catalog.Principal, after uint64, limit int) ([]byte, error) {
+	p, err := changePage(ctx, s.Store, reader, after, limit, s.api.now())
+	if err != nil {
+		return nil, err
+	}
+	return feed.EncodeChangePage(p)
+}
+
+// publicChangePage returns the encoded page for an anonymous reader at
+// register state head: read ahead when it is (see readAhead), else read
+// now. When more follows, the pages after it are read ahead.
+func (s *API) publicChangePage(ctx context.Context, head, after uint64, limit int) ([]byte, error) {
+	read := func(ctx context.Context, after uint64) (feed.ChangePage, uint64, error) {
+		p, err := changePage(ctx, s.Store, catalog.Principal{}, after, limit, s.api.now())
+		if err != nil {
+			return p, 0, err
+		}
+		next, err := feed.ParseCursor(p.Next)
+		return p, next, err
+	}
+	if p := s.api.ahead.take(aheadKey{after: after, head: head, limit: limit}); p != nil {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if p.err == nil {
+			s.api.ahead.served.Add(1)
+			if p.more {
+				s.api.ahead.extend(aheadKey{after: p.next, head: head, limit: limit}, read)
+			}
+			return p.body, nil
+		}
+		// A failed read ahead is read again, in the request's own context.
+	}
+	page, next, err := read(ctx, after)
+	if err != nil {
+		return nil, err
+	}
+	if page.More {
+		s.api.ahead.extend(aheadKey{after: next, head: head, limit: limit}, read)
+	}
+	return feed.EncodeChangePage(page)
 }
 
 // exportCatalogue is the OZG catalogue part of the export, encoded once per

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"efa-register/internal/catalog"
@@ -26,7 +27,7 @@ func TestSlugCache(t *testing.T) {
 	if len(out) != 3 || out[0].Solution.Slug != sols[0].Slug || out[1].Solution.Slug != sols[1].Slug || out[2].Solution != out[0].Solution {
 		t.Fatalf("attached: %+v", out)
 	}
-	if len(c.m) != 2 || c.m[sols[1].ID].Slug != sols[1].Slug {
+	if len(c.m) != 2 || c.m[sols[1].ID] != sols[1].Slug {
 		t.Fatalf("cache after the first read: %v", c.m)
 	}
 	// Known slugs are not read again: a cancelled read cannot answer.
@@ -41,12 +42,32 @@ func TestSlugCache(t *testing.T) {
 	}
 	// At the bound the cache starts again with what it just read.
 	for id := uint(1_000_000); len(c.m) < slugCacheMax; id++ {
-		c.m[id] = &catalog.Solution{ID: id, Slug: "platzhalter"}
+		c.m[id] = "platzhalter"
 	}
 	if _, err := c.attach(s.r.WithContext(ctx), []catalog.Adoption{{ID: 7, SolutionID: sols[2].ID}}); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.m) != 1 || c.m[sols[2].ID].Slug != sols[2].Slug {
+	if len(c.m) != 1 || c.m[sols[2].ID] != sols[2].Slug {
 		t.Fatalf("cache past its bound holds %d entries", len(c.m))
+	}
+}
+
+// TestAdoptionIDsIn: close ids are read as one range, spread ones one by
+// one, and ids that are no numbers select nothing.
+func TestAdoptionIDsIn(t *testing.T) {
+	for _, c := range []struct {
+		ids  []string
+		cond string
+		args string
+	}{
+		{[]string{"12", "10", "13", "15"}, "adoptions.id BETWEEN ? AND ?", "[10 15]"},
+		{[]string{"1", "500"}, "adoptions.id IN ?", "[[1 500]]"},
+		{[]string{"x", "7"}, "adoptions.id BETWEEN ? AND ?", "[7 7]"},
+		{[]string{"x"}, "1 = 0", "[]"},
+	} {
+		cond, args := adoptionIDsIn(c.ids)
+		if cond != c.cond || fmt.Sprint(args) != c.args {
+			t.Errorf("%v: %q %v, want %q %s", c.ids, cond, args, c.cond, c.args)
+		}
 	}
 }
