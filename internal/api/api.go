@@ -8,11 +8,13 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"efa-register/internal/httpx"
 	"efa-register/internal/i18n"
 	"efa-register/internal/insights"
 	"efa-register/internal/mail"
@@ -33,15 +35,10 @@ type Deps struct {
 	PublicURL string
 	// Mail sends the e-mails of security advisories (EFA_SMTP_URL); nil sends none.
 	Mail *mail.Mailer
-	// ExportSlots is how many exports are streamed at the same time
-	// (DefaultExportSlots when 0); one more is answered 429.
-	ExportSlots int
+	// Exports bounds the exports streamed at the same time, shared with
+	// the pages' downloads (a gate of httpx.DefaultExportSlots when nil).
+	Exports *httpx.ExportGate
 }
-
-// DefaultExportSlots is how many exports stream at the same time unless
-// Deps.ExportSlots says otherwise. Memory per export is flat, so the slots
-// bound the memory and the database cursors that exports hold.
-const DefaultExportSlots = 2
 
 // exportRetryAfter is the Retry-After (seconds) of a refused export.
 const exportRetryAfter = "30"
@@ -57,30 +54,26 @@ func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.ExportSlots <= 0 {
-		d.ExportSlots = DefaultExportSlots
+	if d.Exports == nil {
+		d.Exports = httpx.NewExportGate(0)
 	}
-	a := &API{Deps: d, api: newAPIState(d.Store)}
-	a.api.exportSlots = make(chan struct{}, d.ExportSlots)
-	return a
+	return &API{Deps: d, api: newAPIState(d.Store)}
 }
 
-// acquireExport takes one of the export slots without waiting; ok is false
-// when all are taken (answer with refuseExport). release gives the slot back.
-func (s *API) acquireExport() (release func(), ok bool) {
-	select {
-	case s.api.exportSlots <- struct{}{}:
-		return func() { <-s.api.exportSlots }, true
-	default:
-		return nil, false
+// acquireExport takes an export slot for format without waiting, or
+// answers 429 with Retry-After: ok is false when it did. release gives the
+// slot back.
+func (s *API) acquireExport(c echo.Context, format string) (release func(), ok bool, err error) {
+	release, busy := s.Exports.Acquire(format)
+	if busy == nil {
+		return release, true, nil
 	}
-}
-
-// refuseExport answers an export beyond the slots: 429 with Retry-After.
-func (s *API) refuseExport(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", exportRetryAfter)
-	return WriteProblem(c, http.StatusTooManyRequests, i18n.M("apierr.export_busy",
-		"Count", cap(s.api.exportSlots), "Seconds", exportRetryAfter), nil)
+	msg := i18n.M("apierr.export_busy", "Count", s.Exports.Slots(), "Seconds", exportRetryAfter)
+	if errors.Is(busy, httpx.ErrXLSXBusy) {
+		msg = i18n.M("apierr.export_xlsx_busy", "Seconds", exportRetryAfter)
+	}
+	return nil, false, WriteProblem(c, http.StatusTooManyRequests, msg, nil)
 }
 
 // HandleStats returns the headline counts as JSON.

@@ -66,11 +66,9 @@ type apiState struct {
 	headErr    error
 	stamp      atomic.Pointer[headStamp]
 	exportTags atomic.Pointer[exportTags]
-	// exportSlots bounds the exports streamed at the same time (see acquireExport).
-	exportSlots chan struct{}
-	catalogue   atomic.Pointer[exportCatalogue]
-	jsonFeed    docCache
-	atomFeed    docCache
+	catalogue  atomic.Pointer[exportCatalogue]
+	jsonFeed   docCache
+	atomFeed   docCache
 	// states is /api/v1/states, rebuilt on the first request after a change.
 	states    docCache
 	openapiMu sync.Mutex

@@ -56,9 +56,9 @@ func (s *API) HandleExport(c echo.Context) error {
 		}
 		return c.NoContent(http.StatusOK)
 	}
-	release, ok := s.acquireExport()
+	release, ok, err := s.acquireExport(c, "json")
 	if !ok {
-		return s.refuseExport(c)
+		return err
 	}
 	defer release()
 	return s.logStreamError(c, s.streamExport(c, head, gz))

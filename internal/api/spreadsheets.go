@@ -120,9 +120,9 @@ func (s *API) HandleExportAdoptions(c echo.Context) error {
 func (s *API) sendTable(c echo.Context, t export.Table, filename string) error {
 	format := httpx.ExportFormat(c)
 	if !httpx.IsHead(c) && (format != "xlsx" || t.Len() <= export.MaxXLSXRows) {
-		release, ok := s.acquireExport()
+		release, ok, err := s.acquireExport(c, format)
 		if !ok {
-			return s.refuseExport(c)
+			return err
 		}
 		defer release()
 	}

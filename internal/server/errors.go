@@ -55,6 +55,9 @@ func classify(ctx context.Context, err error) (int, string, map[string]string) {
 		case http.StatusRequestEntityTooLarge:
 			return he.Code, i18n.T(ctx, "error.too_large"), nil
 		case http.StatusTooManyRequests:
+			if own != "" {
+				return he.Code, own, nil
+			}
 			return he.Code, i18n.T(ctx, "error.too_many_requests"), nil
 		}
 		if he.Code < 500 {

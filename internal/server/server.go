@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"efa-register/internal/api"
+	"efa-register/internal/httpx"
 	"efa-register/internal/insights"
 	"efa-register/internal/mail"
 	"efa-register/internal/publiccode"
@@ -51,6 +52,9 @@ type Deps struct {
 	PubliccodeFetcher *publiccode.Fetcher
 	// Mail sends the e-mails of accounts (EFA_SMTP_URL); nil sends none.
 	Mail *mail.Mailer
+	// Exports bounds the exports and downloads streamed at the same time;
+	// nil makes one with Ops.ExportSlots slots.
+	Exports *httpx.ExportGate
 }
 
 // server carries the dependencies of the shared steps and the handlers it mounts.
@@ -80,8 +84,11 @@ func New(d Deps) *echo.Echo {
 	s := &server{Deps: d, throttle: store.NewThrottle(d.Store, store.DefaultThrottleLimits)}
 	s.initOps()
 	s.sessions = s.newSessions()
-	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL, ExportSlots: d.Ops.ExportSlots, Mail: d.Mail})
-	s.site = web.New(web.Deps{Store: d.Store, Log: d.Log, Version: d.Version, Insights: d.Insights, Search: d.Search,
+	if s.Exports == nil {
+		s.Exports = httpx.NewExportGate(d.Ops.ExportSlots)
+	}
+	s.api = api.New(api.Deps{Store: d.Store, Log: d.Log, Insights: d.Insights, Search: d.Search, PublicURL: d.PublicURL, Exports: s.Exports, Mail: d.Mail})
+	s.site = web.New(web.Deps{Store: d.Store, Log: d.Log, Version: d.Version, Insights: d.Insights, Search: d.Search, Exports: s.Exports,
 		Sessions: s.sessions, Throttle: s.throttle, Operator: d.Operator, PublicURL: d.PublicURL, PubliccodeFetcher: d.PubliccodeFetcher, Mail: d.Mail})
 	if d.Auth.OIDC.Issuer != "" {
 		s.oidc = newOIDCLogin(d.Auth.OIDC)

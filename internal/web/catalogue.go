@@ -550,5 +550,20 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 		}
 		return nil
 	}
-	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), httpx.ExportFormat(c))
+	format := httpx.ExportFormat(c)
+	if !httpx.IsHead(c) {
+		release, err := s.Exports.Acquire(format)
+		if err != nil {
+			c.Response().Header().Set("Retry-After", exportRetryAfter)
+			if errors.Is(err, httpx.ErrXLSXBusy) {
+				return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_xlsx_busy", "Seconds", exportRetryAfter))
+			}
+			return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_busy", "Count", s.Exports.Slots(), "Seconds", exportRetryAfter))
+		}
+		defer release()
+	}
+	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), format)
 }
+
+// exportRetryAfter is the Retry-After (seconds) of a refused download.
+const exportRetryAfter = "30"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"efa-register/internal/httpx"
 	"efa-register/internal/insights"
 	"efa-register/internal/mail"
 	"efa-register/internal/publiccode"
@@ -47,6 +48,9 @@ type Deps struct {
 	// Mail sends the e-mails of accounts and requests (EFA_SMTP_URL); nil
 	// sends none, and the pages say so.
 	Mail *mail.Mailer
+	// Exports bounds the downloads streamed at the same time, shared with
+	// the API's exports (a gate of httpx.DefaultExportSlots when nil).
+	Exports *httpx.ExportGate
 }
 
 // Site carries the page handlers and the caches of the browsing pages.
@@ -60,6 +64,9 @@ type Site struct {
 func New(d Deps) *Site {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Exports == nil {
+		d.Exports = httpx.NewExportGate(0)
 	}
 	return &Site{Deps: d, pages: newPageCaches()}
 }

@@ -103,6 +103,13 @@ func (e *Env) FlushMail(t testing.TB) {
 	}
 }
 
+// NewEnvWithDeps builds the environment with a search index and insights,
+// and with whatever with sets in the server's dependencies.
+func NewEnvWithDeps(t testing.TB, with func(*server.Deps)) *Env {
+	t.Helper()
+	return newEnv(t, server.AuthConfig{}, true, with)
+}
+
 // NewEnvWith builds the environment, with its own search index and insights when withSearch is set.
 func NewEnvWith(t testing.TB, cfg server.AuthConfig, withSearch bool) *Env {
 	t.Helper()
