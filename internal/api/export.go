@@ -267,6 +267,11 @@ func changePage(ctx context.Context, st *store.Store, reader catalog.Principal, 
 	if err != nil {
 		return feed.ChangePage{}, err
 	}
+	return pageOf(b)
+}
+
+// pageOf turns a batch of the store into the records of a page.
+func pageOf(b store.ChangeBatch) (feed.ChangePage, error) {
 	p := feed.ChangePage{Next: feed.Cursor(b.Next), More: b.More, Changes: make([]feed.Change, 0, len(b.Changes))}
 	for _, c := range b.Changes {
 		r, err := changeRecord(c)
@@ -339,13 +344,8 @@ func (s *API) encodedChangePage(ctx context.Context, reader catalog.Principal, a
 // register state head: read ahead when it is (see readAhead), else read
 // now. When more follows, the pages after it are read ahead.
 func (s *API) publicChangePage(ctx context.Context, head, after uint64, limit int) ([]byte, error) {
-	read := func(ctx context.Context, after uint64) (feed.ChangePage, uint64, error) {
-		p, err := changePage(ctx, s.Store, catalog.Principal{}, after, limit, s.api.now())
-		if err != nil {
-			return p, 0, err
-		}
-		next, err := feed.ParseCursor(p.Next)
-		return p, next, err
+	read := func(ctx context.Context, after uint64) (store.ChangeBatch, error) {
+		return s.Store.ChangesAfter(ctx, catalog.Principal{}, after, limit, s.api.now())
 	}
 	if p := s.api.ahead.take(aheadKey{after: after, head: head, limit: limit}); p != nil {
 		select {
@@ -362,12 +362,21 @@ func (s *API) publicChangePage(ctx context.Context, head, after uint64, limit in
 		}
 		// A failed read ahead is read again, in the request's own context.
 	}
-	page, next, err := read(ctx, after)
+	b, err := read(ctx, after)
 	if err != nil {
 		return nil, err
 	}
-	if page.More {
-		s.api.ahead.extend(aheadKey{after: next, head: head, limit: limit}, read)
+	if b.More {
+		s.api.ahead.extend(aheadKey{after: b.Next, head: head, limit: limit}, read)
+	}
+	return encodePage(b)
+}
+
+// encodePage encodes a batch of the store as a page of the change feed.
+func encodePage(b store.ChangeBatch) ([]byte, error) {
+	page, err := pageOf(b)
+	if err != nil {
+		return nil, err
 	}
 	return feed.EncodeChangePage(page)
 }

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"efa-register/internal/feed"
+	"efa-register/internal/store"
 )
 
 // A portal that mirrors the register walks the change feed page by page:
@@ -61,9 +61,8 @@ type aheadPage struct {
 	err   error
 }
 
-// readPage reads the database part of a page: the page and the cursor
-// after it.
-type readPage func(ctx context.Context, after uint64) (feed.ChangePage, uint64, error)
+// readPage reads the database part of a page.
+type readPage func(ctx context.Context, after uint64) (store.ChangeBatch, error)
 
 // take removes and returns the page for key, or nil when none is held or
 // being read. The caller waits on done.
@@ -111,21 +110,21 @@ func (r *readAhead) extend(key aheadKey, read readPage) {
 }
 
 // run reads the page p for key, starts the next one as soon as its cursor
-// is known, then encodes p.
+// is known, then makes and encodes p's records.
 func (r *readAhead) run(key aheadKey, p *aheadPage, read readPage) {
 	defer close(p.done)
 	ctx, cancel := context.WithTimeout(context.Background(), aheadTimeout)
 	defer cancel()
-	page, next, err := read(ctx, key.after)
+	b, err := read(ctx, key.after)
 	if err != nil {
 		p.err = err
 		return
 	}
 	r.mu.Lock()
-	p.known, p.next, p.more = true, next, page.More
+	p.known, p.next, p.more = true, b.Next, b.More
 	r.mu.Unlock()
-	if page.More {
-		r.extend(aheadKey{after: next, head: key.head, limit: key.limit}, read)
+	if b.More {
+		r.extend(aheadKey{after: b.Next, head: key.head, limit: key.limit}, read)
 	}
-	p.body, p.err = feed.EncodeChangePage(page)
+	p.body, p.err = encodePage(b)
 }
