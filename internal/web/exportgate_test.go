@@ -42,7 +42,7 @@ func TestCatalogueDownloadsShareTheExportSlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code, retry, body := get("/loesungen.csv?q=Wohngeld"); code != http.StatusTooManyRequests || retry != "30" ||
-		!strings.Contains(body, "Gerade werden schon 2 Downloads und Exporte erstellt") {
+		!strings.Contains(body, "Gerade werden schon 2 Downloads und Exporte erstellt, mehr gleichzeitig sind nicht möglich") {
 		t.Errorf("CSV with every slot taken: %d, Retry-After %q, %.400s", code, retry, body)
 	}
 	release()
