@@ -40,9 +40,6 @@ type Deps struct {
 	Exports *httpx.ExportGate
 }
 
-// exportRetryAfter is the Retry-After (seconds) of a refused export.
-const exportRetryAfter = "30"
-
 // API carries the handlers of the JSON API and their caches.
 type API struct {
 	Deps
@@ -68,10 +65,10 @@ func (s *API) acquireExport(c echo.Context, format string) (release func(), ok b
 	if busy == nil {
 		return release, true, nil
 	}
-	c.Response().Header().Set("Retry-After", exportRetryAfter)
-	msg := i18n.M("apierr.export_busy", "Count", s.Exports.Slots(), "Seconds", exportRetryAfter)
+	c.Response().Header().Set("Retry-After", httpx.ExportRetryAfter)
+	msg := i18n.M("apierr.export_busy", "Count", s.Exports.Slots(), "Seconds", httpx.ExportRetryAfter)
 	if errors.Is(busy, httpx.ErrXLSXBusy) {
-		msg = i18n.M("apierr.export_xlsx_busy", "Seconds", exportRetryAfter)
+		msg = i18n.M("apierr.export_xlsx_busy", "Seconds", httpx.ExportRetryAfter)
 	}
 	return nil, false, WriteProblem(c, http.StatusTooManyRequests, msg, nil)
 }

@@ -6,6 +6,9 @@ import "errors"
 // the operator says otherwise (EFA_EXPORT_SLOTS).
 const DefaultExportSlots = 2
 
+// ExportRetryAfter is the Retry-After (seconds) of a refused export.
+const ExportRetryAfter = "30"
+
 // Refusals of ExportGate.Acquire.
 var (
 	// ErrExportsBusy: every export slot is taken.

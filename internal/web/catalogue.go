@@ -554,16 +554,13 @@ func (s *Site) HandleCatalogueExport(c echo.Context) error {
 	if !httpx.IsHead(c) {
 		release, err := s.Exports.Acquire(format)
 		if err != nil {
-			c.Response().Header().Set("Retry-After", exportRetryAfter)
+			c.Response().Header().Set("Retry-After", httpx.ExportRetryAfter)
 			if errors.Is(err, httpx.ErrXLSXBusy) {
-				return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_xlsx_busy", "Seconds", exportRetryAfter))
+				return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_xlsx_busy", "Seconds", httpx.ExportRetryAfter))
 			}
-			return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_busy", "Count", s.Exports.Slots(), "Seconds", exportRetryAfter))
+			return echo.NewHTTPError(http.StatusTooManyRequests, i18n.M("catalogue.export_busy", "Count", s.Exports.Slots(), "Seconds", httpx.ExportRetryAfter))
 		}
 		defer release()
 	}
 	return httpx.SendTable(c, t, "efa-trefferliste-"+httpx.Stamp(), format)
 }
-
-// exportRetryAfter is the Retry-After (seconds) of a refused download.
-const exportRetryAfter = "30"
