@@ -23,19 +23,19 @@ func (b *browser) registerAdoption(t *testing.T) {
 	own.open(t, "/anmelden")
 	own.checkPage(t, "login page")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "redaktion-b@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	own.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('[data-testid=kontodaten]')")
 	own.checkPage(t, "account page")
 
 	own.open(t, "/loesungen/i-kfz")
-	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=register-adoption]")))
+	own.click(t, "[data-testid=register-adoption]")
 	own.waitFor(t, "the adoption form", "!!document.querySelector('[data-testid=nachnutzungsformular]')")
 	own.checkPage(t, "adoption form")
 	own.run(t, chromedp.SetValue(chromedp.ID("feld-status"), "live"),
 		chromedp.SendKeys(chromedp.ID("feld-since"), "2026-11"),
-		chromedp.SendKeys(chromedp.ID("feld-note"), "Im Bürgerbüro eingeführt"),
-		chromedp.Click(chromedp.CSS("[data-testid=nachnutzungsformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-note"), "Im Bürgerbüro eingeführt"))
+	own.click(t, "[data-testid=nachnutzungsformular] button[type=submit]")
 	own.waitFor(t, "the solution page with the new adopter",
 		"location.pathname === '/loesungen/i-kfz' && [...document.querySelectorAll('[data-testid=adopter]')].some(li => li.textContent.includes('Kiel'))")
 	adopter := eval[string](t, own, "[...document.querySelectorAll('[data-testid=adopter]')].find(li => li.textContent.includes('Kiel')).textContent")
@@ -62,14 +62,14 @@ func (b *browser) registerAdoption(t *testing.T) {
 	if eval[bool](t, own, "!!document.querySelector('a[href=\"/loesungen/neu\"]')") {
 		t.Error("the Gemeinde's editor is offered to register a new solution")
 	}
-	own.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	own.click(t, "form[action=\"/abmelden\"] button[type=submit]")
 	own.waitFor(t, "the start page", "location.pathname === '/'")
 
 	// The provider Land's editor: the "Gibt es schon?" panel updates while typing (htmx, no full reload).
 	own.open(t, "/anmelden")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "anbieter@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	own.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('a[href=\"/loesungen/neu\"]')")
 	own.open(t, "/loesungen/neu")
 	own.checkPage(t, "/loesungen/neu")
@@ -80,6 +80,6 @@ func (b *browser) registerAdoption(t *testing.T) {
 
 	// Log out, so the shared browser's later pages are anonymous again.
 	own.open(t, "/konto")
-	own.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	own.click(t, "form[action=\"/abmelden\"] button[type=submit]")
 	own.waitFor(t, "the start page", "location.pathname === '/'")
 }

@@ -18,8 +18,8 @@ func (b *browser) login(t *testing.T, role string) {
 	t.Helper()
 	b.open(t, "/anmelden")
 	b.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), role+"@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	b.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 	b.waitFor(t, "the account page", "location.pathname === '/konto'")
 }
 
@@ -27,7 +27,7 @@ func (b *browser) login(t *testing.T, role string) {
 func (b *browser) logout(t *testing.T) {
 	t.Helper()
 	b.open(t, "/konto")
-	b.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	b.click(t, "form[action=\"/abmelden\"] button[type=submit]")
 	b.waitFor(t, "the start page", "location.pathname === '/'")
 }
 
@@ -43,7 +43,7 @@ func (b *browser) advisoryJourney(t *testing.T) {
 
 	own.login(t, "anbieter")
 	own.open(t, "/loesungen/wohngeld-online")
-	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=hinweis-neu]")))
+	own.click(t, "[data-testid=hinweis-neu]")
 	own.waitFor(t, "the advisory form", "!!document.querySelector('[data-testid=hinweisformular]')")
 	own.checkPage(t, "advisory form")
 	// The submit button lies below the fold: the click below scrolls to it,
@@ -56,8 +56,8 @@ func (b *browser) advisoryJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("feld-cves"), "CVE-2025-12345"),
 		chromedp.SendKeys(chromedp.ID("feld-fixedVersion"), "3.2"),
 		chromedp.SendKeys(chromedp.ID("feld-action"), "Auf 3.2 aktualisieren."),
-		chromedp.SetValue(chromedp.ID("feld-status"), "published"),
-		chromedp.Click(chromedp.CSS("[data-testid=hinweisformular] button[type=submit]")))
+		chromedp.SetValue(chromedp.ID("feld-status"), "published"))
+	own.click(t, "[data-testid=hinweisformular] button[type=submit]")
 	own.waitFor(t, "the advisory page", "location.pathname.startsWith('/sicherheitshinweise/') && !!document.querySelector('[data-testid=umsetzung]')")
 	page := eval[string](t, own, "location.pathname")
 	own.checkPage(t, "advisory page as provider")
@@ -67,15 +67,15 @@ func (b *browser) advisoryJourney(t *testing.T) {
 	own.login(t, "redaktion-a")
 	own.checkPage(t, "account page with an open advisory")
 	own.walk(t, "2-adopter-account")
-	own.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf("[data-testid=offene-sicherheitshinweise] a[href=%q]", page))))
+	own.click(t, fmt.Sprintf("[data-testid=offene-sicherheitshinweise] a[href=%q]", page))
 	own.waitFor(t, "the response form", "!!document.querySelector('[data-testid=rueckmeldung]')")
 	own.checkPage(t, "advisory page as adopter")
 	own.walk(t, "3-adopter-advisory")
 	form := "[data-testid=rueckmeldung] "
 	own.run(t, chromedp.SetValue(chromedp.CSS(form+"select[name=response]"), "done"),
 		chromedp.SendKeys(chromedp.CSS(form+"input[name=doneOn]"), "01.12.2026"),
-		chromedp.SendKeys(chromedp.CSS(form+"input[name=installedVersion]"), "3.2"),
-		chromedp.Click(chromedp.CSS(form+"button[type=submit]")))
+		chromedp.SendKeys(chromedp.CSS(form+"input[name=installedVersion]"), "3.2"))
+	own.click(t, form+"button[type=submit]")
 	own.waitFor(t, "the saved response", "(document.querySelector('[data-testid=hinweis]') || {textContent: ''}).textContent.includes('Rückmeldung ist gespeichert')")
 	if got := eval[string](t, own, "document.querySelector('[data-testid=rueckmeldung-stand]').textContent"); !strings.Contains(got, "Maßnahme umgesetzt") ||
 		!strings.Contains(got, "01.12.2026") || !strings.Contains(got, "3.2") {
@@ -107,8 +107,8 @@ func (b *browser) advisoryJourney(t *testing.T) {
 	// The adoption map coloured by the responses, chosen in the map's form.
 	own.open(t, "/loesungen/wohngeld-online")
 	id := strings.TrimPrefix(page, "/sicherheitshinweise/")
-	own.run(t, chromedp.SetValue(chromedp.ID("karte-hinweis"), id),
-		chromedp.Click(chromedp.CSS("[data-testid=kartenwahl] button[type=submit]")))
+	own.run(t, chromedp.SetValue(chromedp.ID("karte-hinweis"), id))
+	own.click(t, "[data-testid=kartenwahl] button[type=submit]")
 	own.waitFor(t, "the rollout map", "document.querySelector('#karte').textContent.includes('Rückmeldungen')")
 	if n := eval[int](t, own, "document.querySelectorAll('[data-testid=map-point].map-resp-done').length"); n != 1 {
 		t.Errorf("points in the 'done' colour = %d, want 1 (Flensburg)", n)

@@ -228,8 +228,8 @@ func (b *browser) layout(t *testing.T) {
 			if role != "anonym" {
 				own.open(t, "/anmelden")
 				own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), role+"@example.de"),
-					chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-					chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+					chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+				own.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 				own.waitFor(t, "the account page", "location.pathname === '/konto'")
 			}
 			for _, width := range layoutWidths {
@@ -242,13 +242,13 @@ func (b *browser) layout(t *testing.T) {
 							own.run(t, chromedp.SetValue(chromedp.ID(id), value))
 						}
 						// The server's answer is the state to see, not the browser's own check.
-						own.run(t, chromedp.Evaluate[chromedp.Void]("window.__layoutBefore = true; document.querySelectorAll('form').forEach(f => f.noValidate = true)"),
-							chromedp.Click(chromedp.CSS(v.submit)))
+						own.run(t, chromedp.Evaluate[chromedp.Void]("window.__layoutBefore = true; document.querySelectorAll('form').forEach(f => f.noValidate = true)"))
+						own.click(t, v.submit)
 						own.waitFor(t, "the answer to the form", "!window.__layoutBefore && document.readyState === 'complete' && !!document.querySelector('main#inhalt')")
 						label += " after sending the form"
 					}
 					if v.click != "" {
-						own.run(t, chromedp.Click(chromedp.CSS(v.click)))
+						own.click(t, v.click)
 						label += " after a click on " + v.click
 					}
 					name := fmt.Sprintf("%s-%s-%d", state.role, v.path, width)

@@ -27,17 +27,18 @@ func (b *browser) accountJourneys(t *testing.T) {
 
 	own.open(t, "/konto/beantragen")
 	own.checkPage(t, "request form")
-	own.run(t, chromedp.SendKeys(chromedp.ID("feld-q"), "Flensburg"), chromedp.Click(chromedp.CSS(`button[value=suchen]`)))
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-q"), "Flensburg"))
+	own.click(t, `button[value=suchen]`)
 	own.waitFor(t, "the organisations found", "!!document.querySelector('input[name=organisation]')")
 	own.checkPage(t, "request form with organisations")
 	if got := eval[string](t, own, "document.querySelector('.choice-decider').textContent"); got != "Es entscheidet die Landeskoordination Schleswig-Holstein." {
 		t.Errorf("decider %q", got)
 	}
-	own.run(t, chromedp.Click(chromedp.CSS(`input[name=organisation]`)),
-		chromedp.SendKeys(chromedp.ID("feld-name"), "Erika Muster"),
+	own.click(t, `input[name=organisation]`)
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-name"), "Erika Muster"),
 		chromedp.SendKeys(chromedp.ID("feld-email"), "erika@flensburg.example"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS(`button[value=beantragen]`)))
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	own.click(t, `button[value=beantragen]`)
 	own.waitFor(t, "the confirmation", "!!document.querySelector('a[data-testid=statuslink]')")
 	own.checkPage(t, "request confirmation")
 	// The link is absolute on EFA_PUBLIC_URL (https://efa.example): open its path here.
@@ -56,24 +57,25 @@ func (b *browser) accountJourneys(t *testing.T) {
 		t.Fatal(err)
 	}
 	own.open(t, "/anmelden")
-	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "neu@example.de"), chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "neu@example.de"), chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	own.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 	own.waitFor(t, "the forced password form", "location.pathname === '/konto/passwort' && !!document.querySelector('[data-testid=passwort-pflicht]')")
 	own.checkPage(t, "forced password change")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-current"), servertest.TestPassword),
-		chromedp.SendKeys(chromedp.ID("feld-password"), "mein-eigenes-passwort"), chromedp.SendKeys(chromedp.ID("feld-repeat"), "mein-eigenes-passwort"),
-		chromedp.Click(chromedp.CSS("[data-testid=passwortformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-password"), "mein-eigenes-passwort"), chromedp.SendKeys(chromedp.ID("feld-repeat"), "mein-eigenes-passwort"))
+	own.click(t, "[data-testid=passwortformular] button[type=submit]")
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('[data-testid=hinweis]')")
 	own.checkPage(t, "account page after the change")
-	own.run(t, chromedp.Click(chromedp.CSS(`form[action="/abmelden"] button`)))
+	own.click(t, `form[action="/abmelden"] button`)
 	own.waitFor(t, "the start page", "location.pathname === '/'")
 
 	// Passwort vergessen, then the link from the e-mail.
 	own.open(t, "/anmelden")
-	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=passwort-vergessen]")))
+	own.click(t, "[data-testid=passwort-vergessen]")
 	own.waitFor(t, "the forgot form", "!!document.querySelector('[data-testid=vergessen-formular]')")
 	own.checkPage(t, "forgot form")
-	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "neu@example.de"), chromedp.Click(chromedp.CSS("[data-testid=vergessen-formular] button")))
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "neu@example.de"))
+	own.click(t, "[data-testid=vergessen-formular] button")
 	own.waitFor(t, "the answer", "!!document.querySelector('[data-testid=hinweis]')")
 	own.checkPage(t, "forgot answer")
 	env.FlushMail(t)
@@ -84,8 +86,8 @@ func (b *browser) accountJourneys(t *testing.T) {
 	path := regexp.MustCompile(`/passwort-neu/[A-Za-z0-9_-]{43}`).FindString(msgs[0].Body)
 	own.open(t, path)
 	own.checkPage(t, "reset form")
-	own.run(t, chromedp.SendKeys(chromedp.ID("feld-password"), "wieder-ein-neues-passwort"), chromedp.SendKeys(chromedp.ID("feld-repeat"), "wieder-ein-neues-passwort"),
-		chromedp.Click(chromedp.CSS("[data-testid=neues-passwort] button")))
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-password"), "wieder-ein-neues-passwort"), chromedp.SendKeys(chromedp.ID("feld-repeat"), "wieder-ein-neues-passwort"))
+	own.click(t, "[data-testid=neues-passwort] button")
 	own.waitFor(t, "the login page with the notice", "location.pathname === '/anmelden' && !!document.querySelector('[data-testid=hinweis]')")
 	own.open(t, path)
 	if !strings.Contains(eval[string](t, own, "document.querySelector('main').textContent"), "Dieser Link gilt nicht mehr.") {

@@ -129,6 +129,30 @@ func (b *browser) run(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// click clicks the first node that css matches. chromedp finds the node in
+// its copy of the DOM and then asks for the node's box; when the page has
+// been replaced in between (a navigation that the copy has not caught up
+// with), the box request fails with "Could not find node with given id"
+// before any mouse event is sent. Then the click is tried again with a
+// fresh query, so a click happens at most once.
+func (b *browser) click(t *testing.T, css string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(css)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt < 5 && strings.Contains(err.Error(), "Could not find node with given id") {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		b.screenshot(t)
+		t.Fatalf("click %s: %v", css, err)
+	}
+}
+
 // eval evaluates a JavaScript expression (awaiting promises).
 func eval[T any](t *testing.T, b *browser, expr string) T {
 	t.Helper()
@@ -274,7 +298,7 @@ func (b *browser) searchAndOpen(t *testing.T, st *store.Store) {
 	if !strings.Contains(first, "Wohngeld") {
 		t.Errorf("first hit = %q", first)
 	}
-	b.run(t, chromedp.Click(chromedp.CSS("[data-testid=results] [data-testid=solution-link]")))
+	b.click(t, "[data-testid=results] [data-testid=solution-link]")
 	b.waitFor(t, "the solution page", "location.pathname.startsWith('/loesungen/') && !!document.querySelector('[data-testid=provider]')")
 	slug := strings.TrimPrefix(eval[string](t, b, "location.pathname"), "/loesungen/")
 	sol, err := st.SolutionBySlug(context.Background(), slug)
@@ -353,7 +377,7 @@ func (b *browser) liveSearch(t *testing.T) {
 	}
 	b.checkPage(t, "catalogue after live search (htmx)")
 	// Removing the status chip keeps the text.
-	b.run(t, chromedp.Click(chromedp.CSS(`[data-testid=chip][href*="q=Wohngeld"]`)))
+	b.click(t, `[data-testid=chip][href*="q=Wohngeld"]`)
 	b.waitFor(t, "the chip removed", "!location.search.includes('status=live') && location.search.includes('q=Wohngeld')")
 	if n := eval[int](t, b, "document.querySelectorAll('[data-testid=chip]').length"); n != 1 {
 		t.Errorf("chips after removing one = %d, want the text chip", n)
@@ -380,8 +404,9 @@ func (b *browser) mapRegions(t *testing.T) {
 
 func (b *browser) compare(t *testing.T) {
 	b.open(t, "/loesungen?q=Wohngeld")
-	b.run(t, chromedp.Click(chromedp.ID("v-wohngeld-online")), chromedp.Click(chromedp.ID("v-sozialplattform-wohngeld")),
-		chromedp.Click(chromedp.CSS(`button[form="vergleich-form"]`)))
+	b.click(t, "#v-wohngeld-online")
+	b.click(t, "#v-sozialplattform-wohngeld")
+	b.click(t, `button[form="vergleich-form"]`)
 	b.waitFor(t, "the comparison", "location.pathname === '/vergleich' && !!document.querySelector('[data-testid=compare-table]')")
 	names := eval[[]string](t, b, "[...document.querySelectorAll('[data-testid=compare-solution]')].map(e => e.textContent.trim())")
 	slices.Sort(names)
@@ -415,7 +440,7 @@ func (b *browser) axeEverywhere(t *testing.T) {
 		b.checkPage(t, path)
 	}
 	b.open(t, "/")
-	b.run(t, chromedp.Click(chromedp.CSS("[data-testid=sprachwahl]")))
+	b.click(t, "[data-testid=sprachwahl]")
 	b.waitFor(t, "the English start page", "document.documentElement.lang === 'en'")
 	defer b.open(t, "/?lang=de")
 	for _, path := range browserPages {

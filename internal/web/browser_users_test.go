@@ -23,27 +23,27 @@ func (b *browser) userAdministration(t *testing.T) {
 
 	own.open(t, "/anmelden")
 	own.run(t, chromedp.SendKeys(chromedp.ID("feld-email"), "admin@example.de"),
-		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword),
-		chromedp.Click(chromedp.CSS("[data-testid=anmeldeformular] button[type=submit]")))
+		chromedp.SendKeys(chromedp.ID("feld-password"), servertest.TestPassword))
+	own.click(t, "[data-testid=anmeldeformular] button[type=submit]")
 	own.waitFor(t, "the account page", "location.pathname === '/konto' && !!document.querySelector('a[href=\"/verwaltung/benutzer\"]')")
 
-	own.run(t, chromedp.Click(chromedp.CSS("a[href=\"/verwaltung/benutzer\"]")))
+	own.click(t, "a[href=\"/verwaltung/benutzer\"]")
 	own.waitFor(t, "the user list", "document.querySelectorAll('[data-testid=benutzerzeile]').length === 6")
 	own.checkPage(t, "user list")
 
-	own.run(t, chromedp.SendKeys(chromedp.ID("feld-q"), "redaktion-a"),
-		chromedp.Click(chromedp.CSS("[data-testid=benutzerfilter] button[type=submit]")))
+	own.run(t, chromedp.SendKeys(chromedp.ID("feld-q"), "redaktion-a"))
+	own.click(t, "[data-testid=benutzerfilter] button[type=submit]")
 	own.waitFor(t, "the filtered list", "location.search.includes('q=redaktion-a') && document.querySelectorAll('[data-testid=benutzerzeile]').length === 1")
 	own.checkPage(t, "filtered user list")
 
-	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=rolle-entfernen]")))
+	own.click(t, "[data-testid=rolle-entfernen]")
 	own.waitFor(t, "the confirmation page", "!!document.querySelector('[data-testid=bestaetigen-formular]')")
 	if q := eval[string](t, own, "document.querySelector('[data-testid=bestaetigung]').textContent"); !strings.Contains(q, "hat danach keine Rolle mehr") {
 		t.Errorf("confirmation = %q", q)
 	}
 	own.checkPage(t, "confirmation page")
 
-	own.run(t, chromedp.Click(chromedp.CSS("[data-testid=bestaetigen-formular] button[type=submit]")))
+	own.click(t, "[data-testid=bestaetigen-formular] button[type=submit]")
 	own.waitFor(t, "the list with the notice", "location.pathname === '/verwaltung/benutzer' && !!document.querySelector('[data-testid=hinweis]')")
 	if notice := eval[string](t, own, "document.querySelector('[data-testid=hinweis]').textContent"); !strings.Contains(notice, "Das Konto hat keine Rolle mehr.") {
 		t.Errorf("notice = %q", notice)
@@ -55,6 +55,6 @@ func (b *browser) userAdministration(t *testing.T) {
 
 	// Log out, so the shared browser's later pages are anonymous again.
 	own.open(t, "/konto")
-	own.run(t, chromedp.Click(chromedp.CSS("form[action=\"/abmelden\"] button[type=submit]")))
+	own.click(t, "form[action=\"/abmelden\"] button[type=submit]")
 	own.waitFor(t, "the start page", "location.pathname === '/'")
 }
