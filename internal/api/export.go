@@ -344,8 +344,11 @@ func (s *API) encodedChangePage(ctx context.Context, reader catalog.Principal, a
 // register state head: read ahead when it is (see readAhead), else read
 // now. When more follows, the pages after it are read ahead.
 func (s *API) publicChangePage(ctx context.Context, head, after uint64, limit int) ([]byte, error) {
-	read := func(ctx context.Context, after uint64) (store.ChangeBatch, error) {
-		return s.Store.ChangesAfter(ctx, catalog.Principal{}, after, limit, s.api.now())
+	pr := pageReader{
+		plan: func(ctx context.Context, after uint64) (store.ChangePlan, error) {
+			return s.Store.PlanChanges(ctx, catalog.Principal{}, after, limit, s.api.now())
+		},
+		read: s.Store.ReadPlan,
 	}
 	if p := s.api.ahead.take(aheadKey{after: after, head: head, limit: limit}); p != nil {
 		select {
@@ -356,18 +359,22 @@ func (s *API) publicChangePage(ctx context.Context, head, after uint64, limit in
 		if p.err == nil {
 			s.api.ahead.served.Add(1)
 			if p.more {
-				s.api.ahead.extend(aheadKey{after: p.next, head: head, limit: limit}, read)
+				s.api.ahead.extend(aheadKey{after: p.next, head: head, limit: limit}, pr)
 			}
 			return p.body, nil
 		}
 		// A failed read ahead is read again, in the request's own context.
 	}
-	b, err := read(ctx, after)
+	plan, err := pr.plan(ctx, after)
 	if err != nil {
 		return nil, err
 	}
-	if b.More {
-		s.api.ahead.extend(aheadKey{after: b.Next, head: head, limit: limit}, read)
+	if plan.More {
+		s.api.ahead.extend(aheadKey{after: plan.Next, head: head, limit: limit}, pr)
+	}
+	b, err := pr.read(ctx, plan)
+	if err != nil {
+		return nil, err
 	}
 	return encodePage(b)
 }

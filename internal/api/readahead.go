@@ -12,12 +12,14 @@ import (
 // A portal that mirrors the register walks the change feed page by page:
 // it asks for the next page only after it has read and decoded the last
 // one, and meanwhile the server would sit idle. readAhead uses that time:
-// once the database part of a page is read, the pages after it are read in
-// the background, one after the other, each started as soon as the cursor
-// of the one before is known. While the server encodes and sends one page
-// and the client decodes it, the next is already being read; a full sync of
-// 1,000,000 changes costs about the database part per page, not the sum of
-// every step on both sides.
+// the pages after the one asked for are read in the background, each
+// started as soon as the cursor of the one before is known. That cursor
+// usually comes from the page's events alone (store.PlanChanges), before
+// its objects are read, so several pages are read at once, on every core.
+// While the server encodes and sends one page and the client decodes it,
+// the next ones are already being read; a full sync of 1,000,000 changes
+// costs about the server's work per page spread over the cores, not the
+// sum of every step on both sides.
 //
 // It is safe to answer with a page read a moment earlier: the records and
 // the cursor come from one snapshot, and whatever changed after it has a
@@ -61,8 +63,12 @@ type aheadPage struct {
 	err   error
 }
 
-// readPage reads the database part of a page.
-type readPage func(ctx context.Context, after uint64) (store.ChangeBatch, error)
+// pageReader reads the database part of a page in two steps: plan decides
+// the page's cursor, read reads its records.
+type pageReader struct {
+	plan func(ctx context.Context, after uint64) (store.ChangePlan, error)
+	read func(ctx context.Context, plan store.ChangePlan) (store.ChangeBatch, error)
+}
 
 // take removes and returns the page for key, or nil when none is held or
 // being read. The caller waits on done.
@@ -79,7 +85,7 @@ func (r *readAhead) take(key aheadKey) *aheadPage {
 // extend makes sure the page at key is held or being read: it follows the
 // pages already held from key on and starts reading the first one missing,
 // if there is room.
-func (r *readAhead) extend(key aheadKey, read readPage) {
+func (r *readAhead) extend(key aheadKey, pr pageReader) {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -106,25 +112,30 @@ func (r *readAhead) extend(key aheadKey, read readPage) {
 	}
 	p := &aheadPage{done: make(chan struct{}), started: now}
 	r.pages[key] = p
-	go r.run(key, p, read)
+	go r.run(key, p, pr)
 }
 
-// run reads the page p for key, starts the next one as soon as its cursor
-// is known, then makes and encodes p's records.
-func (r *readAhead) run(key aheadKey, p *aheadPage, read readPage) {
+// run reads the page p for key: its plan, then, with the pages after it
+// started, its records, which it encodes.
+func (r *readAhead) run(key aheadKey, p *aheadPage, pr pageReader) {
 	defer close(p.done)
 	ctx, cancel := context.WithTimeout(context.Background(), aheadTimeout)
 	defer cancel()
-	b, err := read(ctx, key.after)
+	plan, err := pr.plan(ctx, key.after)
 	if err != nil {
 		p.err = err
 		return
 	}
 	r.mu.Lock()
-	p.known, p.next, p.more = true, b.Next, b.More
+	p.known, p.next, p.more = true, plan.Next, plan.More
 	r.mu.Unlock()
-	if b.More {
-		r.extend(aheadKey{after: b.Next, head: key.head, limit: key.limit}, read)
+	if plan.More {
+		r.extend(aheadKey{after: plan.Next, head: key.head, limit: key.limit}, pr)
+	}
+	b, err := pr.read(ctx, plan)
+	if err != nil {
+		p.err = err
+		return
 	}
 	p.body, p.err = encodePage(b)
 }

@@ -2,13 +2,13 @@ package httpx
 
 import (
 	"bufio"
-	"compress/gzip"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 )
 

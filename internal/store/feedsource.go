@@ -427,6 +427,105 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 	return b, err
 }
 
+// ChangePlan is a page of the change feed whose cursor is known before its
+// records are read (see PlanChanges); ReadPlan reads them.
+type ChangePlan struct {
+	// Next and More are the page's cursor and flag, as ChangesAfter sets them.
+	Next uint64
+	More bool
+	// events are the page's events when they alone decided it; batch is the
+	// page itself when they did not.
+	events []catalog.Event
+	batch  *ChangeBatch
+	reader catalog.Principal
+}
+
+// PlanChanges decides the page ChangesAfter would return, and usually its
+// cursor alone, so that a reader walking the feed can start on the next page
+// while this one's records are still being read: a change-feed page is
+// mostly the reading of its objects, and the cursor only needs the events.
+//
+// The events alone decide the page when each of them becomes exactly one
+// record (a solution, adoption, OZG-Leistung, Themenfeld or Lebenslage):
+// then it is the first limit of them, cut as ChangesAfter cuts. An event that
+// may become several records or none (LeiKa, organisation, advisory) needs
+// its objects to count; then the page is read whole with ChangesAfter.
+//
+// ReadPlan reads the objects in a later read transaction than the events.
+// That keeps the cursor rules: every change made between the two reads has a
+// later sequence number than the cursor, so a following page delivers it,
+// and a record showing an object newer than its event converges on the same
+// state (see "Cursor safety").
+func (s *Store) PlanChanges(ctx context.Context, p catalog.Principal, after uint64, limit int, now time.Time) (ChangePlan, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	plan := ChangePlan{Next: after, reader: p}
+	decided := false
+	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
+		settled, _, err := settledCursor(db, now)
+		if err != nil {
+			return err
+		}
+		if settled <= after {
+			decided = true
+			return nil
+		}
+		chunk := min(max(limit, 200), maxScan)
+		evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", after, settled)).Order("seq").Limit(chunk), chunk)
+		if err != nil {
+			return err
+		}
+		cut, _ := catalogueCut(evs, maxCatalogueEvents)
+		n := min(cut, limit)
+		for _, ev := range evs[:n] {
+			switch ev.EntityType {
+			case catalog.EntitySolution, catalog.EntityAdoption, catalog.EntityService, catalog.EntityTopicField, catalog.EntityLifeSituation:
+			default:
+				return nil
+			}
+		}
+		decided, plan.events = true, evs[:n]
+		switch {
+		case n < len(evs) || len(evs) == chunk:
+			plan.Next, plan.More = evs[n-1].Seq, true
+		default:
+			// Every event up to the settled cursor is in the page.
+			plan.Next = settled
+		}
+		return nil
+	})
+	if err != nil || decided {
+		return plan, err
+	}
+	b, err := s.ChangesAfter(ctx, p, after, limit, now)
+	plan.Next, plan.More, plan.batch = b.Next, b.More, &b
+	return plan, err
+}
+
+// ReadPlan returns the page that plan decided, reading its records.
+func (s *Store) ReadPlan(ctx context.Context, plan ChangePlan) (ChangeBatch, error) {
+	if plan.batch != nil {
+		return *plan.batch, nil
+	}
+	b := ChangeBatch{Next: plan.Next, More: plan.More}
+	if len(plan.events) == 0 {
+		return b, nil
+	}
+	err := s.readTx(ctx, "changes", func(db *gorm.DB) error {
+		groups, err := s.resolveChanges(db, plan.reader, plan.events)
+		if err != nil {
+			return err
+		}
+		b.Changes = make([]Change, 0, len(groups))
+		for _, g := range groups {
+			b.Changes = append(b.Changes, g...)
+		}
+		return nil
+	})
+	return b, err
+}
+
 // resolveChanges maps each event to the records it causes, loading the
 // current objects in bulk. groups[i] belongs to evs[i] (possibly empty).
 func (s *Store) resolveChanges(db *gorm.DB, p catalog.Principal, evs []catalog.Event) ([][]Change, error) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -67,6 +68,7 @@ func TestFeedSourceInternals(t *testing.T) {
 	t.Run("OrganisationUpdateReachesEmbeddingObjects", func(t *testing.T) {
 		organisationUpdateReachesEmbeddingObjects(t, open(t))
 	})
+	t.Run("PlannedPagesEqualChangesAfter", func(t *testing.T) { plannedPagesEqualChangesAfter(t, open(t)) })
 }
 
 // seededOpener seeds once and returns a function that opens a private copy
@@ -248,5 +250,74 @@ func organisationUpdateReachesEmbeddingObjects(t *testing.T, s *Store) {
 	// A page limit smaller than the fan-out still returns the whole event.
 	if small, _ := s.ChangesAfter(ctx, catalog.Principal{}, h, 1, time.Now()); len(small.Changes) != len(b.Changes) || small.Next != h+1 {
 		t.Errorf("limit 1: %d records, next %d", len(small.Changes), small.Next)
+	}
+}
+
+// plannedPagesEqualChangesAfter walks the whole feed of the seed, with an
+// organisation update among its events, at several limits: at every cursor
+// the page that PlanChanges and ReadPlan make is the page ChangesAfter
+// makes, whether the events alone decided it or not, and both kinds occur.
+func plannedPagesEqualChangesAfter(t *testing.T, s *Store) {
+	ctx := context.Background()
+	var hessen catalog.Organisation
+	if err := s.r.Where("kind = ? AND key = ?", catalog.KindLand, "06").First(&hessen).Error; err != nil {
+		t.Fatal(err)
+	}
+	err := s.write(ctx, "test", func(t *tx) error {
+		after := hessen
+		after.Name = "Land Hessen"
+		_, err := t.event(catalog.EntityOrganisation, orgEntityID(&hessen), catalog.ActionUpdate, &hessen, &after)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSolution(ctx, catalog.SystemPrincipal("test"), SolutionInput{Solution: catalog.Solution{Slug: "plan-test",
+		Name: "Plan", Summary: "Zusammenfassung", Status: catalog.SolutionPilot, Verified: catalog.VerifiedNo},
+		ProviderKind: catalog.KindLand, ProviderKey: "06", OZGIDs: []string{"10092"}}); err != nil {
+		t.Fatal(err)
+	}
+	head, err := s.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, limit := range []int{25, 1000} {
+		decided, whole, records := 0, 0, 0
+		for cursor, more := uint64(0), true; more; {
+			plan, err := s.PlanChanges(ctx, catalog.Principal{}, cursor, limit, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.ReadPlan(ctx, plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.ChangesAfter(ctx, catalog.Principal{}, cursor, limit, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Next != want.Next || plan.More != want.More || !reflect.DeepEqual(got, want) {
+				t.Fatalf("limit %d, after %d: plan (%d, %v) page %d records (%d, %v); ChangesAfter %d records (%d, %v)", limit, cursor,
+					plan.Next, plan.More, len(got.Changes), got.Next, got.More, len(want.Changes), want.Next, want.More)
+			}
+			if plan.batch == nil {
+				decided++
+			} else {
+				whole++
+			}
+			records += len(got.Changes)
+			if got.Next <= cursor && got.More {
+				t.Fatalf("limit %d: the cursor stays at %d", limit, cursor)
+			}
+			cursor, more = got.Next, got.More
+			if !more && cursor != head {
+				t.Fatalf("limit %d: the walk ends at %d, head %d", limit, cursor, head)
+			}
+		}
+		t.Logf("limit %d: %d records, %d pages decided by their events, %d read whole", limit, records, decided, whole)
+		if decided == 0 || whole == 0 {
+			t.Errorf("limit %d: %d pages decided by their events, %d read whole; want both", limit, decided, whole)
+		}
 	}
 }
