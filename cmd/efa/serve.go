@@ -29,7 +29,11 @@ import (
 // once the heap nears it. It is soft: if more is live, the process takes it
 // (the collector then uses at most about half the CPU), so it never causes
 // an out-of-memory error itself. GOMEMLIMIT overrides it (e.g. 1GiB, or off).
-const defaultMemoryLimit = 200 << 20
+// 180 MiB keeps the process at about 260 MB at national scale with room for
+// the rank-history replay after a start (about 50 MB more live for 15 s);
+// at 160 MiB the collector slowed a change-feed sync during the replay from
+// 18 to 23 s (docs/PERFORMANCE.md).
+const defaultMemoryLimit = 180 << 20
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Liefert das Register über HTTP aus. Ein leerer Datenordner wird zuerst mit den eingebetteten\n"+

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -69,6 +70,40 @@ func TestFeedSourceInternals(t *testing.T) {
 		organisationUpdateReachesEmbeddingObjects(t, open(t))
 	})
 	t.Run("PlannedPagesEqualChangesAfter", func(t *testing.T) { plannedPagesEqualChangesAfter(t, open(t)) })
+	t.Run("InsightAdoptionsInBatches", func(t *testing.T) { insightAdoptionsInBatches(t, open(t)) })
+}
+
+// insightAdoptionsInBatches: EachInsightAdoption hands over every adoption
+// once, in id order, across batches read on their own goroutine, and stops
+// with the error of a cancelled context.
+func insightAdoptionsInBatches(t *testing.T, s *Store) {
+	ctx := context.Background()
+	var want []uint
+	if err := s.r.Model(&catalog.Adoption{}).Order("id").Pluck("id", &want).Error; err != nil || len(want) < 30 {
+		t.Fatalf("seed adoptions: %d, %v", len(want), err)
+	}
+	defer func(n int) { insightBatch = n }(insightBatch)
+	insightBatch = 7
+	var got []uint
+	err := s.EachInsightAdoption(ctx, func(a InsightAdoption) {
+		if a.Status == "" || a.SolutionID == 0 || a.OrganisationID == 0 {
+			t.Errorf("adoption %+v", a)
+		}
+		got = append(got, a.ID)
+	})
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("EachInsightAdoption: %d ids (want %d), %v", len(got), len(want), err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	n := 0
+	err = s.EachInsightAdoption(cancelled, func(InsightAdoption) {
+		if n++; n == 10 {
+			cancel()
+		}
+	})
+	if err == nil || n >= len(want) {
+		t.Errorf("after cancelling: %d adoptions, err %v", n, err)
+	}
 }
 
 // seededOpener seeds once and returns a function that opens a private copy
