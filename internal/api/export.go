@@ -321,6 +321,7 @@ func (s *API) HandleChanges(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		defer feed.ReleaseChangePage(body)
 		private(c)
 		return c.Blob(http.StatusOK, mimeJSON, body)
 	}
@@ -328,6 +329,7 @@ func (s *API) HandleChanges(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	defer feed.ReleaseChangePage(body)
 	return serveBytes(c, mimeJSON, body, at)
 }
 

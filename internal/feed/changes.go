@@ -1,8 +1,10 @@
 package feed
 
 import (
-	"github.com/segmentio/encoding/json"
+	"sync"
 	"time"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // The types of change records.
@@ -50,8 +52,33 @@ func EncodeChangePage(p ChangePage) ([]byte, error) {
 	for i := range p.Changes {
 		p.Changes[i].At = p.Changes[i].At.UTC()
 	}
-	// An adoption record is about 750 bytes: one allocation for most pages.
-	return marshalSized(p, 64+800*len(p.Changes))
+	// An adoption record is about 750 bytes: one buffer for most pages, taken
+	// from the pages written before.
+	size := 64 + 800*len(p.Changes)
+	b := jsonBuffer{}
+	if held, ok := pageBuffers.Get().(*[]byte); ok && cap(*held) >= size {
+		b.data = (*held)[:0]
+	} else {
+		b.data = make([]byte, 0, size)
+	}
+	if err := encode(&b, p); err != nil {
+		return nil, err
+	}
+	return b.data, nil
+}
+
+// pageBuffers keeps the buffers of change-feed pages that were written, for
+// the next pages: a full sync encodes a thousand pages of about 0.8 MB, a
+// fifth of everything the server allocates for it.
+var pageBuffers sync.Pool
+
+// ReleaseChangePage hands the buffer of a page from EncodeChangePage back
+// for reuse. Call it only once the page is written and nothing refers to
+// it any more. Buffers above 4 MB are left to the collector.
+func ReleaseChangePage(page []byte) {
+	if cap(page) <= 4<<20 {
+		pageBuffers.Put(&page)
+	}
 }
 
 // marshal is json.Marshal without HTML escaping and with a final newline.
@@ -60,12 +87,17 @@ func marshal(v any) ([]byte, error) { return marshalSized(v, 0) }
 // marshalSized is marshal into a buffer of the expected size.
 func marshalSized(v any, size int) ([]byte, error) {
 	b := jsonBuffer{data: make([]byte, 0, size)}
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encode(&b, v); err != nil {
 		return nil, err
 	}
 	return b.data, nil
+}
+
+// encode appends v to b without HTML escaping and with a final newline.
+func encode(b *jsonBuffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 type jsonBuffer struct{ data []byte }
