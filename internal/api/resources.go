@@ -10,6 +10,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/feed"
 	"efa-register/internal/i18n"
+	"efa-register/internal/insights"
 	"efa-register/internal/store"
 )
 
@@ -264,7 +265,7 @@ func (s *API) HandleStates(c echo.Context) error {
 // every adoption (seconds at a million) is the fallback otherwise, so an
 // answer cached per head of the log never holds older counts.
 func (s *API) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
-	if s.Insights != nil && s.Insights.Loaded() {
+	if s.Insights != nil && s.Insights.WaitLoaded(ctx, insights.FallbackWait) {
 		head, err := s.Store.LastEventSeq(ctx)
 		if err != nil {
 			return nil, err

@@ -30,6 +30,9 @@ type Engine struct {
 	s       *state
 	changed <-chan struct{}
 	loaded  atomic.Bool
+	// ready is closed once the figures are loaded (setLoaded).
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	savingsSeq uint64
 	savings    *Savings
@@ -67,7 +70,7 @@ func New(st *store.Store, cfg SavingsConfig, log *slog.Logger) (*Engine, error) 
 		}
 		cfg.Estimate = &est
 	}
-	return &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe()}, nil
+	return &Engine{st: st, log: log, cfg: cfg, s: newState(), changed: st.Subscribe(), ready: make(chan struct{})}, nil
 }
 
 // Load reads the current register into memory, catches up with the event
@@ -82,7 +85,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		case err != nil:
 			e.log.Warn("insights: snapshot not used", "path", e.snapPath, "err", err)
 		case ok:
-			e.loaded.Store(true)
+			e.setLoaded()
 			e.log.Info("insights: loaded from the snapshot", "path", e.snapPath, "eventSeq", e.Applied(), "seconds", time.Since(began).Seconds())
 			return nil
 		default:
@@ -105,7 +108,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err := e.CatchUp(ctx); err != nil {
 		return err
 	}
-	e.loaded.Store(true)
+	e.setLoaded()
 	e.startReplay(ctx, src.Seq)
 	return nil
 }
@@ -139,6 +142,35 @@ func Open(ctx context.Context, st *store.Store, cfg SavingsConfig, log *slog.Log
 
 // Loaded reports whether the figures are available.
 func (e *Engine) Loaded() bool { return e.loaded.Load() }
+
+// FallbackWait is how long such a page waits (WaitLoaded) before it
+// computes the figures from the database after all.
+const FallbackWait = 5 * time.Second
+
+func (e *Engine) setLoaded() {
+	e.loaded.Store(true)
+	e.readyOnce.Do(func() { close(e.ready) })
+}
+
+// WaitLoaded waits at most d for the figures and reports whether they are
+// available. A page that would otherwise compute them from the database
+// (seconds over a million adoptions) waits for them first while the engine
+// loads: the load takes about as long, and every request computing the
+// same figures meanwhile would slow the load down.
+func (e *Engine) WaitLoaded(ctx context.Context, d time.Duration) bool {
+	if e.Loaded() {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-e.ready:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return e.Loaded()
+}
 
 // replayPast replays the events up to seq into a fresh state and keeps the
 // snapshots of the months before the start month. It reports whether the

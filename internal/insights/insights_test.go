@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"efa-register/internal/catalog"
 	"efa-register/internal/insights"
@@ -249,5 +250,42 @@ func TestDefaultEstimate(t *testing.T) {
 	}
 	if _, err := insights.LoadEstimate(fstest.MapFS{insights.EstimateFile: {Data: []byte("kennzahl,wert,einheit,bedeutung,quelle,adresse,stand\nefa_loesungen,0,Anzahl,x,y,z,2024\n")}}); err == nil {
 		t.Error("a zero figure was accepted")
+	}
+}
+
+// WaitLoaded waits for the figures up to its bound: false while nothing
+// loads, true as soon as a load that finishes meanwhile has them, and at
+// once when they are there.
+func TestWaitLoaded(t *testing.T) {
+	ctx := context.Background()
+	st, loaded := newFixture(t)
+	if !loaded.WaitLoaded(ctx, time.Hour) {
+		t.Fatal("a loaded engine waits")
+	}
+	eng, err := insights.New(st, insights.DefaultSavingsConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	if eng.WaitLoaded(ctx, 50*time.Millisecond) || time.Since(began) < 50*time.Millisecond {
+		t.Fatalf("an engine that does not load reported its figures after %v", time.Since(began))
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if eng.WaitLoaded(cancelled, time.Hour) {
+		t.Fatal("a cancelled wait reported the figures")
+	}
+	got := make(chan bool)
+	go func() { got <- eng.WaitLoaded(ctx, time.Hour) }()
+	if err := eng.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ok := <-got:
+		if !ok {
+			t.Fatal("the wait ended without the figures")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait did not end with the load")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"efa-register/internal/catalog"
 	"efa-register/internal/httpx"
 	"efa-register/internal/i18n"
+	"efa-register/internal/insights"
 	"efa-register/internal/store"
 	"efa-register/views"
 )
@@ -69,7 +70,7 @@ func (s *Site) homeData(ctx context.Context) (views.HomeData, error) {
 
 // countsPerLand returns the per-Land figures, computed once per data version.
 func (s *Site) countsPerLand(ctx context.Context) ([]store.LandCounts, error) {
-	if s.Insights != nil && s.Insights.Loaded() {
+	if s.Insights != nil && s.Insights.WaitLoaded(ctx, insights.FallbackWait) {
 		// The insight engine keeps these counters up to date per write; SQL
 		// over a million adoptions would take seconds after every write.
 		laender, err := storeCached(ctx, s, "laender", func() ([]catalog.Organisation, error) { return s.Store.Laender(ctx) })
