@@ -21,11 +21,12 @@ import (
 // costs about the server's work per page spread over the cores, not the
 // sum of every step on both sides.
 //
-// It is safe to answer with a page read a moment earlier: the records and
-// the cursor come from one snapshot, and whatever changed after it has a
-// later sequence number than the cursor, so the next pages deliver it (see
-// "Cursor safety" in the store). The head is part of the key all the same,
-// so a page read ahead is only used while the register has not changed.
+// It is safe to answer with a page read a moment earlier: its records are
+// read no earlier than its cursor is decided, and whatever changed after
+// that has a later sequence number than the cursor, so the next pages
+// deliver it (see store.PlanChanges and "Cursor safety" in the store). The
+// head is part of the key all the same, so a page read ahead is only used
+// while the register has not changed.
 //
 // Memory and work are bounded: at most aheadMax pages (about 0.75 MB each
 // at limit 1000) are held or being read at once, for all clients together;

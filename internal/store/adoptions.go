@@ -408,17 +408,32 @@ func (t *tx) deleteAdoption(a *catalog.Adoption) error {
 }
 
 func (s *Store) adoptions(ctx context.Context, what string, where func(*gorm.DB) *gorm.DB) ([]catalog.Adoption, error) {
-	var out []catalog.Adoption
 	db := s.r.WithContext(ctx)
-	q := db.Model(&catalog.Adoption{}).
+	q := db.Model(&catalog.Adoption{}).Select(adoptionOwnColumns).
 		Joins("JOIN organisations ON organisations.id = adoptions.organisation_id").
 		Joins("JOIN solutions ON solutions.id = adoptions.solution_id")
 	// The id last: a stable order, so pages cut from it neither repeat nor lose a row.
-	err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Order("adoptions.id").Find(&out).Error
-	if err == nil {
-		err = attachAdoptionRefs(db, out)
+	rows, err := where(q).Order("organisations.land_key").Order("organisations.name").Order("solutions.name").Order("adoptions.id").Rows()
+	if err != nil {
+		return nil, translate(err, "adoptions "+what)
 	}
-	return out, translate(err, "adoptions "+what)
+	defer rows.Close()
+	// Scanned column by column: GORM's reflection cost more than the query
+	// for the thousands of adoptions of an OZG-Leistung at national scale.
+	var out []catalog.Adoption
+	var a catalog.Adoption
+	dest := adoptionFields(&a)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "adoptions "+what)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "adoptions "+what)
+	}
+	rows.Close()
+	return out, translate(attachAdoptionRefs(db, out), "adoptions "+what)
 }
 
 // AdoptionsBySolution returns the adoptions of one solution, by Land and name.

@@ -249,12 +249,22 @@ func adoptionIDsIn(ids []string) (string, []any) {
 	return "adoptions.id IN ?", []any{nums}
 }
 
-// adoptionColumns are the columns loadAdoptions scans, in its order. Text
-// columns added by a later migration are NULL in older rows.
-const adoptionColumns = `adoptions.id, adoptions.solution_id, adoptions.organisation_id, adoptions.status,
+// adoptionOwnColumns are an adoption's own columns in the order of
+// adoptionFields. Text columns added by a later migration are NULL in older
+// rows.
+const adoptionOwnColumns = `adoptions.id, adoptions.solution_id, adoptions.organisation_id, adoptions.status,
 	COALESCE(adoptions.since, ''), COALESCE(adoptions.contract_type, ''), COALESCE(adoptions.note, ''),
 	COALESCE(adoptions.source, ''), COALESCE(adoptions.registered_by, ''), COALESCE(adoptions.confirmation, ''),
-	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at,
+	COALESCE(adoptions.release, ''), adoptions.created_at, adoptions.updated_at`
+
+// adoptionFields are the scan targets of adoptionOwnColumns in a.
+func adoptionFields(a *catalog.Adoption) []any {
+	return []any{&a.ID, &a.SolutionID, &a.OrganisationID, &a.Status, &a.Since, &a.ContractType, &a.Note,
+		&a.Source, &a.RegisteredBy, &a.Confirmation, &a.Release, &a.CreatedAt, &a.UpdatedAt}
+}
+
+// adoptionColumns are the columns loadAdoptions scans, in its order.
+const adoptionColumns = adoptionOwnColumns + `,
 	organisations.id, organisations.kind, organisations.key, organisations.name,
 	COALESCE(organisations.land_key, ''), COALESCE(organisations.ars, ''), COALESCE(organisations.ags, '')`
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,29 @@ func TestFeedSourceInternals(t *testing.T) {
 	})
 	t.Run("PlannedPagesEqualChangesAfter", func(t *testing.T) { plannedPagesEqualChangesAfter(t, open(t)) })
 	t.Run("InsightAdoptionsInBatches", func(t *testing.T) { insightAdoptionsInBatches(t, open(t)) })
+	t.Run("SolutionsOfAServiceByIndex", func(t *testing.T) { solutionsOfAServiceByIndex(t, open(t)) })
+}
+
+// solutionsOfAServiceByIndex: the link table of solutions and OZG-Leistungen
+// is indexed by the OZG-Leistung, and SQLite reads the solutions of one
+// through that index instead of the whole table.
+func solutionsOfAServiceByIndex(t *testing.T, s *Store) {
+	if !s.w.Migrator().HasIndex("solution_services", "idx_solution_services_service") {
+		t.Fatal("no index idx_solution_services_service")
+	}
+	if s.Dialect() != SQLite {
+		return
+	}
+	var plan []struct {
+		ID, Parent, NotUsed int
+		Detail              string
+	}
+	if err := s.r.Raw("EXPLAIN QUERY PLAN SELECT solution_id FROM solution_services WHERE service_id = ?", "10092").Scan(&plan).Error; err != nil || len(plan) == 0 {
+		t.Fatalf("plan: %v %v", plan, err)
+	}
+	if !strings.Contains(plan[0].Detail, "idx_solution_services_service") {
+		t.Errorf("plan = %q, want a search through idx_solution_services_service", plan[0].Detail)
+	}
 }
 
 // insightAdoptionsInBatches: EachInsightAdoption hands over every adoption

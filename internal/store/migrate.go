@@ -41,6 +41,9 @@ var migrationSteps = []migrationStep{
 	{5, "index adoptions by organisation and confirmation for the counts that leave out providers' claims", func(tx *gorm.DB) error {
 		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_adoptions_org_confirmation ON adoptions (organisation_id, confirmation)").Error
 	}},
+	{6, "index the solutions of an OZG-Leistung (each query of its page read the whole link table: 100,000 rows at national scale)", func(tx *gorm.DB) error {
+		return tx.Exec("CREATE INDEX IF NOT EXISTS idx_solution_services_service ON solution_services (service_id, solution_id)").Error
+	}},
 }
 
 // models lists every table GORM manages.

@@ -130,10 +130,13 @@ func (s *Site) stateMap(ctx context.Context, id, title, desc string, states map[
 // class and its adoptions).
 func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalog.Adoption, onlyLand string,
 	classify func(o *catalog.Organisation) (class, what string)) ([]views.MapPoint, []geo.LabelCandidate, map[string]int, error) {
+	// agg is one organisation's point: how many adoptions it has and the
+	// first one, which names the point when it is the only one.
 	type agg struct {
 		org      *catalog.Organisation
-		names    []string
-		statuses []catalog.AdoptionStatus
+		n        int
+		solution string
+		status   catalog.AdoptionStatus
 	}
 	byOrg := map[uint]*agg{}
 	var order []uint
@@ -156,8 +159,10 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 			}
 		}
 		if a.Solution != nil {
-			g.names = append(g.names, i18n.T(ctx, "map.solution_status", "Solution", a.Solution.Name, "Status", a.Status.L(ctx)))
-			g.statuses = append(g.statuses, a.Status)
+			if g.n == 0 {
+				g.solution, g.status = a.Solution.Name, a.Status
+			}
+			g.n++
 		}
 	}
 	centres, err := s.Store.KreisCentres(ctx, kreise)
@@ -182,14 +187,15 @@ func (s *Site) adopterPoints(ctx context.Context, m *geo.Map, adoptions []catalo
 		name := pointName(ctx, g.org)
 		title := name
 		switch {
-		case len(g.names) == 1 && i18n.From(ctx) == i18n.DE:
-			title = i18n.T(ctx, "map.region_title", "Name", name, "What", g.names[0])
-		case len(g.names) == 1:
+		case g.n == 1 && i18n.From(ctx) == i18n.DE:
+			what := i18n.T(ctx, "map.solution_status", "Solution", g.solution, "Status", g.status.L(ctx))
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", what)
+		case g.n == 1:
 			// A title cannot mark the German name of the solution as German:
 			// pages in other languages give the status only (the table names it).
-			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.one_adoption", "Status", g.statuses[0].L(ctx)))
-		case len(g.names) > 1:
-			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.n_adoptions", "Count", len(g.names)))
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.one_adoption", "Status", g.status.L(ctx)))
+		case g.n > 1:
+			title = i18n.T(ctx, "map.region_title", "Name", name, "What", i18n.T(ctx, "map.n_adoptions", "Count", g.n))
 		}
 		class := "map-point--gemeinde"
 		if g.org.Kind == catalog.KindKreis {
