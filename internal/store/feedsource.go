@@ -374,6 +374,12 @@ func feedEvents(q *gorm.DB, sizeHint int) ([]catalog.Event, error) {
 	return out, rows.Err()
 }
 
+// publishedEvents reads up to n published events after seq after, up to
+// the settled cursor, in order.
+func publishedEvents(db *gorm.DB, after, settled uint64, n int) ([]catalog.Event, error) {
+	return feedEvents(published(db.Where("seq > ? AND seq <= ?", after, settled)).Order("seq").Limit(n), n)
+}
+
 // ChangesAfter returns the changes after cursor after: at most limit records
 // (more only when one event alone touches more), never splitting the records
 // of one event across pages, and never passing an unsettled gap. Events that
@@ -394,7 +400,7 @@ func (s *Store) ChangesAfter(ctx context.Context, p catalog.Principal, after uin
 		scanned, catalogueBudget := 0, maxCatalogueEvents
 		for scanned < maxScan {
 			chunk := min(max(limit, 200), maxScan-scanned)
-			evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", b.Next, settled)).Order("seq").Limit(chunk), chunk)
+			evs, err := publishedEvents(db, b.Next, settled, chunk)
 			if err != nil {
 				return err
 			}
@@ -482,7 +488,7 @@ func (s *Store) PlanChanges(ctx context.Context, p catalog.Principal, after uint
 			return nil
 		}
 		chunk := min(max(limit, 200), maxScan)
-		evs, err := feedEvents(published(db.Where("seq > ? AND seq <= ?", after, settled)).Order("seq").Limit(chunk), chunk)
+		evs, err := publishedEvents(db, after, settled, chunk)
 		if err != nil {
 			return err
 		}
