@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -191,7 +192,7 @@ func (s *Site) HandleAdvisoryRolloutCSV(c echo.Context) error {
 			r.Response.DoneOn, export.Defuse(r.Response.Version), export.Defuse(r.Response.Reason)})
 	}
 	c.Response().Header().Set("Cache-Control", "private, no-store")
-	return sendCSV(c, fmt.Sprintf("sicherheitshinweis-%d-umsetzung.csv", id), rows)
+	return sendCSV(c, fmt.Sprintf("sicherheitshinweis-%d-umsetzung.csv", id), slices.Values(rows))
 }
 
 // HandleAdvisoryRespond: POST /sicherheitshinweise/:id/rueckmeldung.

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"iter"
 	"math"
 	"net/http"
 	"net/url"
@@ -184,36 +185,54 @@ func (s *Site) HandleScoreboardTable(c echo.Context) error {
 }
 
 // sendCSV answers with a semicolon-separated UTF-8 CSV with byte order mark,
-// which German spreadsheet programs open correctly.
-func sendCSV(c echo.Context, filename string, rows [][]string) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.Comma = ';'
-	w.UseCRLF = true
-	if err := w.WriteAll(rows); err != nil {
-		return err
-	}
+// which German spreadsheet programs open correctly. The lines are written
+// as they come, so a long table never sits in memory as a file.
+func sendCSV(c echo.Context, filename string, lines iter.Seq[[]string]) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(c.Response(), "\ufeff"); err != nil {
+		return err
+	}
+	w := csv.NewWriter(c.Response())
+	w.Comma = ';'
+	w.UseCRLF = true
+	for line := range lines {
+		if err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
 }
 
-// tableCSV turns a view table into CSV rows. Text cells are defused, so a
-// name a user typed never runs as a spreadsheet formula; numbers stay numbers.
-func tableCSV(t views.Table) [][]string {
-	out := [][]string{t.Head}
-	for _, row := range t.Rows {
-		line := make([]string, len(row))
-		for i, cell := range row {
-			line[i] = cell.Text
-			if !cell.Numeric && !t.NumericCols[i] {
-				line[i] = export.Defuse(cell.Text)
+// tableCSV is the head and the rows of a view table as CSV lines.
+func tableCSV(t views.Table) iter.Seq[[]string] {
+	return func(yield func([]string) bool) {
+		if !yield(t.Head) {
+			return
+		}
+		for _, row := range t.Rows {
+			if !yield(csvLine(&t, row)) {
+				return
 			}
 		}
-		out = append(out, line)
 	}
-	return out
+}
+
+// csvLine turns a row of a view table into a CSV line. Text cells are
+// defused, so a name a user typed never runs as a spreadsheet formula;
+// numbers stay numbers.
+func csvLine(t *views.Table, row []views.Cell) []string {
+	line := make([]string, len(row))
+	for i, cell := range row {
+		line[i] = cell.Text
+		if !cell.Numeric && !t.NumericCols[i] {
+			line[i] = export.Defuse(cell.Text)
+		}
+	}
+	return line
 }
 
 // insightPages builds each /einblicke page; the same data serves its CSV tables.
@@ -276,12 +295,37 @@ func (s *Site) HandleInsightCSV(c echo.Context) error {
 		return err
 	}
 	for _, sec := range d.Sections {
-		if sec.ID == name {
-			return sendCSV(c, c.Param("seite")+"-"+name+".csv", tableCSV(sec.Table))
+		if sec.ID != name {
+			continue
 		}
+		lines := tableCSV(sec.Table)
+		if rows, ok := c.Get(csvRowsKey).(csvRows); ok && rows.section == name {
+			lines = func(yield func([]string) bool) {
+				if !yield(sec.Table.Head) {
+					return
+				}
+				for i := range rows.n {
+					if !yield(csvLine(&sec.Table, rows.row(i))) {
+						return
+					}
+				}
+			}
+		}
+		return sendCSV(c, c.Param("seite")+"-"+name+".csv", lines)
 	}
 	return echo.NewHTTPError(http.StatusNotFound)
 }
+
+// csvRows is the long table a CSV download asks for, kept by
+// buildPagedRows (under csvRowsKey) so that its rows are made one at a time
+// while they are written.
+type csvRows struct {
+	section string
+	n       int
+	row     func(i int) []views.Cell
+}
+
+const csvRowsKey = "insights.csvRows"
 
 // insightTableRows is how many rows a table of an insight page shows at a
 // time; the CSV download holds them all.
@@ -308,13 +352,15 @@ func pageSection(c echo.Context, sec *views.TableSection) error {
 }
 
 // buildPagedRows fills the table of sec with the rows of a list of n
-// items, row(i) making the row of item i: for the CSV (the route
-// …/{tabelle}.csv) every row, for the page only those of the page asked
-// for, so a page of a long list costs no more than its rows.
+// items, row(i) making the row of item i: for the page only those of the
+// page asked for, so a page of a long list costs no more than its rows. A
+// CSV download (the route …/{tabelle}.csv) makes no rows here: for its own
+// table it keeps n and row, and HandleInsightCSV makes each row as it
+// writes it.
 func buildPagedRows(c echo.Context, sec *views.TableSection, n int, row func(i int) []views.Cell) error {
-	if c.Param("tabelle") != "" {
-		for i := range n {
-			sec.Table.Rows = append(sec.Table.Rows, row(i))
+	if table := c.Param("tabelle"); table != "" {
+		if table == sec.ID+".csv" {
+			c.Set(csvRowsKey, csvRows{section: sec.ID, n: n, row: row})
 		}
 		return nil
 	}
