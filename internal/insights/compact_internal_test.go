@@ -357,19 +357,19 @@ func TestSnapshotBeforeTheHistoryReplay(t *testing.T) {
 	}
 }
 
-// A coverage count beyond 16 bits goes on in coverOver and comes back down
+// A coverage count beyond 8 bits goes on in coverOver and comes back down
 // exactly: the Gemeinde is covered until the last adoption is gone.
-func TestCoverCountBeyond16Bits(t *testing.T) {
+func TestCoverCountBeyond8Bits(t *testing.T) {
 	s := newState()
-	cov := make([]uint16, 3)
-	const n = math.MaxUint16 + 10
+	cov := make([]uint8, 3)
+	const n = math.MaxUint8 + 10
 	flips := 0
 	for range n {
 		if s.addCover(cov, 7, 1, +1) {
 			flips++
 		}
 	}
-	if flips != 1 || cov[1] != math.MaxUint16 || s.coverOver[[2]int32{7, 1}] != 10 {
+	if flips != 1 || cov[1] != math.MaxUint8 || s.coverOver[[2]int32{7, 1}] != 10 {
 		t.Fatalf("after %d increments: flips %d, count %d, over %v", n, flips, cov[1], s.coverOver)
 	}
 	for i := range n {

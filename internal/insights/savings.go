@@ -196,11 +196,24 @@ type solSavings struct {
 	lands []landSavings
 }
 
-// landSavings is one solution's part of a Land's figures ("" is no Land).
+// landSavings is one solution's part of a Land's figures. At national scale
+// the cache holds about 280,000 of them, so they are small: the Land is an
+// index into state.savLands, the counts are 32 bits, and each list is made
+// to its exact length.
 type landSavings struct {
-	land                          string
 	saving, estimatedSaving       float64
-	quantified, open, estimatedNo int
+	quantified, open, estimatedNo int32
+	land                          uint16
+}
+
+// savLand returns the index of a Land key ("" is no Land) in s.savLands,
+// adding it when new.
+func (s *state) savLand(key string) uint16 {
+	if i := slices.Index(s.savLands, key); i >= 0 {
+		return uint16(i)
+	}
+	s.savLands = append(s.savLands, key)
+	return uint16(len(s.savLands) - 1)
 }
 
 // markSavings records that the savings of a solution slot must be computed again.
@@ -216,14 +229,15 @@ func (s *state) solutionEntry(slot int32, cfg SavingsConfig) *solSavings {
 	if int(slot) >= len(s.sols) || s.sols[slot] == nil {
 		return nil
 	}
-	e := &solSavings{}
-	e.SolutionSavings = s.solutionSavings(slot, cfg, func(a adoptionSaving) {
-		i := slices.IndexFunc(e.lands, func(l landSavings) bool { return l.land == a.landKey })
+	lands := s.savScratch[:0]
+	sv := s.solutionSavings(slot, cfg, func(a adoptionSaving) {
+		land := s.savLand(a.landKey)
+		i := slices.IndexFunc(lands, func(l landSavings) bool { return l.land == land })
 		if i < 0 {
-			e.lands = append(e.lands, landSavings{land: a.landKey})
-			i = len(e.lands) - 1
+			lands = append(lands, landSavings{land: land})
+			i = len(lands) - 1
 		}
-		l := &e.lands[i]
+		l := &lands[i]
 		if !a.quantifiable {
 			l.open++
 			return
@@ -235,10 +249,11 @@ func (s *state) solutionEntry(slot int32, cfg SavingsConfig) *solSavings {
 			l.estimatedSaving += a.saving
 		}
 	})
-	if e.Live == 0 {
+	s.savScratch = lands
+	if sv.Live == 0 {
 		return nil
 	}
-	return e
+	return &solSavings{SolutionSavings: sv, lands: slices.Clone(lands)}
 }
 
 // savings computes the Digitalisierungsrendite over every solution. The
@@ -269,20 +284,21 @@ func (s *state) savings(cfg SavingsConfig) Savings {
 			continue
 		}
 		for _, l := range e.lands {
-			out.Quantified += l.quantified
-			out.NotQuantifiable += l.open
+			land := s.savLands[l.land]
+			out.Quantified += int(l.quantified)
+			out.NotQuantifiable += int(l.open)
 			out.Total += l.saving
-			out.Estimated += l.estimatedNo
+			out.Estimated += int(l.estimatedNo)
 			out.EstimatedTotal += l.estimatedSaving
 			if l.quantified > 0 {
-				out.ByLand[l.land] += l.saving
-				out.QuantifiedByLand[l.land] += l.quantified
+				out.ByLand[land] += l.saving
+				out.QuantifiedByLand[land] += int(l.quantified)
 			}
 			if l.estimatedNo > 0 {
-				out.EstimatedByLand[l.land] += l.estimatedSaving
+				out.EstimatedByLand[land] += l.estimatedSaving
 			}
 			if l.open > 0 {
-				out.OpenByLand[l.land] += l.open
+				out.OpenByLand[land] += int(l.open)
 			}
 		}
 		out.BySolution = append(out.BySolution, e.SolutionSavings)

@@ -89,11 +89,11 @@ type state struct {
 	// serviceSols counts the solutions per OZG-Leistung (service slot).
 	serviceSols []int32
 	// cover counts, per service slot and Gemeinde, the live adoptions covering
-	// it (16 bits: a count is at most three times the solutions of one
-	// OZG-Leistung; what goes beyond 65,535 is kept in coverOver); coverN
+	// it (8 bits: on the synthetic register no count exceeds 15; what goes
+	// beyond 255 is kept in coverOver); coverN
 	// counts the covered Gemeinden per service slot, and coveredPop sums the
 	// population of covered Gemeinden per Land and slot.
-	cover      [][]uint16
+	cover      [][]uint8
 	coverOver  map[[2]int32]int32
 	coverN     []int32
 	coveredPop map[string][]int64
@@ -108,10 +108,14 @@ type state struct {
 	// The savings kept between reads (savings.go): savCache by solution
 	// slot, computed with savCfg; savDirty the slots to compute again;
 	// savAll says every slot must (after a change of an organisation).
-	savCache []*solSavings
-	savDirty map[int32]struct{}
-	savAll   bool
-	savCfg   SavingsConfig
+	// savLands are the Land keys the cached parts refer to by index, and
+	// savScratch the list solutionEntry collects a solution's parts in.
+	savCache   []*solSavings
+	savDirty   map[int32]struct{}
+	savAll     bool
+	savCfg     SavingsConfig
+	savLands   []string
+	savScratch []landSavings
 }
 
 func newState() *state {
@@ -127,7 +131,7 @@ func (s *state) resetCounters() {
 		map[string]int{}, map[string]int{}, map[string]int{}
 	s.perOrg = make([]int32, len(s.orgs))
 	s.serviceSols = make([]int32, len(s.svcIDs))
-	s.cover = make([][]uint16, len(s.svcIDs))
+	s.cover = make([][]uint8, len(s.svcIDs))
 	s.coverOver = map[[2]int32]int32{}
 	s.coverN = make([]int32, len(s.svcIDs))
 	s.coveredPop = map[string][]int64{}
@@ -543,7 +547,7 @@ func (s *state) adoptionContrib(a adoption, sign int) {
 	for _, sv := range sol.services {
 		cov := s.cover[sv]
 		if len(cov) < len(s.gems) {
-			cov = append(cov, make([]uint16, len(s.gems)-len(cov))...)
+			cov = append(cov, make([]uint8, len(s.gems)-len(cov))...)
 			s.cover[sv] = cov
 		}
 		for _, g := range gems {
@@ -563,8 +567,8 @@ func (s *state) adoptionContrib(a adoption, sign int) {
 // addCover changes the count of live adoptions covering Gemeinde gem for
 // service slot sv by sign (cov is s.cover[sv]) and reports whether the
 // Gemeinde became covered or uncovered.
-func (s *state) addCover(cov []uint16, sv, gem int32, sign int) bool {
-	if cov[gem] == math.MaxUint16 {
+func (s *state) addCover(cov []uint8, sv, gem int32, sign int) bool {
+	if cov[gem] == math.MaxUint8 {
 		key := [2]int32{sv, gem}
 		if sign > 0 {
 			s.coverOver[key]++
@@ -580,7 +584,7 @@ func (s *state) addCover(cov []uint16, sv, gem int32, sign int) bool {
 		}
 	}
 	before := cov[gem]
-	cov[gem] = uint16(int(before) + sign)
+	cov[gem] = uint8(int(before) + sign)
 	return (before == 0) != (cov[gem] == 0)
 }
 
