@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -133,15 +134,15 @@ func loadAPIDoc() (views.APIDoc, error) {
 			Security  []map[string]any `json:"security"`
 		}
 		byTag := map[string][]views.APIEndpoint{}
-		paths := make([]string, 0, len(doc.Paths))
-		for p := range doc.Paths {
-			paths = append(paths, p)
-		}
 		// The document lists paths in a deliberate order, but JSON objects
 		// have none once decoded: order by position in the raw document.
-		sort.Slice(paths, func(i, j int) bool {
-			return strings.Index(string(OpenAPI), `"`+paths[i]+`": {`) < strings.Index(string(OpenAPI), `"`+paths[j]+`": {`)
-		})
+		paths := make([]string, 0, len(doc.Paths))
+		at := make(map[string]int, len(doc.Paths))
+		for p := range doc.Paths {
+			paths = append(paths, p)
+			at[p] = bytes.Index(OpenAPI, []byte(`"`+p+`": {`))
+		}
+		sort.Slice(paths, func(i, j int) bool { return at[paths[i]] < at[paths[j]] })
 		for _, p := range paths {
 			for _, method := range []string{"get", "post", "put", "patch", "delete"} {
 				raw, ok := doc.Paths[p][method]
