@@ -21,18 +21,18 @@ import (
 )
 
 // defaultMemoryLimit is the soft memory limit of efa serve when GOMEMLIMIT
-// is not set. The register keeps about 70 MB live at national scale (the
-// insight figures, the search columns, the caches); without a limit Go lets
+// is not set. The register keeps about 100 MB live at national scale (the
+// insight figures 66 MB, the search columns, the caches); without a limit Go lets
 // garbage grow to the size of the live heap again before it collects, and
 // a streamed export produces garbage quickly, so the process would hold
 // several times what it uses. With the limit the collector runs more often
 // once the heap nears it. It is soft: if more is live, the process takes it
 // (the collector then uses at most about half the CPU), so it never causes
 // an out-of-memory error itself. GOMEMLIMIT overrides it (e.g. 1GiB, or off).
-// 180 MiB keeps the process at about 260 MB at national scale with room for
-// the rank-history replay after a start (about 50 MB more live for 15 s);
-// at 160 MiB the collector slowed a change-feed sync during the replay from
-// 18 to 23 s (docs/PERFORMANCE.md).
+// 180 MiB keeps the process below 280 MB at national scale with room for
+// the rank-history replay after a start (about 45 MB more live for 15 to
+// 60 s); 160 MiB saved 6 MB of peak and slowed the change-feed sync and the
+// export by a tenth (docs/PERFORMANCE.md).
 const defaultMemoryLimit = 180 << 20
 
 func cmdServe(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {

@@ -78,8 +78,17 @@ func TestReadinessWhileViewsLoad(t *testing.T) {
 		}
 	}
 
+	// /readyz caches its answer for a second, but not past the end of the
+	// load: asked again at once, it is ready (the rank history may still be
+	// replaying; that is reported, not waited for).
+	if code, _ := readyz(); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz before the load = %d", code)
+	}
 	if err := eng.Load(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if code, body := readyz(); code != http.StatusOK || body["insights"] != "aktuell" {
+		t.Errorf("/readyz right after the load = %d %v", code, body)
 	}
 	if err := eng.WaitHistory(ctx); err != nil {
 		t.Fatal(err)
