@@ -209,12 +209,18 @@ func sendCSV(c echo.Context, filename string, lines iter.Seq[[]string]) error {
 
 // tableCSV is the head and the rows of a view table as CSV lines.
 func tableCSV(t views.Table) iter.Seq[[]string] {
+	return tableLines(&t, len(t.Rows), func(i int) []views.Cell { return t.Rows[i] })
+}
+
+// tableLines is the head of t and then n rows as CSV lines, row(i) making
+// row i when it is written.
+func tableLines(t *views.Table, n int, row func(i int) []views.Cell) iter.Seq[[]string] {
 	return func(yield func([]string) bool) {
 		if !yield(t.Head) {
 			return
 		}
-		for _, row := range t.Rows {
-			if !yield(csvLine(&t, row)) {
+		for i := range n {
+			if !yield(csvLine(t, row(i))) {
 				return
 			}
 		}
@@ -300,16 +306,7 @@ func (s *Site) HandleInsightCSV(c echo.Context) error {
 		}
 		lines := tableCSV(sec.Table)
 		if rows, ok := c.Get(csvRowsKey).(csvRows); ok && rows.section == name {
-			lines = func(yield func([]string) bool) {
-				if !yield(sec.Table.Head) {
-					return
-				}
-				for i := range rows.n {
-					if !yield(csvLine(&sec.Table, rows.row(i))) {
-						return
-					}
-				}
-			}
+			lines = tableLines(&sec.Table, rows.n, rows.row)
 		}
 		return sendCSV(c, c.Param("seite")+"-"+name+".csv", lines)
 	}
